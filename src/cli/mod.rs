@@ -1,0 +1,241 @@
+//! The command line: clap definitions, one file per group of subcommands, and the mapping
+//! from outcomes to exit codes. What a clerk reads is Vietnamese; `--json` output has
+//! stable English field names for machines.
+//!
+//! Exit codes: 0 done; 1 refused (bad input, not found, rows rejected); 2 wrong usage;
+//! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
+
+mod requests;
+mod status;
+mod units;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, EXIT_CONFIG, Settings};
+use crate::store::{Store, StoreError};
+
+/// Refused input: the clerk can fix it.
+pub const EXIT_REFUSED: u8 = 1;
+/// The database could not be reached or opened.
+pub const EXIT_UNAVAILABLE: u8 = 69;
+/// Something unexpected inside baocao or the database.
+pub const EXIT_SOFTWARE: u8 = 70;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "baocao",
+    version,
+    about = "Theo dõi báo cáo của các đơn vị qua email (báo cáo)"
+)]
+pub struct Cli {
+    /// Tệp cấu hình (configuration file)
+    #[arg(long, global = true, value_name = "PATH", default_value = config::DEFAULT_CONFIG_PATH)]
+    pub config: PathBuf,
+    /// Cơ sở dữ liệu, thay cho giá trị trong tệp cấu hình (sqlite:PATH hoặc postgres://…)
+    #[arg(long, global = true, value_name = "URL", env = "BAOCAO_DATABASE_URL")]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Kiểm tra tệp cấu hình: in `ok` hoặc liệt kê từng lỗi (dòng, khóa)
+    CheckConfig,
+    /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu
+    Migrate,
+    /// Danh sách đơn vị (đơn vị phải báo cáo)
+    #[command(subcommand)]
+    Unit(units::UnitCommand),
+    /// Yêu cầu báo cáo
+    #[command(subcommand)]
+    Request(requests::RequestCommand),
+    /// Tình hình báo cáo: đơn vị nào đã báo cáo, đơn vị nào chưa
+    Status(status::StatusArgs),
+}
+
+/// Why a command did not complete, and so which exit code it ends with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("không kết nối được cơ sở dữ liệu {url}")]
+    Unavailable { url: String, source: StoreError },
+    #[error("lỗi bất ngờ")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rejected(_) | StoreError::NotFound(_) => CliError::Refused(error.to_string()),
+            other => CliError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Parses the command line, runs the command and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("lỗi: không khởi động được tiến trình: {e}");
+            return ExitCode::from(EXIT_SOFTWARE);
+        }
+    };
+    let outcome = runtime.block_on(run(cli));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Config(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_CONFIG as u8)
+        }
+        Err(CliError::Refused(message)) => {
+            for line in message.lines() {
+                eprintln!("lỗi: {line}");
+            }
+            ExitCode::from(EXIT_REFUSED)
+        }
+        Err(CliError::Unavailable { url, source }) => {
+            eprintln!("lỗi: không kết nối được cơ sở dữ liệu {}", redact_url(&url));
+            eprintln!("chi tiết: {}", error_chain(&source));
+            ExitCode::from(EXIT_UNAVAILABLE)
+        }
+        Err(CliError::Internal(error)) => {
+            eprintln!("lỗi bất ngờ, xin báo cho cán bộ CNTT: {error:#}");
+            ExitCode::from(EXIT_SOFTWARE)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult {
+    if let Command::CheckConfig = cli.command {
+        return check_config(&cli);
+    }
+    let settings = load_settings(&cli)?;
+    let store = open_store(&settings).await?;
+    if let Command::Migrate = cli.command {
+        store
+            .migrate()
+            .await
+            .map_err(|e| CliError::Internal(anyhow::Error::new(e).context("running migrations")))?;
+        println!("cơ sở dữ liệu đã sẵn sàng ({})", store.backend());
+        return Ok(());
+    }
+    if !store.is_migrated().await? {
+        return Err(CliError::Refused(
+            "cơ sở dữ liệu chưa được khởi tạo hoặc cũ hơn phiên bản này: chạy `baocao migrate` trước".into(),
+        ));
+    }
+    let context = Context { settings, store };
+    let outcome = match cli.command {
+        Command::Unit(command) => units::run(&context, command).await,
+        Command::Request(command) => requests::run(&context, command).await,
+        Command::Status(args) => status::run(&context, args).await,
+        Command::CheckConfig | Command::Migrate => Ok(()),
+    };
+    context.store.close().await;
+    outcome
+}
+
+/// What every command gets: the checked settings and an open, migrated store.
+pub struct Context {
+    pub settings: Settings,
+    pub store: Store,
+}
+
+impl Context {
+    /// The clock is read here, in the wiring layer, and passed down.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        #[allow(clippy::disallowed_methods)]
+        chrono::Utc::now()
+    }
+}
+
+fn check_config(cli: &Cli) -> CliResult {
+    let loaded = config::load(&cli.config)?;
+    let mut warnings = loaded.warnings;
+    warnings.extend(config::secret_permission_warnings(&loaded.settings));
+    for warning in &warnings {
+        eprintln!("cảnh báo: {}", config::format_problem(&cli.config, warning));
+    }
+    println!("ok");
+    Ok(())
+}
+
+fn load_settings(cli: &Cli) -> CliResult<Settings> {
+    let mut settings = config::load(&cli.config)?.settings;
+    if let Some(url) = &cli.database {
+        settings.database_url = url.clone();
+    }
+    Ok(settings)
+}
+
+async fn open_store(settings: &Settings) -> CliResult<Store> {
+    Store::connect(&settings.database_url)
+        .await
+        .map_err(|source| CliError::Unavailable {
+            url: settings.database_url.clone(),
+            source,
+        })
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        parts.push(cause.to_string());
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Internal(e.into()))?;
+    println!("{text}");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://baocao:s3cret@db:5432/baocao"),
+            "postgres://baocao:***@db:5432/baocao"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(
+            redact_url("sqlite:///var/lib/baocao/baocao.db"),
+            "sqlite:///var/lib/baocao/baocao.db"
+        );
+    }
+}

@@ -1,0 +1,278 @@
+//! `baocao request …`: create a draft request, activate it, close it, show and list them.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{CliError, CliResult, Context, print_json};
+use crate::dates::{self, format_instant, parse_deadline, weekday_vi, weekend_day};
+use crate::model::{GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode};
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Tạo một yêu cầu báo cáo (bản nháp; chưa gửi gì)
+    Add(AddArgs),
+    /// Bắt đầu theo dõi và nhắc một yêu cầu
+    Activate {
+        /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
+        request: String,
+    },
+    /// Đóng một yêu cầu: ngừng nhắc
+    Close { request: String },
+    /// Xem một yêu cầu
+    Show {
+        request: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê các yêu cầu
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Số hiệu văn bản, ví dụ 4189/KH-BCĐ
+    pub code: String,
+    /// Trích yếu
+    #[arg(long)]
+    pub title: String,
+    /// Hạn báo cáo: 31/12/2023, 31/12/2023 17:00, "17h00 ngày 31/12/2023", "trước ngày 31/12/2023"
+    #[arg(long)]
+    pub deadline: String,
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    #[arg(long = "unit", value_name = "U")]
+    pub units: Vec<String>,
+    /// Ngày ban hành văn bản (dd/mm/yyyy)
+    #[arg(long)]
+    pub issued: Option<String>,
+    /// Năm của số hiệu (mặc định: năm ban hành, hoặc năm của hạn)
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Nhắc trước hạn, ví dụ 7d,3d,1d (mặc định theo cấu hình)
+    #[arg(long)]
+    pub remind: Option<String>,
+    /// Nhắc sau hạn, ví dụ 1d,3d,7d (mặc định theo cấu hình)
+    #[arg(long)]
+    pub overdue: Option<String>,
+    /// Không bắt buộc gửi kèm tệp
+    #[arg(long)]
+    pub no_attachment_required: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A request as `--json` shows it. Field names are stable.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    pub token: String,
+    pub code: String,
+    pub year: i32,
+    pub title: String,
+    pub issued_on: Option<chrono::NaiveDate>,
+    pub deadline: DateTime<Utc>,
+    pub deadline_text: String,
+    pub recipients: Recipients,
+    pub remind_before: String,
+    pub overdue_after: String,
+    pub attachment_required: bool,
+    pub state: RequestState,
+    pub units: Vec<String>,
+}
+
+fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
+    RequestView {
+        token: request.token.clone(),
+        code: request.code.to_string(),
+        year: request.year,
+        title: request.title.clone(),
+        issued_on: request.issued_on,
+        deadline: request.deadline,
+        deadline_text: format_instant(request.deadline, zone),
+        recipients: request.recipients.clone(),
+        remind_before: request.remind_before.to_text(),
+        overdue_after: request.overdue_after.to_text_ascending(),
+        attachment_required: request.attachment_required,
+        state: request.state,
+        units: units.iter().map(|u| u.to_string()).collect(),
+    }
+}
+
+pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
+    match command {
+        RequestCommand::Add(args) => add(context, args).await,
+        RequestCommand::Activate { request } => change_state(context, &request, RequestState::Active).await,
+        RequestCommand::Close { request } => change_state(context, &request, RequestState::Closed).await,
+        RequestCommand::Show { request, json } => show(context, &request, json).await,
+        RequestCommand::List { json } => list(context, json).await,
+    }
+}
+
+fn refused(message: impl ToString) -> CliError {
+    CliError::Refused(message.to_string())
+}
+
+async fn add(context: &Context, args: AddArgs) -> CliResult {
+    let zone = context.settings.office.zone;
+    let code = RequestCode::parse(&args.code).map_err(refused)?;
+    let deadline = parse_deadline(&args.deadline, zone).map_err(refused)?;
+    let issued_on = match &args.issued {
+        Some(text) => Some(
+            dates::parse_date(text)
+                .ok_or_else(|| refused(format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy")))?,
+        ),
+        None => None,
+    };
+    let defaults = &context.settings.reminders;
+    let offsets = |text: &Option<String>, default: &Offsets| match text {
+        Some(text) => Offsets::parse(text).map_err(refused),
+        None => Ok(default.clone()),
+    };
+    let recipients = Recipients {
+        groups: args
+            .groups
+            .iter()
+            .map(|g| GroupCode::parse(g))
+            .collect::<Result<_, _>>()
+            .map_err(refused)?,
+        units: args
+            .units
+            .iter()
+            .map(|u| UnitCode::parse(u))
+            .collect::<Result<_, _>>()
+            .map_err(refused)?,
+    };
+    let input = RequestInput {
+        year: args
+            .year
+            .unwrap_or_else(|| dates::request_year(issued_on, deadline.instant, zone)),
+        code,
+        title: args.title.trim().to_string(),
+        issued_on,
+        deadline: deadline.instant,
+        recipients,
+        remind_before: offsets(&args.remind, &defaults.remind_before)?,
+        overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
+        attachment_required: !args.no_attachment_required,
+    };
+    let now = context.now();
+    let request = context.store.create_request(&input, now).await?;
+    let units = context.store.request_unit_codes(request.id).await?;
+    if let Some(day) = weekend_day(request.deadline, zone) {
+        eprintln!(
+            "cảnh báo: hạn báo cáo rơi vào {} ({}), ngày nghỉ; baocao giữ nguyên hạn này, không tự dời",
+            weekday_vi(day),
+            request.deadline.with_timezone(&zone).format("%d/%m/%Y")
+        );
+    }
+    if request.deadline <= now {
+        eprintln!("cảnh báo: hạn báo cáo đã qua");
+    }
+    if args.json {
+        return print_json(&view(&request, units, zone));
+    }
+    println!(
+        "đã tạo yêu cầu {} (bản nháp): số {} năm {}",
+        request.token, request.code, request.year
+    );
+    println!("  Trích yếu:  {}", request.title);
+    println!(
+        "  Hạn:        {} ({})",
+        format_instant(request.deadline, zone),
+        deadline.reading.explain_vi()
+    );
+    println!("  Đơn vị:     {} đơn vị phải báo cáo", units.len());
+    print_policy(&request);
+    println!("bắt đầu theo dõi bằng: baocao request activate {}", request.token);
+    Ok(())
+}
+
+/// The reminder policy and attachment rule, as `add` and `show` print them.
+fn print_policy(request: &Request) {
+    println!(
+        "  Nhắc:       trước hạn {} · sau hạn {}",
+        or_none(request.remind_before.to_text()),
+        or_none(request.overdue_after.to_text_ascending())
+    );
+    let attachment = if request.attachment_required {
+        "bắt buộc"
+    } else {
+        "không bắt buộc"
+    };
+    println!("  Tệp kèm:    {attachment}");
+}
+
+fn or_none(text: String) -> String {
+    if text.is_empty() { "không".to_string() } else { text }
+}
+
+async fn change_state(context: &Context, reference: &str, to: RequestState) -> CliResult {
+    let request = context.store.resolve_request(reference).await?;
+    let units = context.store.set_request_state(&request, to, context.now()).await?;
+    match to {
+        RequestState::Active => println!(
+            "đã bắt đầu theo dõi {} ({}): {units} đơn vị, hạn {}",
+            request.token,
+            request.code,
+            format_instant(request.deadline, context.settings.office.zone)
+        ),
+        _ => println!("đã đóng {} ({}); không nhắc thêm", request.token, request.code),
+    }
+    Ok(())
+}
+
+async fn show(context: &Context, reference: &str, json: bool) -> CliResult {
+    let zone = context.settings.office.zone;
+    let request = context.store.resolve_request(reference).await?;
+    let units = context.store.request_unit_codes(request.id).await?;
+    if json {
+        return print_json(&view(&request, units, zone));
+    }
+    println!("{} — số {} năm {}", request.token, request.code, request.year);
+    println!("  Trích yếu:  {}", request.title);
+    if let Some(issued) = request.issued_on {
+        println!("  Ban hành:   {}", dates::format_date(issued));
+    }
+    println!("  Hạn:        {}", format_instant(request.deadline, zone));
+    println!("  Trạng thái: {}", request.state.label_vi());
+    let mut named: Vec<String> = request.recipients.groups.iter().map(|g| format!("nhóm {g}")).collect();
+    named.extend(request.recipients.units.iter().map(|u| u.to_string()));
+    println!("  Gửi tới:    {} → {} đơn vị", named.join(", "), units.len());
+    print_policy(&request);
+    Ok(())
+}
+
+async fn list(context: &Context, json: bool) -> CliResult {
+    let zone = context.settings.office.zone;
+    let requests = context.store.all_requests().await?;
+    if json {
+        let mut views = Vec::new();
+        for request in &requests {
+            let units = context.store.request_unit_codes(request.id).await?;
+            views.push(view(request, units, zone));
+        }
+        return print_json(&views);
+    }
+    let rows: Vec<Vec<String>> = requests
+        .iter()
+        .map(|r| {
+            vec![
+                r.token.clone(),
+                format!("{}@{}", r.code, r.year),
+                r.title.clone(),
+                format_instant(r.deadline, zone),
+                r.state.label_vi().to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::report::table(&["Mã", "Số hiệu", "Trích yếu", "Hạn", "Trạng thái"], &rows)
+    );
+    println!("{} yêu cầu", requests.len());
+    Ok(())
+}

@@ -1,0 +1,359 @@
+//! `baocao unit …`: add, edit, remove (deactivate), show, list and import units.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{CliError, CliResult, Context, print_json};
+use crate::import::{ImportError, read_units};
+use crate::model::{EmailAddress, GroupCode, Unit, UnitCode, UnitInput, ValueError};
+use crate::store::{ApplyMode, ApplySummary, UnitChange};
+
+#[derive(Debug, Subcommand)]
+pub enum UnitCommand {
+    /// Thêm một đơn vị
+    Add(UnitFields),
+    /// Sửa một đơn vị (chỉ các trường được ghi; --group/--email thay cả danh sách)
+    Edit(EditArgs),
+    /// Ngừng theo dõi một đơn vị (lịch sử vẫn giữ)
+    Remove { code: String },
+    /// Xem một đơn vị
+    Show {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Liệt kê các đơn vị đang theo dõi
+    List {
+        /// Chỉ đơn vị thuộc nhóm này
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nhập danh sách đơn vị từ tệp .csv hoặc .xlsx (cả tệp hoặc không gì cả)
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UnitFields {
+    /// Mã đơn vị, ví dụ pgd-muongcha
+    pub code: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// Địa chỉ email; địa chỉ đầu tiên là nơi nhận thư nhắc
+    #[arg(long = "email", value_name = "ADDR", required = true)]
+    pub emails: Vec<String>,
+    #[arg(long)]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub code: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// Bỏ hết nhóm của đơn vị
+    #[arg(long, conflicts_with = "groups")]
+    pub no_groups: bool,
+    #[arg(long = "email", value_name = "ADDR")]
+    pub emails: Vec<String>,
+    #[arg(long, conflicts_with = "no_parent")]
+    pub parent: Option<String>,
+    /// Bỏ đơn vị cấp trên
+    #[arg(long)]
+    pub no_parent: bool,
+}
+
+/// A unit as `--json` shows it. Field names are stable.
+#[derive(Debug, Serialize)]
+pub struct UnitView {
+    pub code: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub parent: Option<String>,
+    pub emails: Vec<String>,
+    pub failing_addresses: Vec<String>,
+    pub active: bool,
+}
+
+impl From<&Unit> for UnitView {
+    fn from(unit: &Unit) -> Self {
+        UnitView {
+            code: unit.code.to_string(),
+            name: unit.name.clone(),
+            groups: unit.groups.iter().map(|g| g.to_string()).collect(),
+            parent: unit.parent.as_ref().map(|p| p.to_string()),
+            emails: unit.addresses.iter().map(|a| a.address.to_string()).collect(),
+            failing_addresses: unit
+                .addresses
+                .iter()
+                .filter(|a| a.failing_since.is_some())
+                .map(|a| a.address.to_string())
+                .collect(),
+            active: unit.active,
+        }
+    }
+}
+
+pub async fn run(context: &Context, command: UnitCommand) -> CliResult {
+    match command {
+        UnitCommand::Add(fields) => add(context, fields).await,
+        UnitCommand::Edit(args) => edit(context, args).await,
+        UnitCommand::Remove { code } => remove(context, &code).await,
+        UnitCommand::Show { code, json } => show(context, &code, json).await,
+        UnitCommand::List { group, json } => list(context, group, json).await,
+        UnitCommand::Import { file, json } => import(context, file, json).await,
+    }
+}
+
+fn refused(error: ValueError) -> CliError {
+    CliError::Refused(error.0)
+}
+
+fn parse_all<T>(texts: &[String], parse: fn(&str) -> Result<T, ValueError>) -> CliResult<Vec<T>> {
+    texts.iter().map(|t| parse(t).map_err(refused)).collect()
+}
+
+async fn add(context: &Context, fields: UnitFields) -> CliResult {
+    let input = UnitInput {
+        code: UnitCode::parse(&fields.code).map_err(refused)?,
+        name: fields.name.trim().to_string(),
+        groups: parse_all(&fields.groups, GroupCode::parse)?,
+        parent: fields
+            .parent
+            .as_deref()
+            .map(UnitCode::parse)
+            .transpose()
+            .map_err(refused)?,
+        addresses: parse_all(&fields.emails, EmailAddress::parse)?,
+    };
+    let summary = context
+        .store
+        .apply_units(&[(String::new(), input.clone())], ApplyMode::Add, context.now())
+        .await?;
+    match summary.changes.first().map(|(_, c)| *c) {
+        Some(UnitChange::Reactivated) => println!("đã theo dõi lại đơn vị {} ({})", input.code, input.name),
+        _ => println!("đã thêm đơn vị {} ({})", input.code, input.name),
+    }
+    Ok(())
+}
+
+async fn find(context: &Context, code: &str) -> CliResult<Unit> {
+    let code = UnitCode::parse(code).map_err(refused)?;
+    context
+        .store
+        .find_unit(&code)
+        .await?
+        .ok_or_else(|| CliError::Refused(format!("không có đơn vị `{code}` (xem: baocao unit list)")))
+}
+
+async fn edit(context: &Context, args: EditArgs) -> CliResult {
+    let unit = find(context, &args.code).await?;
+    let input = UnitInput {
+        code: unit.code.clone(),
+        name: args
+            .name
+            .map(|n| n.trim().to_string())
+            .unwrap_or_else(|| unit.name.clone()),
+        groups: if args.no_groups {
+            Vec::new()
+        } else if args.groups.is_empty() {
+            unit.groups.clone()
+        } else {
+            parse_all(&args.groups, GroupCode::parse)?
+        },
+        parent: if args.no_parent {
+            None
+        } else {
+            match &args.parent {
+                Some(parent) => Some(UnitCode::parse(parent).map_err(refused)?),
+                None => unit.parent.clone(),
+            }
+        },
+        addresses: if args.emails.is_empty() {
+            unit.addresses.iter().map(|a| a.address.clone()).collect()
+        } else {
+            parse_all(&args.emails, EmailAddress::parse)?
+        },
+    };
+    let summary = context
+        .store
+        .apply_units(&[(String::new(), input)], ApplyMode::Upsert, context.now())
+        .await?;
+    match summary.changes.first().map(|(_, c)| *c) {
+        Some(UnitChange::Unchanged) => println!("đơn vị {} không có gì thay đổi", unit.code),
+        _ => println!("đã cập nhật đơn vị {}", unit.code),
+    }
+    Ok(())
+}
+
+async fn remove(context: &Context, code: &str) -> CliResult {
+    let unit = find(context, code).await?;
+    if context.store.deactivate_unit(&unit.code, context.now()).await? {
+        println!(
+            "đã ngừng theo dõi đơn vị {} ({}); lịch sử vẫn được giữ",
+            unit.code, unit.name
+        );
+    } else {
+        println!("đơn vị {} đã ngừng theo dõi từ trước", unit.code);
+    }
+    Ok(())
+}
+
+async fn show(context: &Context, code: &str, json: bool) -> CliResult {
+    let unit = find(context, code).await?;
+    if json {
+        return print_json(&UnitView::from(&unit));
+    }
+    println!("Mã:         {}", unit.code);
+    println!("Tên:        {}", unit.name);
+    println!(
+        "Nhóm:       {}",
+        join_or_dash(unit.groups.iter().map(|g| g.to_string()))
+    );
+    println!(
+        "Cấp trên:   {}",
+        unit.parent.as_ref().map_or("—".to_string(), |p| p.to_string())
+    );
+    for (i, address) in unit.addresses.iter().enumerate() {
+        let label = if i == 0 { "Email:" } else { "" };
+        let mut notes = Vec::new();
+        if i == 0 {
+            notes.push("nơi nhận thư nhắc".to_string());
+        }
+        if let Some(reason) = &address.failing_reason {
+            notes.push(format!("LỖI GỬI: {reason}"));
+        } else if address.failing_since.is_some() {
+            notes.push("LỖI GỬI".to_string());
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
+        println!("{label:<11} {}{notes}", address.address);
+    }
+    println!(
+        "Trạng thái: {}",
+        if unit.active {
+            "đang theo dõi"
+        } else {
+            "đã ngừng theo dõi"
+        }
+    );
+    Ok(())
+}
+
+fn join_or_dash(items: impl Iterator<Item = String>) -> String {
+    let joined = items.collect::<Vec<_>>().join(", ");
+    if joined.is_empty() { "—".to_string() } else { joined }
+}
+
+async fn list(context: &Context, group: Option<String>, json: bool) -> CliResult {
+    let group = group.as_deref().map(GroupCode::parse).transpose().map_err(refused)?;
+    let units = context.store.list_units(group.as_ref()).await?;
+    if json {
+        return print_json(&units.iter().map(UnitView::from).collect::<Vec<_>>());
+    }
+    let rows: Vec<Vec<String>> = units
+        .iter()
+        .map(|u| {
+            let view = UnitView::from(u);
+            let mut emails = view.emails.join(", ");
+            if !view.failing_addresses.is_empty() {
+                emails.push_str(&format!(" (lỗi gửi: {})", view.failing_addresses.join(", ")));
+            }
+            vec![
+                view.code,
+                view.name,
+                view.groups.join(", "),
+                emails,
+                view.parent.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        crate::report::table(&["Mã", "Tên đơn vị", "Nhóm", "Email", "Cấp trên"], &rows)
+    );
+    println!("{} đơn vị", units.len());
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ImportReport {
+    created: usize,
+    updated: usize,
+    reactivated: usize,
+    unchanged: usize,
+    units: Vec<ImportedUnit>,
+}
+
+#[derive(Serialize)]
+struct ImportedUnit {
+    code: String,
+    change: UnitChange,
+}
+
+async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
+    let inputs = read_units(&file).map_err(|e| match e {
+        ImportError::Unreadable(message) => CliError::Refused(format!("{}: {message}", file.display())),
+        ImportError::BadRows(rows) => CliError::Refused(format!(
+            "{}: không nhập gì vì có {} lỗi:\n{}",
+            file.display(),
+            rows.len(),
+            rows.join("\n")
+        )),
+    })?;
+    let summary: ApplySummary = match context
+        .store
+        .apply_units(&inputs, ApplyMode::Upsert, context.now())
+        .await
+    {
+        Err(crate::store::StoreError::Rejected(problems)) => {
+            return Err(CliError::Refused(format!(
+                "{}: không nhập gì vì có {} lỗi:\n{}",
+                file.display(),
+                problems.len(),
+                problems.join("\n")
+            )));
+        }
+        other => other?,
+    };
+    let report = ImportReport {
+        created: summary.count(UnitChange::Created),
+        updated: summary.count(UnitChange::Updated),
+        reactivated: summary.count(UnitChange::Reactivated),
+        unchanged: summary.count(UnitChange::Unchanged),
+        units: summary
+            .changes
+            .iter()
+            .map(|(code, change)| ImportedUnit {
+                code: code.to_string(),
+                change: *change,
+            })
+            .collect(),
+    };
+    if json {
+        return print_json(&report);
+    }
+    println!(
+        "đã nhập {}: {} đơn vị mới, {} cập nhật, {} theo dõi lại, {} không đổi",
+        file.display(),
+        report.created,
+        report.updated,
+        report.reactivated,
+        report.unchanged
+    );
+    Ok(())
+}

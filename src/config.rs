@@ -1,0 +1,870 @@
+//! Configuration in two steps: the TOML a person wrote (`Raw*` structs that reject unknown
+//! keys), then the checked [`Settings`] the rest of the program uses, with real types for
+//! the time zone, addresses, send window and reminder policy.
+//!
+//! Every problem found is reported with the file, the line and the dotted key, in
+//! Vietnamese, so `baocao check-config` can list them all. Secrets are never read from the
+//! config file itself: it only names a file or a systemd credential ([`SecretSource`]).
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::{EmailAddress, Offsets};
+
+/// Where the configuration is looked for when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/baocao/baocao.toml";
+/// The embedded default store.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:///var/lib/baocao/baocao.db";
+/// The process exit code for a configuration that cannot be used (sysexits EX_CONFIG).
+pub const EXIT_CONFIG: i32 = 78;
+
+/// The checked configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub office: Office,
+    pub database_url: String,
+    pub smtp: Option<SmtpSettings>,
+    pub imap: Option<ImapSettings>,
+    pub send_window: SendWindow,
+    pub reminders: ReminderDefaults,
+}
+
+/// The office that sends requests and receives reports.
+#[derive(Debug, Clone)]
+pub struct Office {
+    pub name: String,
+    pub zone: Tz,
+    /// The watched mailbox: reminders are sent from it and replies and bounces come to it.
+    pub report_mailbox: EmailAddress,
+}
+
+/// How a connection to a mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// TLS from the first byte (SMTP 465, IMAP 993); the default.
+    Implicit,
+    /// Plain connect, then STARTTLS, which must succeed.
+    Starttls,
+    /// No TLS at all: only sensible on loopback.
+    None,
+}
+
+/// A mail server and how to log in to it.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub user: Option<String>,
+    pub password: Option<SecretSource>,
+    /// An extra CA certificate (PEM) to trust besides the system's.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub server: ServerSettings,
+    /// The name given in EHLO; the machine's host name is often just `localhost`.
+    pub helo_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    pub server: ServerSettings,
+    pub mailbox: String,
+    /// Where intake starts on a new mailbox: `now` or a date (`01/12/2023`).
+    pub start_from: StartFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartFrom {
+    Now,
+    Date(chrono::NaiveDate),
+}
+
+/// When mail may go out: on working days (or every day), inside these periods of local time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendWindow {
+    pub periods: Vec<(NaiveTime, NaiveTime)>,
+    pub working_days_only: bool,
+}
+
+/// The reminder policy a request gets when it names none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderDefaults {
+    pub remind_before: Offsets,
+    pub overdue_after: Offsets,
+    pub notice_on_activation: bool,
+}
+
+/// A password's source: a file (mode 0600) or a systemd credential name, read when a
+/// connection is made, never when the configuration is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    File(PathBuf),
+    Credential(String),
+}
+
+/// A secret value whose `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl SecretSource {
+    /// Reads the secret, trimming the trailing newline editors add.
+    pub fn read(&self) -> Result<Secret, std::io::Error> {
+        let path = self.path()?;
+        let text = std::fs::read_to_string(&path)?;
+        Ok(Secret(text.trim_end_matches(['\r', '\n']).to_string()))
+    }
+
+    /// The file the secret lives in; a credential is looked up in `$CREDENTIALS_DIRECTORY`.
+    pub fn path(&self) -> Result<PathBuf, std::io::Error> {
+        match self {
+            SecretSource::File(path) => Ok(path.clone()),
+            SecretSource::Credential(name) => match std::env::var_os("CREDENTIALS_DIRECTORY") {
+                Some(dir) => Ok(Path::new(&dir).join(name)),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "credential {name} requested but CREDENTIALS_DIRECTORY is not set (not started by systemd?)"
+                    ),
+                )),
+            },
+        }
+    }
+}
+
+/// One thing wrong (or unwise) in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub key: String,
+    pub message: String,
+}
+
+/// The outcome of reading a configuration: problems that make it unusable, and warnings.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", format_problem(&self.file, problem))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// `FILE:LINE: key: message`, the way compilers point at a line.
+pub fn format_problem(file: &Path, problem: &Problem) -> String {
+    let location = match problem.line {
+        Some(line) => format!("{}:{line}", file.display()),
+        None => file.display().to_string(),
+    };
+    if problem.key.is_empty() {
+        format!("{location}: {}", problem.message)
+    } else {
+        format!("{location}: {}: {}", problem.key, problem.message)
+    }
+}
+
+/// A loaded configuration with the warnings found while checking it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads and checks a configuration file.
+pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
+    let fail = |message: String| ConfigError {
+        file: path.to_path_buf(),
+        problems: vec![Problem {
+            line: None,
+            key: String::new(),
+            message,
+        }],
+    };
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => fail(
+            "không tìm thấy tệp cấu hình (chỉ định tệp khác bằng --config; mẫu có trong config/baocao.example.toml)"
+                .to_string(),
+        ),
+        _ => fail(format!("không đọc được tệp cấu hình: {e}")),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| fail("tệp cấu hình phải được lưu bằng mã UTF-8".into()))?;
+    let mut loaded = parse(&text, path)?;
+    loaded.warnings.extend(file_permission_warnings(path));
+    Ok(loaded)
+}
+
+/// Checks configuration text; `path` is only used to name the file in messages and to
+/// resolve nothing else (relative secret paths are kept as written).
+pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        problems: vec![deserialize_problem(text, &e)],
+    })?;
+    let mut check = Checker {
+        text,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let settings = check.settings(raw);
+    match settings {
+        Some(settings) if check.problems.is_empty() => Ok(Loaded {
+            settings,
+            warnings: check.warnings,
+        }),
+        _ => Err(ConfigError {
+            file: path.to_path_buf(),
+            problems: check.problems,
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// What the person wrote.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    office: RawOffice,
+    #[serde(default)]
+    database: RawDatabase,
+    smtp: Option<RawSmtp>,
+    imap: Option<RawImap>,
+    #[serde(default)]
+    send_window: RawSendWindow,
+    #[serde(default)]
+    reminders: RawReminders,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOffice {
+    name: Spanned<String>,
+    time_zone: Option<Spanned<String>>,
+    report_mailbox: Spanned<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDatabase {
+    url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSmtp {
+    host: Spanned<String>,
+    port: Option<u16>,
+    tls: Option<TlsMode>,
+    user: Option<String>,
+    password_file: Option<Spanned<String>>,
+    password_credential: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    helo_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawImap {
+    host: Spanned<String>,
+    port: Option<u16>,
+    tls: Option<TlsMode>,
+    user: Option<String>,
+    password_file: Option<Spanned<String>>,
+    password_credential: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    mailbox: Option<String>,
+    start_from: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSendWindow {
+    hours: Option<Spanned<Vec<String>>>,
+    working_days_only: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawReminders {
+    remind_before: Option<Spanned<String>>,
+    overdue_after: Option<Spanned<String>>,
+    notice_on_activation: Option<bool>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Checking.
+
+struct Checker<'a> {
+    text: &'a str,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+/// The fields SMTP and IMAP share.
+struct RawServer<'r> {
+    section: &'static str,
+    host: &'r Spanned<String>,
+    port: Option<u16>,
+    default_port: u16,
+    tls: Option<TlsMode>,
+    user: &'r Option<String>,
+    password_file: &'r Option<Spanned<String>>,
+    password_credential: &'r Option<Spanned<String>>,
+    ca_file: &'r Option<Spanned<String>>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
+        let line = span.map(|s| line_of(self.text, s.start));
+        self.problems.push(Problem {
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn warn(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
+        let line = span.map(|s| line_of(self.text, s.start));
+        self.warnings.push(Problem {
+            line,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn settings(&mut self, raw: RawConfig) -> Option<Settings> {
+        let office = self.office(&raw.office);
+        let database_url = match &raw.database.url {
+            Some(url) => {
+                let value = url.get_ref().trim().to_string();
+                if !(value.starts_with("sqlite:")
+                    || value.starts_with("postgres://")
+                    || value.starts_with("postgresql://"))
+                {
+                    self.problem(
+                        Some(url.span()),
+                        "database.url",
+                        "phải bắt đầu bằng sqlite: hoặc postgres://",
+                    );
+                }
+                value
+            }
+            None => DEFAULT_DATABASE_URL.to_string(),
+        };
+        let smtp = raw.smtp.as_ref().map(|s| SmtpSettings {
+            server: self.server(RawServer {
+                section: "smtp",
+                host: &s.host,
+                port: s.port,
+                default_port: match s.tls {
+                    Some(TlsMode::Starttls) => 587,
+                    Some(TlsMode::None) => 25,
+                    _ => 465,
+                },
+                tls: s.tls,
+                user: &s.user,
+                password_file: &s.password_file,
+                password_credential: &s.password_credential,
+                ca_file: &s.ca_file,
+            }),
+            helo_name: s.helo_name.clone(),
+        });
+        if smtp.is_none() {
+            self.warn(
+                None,
+                "smtp",
+                "chưa cấu hình máy chủ gửi thư [smtp]: baocao sẽ không gửi được nhắc nhở",
+            );
+        }
+        let imap = raw.imap.as_ref().map(|i| ImapSettings {
+            server: self.server(RawServer {
+                section: "imap",
+                host: &i.host,
+                port: i.port,
+                default_port: match i.tls {
+                    Some(TlsMode::Implicit) | None => 993,
+                    _ => 143,
+                },
+                tls: i.tls,
+                user: &i.user,
+                password_file: &i.password_file,
+                password_credential: &i.password_credential,
+                ca_file: &i.ca_file,
+            }),
+            mailbox: i.mailbox.clone().unwrap_or_else(|| "INBOX".to_string()),
+            start_from: self.start_from(&i.start_from),
+        });
+        if imap.is_none() {
+            self.warn(
+                None,
+                "imap",
+                "chưa cấu hình hộp thư nhận báo cáo [imap]: baocao sẽ không nhận được báo cáo",
+            );
+        }
+        let send_window = self.send_window(&raw.send_window);
+        let reminders = self.reminders(&raw.reminders);
+        Some(Settings {
+            office: office?,
+            database_url,
+            smtp,
+            imap,
+            send_window,
+            reminders,
+        })
+    }
+
+    fn office(&mut self, raw: &RawOffice) -> Option<Office> {
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            self.problem(Some(raw.name.span()), "office.name", "tên cơ quan không được để trống");
+        }
+        let zone = match &raw.time_zone {
+            Some(zone) => match zone.get_ref().parse::<Tz>() {
+                Ok(tz) => tz,
+                Err(_) => {
+                    self.problem(
+                        Some(zone.span()),
+                        "office.time-zone",
+                        format!("không biết múi giờ `{}` (ví dụ đúng: Asia/Ho_Chi_Minh)", zone.get_ref()),
+                    );
+                    chrono_tz::Asia::Ho_Chi_Minh
+                }
+            },
+            None => chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        let report_mailbox = match EmailAddress::parse(raw.report_mailbox.get_ref()) {
+            Ok(address) => Some(address),
+            Err(e) => {
+                self.problem(Some(raw.report_mailbox.span()), "office.report-mailbox", e.0);
+                None
+            }
+        };
+        Some(Office {
+            name,
+            zone,
+            report_mailbox: report_mailbox?,
+        })
+    }
+
+    fn server(&mut self, raw: RawServer<'_>) -> ServerSettings {
+        let section = raw.section;
+        let host = raw.host.get_ref().trim().to_string();
+        if host.is_empty() || host.contains(char::is_whitespace) {
+            self.problem(
+                Some(raw.host.span()),
+                &format!("{section}.host"),
+                "tên máy chủ không hợp lệ",
+            );
+        }
+        let tls = raw.tls.unwrap_or(TlsMode::Implicit);
+        if tls == TlsMode::None && !is_loopback(&host) {
+            self.warn(
+                Some(raw.host.span()),
+                &format!("{section}.tls"),
+                "kết nối không mã hóa tới máy chủ ngoài máy này: mật khẩu và thư đi qua mạng ở dạng rõ",
+            );
+        }
+        let password = match (raw.password_file, raw.password_credential) {
+            (Some(file), Some(_)) => {
+                self.problem(
+                    Some(file.span()),
+                    &format!("{section}.password-file"),
+                    "chỉ ghi một trong hai: password-file hoặc password-credential",
+                );
+                None
+            }
+            (Some(file), None) => {
+                let path = PathBuf::from(file.get_ref());
+                if !path.exists() {
+                    self.warn(
+                        Some(file.span()),
+                        &format!("{section}.password-file"),
+                        format!("tệp mật khẩu {} chưa có; cần tạo trước khi kết nối", path.display()),
+                    );
+                }
+                Some(SecretSource::File(path))
+            }
+            (None, Some(name)) => {
+                let valid = !name.get_ref().is_empty()
+                    && name
+                        .get_ref()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if !valid {
+                    self.problem(
+                        Some(name.span()),
+                        &format!("{section}.password-credential"),
+                        "tên credential của systemd chỉ gồm chữ không dấu, số và - _ .",
+                    );
+                }
+                Some(SecretSource::Credential(name.get_ref().clone()))
+            }
+            (None, None) => None,
+        };
+        if raw.user.is_some() && password.is_none() {
+            self.problem(
+                Some(raw.host.span()),
+                &format!("{section}.user"),
+                "có tên đăng nhập nhưng thiếu mật khẩu: thêm password-file hoặc password-credential",
+            );
+        }
+        let ca_file = raw.ca_file.as_ref().map(|ca| {
+            let path = PathBuf::from(ca.get_ref());
+            if !path.exists() {
+                self.problem(
+                    Some(ca.span()),
+                    &format!("{section}.ca-file"),
+                    format!("không tìm thấy tệp chứng chỉ {}", path.display()),
+                );
+            }
+            path
+        });
+        ServerSettings {
+            host,
+            port: raw.port.unwrap_or(raw.default_port),
+            tls,
+            user: raw.user.clone(),
+            password,
+            ca_file,
+        }
+    }
+
+    fn start_from(&mut self, raw: &Option<Spanned<String>>) -> StartFrom {
+        let Some(raw) = raw else { return StartFrom::Now };
+        let text = raw.get_ref().trim();
+        if text.eq_ignore_ascii_case("now") || text == "bây giờ" {
+            return StartFrom::Now;
+        }
+        match crate::dates::parse_date(text) {
+            Some(date) => StartFrom::Date(date),
+            None => {
+                self.problem(
+                    Some(raw.span()),
+                    "imap.start-from",
+                    "ghi `now` hoặc một ngày dd/mm/yyyy",
+                );
+                StartFrom::Now
+            }
+        }
+    }
+
+    fn send_window(&mut self, raw: &RawSendWindow) -> SendWindow {
+        let default_periods = vec![(hm(7, 30), hm(11, 30)), (hm(13, 30), hm(17, 0))];
+        let periods = match &raw.hours {
+            None => default_periods,
+            Some(hours) => {
+                let mut periods = Vec::new();
+                for period in hours.get_ref() {
+                    match parse_period(period) {
+                        Some(p) => periods.push(p),
+                        None => self.problem(
+                            Some(hours.span()),
+                            "send-window.hours",
+                            format!("khoảng giờ `{period}` không hợp lệ (ví dụ đúng: \"07:30-11:30\")"),
+                        ),
+                    }
+                }
+                periods.sort();
+                if periods.windows(2).any(|w| w[0].1 > w[1].0) {
+                    self.problem(Some(hours.span()), "send-window.hours", "các khoảng giờ chồng lên nhau");
+                }
+                if periods.is_empty() {
+                    self.warn(
+                        Some(hours.span()),
+                        "send-window.hours",
+                        "không có khoảng giờ nào: sẽ không gửi thư nào",
+                    );
+                }
+                periods
+            }
+        };
+        SendWindow {
+            periods,
+            working_days_only: raw.working_days_only.unwrap_or(true),
+        }
+    }
+
+    fn reminders(&mut self, raw: &RawReminders) -> ReminderDefaults {
+        let mut offsets = |value: &Option<Spanned<String>>, key: &str, default: &str| match value {
+            Some(text) => Offsets::parse(text.get_ref()).unwrap_or_else(|e| {
+                self.problem(Some(text.span()), key, e.0);
+                Offsets::default()
+            }),
+            None => Offsets::parse(default).unwrap_or_default(),
+        };
+        let remind_before = offsets(&raw.remind_before, "reminders.remind-before", "7d,3d,1d");
+        let overdue_after = offsets(&raw.overdue_after, "reminders.overdue-after", "1d,3d,7d");
+        ReminderDefaults {
+            remind_before,
+            overdue_after,
+            notice_on_activation: raw.notice_on_activation.unwrap_or(true),
+        }
+    }
+}
+
+fn hm(hour: u32, minute: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default()
+}
+
+fn parse_period(text: &str) -> Option<(NaiveTime, NaiveTime)> {
+    let (start, end) = text.split_once('-')?;
+    let start = NaiveTime::parse_from_str(start.trim(), "%H:%M").ok()?;
+    let end = NaiveTime::parse_from_str(end.trim(), "%H:%M").ok()?;
+    (start < end).then_some((start, end))
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The dotted key written on the line that holds `offset`: the nearest `[table]` above it
+/// plus the key before `=` on that line.
+fn key_at(text: &str, offset: usize) -> String {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |p| offset + p);
+    let line = text[line_start..line_end].trim();
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    if line.starts_with('[') {
+        return line.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+    }
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string());
+    match (table, key) {
+        (Some(table), Some(key)) => format!("{table}.{key}"),
+        (None, Some(key)) => key,
+        (Some(table), None) => table,
+        (None, None) => String::new(),
+    }
+}
+
+fn deserialize_problem(text: &str, error: &toml::de::Error) -> Problem {
+    let span = error.span();
+    let line = span.as_ref().map(|s| line_of(text, s.start));
+    let key = span.as_ref().map(|s| key_at(text, s.start)).unwrap_or_default();
+    let raw_message = error.message().trim();
+    let message = if let Some(rest) = raw_message.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        if field.starts_with("password") && field != "password-file" && field != "password-credential" {
+            "không được ghi mật khẩu trong tệp cấu hình; dùng password-file (tệp chỉ root đọc được) hoặc password-credential (LoadCredential của systemd)".to_string()
+        } else {
+            let expected = rest.split_once("expected ").map(|(_, e)| e).unwrap_or_default();
+            format!("khóa `{field}` không có trong cấu hình của baocao (các khóa hợp lệ: {expected})")
+        }
+    } else if let Some(rest) = raw_message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        format!("thiếu khóa bắt buộc `{field}`")
+    } else if raw_message.starts_with("unknown variant") {
+        format!("giá trị không được chấp nhận ({raw_message})")
+    } else if span.is_some() && (raw_message.starts_with("invalid type") || raw_message.starts_with("invalid value")) {
+        format!("giá trị sai kiểu ({raw_message})")
+    } else {
+        format!("tệp không đúng cú pháp TOML ({raw_message})")
+    };
+    let key = match raw_message.strip_prefix("missing field `") {
+        // A missing key's span points at its table; name the key itself.
+        Some(rest) => {
+            let field = rest.split('`').next().unwrap_or_default();
+            if key.is_empty() {
+                field.to_string()
+            } else {
+                format!("{key}.{field}")
+            }
+        }
+        None => key,
+    };
+    Problem { line, key, message }
+}
+
+fn file_permission_warnings(path: &Path) -> Vec<Problem> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut warnings = Vec::new();
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o002 != 0
+    {
+        warnings.push(Problem {
+            line: None,
+            key: String::new(),
+            message: "ai cũng ghi được vào tệp cấu hình: chạy chmod o-w".into(),
+        });
+    }
+    warnings
+}
+
+/// Warnings about secret files that anyone on the machine can read.
+pub fn secret_permission_warnings(settings: &Settings) -> Vec<Problem> {
+    use std::os::unix::fs::PermissionsExt;
+    let servers = [
+        settings.smtp.as_ref().map(|s| ("smtp", &s.server)),
+        settings.imap.as_ref().map(|i| ("imap", &i.server)),
+    ];
+    let mut warnings = Vec::new();
+    for (section, server) in servers.into_iter().flatten() {
+        if let Some(SecretSource::File(path)) = &server.password
+            && let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o044 != 0
+        {
+            warnings.push(Problem {
+                line: None,
+                key: format!("{section}.password-file"),
+                message: format!("người khác đọc được tệp mật khẩu {}: chạy chmod 600", path.display()),
+            });
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[office]
+name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
+report-mailbox = "vanphong.sodienbien@moet.edu.vn"
+"#;
+
+    fn problems(text: &str) -> Vec<Problem> {
+        parse(text, Path::new("t.toml"))
+            .expect_err("should be refused")
+            .problems
+    }
+
+    #[test]
+    fn a_minimal_config_gets_the_documented_defaults() {
+        let loaded = parse(MINIMAL, Path::new("t.toml")).unwrap();
+        let s = loaded.settings;
+        assert_eq!(s.office.zone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(
+            s.send_window.periods,
+            vec![(hm(7, 30), hm(11, 30)), (hm(13, 30), hm(17, 0))]
+        );
+        assert!(s.send_window.working_days_only);
+        assert_eq!(s.reminders.remind_before.to_text(), "7d,3d,1d");
+        assert_eq!(s.reminders.overdue_after.to_text_ascending(), "1d,3d,7d");
+        assert_eq!(
+            loaded.warnings.len(),
+            2,
+            "missing smtp and imap are warnings: {:?}",
+            loaded.warnings
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_line() {
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\nprot = 465\n");
+        let found = problems(&text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, Some(8));
+        assert_eq!(found[0].key, "smtp.prot");
+        assert!(found[0].message.contains("prot"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn an_inline_password_is_refused_with_the_way_out() {
+        let text = format!("{MINIMAL}\n[imap]\nhost = \"mail.x.vn\"\npassword = \"secret\"\n");
+        let found = problems(&text);
+        assert_eq!(found[0].key, "imap.password");
+        assert!(found[0].message.contains("password-file"));
+        assert!(
+            !format!("{found:?}").contains("\"secret\""),
+            "the secret must not be echoed"
+        );
+    }
+
+    #[test]
+    fn every_semantic_problem_is_listed() {
+        let text = r#"
+[office]
+name = "X"
+time-zone = "Asia/Hanoi_Typo"
+report-mailbox = "not an address"
+
+[send-window]
+hours = ["07:30-11:30", "17:00-13:30"]
+
+[reminders]
+remind-before = "7d,3x"
+"#;
+        let found = problems(text);
+        let keys: Vec<(&str, Option<usize>)> = found.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("office.time-zone", Some(4)),
+                ("office.report-mailbox", Some(5)),
+                ("send-window.hours", Some(8)),
+                ("reminders.remind-before", Some(11)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key() {
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\nport = \"465\"\n");
+        let found = problems(&text);
+        assert_eq!((found[0].key.as_str(), found[0].line), ("smtp.port", Some(8)));
+    }
+
+    #[test]
+    fn a_missing_required_key_is_named() {
+        let found = problems("[office]\nname = \"X\"\n");
+        assert_eq!(found[0].key, "office.report-mailbox");
+    }
+
+    #[test]
+    fn a_user_without_a_password_source_is_refused() {
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\nuser = \"a\"\n");
+        assert_eq!(problems(&text)[0].key, "smtp.user");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secret = Secret("hunter2".into());
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,17 @@
+//! baocao: chase reports from subordinate units by email.
+//!
+//! See `ARCHITECTURE.md` for the map. Modules in reading order: the pure core (`model`,
+//! `matching`, `dates`), reading configuration (`config`) and unit files (`import`), the
+//! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`)
+//! and the command line (`cli`).
+
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod import;
+pub mod intake;
+pub mod matching;
+pub mod model;
+pub mod report;
+pub mod store;
+pub mod tls;

@@ -1,0 +1,152 @@
+//! The product's nouns as plain Rust values: units, requests, their states, and the small
+//! value types (`UnitCode`, `GroupCode`, `EmailAddress`, `RequestCode`, `Offsets`) whose
+//! checking constructors make an invalid value impossible past the edge of the program.
+//!
+//! Nothing here does IO or reads the clock.
+
+mod values;
+
+pub use values::{EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+/// An organisation that must report. The first address is where mail is sent; every
+/// address identifies the unit when mail comes from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub code: UnitCode,
+    pub name: String,
+    pub groups: Vec<GroupCode>,
+    pub parent: Option<UnitCode>,
+    pub addresses: Vec<UnitAddress>,
+    pub active: bool,
+}
+
+/// One address of a unit, with the failing mark that permanent delivery failures set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitAddress {
+    pub address: EmailAddress,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub failing_reason: Option<String>,
+}
+
+/// What a clerk gives to create or replace a unit: everything but history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitInput {
+    pub code: UnitCode,
+    pub name: String,
+    pub groups: Vec<GroupCode>,
+    pub parent: Option<UnitCode>,
+    pub addresses: Vec<EmailAddress>,
+}
+
+/// The life of a request: drafts send nothing, active requests are chased, closed ones are
+/// history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Draft,
+    Active,
+    Closed,
+}
+
+impl RequestState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Draft => "draft",
+            RequestState::Active => "active",
+            RequestState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(RequestState::Draft),
+            "active" => Some(RequestState::Active),
+            "closed" => Some(RequestState::Closed),
+            _ => None,
+        }
+    }
+
+    /// The word a clerk reads.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            RequestState::Draft => "nháp",
+            RequestState::Active => "đang theo dõi",
+            RequestState::Closed => "đã đóng",
+        }
+    }
+}
+
+/// Who must report: whole groups and single units, as the directive's "Kính gửi" names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Recipients {
+    pub groups: Vec<GroupCode>,
+    pub units: Vec<UnitCode>,
+}
+
+impl Recipients {
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.units.is_empty()
+    }
+}
+
+/// A report asked of some units. The code is unique only within a year, so `(code, year)`
+/// is its identity; the short token (`BC-17`) is what outgoing mail carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub code: RequestCode,
+    pub year: i32,
+    pub token: String,
+    pub title: String,
+    pub issued_on: Option<NaiveDate>,
+    pub deadline: DateTime<Utc>,
+    pub recipients: Recipients,
+    pub remind_before: Offsets,
+    pub overdue_after: Offsets,
+    pub attachment_required: bool,
+    pub state: RequestState,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a clerk gives to create a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestInput {
+    pub code: RequestCode,
+    pub year: i32,
+    pub title: String,
+    pub issued_on: Option<NaiveDate>,
+    pub deadline: DateTime<Utc>,
+    pub recipients: Recipients,
+    pub remind_before: Offsets,
+    pub overdue_after: Offsets,
+    pub attachment_required: bool,
+}
+
+/// How a submission reached the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionVia {
+    Email,
+    Manual,
+}
+
+impl SubmissionVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionVia::Email => "email",
+            SubmissionVia::Manual => "manual",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "email" => Some(SubmissionVia::Email),
+            "manual" => Some(SubmissionVia::Manual),
+            _ => None,
+        }
+    }
+}

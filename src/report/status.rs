@@ -1,0 +1,224 @@
+//! The status of one request: for each unit it names, whether it has reported, late or on
+//! time, or is pending, overdue or waiting in the review queue. The decision
+//! ([`unit_state`]) is pure; the text table is for a clerk's terminal and the JSON form has
+//! stable field names for machines.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::dates::format_instant;
+use crate::model::{Request, SubmissionVia};
+use crate::store::StatusFacts;
+
+/// Where one unit stands on one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitState {
+    Pending,
+    Reported,
+    ReportedLate,
+    Overdue,
+    Review,
+}
+
+impl UnitState {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            UnitState::Pending => "chưa báo cáo",
+            UnitState::Reported => "đã báo cáo",
+            UnitState::ReportedLate => "báo cáo muộn",
+            UnitState::Overdue => "quá hạn",
+            UnitState::Review => "chờ xem xét",
+        }
+    }
+
+    pub fn has_reported(self) -> bool {
+        matches!(self, UnitState::Reported | UnitState::ReportedLate)
+    }
+}
+
+/// The rules, in order: the first on-time submission decides; a late one counts as late; a
+/// message waiting in review shows as review; past the (possibly extended) deadline with
+/// nothing is overdue; otherwise pending.
+pub fn unit_state(facts: &StatusFacts, deadline: DateTime<Utc>, now: DateTime<Utc>) -> UnitState {
+    if facts.submissions.iter().any(|s| !s.late) {
+        UnitState::Reported
+    } else if !facts.submissions.is_empty() {
+        UnitState::ReportedLate
+    } else if facts.open_review_items > 0 {
+        UnitState::Review
+    } else if now > facts.extended_deadline.unwrap_or(deadline) {
+        UnitState::Overdue
+    } else {
+        UnitState::Pending
+    }
+}
+
+/// One row of the status table.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitStatus {
+    pub unit: String,
+    pub name: String,
+    pub groups: Vec<String>,
+    pub state: UnitState,
+    /// When the deciding submission was received (IMAP INTERNALDATE or the manual mark).
+    pub reported_at: Option<DateTime<Utc>>,
+    pub via: Option<SubmissionVia>,
+    pub attachments: Vec<String>,
+    pub deadline: DateTime<Utc>,
+    pub last_reminder_at: Option<DateTime<Utc>>,
+    pub failing_addresses: Vec<String>,
+}
+
+/// The status of one request.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestStatus {
+    pub request: String,
+    pub code: String,
+    pub year: i32,
+    pub title: String,
+    pub state: crate::model::RequestState,
+    pub deadline: DateTime<Utc>,
+    pub reported: usize,
+    pub total: usize,
+    pub units: Vec<UnitStatus>,
+}
+
+pub fn request_status(request: &Request, facts: &[StatusFacts], now: DateTime<Utc>) -> RequestStatus {
+    let units: Vec<UnitStatus> = facts
+        .iter()
+        .map(|f| {
+            let state = unit_state(f, request.deadline, now);
+            let deciding = f.submissions.iter().find(|s| !s.late).or_else(|| f.submissions.first());
+            UnitStatus {
+                unit: f.unit.to_string(),
+                name: f.unit_name.clone(),
+                groups: f.groups.clone(),
+                state,
+                reported_at: deciding.map(|s| s.received_at),
+                via: deciding.map(|s| s.via),
+                attachments: deciding.map(|s| s.attachments.clone()).unwrap_or_default(),
+                deadline: f.extended_deadline.unwrap_or(request.deadline),
+                last_reminder_at: f.last_reminder_at,
+                failing_addresses: f.failing_addresses.iter().map(|a| a.to_string()).collect(),
+            }
+        })
+        .collect();
+    RequestStatus {
+        request: request.token.clone(),
+        code: request.code.to_string(),
+        year: request.year,
+        title: request.title.clone(),
+        state: request.state,
+        deadline: request.deadline,
+        reported: units.iter().filter(|u| u.state.has_reported()).count(),
+        total: units.len(),
+        units,
+    }
+}
+
+/// The table a clerk reads in a terminal.
+pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} — {} ({}/{})\nHạn: {} · trạng thái: {} · {}/{} đã báo cáo\n",
+        status.request,
+        status.title,
+        status.code,
+        status.year,
+        format_instant(status.deadline, zone),
+        status.state.label_vi(),
+        status.reported,
+        status.total
+    ));
+    let header = [
+        "Đơn vị",
+        "Tên",
+        "Trạng thái",
+        "Thời điểm",
+        "Cách",
+        "Tệp đính kèm",
+        "Nhắc gần nhất",
+    ];
+    let rows: Vec<Vec<String>> = status
+        .units
+        .iter()
+        .map(|u| {
+            let mut state = u.state.label_vi().to_string();
+            if !u.failing_addresses.is_empty() {
+                state.push_str(" (!địa chỉ lỗi)");
+            }
+            vec![
+                u.unit.clone(),
+                u.name.clone(),
+                state,
+                u.reported_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
+                match u.via {
+                    Some(SubmissionVia::Email) => "email".to_string(),
+                    Some(SubmissionVia::Manual) => "thủ công".to_string(),
+                    None => String::new(),
+                },
+                u.attachments.join(", "),
+                u.last_reminder_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&crate::report::table(&header, &rows));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UnitCode;
+    use crate::store::SubmissionFact;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2023, 12, day, hour, 0, 0).unwrap()
+    }
+
+    fn facts(submissions: Vec<(u32, bool)>, reviews: i64, extended: Option<DateTime<Utc>>) -> StatusFacts {
+        StatusFacts {
+            unit: UnitCode::parse("pgd-muongcha").unwrap(),
+            unit_name: "Phòng GD&ĐT Mường Chà".into(),
+            groups: vec![],
+            extended_deadline: extended,
+            submissions: submissions
+                .into_iter()
+                .map(|(day, late)| SubmissionFact {
+                    received_at: at(day, 3),
+                    via: SubmissionVia::Email,
+                    late,
+                    attachments: vec![],
+                })
+                .collect(),
+            open_review_items: reviews,
+            last_reminder_at: None,
+            failing_addresses: vec![],
+        }
+    }
+
+    #[test]
+    fn the_state_of_a_unit_follows_the_rules_in_order() {
+        let deadline = at(30, 16);
+        let before = at(29, 0);
+        let after = at(31, 0);
+        let cases = [
+            (facts(vec![], 0, None), before, UnitState::Pending),
+            (facts(vec![], 0, None), after, UnitState::Overdue),
+            (facts(vec![], 1, None), after, UnitState::Review),
+            (facts(vec![(31, true)], 1, None), after, UnitState::ReportedLate),
+            (
+                facts(vec![(31, true), (29, false)], 0, None),
+                after,
+                UnitState::Reported,
+            ),
+            (facts(vec![], 0, Some(at(31, 10))), after, UnitState::Pending),
+        ];
+        for (i, (f, now, expected)) in cases.into_iter().enumerate() {
+            assert_eq!(unit_state(&f, deadline, now), expected, "case {i}");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Everything that speaks SQL, for SQLite (the embedded default) and PostgreSQL.
+//!
+//! [`Store`] is an enum of the two concrete pools. Queries are written once with `$1`
+//! placeholders (which the SQLite driver accepts too) and run on either pool through the
+//! `on_pool!` and `in_tx!` macros, which expand the same code for each backend. Migrations
+//! live in `migrations/sqlite` and `migrations/postgres` and are embedded in the binary.
+//!
+//! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
+//! Business decisions (what a state means, what is due) are not made here.
+
+mod requests;
+mod status;
+mod units;
+
+pub use requests::RequestRef;
+pub use status::{StatusFacts, SubmissionFact};
+pub use units::{ApplyMode, ApplySummary, UnitChange};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// A connection pool to one of the two supported databases.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What went wrong in the store. `Rejected` and `NotFound` carry sentences for the clerk;
+/// the others are faults of the database or its connection.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}", .0.join("\n"))]
+    Rejected(Vec<String>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unreadable value in column {column}: {value}")]
+    Corrupt { column: &'static str, value: String },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Runs the same expression on whichever pool the store holds.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs a block inside one write transaction (SQLite: `BEGIN IMMEDIATE`, so the writer lock
+/// is taken up front instead of failing half-way). `?` inside the block rolls back.
+macro_rules! in_tx {
+    ($store:expr, |$tx:ident| $body:block) => {
+        match $store {
+            $crate::store::Store::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Store::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {in_tx, on_pool};
+
+impl Store {
+    /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let options = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        }
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether every embedded migration has been applied (the daemon and CLI refuse to work
+    /// on an older schema instead of failing on a missing column).
+    pub async fn is_migrated(&self) -> StoreResult<bool> {
+        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match self {
+            Store::Sqlite(pool) => {
+                let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(pool)
+                    .await;
+                (
+                    sqlx::migrate!("./migrations/sqlite"),
+                    rows.unwrap_or_default().into_iter().map(|r| r.0).collect(),
+                )
+            }
+            Store::Postgres(pool) => {
+                let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(pool)
+                    .await;
+                (
+                    sqlx::migrate!("./migrations/postgres"),
+                    rows.unwrap_or_default().into_iter().map(|r| r.0).collect(),
+                )
+            }
+        };
+        Ok(migrator.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    /// `sqlite` or `postgres`, for messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}

@@ -1,0 +1,339 @@
+//! Report requests: creating drafts, naming them (token, code, code@year), activating and
+//! closing them, and resolving their recipients into the units that must report.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use crate::matching::code_key;
+use crate::model::{GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode};
+
+/// How a clerk names a request on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestRef {
+    /// The short token carried by our mail: `BC-17`.
+    Token(String),
+    /// The directive's number, with the year when the number alone is ambiguous.
+    Code { key: String, year: Option<i32> },
+}
+
+impl RequestRef {
+    pub fn parse(text: &str) -> RequestRef {
+        let text = text.trim();
+        if let Some(number) = text.to_ascii_uppercase().strip_prefix("BC-")
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+        {
+            return RequestRef::Token(format!("BC-{}", number.trim_start_matches('0')));
+        }
+        if let Some((code, year)) = text.rsplit_once('@')
+            && let Ok(year) = year.trim().parse::<i32>()
+        {
+            return RequestRef::Code {
+                key: code_key(code),
+                year: Some(year),
+            };
+        }
+        RequestRef::Code {
+            key: code_key(text),
+            year: None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    code: String,
+    year: i64,
+    token: Option<String>,
+    title: String,
+    issued_on: Option<NaiveDate>,
+    deadline: DateTime<Utc>,
+    remind_before: String,
+    overdue_after: String,
+    attachment_required: bool,
+    state: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    request_id: i64,
+    kind: String,
+    value: String,
+}
+
+const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, remind_before, \
+     overdue_after, attachment_required, state, created_at FROM requests";
+
+macro_rules! load_all_requests {
+    ($exec:expr) => {{
+        let rows: Vec<RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
+            .fetch_all($exec)
+            .await?;
+        let recipients: Vec<RecipientRow> =
+            sqlx::query_as("SELECT request_id, kind, value FROM request_recipients ORDER BY kind, value")
+                .fetch_all($exec)
+                .await?;
+        assemble(rows, recipients)?
+    }};
+}
+
+/// The units a request's recipients name: active units of the named groups and the named
+/// units themselves.
+macro_rules! resolve_units {
+    ($tx:expr, $request_id:expr, $now:expr) => {{
+        let targets: Vec<(i64,)> = sqlx::query_as(
+            "SELECT u.id FROM units u WHERE u.active AND ( \
+               u.code IN (SELECT value FROM request_recipients WHERE request_id = $1 AND kind = 'unit') \
+               OR u.id IN (SELECT g.unit_id FROM unit_groups g JOIN request_recipients r \
+                           ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))",
+        )
+        .bind($request_id)
+        .fetch_all(&mut *$tx)
+        .await?;
+        for (unit_id,) in &targets {
+            sqlx::query(
+                "INSERT INTO request_units (request_id, unit_id, added_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (request_id, unit_id) DO NOTHING",
+            )
+            .bind($request_id)
+            .bind(unit_id)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        targets.len()
+    }};
+}
+
+fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult<Vec<Request>> {
+    let mut by_request: HashMap<i64, Recipients> = HashMap::new();
+    for row in recipients {
+        let entry = by_request.entry(row.request_id).or_default();
+        match row.kind.as_str() {
+            "group" => entry
+                .groups
+                .push(GroupCode::parse(&row.value).map_err(|_| StoreError::Corrupt {
+                    column: "request_recipients.value",
+                    value: row.value.clone(),
+                })?),
+            _ => entry.units.push(super::units::parse_unit_code(&row.value)?),
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let corrupt = |column: &'static str, value: &str| StoreError::Corrupt {
+                column,
+                value: value.to_string(),
+            };
+            Ok(Request {
+                id: row.id,
+                code: RequestCode::parse(&row.code).map_err(|_| corrupt("requests.code", &row.code))?,
+                year: row.year as i32,
+                token: row.token.unwrap_or_default(),
+                title: row.title,
+                issued_on: row.issued_on,
+                deadline: row.deadline,
+                recipients: by_request.remove(&row.id).unwrap_or_default(),
+                remind_before: Offsets::parse(&row.remind_before)
+                    .map_err(|_| corrupt("requests.remind_before", &row.remind_before))?,
+                overdue_after: Offsets::parse(&row.overdue_after)
+                    .map_err(|_| corrupt("requests.overdue_after", &row.overdue_after))?,
+                attachment_required: row.attachment_required,
+                state: RequestState::parse(&row.state).ok_or_else(|| corrupt("requests.state", &row.state))?,
+                created_at: row.created_at,
+            })
+        })
+        .collect()
+}
+
+impl Store {
+    /// Every request, oldest year first.
+    pub async fn all_requests(&self) -> StoreResult<Vec<Request>> {
+        Ok(on_pool!(self, |pool| load_all_requests!(pool)))
+    }
+
+    /// Finds the one request a clerk means, or says why none or several match.
+    pub async fn resolve_request(&self, text: &str) -> StoreResult<Request> {
+        let reference = RequestRef::parse(text);
+        let all = self.all_requests().await?;
+        let matches: Vec<Request> = all
+            .into_iter()
+            .filter(|r| match &reference {
+                RequestRef::Token(token) => r.token.eq_ignore_ascii_case(token),
+                RequestRef::Code { key, year } => &r.code.key() == key && year.is_none_or(|y| y == r.year),
+            })
+            .collect();
+        match matches.len() {
+            0 => Err(StoreError::NotFound(format!(
+                "không có yêu cầu báo cáo `{}` (xem danh sách: baocao request list)",
+                text.trim()
+            ))),
+            1 => Ok(matches.into_iter().next().expect("one element, checked above")),
+            _ => Err(StoreError::Rejected(vec![format!(
+                "có nhiều yêu cầu mang số `{}`: {}; ghi rõ năm (SỐ@NĂM) hoặc dùng mã BC-",
+                text.trim(),
+                matches
+                    .iter()
+                    .map(|r| format!("{}@{} ({})", r.code, r.year, r.token))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )])),
+        }
+    }
+
+    /// Creates a draft request and resolves which units it names. Named units must exist
+    /// and named groups must hold at least one active unit.
+    pub async fn create_request(&self, input: &RequestInput, now: DateTime<Utc>) -> StoreResult<Request> {
+        let units = self.list_units(None).await?;
+        let mut problems = Vec::new();
+        for code in &input.recipients.units {
+            if !units.iter().any(|u| &u.code == code) {
+                problems.push(format!("không có đơn vị `{code}` (xem: baocao unit list)"));
+            }
+        }
+        for group in &input.recipients.groups {
+            if !units.iter().any(|u| u.groups.contains(group)) {
+                problems.push(format!("nhóm `{group}` chưa có đơn vị nào"));
+            }
+        }
+        if input.recipients.is_empty() {
+            problems.push("cần ít nhất một --group hoặc --unit".to_string());
+        }
+        if input.title.trim().is_empty() {
+            problems.push("trích yếu (--title) không được để trống".to_string());
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Rejected(problems));
+        }
+        let key = input.code.key();
+        let id = in_tx!(self, |tx| {
+            let clash: Option<(String,)> =
+                sqlx::query_as("SELECT token FROM requests WHERE code_key = $1 AND year = $2")
+                    .bind(&key)
+                    .bind(i64::from(input.year))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((token,)) = clash {
+                return Err(StoreError::Rejected(vec![format!(
+                    "đã có yêu cầu số {} năm {} ({token})",
+                    input.code, input.year
+                )]));
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
+                 overdue_after, attachment_required, state, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10) RETURNING id",
+            )
+            .bind(input.code.as_str())
+            .bind(&key)
+            .bind(i64::from(input.year))
+            .bind(input.title.trim())
+            .bind(input.issued_on)
+            .bind(input.deadline)
+            .bind(input.remind_before.to_text())
+            .bind(input.overdue_after.to_text())
+            .bind(input.attachment_required)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE requests SET token = $1 WHERE id = $2")
+                .bind(format!("BC-{id}"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let recipients = input
+                .recipients
+                .groups
+                .iter()
+                .map(|g| ("group", g.as_str()))
+                .chain(input.recipients.units.iter().map(|u| ("unit", u.as_str())));
+            for (kind, value) in recipients {
+                sqlx::query(
+                    "INSERT INTO request_recipients (request_id, kind, value) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(kind)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+            }
+            resolve_units!(tx, id, now);
+            id
+        });
+        self.request_by_id(id).await
+    }
+
+    pub async fn request_by_id(&self, id: i64) -> StoreResult<Request> {
+        self.all_requests()
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("không có yêu cầu số hiệu nội bộ {id}")))
+    }
+
+    /// Moves a request to `to`. Activating re-resolves its recipients (units added to a
+    /// group since the draft are included). Returns the number of units it now names.
+    pub async fn set_request_state(
+        &self,
+        request: &Request,
+        to: RequestState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let allowed = matches!(
+            (request.state, to),
+            (RequestState::Draft, RequestState::Active)
+                | (RequestState::Draft, RequestState::Closed)
+                | (RequestState::Active, RequestState::Closed)
+        );
+        if !allowed {
+            return Err(StoreError::Rejected(vec![format!(
+                "yêu cầu {} đang ở trạng thái \"{}\", không chuyển sang \"{}\" được",
+                request.token,
+                request.state.label_vi(),
+                to.label_vi()
+            )]));
+        }
+        let id = request.id;
+        let count = in_tx!(self, |tx| {
+            let (column_sql, resolve) = match to {
+                RequestState::Active => (
+                    "UPDATE requests SET state = 'active', activated_at = $1, updated_at = $1 WHERE id = $2",
+                    true,
+                ),
+                _ => (
+                    "UPDATE requests SET state = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2",
+                    false,
+                ),
+            };
+            sqlx::query(column_sql).bind(now).bind(id).execute(&mut *tx).await?;
+            if resolve {
+                resolve_units!(tx, id, now);
+            }
+            let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM request_units WHERE request_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            count as usize
+        });
+        Ok(count)
+    }
+
+    /// The codes of the units a request is chased from, ordered by code.
+    pub async fn request_unit_codes(&self, request_id: i64) -> StoreResult<Vec<UnitCode>> {
+        let rows: Vec<(String,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id \
+                 WHERE ru.request_id = $1 ORDER BY u.code",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.iter().map(|(code,)| super::units::parse_unit_code(code)).collect()
+    }
+}

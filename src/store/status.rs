@@ -1,0 +1,167 @@
+//! The facts the status table is computed from, for one request: each unit it names, that
+//! unit's submissions, open review items and last reminder. What the facts mean is decided
+//! in `report::status`, not here.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreResult, on_pool};
+use crate::model::{EmailAddress, SubmissionVia, UnitCode};
+
+/// One submission as the status needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionFact {
+    pub received_at: DateTime<Utc>,
+    pub via: SubmissionVia,
+    pub late: bool,
+    pub attachments: Vec<String>,
+}
+
+/// Everything known about one unit for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusFacts {
+    pub unit: UnitCode,
+    pub unit_name: String,
+    pub groups: Vec<String>,
+    /// A later deadline granted to this unit, if any.
+    pub extended_deadline: Option<DateTime<Utc>>,
+    /// Oldest first.
+    pub submissions: Vec<SubmissionFact>,
+    pub open_review_items: i64,
+    pub last_reminder_at: Option<DateTime<Utc>>,
+    pub failing_addresses: Vec<EmailAddress>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitFactRow {
+    unit_id: i64,
+    code: String,
+    name: String,
+    extended_deadline: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SubmissionRow {
+    unit_id: i64,
+    received_at: DateTime<Utc>,
+    via: String,
+    late: bool,
+    attachments: String,
+}
+
+/// Units, submissions, open review counts, last reminders, groups and failing addresses.
+type FactRows = (
+    Vec<UnitFactRow>,
+    Vec<SubmissionRow>,
+    Vec<(i64, i64)>,
+    Vec<(i64, Option<DateTime<Utc>>)>,
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+);
+
+impl Store {
+    pub async fn status_facts(&self, request_id: i64) -> StoreResult<Vec<StatusFacts>> {
+        let (units, submissions, reviews, reminders, groups, failing): FactRows = on_pool!(self, |pool| {
+            let units = sqlx::query_as(
+                "SELECT u.id AS unit_id, u.code, u.name, ru.extended_deadline FROM request_units ru \
+                 JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1 ORDER BY u.code",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            let submissions = sqlx::query_as(
+                "SELECT unit_id, received_at, via, late, attachments FROM submissions \
+                 WHERE request_id = $1 ORDER BY received_at, id",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            let reviews = sqlx::query_as(
+                "SELECT COALESCE(unit_id, suggested_unit_id) AS unit, COUNT(*) FROM review_items \
+                 WHERE state = 'open' AND request_id = $1 AND COALESCE(unit_id, suggested_unit_id) IS NOT NULL \
+                 GROUP BY COALESCE(unit_id, suggested_unit_id)",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            let reminders = sqlx::query_as(
+                "SELECT unit_id, MAX(sent_at) FROM outgoing_messages \
+                 WHERE request_id = $1 AND state = 'sent' AND unit_id IS NOT NULL GROUP BY unit_id",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            let groups = sqlx::query_as(
+                "SELECT g.unit_id, g.group_code FROM unit_groups g JOIN request_units ru ON ru.unit_id = g.unit_id \
+                 WHERE ru.request_id = $1 ORDER BY g.group_code",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            let failing = sqlx::query_as(
+                "SELECT a.unit_id, a.address FROM unit_addresses a JOIN request_units ru ON ru.unit_id = a.unit_id \
+                 WHERE ru.request_id = $1 AND a.failing_since IS NOT NULL ORDER BY a.position",
+            )
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?;
+            (units, submissions, reviews, reminders, groups, failing)
+        });
+        let mut submissions_by_unit: HashMap<i64, Vec<SubmissionFact>> = HashMap::new();
+        for row in submissions {
+            let via = SubmissionVia::parse(&row.via).ok_or_else(|| super::StoreError::Corrupt {
+                column: "submissions.via",
+                value: row.via.clone(),
+            })?;
+            let attachments = attachment_names(&row.attachments);
+            submissions_by_unit
+                .entry(row.unit_id)
+                .or_default()
+                .push(SubmissionFact {
+                    received_at: row.received_at,
+                    via,
+                    late: row.late,
+                    attachments,
+                });
+        }
+        let reviews: HashMap<i64, i64> = reviews.into_iter().collect();
+        let reminders: HashMap<i64, Option<DateTime<Utc>>> = reminders.into_iter().collect();
+        let mut groups_by_unit: HashMap<i64, Vec<String>> = HashMap::new();
+        for (unit_id, group) in groups {
+            groups_by_unit.entry(unit_id).or_default().push(group);
+        }
+        let mut failing_by_unit: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
+        for (unit_id, address) in failing {
+            if let Ok(address) = EmailAddress::parse(&address) {
+                failing_by_unit.entry(unit_id).or_default().push(address);
+            }
+        }
+        units
+            .into_iter()
+            .map(|row| {
+                Ok(StatusFacts {
+                    unit: super::units::parse_unit_code(&row.code)?,
+                    unit_name: row.name,
+                    groups: groups_by_unit.remove(&row.unit_id).unwrap_or_default(),
+                    extended_deadline: row.extended_deadline,
+                    submissions: submissions_by_unit.remove(&row.unit_id).unwrap_or_default(),
+                    open_review_items: reviews.get(&row.unit_id).copied().unwrap_or(0),
+                    last_reminder_at: reminders.get(&row.unit_id).copied().flatten(),
+                    failing_addresses: failing_by_unit.remove(&row.unit_id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Attachment lists are stored as JSON arrays of `{"name": …, "size": …}`.
+fn attachment_names(json: &str) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        name: String,
+    }
+    serde_json::from_str::<Vec<Entry>>(json)
+        .map(|v| v.into_iter().map(|e| e.name).collect())
+        .unwrap_or_default()
+}

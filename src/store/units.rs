@@ -1,0 +1,383 @@
+//! The unit registry: reading units with their groups and addresses, and applying a batch
+//! of unit descriptions (from `unit add`, `unit edit` or an import file) all at once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use crate::model::{EmailAddress, GroupCode, Unit, UnitAddress, UnitCode, UnitInput};
+
+/// What applying one unit description did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitChange {
+    Created,
+    Updated,
+    Reactivated,
+    Unchanged,
+}
+
+/// What a batch did, unit by unit, in input order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApplySummary {
+    pub changes: Vec<(UnitCode, UnitChange)>,
+}
+
+impl ApplySummary {
+    pub fn count(&self, change: UnitChange) -> usize {
+        self.changes.iter().filter(|(_, c)| *c == change).count()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitRow {
+    id: i64,
+    code: String,
+    name: String,
+    parent_id: Option<i64>,
+    active: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    unit_id: i64,
+    group_code: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AddressRow {
+    unit_id: i64,
+    address: String,
+    failing_since: Option<DateTime<Utc>>,
+    failing_reason: Option<String>,
+}
+
+/// Loads every unit (active or not) with its groups and addresses, ordered by code.
+macro_rules! load_all_units {
+    ($exec:expr) => {{
+        let units: Vec<UnitRow> = sqlx::query_as("SELECT id, code, name, parent_id, active FROM units ORDER BY code")
+            .fetch_all($exec)
+            .await?;
+        let groups: Vec<GroupRow> = sqlx::query_as("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
+            .fetch_all($exec)
+            .await?;
+        let addresses: Vec<AddressRow> = sqlx::query_as(
+            "SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses ORDER BY unit_id, position",
+        )
+        .fetch_all($exec)
+        .await?;
+        assemble(units, groups, addresses)?
+    }};
+}
+
+fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRow>) -> StoreResult<Vec<Unit>> {
+    let code_by_id: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
+    let mut groups_by_unit: HashMap<i64, Vec<GroupCode>> = HashMap::new();
+    for row in groups {
+        let group = GroupCode::parse(&row.group_code).map_err(|_| StoreError::Corrupt {
+            column: "unit_groups.group_code",
+            value: row.group_code.clone(),
+        })?;
+        groups_by_unit.entry(row.unit_id).or_default().push(group);
+    }
+    let mut addresses_by_unit: HashMap<i64, Vec<UnitAddress>> = HashMap::new();
+    for row in addresses {
+        let address = EmailAddress::parse(&row.address).map_err(|_| StoreError::Corrupt {
+            column: "unit_addresses.address",
+            value: row.address.clone(),
+        })?;
+        addresses_by_unit.entry(row.unit_id).or_default().push(UnitAddress {
+            address,
+            failing_since: row.failing_since,
+            failing_reason: row.failing_reason,
+        });
+    }
+    units
+        .into_iter()
+        .map(|row| {
+            let code = parse_unit_code(&row.code)?;
+            let parent = match row.parent_id.and_then(|id| code_by_id.get(&id)) {
+                Some(parent) => Some(parse_unit_code(parent)?),
+                None => None,
+            };
+            Ok(Unit {
+                id: row.id,
+                code,
+                name: row.name,
+                groups: groups_by_unit.remove(&row.id).unwrap_or_default(),
+                parent,
+                addresses: addresses_by_unit.remove(&row.id).unwrap_or_default(),
+                active: row.active,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn parse_unit_code(text: &str) -> StoreResult<UnitCode> {
+    UnitCode::parse(text).map_err(|_| StoreError::Corrupt {
+        column: "units.code",
+        value: text.to_string(),
+    })
+}
+
+/// How `apply_units` treats a unit that already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// `unit add`: an active unit with the same code is an error; an inactive one comes back.
+    Add,
+    /// `unit edit` and imports: the description replaces what is stored.
+    Upsert,
+}
+
+impl Store {
+    /// Every unit, active or not, ordered by code.
+    pub async fn all_units(&self) -> StoreResult<Vec<Unit>> {
+        Ok(on_pool!(self, |pool| load_all_units!(pool)))
+    }
+
+    /// Active units, optionally only those of one group.
+    pub async fn list_units(&self, group: Option<&GroupCode>) -> StoreResult<Vec<Unit>> {
+        let units = self.all_units().await?;
+        Ok(units
+            .into_iter()
+            .filter(|u| u.active && group.is_none_or(|g| u.groups.contains(g)))
+            .collect())
+    }
+
+    pub async fn find_unit(&self, code: &UnitCode) -> StoreResult<Option<Unit>> {
+        Ok(self.all_units().await?.into_iter().find(|u| &u.code == code))
+    }
+
+    /// Applies unit descriptions in one transaction: either all of them or none. Each input
+    /// carries a label (`dòng 5`) used in the error sentences. Parents may be other units of
+    /// the same batch.
+    pub async fn apply_units(
+        &self,
+        inputs: &[(String, UnitInput)],
+        mode: ApplyMode,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApplySummary> {
+        let summary = in_tx!(self, |tx| {
+            let existing = load_all_units!(&mut *tx);
+            let problems = check_batch(&existing, inputs, mode);
+            if !problems.is_empty() {
+                return Err(StoreError::Rejected(problems));
+            }
+            let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
+            let mut ids: HashMap<UnitCode, i64> = existing.iter().map(|u| (u.code.clone(), u.id)).collect();
+            let mut summary = ApplySummary::default();
+            for (_, input) in inputs {
+                let change = match by_code.get(&input.code) {
+                    None => {
+                        let (id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
+                             VALUES ($1, $2, NULL, TRUE, $3, $3) RETURNING id",
+                        )
+                        .bind(input.code.as_str())
+                        .bind(&input.name)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        ids.insert(input.code.clone(), id);
+                        UnitChange::Created
+                    }
+                    Some(unit) if same_description(unit, input) && unit.active => UnitChange::Unchanged,
+                    Some(unit) => {
+                        sqlx::query("UPDATE units SET name = $1, active = TRUE, updated_at = $2 WHERE id = $3")
+                            .bind(&input.name)
+                            .bind(now)
+                            .bind(unit.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        if unit.active {
+                            UnitChange::Updated
+                        } else {
+                            UnitChange::Reactivated
+                        }
+                    }
+                };
+                if change == UnitChange::Unchanged {
+                    summary.changes.push((input.code.clone(), change));
+                    continue;
+                }
+                let id = ids.get(&input.code).copied().unwrap_or_default();
+                sqlx::query("DELETE FROM unit_groups WHERE unit_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for group in &input.groups {
+                    sqlx::query("INSERT INTO unit_groups (unit_id, group_code) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(group.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Keep the rows of addresses that stay, so their failing marks survive an edit.
+                let kept: Vec<&EmailAddress> = by_code
+                    .get(&input.code)
+                    .map(|u| u.addresses.iter().map(|a| &a.address).collect())
+                    .unwrap_or_default();
+                for old in &kept {
+                    if !input.addresses.contains(old) {
+                        sqlx::query("DELETE FROM unit_addresses WHERE unit_id = $1 AND address = $2")
+                            .bind(id)
+                            .bind(old.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                for (position, address) in input.addresses.iter().enumerate() {
+                    let sql = if kept.contains(&address) {
+                        "UPDATE unit_addresses SET position = $3 WHERE unit_id = $1 AND address = $2"
+                    } else {
+                        "INSERT INTO unit_addresses (unit_id, address, position) VALUES ($1, $2, $3)"
+                    };
+                    sqlx::query(sql)
+                        .bind(id)
+                        .bind(address.as_str())
+                        .bind(position as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                summary.changes.push((input.code.clone(), change));
+            }
+            // Parents last: they may be units this batch has just created.
+            for ((_, input), (_, change)) in inputs.iter().zip(&summary.changes) {
+                if *change == UnitChange::Unchanged {
+                    continue;
+                }
+                let parent_id = input.parent.as_ref().and_then(|p| ids.get(p).copied());
+                sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
+                    .bind(parent_id)
+                    .bind(ids.get(&input.code).copied().unwrap_or_default())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            summary
+        });
+        Ok(summary)
+    }
+
+    /// Deactivates a unit: it is no longer chased, its history stays.
+    pub async fn deactivate_unit(&self, code: &UnitCode, now: DateTime<Utc>) -> StoreResult<bool> {
+        let result = on_pool!(self, |pool| {
+            sqlx::query("UPDATE units SET active = FALSE, updated_at = $1 WHERE code = $2 AND active")
+                .bind(now)
+                .bind(code.as_str())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(result > 0)
+    }
+}
+
+fn same_description(unit: &Unit, input: &UnitInput) -> bool {
+    let stored_addresses: Vec<&EmailAddress> = unit.addresses.iter().map(|a| &a.address).collect();
+    let wanted_addresses: Vec<&EmailAddress> = input.addresses.iter().collect();
+    let stored_groups: HashSet<&GroupCode> = unit.groups.iter().collect();
+    let wanted_groups: HashSet<&GroupCode> = input.groups.iter().collect();
+    unit.name == input.name
+        && unit.parent == input.parent
+        && stored_addresses == wanted_addresses
+        && stored_groups == wanted_groups
+}
+
+/// Everything that would make the batch inconsistent with itself or with the registry.
+fn check_batch(existing: &[Unit], inputs: &[(String, UnitInput)], mode: ApplyMode) -> Vec<String> {
+    let mut problems = Vec::new();
+    let say = |label: &str, text: String| {
+        if label.is_empty() {
+            text
+        } else {
+            format!("{label}: {text}")
+        }
+    };
+    let stored: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
+    let batch_codes: HashSet<&UnitCode> = inputs.iter().map(|(_, i)| &i.code).collect();
+
+    // Who owns each address after the batch: active stored units not in the batch, then the batch.
+    let mut owner: BTreeMap<&EmailAddress, &UnitCode> = BTreeMap::new();
+    for unit in existing.iter().filter(|u| u.active && !batch_codes.contains(&u.code)) {
+        for address in &unit.addresses {
+            owner.insert(&address.address, &unit.code);
+        }
+    }
+    let mut seen_codes: HashMap<&UnitCode, &str> = HashMap::new();
+    for (label, input) in inputs {
+        if let Some(first) = seen_codes.insert(&input.code, label) {
+            problems.push(say(label, format!("mã đơn vị `{}` trùng với {first}", input.code)));
+        }
+        if mode == ApplyMode::Add && stored.get(&input.code).is_some_and(|u| u.active) {
+            problems.push(say(
+                label,
+                format!(
+                    "đơn vị `{}` đã có; dùng `baocao unit edit {}` để sửa",
+                    input.code, input.code
+                ),
+            ));
+        }
+        if input.name.trim().is_empty() {
+            problems.push(say(label, format!("đơn vị `{}` thiếu tên", input.code)));
+        }
+        if input.addresses.is_empty() {
+            problems.push(say(
+                label,
+                format!("đơn vị `{}` cần ít nhất một địa chỉ email", input.code),
+            ));
+        }
+        for address in &input.addresses {
+            match owner.get(address) {
+                Some(other) if *other != &input.code => problems.push(say(
+                    label,
+                    format!("địa chỉ {address} đã thuộc đơn vị `{other}` (mỗi địa chỉ chỉ thuộc một đơn vị)"),
+                )),
+                _ => {
+                    owner.insert(address, &input.code);
+                }
+            }
+        }
+        if let Some(parent) = &input.parent {
+            let known = batch_codes.contains(parent) || stored.get(parent).is_some_and(|u| u.active);
+            if parent == &input.code {
+                problems.push(say(
+                    label,
+                    format!("đơn vị `{}` không thể là cấp trên của chính nó", input.code),
+                ));
+            } else if !known {
+                problems.push(say(label, format!("không có đơn vị cấp trên `{parent}`")));
+            }
+        }
+    }
+
+    // No unit may end up above itself.
+    let mut parent_of: HashMap<&UnitCode, &UnitCode> = existing
+        .iter()
+        .filter_map(|u| u.parent.as_ref().map(|p| (&u.code, p)))
+        .collect();
+    for (_, input) in inputs {
+        match &input.parent {
+            Some(parent) => parent_of.insert(&input.code, parent),
+            None => parent_of.remove(&input.code),
+        };
+    }
+    for (label, input) in inputs {
+        let mut current = &input.code;
+        for _ in 0..=parent_of.len() {
+            match parent_of.get(current) {
+                Some(&parent) if parent == &input.code && current != &input.code => {
+                    problems.push(say(
+                        label,
+                        format!("quan hệ cấp trên của `{}` tạo thành vòng", input.code),
+                    ));
+                    break;
+                }
+                Some(&parent) => current = parent,
+                None => break,
+            }
+        }
+    }
+    problems
+}

@@ -1,0 +1,113 @@
+//! `baocao check-config`: the shipped example passes; broken files exit 78 naming the
+//! file, line and key of each problem; secrets are never accepted inline.
+
+use crate::harness::{baocao_raw, repo_root};
+
+fn check(text: &str) -> (crate::harness::Run, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baocao.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = baocao_raw(&["check-config", "--config", path.to_str().unwrap()], dir.path());
+    (run, path, dir)
+}
+
+#[test]
+fn the_shipped_example_passes() {
+    let example = repo_root().join("config/baocao.example.toml");
+    let run = baocao_raw(&["check-config", "--config", example.to_str().unwrap()], &repo_root());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "ok");
+}
+
+#[test]
+fn a_password_file_that_does_not_exist_yet_is_only_a_warning() {
+    let (run, path, _dir) = check(&format!(
+        "{}\n[smtp]\nhost = \"mail.x.vn\"\nuser = \"vp@x.vn\"\npassword-file = \"/nonexistent/smtp-password\"\n",
+        crate::harness::MINIMAL_CONFIG
+    ));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "ok");
+    assert!(
+        run.stderr
+            .contains(&format!("cảnh báo: {}:10: smtp.password-file", path.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unknown_key_exits_78_naming_file_line_and_key() {
+    let (run, path, _dir) = check(&format!(
+        "{}\n[smtp]\nhost = \"mail.x.vn\"\nprot = 465\n",
+        crate::harness::MINIMAL_CONFIG
+    ));
+    assert_eq!(run.code, 78);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(&format!("{}:9: smtp.prot:", path.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_inline_password_is_refused_and_not_echoed() {
+    let (run, path, _dir) = check(&format!(
+        "{}\n[imap]\nhost = \"mail.x.vn\"\nuser = \"vp@x.vn\"\npassword = \"hunter2\"\n",
+        crate::harness::MINIMAL_CONFIG
+    ));
+    assert_eq!(run.code, 78);
+    assert!(
+        run.stderr.contains(&format!("{}:10: imap.password:", path.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("password-file"));
+    assert!(
+        !run.stderr.contains("hunter2"),
+        "the secret was printed: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn several_wrong_values_are_all_listed() {
+    let (run, path, _dir) = check(
+        "[office]\nname = \"X\"\ntime-zone = \"Asia/Saigon_Typo\"\nreport-mailbox = \"vanphong at x.vn\"\n\n[reminders]\nremind-before = \"7d,3x\"\n",
+    );
+    assert_eq!(run.code, 78);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let file = path.display().to_string();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert!(lines[0].starts_with(&format!("{file}:3: office.time-zone:")));
+    assert!(lines[1].starts_with(&format!("{file}:4: office.report-mailbox:")));
+    assert!(lines[2].starts_with(&format!("{file}:7: reminders.remind-before:")));
+}
+
+#[test]
+fn broken_toml_and_missing_files_exit_78() {
+    let (run, path, _dir) = check("[office\nname = \"X\"\n");
+    assert_eq!(run.code, 78);
+    assert!(
+        run.stderr.starts_with(&format!("{}:1:", path.display())),
+        "{}",
+        run.stderr
+    );
+
+    let (run, _path, _dir) = check("[office]\nname = \"X\"\n");
+    assert_eq!(run.code, 78);
+    assert!(run.stderr.contains("office.report-mailbox"), "{}", run.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = baocao_raw(&["check-config", "--config", "/nonexistent/baocao.toml"], dir.path());
+    assert_eq!(run.code, 78);
+    assert!(run.stderr.contains("/nonexistent/baocao.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn every_command_refuses_a_broken_config_with_78() {
+    let (_, path, dir) = check("[office]\nname = \"X\"\nbogus = 1\n");
+    let run = baocao_raw(&["--config", path.to_str().unwrap(), "unit", "list"], dir.path());
+    assert_eq!(run.code, 78);
+    assert!(run.stderr.contains("bogus"));
+}

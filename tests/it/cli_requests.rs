@@ -1,0 +1,277 @@
+//! `baocao request …` and `baocao status` on both databases, with the units of seed 000.
+
+use crate::harness::{Backend, Env, repo_root};
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_seed_request_is_created_with_the_deadline_it_understood,
+    requests_are_named_by_token_code_or_code_at_year,
+    activation_and_closing_follow_the_life_of_a_request,
+    status_of_the_seed_request_lists_every_unit_as_pending,
+    bad_request_input_is_refused_with_a_reason,
+);
+
+fn with_seed_units(backend: Backend) -> Env {
+    let env = Env::new(backend);
+    let seed = repo_root().join("config/seed-000-units.csv");
+    env.baocao(&["unit", "import", seed.to_str().unwrap()]).ok();
+    env
+}
+
+const SEED_TITLE: &str = "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023";
+
+fn add_seed_request(env: &Env, deadline: &str) -> crate::harness::Run {
+    env.baocao(&[
+        "request",
+        "add",
+        "4189/KH-BCĐ",
+        "--title",
+        SEED_TITLE,
+        "--deadline",
+        deadline,
+        "--issued",
+        "27/12/2022",
+        "--group",
+        "phong-gddt",
+        "--group",
+        "truc-thuoc",
+        "--group",
+        "gdnn-gdtx",
+        "--year",
+        "2023",
+    ])
+}
+
+fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend) {
+    let env = with_seed_units(backend);
+    let run = add_seed_request(&env, "trước ngày 31/12/2023").ok();
+    assert!(
+        run.stdout
+            .contains("đã tạo yêu cầu BC-1 (bản nháp): số 4189/KH-BCĐ năm 2023"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("30/12/2023 lúc 23:59"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"trước ngày\""),
+        "the reading chosen is shown: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("23 đơn vị"), "{}", run.stdout);
+    // 30/12/2023 is a Saturday.
+    assert!(
+        run.stderr
+            .contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023)"),
+        "{}",
+        run.stderr
+    );
+
+    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
+    assert_eq!(shown["code"], "4189/KH-BCĐ");
+    assert_eq!(shown["year"], 2023);
+    assert_eq!(shown["deadline"], "2023-12-30T16:59:59Z");
+    assert_eq!(shown["deadline_text"], "30/12/2023 lúc 23:59");
+    assert_eq!(shown["issued_on"], "2022-12-27");
+    assert_eq!(shown["state"], "draft");
+    assert_eq!(shown["remind_before"], "7d,3d,1d");
+    assert_eq!(shown["attachment_required"], true);
+    assert_eq!(shown["units"].as_array().unwrap().len(), 23);
+
+    let other = env
+        .baocao(&[
+            "request",
+            "add",
+            "165/LĐLĐ",
+            "--title",
+            "Phong trào thi đua quốc phòng",
+            "--deadline",
+            "17h00 ngày 31/5/2030",
+            "--unit",
+            "pgd-muongcha",
+            "--remind",
+            "3d,1d",
+            "--overdue",
+            "1d",
+            "--no-attachment-required",
+            "--json",
+        ])
+        .ok();
+    assert_eq!(other.stderr, "", "a future Friday deadline needs no warning");
+    let other = other.json();
+    assert_eq!(other["deadline_text"], "31/05/2030 lúc 17:00");
+    assert_eq!(other["year"], 2030);
+    assert_eq!(other["remind_before"], "3d,1d");
+    assert_eq!(other["attachment_required"], false);
+    assert_eq!(other["units"], serde_json::json!(["pgd-muongcha"]));
+}
+
+fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
+    let env = with_seed_units(backend);
+    add_seed_request(&env, "31/12/2023").ok();
+    // Different spellings of the same code all find it.
+    for name in [
+        "BC-1",
+        "bc-1",
+        "4189/KH-BCĐ",
+        "4189/kh-bcd",
+        "4189 / KH-BCD",
+        "4189/KH-BCĐ@2023",
+    ] {
+        assert_eq!(
+            env.baocao(&["request", "show", name, "--json"]).ok().json()["token"],
+            "BC-1",
+            "{name}"
+        );
+    }
+    // The same number in another year is another request; the bare number is then ambiguous.
+    env.baocao(&[
+        "request",
+        "add",
+        "4189/KH-BCĐ",
+        "--title",
+        "Năm sau",
+        "--deadline",
+        "31/12/2024",
+        "--unit",
+        "pgd-nampo",
+    ])
+    .ok();
+    let ambiguous = env.baocao(&["request", "show", "4189/KH-BCĐ"]);
+    assert_eq!(ambiguous.code, 1);
+    assert!(
+        ambiguous.stderr.contains("4189/KH-BCĐ@2023 (BC-1)"),
+        "{}",
+        ambiguous.stderr
+    );
+    assert_eq!(
+        env.baocao(&["request", "show", "4189/kh-bcd@2024", "--json"])
+            .ok()
+            .json()["token"],
+        "BC-2"
+    );
+    // The same number in the same year is refused.
+    let duplicate = add_seed_request(&env, "31/12/2023");
+    assert_eq!(duplicate.code, 1);
+    assert!(
+        duplicate
+            .stderr
+            .contains("đã có yêu cầu số 4189/KH-BCĐ năm 2023 (BC-1)"),
+        "{}",
+        duplicate.stderr
+    );
+
+    let missing = env.baocao(&["request", "show", "BC-99"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("không có yêu cầu báo cáo `BC-99`"));
+
+    let listed = env.baocao(&["request", "list", "--json"]).ok().json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let text = env.baocao(&["request", "list"]).ok().stdout;
+    assert!(
+        text.contains("4189/KH-BCĐ@2024") && text.contains("2 yêu cầu"),
+        "{text}"
+    );
+}
+
+fn activation_and_closing_follow_the_life_of_a_request(backend: Backend) {
+    let env = with_seed_units(backend);
+    add_seed_request(&env, "31/12/2023").ok();
+    // A unit added to a group after the draft is included on activation.
+    env.baocao(&[
+        "unit",
+        "add",
+        "gdnn-nampo",
+        "--name",
+        "Trung tâm GDNN-GDTX huyện Nậm Pồ",
+        "--group",
+        "gdnn-gdtx",
+        "--email",
+        "ttgdnn.nampo@dienbien.edu.vn",
+    ])
+    .ok();
+    let activated = env.baocao(&["request", "activate", "BC-1"]).ok();
+    assert!(activated.stdout.contains("24 đơn vị"), "{}", activated.stdout);
+    assert_eq!(
+        env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"],
+        "active"
+    );
+
+    let again = env.baocao(&["request", "activate", "BC-1"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("đang theo dõi"), "{}", again.stderr);
+
+    env.baocao(&["request", "close", "BC-1"]).ok();
+    assert_eq!(
+        env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"],
+        "closed"
+    );
+    assert_eq!(env.baocao(&["request", "activate", "BC-1"]).code, 1);
+    // Closed requests leave the default status view.
+    let status = env.baocao(&["status", "--json"]).ok().json();
+    assert_eq!(status["requests"], serde_json::json!([]));
+}
+
+fn status_of_the_seed_request_lists_every_unit_as_pending(backend: Backend) {
+    let env = with_seed_units(backend);
+    add_seed_request(&env, "31/12/2099").ok();
+    env.baocao(&["request", "activate", "4189/KH-BCĐ"]).ok();
+    let status = env.baocao(&["status", "--json"]).ok().json();
+    let requests = status["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request["request"], "BC-1");
+    assert_eq!(
+        (request["reported"].as_u64(), request["total"].as_u64()),
+        (Some(0), Some(23))
+    );
+    let units = request["units"].as_array().unwrap();
+    assert_eq!(units.len(), 23);
+    assert!(units.iter().all(|u| u["state"] == "pending"), "{units:?}");
+    assert!(units.iter().all(|u| u["reported_at"].is_null() && u["via"].is_null()));
+
+    let text = env.baocao(&["status", "BC-1"]).ok().stdout;
+    assert!(text.contains("0/23 đã báo cáo"), "{text}");
+    assert!(
+        text.contains("Trường THPT Chuyên Lê Quý Đôn") && text.contains("chưa báo cáo"),
+        "{text}"
+    );
+}
+
+fn bad_request_input_is_refused_with_a_reason(backend: Backend) {
+    let env = with_seed_units(backend);
+    let cases: [(&[&str], &str); 6] = [
+        (&["--deadline", "31/13/2023", "--group", "phong-gddt"], "31/13/2023"),
+        (&["--deadline", "31/12/2023", "--group", "khong-co"], "nhóm `khong-co`"),
+        (
+            &["--deadline", "31/12/2023", "--unit", "khong-co"],
+            "không có đơn vị `khong-co`",
+        ),
+        (&["--deadline", "31/12/2023"], "--group hoặc --unit"),
+        (
+            &["--deadline", "31/12/2023", "--group", "phong-gddt", "--remind", "3w"],
+            "3w",
+        ),
+        (
+            &[
+                "--deadline",
+                "31/12/2023",
+                "--group",
+                "phong-gddt",
+                "--issued",
+                "hôm qua",
+            ],
+            "hôm qua",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["request", "add", "12/BC", "--title", "Thử"];
+        args.extend_from_slice(extra);
+        let run = env.baocao(&args);
+        assert_eq!(run.code, 1, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{extra:?}: {}", run.stderr);
+    }
+    assert_eq!(
+        env.baocao(&["request", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
+}

@@ -1,0 +1,433 @@
+//! The mail lab: Dovecot (IMAP with IDLE, IMAPS, LMTP) and Postfix (SMTP, submission with
+//! STARTTLS and AUTH) running as real servers on free loopback ports under one temporary
+//! directory, with a small CA whose leaf certificate both servers present.
+//!
+//! Started once per test process ([`MailLab::shared`]); each test uses its own addresses,
+//! so its mailboxes are its own. Every address at every domain is delivered into Dovecot
+//! (nothing leaves the machine), and every user logs in with [`MailLab::PASSWORD`].
+//! Recipients named `reject-…@` get a 550 at RCPT and `defer-…@` a 450.
+//!
+//! A watcher process stops both servers and removes the directory when the test process
+//! exits, however it exits. Needs root (Postfix's master runs as root; see
+//! `shared/MAIL-LAB-NOTES.md`) and the packages that `scripts/setup-test-env.sh` installs.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub struct MailLab {
+    pub dir: PathBuf,
+    pub imap_port: u16,
+    pub imaps_port: u16,
+    pub lmtp_port: u16,
+    pub smtp_port: u16,
+    pub submission_port: u16,
+    /// The CA certificate (PEM) clients must trust.
+    pub ca_file: PathBuf,
+}
+
+const MAIL_UID: u32 = 5000;
+
+impl MailLab {
+    pub const PASSWORD: &'static str = "lab-password";
+
+    /// The lab of this test process, started on first use.
+    pub fn shared() -> &'static MailLab {
+        static LAB: OnceLock<MailLab> = OnceLock::new();
+        LAB.get_or_init(|| MailLab::start().unwrap_or_else(|e| panic!("mail lab did not start: {e}")))
+    }
+
+    fn start() -> Result<MailLab, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("baocao-lab-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        chmod(&dir, "0755")?;
+        let ports = free_ports(5)?;
+        let lab = MailLab {
+            ca_file: dir.join("ca.pem"),
+            dir,
+            imap_port: ports[0],
+            imaps_port: ports[1],
+            lmtp_port: ports[2],
+            smtp_port: ports[3],
+            submission_port: ports[4],
+        };
+        lab.make_certificates()?;
+        lab.write_dovecot_config()?;
+        lab.write_postfix_config()?;
+        lab.spawn_reaper()?;
+        lab.start_dovecot()?;
+        lab.start_postfix()?;
+        Ok(lab)
+    }
+
+    fn make_certificates(&self) -> Result<(), String> {
+        let d = &self.dir;
+        run(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=baocao lab CA",
+                "-keyout",
+                &s(d.join("ca.key")),
+                "-out",
+                &s(d.join("ca.pem")),
+            ],
+        )?;
+        std::fs::write(
+            d.join("leaf.ext"),
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .map_err(|e| e.to_string())?;
+        run(
+            "openssl",
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                &s(d.join("leaf.key")),
+                "-out",
+                &s(d.join("leaf.csr")),
+            ],
+        )?;
+        run(
+            "openssl",
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &s(d.join("leaf.csr")),
+                "-CA",
+                &s(d.join("ca.pem")),
+                "-CAkey",
+                &s(d.join("ca.key")),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &s(d.join("leaf.ext")),
+                "-out",
+                &s(d.join("leaf.pem")),
+            ],
+        )?;
+        // Postfix reads the key as the postfix user after dropping privileges for some checks.
+        chmod(&d.join("leaf.key"), "0644")
+    }
+
+    fn write_dovecot_config(&self) -> Result<(), String> {
+        let d = s(&self.dir);
+        let mail = self.dir.join("mail");
+        std::fs::create_dir_all(&mail).map_err(|e| e.to_string())?;
+        run("chown", &[&format!("{MAIL_UID}:{MAIL_UID}"), &s(&mail)])?;
+        let config = format!(
+            r#"base_dir = {d}/dovecot-run
+state_dir = {d}/dovecot-state
+log_path = {d}/dovecot.log
+info_log_path = {d}/dovecot.log
+listen = 127.0.0.1
+protocols = imap lmtp
+hostname = lab.test
+ssl = yes
+ssl_cert = <{d}/leaf.pem
+ssl_key = <{d}/leaf.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 500
+first_valid_uid = 1000
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={MAIL_UID} gid={MAIL_UID} home={d}/mail/%Ld/%Ln
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps}
+    ssl = yes
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp}
+  }}
+}}
+service auth {{
+  unix_listener auth-postfix {{
+    mode = 0660
+    user = postfix
+    group = postfix
+  }}
+}}
+"#,
+            password = Self::PASSWORD,
+            imap = self.imap_port,
+            imaps = self.imaps_port,
+            lmtp = self.lmtp_port,
+        );
+        std::fs::write(self.dir.join("dovecot.conf"), config).map_err(|e| e.to_string())
+    }
+
+    fn write_postfix_config(&self) -> Result<(), String> {
+        let d = s(&self.dir);
+        let conf = self.dir.join("postfix-conf");
+        for sub in ["postfix-conf", "postfix-queue", "postfix-data"] {
+            std::fs::create_dir_all(self.dir.join(sub)).map_err(|e| e.to_string())?;
+        }
+        run("chown", &["postfix", &s(self.dir.join("postfix-data"))])?;
+        chmod(&self.dir.join("postfix-data"), "0700")?;
+        let main = format!(
+            r#"compatibility_level = 3.6
+queue_directory = {d}/postfix-queue
+data_directory = {d}/postfix-data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = lab.test
+mydomain = lab.test
+myorigin = lab.test
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_alias_domains =
+virtual_mailbox_domains = regexp:{d}/postfix-conf/any
+virtual_mailbox_maps = regexp:{d}/postfix-conf/any
+virtual_transport = lmtp:inet:127.0.0.1:{lmtp}
+default_transport = error:nothing leaves the mail lab
+relay_transport = error:nothing leaves the mail lab
+maillog_file = {d}/postfix.log
+maillog_file_prefixes = {d}
+in_flow_delay = 0
+biff = no
+smtpd_tls_cert_file = {d}/leaf.pem
+smtpd_tls_key_file = {d}/leaf.key
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {d}/dovecot-run/auth-postfix
+smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions = check_recipient_access regexp:{d}/postfix-conf/recipient_access
+smtp_tls_security_level = none
+lmtp_tls_security_level = none
+"#,
+            lmtp = self.lmtp_port
+        );
+        let master = format!(
+            "127.0.0.1:{smtp} inet n - n - - smtpd\n\
+             127.0.0.1:{submission} inet n - n - - smtpd\n  -o smtpd_tls_security_level=encrypt\n  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_tls_auth_only=yes\n  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n\
+             pickup unix n - n 60 1 pickup\n\
+             cleanup unix n - n - 0 cleanup\n\
+             qmgr unix n - n 300 1 qmgr\n\
+             tlsmgr unix - - n 1000? 1 tlsmgr\n\
+             rewrite unix - - n - - trivial-rewrite\n\
+             bounce unix - - n - 0 bounce\n\
+             defer unix - - n - 0 bounce\n\
+             trace unix - - n - 0 bounce\n\
+             verify unix - - n - 1 verify\n\
+             flush unix n - n 1000? 0 flush\n\
+             proxymap unix - - n - - proxymap\n\
+             proxywrite unix - - n - 1 proxymap\n\
+             smtp unix - - n - - smtp\n\
+             relay unix - - n - - smtp\n\
+             showq unix n - n - - showq\n\
+             error unix - - n - - error\n\
+             retry unix - - n - - error\n\
+             discard unix - - n - - discard\n\
+             lmtp unix - - n - - lmtp\n\
+             anvil unix - - n - 1 anvil\n\
+             scache unix - - n - 1 scache\n\
+             postlog unix-dgram n - n - 1 postlogd\n",
+            smtp = self.smtp_port,
+            submission = self.submission_port
+        );
+        std::fs::write(conf.join("main.cf"), main).map_err(|e| e.to_string())?;
+        std::fs::write(conf.join("master.cf"), master).map_err(|e| e.to_string())?;
+        std::fs::write(conf.join("any"), "/./ OK\n").map_err(|e| e.to_string())?;
+        std::fs::write(
+            conf.join("recipient_access"),
+            "/^reject-[^@]*@/ REJECT 5.1.1 mailbox unavailable (mail lab rule)\n/^defer-[^@]*@/ DEFER 4.2.0 try again later (mail lab rule)\n",
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// A detached shell that waits for this process to end, then stops both servers and
+    /// removes the lab directory.
+    fn spawn_reaper(&self) -> Result<(), String> {
+        let d = s(&self.dir);
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+             postfix -c {d}/postfix-conf stop >/dev/null 2>&1; \
+             [ -f {d}/dovecot-run/master.pid ] && kill $(cat {d}/dovecot-run/master.pid) 2>/dev/null; \
+             sleep 2; rm -rf {d}",
+            pid = std::process::id()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("starting the reaper: {e}"))
+    }
+
+    fn start_dovecot(&self) -> Result<(), String> {
+        let status = Command::new("dovecot")
+            .args(["-c", &s(self.dir.join("dovecot.conf"))])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("running dovecot: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "dovecot exited with {status}; see {}",
+                self.dir.join("dovecot.log").display()
+            ));
+        }
+        for port in [self.imap_port, self.imaps_port, self.lmtp_port] {
+            wait_for_port(port)?;
+        }
+        wait_for(
+            || self.dir.join("dovecot-run/auth-postfix").exists(),
+            "Dovecot's auth socket for Postfix",
+        )
+    }
+
+    fn start_postfix(&self) -> Result<(), String> {
+        let output = Command::new("postfix")
+            .args(["-c", &s(self.dir.join("postfix-conf")), "start"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("running postfix: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "postfix start failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        wait_for_port(self.smtp_port)?;
+        wait_for_port(self.submission_port)
+    }
+
+    /// A fresh address of this lab: `prefix-N@lab.test`, unique in this test process.
+    pub fn address(&self, prefix: &str) -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        format!(
+            "{prefix}-{}-{}@lab.test",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        )
+    }
+
+    /// The Maildir of an address, for checks made without IMAP.
+    pub fn maildir(&self, address: &str) -> PathBuf {
+        let (local, domain) = address.rsplit_once('@').expect("an address");
+        self.dir
+            .join("mail")
+            .join(domain.to_lowercase())
+            .join(local.to_lowercase())
+            .join("Maildir")
+    }
+
+    /// How many messages the address's INBOX holds (new and cur).
+    pub fn inbox_count(&self, address: &str) -> usize {
+        let maildir = self.maildir(address);
+        ["new", "cur"]
+            .iter()
+            .map(|sub| std::fs::read_dir(maildir.join(sub)).map(|d| d.count()).unwrap_or(0))
+            .sum()
+    }
+
+    /// Waits until the address's INBOX holds at least `count` messages.
+    pub fn wait_for_inbox(&self, address: &str, count: usize, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.inbox_count(address) >= count {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+fn s(path: impl AsRef<Path>) -> String {
+    path.as_ref().display().to_string()
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    let output = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+fn chmod(path: &Path, mode: &str) -> Result<(), String> {
+    run("chmod", &[mode, &s(path)])
+}
+
+fn free_ports(count: usize) -> Result<Vec<u16>, String> {
+    // Hold every listener until all are chosen so the same port is not handed out twice.
+    let listeners: Vec<TcpListener> = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn wait_for_port(port: u16) -> Result<(), String> {
+    wait_for(
+        || TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        &format!("port {port}"),
+    )
+}
+
+fn wait_for(ready: impl Fn() -> bool, what: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("{what} not ready after 20 s"))
+}

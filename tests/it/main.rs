@@ -1,0 +1,11 @@
+//! The one integration test binary: a module per capability, all standing on `harness`.
+
+// Tests and their helpers may unwrap: a panic is a failed test with its location.
+#![allow(clippy::unwrap_used)]
+
+mod harness;
+
+mod cli_config;
+mod cli_requests;
+mod cli_units;
+mod mail_lab;
