@@ -33,6 +33,8 @@ pub struct Settings {
     pub imap: Option<ImapSettings>,
     pub send_window: SendWindow,
     pub reminders: ReminderDefaults,
+    /// The yearly government decisions; `None` means built-in holidays only.
+    pub calendar_file: Option<PathBuf>,
 }
 
 /// The office that sends requests and receives reports.
@@ -225,16 +227,18 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     Ok(loaded)
 }
 
-/// Checks configuration text; `path` is only used to name the file in messages and to
-/// resolve nothing else (relative secret paths are kept as written).
+/// Checks configuration text. `path` names the file in messages, and a relative calendar
+/// file is found beside it (secret paths are kept as written).
 pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
         file: path.to_path_buf(),
         problems: vec![deserialize_problem(text, &e)],
     })?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut check = Checker {
         text,
+        base_dir,
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -266,6 +270,14 @@ struct RawConfig {
     send_window: RawSendWindow,
     #[serde(default)]
     reminders: RawReminders,
+    #[serde(default)]
+    calendar: RawCalendar,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCalendar {
+    file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,6 +341,7 @@ struct RawReminders {
 
 struct Checker<'a> {
     text: &'a str,
+    base_dir: PathBuf,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
 }
@@ -436,6 +449,7 @@ impl Checker<'_> {
         }
         let send_window = self.send_window(&raw.send_window);
         let reminders = self.reminders(&raw.reminders);
+        let calendar_file = self.calendar_file(&raw.calendar);
         Some(Settings {
             office: office?,
             database_url,
@@ -443,6 +457,7 @@ impl Checker<'_> {
             imap,
             send_window,
             reminders,
+            calendar_file,
         })
     }
 
@@ -617,6 +632,43 @@ impl Checker<'_> {
         }
     }
 
+    fn calendar_file(&mut self, raw: &RawCalendar) -> Option<PathBuf> {
+        let Some(file) = &raw.file else {
+            self.warn(
+                None,
+                "calendar.file",
+                "chưa có tệp lịch: chỉ dùng các ngày lễ theo luật, chưa có lịch nghỉ Tết và hoán đổi của từng năm",
+            );
+            return None;
+        };
+        // A relative path is relative to the configuration file's directory.
+        let path = self.base_dir.join(file.get_ref());
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                if let Err(e) = crate::calendar::parse_calendar_file(&text) {
+                    for line in e.0.lines() {
+                        self.problem(
+                            Some(file.span()),
+                            "calendar.file",
+                            format!("{}: {line}", path.display()),
+                        );
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.warn(
+                Some(file.span()),
+                "calendar.file",
+                format!("chưa có tệp lịch {}: chỉ dùng các ngày lễ theo luật", path.display()),
+            ),
+            Err(e) => self.problem(
+                Some(file.span()),
+                "calendar.file",
+                format!("không đọc được tệp lịch {}: {e}", path.display()),
+            ),
+        }
+        Some(path)
+    }
+
     fn reminders(&mut self, raw: &RawReminders) -> ReminderDefaults {
         let mut offsets = |value: &Option<Spanned<String>>, key: &str, default: &str| match value {
             Some(text) => Offsets::parse(text.get_ref()).unwrap_or_else(|e| {
@@ -734,6 +786,20 @@ fn file_permission_warnings(path: &Path) -> Vec<Problem> {
     warnings
 }
 
+/// The working calendar the settings name: built-in rules plus the calendar file, if one is
+/// configured and present.
+pub fn load_calendar(settings: &Settings) -> Result<crate::calendar::WorkingCalendar, String> {
+    let file = match &settings.calendar_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => crate::calendar::parse_calendar_file(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+            Err(e) => return Err(format!("không đọc được tệp lịch {}: {e}", path.display())),
+        },
+        None => Default::default(),
+    };
+    Ok(crate::calendar::WorkingCalendar::new(file))
+}
+
 /// Warnings about secret files that anyone on the machine can read.
 pub fn secret_permission_warnings(settings: &Settings) -> Vec<Problem> {
     use std::os::unix::fs::PermissionsExt;
@@ -788,8 +854,8 @@ report-mailbox = "vanphong.sodienbien@moet.edu.vn"
         assert_eq!(s.reminders.overdue_after.to_text_ascending(), "1d,3d,7d");
         assert_eq!(
             loaded.warnings.len(),
-            2,
-            "missing smtp and imap are warnings: {:?}",
+            3,
+            "missing smtp, imap and calendar are warnings: {:?}",
             loaded.warnings
         );
     }

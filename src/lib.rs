@@ -5,11 +5,13 @@
 //! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`)
 //! and the command line (`cli`).
 
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod dates;
 pub mod import;
 pub mod intake;
+pub mod lunar;
 pub mod matching;
 pub mod model;
 pub mod report;

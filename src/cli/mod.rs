@@ -5,6 +5,7 @@
 //! Exit codes: 0 done; 1 refused (bad input, not found, rows rejected); 2 wrong usage;
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
+mod calendar;
 mod requests;
 mod status;
 mod units;
@@ -55,6 +56,9 @@ pub enum Command {
     Request(requests::RequestCommand),
     /// Tình hình báo cáo: đơn vị nào đã báo cáo, đơn vị nào chưa
     Status(status::StatusArgs),
+    /// Lịch làm việc: ngày nghỉ lễ, nghỉ bù và ngày làm bù
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 /// Why a command did not complete, and so which exit code it ends with.
@@ -121,6 +125,9 @@ async fn run(cli: Cli) -> CliResult {
         return check_config(&cli);
     }
     let settings = load_settings(&cli)?;
+    if let Command::Calendar(command) = cli.command {
+        return calendar::run(&settings, command);
+    }
     let store = open_store(&settings).await?;
     if let Command::Migrate = cli.command {
         store
@@ -140,7 +147,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Unit(command) => units::run(&context, command).await,
         Command::Request(command) => requests::run(&context, command).await,
         Command::Status(args) => status::run(&context, args).await,
-        Command::CheckConfig | Command::Migrate => Ok(()),
+        Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
     outcome

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod cli_calendar;
 mod cli_config;
 mod cli_requests;
 mod cli_units;
