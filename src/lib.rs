@@ -17,3 +17,4 @@ pub mod model;
 pub mod report;
 pub mod store;
 pub mod tls;
+pub mod window;
