@@ -14,6 +14,7 @@ pub mod intake;
 pub mod lunar;
 pub mod matching;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod store;
 pub mod tls;
