@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::calendar::WorkingCalendar;
 use crate::config::SendWindow;
-use crate::model::Offsets;
+use crate::model::{DurationUnit, Offsets, in_largest_unit};
 use crate::window::next_opening;
 
 /// The three kinds of planned send.
@@ -135,13 +135,13 @@ pub fn plan_slots(input: &PlanInput<'_>) -> Vec<PlannedSlot> {
 
 /// `7d` → "7 ngày", `36h` → "36 giờ", `90m` → "90 phút".
 pub fn duration_vi(minutes: i64) -> String {
-    if minutes % (24 * 60) == 0 {
-        format!("{} ngày", minutes / (24 * 60))
-    } else if minutes % 60 == 0 {
-        format!("{} giờ", minutes / 60)
-    } else {
-        format!("{minutes} phút")
-    }
+    let (count, unit) = in_largest_unit(minutes);
+    let word = match unit {
+        DurationUnit::Days => "ngày",
+        DurationUnit::Hours => "giờ",
+        DurationUnit::Minutes => "phút",
+    };
+    format!("{count} {word}")
 }
 
 /// After downtime several slots of one (request, unit) may be due at once. Only the latest

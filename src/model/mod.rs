@@ -6,7 +6,7 @@
 
 mod values;
 
-pub use values::{EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError};
+pub use values::{DurationUnit, EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError, in_largest_unit};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -247,12 +247,31 @@ fn parse_duration_minutes(part: &str) -> Result<i64, ValueError> {
 
 /// `1440` → `1d`, `2160` → `36h`, `90` → `90m`.
 pub fn format_duration_minutes(minutes: i64) -> String {
+    let (count, unit) = in_largest_unit(minutes);
+    let suffix = match unit {
+        DurationUnit::Days => "d",
+        DurationUnit::Hours => "h",
+        DurationUnit::Minutes => "m",
+    };
+    format!("{count}{suffix}")
+}
+
+/// The unit a duration is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Days,
+    Hours,
+    Minutes,
+}
+
+/// A duration in the largest unit that divides it: `2160` → `(36, Hours)`.
+pub fn in_largest_unit(minutes: i64) -> (i64, DurationUnit) {
     if minutes % (24 * 60) == 0 {
-        format!("{}d", minutes / (24 * 60))
+        (minutes / (24 * 60), DurationUnit::Days)
     } else if minutes % 60 == 0 {
-        format!("{}h", minutes / 60)
+        (minutes / 60, DurationUnit::Hours)
     } else {
-        format!("{minutes}m")
+        (minutes, DurationUnit::Minutes)
     }
 }
 
