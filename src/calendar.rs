@@ -10,7 +10,8 @@
 //! Saturdays) come from a calendar file ([`CalendarFile`]) the IT officer updates; its
 //! entries win over the built-in rules. Pure code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,7 @@ impl WorkingCalendar {
             return DayKind::Holiday(name.clone());
         }
         let compensate = !self.is_confirmed(date.year());
-        if let Some(name) = built_in_days_off(date.year(), compensate).remove(&date) {
+        if let Some(name) = built_in_holiday(date, compensate) {
             return DayKind::Holiday(name);
         }
         if is_weekend(date) {
@@ -107,6 +108,22 @@ impl WorkingCalendar {
 
 fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The name of the statutory day off on `date`, if it is one. The year's days are computed
+/// once and remembered: planning asks about the same few years many times.
+fn built_in_holiday(date: NaiveDate, compensate: bool) -> Option<String> {
+    type Cache = HashMap<(i32, bool), BTreeMap<NaiveDate, String>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry((date.year(), compensate))
+        .or_insert_with(|| built_in_days_off(date.year(), compensate))
+        .get(&date)
+        .cloned()
 }
 
 /// The statutory days off of `year` with their names; with `compensate`, also the
