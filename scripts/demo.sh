@@ -42,5 +42,7 @@ baocao request add "4189/KH-BCĐ" \
     --issued 27/12/2022 --deadline "$deadline" --remind 3d,1d --overdue 1d,3d \
     --group phong-gddt --group truc-thuoc --group gdnn-gdtx
 baocao request activate BC-1
+step "Lịch gửi thư nhắc của hai đơn vị (mỗi lần gửi có lý do)"
+baocao reminders plan --request BC-1 | grep -E '^(Mã|-|BC-1 +(pgd-muongcha|gdnn-tuachua) )'
 step "Tình hình báo cáo"
 baocao status BC-1

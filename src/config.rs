@@ -35,6 +35,18 @@ pub struct Settings {
     pub reminders: ReminderDefaults,
     /// The yearly government decisions; `None` means built-in holidays only.
     pub calendar_file: Option<PathBuf>,
+    /// Where edited message templates live; `None` means the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    pub digest: DigestSettings,
+}
+
+/// The daily summary mailed to the office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestSettings {
+    /// Local time on working days; `None` turns the digest off.
+    pub at: Option<NaiveTime>,
+    /// Who gets it; by default the report mailbox itself.
+    pub to: Vec<EmailAddress>,
 }
 
 /// The office that sends requests and receives reports.
@@ -75,6 +87,10 @@ pub struct SmtpSettings {
     pub server: ServerSettings,
     /// The name given in EHLO; the machine's host name is often just `localhost`.
     pub helo_name: Option<String>,
+    /// The outer limit on one whole send (connect, TLS, login, message).
+    pub timeout: std::time::Duration,
+    /// How many sends may run at once.
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +120,8 @@ pub struct ReminderDefaults {
     pub remind_before: Offsets,
     pub overdue_after: Offsets,
     pub notice_on_activation: bool,
+    /// A message that still fails temporarily this long after it was queued is given up.
+    pub give_up_after_minutes: i64,
 }
 
 /// A password's source: a file (mode 0600) or a systemd credential name, read when a
@@ -272,6 +290,24 @@ struct RawConfig {
     reminders: RawReminders,
     #[serde(default)]
     calendar: RawCalendar,
+    #[serde(default)]
+    templates: RawTemplates,
+    #[serde(default)]
+    digest: RawDigest,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTemplates {
+    dir: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDigest {
+    enabled: Option<bool>,
+    time: Option<Spanned<String>>,
+    to: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -305,6 +341,8 @@ struct RawSmtp {
     password_credential: Option<Spanned<String>>,
     ca_file: Option<Spanned<String>>,
     helo_name: Option<String>,
+    timeout_seconds: Option<Spanned<u64>>,
+    concurrency: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,6 +372,7 @@ struct RawReminders {
     remind_before: Option<Spanned<String>>,
     overdue_after: Option<Spanned<String>>,
     notice_on_activation: Option<bool>,
+    give_up_after: Option<Spanned<String>>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -414,6 +453,13 @@ impl Checker<'_> {
                 ca_file: &s.ca_file,
             }),
             helo_name: s.helo_name.clone(),
+            timeout: std::time::Duration::from_secs(self.bounded(
+                &s.timeout_seconds,
+                "smtp.timeout-seconds",
+                5..=3600,
+                120,
+            )),
+            concurrency: self.bounded(&s.concurrency, "smtp.concurrency", 1..=32, 4),
         });
         if smtp.is_none() {
             self.warn(
@@ -450,6 +496,8 @@ impl Checker<'_> {
         let send_window = self.send_window(&raw.send_window);
         let reminders = self.reminders(&raw.reminders);
         let calendar_file = self.calendar_file(&raw.calendar);
+        let templates_dir = raw.templates.dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
+        let digest = self.digest(&raw.digest, office.as_ref().map(|o| &o.report_mailbox));
         Some(Settings {
             office: office?,
             database_url,
@@ -458,7 +506,58 @@ impl Checker<'_> {
             send_window,
             reminders,
             calendar_file,
+            templates_dir,
+            digest,
         })
+    }
+
+    /// A number within `range`, or the default when absent.
+    fn bounded<T>(&mut self, raw: &Option<Spanned<T>>, key: &str, range: std::ops::RangeInclusive<T>, default: T) -> T
+    where
+        T: Copy + PartialOrd + fmt::Display,
+    {
+        match raw {
+            Some(value) if range.contains(value.get_ref()) => *value.get_ref(),
+            Some(value) => {
+                self.problem(
+                    Some(value.span()),
+                    key,
+                    format!("phải nằm trong khoảng {} đến {}", range.start(), range.end()),
+                );
+                default
+            }
+            None => default,
+        }
+    }
+
+    fn digest(&mut self, raw: &RawDigest, mailbox: Option<&EmailAddress>) -> DigestSettings {
+        let at = match &raw.time {
+            Some(text) => match NaiveTime::parse_from_str(text.get_ref().trim(), "%H:%M") {
+                Ok(at) => Some(at),
+                Err(_) => {
+                    self.problem(Some(text.span()), "digest.time", "ghi giờ dạng HH:MM, ví dụ \"07:30\"");
+                    None
+                }
+            },
+            None => Some(hm(7, 30)),
+        };
+        let mut to = Vec::new();
+        match &raw.to {
+            Some(list) => {
+                for text in list.get_ref() {
+                    match EmailAddress::parse(text) {
+                        Ok(address) => to.push(address),
+                        Err(e) => self.problem(Some(list.span()), "digest.to", e.0),
+                    }
+                }
+            }
+            None => to.extend(mailbox.cloned()),
+        }
+        let enabled = raw.enabled.unwrap_or(true) && !to.is_empty();
+        DigestSettings {
+            at: if enabled { at } else { None },
+            to,
+        }
     }
 
     fn office(&mut self, raw: &RawOffice) -> Option<Office> {
@@ -679,10 +778,25 @@ impl Checker<'_> {
         };
         let remind_before = offsets(&raw.remind_before, "reminders.remind-before", "7d,3d,1d");
         let overdue_after = offsets(&raw.overdue_after, "reminders.overdue-after", "1d,3d,7d");
+        let give_up_after_minutes = match &raw.give_up_after {
+            Some(text) => match Offsets::parse(text.get_ref()).map(|o| o.minutes().to_vec()) {
+                Ok(minutes) if minutes.len() == 1 => minutes[0],
+                _ => {
+                    self.problem(
+                        Some(text.span()),
+                        "reminders.give-up-after",
+                        "ghi một khoảng thời gian, ví dụ \"3d\" hoặc \"36h\"",
+                    );
+                    3 * 24 * 60
+                }
+            },
+            None => 3 * 24 * 60,
+        };
         ReminderDefaults {
             remind_before,
             overdue_after,
             notice_on_activation: raw.notice_on_activation.unwrap_or(true),
+            give_up_after_minutes,
         }
     }
 }

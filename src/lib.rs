@@ -7,15 +7,20 @@
 
 pub mod calendar;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod dates;
+pub mod digest;
 pub mod import;
 pub mod intake;
 pub mod lunar;
+pub mod mailer;
 pub mod matching;
 pub mod model;
 pub mod plan;
+pub mod reminders;
 pub mod report;
+pub mod sender;
 pub mod store;
 pub mod tls;
 pub mod window;

@@ -6,6 +6,8 @@
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
 mod calendar;
+mod outbox;
+mod reminders;
 mod requests;
 mod status;
 mod units;
@@ -59,6 +61,16 @@ pub enum Command {
     /// Lịch làm việc: ngày nghỉ lễ, nghỉ bù và ngày làm bù
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Nhắc báo cáo: xem lịch gửi, gửi các thư đã đến giờ
+    #[command(subcommand)]
+    Reminders(reminders::RemindersCommand),
+    /// Thư gửi đi: xem thư lỗi, gửi lại
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
+    /// Ghi nhận một đơn vị đã báo cáo qua kênh khác (giấy, hệ thống e-office)
+    Mark(reminders::MarkArgs),
+    /// Xem thư tổng hợp hằng ngày (không gửi)
+    Digest(reminders::DigestArgs),
 }
 
 /// Why a command did not complete, and so which exit code it ends with.
@@ -147,6 +159,10 @@ async fn run(cli: Cli) -> CliResult {
         Command::Unit(command) => units::run(&context, command).await,
         Command::Request(command) => requests::run(&context, command).await,
         Command::Status(args) => status::run(&context, args).await,
+        Command::Reminders(command) => reminders::run(&context, command).await,
+        Command::Outbox(command) => outbox::run(&context, command).await,
+        Command::Mark(args) => reminders::mark(&context, args).await,
+        Command::Digest(args) => reminders::digest(&context, args).await,
         Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
@@ -164,6 +180,50 @@ impl Context {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         #[allow(clippy::disallowed_methods)]
         chrono::Utc::now()
+    }
+
+    /// `--at WHEN` in the office's zone, or now.
+    pub fn at(&self, when: Option<&str>) -> CliResult<chrono::DateTime<chrono::Utc>> {
+        match when {
+            None => Ok(self.now()),
+            Some(text) => {
+                if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+                    return Ok(instant.with_timezone(&chrono::Utc));
+                }
+                crate::dates::parse_deadline(text, self.settings.office.zone)
+                    .map(|parsed| parsed.instant)
+                    .map_err(|e| CliError::Refused(format!("--at: {e}")))
+            }
+        }
+    }
+
+    pub fn calendar(&self) -> CliResult<crate::calendar::WorkingCalendar> {
+        config::load_calendar(&self.settings).map_err(CliError::Refused)
+    }
+
+    /// The message templates, checked; a broken one is a configuration error.
+    pub fn templates(&self) -> CliResult<crate::compose::Templates> {
+        let dir = self.settings.templates_dir.as_deref();
+        match crate::compose::Templates::load(dir) {
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    eprintln!("cảnh báo: {warning}");
+                }
+                Ok(loaded.templates)
+            }
+            Err(e) => Err(CliError::Config(config::ConfigError {
+                file: dir.map(Into::into).unwrap_or_else(|| PathBuf::from("templates")),
+                problems: e
+                    .0
+                    .into_iter()
+                    .map(|message| config::Problem {
+                        line: None,
+                        key: String::new(),
+                        message,
+                    })
+                    .collect(),
+            })),
+        }
     }
 }
 

@@ -212,15 +212,30 @@ fn or_none(text: String) -> String {
 
 async fn change_state(context: &Context, reference: &str, to: RequestState) -> CliResult {
     let request = context.store.resolve_request(reference).await?;
-    let units = context.store.set_request_state(&request, to, context.now()).await?;
+    let now = context.now();
+    let units = context.store.set_request_state(&request, to, now).await?;
     match to {
-        RequestState::Active => println!(
-            "đã bắt đầu theo dõi {} ({}): {units} đơn vị, hạn {}",
-            request.token,
-            request.code,
-            format_instant(request.deadline, context.settings.office.zone)
-        ),
-        _ => println!("đã đóng {} ({}); không nhắc thêm", request.token, request.code),
+        RequestState::Active => {
+            println!(
+                "đã bắt đầu theo dõi {} ({}): {units} đơn vị, hạn {}",
+                request.token,
+                request.code,
+                format_instant(request.deadline, context.settings.office.zone)
+            );
+            let calendar = context.calendar()?;
+            crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+            println!(
+                "xem lịch gửi thư nhắc bằng: baocao reminders plan --request {}",
+                request.token
+            );
+        }
+        _ => {
+            context
+                .store
+                .cancel_waiting(Some(request.id), None, crate::store::CLOSED, now)
+                .await?;
+            println!("đã đóng {} ({}); không nhắc thêm", request.token, request.code);
+        }
     }
     Ok(())
 }

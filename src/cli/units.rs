@@ -199,7 +199,12 @@ async fn edit(context: &Context, args: EditArgs) -> CliResult {
 
 async fn remove(context: &Context, code: &str) -> CliResult {
     let unit = find(context, code).await?;
-    if context.store.deactivate_unit(&unit.code, context.now()).await? {
+    let now = context.now();
+    if context.store.deactivate_unit(&unit.code, now).await? {
+        context
+            .store
+            .cancel_waiting(None, Some(unit.id), crate::reminders::CANCEL_REMOVED, now)
+            .await?;
         println!(
             "đã ngừng theo dõi đơn vị {} ({}); lịch sử vẫn được giữ",
             unit.code, unit.name

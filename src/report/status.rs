@@ -165,6 +165,18 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         })
         .collect();
     out.push_str(&crate::report::table(&header, &rows));
+    let failing: Vec<String> = status
+        .units
+        .iter()
+        .flat_map(|u| u.failing_addresses.iter().map(move |a| format!("  {}: {a}", u.unit)))
+        .collect();
+    if !failing.is_empty() {
+        out.push_str("Địa chỉ không nhận được thư (xem: baocao outbox list --failed):\n");
+        for line in failing {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     out
 }
 

@@ -8,12 +8,18 @@
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod outbox;
 mod requests;
+mod slots;
 mod status;
+mod submissions;
 mod units;
 
+pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
+pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use status::{StatusFacts, SubmissionFact};
+pub use submissions::ManualSubmission;
 pub use units::{ApplyMode, ApplySummary, UnitChange};
 
 use std::str::FromStr;

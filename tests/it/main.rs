@@ -10,3 +10,4 @@ mod cli_config;
 mod cli_requests;
 mod cli_units;
 mod mail_lab;
+mod reminders;

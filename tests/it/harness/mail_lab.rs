@@ -5,7 +5,8 @@
 //! Started once per test process ([`MailLab::shared`]); each test uses its own addresses,
 //! so its mailboxes are its own. Every address at every domain is delivered into Dovecot
 //! (nothing leaves the machine), and every user logs in with [`MailLab::PASSWORD`].
-//! Recipients named `reject-…@` get a 550 at RCPT and `defer-…@` a 450.
+//! Recipients named `reject-…@` get a 550 at RCPT and `defer-…@` a 450; a test can also
+//! defer one address for a while ([`MailLab::defer`], [`MailLab::undefer`]).
 //!
 //! A watcher process stops both servers and removes the directory when the test process
 //! exits, however it exits. Needs root (Postfix's master runs as root; see
@@ -231,7 +232,9 @@ smtpd_tls_security_level = may
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = {d}/dovecot-run/auth-postfix
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
-smtpd_recipient_restrictions = check_recipient_access regexp:{d}/postfix-conf/recipient_access
+smtpd_recipient_restrictions = check_recipient_access regexp:{d}/postfix-conf/recipient_access, check_recipient_access regexp:{d}/postfix-conf/deferred_now
+# One connection per smtpd process: a changed deferred_now applies to the next connection.
+max_use = 1
 smtp_tls_security_level = none
 lmtp_tls_security_level = none
 "#,
@@ -268,6 +271,7 @@ lmtp_tls_security_level = none
         std::fs::write(conf.join("main.cf"), main).map_err(|e| e.to_string())?;
         std::fs::write(conf.join("master.cf"), master).map_err(|e| e.to_string())?;
         std::fs::write(conf.join("any"), "/./ OK\n").map_err(|e| e.to_string())?;
+        std::fs::write(conf.join("deferred_now"), "").map_err(|e| e.to_string())?;
         std::fs::write(
             conf.join("recipient_access"),
             "/^reject-[^@]*@/ REJECT 5.1.1 mailbox unavailable (mail lab rule)\n/^defer-[^@]*@/ DEFER 4.2.0 try again later (mail lab rule)\n",
@@ -346,6 +350,42 @@ lmtp_tls_security_level = none
         )
     }
 
+    /// From now on, Postfix answers 450 to mail for `address` (until [`MailLab::undefer`]).
+    pub fn defer(&self, address: &str) {
+        self.edit_deferred(|lines| lines.push(deferred_line(address)));
+    }
+
+    pub fn undefer(&self, address: &str) {
+        let line = deferred_line(address);
+        self.edit_deferred(|lines| lines.retain(|l| *l != line));
+    }
+
+    fn edit_deferred(&self, change: impl FnOnce(&mut Vec<String>)) {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let path = self.dir.join("postfix-conf/deferred_now");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        change(&mut lines);
+        let mut text = lines.join("\n");
+        text.push('\n');
+        let temp = path.with_extension("new");
+        std::fs::write(&temp, text).expect("write deferred_now");
+        std::fs::rename(&temp, &path).expect("replace deferred_now");
+    }
+
+    /// Every message in the address's INBOX, oldest first (by file name).
+    pub fn messages(&self, address: &str) -> Vec<Vec<u8>> {
+        let maildir = self.maildir(address);
+        let mut files: Vec<PathBuf> = ["new", "cur"]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(maildir.join(sub)).ok())
+            .flat_map(|d| d.flatten().map(|e| e.path()))
+            .collect();
+        files.sort();
+        files.iter().map(|f| std::fs::read(f).expect("read message")).collect()
+    }
+
     /// The Maildir of an address, for checks made without IMAP.
     pub fn maildir(&self, address: &str) -> PathBuf {
         let (local, domain) = address.rsplit_once('@').expect("an address");
@@ -376,6 +416,20 @@ lmtp_tls_security_level = none
         }
         false
     }
+}
+
+fn deferred_line(address: &str) -> String {
+    let escaped: String = address
+        .chars()
+        .map(|c| {
+            if ".+*?()[]{}|^$\\".contains(c) {
+                format!("\\{c}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    format!("/^{escaped}$/ DEFER 4.2.0 try again later (deferred by the test)")
 }
 
 fn s(path: impl AsRef<Path>) -> String {

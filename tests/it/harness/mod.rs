@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod mail_lab;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

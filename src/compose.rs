@@ -1,0 +1,640 @@
+//! Messages from editable templates: the notice, reminder and overdue notice a unit gets,
+//! and the office's daily digest.
+//!
+//! Each kind has a subject (`<kind>.subject.txt`), a text body (`<kind>.body.txt`) and an
+//! optional HTML body (`<kind>.body.html`). The built-in ones are `config/templates/`,
+//! compiled in; an IT officer may point `[templates] dir` at a copy and edit it. Every
+//! template is rendered with sample values when loaded, in strict mode, so a typo or an
+//! unknown variable is an error at start-up or reload, never at send time. A unit message
+//! whose subject or body lacks the request's token is refused too: intake depends on it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::dates::{format_date, format_instant, weekday_vi};
+use crate::model::Request;
+use crate::plan::SlotKind;
+
+/// The kinds of message built from templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TemplateKind {
+    Notice,
+    Reminder,
+    Overdue,
+    Digest,
+}
+
+impl TemplateKind {
+    pub const ALL: [TemplateKind; 4] = [
+        TemplateKind::Notice,
+        TemplateKind::Reminder,
+        TemplateKind::Overdue,
+        TemplateKind::Digest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateKind::Notice => "notice",
+            TemplateKind::Reminder => "reminder",
+            TemplateKind::Overdue => "overdue",
+            TemplateKind::Digest => "digest",
+        }
+    }
+}
+
+impl From<SlotKind> for TemplateKind {
+    fn from(kind: SlotKind) -> Self {
+        match kind {
+            SlotKind::Notice => TemplateKind::Notice,
+            SlotKind::Reminder => TemplateKind::Reminder,
+            SlotKind::Overdue => TemplateKind::Overdue,
+        }
+    }
+}
+
+const PARTS: [&str; 3] = ["subject.txt", "body.txt", "body.html"];
+
+/// The built-in templates: `(file name, text)`.
+const BUILT_IN: [(&str, &str); 8] = [
+    (
+        "notice.subject.txt",
+        include_str!("../config/templates/notice.subject.txt"),
+    ),
+    ("notice.body.txt", include_str!("../config/templates/notice.body.txt")),
+    (
+        "reminder.subject.txt",
+        include_str!("../config/templates/reminder.subject.txt"),
+    ),
+    (
+        "reminder.body.txt",
+        include_str!("../config/templates/reminder.body.txt"),
+    ),
+    (
+        "overdue.subject.txt",
+        include_str!("../config/templates/overdue.subject.txt"),
+    ),
+    ("overdue.body.txt", include_str!("../config/templates/overdue.body.txt")),
+    (
+        "digest.subject.txt",
+        include_str!("../config/templates/digest.subject.txt"),
+    ),
+    ("digest.body.txt", include_str!("../config/templates/digest.body.txt")),
+];
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// One trimmed line.
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Why templates cannot be used: one sentence per problem, naming the file.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct TemplateError(pub Vec<String>);
+
+/// The loaded, checked templates.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Where each file came from, for messages: a path or "mẫu có sẵn".
+    origin: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").field("files", &self.origin.len()).finish()
+    }
+}
+
+/// Templates plus what the loader noticed without refusing them.
+pub struct LoadedTemplates {
+    pub templates: Templates,
+    pub warnings: Vec<String>,
+}
+
+impl Templates {
+    /// The compiled-in templates.
+    pub fn built_in() -> Result<Templates, TemplateError> {
+        Ok(Templates::load(None)?.templates)
+    }
+
+    /// Loads the templates of `dir` (a missing file falls back to the built-in one) and checks
+    /// every one of them.
+    pub fn load(dir: Option<&Path>) -> Result<LoadedTemplates, TemplateError> {
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        let mut sources: Vec<(String, String, String)> = Vec::new();
+        for kind in TemplateKind::ALL {
+            for part in PARTS {
+                let name = format!("{}.{part}", kind.as_str());
+                let from_dir = dir.map(|d| d.join(&name)).filter(|p| p.exists());
+                match from_dir {
+                    Some(path) => match std::fs::read(&path) {
+                        Ok(bytes) => match String::from_utf8(bytes) {
+                            Ok(text) => sources.push((name, clean_source(&text), path.display().to_string())),
+                            Err(_) => problems.push(format!("{}: tệp mẫu phải lưu bằng mã UTF-8", path.display())),
+                        },
+                        Err(e) => problems.push(format!("{}: không đọc được: {e}", path.display())),
+                    },
+                    None => {
+                        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+                            sources.push((name, clean_source(text), "mẫu có sẵn".to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(dir) = dir {
+            match std::fs::read_dir(dir) {
+                Ok(entries) => {
+                    for entry in entries.flatten() {
+                        let file = entry.file_name().to_string_lossy().into_owned();
+                        let known = TemplateKind::ALL
+                            .iter()
+                            .any(|k| PARTS.iter().any(|p| file == format!("{}.{p}", k.as_str())));
+                        if !known {
+                            warnings.push(format!(
+                                "{}: tệp không thuộc bộ mẫu nào, không được dùng (tên đúng có dạng reminder.subject.txt, reminder.body.txt, reminder.body.html)",
+                                entry.path().display()
+                            ));
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("thư mục mẫu thư {}: {e}", dir.display())),
+            }
+        }
+
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(200_000));
+        let mut origin = HashMap::new();
+        for (name, text, from) in sources {
+            if let Err(e) = env.add_template_owned(name.clone(), text) {
+                problems.push(format!("{from} ({name}): {}", describe(&e)));
+            }
+            origin.insert(name, from);
+        }
+        let templates = Templates { env, origin };
+        if problems.is_empty() {
+            problems.extend(templates.check());
+        }
+        if problems.is_empty() {
+            Ok(LoadedTemplates { templates, warnings })
+        } else {
+            Err(TemplateError(problems))
+        }
+    }
+
+    /// Renders every template with sample values; lists every problem.
+    fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let unit_sample = serde_json::to_value(UnitMessage::sample()).unwrap_or_default();
+        let digest_sample = serde_json::to_value(DigestVars::sample()).unwrap_or_default();
+        for kind in TemplateKind::ALL {
+            let sample = if kind == TemplateKind::Digest {
+                &digest_sample
+            } else {
+                &unit_sample
+            };
+            let known = variable_paths(sample);
+            for part in PARTS {
+                let name = format!("{}.{part}", kind.as_str());
+                let Ok(template) = self.env.get_template(&name) else {
+                    continue;
+                };
+                let from = self.origin.get(&name).cloned().unwrap_or_default();
+                let mut unknown: Vec<String> = template
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .filter(|v| !known.contains(v))
+                    .collect();
+                unknown.sort();
+                if !unknown.is_empty() {
+                    problems.push(format!(
+                        "{from} ({name}): không có biến {}",
+                        unknown.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                    ));
+                    continue;
+                }
+                match template.render(minijinja::Value::from(minijinja::value::Serde(sample))) {
+                    Ok(text) => {
+                        if kind != TemplateKind::Digest
+                            && part != "body.html"
+                            && !text.contains(UnitMessage::SAMPLE_TOKEN)
+                        {
+                            problems.push(format!(
+                                "{from} ({name}): phải có mã theo dõi {{{{ request.token }}}} để nhận ra thư trả lời"
+                            ));
+                        }
+                        if part == "subject.txt" && one_line(&text).is_empty() {
+                            problems.push(format!("{from} ({name}): tiêu đề trống"));
+                        }
+                    }
+                    Err(e) => problems.push(format!("{from} ({name}): {}", describe(&e))),
+                }
+            }
+        }
+        problems
+    }
+
+    /// The notice, reminder or overdue notice for one unit.
+    pub fn render_unit_message(&self, kind: SlotKind, vars: &UnitMessage) -> Result<Rendered, TemplateError> {
+        self.render(TemplateKind::from(kind), vars)
+    }
+
+    pub fn render_digest(&self, vars: &DigestVars) -> Result<Rendered, TemplateError> {
+        self.render(TemplateKind::Digest, vars)
+    }
+
+    fn render<S: Serialize>(&self, kind: TemplateKind, vars: &S) -> Result<Rendered, TemplateError> {
+        let render = |part: &str| -> Result<Option<String>, TemplateError> {
+            let name = format!("{}.{part}", kind.as_str());
+            let Ok(template) = self.env.get_template(&name) else {
+                return Ok(None);
+            };
+            template
+                .render(minijinja::Value::from(minijinja::value::Serde(vars)))
+                .map(|text| Some(text.nfc().collect::<String>()))
+                .map_err(|e| TemplateError(vec![format!("{name}: {}", describe(&e))]))
+        };
+        let subject = render("subject.txt")?.map(|s| one_line(&s)).unwrap_or_default();
+        let mut text = render("body.txt")?.unwrap_or_default();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let html = render("body.html")?;
+        Ok(Rendered { subject, text, html })
+    }
+}
+
+fn clean_source(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.replace("\r\n", "\n").nfc().collect()
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn describe(error: &minijinja::Error) -> String {
+    let mut text = match error.line() {
+        Some(line) => format!("dòng {line}: {}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    if let Some(detail) = error.detail() {
+        text.push_str(": ");
+        text.push_str(detail);
+    }
+    text
+}
+
+/// Every dotted path a sample context offers: `request`, `request.token`, …
+fn variable_paths(value: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut BTreeSet<String>) {
+        if let serde_json::Value::Object(map) = value {
+            for (key, inner) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                out.insert(path.clone());
+                walk(&path, inner, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk("", value, &mut out);
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// What templates see.
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficeVars {
+    pub name: String,
+    pub mailbox: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitVars {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestVars {
+    pub code: String,
+    pub title: String,
+    pub token: String,
+    /// `31/12/2023 lúc 17:00`, the unit's deadline (a granted extension included).
+    pub deadline: String,
+    pub deadline_date: String,
+    pub issued_on: Option<String>,
+    pub attachment_required: bool,
+}
+
+/// The variables of a notice, reminder or overdue notice.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitMessage {
+    pub office: OfficeVars,
+    pub unit: UnitVars,
+    pub request: RequestVars,
+    /// `notice`, `reminder` or `overdue`.
+    pub kind: String,
+    /// Calendar days from the sending day to the deadline's day; 0 on the day or after.
+    pub days_left: i64,
+    /// "3 ngày", "5 giờ", "40 phút"; empty once the deadline has passed.
+    pub time_left: String,
+    /// Calendar days since the deadline's day; 0 before it.
+    pub days_late: i64,
+    /// "2 ngày", "3 giờ"; empty before the deadline.
+    pub time_late: String,
+}
+
+impl UnitMessage {
+    const SAMPLE_TOKEN: &'static str = "BC-9999";
+
+    /// The variables for one unit, as of `at` (when the message is queued).
+    pub fn new(
+        office: OfficeVars,
+        unit: UnitVars,
+        request: &Request,
+        deadline: DateTime<Utc>,
+        kind: SlotKind,
+        at: DateTime<Utc>,
+        zone: Tz,
+    ) -> UnitMessage {
+        let (days_left, time_left) = distance(at, deadline, zone);
+        let (days_late, time_late) = distance(deadline, at, zone);
+        UnitMessage {
+            office,
+            unit,
+            request: RequestVars {
+                code: request.code.to_string(),
+                title: request.title.clone(),
+                token: request.token.clone(),
+                deadline: format_instant(deadline, zone),
+                deadline_date: format_date(deadline.with_timezone(&zone).date_naive()),
+                issued_on: request.issued_on.map(format_date),
+                attachment_required: request.attachment_required,
+            },
+            kind: kind.as_str().to_string(),
+            days_left,
+            time_left,
+            days_late,
+            time_late,
+        }
+    }
+
+    fn sample() -> UnitMessage {
+        UnitMessage {
+            office: OfficeVars {
+                name: "Sở Giáo dục và Đào tạo".into(),
+                mailbox: "vanphong@example.vn".into(),
+            },
+            unit: UnitVars {
+                code: "pgd-mau".into(),
+                name: "Phòng Giáo dục và Đào tạo huyện Mẫu".into(),
+            },
+            request: RequestVars {
+                code: "4189/KH-BCĐ".into(),
+                title: "Báo cáo kết quả thực hiện kế hoạch".into(),
+                token: Self::SAMPLE_TOKEN.into(),
+                deadline: "31/12/2023 lúc 17:00".into(),
+                deadline_date: "31/12/2023".into(),
+                issued_on: Some("01/12/2023".into()),
+                attachment_required: true,
+            },
+            kind: "reminder".into(),
+            days_left: 3,
+            time_left: "3 ngày".into(),
+            days_late: 1,
+            time_late: "1 ngày".into(),
+        }
+    }
+}
+
+/// From `from` to `to`: whole calendar days between their local dates, and a phrase.
+/// Within the same day the phrase counts hours (or minutes under an hour), rounded up.
+/// `(0, "")` when `to` is not after `from`.
+fn distance(from: DateTime<Utc>, to: DateTime<Utc>, zone: Tz) -> (i64, String) {
+    if to <= from {
+        return (0, String::new());
+    }
+    let days = (to.with_timezone(&zone).date_naive() - from.with_timezone(&zone).date_naive()).num_days();
+    if days > 0 {
+        return (days, format!("{days} ngày"));
+    }
+    let minutes = ((to - from).num_seconds() + 59) / 60;
+    if minutes >= 60 {
+        (0, format!("{} giờ", (minutes + 59) / 60))
+    } else {
+        (0, format!("{minutes} phút"))
+    }
+}
+
+/// One request in the digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestRequest {
+    pub token: String,
+    pub code: String,
+    pub title: String,
+    pub deadline: String,
+    pub reported: usize,
+    pub total: usize,
+    /// Names of units that reported late.
+    pub late: Vec<String>,
+    /// Names of units past their deadline without a report.
+    pub overdue: Vec<String>,
+    /// Names of units without a report, still in time.
+    pub pending: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailingVars {
+    pub unit: String,
+    pub address: String,
+    pub reason: String,
+}
+
+/// The variables of the daily digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestVars {
+    pub office: OfficeVars,
+    /// `23/11/2026`.
+    pub date: String,
+    /// `thứ Hai`.
+    pub weekday: String,
+    pub requests: Vec<DigestRequest>,
+    pub review_count: i64,
+    pub failing: Vec<FailingVars>,
+    /// Set in December when next year's calendar has not been confirmed.
+    pub calendar_warning: Option<String>,
+}
+
+impl DigestVars {
+    pub fn date_parts(at: DateTime<Utc>, zone: Tz) -> (String, String) {
+        let local = at.with_timezone(&zone);
+        (format_date(local.date_naive()), weekday_vi(local.weekday()).to_string())
+    }
+
+    fn sample() -> DigestVars {
+        DigestVars {
+            office: UnitMessage::sample().office,
+            date: "23/11/2026".into(),
+            weekday: "thứ Hai".into(),
+            requests: vec![DigestRequest {
+                token: "BC-1".into(),
+                code: "4189/KH-BCĐ".into(),
+                title: "Báo cáo".into(),
+                deadline: "31/12/2023 lúc 17:00".into(),
+                reported: 1,
+                total: 3,
+                late: vec!["Đơn vị A".into()],
+                overdue: vec!["Đơn vị B".into()],
+                pending: vec!["Đơn vị C".into()],
+            }],
+            review_count: 2,
+            failing: vec![FailingVars {
+                unit: "Đơn vị B".into(),
+                address: "b@example.vn".into(),
+                reason: "550 5.1.1".into(),
+            }],
+            calendar_warning: Some("chưa có lịch năm sau".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    #[test]
+    fn the_built_in_templates_render_vietnamese_with_the_token() {
+        let templates = Templates::built_in().unwrap();
+        let vars = UnitMessage::sample();
+        for kind in [SlotKind::Notice, SlotKind::Reminder, SlotKind::Overdue] {
+            let message = templates.render_unit_message(kind, &vars).unwrap();
+            assert!(message.subject.starts_with("[BC-9999]"), "{}", message.subject);
+            assert!(!message.subject.contains('\n'));
+            assert!(message.text.contains("[BC-9999]"));
+            assert!(message.text.contains("Kính gửi: Phòng Giáo dục và Đào tạo huyện Mẫu"));
+            assert!(message.text.contains("31/12/2023 lúc 17:00"));
+            assert!(message.html.is_none());
+        }
+        let reminder = templates.render_unit_message(SlotKind::Reminder, &vars).unwrap();
+        assert!(reminder.subject.contains("còn 3 ngày"), "{}", reminder.subject);
+        let digest = templates.render_digest(&DigestVars::sample()).unwrap();
+        assert!(digest.text.contains("Đã báo cáo: 1/3"), "{}", digest.text);
+        assert!(digest.text.contains("Quá hạn, chưa báo cáo (1): Đơn vị B"));
+        assert!(digest.text.contains("b@example.vn"));
+    }
+
+    #[test]
+    fn an_edited_directory_overrides_some_templates_and_adds_html() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "reminder.subject.txt",
+            "\u{feff}Nhắc lần nữa [{{ request.token }}]\n",
+        );
+        write(
+            dir.path(),
+            "reminder.body.html",
+            "<p>{{ unit.name }} & {{ request.token }}</p>",
+        );
+        let loaded = Templates::load(Some(dir.path())).unwrap();
+        assert!(loaded.warnings.is_empty());
+        let mut vars = UnitMessage::sample();
+        vars.unit.name = "A <B>".into();
+        let message = loaded.templates.render_unit_message(SlotKind::Reminder, &vars).unwrap();
+        assert_eq!(message.subject, "Nhắc lần nữa [BC-9999]");
+        assert!(message.text.contains("Kính gửi: A <B>"), "text bodies are not escaped");
+        assert_eq!(
+            message.html.as_deref(),
+            Some("<p>A &lt;B&gt; & BC-9999</p>"),
+            "values are escaped, the template text is not"
+        );
+    }
+
+    #[test]
+    fn broken_templates_are_refused_at_load_with_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "notice.body.txt",
+            "Kính gửi {{ unit.ten }}\n[{{ request.token }}]",
+        );
+        write(dir.path(), "overdue.subject.txt", "Quá hạn {{ request.code }}");
+        write(dir.path(), "reminder.body.txt", "dòng 1\n{% if %}");
+        write(dir.path(), "remindr.body.txt", "typo");
+        let Err(error) = Templates::load(Some(dir.path())) else {
+            panic!("broken templates were accepted")
+        };
+        let text = error.to_string();
+        assert!(text.contains("reminder.body.txt") && text.contains("dòng 2"), "{text}");
+        // Syntax errors stop loading before the checks that need rendering.
+        let dir2 = tempfile::tempdir().unwrap();
+        write(
+            dir2.path(),
+            "notice.body.txt",
+            "Kính gửi {{ unit.ten }}\n[{{ request.token }}]",
+        );
+        write(dir2.path(), "overdue.subject.txt", "Quá hạn {{ request.code }}");
+        let Err(error) = Templates::load(Some(dir2.path())) else {
+            panic!("broken templates were accepted")
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("notice.body.txt") && text.contains("`unit.ten`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("overdue.subject.txt") && text.contains("request.token"),
+            "{text}"
+        );
+        let dir3 = tempfile::tempdir().unwrap();
+        write(dir3.path(), "remindr.body.txt", "typo");
+        let loaded = Templates::load(Some(dir3.path())).unwrap();
+        assert_eq!(loaded.warnings.len(), 1);
+        assert!(loaded.warnings[0].contains("remindr.body.txt"));
+    }
+
+    #[test]
+    fn time_left_and_late_count_calendar_days_then_hours() {
+        let zone = chrono_tz::Asia::Ho_Chi_Minh;
+        let at = |text: &str| crate::dates::parse_deadline(text, zone).unwrap().instant;
+        let deadline = at("17:00 ngày 17/1/2025");
+        assert_eq!(
+            distance(at("07:30 ngày 15/1/2025"), deadline, zone),
+            (2, "2 ngày".into())
+        );
+        assert_eq!(
+            distance(at("07:30 ngày 17/1/2025"), deadline, zone),
+            (0, "10 giờ".into())
+        );
+        assert_eq!(
+            distance(at("16:20 ngày 17/1/2025"), deadline, zone),
+            (0, "40 phút".into())
+        );
+        assert_eq!(distance(at("17:30 ngày 17/1/2025"), deadline, zone), (0, String::new()));
+        assert_eq!(
+            distance(deadline, at("07:30 ngày 20/1/2025"), zone),
+            (3, "3 ngày".into())
+        );
+    }
+}

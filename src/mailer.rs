@@ -1,0 +1,259 @@
+//! SMTP with lettre: one connection per message (no pool: a pooled connection cancelled by
+//! the outer timeout could carry the next message into a broken session), implicit TLS or
+//! STARTTLS per config, the report mailbox as envelope sender so bounces come back to
+//! intake, and the headers that keep auto-responders quiet.
+//!
+//! [`classify`] turns an SMTP failure into what the sender does about it; it is pure.
+
+use std::time::Duration;
+
+use lettre::address::{Address, Envelope};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{Settings, TlsMode};
+use crate::store::OutgoingMessage;
+
+/// A ready SMTP client for the configured server.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    envelope_from: Address,
+    timeout: Duration,
+    /// `smtp.example.vn:465`, for logs.
+    pub server: String,
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The server accepted the message: its answer.
+    Accepted(String),
+    /// The server refused it, or the connection failed.
+    Refused {
+        code: Option<u16>,
+        permanent: bool,
+        text: String,
+    },
+}
+
+/// What a failure means for the message and the unit's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// 4xx, network, TLS, timeout: try again soon.
+    Temporary,
+    /// 5.2.2: the recipient's mailbox is full; try again much later.
+    MailboxFull,
+    /// Our side: login refused, sender refused, relay or policy (5.7.x). Not the unit's
+    /// fault: retry slowly and tell the operator.
+    Operator,
+    /// The recipient's address does not work: mark it failing.
+    Recipient,
+}
+
+/// Sorts a failed attempt. Permanent failures are the recipient's unless the answer points
+/// at our login, our sender address or a policy.
+pub fn classify(code: Option<u16>, permanent: bool, text: &str) -> FailureClass {
+    if !permanent {
+        return FailureClass::Temporary;
+    }
+    let lower = text.to_ascii_lowercase();
+    if matches!(code, Some(530 | 534 | 535 | 538))
+        || lower.contains("5.7.")
+        || lower.contains("authentication")
+        || lower.contains("sender address")
+        || lower.contains("relay access denied")
+    {
+        return FailureClass::Operator;
+    }
+    if lower.contains("5.2.2") || lower.contains("quota") || lower.contains("mailbox full") {
+        return FailureClass::MailboxFull;
+    }
+    FailureClass::Recipient
+}
+
+impl Mailer {
+    /// Builds the client; reads the SMTP password now (not at start-up), so a rotated
+    /// secret file is picked up at the next pass.
+    pub fn new(settings: &Settings) -> anyhow::Result<Mailer> {
+        crate::tls::install_crypto_provider();
+        let smtp = settings
+            .smtp
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no [smtp] section in the configuration"))?;
+        let server = &smtp.server;
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+            .port(server.port)
+            .timeout(Some(smtp.timeout));
+        builder = match server.tls {
+            TlsMode::None => builder.tls(Tls::None),
+            mode => {
+                let store = if rustls_native_certs::load_native_certs().certs.is_empty() {
+                    CertificateStore::WebpkiRoots
+                } else {
+                    CertificateStore::Default
+                };
+                let mut params = TlsParameters::builder(server.host.clone()).certificate_store(store);
+                if let Some(ca_file) = &server.ca_file {
+                    for der in crate::tls::extra_certificates(ca_file)? {
+                        params = params.add_root_certificate(Certificate::from_der(der.to_vec())?);
+                    }
+                }
+                let params = params.build_rustls()?;
+                if mode == TlsMode::Implicit {
+                    builder.tls(Tls::Wrapper(params))
+                } else {
+                    builder.tls(Tls::Required(params))
+                }
+            }
+        };
+        if let Some(user) = &server.user {
+            let source = server
+                .password
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("smtp.user is set but no password source"))?;
+            let password = source
+                .read()
+                .map_err(|e| anyhow::anyhow!("reading the SMTP password ({}): {e}", describe_source(source)))?;
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        }
+        if let Some(helo) = &smtp.helo_name {
+            builder = builder.hello_name(ClientId::Domain(helo.clone()));
+        }
+        let envelope_from: Address = settings.office.report_mailbox.as_str().parse()?;
+        Ok(Mailer {
+            transport: builder.build(),
+            from: Mailbox::new(Some(settings.office.name.clone()), envelope_from.clone()),
+            envelope_from,
+            // lettre's own timeout covers only the TCP connect: the outer one covers it all.
+            timeout: smtp.timeout,
+            server: format!("{}:{}", server.host, server.port),
+        })
+    }
+
+    /// The outer limit on one send.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The message as it goes on the wire.
+    pub fn build(&self, m: &OutgoingMessage) -> anyhow::Result<Message> {
+        let to_address: Address = m.to_address.parse()?;
+        let to = Mailbox::new(m.to_name.clone(), to_address.clone());
+        let header =
+            |name: &'static str, value: &str| HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string());
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.clone())
+            .message_id(Some(format!("<{}>", m.message_id)))
+            .date_now()
+            .raw_header(header("Auto-Submitted", "auto-generated"))
+            .raw_header(header("X-Auto-Response-Suppress", "OOF, AutoReply"))
+            .envelope(Envelope::new(Some(self.envelope_from.clone()), vec![to_address])?);
+        let message = match &m.body_html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(m.body.clone(), html.clone()))?,
+            None => builder.singlepart(SinglePart::plain(m.body.clone()))?,
+        };
+        Ok(message)
+    }
+
+    /// One attempt, bounded by the outer timeout.
+    pub async fn send(&self, m: &OutgoingMessage) -> Attempt {
+        let message = match self.build(m) {
+            Ok(message) => message,
+            Err(e) => {
+                return Attempt::Refused {
+                    code: None,
+                    permanent: true,
+                    text: format!("thư không hợp lệ: {e}"),
+                };
+            }
+        };
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Err(_) => Attempt::Refused {
+                code: None,
+                permanent: false,
+                text: format!(
+                    "hết thời gian chờ máy chủ {} sau {} giây",
+                    self.server,
+                    self.timeout.as_secs()
+                ),
+            },
+            Ok(Ok(response)) => {
+                let lines: Vec<&str> = response.message().collect();
+                Attempt::Accepted(format!("{} {}", response.code(), lines.join(" ")))
+            }
+            Ok(Err(error)) => Attempt::Refused {
+                code: error.status().map(|c| c.to_string().parse().unwrap_or(0)),
+                permanent: error.is_permanent(),
+                text: error_chain(&error),
+            },
+        }
+    }
+}
+
+fn describe_source(source: &crate::config::SecretSource) -> String {
+    match source {
+        crate::config::SecretSource::File(path) => path.display().to_string(),
+        crate::config::SecretSource::Credential(name) => format!("credential {name}"),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_sorted_by_whose_problem_they_are() {
+        assert_eq!(
+            classify(Some(450), false, "4.2.0 try again later"),
+            FailureClass::Temporary
+        );
+        assert_eq!(
+            classify(None, false, "network error: connection refused"),
+            FailureClass::Temporary
+        );
+        assert_eq!(
+            classify(Some(550), true, "5.1.1 <x@y>: Recipient address rejected"),
+            FailureClass::Recipient
+        );
+        assert_eq!(
+            classify(Some(552), true, "5.2.2 mailbox full"),
+            FailureClass::MailboxFull
+        );
+        assert_eq!(
+            classify(Some(535), true, "5.7.8 Error: authentication failed"),
+            FailureClass::Operator
+        );
+        assert_eq!(
+            classify(
+                Some(553),
+                true,
+                "5.7.1 <a@b>: Sender address rejected: not owned by user"
+            ),
+            FailureClass::Operator
+        );
+        assert_eq!(
+            classify(Some(554), true, "5.7.1 Relay access denied"),
+            FailureClass::Operator
+        );
+    }
+}

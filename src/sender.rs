@@ -1,0 +1,237 @@
+//! The sender: claims due messages from the outbox with a lease, sends each over SMTP
+//! outside any transaction, and records what happened. Temporary failures come back with
+//! exponential backoff and jitter until `give-up-after` has passed; permanent ones fail the
+//! message, and a recipient's permanent failure marks the address failing.
+
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::mailer::{Attempt, FailureClass, Mailer, classify};
+use crate::plan::duration_vi;
+use crate::store::{Outcome, OutgoingMessage, Store, StoreError};
+
+/// What one pass of [`send_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SendSummary {
+    pub sent: usize,
+    pub retry: usize,
+    pub failed: usize,
+    /// Attempts whose claim had expired before the outcome could be recorded.
+    pub lost_claims: usize,
+}
+
+/// The delay before the next attempt after `attempts` failed ones. `jitter` in [0, 1)
+/// spreads retries by ±20 %.
+pub fn retry_delay(attempts: i64, class: FailureClass, jitter: f64) -> Duration {
+    let (base, cap) = match class {
+        FailureClass::Temporary => (2, 60),
+        FailureClass::MailboxFull | FailureClass::Operator => (60, 6 * 60),
+        FailureClass::Recipient => (0, 0),
+    };
+    let exponent = (attempts.max(1) - 1).min(16) as u32;
+    let minutes = (base * 2i64.pow(exponent)).min(cap) as f64;
+    let factor = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    Duration::seconds((minutes * 60.0 * factor).round() as i64)
+}
+
+/// What the outbox records for an attempt made at `now`.
+pub fn outcome_of(
+    attempt: Attempt,
+    message: &OutgoingMessage,
+    give_up_after_minutes: i64,
+    now: DateTime<Utc>,
+    jitter: f64,
+) -> Outcome {
+    let (code, permanent, text) = match attempt {
+        Attempt::Accepted(response) => return Outcome::Sent(response),
+        Attempt::Refused { code, permanent, text } => (code, permanent, text),
+    };
+    let class = classify(code, permanent, &text);
+    if class == FailureClass::Recipient {
+        return Outcome::Failed {
+            error: text,
+            address_failing: message.kind != "digest",
+        };
+    }
+    let next = now + retry_delay(message.attempts, class, jitter);
+    let since = message.retry_since.unwrap_or(message.created_at);
+    if next > since + Duration::minutes(give_up_after_minutes) {
+        return Outcome::Failed {
+            error: format!(
+                "{text}; đã thử {} lần trong {}, ngừng gửi",
+                message.attempts,
+                duration_vi((now - since).num_minutes().max(1))
+            ),
+            address_failing: false,
+        };
+    }
+    Outcome::Retry { error: text, at: next }
+}
+
+/// Sends every message due at `now`, `concurrency` at a time, under a lease long enough
+/// for the outer timeout. Outside the send window only the digest goes.
+pub async fn send_due(
+    store: &Store,
+    mailer: &Mailer,
+    worker: &str,
+    concurrency: usize,
+    give_up_after_minutes: i64,
+    window_open: bool,
+    now: DateTime<Utc>,
+) -> Result<SendSummary, StoreError> {
+    let mut summary = SendSummary::default();
+    store.cancel_obsolete_messages(now).await?;
+    let lease = Duration::from_std(mailer.timeout() * 2).unwrap_or(Duration::minutes(10)) + Duration::minutes(1);
+    loop {
+        let batch = store
+            .claim_messages(worker, now, now + lease, window_open, (concurrency * 4) as i64)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        let results: Vec<Result<(Outcome, bool), StoreError>> = futures::stream::iter(batch)
+            .map(|message| async move {
+                let attempt = mailer.send(&message).await;
+                let outcome = outcome_of(attempt, &message, give_up_after_minutes, now, rand::random::<f64>());
+                log_outcome(&message, &outcome);
+                let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
+                Ok((outcome, recorded))
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        for result in results {
+            let (outcome, recorded) = result?;
+            if !recorded {
+                summary.lost_claims += 1;
+                continue;
+            }
+            match outcome {
+                Outcome::Sent(_) => summary.sent += 1,
+                Outcome::Retry { .. } => summary.retry += 1,
+                Outcome::Failed { .. } => summary.failed += 1,
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn log_outcome(message: &OutgoingMessage, outcome: &Outcome) {
+    match outcome {
+        Outcome::Sent(response) => tracing::info!(
+            id = message.id,
+            to = %message.to_address,
+            kind = %message.kind,
+            %response,
+            "message sent"
+        ),
+        Outcome::Retry { error, at } => tracing::warn!(
+            id = message.id,
+            to = %message.to_address,
+            attempt = message.attempts,
+            %error,
+            next_attempt = %at,
+            "send failed, will retry"
+        ),
+        Outcome::Failed { error, address_failing } => tracing::error!(
+            id = message.id,
+            to = %message.to_address,
+            %error,
+            address_failing,
+            "send failed permanently"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn message(attempts: i64) -> OutgoingMessage {
+        let at = Utc.with_ymd_and_hms(2025, 1, 6, 2, 0, 0).unwrap();
+        OutgoingMessage {
+            id: 1,
+            slot_id: Some(1),
+            kind: "reminder".into(),
+            request_id: Some(1),
+            unit_id: Some(1),
+            to_address: "a@b.vn".into(),
+            to_name: None,
+            message_id: "x@y".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            body_html: None,
+            state: "sending".into(),
+            attempts,
+            next_attempt_at: at,
+            claimed_by: Some("w".into()),
+            claim_expires_at: None,
+            smtp_response: None,
+            last_error: None,
+            created_at: at,
+            sent_at: None,
+            retry_since: Some(at),
+        }
+    }
+
+    fn m_at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 1, 6, 3, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        assert_eq!(retry_delay(1, FailureClass::Temporary, 0.5), Duration::minutes(2));
+        assert_eq!(retry_delay(3, FailureClass::Temporary, 0.5), Duration::minutes(8));
+        assert_eq!(retry_delay(30, FailureClass::Temporary, 0.5), Duration::minutes(60));
+        assert_eq!(retry_delay(1, FailureClass::Temporary, 0.0), Duration::seconds(96));
+        assert_eq!(retry_delay(1, FailureClass::Temporary, 1.0), Duration::seconds(144));
+        assert_eq!(retry_delay(1, FailureClass::Operator, 0.5), Duration::minutes(60));
+    }
+
+    #[test]
+    fn temporary_failures_retry_until_the_give_up_time() {
+        let m = message(2);
+        let now = m.created_at + Duration::minutes(5);
+        let temporary = || Attempt::Refused {
+            code: Some(450),
+            permanent: false,
+            text: "450 4.2.0 try again later".into(),
+        };
+        assert_eq!(
+            outcome_of(temporary(), &m, 3 * 24 * 60, now, 0.5),
+            Outcome::Retry {
+                error: "450 4.2.0 try again later".into(),
+                at: now + Duration::minutes(4)
+            }
+        );
+        let late = m.created_at + Duration::days(3);
+        let Outcome::Failed { error, address_failing } = outcome_of(temporary(), &m, 3 * 24 * 60, late, 0.5) else {
+            panic!("not given up")
+        };
+        assert!(!address_failing);
+        assert!(error.contains("ngừng gửi"), "{error}");
+    }
+
+    #[test]
+    fn a_recipient_refusal_fails_at_once_and_marks_the_address() {
+        let refused = Attempt::Refused {
+            code: Some(550),
+            permanent: true,
+            text: "550 5.1.1 mailbox unavailable".into(),
+        };
+        let outcome = outcome_of(refused, &message(1), 60, m_at(), 0.5);
+        assert_eq!(
+            outcome,
+            Outcome::Failed {
+                error: "550 5.1.1 mailbox unavailable".into(),
+                address_failing: true
+            }
+        );
+        assert_eq!(
+            outcome_of(Attempt::Accepted("250 ok".into()), &message(1), 60, m_at(), 0.5),
+            Outcome::Sent("250 ok".into())
+        );
+    }
+}

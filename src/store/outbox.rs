@@ -1,0 +1,326 @@
+//! The outbox: messages written before any SMTP traffic, claimed by a sender with a lease
+//! (a crashed sender's claim expires and the message is claimed again), and the outcome of
+//! each attempt. No transaction is ever held open across a send.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub slot_id: Option<i64>,
+    /// One message per key: `slot:17`, `digest:2026-11-23`.
+    pub dedupe_key: String,
+    pub kind: String,
+    pub request_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub subject: String,
+    pub body: String,
+    pub body_html: Option<String>,
+}
+
+/// One stored outgoing message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct OutgoingMessage {
+    pub id: i64,
+    pub slot_id: Option<i64>,
+    pub kind: String,
+    pub request_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub message_id: String,
+    pub subject: String,
+    pub body: String,
+    pub body_html: Option<String>,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_by: Option<String>,
+    pub claim_expires_at: Option<DateTime<Utc>>,
+    pub smtp_response: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub retry_since: Option<DateTime<Utc>>,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted; the server's answer.
+    Sent(String),
+    /// A temporary failure: try again at this time.
+    Retry { error: String, at: DateTime<Utc> },
+    /// A permanent failure. `address_failing` marks the recipient's address as failing.
+    Failed { error: String, address_failing: bool },
+}
+
+const MESSAGE_COLUMNS: &str = "id, slot_id, kind, request_id, unit_id, to_address, to_name, message_id, subject, body, \
+     body_html, state, attempts, next_attempt_at, claimed_by, claim_expires_at, smtp_response, last_error, \
+     created_at, sent_at, retry_since";
+
+/// Inserts a [`NewMessage`] inside a transaction; evaluates to the number of rows written
+/// (0 when a message with the same key exists).
+macro_rules! insert_message {
+    ($tx:expr, $message:expr, $now:expr) => {{
+        let m: &$crate::store::NewMessage = &$message;
+        sqlx::query(
+            "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
+             message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
+             retry_since) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(m.slot_id)
+        .bind(&m.dedupe_key)
+        .bind(&m.kind)
+        .bind(m.request_id)
+        .bind(m.unit_id)
+        .bind(&m.to_address)
+        .bind(&m.to_name)
+        .bind(&m.message_id)
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(&m.body_html)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+    }};
+}
+pub(crate) use insert_message;
+
+/// Keeps a slot's state in step with its cancelled message.
+macro_rules! cancel_slots_of_cancelled_messages {
+    ($tx:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE reminder_slots SET state = 'cancelled', state_reason = ( \
+               SELECT m.last_error FROM outgoing_messages m WHERE m.slot_id = reminder_slots.id), updated_at = $1 \
+             WHERE state = 'queued' AND id IN (SELECT slot_id FROM outgoing_messages WHERE state = 'cancelled')",
+        )
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use cancel_slots_of_cancelled_messages;
+
+/// Which messages `outbox list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageFilter {
+    All,
+    /// Failed, or still being retried.
+    Problems,
+}
+
+impl Store {
+    /// Queues a message that belongs to no slot (the digest). Returns false if a message
+    /// with the same key was queued before.
+    pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> StoreResult<bool> {
+        let written = in_tx!(self, |tx| { insert_message!(tx, message, now) });
+        Ok(written == 1)
+    }
+
+    /// Cancels queued messages whose unit has reported or whose request is no longer
+    /// active: a slot is sent only if the unit has still not reported when it goes out.
+    pub async fn cancel_obsolete_messages(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let cancelled = in_tx!(self, |tx| {
+            let reported = sqlx::query(
+                "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
+                 WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL AND EXISTS ( \
+                   SELECT 1 FROM submissions s WHERE s.request_id = outgoing_messages.request_id \
+                   AND s.unit_id = outgoing_messages.unit_id)",
+            )
+            .bind(REPORTED)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let closed = sqlx::query(
+                "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
+                 WHERE state IN ('queued', 'retry') AND request_id IN (SELECT id FROM requests WHERE state <> 'active')",
+            )
+            .bind(CLOSED)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            cancel_slots_of_cancelled_messages!(tx, now);
+            reported + closed
+        });
+        Ok(cancelled)
+    }
+
+    /// Claims up to `limit` messages that are due (or whose previous claim expired) for
+    /// `worker` until `lease_until`, counting the attempt. Outside the send window only
+    /// messages to the office itself (the digest) are claimed.
+    pub async fn claim_messages(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        window_open: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<OutgoingMessage>> {
+        const DUE: &str = "((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
+             OR (state = 'sending' AND claim_expires_at <= $3)) AND (kind = 'digest' OR $4)";
+        // PostgreSQL skips rows another instance is claiming; SQLite's BEGIN IMMEDIATE
+        // already lets one writer at a time through.
+        let lock = match self {
+            Store::Sqlite(_) => "",
+            Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
+             attempts = attempts + 1, updated_at = $3 WHERE id IN ( \
+               SELECT id FROM outgoing_messages WHERE {DUE} ORDER BY next_attempt_at, id LIMIT $5 {lock}) \
+             RETURNING {MESSAGE_COLUMNS}"
+        );
+        let claimed: Vec<OutgoingMessage> = in_tx!(self, |tx| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(lease_until)
+                .bind(now)
+                .bind(window_open)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+        });
+        let mut claimed = claimed;
+        claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
+        Ok(claimed)
+    }
+
+    /// Records an attempt's outcome if `worker` still holds the claim; returns false when
+    /// the claim had expired and someone else took the message over.
+    pub async fn record_outcome(
+        &self,
+        message: &OutgoingMessage,
+        worker: &str,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let id = message.id;
+        let recorded = in_tx!(self, |tx| {
+            let (state, response, sent_at, error, next_attempt_at) = match outcome {
+                Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
+                Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
+                Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
+            };
+            let changed = sqlx::query(
+                "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
+                 sent_at = $3, last_error = COALESCE($4, last_error), \
+                 next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
+                 claimed_by = NULL, claim_expires_at = NULL \
+                 WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
+            )
+            .bind(state)
+            .bind(response)
+            .bind(sent_at)
+            .bind(error)
+            .bind(next_attempt_at)
+            .bind(now)
+            .bind(id)
+            .bind(worker)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 1 {
+                if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
+                    sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(slot)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Outcome::Failed {
+                    error,
+                    address_failing: true,
+                } = outcome
+                {
+                    sqlx::query(
+                        "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
+                         WHERE address = $3 AND failing_since IS NULL",
+                    )
+                    .bind(now)
+                    .bind(error)
+                    .bind(&message.to_address)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            changed == 1
+        });
+        Ok(recorded)
+    }
+
+    /// Outgoing messages, newest first.
+    pub async fn outgoing_messages(&self, filter: MessageFilter, limit: i64) -> StoreResult<Vec<OutgoingMessage>> {
+        let condition = match filter {
+            MessageFilter::All => "TRUE",
+            MessageFilter::Problems => "state IN ('failed', 'retry')",
+        };
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outgoing_messages WHERE {condition} ORDER BY id DESC LIMIT $1"
+            )))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    pub async fn outgoing_message(&self, id: i64) -> StoreResult<OutgoingMessage> {
+        let row: Option<OutgoingMessage> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outgoing_messages WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.ok_or_else(|| StoreError::NotFound(format!("không có thư gửi đi số {id}")))
+    }
+
+    /// Puts a failed (or waiting) message back in the queue now, with a fresh retry period.
+    pub async fn retry_message(&self, id: i64, now: DateTime<Utc>) -> StoreResult<OutgoingMessage> {
+        let message = self.outgoing_message(id).await?;
+        if !matches!(message.state.as_str(), "failed" | "retry") {
+            return Err(StoreError::Rejected(vec![format!(
+                "thư số {id} đang ở trạng thái {}: chỉ gửi lại được thư lỗi hoặc đang chờ gửi lại",
+                message.state
+            )]));
+        }
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE outgoing_messages SET state = 'retry', next_attempt_at = $1, retry_since = $1, \
+                 updated_at = $1 WHERE id = $2 AND state IN ('failed', 'retry')",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(pool)
+            .await?;
+        });
+        self.outgoing_message(id).await
+    }
+
+    /// Messages still to go: queued, waiting for a retry or being sent.
+    pub async fn outbox_depth(&self) -> StoreResult<i64> {
+        let (count,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM outgoing_messages WHERE state IN ('queued', 'retry', 'sending')")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(count)
+    }
+}
+
+/// Why a queued message was not sent after all.
+pub const REPORTED: &str = "không gửi: đơn vị đã báo cáo";
+pub const CLOSED: &str = "không gửi: yêu cầu đã đóng";

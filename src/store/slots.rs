@@ -1,0 +1,230 @@
+//! Reminder slots: recording the plan of each (request, unit), finding the slots that are
+//! due, settling them (queued as a message, skipped or cancelled, with the reason), and
+//! cancelling what is left when a unit reports, is removed, or the request closes.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::outbox::{NewMessage, insert_message};
+use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use crate::plan::{PlannedSlot, SlotKind};
+
+/// A unit of an active request whose slots have not been planned yet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitToPlan {
+    pub request_id: i64,
+    pub unit_id: i64,
+    pub extended_deadline: Option<DateTime<Utc>>,
+}
+
+/// One stored slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SlotRow {
+    pub id: i64,
+    pub request_id: i64,
+    pub unit_id: i64,
+    pub kind: String,
+    pub offset_minutes: i64,
+    pub planned_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub due_reason: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+}
+
+impl SlotRow {
+    pub fn slot_kind(&self) -> StoreResult<SlotKind> {
+        match self.kind.as_str() {
+            "notice" => Ok(SlotKind::Notice),
+            "reminder" => Ok(SlotKind::Reminder),
+            "overdue" => Ok(SlotKind::Overdue),
+            other => Err(StoreError::Corrupt {
+                column: "reminder_slots.kind",
+                value: other.to_string(),
+            }),
+        }
+    }
+}
+
+/// What becomes of a due slot.
+#[derive(Debug, Clone)]
+pub enum Settlement {
+    /// Sent as this message.
+    Queue(i64, Box<NewMessage>),
+    /// Not sent, with the reason a clerk reads.
+    Skip(i64, String),
+    Cancel(i64, String),
+}
+
+/// Cancels waiting slots and queued messages of a request and/or a unit inside a
+/// transaction (`None` matches any); evaluates to the number of rows changed.
+macro_rules! cancel_waiting_in_tx {
+    ($tx:expr, $request_id:expr, $unit_id:expr, $reason:expr, $now:expr) => {{
+        let (request_id, unit_id): (Option<i64>, Option<i64>) = ($request_id, $unit_id);
+        let slots = sqlx::query(
+            "UPDATE reminder_slots SET state = 'cancelled', state_reason = $1, updated_at = $2 \
+             WHERE state = 'planned' AND ($3 IS NULL OR request_id = $3) AND ($4 IS NULL OR unit_id = $4)",
+        )
+        .bind($reason)
+        .bind($now)
+        .bind(request_id)
+        .bind(unit_id)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        let messages = sqlx::query(
+            "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
+             WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL \
+             AND ($3 IS NULL OR request_id = $3) AND ($4 IS NULL OR unit_id = $4)",
+        )
+        .bind($reason)
+        .bind($now)
+        .bind(request_id)
+        .bind(unit_id)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        $crate::store::outbox::cancel_slots_of_cancelled_messages!($tx, $now);
+        slots + messages
+    }};
+}
+pub(crate) use cancel_waiting_in_tx;
+
+const SLOT_COLUMNS: &str = "SELECT id, request_id, unit_id, kind, offset_minutes, planned_at, due_at, due_reason, \
+     state, state_reason FROM reminder_slots";
+
+impl Store {
+    /// Units of active requests whose slots are still to be planned (just activated, or
+    /// added to the request since).
+    pub async fn units_to_plan(&self) -> StoreResult<Vec<UnitToPlan>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT ru.request_id, ru.unit_id, ru.extended_deadline FROM request_units ru \
+                 JOIN requests r ON r.id = ru.request_id JOIN units u ON u.id = ru.unit_id \
+                 WHERE r.state = 'active' AND u.active AND ru.slots_planned_at IS NULL \
+                 ORDER BY ru.request_id, ru.unit_id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Records the plan of one (request, unit) once; a second call (another instance got
+    /// there first) changes nothing. Returns the number of slots written.
+    pub async fn record_plan(
+        &self,
+        request_id: i64,
+        unit_id: i64,
+        slots: &[PlannedSlot],
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let written = in_tx!(self, |tx| {
+            let claimed = sqlx::query(
+                "UPDATE request_units SET slots_planned_at = $1 \
+                 WHERE request_id = $2 AND unit_id = $3 AND slots_planned_at IS NULL",
+            )
+            .bind(now)
+            .bind(request_id)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let mut written = 0;
+            if claimed == 1 {
+                for slot in slots {
+                    written += sqlx::query(
+                        "INSERT INTO reminder_slots (request_id, unit_id, kind, offset_minutes, planned_at, due_at, \
+                         due_reason, state, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8) \
+                         ON CONFLICT (request_id, unit_id, kind, offset_minutes) DO NOTHING",
+                    )
+                    .bind(request_id)
+                    .bind(unit_id)
+                    .bind(slot.kind.as_str())
+                    .bind(slot.offset_minutes)
+                    .bind(slot.planned_at)
+                    .bind(slot.due_at)
+                    .bind(&slot.reason)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as usize;
+                }
+            }
+            written
+        });
+        Ok(written)
+    }
+
+    /// Slots still waiting whose time has come.
+    pub async fn due_slots(&self, due_by: DateTime<Utc>) -> StoreResult<Vec<SlotRow>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SLOT_COLUMNS} WHERE state = 'planned' AND due_at <= $1 ORDER BY request_id, unit_id, due_at"
+            )))
+            .bind(due_by)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Every slot of active requests (optionally one request), for the plan view.
+    pub async fn slots_of_active_requests(&self, request_id: Option<i64>) -> StoreResult<Vec<SlotRow>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SLOT_COLUMNS} WHERE request_id IN (SELECT id FROM requests WHERE state = 'active') \
+                 AND ($1 IS NULL OR request_id = $1) ORDER BY due_at, request_id, unit_id"
+            )))
+            .bind(request_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Settles due slots in one transaction. A slot that is no longer `planned` (another
+    /// instance settled it) is left alone, and its message is not queued.
+    pub async fn settle_slots(&self, settlements: &[Settlement], now: DateTime<Utc>) -> StoreResult<usize> {
+        let queued = in_tx!(self, |tx| {
+            let mut queued = 0;
+            for settlement in settlements {
+                let (id, state, reason) = match settlement {
+                    Settlement::Queue(id, _) => (*id, "queued", None),
+                    Settlement::Skip(id, reason) => (*id, "skipped", Some(reason.as_str())),
+                    Settlement::Cancel(id, reason) => (*id, "cancelled", Some(reason.as_str())),
+                };
+                let changed = sqlx::query(
+                    "UPDATE reminder_slots SET state = $1, state_reason = $2, updated_at = $3 \
+                     WHERE id = $4 AND state = 'planned'",
+                )
+                .bind(state)
+                .bind(reason)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 1
+                    && let Settlement::Queue(_, message) = settlement
+                {
+                    queued += insert_message!(tx, message, now);
+                }
+            }
+            queued
+        });
+        Ok(queued as usize)
+    }
+
+    /// Cancels every waiting slot and queued message of a request or of a unit (closed or
+    /// removed).
+    pub async fn cancel_waiting(
+        &self,
+        request_id: Option<i64>,
+        unit_id: Option<i64>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let cancelled = in_tx!(self, |tx| {
+            cancel_waiting_in_tx!(tx, request_id, unit_id, reason, now)
+        });
+        Ok(cancelled)
+    }
+}

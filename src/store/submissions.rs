@@ -1,0 +1,89 @@
+//! Submissions: a unit's report for a request. Here only the ones a clerk records by hand
+//! (paper, e-office); intake records the ones that come by email.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::outbox::REPORTED;
+use super::slots::cancel_waiting_in_tx;
+use super::{Store, StoreResult, in_tx, on_pool};
+
+/// A report that came through another channel.
+#[derive(Debug, Clone)]
+pub struct ManualSubmission<'a> {
+    pub request_id: i64,
+    pub unit_id: i64,
+    pub received_at: DateTime<Utc>,
+    pub late: bool,
+    pub note: &'a str,
+}
+
+impl Store {
+    /// Records a manual submission and, in the same transaction, cancels the unit's waiting
+    /// reminders and queued messages for that request. Returns whether the unit had
+    /// reported before (then this is a resubmission).
+    pub async fn record_manual_submission(&self, s: &ManualSubmission<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
+        let earlier = in_tx!(self, |tx| {
+            let (earlier,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
+                    .bind(s.request_id)
+                    .bind(s.unit_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, attachments, note, \
+                 is_resubmission, created_at) VALUES ($1, $2, NULL, 'manual', $3, $4, '[]', $5, $6, $7)",
+            )
+            .bind(s.request_id)
+            .bind(s.unit_id)
+            .bind(s.received_at)
+            .bind(s.late)
+            .bind(s.note)
+            .bind(earlier > 0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let _cancelled = cancel_waiting_in_tx!(tx, Some(s.request_id), Some(s.unit_id), REPORTED, now);
+            earlier > 0
+        });
+        Ok(earlier)
+    }
+
+    /// Every (request, unit) that has at least one submission, for active requests.
+    pub async fn reported_pairs(&self) -> StoreResult<HashSet<(i64, i64)>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT DISTINCT s.request_id, s.unit_id FROM submissions s \
+                 JOIN requests r ON r.id = s.request_id WHERE r.state = 'active'",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The later deadlines granted to units: `(request, unit) → deadline`.
+    pub async fn extended_deadlines(&self) -> StoreResult<std::collections::HashMap<(i64, i64), DateTime<Utc>>> {
+        let rows: Vec<(i64, i64, DateTime<Utc>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT request_id, unit_id, extended_deadline FROM request_units WHERE extended_deadline IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(r, u, d)| ((r, u), d)).collect())
+    }
+}
+
+impl Store {
+    /// Messages waiting for a person in the review queue.
+    pub async fn open_review_count(&self) -> StoreResult<i64> {
+        let (count,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM review_items WHERE state = 'open'")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(count)
+    }
+}

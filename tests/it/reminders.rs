@@ -1,0 +1,419 @@
+//! Reminders end to end: `baocao reminders send --at …` drives time, Postfix delivers into
+//! Dovecot, and the messages are read back from the units' mailboxes. SMTP failures are
+//! real ones: Postfix answering 450 or 550, the server unreachable, a server that stalls
+//! while the process is killed.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::mail_lab::MailLab;
+use crate::harness::proxy::{Mode, Proxy};
+use crate::harness::{Backend, Env, binary};
+use crate::on_both_backends;
+
+on_both_backends!(
+    reminders_reach_each_unit_and_stop_once_it_has_reported,
+    a_temporary_refusal_is_retried_with_backoff_and_then_delivered,
+    a_permanent_refusal_fails_the_message_and_marks_the_address,
+    an_unreachable_server_loses_nothing_and_sends_nothing_twice,
+    a_send_killed_between_claim_and_record_is_sent_again_after_the_lease,
+);
+
+struct MailEnv {
+    env: Env,
+    lab: &'static MailLab,
+    mailbox: String,
+}
+
+/// An environment whose `[smtp]` is the lab's submission port (STARTTLS, login) or, with
+/// `port`, a relay in front of it.
+fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
+    let lab = MailLab::shared();
+    let env = Env::new(backend);
+    let password = env.write("smtp-password", format!("{}\n", MailLab::PASSWORD));
+    std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mailbox = lab.address("vanphong");
+    let config = format!(
+        r#"
+[office]
+name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
+report-mailbox = "{mailbox}"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "starttls"
+user = "{mailbox}"
+password-file = "{password}"
+ca-file = "{ca}"
+timeout-seconds = 30
+
+[digest]
+enabled = false
+{extra}
+"#,
+        port = port.unwrap_or(lab.submission_port),
+        password = password.display(),
+        ca = lab.ca_file.display(),
+    );
+    std::fs::write(&env.config, config).unwrap();
+    MailEnv { env, lab, mailbox }
+}
+
+/// Registers units (code, Vietnamese name) with fresh lab addresses made from `prefix`.
+fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
+    let mut csv = String::from("ma,ten,nhom,email\n");
+    let mut addresses = Vec::new();
+    for (code, name, prefix) in units {
+        let address = m.lab.address(prefix);
+        csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
+        addresses.push(address);
+    }
+    let file = m.env.write("units.csv", csv);
+    m.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    addresses
+}
+
+fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
+    m.env
+        .baocao(&[
+            "request",
+            "add",
+            "4189/KH-BCĐ",
+            "--title",
+            "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
+            "--deadline",
+            "17h00 ngày 15/3/2030",
+            "--group",
+            "gdnn-gdtx",
+            "--remind",
+            remind,
+            "--overdue",
+            overdue,
+        ])
+        .ok();
+    m.env.baocao(&["request", "activate", "BC-1"]).ok();
+}
+
+fn send_at(m: &MailEnv, at: &str) -> Value {
+    m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
+}
+
+fn outbox(m: &MailEnv) -> Vec<Value> {
+    let list = m.env.baocao(&["outbox", "list", "--json"]).ok().json();
+    list.as_array().unwrap().clone()
+}
+
+fn wait_for(lab: &MailLab, address: &str, count: usize) {
+    assert!(
+        lab.wait_for_inbox(address, count, Duration::from_secs(20)),
+        "{address} has {} messages, expected {count}",
+        lab.inbox_count(address)
+    );
+}
+
+fn header(message: &mail_parser::Message<'_>, name: &str) -> String {
+    message
+        .header_raw(name)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+const UNITS: [(&str, &str, &str); 5] = [
+    (
+        "gdnn-muongang",
+        "Trung tâm GDNN-GDTX huyện Mường Ảng",
+        "ttgdnn-muongang",
+    ),
+    ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
+    (
+        "gdnn-dienbien",
+        "Trung tâm GDNN-GDTX huyện Điện Biên",
+        "ttgdnn-dienbien",
+    ),
+    (
+        "gdnn-muongcha",
+        "Trung tâm GDNN-GDTX huyện Mường Chà",
+        "ttgdnn-muongcha",
+    ),
+    (
+        "gdnn-tuangiao",
+        "Trung tâm GDNN-GDTX huyện Tuần Giáo",
+        "ttgdnn-tuangiao",
+    ),
+];
+
+fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
+    let m = mail_env(backend, None, "");
+    let addresses = add_units(&m, &UNITS);
+    // Deadline Friday 15/3/2030 17:00: reminders 3d and 1d before, an overdue notice 1d after.
+    add_request(&m, "3d,1d", "1d");
+
+    // The plan says when each message goes and why.
+    let plan = m.env.baocao(&["reminders", "plan", "--json"]).ok().json();
+    let plan = plan.as_array().unwrap();
+    assert_eq!(plan.len(), 5 * 4, "{plan:#?}");
+    let notice_due = plan
+        .iter()
+        .filter(|l| l["kind"] == "notice")
+        .map(|l| l["due_at"].as_str().unwrap().to_string())
+        .max()
+        .unwrap();
+    let reasons: Vec<&str> = plan
+        .iter()
+        .filter(|l| l["unit"] == "gdnn-tuachua")
+        .map(|l| l["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &reasons[1..],
+        [
+            "3 ngày trước hạn; dời sang 07:30 thứ Tư 13/03/2030 vì ngoài giờ làm việc",
+            "1 ngày trước hạn; dời sang 07:30 thứ Sáu 15/03/2030 vì ngoài giờ làm việc",
+            "1 ngày sau hạn; dời sang 07:30 thứ Hai 18/03/2030 vì ngày nghỉ cuối tuần",
+        ]
+    );
+
+    // The notice, at activation (or the next opening of the window).
+    let sent = send_at(&m, &notice_due);
+    assert_eq!(sent["outbox"]["sent"], 5, "{sent:#}");
+    for address in &addresses {
+        wait_for(m.lab, address, 1);
+    }
+    // The 3-day reminder.
+    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 5, "{sent:#}");
+    for address in &addresses {
+        wait_for(m.lab, address, 2);
+    }
+    // Tuần Giáo reports by paper before the 1-day reminder.
+    m.env
+        .baocao(&[
+            "mark",
+            "BC-1",
+            "gdnn-tuangiao",
+            "--note",
+            "nhận bản giấy qua văn thư",
+            "--received-at",
+            "10:00 ngày 13/3/2030",
+        ])
+        .ok();
+    let sent = send_at(&m, "07:30 ngày 15/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
+    let sent = send_at(&m, "07:30 ngày 18/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
+    // Sending again at the same time sends nothing more.
+    let sent = send_at(&m, "09:00 ngày 18/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    for address in &addresses[..4] {
+        wait_for(m.lab, address, 4);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for address in &addresses[..4] {
+        assert_eq!(m.lab.inbox_count(address), 4, "{address}");
+    }
+    assert_eq!(
+        m.lab.inbox_count(&addresses[4]),
+        2,
+        "the unit that reported got nothing more"
+    );
+
+    // Every message parses back with its Vietnamese subject, the token, the headers and the
+    // Message-ID the outbox recorded.
+    let recorded = outbox(&m);
+    assert_eq!(recorded.len(), 5 + 5 + 4 + 4);
+    assert!(
+        recorded
+            .iter()
+            .all(|r| r["state"] == "sent" && r["smtp_response"].as_str().unwrap().starts_with("250"))
+    );
+    for (address, (_, name, _)) in addresses.iter().zip(UNITS) {
+        let raws = m.lab.messages(address);
+        // In the order the outbox queued them (Maildir names are not chronological).
+        let mut subjects: Vec<(i64, String)> = Vec::new();
+        for raw in &raws {
+            let message = mail_parser::MessageParser::default().parse(raw).expect("parses");
+            let subject = message.subject().unwrap().to_string();
+            assert!(subject.starts_with("[BC-1] "), "{subject}");
+            let text = message.body_text(0).unwrap();
+            assert!(text.contains("[BC-1]"), "{text}");
+            assert!(text.contains(&format!("Kính gửi: {name}")), "{text}");
+            assert!(text.contains("15/03/2030 lúc 17:00"), "{text}");
+            assert_eq!(header(&message, "Auto-Submitted"), "auto-generated");
+            assert_eq!(header(&message, "X-Auto-Response-Suppress"), "OOF, AutoReply");
+            assert_eq!(
+                header(&message, "Return-Path"),
+                format!("<{}>", m.mailbox),
+                "bounces go to the report mailbox"
+            );
+            let id = message.message_id().expect("a Message-ID");
+            assert!(id.ends_with("@lab.test"), "{id}");
+            let row = recorded
+                .iter()
+                .find(|r| r["message_id"] == id)
+                .unwrap_or_else(|| panic!("Message-ID {id} not recorded"));
+            assert_eq!(row["to_address"], address.as_str());
+            assert_eq!(row["subject"], subject.as_str());
+            subjects.push((row["id"].as_i64().unwrap(), subject));
+        }
+        subjects.sort();
+        let subjects: Vec<String> = subjects.into_iter().map(|(_, s)| s).collect();
+        assert!(
+            subjects[0].contains("Đề nghị báo cáo theo văn bản số 4189/KH-BCĐ"),
+            "{subjects:?}"
+        );
+        assert!(
+            subjects[1].contains("Nhắc báo cáo") && subjects[1].contains("còn 2 ngày"),
+            "{subjects:?}"
+        );
+        if subjects.len() == 4 {
+            assert!(subjects[2].contains("còn 10 giờ"), "{subjects:?}");
+            assert!(subjects[3].contains("Quá hạn báo cáo"), "{subjects:?}");
+        }
+    }
+    let status = m.env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    assert_eq!(status["requests"][0]["reported"], 1);
+}
+
+fn a_temporary_refusal_is_retried_with_backoff_and_then_delivered(backend: Backend) {
+    let m = mail_env(backend, None, "[reminders]\nnotice-on-activation = false\n");
+    let addresses = add_units(&m, &UNITS[..1]);
+    let address = &addresses[0];
+    m.lab.defer(address);
+    add_request(&m, "3d", "");
+
+    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["retry"], 1, "{sent:#}");
+    let row = &outbox(&m)[0];
+    assert_eq!(row["state"], "retry");
+    assert_eq!(row["attempts"], 1);
+    assert!(row["last_error"].as_str().unwrap().contains("450"), "{row:#}");
+
+    m.lab.undefer(address);
+    // Too early for the next attempt (about two minutes later, with jitter).
+    let sent = send_at(&m, "07:31 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    let sent = send_at(&m, "07:40 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    wait_for(m.lab, address, 1);
+    let row = &outbox(&m)[0];
+    assert_eq!(row["state"], "sent");
+    assert_eq!(row["attempts"], 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(m.lab.inbox_count(address), 1);
+}
+
+fn a_permanent_refusal_fails_the_message_and_marks_the_address(backend: Backend) {
+    let m = mail_env(backend, None, "[reminders]\nnotice-on-activation = false\n");
+    let addresses = add_units(
+        &m,
+        &[
+            (
+                "gdnn-muongang",
+                "Trung tâm GDNN-GDTX huyện Mường Ảng",
+                "reject-muongang",
+            ),
+            ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
+        ],
+    );
+    add_request(&m, "3d", "");
+    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    assert_eq!(
+        (sent["outbox"]["sent"].as_u64(), sent["outbox"]["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    wait_for(m.lab, &addresses[1], 1);
+
+    let failed = m.env.baocao(&["outbox", "list", "--failed", "--json"]).ok().json();
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["to_address"], addresses[0].as_str());
+    assert!(
+        failed[0]["last_error"].as_str().unwrap().contains("5.1.1"),
+        "{failed:#?}"
+    );
+
+    let status = m.env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    let units = status["requests"][0]["units"].as_array().unwrap();
+    let muongang = units.iter().find(|u| u["unit"] == "gdnn-muongang").unwrap();
+    assert_eq!(muongang["failing_addresses"][0], addresses[0].as_str());
+    let text = m.env.baocao(&["status", "BC-1"]).ok().stdout;
+    assert!(text.contains(&addresses[0]), "{text}");
+    // `outbox retry` puts it back; Postfix still refuses, so it fails again.
+    m.env.baocao(&["outbox", "retry", &failed[0]["id"].to_string()]).ok();
+    let sent = send_at(&m, "07:35 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["failed"], 1, "{sent:#}");
+}
+
+fn an_unreachable_server_loses_nothing_and_sends_nothing_twice(backend: Backend) {
+    let lab = MailLab::shared();
+    let proxy = Proxy::new(lab.submission_port);
+    let m = mail_env(backend, Some(proxy.port), "[reminders]\nnotice-on-activation = false\n");
+    let addresses = add_units(&m, &UNITS[..2]);
+    add_request(&m, "3d", "");
+
+    // Down: every attempt fails and is kept for later.
+    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["retry"], 2, "{sent:#}");
+    let sent = send_at(&m, "07:33 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["retry"], 2, "{sent:#}");
+    // Up again.
+    proxy.set(Mode::Forward);
+    let sent = send_at(&m, "08:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    let sent = send_at(&m, "10:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    for address in &addresses {
+        wait_for(m.lab, address, 1);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for address in &addresses {
+        assert_eq!(m.lab.inbox_count(address), 1, "{address}");
+    }
+    assert!(outbox(&m).iter().all(|r| r["state"] == "sent" && r["attempts"] == 3));
+}
+
+fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend: Backend) {
+    let lab = MailLab::shared();
+    let proxy = Proxy::new(lab.submission_port);
+    proxy.set(Mode::Hang);
+    let m = mail_env(backend, Some(proxy.port), "[reminders]\nnotice-on-activation = false\n");
+    let addresses = add_units(&m, &UNITS[..1]);
+    add_request(&m, "3d", "");
+
+    // The server stalls; the sender has claimed the message when it is killed.
+    let mut child = Command::new(binary())
+        .args(["--config", m.env.config.to_str().unwrap(), "--database", &m.env.db.url])
+        .args(["reminders", "send", "--at", "07:30 ngày 13/3/2030"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let rows = outbox(&m);
+        if rows.first().is_some_and(|r| r["state"] == "sending") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never claimed: {rows:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    proxy.set(Mode::Forward);
+    // The claim still holds: another pass leaves the message alone.
+    let sent = send_at(&m, "07:31 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    assert_eq!(outbox(&m)[0]["state"], "sending");
+    // After the lease it is claimed again and sent.
+    let sent = send_at(&m, "08:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    wait_for(m.lab, &addresses[0], 1);
+    let row = &outbox(&m)[0];
+    assert_eq!(row["state"], "sent");
+    assert_eq!(row["attempts"], 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(m.lab.inbox_count(&addresses[0]), 1);
+}
