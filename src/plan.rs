@@ -279,6 +279,139 @@ mod tests {
         );
     }
 
+    /// Plans with the shipped calendar file: (kind, due local time, reason contains).
+    fn plan_shipped(
+        deadline: &str,
+        activated: &str,
+        remind: &str,
+        overdue: &str,
+    ) -> Vec<(SlotKind, DateTime<Utc>, String)> {
+        let calendar = WorkingCalendar::new(
+            crate::calendar::parse_calendar_file(include_str!("../config/calendar.toml")).unwrap(),
+        );
+        let window = window();
+        let (remind, overdue) = (Offsets::parse(remind).unwrap(), Offsets::parse(overdue).unwrap());
+        plan_slots(&PlanInput {
+            deadline: local(deadline),
+            activated_at: local(activated),
+            remind_before: &remind,
+            overdue_after: &overdue,
+            notice_on_activation: false,
+            window: &window,
+            calendar: &calendar,
+            zone: ZONE,
+        })
+        .into_iter()
+        .map(|s| (s.kind, s.due_at, s.reason))
+        .collect()
+    }
+
+    #[test]
+    fn planning_table_on_the_vietnamese_calendar() {
+        use SlotKind::{Overdue, Reminder};
+        struct Case {
+            what: &'static str,
+            deadline: &'static str,
+            activated: &'static str,
+            remind: &'static str,
+            overdue: &'static str,
+            expected: &'static [(SlotKind, &'static str, &'static str)],
+        }
+        let cases = [
+            Case {
+                what: "Tết Giáp Thìn 2024 (decided: off 8/2–14/2)",
+                deadline: "17:00 ngày 16/2/2024",
+                activated: "09:00 ngày 1/2/2024",
+                remind: "8d,1d",
+                overdue: "",
+                expected: &[
+                    (
+                        Reminder,
+                        "07:30 ngày 15/2/2024",
+                        "8 ngày trước hạn; dời sang 07:30 thứ Năm 15/02/2024 vì nghỉ",
+                    ),
+                    (
+                        Reminder,
+                        "07:30 ngày 16/2/2024",
+                        "1 ngày trước hạn; dời sang 07:30 thứ Sáu 16/02/2024 vì ngoài giờ",
+                    ),
+                ],
+            },
+            Case {
+                what: "Tết Ất Tỵ 2025 (decided: off 25/1–2/2)",
+                deadline: "17:00 ngày 4/2/2025",
+                activated: "09:00 ngày 20/1/2025",
+                remind: "7d",
+                overdue: "",
+                expected: &[(
+                    Reminder,
+                    "07:30 ngày 3/2/2025",
+                    "7 ngày trước hạn; dời sang 07:30 thứ Hai 03/02/2025 vì nghỉ Tết",
+                )],
+            },
+            Case {
+                what: "Tết Bính Ngọ 2026 (not in the file: computed, off 16/2–20/2 plus weekends)",
+                deadline: "17:00 ngày 24/2/2026",
+                activated: "09:00 ngày 9/2/2026",
+                remind: "7d",
+                overdue: "",
+                expected: &[(
+                    Reminder,
+                    "07:30 ngày 23/2/2026",
+                    "7 ngày trước hạn; dời sang 07:30 thứ Hai 23/02/2026 vì nghỉ Tết",
+                )],
+            },
+            Case {
+                what: "30/4–1/5/2025 bridge with the làm bù Saturday 26/4",
+                deadline: "10:00 ngày 6/5/2025",
+                activated: "09:00 ngày 21/4/2025",
+                remind: "10d,6d,1d",
+                overdue: "",
+                expected: &[
+                    (Reminder, "10:00 ngày 26/4/2025", "10 ngày trước hạn"),
+                    (
+                        Reminder,
+                        "07:30 ngày 5/5/2025",
+                        "6 ngày trước hạn; dời sang 07:30 thứ Hai 05/05/2025 vì nghỉ",
+                    ),
+                    (Reminder, "10:00 ngày 5/5/2025", "1 ngày trước hạn"),
+                ],
+            },
+            Case {
+                what: "a slot at 12:00 waits for 13:30",
+                deadline: "12:00 ngày 16/1/2025",
+                activated: "08:00 ngày 6/1/2025",
+                remind: "1d",
+                overdue: "",
+                expected: &[(
+                    Reminder,
+                    "13:30 ngày 15/1/2025",
+                    "1 ngày trước hạn; dời sang 13:30 thứ Tư 15/01/2025 vì ngoài giờ làm việc",
+                )],
+            },
+            Case {
+                what: "a deadline on Sunday: the Saturday reminder would only go after it",
+                deadline: "17:00 ngày 19/1/2025",
+                activated: "09:00 ngày 6/1/2025",
+                remind: "1d",
+                overdue: "1d",
+                expected: &[(
+                    Overdue,
+                    "07:30 ngày 21/1/2025",
+                    "1 ngày sau hạn; dời sang 07:30 thứ Ba 21/01/2025 vì ngoài giờ làm việc",
+                )],
+            },
+        ];
+        for case in cases {
+            let got = plan_shipped(case.deadline, case.activated, case.remind, case.overdue);
+            assert_eq!(got.len(), case.expected.len(), "{}: {got:#?}", case.what);
+            for ((kind, at, reason), (want_kind, want_at, want_reason)) in got.iter().zip(case.expected) {
+                assert_eq!((kind, *at), (want_kind, local(want_at)), "{}: {got:#?}", case.what);
+                assert!(reason.starts_with(want_reason), "{}: {reason}", case.what);
+            }
+        }
+    }
+
     #[test]
     fn after_downtime_only_the_latest_missed_slot_is_sent() {
         let slots = [

@@ -1,6 +1,8 @@
 //! `baocao request …`: create a draft request, activate it, close it, show and list them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::calendar::DayKind;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -162,12 +164,27 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
     let now = context.now();
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;
-    if let Some(day) = weekend_day(request.deadline, zone) {
-        eprintln!(
-            "cảnh báo: hạn báo cáo rơi vào {} ({}), ngày nghỉ; baocao giữ nguyên hạn này, không tự dời",
-            weekday_vi(day),
-            request.deadline.with_timezone(&zone).format("%d/%m/%Y")
-        );
+    let calendar = context.calendar()?;
+    let deadline_day = request.deadline.with_timezone(&zone).date_naive();
+    let kind = calendar.day(deadline_day);
+    if !kind.is_working() {
+        let date = dates::format_date(deadline_day);
+        let why = match (&kind, weekend_day(request.deadline, zone)) {
+            (DayKind::Holiday(name), _) => format!("{date}, ngày nghỉ {name}"),
+            (_, Some(day)) => format!("{} ({date}), ngày nghỉ", weekday_vi(day)),
+            _ => format!("{date}, ngày nghỉ"),
+        };
+        let next = calendar
+            .next_working_day(deadline_day)
+            .map(|d| {
+                format!(
+                    "; ngày làm việc kế tiếp là {} {}",
+                    weekday_vi(d.weekday()),
+                    dates::format_date(d)
+                )
+            })
+            .unwrap_or_default();
+        eprintln!("cảnh báo: hạn báo cáo rơi vào {why}{next}; baocao giữ nguyên hạn này, không tự dời");
     }
     if request.deadline <= now {
         eprintln!("cảnh báo: hạn báo cáo đã qua");

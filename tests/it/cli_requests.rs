@@ -61,7 +61,13 @@ fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend)
     // 30/12/2023 is a Saturday.
     assert!(
         run.stderr
-            .contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023)"),
+            .contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023), ngày nghỉ"),
+        "{}",
+        run.stderr
+    );
+    // 1/1/2024 is New Year's Day, so the next working day is Tuesday 2/1.
+    assert!(
+        run.stderr.contains("ngày làm việc kế tiếp là thứ Ba 02/01/2024"),
         "{}",
         run.stderr
     );

@@ -19,6 +19,7 @@ on_both_backends!(
     a_permanent_refusal_fails_the_message_and_marks_the_address,
     an_unreachable_server_loses_nothing_and_sends_nothing_twice,
     a_send_killed_between_claim_and_record_is_sent_again_after_the_lease,
+    the_daily_digest_goes_to_the_office_once_per_working_day,
 );
 
 struct MailEnv {
@@ -30,6 +31,11 @@ struct MailEnv {
 /// An environment whose `[smtp]` is the lab's submission port (STARTTLS, login) or, with
 /// `port`, a relay in front of it.
 fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
+    let extra = if extra.contains("[digest]") {
+        extra.to_string()
+    } else {
+        format!("{extra}\n[digest]\nenabled = false\n")
+    };
     let lab = MailLab::shared();
     let env = Env::new(backend);
     let password = env.write("smtp-password", format!("{}\n", MailLab::PASSWORD));
@@ -50,8 +56,6 @@ password-file = "{password}"
 ca-file = "{ca}"
 timeout-seconds = 30
 
-[digest]
-enabled = false
 {extra}
 "#,
         port = port.unwrap_or(lab.submission_port),
@@ -416,4 +420,43 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
     assert_eq!(row["attempts"], 2);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(m.lab.inbox_count(&addresses[0]), 1);
+}
+
+fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
+    let m = mail_env(
+        backend,
+        None,
+        "[reminders]\nnotice-on-activation = false\n[digest]\ntime = \"07:30\"\n",
+    );
+    add_units(&m, &UNITS[..3]);
+    add_request(&m, "3d", "");
+    m.env
+        .baocao(&[
+            "mark",
+            "BC-1",
+            "gdnn-tuachua",
+            "--note",
+            "e-office",
+            "--received-at",
+            "09:00 ngày 12/3/2030",
+        ])
+        .ok();
+    // Saturday: no digest. Wednesday before 07:30: none yet.
+    assert_eq!(send_at(&m, "08:00 ngày 9/3/2030")["digest_queued"], 0);
+    assert_eq!(send_at(&m, "07:00 ngày 13/3/2030")["digest_queued"], 0);
+    let sent = send_at(&m, "07:45 ngày 13/3/2030");
+    assert_eq!(sent["digest_queued"], 1, "{sent:#}");
+    assert_eq!(send_at(&m, "10:00 ngày 13/3/2030")["digest_queued"], 0, "once a day");
+    wait_for(m.lab, &m.mailbox, 1);
+    let raw = &m.lab.messages(&m.mailbox)[0];
+    let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+    assert_eq!(
+        message.subject(),
+        Some("Tình hình báo cáo ngày 13/03/2030: 1 yêu cầu đang theo dõi")
+    );
+    let text = message.body_text(0).unwrap();
+    assert!(text.contains("Đã báo cáo: 1/3"), "{text}");
+    assert!(text.contains("Chưa báo cáo, còn trong hạn: 2 đơn vị"), "{text}");
+    // The next working day brings the next digest.
+    assert_eq!(send_at(&m, "07:30 ngày 14/3/2030")["digest_queued"], 1);
 }
