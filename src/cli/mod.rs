@@ -203,27 +203,37 @@ impl Context {
 
     /// The message templates, checked; a broken one is a configuration error.
     pub fn templates(&self) -> CliResult<crate::compose::Templates> {
-        let dir = self.settings.templates_dir.as_deref();
-        match crate::compose::Templates::load(dir) {
-            Ok(loaded) => {
-                for warning in &loaded.warnings {
-                    eprintln!("cảnh báo: {warning}");
-                }
-                Ok(loaded.templates)
+        let file = self
+            .settings
+            .templates_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("templates"));
+        load_templates(&self.settings, &file)
+    }
+}
+
+/// Loads and checks the templates; warnings go to stderr, problems are configuration errors
+/// reported against `file`.
+fn load_templates(settings: &Settings, file: &std::path::Path) -> CliResult<crate::compose::Templates> {
+    match crate::compose::Templates::load(settings.templates_dir.as_deref()) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("cảnh báo: {warning}");
             }
-            Err(e) => Err(CliError::Config(config::ConfigError {
-                file: dir.map(Into::into).unwrap_or_else(|| PathBuf::from("templates")),
-                problems: e
-                    .0
-                    .into_iter()
-                    .map(|message| config::Problem {
-                        line: None,
-                        key: String::new(),
-                        message,
-                    })
-                    .collect(),
-            })),
+            Ok(loaded.templates)
         }
+        Err(e) => Err(CliError::Config(config::ConfigError {
+            file: file.to_path_buf(),
+            problems: e
+                .0
+                .into_iter()
+                .map(|message| config::Problem {
+                    line: None,
+                    key: "templates".into(),
+                    message,
+                })
+                .collect(),
+        })),
     }
 }
 
@@ -234,6 +244,8 @@ fn check_config(cli: &Cli) -> CliResult {
     for warning in &warnings {
         eprintln!("cảnh báo: {}", config::format_problem(&cli.config, warning));
     }
+    // The message templates are part of the configuration: check them too.
+    load_templates(&loaded.settings, &cli.config)?;
     println!("ok");
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `baocao check-config`: the shipped example passes; broken files exit 78 naming the
-//! file, line and key of each problem; secrets are never accepted inline.
+//! file, line and key of each problem; secrets are never accepted inline; edited message
+//! templates are checked with it.
 
 use crate::harness::{baocao_raw, repo_root};
 
@@ -110,4 +111,45 @@ fn every_command_refuses_a_broken_config_with_78() {
     let run = baocao_raw(&["--config", path.to_str().unwrap(), "unit", "list"], dir.path());
     assert_eq!(run.code, 78);
     assert!(run.stderr.contains("bogus"));
+}
+
+#[test]
+fn edited_templates_are_checked_with_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    let config = dir.path().join("baocao.toml");
+    std::fs::write(
+        &config,
+        format!("{}\n[templates]\ndir = \"templates\"\n", crate::harness::MINIMAL_CONFIG),
+    )
+    .unwrap();
+    let run_check = || baocao_raw(&["check-config", "--config", config.to_str().unwrap()], dir.path());
+
+    // A good edit passes; a file that belongs to no template is only a warning.
+    std::fs::write(
+        templates.join("reminder.subject.txt"),
+        "Nhắc [{{ request.token }}] {{ unit.name }}",
+    )
+    .unwrap();
+    std::fs::write(templates.join("nhac.txt"), "?").unwrap();
+    let run = run_check();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("nhac.txt"), "{}", run.stderr);
+
+    // A subject without the token, or an unknown variable, is refused with the file.
+    std::fs::write(templates.join("reminder.subject.txt"), "Nhắc {{ request.code }}").unwrap();
+    std::fs::write(templates.join("overdue.body.txt"), "[{{ request.token }}] {{ don_vi }}").unwrap();
+    let run = run_check();
+    assert_eq!(run.code, 78, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("reminder.subject.txt") && run.stderr.contains("request.token"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("overdue.body.txt") && run.stderr.contains("`don_vi`"),
+        "{}",
+        run.stderr
+    );
 }
