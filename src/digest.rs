@@ -101,14 +101,28 @@ pub async fn queue_digest(
     if !force && !digest_due(settings, setup.calendar, now) {
         return Ok(0);
     }
+    let day = now.with_timezone(&settings.office.zone).date_naive();
+    let keys: Vec<String> = settings
+        .digest
+        .to
+        .iter()
+        .map(|to| format!("digest:{day}:{to}"))
+        .collect();
+    let done = store.existing_dedupe_keys(&keys).await?;
+    if done.len() == keys.len() {
+        // Already queued today: do not rebuild the whole digest on every pass.
+        return Ok(0);
+    }
     let vars = digest_vars(store, settings, setup.calendar, now).await?;
     let rendered = setup.templates.render_digest(&vars)?;
-    let day = now.with_timezone(&settings.office.zone).date_naive();
     let mut queued = 0;
-    for to in &settings.digest.to {
+    for (to, key) in settings.digest.to.iter().zip(keys) {
+        if done.contains(&key) {
+            continue;
+        }
         let message = NewMessage {
             slot_id: None,
-            dedupe_key: format!("digest:{day}:{to}"),
+            dedupe_key: key,
             kind: "digest".into(),
             request_id: None,
             unit_id: None,

@@ -223,7 +223,6 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                     let Some(slot) = slot else { continue };
                     let message = compose_unit_message(setup, slot, request, unit, deadline, now)?;
                     settlements.push(Settlement::Queue(id, Box::new(message)));
-                    summary.queued += 1;
                 }
                 Verdict::Skip(reason) => {
                     settlements.push(Settlement::Skip(id, reason));
@@ -329,12 +328,7 @@ pub async fn plan_view(
     from: DateTime<Utc>,
     request_id: Option<i64>,
 ) -> Result<Vec<PlanLine>, StoreError> {
-    let slots: Vec<SlotRow> = store
-        .slots_of_active_requests(request_id)
-        .await?
-        .into_iter()
-        .filter(|s| s.state == "planned")
-        .collect();
+    let slots: Vec<SlotRow> = store.waiting_slots_of_active_requests(request_id).await?;
     let registry = Registry::load(store).await?;
     let zone = setup.settings.office.zone;
 

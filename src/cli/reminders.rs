@@ -206,19 +206,20 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
         .map_err(internal)?;
     let smtp = settings.smtp.as_ref().map(|s| s.concurrency).unwrap_or(1);
     let worker = worker_id();
+    let window_open = setup.window_open(now);
     let outbox = send_due(
         &context.store,
         &mailer,
         &worker,
         smtp,
         settings.reminders.give_up_after_minutes,
-        setup.window_open(now),
+        window_open,
         now,
     )
     .await?;
     let report = SendReport {
         at: now,
-        window_open: setup.window_open(now),
+        window_open,
         units_planned,
         slots,
         digest_queued,

@@ -120,6 +120,21 @@ pub enum MessageFilter {
 }
 
 impl Store {
+    /// Which of these dedupe keys already have a message.
+    pub async fn existing_dedupe_keys(&self, keys: &[String]) -> StoreResult<Vec<String>> {
+        let mut found = Vec::new();
+        for key in keys {
+            let row: Option<(String,)> = on_pool!(self, |pool| {
+                sqlx::query_as("SELECT dedupe_key FROM outgoing_messages WHERE dedupe_key = $1")
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?
+            });
+            found.extend(row.map(|(k,)| k));
+        }
+        Ok(found)
+    }
+
     /// Queues a message that belongs to no slot (the digest). Returns false if a message
     /// with the same key was queued before.
     pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -167,11 +167,12 @@ impl Store {
         }))
     }
 
-    /// Every slot of active requests (optionally one request), for the plan view.
-    pub async fn slots_of_active_requests(&self, request_id: Option<i64>) -> StoreResult<Vec<SlotRow>> {
+    /// The slots still waiting (planned) of active requests (optionally one request), for
+    /// the plan view.
+    pub async fn waiting_slots_of_active_requests(&self, request_id: Option<i64>) -> StoreResult<Vec<SlotRow>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SLOT_COLUMNS} WHERE request_id IN (SELECT id FROM requests WHERE state = 'active') \
+                "{SLOT_COLUMNS} WHERE state = 'planned' AND request_id IN (SELECT id FROM requests WHERE state = 'active') \
                  AND ($1 IS NULL OR request_id = $1) ORDER BY due_at, request_id, unit_id"
             )))
             .bind(request_id)
