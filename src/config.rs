@@ -21,6 +21,27 @@ use crate::model::{EmailAddress, Offsets};
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/baocao/baocao.toml";
 /// The embedded default store.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:///var/lib/baocao/baocao.db";
+impl Settings {
+    /// Where message copies are kept: as configured, else beside an SQLite database, else
+    /// under `/var/lib/baocao`.
+    pub fn message_dir(&self) -> PathBuf {
+        match &self.intake.message_dir {
+            Some(dir) => dir.clone(),
+            None => default_message_dir(&self.database_url),
+        }
+    }
+}
+
+fn default_message_dir(database_url: &str) -> PathBuf {
+    let sqlite_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"));
+    match sqlite_path.map(Path::new).and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("messages"),
+        _ => PathBuf::from("/var/lib/baocao/messages"),
+    }
+}
+
 /// The process exit code for a configuration that cannot be used (sysexits EX_CONFIG).
 pub const EXIT_CONFIG: i32 = 78;
 
@@ -38,6 +59,26 @@ pub struct Settings {
     /// Where edited message templates live; `None` means the built-in ones.
     pub templates_dir: Option<PathBuf>,
     pub digest: DigestSettings,
+    pub intake: IntakeSettings,
+}
+
+/// How the report mailbox's messages are read and judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeSettings {
+    /// Where a copy of every message is kept, named by its SHA-256; `None` means beside
+    /// the SQLite database (see [`Settings::message_dir`]).
+    pub message_dir: Option<PathBuf>,
+    /// Messages above this many bytes are read header-first and go to the review queue.
+    pub max_message_bytes: usize,
+    /// Authentication-Results from these servers are trusted (lower case authserv-ids).
+    pub trusted_authserv_ids: Vec<String>,
+    /// Acknowledge counted submissions with a threaded receipt.
+    pub receipts: bool,
+    /// How often to look for new mail when the server has no IDLE.
+    pub poll_interval: std::time::Duration,
+    /// IDLE is re-issued after at most this long (RFC 2177 asks for less than 29 minutes).
+    pub idle_renew: std::time::Duration,
+    pub phrases: crate::intake::Phrases,
 }
 
 /// The daily summary mailed to the office.
@@ -294,6 +335,23 @@ struct RawConfig {
     templates: RawTemplates,
     #[serde(default)]
     digest: RawDigest,
+    #[serde(default)]
+    intake: RawIntake,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawIntake {
+    message_dir: Option<Spanned<String>>,
+    max_message_size_mb: Option<Spanned<usize>>,
+    trusted_authserv_ids: Option<Vec<String>>,
+    receipts: Option<bool>,
+    poll_seconds: Option<Spanned<u64>>,
+    idle_minutes: Option<Spanned<u64>>,
+    acknowledgement_phrases: Option<Vec<String>>,
+    question_phrases: Option<Vec<String>>,
+    more_time_phrases: Option<Vec<String>>,
+    out_of_office_subjects: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -498,6 +556,7 @@ impl Checker<'_> {
         let calendar_file = self.calendar_file(&raw.calendar);
         let templates_dir = raw.templates.dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
         let digest = self.digest(&raw.digest, office.as_ref().map(|o| &o.report_mailbox));
+        let intake = self.intake(&raw.intake);
         Some(Settings {
             office: office?,
             database_url,
@@ -508,7 +567,50 @@ impl Checker<'_> {
             calendar_file,
             templates_dir,
             digest,
+            intake,
         })
+    }
+
+    fn intake(&mut self, raw: &RawIntake) -> IntakeSettings {
+        let message_dir = raw.message_dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
+        let defaults = crate::intake::Phrases::default();
+        let list = |given: &Option<Vec<String>>, default: Vec<String>| match given {
+            Some(list) => list
+                .iter()
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            None => default,
+        };
+        IntakeSettings {
+            message_dir,
+            max_message_bytes: self.bounded(&raw.max_message_size_mb, "intake.max-message-size-mb", 1..=500, 25)
+                * 1024
+                * 1024,
+            trusted_authserv_ids: raw
+                .trusted_authserv_ids
+                .iter()
+                .flatten()
+                .map(|id| id.trim().to_ascii_lowercase())
+                .filter(|id| !id.is_empty())
+                .collect(),
+            receipts: raw.receipts.unwrap_or(false),
+            poll_interval: std::time::Duration::from_secs(self.bounded(
+                &raw.poll_seconds,
+                "intake.poll-seconds",
+                1..=3600,
+                60,
+            )),
+            idle_renew: std::time::Duration::from_secs(
+                60 * self.bounded(&raw.idle_minutes, "intake.idle-minutes", 1..=25, 10),
+            ),
+            phrases: crate::intake::Phrases {
+                acknowledgement: list(&raw.acknowledgement_phrases, defaults.acknowledgement),
+                question: list(&raw.question_phrases, defaults.question),
+                more_time: list(&raw.more_time_phrases, defaults.more_time),
+                out_of_office: list(&raw.out_of_office_subjects, defaults.out_of_office),
+            },
+        }
     }
 
     /// A number within `range`, or the default when absent.

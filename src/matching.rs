@@ -1,8 +1,8 @@
 //! Normalisation of request codes and tokens so that the spellings people type compare
 //! equal: `4189/KH-BCĐ`, `4189/kh-bcd` and `4189 / KH-BCD` share one key. Pure code.
 //!
-//! This module decides what "the same code" means; it does not search messages for codes
-//! (that is intake's job, which uses these keys).
+//! This module decides what "the same code" means; [`search_key`] and [`contains_key`]
+//! let intake look for a code, a token or a phrase inside running text the same way.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -21,6 +21,54 @@ pub fn code_key(text: &str) -> String {
         }
     }
     strip_leading_zeros(&folded)
+}
+
+/// The comparison form of running text: like [`code_key`] (no diacritics, Đ as d, lower
+/// case, no leading zeros) but words stay apart, with one space between them, and spaces
+/// around `/` and `-` removed so `4189 / KH - BCĐ` reads as `4189/kh-bcd`.
+pub fn search_key(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !folded.is_empty();
+            continue;
+        }
+        let joins = matches!(c, '/' | '-');
+        if pending_space && !joins && !folded.ends_with(['/', '-']) {
+            folded.push(' ');
+        }
+        pending_space = false;
+        match c {
+            'đ' | 'Đ' => folded.push('d'),
+            _ => folded.extend(c.to_lowercase()),
+        }
+    }
+    strip_leading_zeros(&folded)
+}
+
+/// Whether `needle` (a [`search_key`]) occurs in `haystack` (a [`search_key`]) as a whole:
+/// not glued to a letter or digit on either side, so `bc-1` is not found in `bc-17`.
+pub fn contains_key(haystack: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let mut from = 0;
+    while let Some(found) = haystack[from..].find(needle) {
+        let start = from + found;
+        let end = start + needle.len();
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if !glued(before) && !glued(after) {
+            return true;
+        }
+        from = start + haystack[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 fn strip_leading_zeros(text: &str) -> String {
@@ -51,7 +99,26 @@ fn strip_leading_zeros(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::code_key;
+    use super::{code_key, contains_key, search_key};
+
+    #[test]
+    fn codes_are_found_in_running_text_whatever_the_spelling() {
+        let needle = search_key("4189/KH-BCĐ");
+        assert_eq!(needle, "4189/kh-bcd");
+        for text in [
+            "RE: Báo cáo theo Kế hoạch số 4189/KH-BCĐ ngày 01/12",
+            "bao cao 4189 / kh - bcd",
+            "TL: [04189/Kh-Bcđ]",
+        ] {
+            assert!(contains_key(&search_key(text), &needle), "{text:?}");
+        }
+        for text in ["14189/KH-BCĐ", "4189/KH-BCĐT", "4189 KH BCD"] {
+            assert!(!contains_key(&search_key(text), &needle), "{text:?}");
+        }
+        assert!(contains_key(&search_key("[BC-17] Nhắc"), &search_key("BC-17")));
+        assert!(!contains_key(&search_key("[BC-17] Nhắc"), &search_key("BC-1")));
+        assert!(contains_key(&search_key("Đơn vị ĐÃ NHẬN ạ"), &search_key("đã nhận")));
+    }
 
     #[test]
     fn spellings_of_one_code_share_a_key() {

@@ -6,9 +6,11 @@
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
 mod calendar;
+mod intake;
 mod outbox;
 mod reminders;
 mod requests;
+mod review;
 mod status;
 mod units;
 
@@ -71,6 +73,12 @@ pub enum Command {
     Mark(reminders::MarkArgs),
     /// Xem thư tổng hợp hằng ngày (không gửi)
     Digest(reminders::DigestArgs),
+    /// Nhận báo cáo: theo dõi hộp thư, xử lý thư đã lưu, giải thích, đối chiếu
+    #[command(subcommand)]
+    Intake(intake::IntakeCommand),
+    /// Thư chờ xem xét: ghi nhận, không tính, gia hạn
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
 }
 
 /// Why a command did not complete, and so which exit code it ends with.
@@ -163,6 +171,8 @@ async fn run(cli: Cli) -> CliResult {
         Command::Outbox(command) => outbox::run(&context, command).await,
         Command::Mark(args) => reminders::mark(&context, args).await,
         Command::Digest(args) => reminders::digest(&context, args).await,
+        Command::Intake(command) => intake::run(&context, command).await,
+        Command::Review(command) => review::run(&context, command).await,
         Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
@@ -289,6 +299,55 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     parts.join(": ")
+}
+
+/// A request and one of the units that must answer it, as a clerk names them.
+pub async fn request_and_unit(
+    context: &Context,
+    request: &str,
+    unit: &str,
+) -> CliResult<(crate::model::Request, crate::model::Unit)> {
+    let request = context.store.resolve_request(request).await?;
+    let code = crate::model::UnitCode::parse(unit).map_err(|e| CliError::Refused(e.0))?;
+    let unit = context
+        .store
+        .find_unit(&code)
+        .await?
+        .ok_or_else(|| CliError::Refused(format!("không có đơn vị {code}")))?;
+    if !context.store.request_unit_codes(request.id).await?.contains(&unit.code) {
+        return Err(CliError::Refused(format!(
+            "đơn vị {} không thuộc danh sách phải báo cáo của {}",
+            unit.code, request.token
+        )));
+    }
+    Ok((request, unit))
+}
+
+/// Logs (English, for the IT officer) go to stderr; `RUST_LOG` overrides the level.
+pub fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl+C).
+pub async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Prints a value as pretty JSON on stdout.

@@ -9,7 +9,6 @@ use super::{CliError, CliResult, Context, print_json};
 use crate::dates::format_instant;
 use crate::digest::{digest_vars, queue_digest};
 use crate::mailer::Mailer;
-use crate::model::UnitCode;
 use crate::plan::SlotKind;
 use crate::reminders::{PlanLine, QueueSummary, ReminderError, Setup, plan_new_units, plan_view, queue_due};
 use crate::sender::{SendSummary, send_due};
@@ -253,20 +252,7 @@ fn worker_id() -> String {
 }
 
 pub async fn mark(context: &Context, args: MarkArgs) -> CliResult {
-    let request = context.store.resolve_request(&args.request).await?;
-    let code = UnitCode::parse(&args.unit).map_err(|e| CliError::Refused(e.0))?;
-    let unit = context
-        .store
-        .find_unit(&code)
-        .await?
-        .ok_or_else(|| CliError::Refused(format!("không có đơn vị {code}")))?;
-    let units = context.store.request_unit_codes(request.id).await?;
-    if !units.contains(&unit.code) {
-        return Err(CliError::Refused(format!(
-            "đơn vị {} không thuộc danh sách phải báo cáo của {}",
-            unit.code, request.token
-        )));
-    }
+    let (request, unit) = super::request_and_unit(context, &args.request, &args.unit).await?;
     let note = args.note.trim();
     if note.is_empty() {
         return Err(CliError::Refused(

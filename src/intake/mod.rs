@@ -1,5 +1,18 @@
-//! Intake: following the report mailbox over IMAP. So far only the connection: TCP with a
-//! timeout, TLS (implicit or STARTTLS), greeting and login. The mailbox is only ever opened
-//! read-only (EXAMINE) and read with `BODY.PEEK[]`, so no `\Seen` flag is ever set.
+//! Intake: following the report mailbox and deciding what each message is.
+//!
+//! - [`message`] reads one message into a [`Letter`] (pure).
+//! - [`classify`] applies the intake rules to a letter (pure).
+//! - [`pipeline`] is the one path every message takes, from the watcher or from
+//!   `intake import`: read, keep a copy on disk, classify, record (store).
+//! - [`watch`] follows the mailbox over IMAP: EXAMINE only, `BODY.PEEK[]`, by UID with
+//!   UIDVALIDITY, IDLE or polling; it never sets a flag, deletes or moves.
+//! - [`connect`] opens the authenticated IMAP session over TLS.
 
+pub mod classify;
 pub mod connect;
+pub mod message;
+pub mod pipeline;
+pub mod watch;
+
+pub use classify::{Outcome, Phrases, Reason, Rules, Snapshot, State};
+pub use message::Letter;

@@ -8,15 +8,19 @@
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod intake;
 mod outbox;
 mod requests;
+mod review;
 mod slots;
 mod status;
 mod submissions;
 mod units;
 
+pub use intake::{Checkpoint, NewIncoming, Origin, Recorded};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
+pub use review::{Assignment, ReviewItem};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use status::{StatusFacts, SubmissionFact};
 pub use submissions::ManualSubmission;

@@ -74,7 +74,7 @@ macro_rules! cancel_waiting_in_tx {
         .rows_affected();
         let messages = sqlx::query(
             "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
-             WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL \
+             WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
              AND ($3 IS NULL OR request_id = $3) AND ($4 IS NULL OR unit_id = $4)",
         )
         .bind($reason)

@@ -9,5 +9,6 @@ mod cli_calendar;
 mod cli_config;
 mod cli_requests;
 mod cli_units;
+mod intake_review;
 mod mail_lab;
 mod reminders;

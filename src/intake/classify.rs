@@ -1,0 +1,1004 @@
+//! The intake rules of PRODUCT.md as one pure function: [`classify`] takes a [`Letter`],
+//! what the registry knows ([`Snapshot`]), which of our sent messages it refers to and
+//! when the mailbox received it, and returns an [`Outcome`]: a state, one of twelve
+//! reasons, the rule that decided and a sentence a clerk can read. No IO, no clock.
+//!
+//! The order is the product's: duplicate, our own message, bounce, automatic mail, the
+//! sender's unit, authentication, the request (thread, then code or token, then the only
+//! open one), the attachment requirement, and the "not a report" check.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::message::Letter;
+use crate::matching::{contains_key, search_key};
+
+/// Where a message ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Counted,
+    Review,
+    Ignored,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Counted => "counted",
+            State::Review => "review",
+            State::Ignored => "ignored",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        match text {
+            "counted" => Some(State::Counted),
+            "review" => Some(State::Review),
+            "ignored" => Some(State::Ignored),
+            _ => None,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            State::Counted => "đã ghi nhận",
+            State::Review => "chờ xem xét",
+            State::Ignored => "bỏ qua",
+        }
+    }
+}
+
+/// Why a message ended where it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Report,
+    Resubmission,
+    Duplicate,
+    AutoReply,
+    Bounce,
+    OwnMessage,
+    UnknownSender,
+    AmbiguousRequest,
+    AuthFailed,
+    MissingAttachment,
+    NotAReport,
+    Unrelated,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 12] = [
+        Reason::Report,
+        Reason::Resubmission,
+        Reason::Duplicate,
+        Reason::AutoReply,
+        Reason::Bounce,
+        Reason::OwnMessage,
+        Reason::UnknownSender,
+        Reason::AmbiguousRequest,
+        Reason::AuthFailed,
+        Reason::MissingAttachment,
+        Reason::NotAReport,
+        Reason::Unrelated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Report => "report",
+            Reason::Resubmission => "resubmission",
+            Reason::Duplicate => "duplicate",
+            Reason::AutoReply => "auto_reply",
+            Reason::Bounce => "bounce",
+            Reason::OwnMessage => "own_message",
+            Reason::UnknownSender => "unknown_sender",
+            Reason::AmbiguousRequest => "ambiguous_request",
+            Reason::AuthFailed => "auth_failed",
+            Reason::MissingAttachment => "missing_attachment",
+            Reason::NotAReport => "not_a_report",
+            Reason::Unrelated => "unrelated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    /// The words a clerk reads.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Reason::Report => "báo cáo",
+            Reason::Resubmission => "báo cáo bổ sung",
+            Reason::Duplicate => "thư trùng",
+            Reason::AutoReply => "thư trả lời tự động",
+            Reason::Bounce => "thư báo lỗi gửi",
+            Reason::OwnMessage => "thư của chính văn phòng",
+            Reason::UnknownSender => "người gửi chưa đăng ký",
+            Reason::AmbiguousRequest => "chưa rõ báo cáo cho yêu cầu nào",
+            Reason::AuthFailed => "thư không qua được kiểm tra xác thực",
+            Reason::MissingAttachment => "thiếu tệp đính kèm",
+            Reason::NotAReport => "không phải báo cáo",
+            Reason::Unrelated => "thư không liên quan",
+        }
+    }
+}
+
+/// The editable phrase lists of rule 5 and the out-of-office subjects of rule 2. Phrases
+/// are compared without diacritics or case, as whole words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrases {
+    pub acknowledgement: Vec<String>,
+    pub question: Vec<String>,
+    pub more_time: Vec<String>,
+    pub out_of_office: Vec<String>,
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for Phrases {
+    fn default() -> Self {
+        Phrases {
+            acknowledgement: strings(&[
+                "đã nhận",
+                "đã nhận được",
+                "đã nhận thư",
+                "đã biết",
+                "sẽ báo cáo sau",
+                "sẽ gửi sau",
+                "sẽ gửi báo cáo",
+                "sẽ nộp sau",
+                "sẽ bổ sung sau",
+                "sẽ gửi ngay",
+                "đang tổng hợp",
+                "đang hoàn thiện",
+                "noted",
+                "received",
+                "will send",
+            ]),
+            question: strings(&[
+                "cho hỏi",
+                "xin hỏi",
+                "hỏi lại",
+                "cho em hỏi",
+                "như thế nào",
+                "mẫu nào",
+                "gửi lại mẫu",
+                "xin mẫu",
+            ]),
+            more_time: strings(&[
+                "gia hạn",
+                "lùi hạn",
+                "xin lùi",
+                "nộp chậm",
+                "báo cáo chậm",
+                "thêm thời gian",
+                "chưa kịp",
+                "extension",
+                "more time",
+            ]),
+            out_of_office: strings(&[
+                "out of office",
+                "automatic reply",
+                "auto reply",
+                "auto-reply",
+                "autoreply",
+                "auto response",
+                "trả lời tự động",
+                "tự động trả lời",
+                "thư trả lời tự động",
+                "vắng mặt khỏi văn phòng",
+                "không có mặt tại văn phòng",
+                "đang nghỉ phép",
+                "on vacation",
+                "away from the office",
+            ]),
+        }
+    }
+}
+
+/// What the rules need besides phrases.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub trusted_authserv_ids: Vec<String>,
+    pub phrases: Phrases,
+}
+
+/// A request as intake sees it.
+#[derive(Debug, Clone)]
+pub struct RequestFacts {
+    pub id: i64,
+    pub code: String,
+    pub token: String,
+    pub deadline: DateTime<Utc>,
+    pub attachment_required: bool,
+    pub active: bool,
+    pub(crate) code_needle: String,
+    pub(crate) token_needle: String,
+}
+
+impl RequestFacts {
+    pub fn new(
+        id: i64,
+        code: &str,
+        token: &str,
+        deadline: DateTime<Utc>,
+        attachment_required: bool,
+        active: bool,
+    ) -> Self {
+        RequestFacts {
+            id,
+            code: code.to_string(),
+            token: token.to_string(),
+            deadline,
+            attachment_required,
+            active,
+            code_needle: search_key(code),
+            token_needle: search_key(token),
+        }
+    }
+}
+
+/// What the registry knows, loaded once per batch of messages.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The office's report mailbox, lower case.
+    pub office_mailbox: String,
+    /// Active units by each of their addresses (lower case). An address two units share
+    /// maps to both.
+    pub units_by_address: HashMap<String, Vec<i64>>,
+    pub unit_codes: HashMap<i64, String>,
+    pub requests: HashMap<i64, RequestFacts>,
+    /// The active requests each unit must answer.
+    pub open_for_unit: HashMap<i64, Vec<i64>>,
+    pub reported: HashSet<(i64, i64)>,
+    pub extended: HashMap<(i64, i64), DateTime<Utc>>,
+}
+
+impl Snapshot {
+    pub fn deadline(&self, request_id: i64, unit_id: i64) -> Option<DateTime<Utc>> {
+        self.extended
+            .get(&(request_id, unit_id))
+            .copied()
+            .or_else(|| self.requests.get(&request_id).map(|r| r.deadline))
+    }
+
+    fn open(&self, unit_id: i64) -> &[i64] {
+        self.open_for_unit.get(&unit_id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Records a counted submission so later messages of the same batch see it.
+    pub fn note_counted(&mut self, request_id: i64, unit_id: i64) {
+        self.reported.insert((request_id, unit_id));
+    }
+}
+
+/// One of our sent messages a letter refers to (by thread or, for a bounce, by the
+/// returned original).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRef {
+    pub request_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub to_address: String,
+}
+
+/// What is known about the letter beyond its text.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// When the mailbox received it (IMAP INTERNALDATE).
+    pub received_at: DateTime<Utc>,
+    /// An earlier record of the same message (same Message-ID, or same content without one).
+    pub duplicate_of: Option<i64>,
+    /// Our sent messages by Message-ID, for the ids the letter mentions.
+    pub sent: HashMap<String, SentRef>,
+}
+
+/// An address to mark as failing, from a bounce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailingMark {
+    pub unit_id: Option<i64>,
+    pub address: String,
+    pub reason: String,
+}
+
+/// Where a message ends and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub state: State,
+    pub reason: Reason,
+    /// The rule that decided, a stable English word (`thread`, `subject_token`, `dsn_failed`…).
+    pub rule: &'static str,
+    /// One sentence for the clerk.
+    pub detail: String,
+    pub unit_id: Option<i64>,
+    pub request_id: Option<i64>,
+    pub late: Option<bool>,
+    pub suggested_unit: Option<i64>,
+    /// Requests the message might be for, when it is ambiguous.
+    pub candidates: Vec<i64>,
+    pub failing: Option<FailingMark>,
+}
+
+impl Outcome {
+    /// A message recorded before (thread, Message-ID or content).
+    pub fn duplicate(earlier: i64, rule: &'static str) -> Outcome {
+        Outcome::new(
+            State::Ignored,
+            Reason::Duplicate,
+            rule,
+            format!("đã nhận thư này trước đó (thư số {earlier})"),
+        )
+    }
+
+    /// A message nothing could be read from: a person must open it.
+    pub fn unreadable(problem: &str) -> Outcome {
+        Outcome::new(
+            State::Review,
+            Reason::UnknownSender,
+            "unreadable",
+            format!("{problem}: cần người mở tệp gốc để xem"),
+        )
+    }
+
+    fn new(state: State, reason: Reason, rule: &'static str, detail: impl Into<String>) -> Outcome {
+        Outcome {
+            state,
+            reason,
+            rule,
+            detail: detail.into(),
+            unit_id: None,
+            request_id: None,
+            late: None,
+            suggested_unit: None,
+            candidates: Vec::new(),
+            failing: None,
+        }
+    }
+
+    fn unit(mut self, unit_id: Option<i64>) -> Outcome {
+        self.unit_id = unit_id;
+        self
+    }
+
+    fn request(mut self, request_id: Option<i64>) -> Outcome {
+        self.request_id = request_id;
+        self
+    }
+}
+
+/// How many words an "only an acknowledgement" or "only a question" may have.
+const SHORT_TEXT_WORDS: usize = 60;
+
+/// Applies the intake rules in order.
+pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &Context) -> Outcome {
+    if let Some(earlier) = context.duplicate_of {
+        return Outcome::new(
+            State::Ignored,
+            Reason::Duplicate,
+            if letter.message_id.is_some() {
+                "same_message_id"
+            } else {
+                "same_content"
+            },
+            format!("đã nhận thư này trước đó (thư số {earlier})"),
+        );
+    }
+    let from = letter.from.as_deref().unwrap_or("");
+    let own_id = letter
+        .message_id
+        .as_ref()
+        .is_some_and(|id| context.sent.contains_key(id));
+    if own_id || (!from.is_empty() && from == snapshot.office_mailbox) {
+        return Outcome::new(
+            State::Ignored,
+            Reason::OwnMessage,
+            if own_id {
+                "our_message_id"
+            } else {
+                "from_office_mailbox"
+            },
+            "thư do chính hộp thư của văn phòng gửi",
+        );
+    }
+    if let Some(outcome) = bounce_outcome(letter, context) {
+        return outcome;
+    }
+    let sender_units = snapshot.units_by_address.get(from).cloned().unwrap_or_default();
+    if let Some(outcome) = automatic_outcome(letter, rules, !sender_units.is_empty()) {
+        return outcome;
+    }
+    let thread_refs: Vec<&SentRef> = letter
+        .thread_ids()
+        .iter()
+        .filter_map(|id| context.sent.get(id))
+        .collect();
+    let unit_id = match sender_units.as_slice() {
+        [unit] => *unit,
+        [] => return unknown_sender(letter, snapshot, &thread_refs, "unknown_sender"),
+        several => {
+            // An address two units share: the thread may say which.
+            match thread_refs
+                .iter()
+                .find_map(|r| r.unit_id.filter(|u| several.contains(u)))
+            {
+                Some(unit) => unit,
+                None => return unknown_sender(letter, snapshot, &thread_refs, "shared_address"),
+            }
+        }
+    };
+    if let Some(auth) = &letter.auth
+        && rules.trusted_authserv_ids.contains(&auth.authserv_id)
+        && auth.dmarc.as_deref() == Some("fail")
+    {
+        return Outcome::new(
+            State::Review,
+            Reason::AuthFailed,
+            "dmarc_fail",
+            format!(
+                "máy chủ {} báo thư không qua kiểm tra DMARC: có thể bị giả mạo người gửi",
+                auth.authserv_id
+            ),
+        )
+        .unit(Some(unit_id));
+    }
+    let (request_id, rule) = match find_request(letter, snapshot, unit_id, &thread_refs) {
+        Found::One(request, rule) => (request, rule),
+        Found::None => {
+            return Outcome::new(
+                State::Ignored,
+                Reason::Unrelated,
+                "no_open_request",
+                "đơn vị không có yêu cầu báo cáo nào đang theo dõi",
+            )
+            .unit(Some(unit_id));
+        }
+        Found::Several(candidates, rule) => {
+            let detail = if rule == "closed_request" {
+                "thư nhắc tới yêu cầu đã đóng hoặc không giao cho đơn vị này"
+            } else {
+                "đơn vị có nhiều yêu cầu đang theo dõi, thư không ghi rõ số hiệu"
+            };
+            let mut outcome = Outcome::new(State::Review, Reason::AmbiguousRequest, rule, detail).unit(Some(unit_id));
+            outcome.candidates = candidates;
+            return outcome;
+        }
+    };
+    let Some(request) = snapshot.requests.get(&request_id) else {
+        return Outcome::new(State::Review, Reason::AmbiguousRequest, rule, "không tìm thấy yêu cầu")
+            .unit(Some(unit_id));
+    };
+    let matched = |state, reason, rule, detail: String| {
+        Outcome::new(state, reason, rule, detail)
+            .unit(Some(unit_id))
+            .request(Some(request_id))
+    };
+    if letter.header_only {
+        return matched(
+            State::Review,
+            Reason::Report,
+            "too_large",
+            format!(
+                "thư quá lớn ({} MB) nên chỉ đọc phần đầu thư: cần người xem tệp đính kèm",
+                letter.size / (1024 * 1024)
+            ),
+        );
+    }
+    if request.attachment_required && !letter.has_report_attachment() {
+        let detail = if letter
+            .attachments
+            .iter()
+            .any(|a| a.name.eq_ignore_ascii_case("winmail.dat"))
+        {
+            "yêu cầu có tệp đính kèm; thư chỉ có winmail.dat của Outlook, không đọc được tệp bên trong".to_string()
+        } else {
+            "yêu cầu có tệp đính kèm nhưng thư không có tệp nào".to_string()
+        };
+        return matched(State::Review, Reason::MissingAttachment, "attachment_required", detail);
+    }
+    if !letter.has_report_attachment()
+        && let Some((rule, detail)) = not_a_report(&letter.own_text, &rules.phrases)
+    {
+        return matched(State::Review, Reason::NotAReport, rule, detail);
+    }
+    let deadline = snapshot.deadline(request_id, unit_id).unwrap_or(request.deadline);
+    let late = context.received_at > deadline;
+    let resubmission = snapshot.reported.contains(&(request_id, unit_id));
+    let (reason, detail) = if resubmission {
+        (
+            Reason::Resubmission,
+            "đơn vị đã báo cáo trước đó; ghi nhận là báo cáo bổ sung",
+        )
+    } else if late {
+        (Reason::Report, "báo cáo trễ hạn")
+    } else {
+        (Reason::Report, "báo cáo đúng hạn")
+    };
+    let mut outcome = matched(State::Counted, reason, rule, detail.to_string());
+    outcome.late = Some(late);
+    outcome
+}
+
+fn bounce_outcome(letter: &Letter, context: &Context) -> Option<Outcome> {
+    let bounce = letter.bounce.as_ref()?;
+    let linked = bounce.original_ids.iter().find_map(|id| context.sent.get(id));
+    let (request_id, unit_id) = linked.map_or((None, None), |s| (s.request_id, s.unit_id));
+    if !bounce.failed() {
+        return Some(
+            Outcome::new(
+                State::Ignored,
+                Reason::Bounce,
+                "delayed",
+                "máy chủ báo thư chậm gửi (chưa phải lỗi); không đánh dấu địa chỉ",
+            )
+            .unit(unit_id)
+            .request(request_id),
+        );
+    }
+    let Some(sent) = linked else {
+        return Some(Outcome::new(
+            State::Ignored,
+            Reason::Bounce,
+            "bounce_unlinked",
+            "thư báo lỗi gửi không thuộc thư nhắc nào của baocao",
+        ));
+    };
+    let failed = bounce
+        .recipients
+        .iter()
+        .find(|r| r.action == "failed" || r.status.as_deref().is_some_and(|s| s.starts_with('5')));
+    let address = failed
+        .and_then(|r| r.address.clone())
+        .unwrap_or_else(|| sent.to_address.clone());
+    let why = failed
+        .and_then(|r| r.diagnostic.clone().or_else(|| r.status.clone()))
+        .unwrap_or_else(|| "máy chủ nhận báo không gửi được".to_string());
+    let mut outcome = Outcome::new(
+        State::Ignored,
+        Reason::Bounce,
+        if bounce.structured {
+            "dsn_failed"
+        } else {
+            "mailer_daemon_notice"
+        },
+        format!("thư nhắc không tới được {address}: {why}"),
+    )
+    .unit(unit_id)
+    .request(request_id);
+    outcome.failing = Some(FailingMark {
+        unit_id,
+        address,
+        reason: why,
+    });
+    Some(outcome)
+}
+
+fn automatic_outcome(letter: &Letter, rules: &Rules, registered_sender: bool) -> Option<Outcome> {
+    let auto = |rule, detail: String| Some(Outcome::new(State::Ignored, Reason::AutoReply, rule, detail));
+    if letter.read_receipt {
+        return auto("read_receipt", "thư xác nhận đã đọc".into());
+    }
+    if let Some(header) = &letter.auto.vendor_header {
+        return auto("vendor_header", format!("thư trả lời tự động ({header})"));
+    }
+    if let Some(precedence) = &letter.auto.precedence {
+        if precedence == "auto_reply" || precedence == "junk" {
+            return auto("precedence", format!("thư tự động (Precedence: {precedence})"));
+        }
+        return Some(Outcome::new(
+            State::Ignored,
+            Reason::Unrelated,
+            "bulk_or_list",
+            format!("thư gửi hàng loạt (Precedence: {precedence})"),
+        ));
+    }
+    if letter.auto.list {
+        return Some(Outcome::new(
+            State::Ignored,
+            Reason::Unrelated,
+            "bulk_or_list",
+            "thư từ danh sách thư (List-Id)",
+        ));
+    }
+    let subject = search_key(&letter.subject);
+    if let Some(phrase) = rules
+        .phrases
+        .out_of_office
+        .iter()
+        .find(|p| contains_key(&subject, &search_key(p)))
+    {
+        return auto("out_of_office_subject", format!("tiêu đề thư vắng mặt (\"{phrase}\")"));
+    }
+    if subject.starts_with("read:") || subject.starts_with("da doc:") {
+        return auto("read_receipt", "thư xác nhận đã đọc".into());
+    }
+    match letter.auto.auto_submitted.as_deref() {
+        None => None,
+        Some("auto-generated") if registered_sender && letter.has_report_attachment() => None,
+        Some("auto-generated") => auto(
+            "auto_generated",
+            "thư do máy tự tạo (Auto-Submitted: auto-generated) không kèm báo cáo".into(),
+        ),
+        Some(other) => auto(
+            "auto_submitted",
+            format!("thư trả lời tự động (Auto-Submitted: {other})"),
+        ),
+    }
+}
+
+fn unknown_sender(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef], rule: &'static str) -> Outcome {
+    let suggested_unit = thread_refs.iter().find_map(|r| r.unit_id);
+    let mut candidates: Vec<i64> = thread_refs.iter().filter_map(|r| r.request_id).collect();
+    if candidates.is_empty() {
+        let all: Vec<i64> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
+        candidates = mentioned(letter, snapshot, &all);
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let who = letter.from.as_deref().unwrap_or("(không có địa chỉ)");
+    let detail = match suggested_unit.and_then(|u| snapshot.unit_codes.get(&u)) {
+        Some(code) if rule == "shared_address" => {
+            format!("địa chỉ {who} dùng chung cho nhiều đơn vị; có thể là {code}")
+        }
+        Some(code) => format!("địa chỉ {who} chưa đăng ký; thư trả lời thư nhắc gửi đơn vị {code}"),
+        None if rule == "shared_address" => format!("địa chỉ {who} dùng chung cho nhiều đơn vị"),
+        None => format!("địa chỉ {who} chưa đăng ký cho đơn vị nào"),
+    };
+    let mut outcome = Outcome::new(State::Review, Reason::UnknownSender, rule, detail);
+    outcome.suggested_unit = suggested_unit;
+    if let [only] = candidates.as_slice() {
+        outcome.request_id = Some(*only);
+    }
+    outcome.candidates = candidates;
+    outcome
+}
+
+enum Found {
+    One(i64, &'static str),
+    Several(Vec<i64>, &'static str),
+    None,
+}
+
+/// Rule 4: the request among those open for the unit.
+fn find_request(letter: &Letter, snapshot: &Snapshot, unit_id: i64, thread_refs: &[&SentRef]) -> Found {
+    let open = snapshot.open(unit_id);
+    let mut referred_elsewhere: Vec<i64> = Vec::new();
+    for sent in thread_refs {
+        let Some(request) = sent.request_id else { continue };
+        if open.contains(&request) {
+            return Found::One(request, "thread");
+        }
+        referred_elsewhere.push(request);
+    }
+    let all: Vec<i64> = snapshot.requests.keys().copied().collect();
+    for (source, rule) in [
+        (Source::Subject, "subject_code"),
+        (Source::Text, "text_code"),
+        (Source::AttachmentNames, "attachment_name_code"),
+    ] {
+        let found = mentioned_in(letter, snapshot, &all, source);
+        let (in_open, elsewhere): (Vec<i64>, Vec<i64>) = found.into_iter().partition(|r| open.contains(r));
+        match in_open.as_slice() {
+            [one] => return Found::One(*one, rule),
+            [] => referred_elsewhere.extend(elsewhere),
+            several => return Found::Several(several.to_vec(), rule),
+        }
+    }
+    if !referred_elsewhere.is_empty() {
+        referred_elsewhere.sort_unstable();
+        referred_elsewhere.dedup();
+        return Found::Several(referred_elsewhere, "closed_request");
+    }
+    match open {
+        [] => Found::None,
+        [one] => Found::One(*one, "only_open_request"),
+        several => Found::Several(several.to_vec(), "no_code"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Subject,
+    Text,
+    AttachmentNames,
+}
+
+/// Requests among `among` whose token or code is written in the subject, else the text,
+/// else the attachment names.
+fn mentioned(letter: &Letter, snapshot: &Snapshot, among: &[i64]) -> Vec<i64> {
+    for source in [Source::Subject, Source::Text, Source::AttachmentNames] {
+        let found = mentioned_in(letter, snapshot, among, source);
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[i64], source: Source) -> Vec<i64> {
+    let haystack = match source {
+        Source::Subject => search_key(&letter.subject),
+        Source::Text => search_key(&letter.text),
+        Source::AttachmentNames => {
+            let names: Vec<&str> = letter.attachments.iter().map(|a| a.name.as_str()).collect();
+            search_key(&names.join(" \n "))
+        }
+    };
+    let mut found: Vec<i64> = among
+        .iter()
+        .filter_map(|id| snapshot.requests.get(id))
+        .filter(|r| contains_key(&haystack, &r.token_needle) || contains_key(&haystack, &r.code_needle))
+        .map(|r| r.id)
+        .collect();
+    // A token names one request; when a token is present, codes that also match (the same
+    // code in another year) give way to it.
+    let by_token: Vec<i64> = found
+        .iter()
+        .copied()
+        .filter(|id| {
+            snapshot
+                .requests
+                .get(id)
+                .is_some_and(|r| contains_key(&haystack, &r.token_needle))
+        })
+        .collect();
+    if !by_token.is_empty() {
+        found = by_token;
+    }
+    found.sort_unstable();
+    found
+}
+
+/// Rule 5's check for a reply without attachment: a request for more time (at any
+/// length), or a short text that is only an acknowledgement or a question.
+pub fn not_a_report(own_text: &str, phrases: &Phrases) -> Option<(&'static str, String)> {
+    let key = search_key(own_text);
+    let find = |list: &[String]| list.iter().find(|p| contains_key(&key, &search_key(p))).cloned();
+    if let Some(phrase) = find(&phrases.more_time) {
+        return Some((
+            "more_time",
+            format!("thư xin thêm thời gian (\"{phrase}\"), không kèm báo cáo"),
+        ));
+    }
+    let words = own_text.split_whitespace().count();
+    if words > SHORT_TEXT_WORDS {
+        return None;
+    }
+    if let Some(phrase) = find(&phrases.acknowledgement) {
+        return Some((
+            "acknowledgement",
+            format!("thư chỉ xác nhận (\"{phrase}\"), không kèm báo cáo"),
+        ));
+    }
+    if own_text.contains('?') {
+        return Some(("question", "thư hỏi lại, không kèm báo cáo".to_string()));
+    }
+    if let Some(phrase) = find(&phrases.question) {
+        return Some(("question", format!("thư hỏi lại (\"{phrase}\"), không kèm báo cáo")));
+    }
+    if words == 0 {
+        return Some(("empty", "thư không có nội dung và không kèm báo cáo".to_string()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::message::{Attachment, AuthResults, Bounce, BounceRecipient};
+    use chrono::TimeZone;
+
+    const UNIT_A: i64 = 1;
+    const UNIT_B: i64 = 2;
+    const REQ_1: i64 = 10;
+    const REQ_2: i64 = 20;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2023, 12, day, 3, 0, 0).single().expect("valid")
+    }
+
+    fn snapshot() -> Snapshot {
+        let mut s = Snapshot {
+            office_mailbox: "vanphong@so.vn".into(),
+            ..Snapshot::default()
+        };
+        s.units_by_address.insert("a@donvi.vn".into(), vec![UNIT_A]);
+        s.units_by_address.insert("b@donvi.vn".into(), vec![UNIT_B]);
+        s.unit_codes.insert(UNIT_A, "a".into());
+        s.unit_codes.insert(UNIT_B, "b".into());
+        s.requests.insert(
+            REQ_1,
+            RequestFacts::new(REQ_1, "4189/KH-BCĐ", "BC-1", at(20), false, true),
+        );
+        s.requests
+            .insert(REQ_2, RequestFacts::new(REQ_2, "165/LĐLĐ", "BC-2", at(20), true, true));
+        s.open_for_unit.insert(UNIT_A, vec![REQ_1, REQ_2]);
+        s.open_for_unit.insert(UNIT_B, vec![REQ_1]);
+        s
+    }
+
+    fn letter(from: &str, subject: &str, text: &str) -> Letter {
+        Letter {
+            from: Some(from.into()),
+            subject: subject.into(),
+            text: text.into(),
+            own_text: crate::intake::message::own_text(text),
+            ..Letter::default()
+        }
+    }
+
+    fn pdf() -> Attachment {
+        Attachment {
+            name: "baocao.pdf".into(),
+            size: 1000,
+            not_counted: None,
+        }
+    }
+
+    /// A context whose letter refers to our message `m1@so.vn` to unit A for request 1.
+    fn ctx_with_sent(day: u32) -> Context {
+        let mut c = ctx(day);
+        c.sent.insert(
+            "m1@so.vn".into(),
+            SentRef {
+                request_id: Some(REQ_1),
+                unit_id: Some(UNIT_A),
+                to_address: "a@donvi.vn".into(),
+            },
+        );
+        c
+    }
+
+    fn run(l: &Letter, ctx: &Context) -> Outcome {
+        classify(l, &snapshot(), &Rules::default(), ctx)
+    }
+
+    fn ctx(day: u32) -> Context {
+        Context {
+            received_at: at(day),
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn the_only_open_request_of_the_sender_is_counted_on_time_or_late() {
+        let l = letter("b@donvi.vn", "Báo cáo", "Đơn vị gửi báo cáo kết quả thực hiện.");
+        let o = run(&l, &ctx(5));
+        assert_eq!(
+            (o.state, o.reason, o.rule),
+            (State::Counted, Reason::Report, "only_open_request")
+        );
+        assert_eq!(
+            (o.unit_id, o.request_id, o.late),
+            (Some(UNIT_B), Some(REQ_1), Some(false))
+        );
+        assert_eq!(run(&l, &ctx(21)).late, Some(true));
+    }
+
+    #[test]
+    fn a_code_in_the_subject_picks_the_request_whatever_its_spelling() {
+        let mut l = letter("a@donvi.vn", "TL: bao cao 4189 / kh-bcd", "gửi kèm");
+        l.attachments.push(pdf());
+        let o = run(&l, &ctx(5));
+        assert_eq!((o.request_id, o.rule), (Some(REQ_1), "subject_code"));
+        let l = letter("a@donvi.vn", "Báo cáo", "Đơn vị gửi báo cáo.");
+        let o = run(&l, &ctx(5));
+        assert_eq!((o.state, o.reason), (State::Review, Reason::AmbiguousRequest));
+        assert_eq!(o.candidates, vec![REQ_1, REQ_2]);
+    }
+
+    #[test]
+    fn a_thread_never_overrides_the_sender() {
+        let c = ctx_with_sent(5);
+        let mut l = letter("b@donvi.vn", "RE: nhắc", "Gửi báo cáo");
+        l.in_reply_to = vec!["m1@so.vn".into()];
+        let o = run(&l, &c);
+        assert_eq!((o.unit_id, o.request_id, o.rule), (Some(UNIT_B), Some(REQ_1), "thread"));
+    }
+
+    #[test]
+    fn required_attachment_and_not_a_report() {
+        let l = letter("a@donvi.vn", "[BC-2] báo cáo", "gửi báo cáo ạ");
+        let o = run(&l, &ctx(5));
+        assert_eq!((o.state, o.reason), (State::Review, Reason::MissingAttachment));
+        let l = letter("b@donvi.vn", "RE: [BC-1]", "Đơn vị đã nhận được, sẽ gửi sau ạ.");
+        assert_eq!(run(&l, &ctx(5)).reason, Reason::NotAReport);
+        let l = letter(
+            "b@donvi.vn",
+            "RE: [BC-1]",
+            "Đơn vị xin gia hạn đến 25/12 vì chưa đủ số liệu.",
+        );
+        assert_eq!(run(&l, &ctx(5)).rule, "more_time");
+        let l = letter(
+            "b@donvi.vn",
+            "RE: [BC-1]",
+            "Báo cáo mẫu số 2 gửi theo hướng dẫn thế nào ạ?",
+        );
+        assert_eq!(run(&l, &ctx(5)).rule, "question");
+    }
+
+    #[test]
+    fn unknown_sender_gets_a_suggested_unit_from_the_thread() {
+        let c = ctx_with_sent(5);
+        let mut l = letter("canhan@gmail.com", "RE: nhắc", "gửi báo cáo");
+        l.references = vec!["m1@so.vn".into()];
+        let o = run(&l, &c);
+        assert_eq!((o.state, o.reason), (State::Review, Reason::UnknownSender));
+        assert_eq!((o.suggested_unit, o.request_id), (Some(UNIT_A), Some(REQ_1)));
+    }
+
+    #[test]
+    fn failed_and_delayed_bounces() {
+        let c = ctx_with_sent(5);
+        let mut l = letter("mailer-daemon@mx.vn", "Undelivered", "");
+        l.bounce = Some(Bounce {
+            structured: true,
+            recipients: vec![BounceRecipient {
+                address: Some("a@donvi.vn".into()),
+                action: "failed".into(),
+                status: Some("5.1.1".into()),
+                diagnostic: Some("550 user unknown".into()),
+            }],
+            original_ids: vec!["m1@so.vn".into()],
+            text_says_delayed: false,
+        });
+        let o = run(&l, &c);
+        assert_eq!((o.reason, o.unit_id), (Reason::Bounce, Some(UNIT_A)));
+        assert_eq!(o.failing.as_ref().map(|f| f.address.as_str()), Some("a@donvi.vn"));
+        if let Some(b) = l.bounce.as_mut() {
+            b.recipients[0].action = "delayed".into();
+            b.recipients[0].status = Some("4.4.1".into());
+        }
+        let o = run(&l, &c);
+        assert_eq!((o.reason, o.rule, o.failing), (Reason::Bounce, "delayed", None));
+    }
+
+    #[test]
+    fn automatic_mail_and_the_e_office_exception() {
+        let mut l = letter("a@donvi.vn", "Trả lời tự động: Nhắc báo cáo", "Tôi vắng mặt");
+        assert_eq!(run(&l, &ctx(5)).reason, Reason::AutoReply);
+        l.subject = "[BC-2] Văn bản điện tử".into();
+        l.auto.auto_submitted = Some("auto-generated".into());
+        assert_eq!(run(&l, &ctx(5)).reason, Reason::AutoReply);
+        l.attachments.push(pdf());
+        assert_eq!(run(&l, &ctx(5)).state, State::Counted);
+        l.from = Some("noreply@eoffice.vn".into());
+        assert_eq!(run(&l, &ctx(5)).reason, Reason::AutoReply);
+    }
+
+    #[test]
+    fn trusted_dmarc_failure_goes_to_review_untrusted_is_ignored() {
+        let mut l = letter("b@donvi.vn", "Báo cáo", "gửi báo cáo");
+        l.auth = Some(AuthResults {
+            authserv_id: "mx.so.vn".into(),
+            dmarc: Some("fail".into()),
+        });
+        let rules = Rules {
+            trusted_authserv_ids: vec!["mx.so.vn".into()],
+            ..Rules::default()
+        };
+        assert_eq!(classify(&l, &snapshot(), &rules, &ctx(5)).reason, Reason::AuthFailed);
+        assert_eq!(
+            classify(&l, &snapshot(), &Rules::default(), &ctx(5)).reason,
+            Reason::Report
+        );
+    }
+
+    #[test]
+    fn duplicates_own_messages_and_resubmissions() {
+        let l = letter("b@donvi.vn", "Báo cáo", "gửi báo cáo");
+        let mut c = ctx(5);
+        c.duplicate_of = Some(7);
+        assert_eq!(run(&l, &c).reason, Reason::Duplicate);
+        let own = letter("vanphong@so.vn", "Nhắc", "x");
+        assert_eq!(run(&own, &ctx(5)).reason, Reason::OwnMessage);
+        let mut s = snapshot();
+        s.note_counted(REQ_1, UNIT_B);
+        assert_eq!(
+            classify(&l, &s, &Rules::default(), &ctx(5)).reason,
+            Reason::Resubmission
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The one path every incoming message takes, whether the watcher fetched it or a clerk
+//! gave it to `intake import`: read it, keep a copy on disk, look up what it refers to,
+//! classify, record. [`Intake::judge`] is the same minus the writes, for `intake explain`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::classify::{self, Context, Outcome, Reason, Rules, Snapshot, State};
+use super::message::{self, Letter};
+use crate::config::Settings;
+use crate::store::{NewIncoming, Origin, Recorded, Store, StoreError};
+
+/// The settings intake works with, taken from the configuration once.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    pub rules: Rules,
+    pub office_mailbox: String,
+    pub message_dir: PathBuf,
+    pub max_message_bytes: usize,
+}
+
+/// The bytes a message came as.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
+    Whole(&'a [u8]),
+    /// Only the header of a message of this many bytes, above the size cap.
+    HeaderOnly(&'a [u8], usize),
+}
+
+/// A processed message.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub letter: Letter,
+    pub outcome: Outcome,
+    pub recorded: Recorded,
+    pub raw_path: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot keep a copy of the message in {path}")]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Serialize)]
+struct AttachmentJson<'a> {
+    name: &'a str,
+    size: usize,
+}
+
+impl Intake {
+    pub fn new(settings: &Settings) -> Intake {
+        Intake {
+            rules: Rules {
+                trusted_authserv_ids: settings.intake.trusted_authserv_ids.clone(),
+                phrases: settings.intake.phrases.clone(),
+            },
+            office_mailbox: settings.office.report_mailbox.as_str().to_lowercase(),
+            message_dir: settings.message_dir(),
+            max_message_bytes: settings.intake.max_message_bytes,
+        }
+    }
+
+    /// Reads the bytes; a message nothing can be made of still gets a letter (hash and
+    /// size), and [`judge`](Self::judge) sends it to review.
+    pub fn read(&self, raw: Raw<'_>) -> (Letter, Option<String>) {
+        let result = match raw {
+            Raw::Whole(bytes) => message::read(bytes),
+            Raw::HeaderOnly(bytes, size) => message::read_header_only(bytes, size),
+        };
+        match result {
+            Ok(letter) => (letter, None),
+            Err(unreadable) => {
+                let bytes = match raw {
+                    Raw::Whole(b) | Raw::HeaderOnly(b, _) => b,
+                };
+                let letter = Letter {
+                    content_hash: message::content_hash(bytes),
+                    size: bytes.len(),
+                    ..Letter::default()
+                };
+                (letter, Some(unreadable.0))
+            }
+        }
+    }
+
+    /// The outcome a letter would have now, changing nothing.
+    pub async fn judge(
+        &self,
+        store: &Store,
+        snapshot: &Snapshot,
+        letter: &Letter,
+        unreadable: Option<&str>,
+        received_at: DateTime<Utc>,
+    ) -> Result<Outcome, StoreError> {
+        let duplicate_of = store
+            .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
+            .await?;
+        if let Some(problem) = unreadable {
+            let mut outcome = Outcome::unreadable(problem);
+            if let Some(earlier) = duplicate_of {
+                outcome = classify::classify(
+                    letter,
+                    snapshot,
+                    &self.rules,
+                    &Context {
+                        received_at,
+                        duplicate_of: Some(earlier),
+                        ..Context::default()
+                    },
+                );
+            }
+            return Ok(outcome);
+        }
+        let mut ids = letter.thread_ids();
+        ids.extend(letter.message_id.iter().cloned());
+        if let Some(bounce) = &letter.bounce {
+            ids.extend(bounce.original_ids.iter().cloned());
+        }
+        let sent = store.sent_refs(&ids).await?;
+        let context = Context {
+            received_at,
+            duplicate_of,
+            sent,
+        };
+        Ok(classify::classify(letter, snapshot, &self.rules, &context))
+    }
+
+    /// Processes one message through to the store. The snapshot learns of a counted
+    /// submission so the next message of the batch sees it.
+    pub async fn process(
+        &self,
+        store: &Store,
+        snapshot: &mut Snapshot,
+        raw: Raw<'_>,
+        origin: &Origin,
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Processed, IntakeError> {
+        let (letter, unreadable) = self.read(raw);
+        let bytes = match raw {
+            Raw::Whole(b) | Raw::HeaderOnly(b, _) => b,
+        };
+        let raw_path = self.keep_copy(&letter.content_hash, bytes)?;
+        let outcome = self
+            .judge(store, snapshot, &letter, unreadable.as_deref(), received_at)
+            .await?;
+        let attachments: Vec<AttachmentJson<'_>> = letter
+            .counted_attachments()
+            .map(|a| AttachmentJson {
+                name: &a.name,
+                size: a.size,
+            })
+            .collect();
+        let raw_path_text = raw_path.to_string_lossy().into_owned();
+        let new = NewIncoming {
+            origin,
+            message_id: letter.message_id.as_deref(),
+            content_hash: &letter.content_hash,
+            from_address: letter.from.as_deref(),
+            from_name: letter.from_name.as_deref(),
+            subject: &letter.subject,
+            received_at,
+            size: i64::try_from(letter.size).unwrap_or(i64::MAX),
+            attachments_json: serde_json::to_string(&attachments).unwrap_or_else(|_| "[]".into()),
+            raw_path: Some(&raw_path_text),
+            outcome: &outcome,
+        };
+        let recorded = store.record_incoming(&new, now).await?;
+        let mut outcome = outcome;
+        if let Recorded::New { state, reason, .. } = &recorded {
+            if *reason != outcome.reason && *reason == Reason::Duplicate {
+                outcome.state = *state;
+                outcome.unit_id = None;
+                outcome.request_id = None;
+                outcome.late = None;
+            }
+            outcome.reason = *reason;
+            if let (State::Counted, Some(r), Some(u)) = (outcome.state, outcome.request_id, outcome.unit_id) {
+                snapshot.note_counted(r, u);
+            }
+        }
+        Ok(Processed {
+            letter,
+            outcome,
+            recorded,
+            raw_path: Some(raw_path),
+        })
+    }
+
+    /// Writes the bytes to `<dir>/<first two hex>/<sha256>.eml` unless already there
+    /// (written to a temporary name and renamed, so a crash never leaves half a file).
+    pub fn keep_copy(&self, hash: &str, bytes: &[u8]) -> Result<PathBuf, IntakeError> {
+        let dir = self.message_dir.join(hash.get(..2).unwrap_or("00"));
+        let path = dir.join(format!("{hash}.eml"));
+        if path.exists() {
+            return Ok(path);
+        }
+        let fail = |source| IntakeError::Copy {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(fail)?;
+        let temporary = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
+        write_file(&temporary, bytes).map_err(fail)?;
+        std::fs::rename(&temporary, &path).map_err(fail)?;
+        Ok(path)
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

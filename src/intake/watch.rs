@@ -1,0 +1,544 @@
+//! The mailbox watcher: EXAMINE (read-only), new messages found by UID under UIDVALIDITY,
+//! `BODY.PEEK[]` so no `\Seen` flag is ever set, nothing deleted or moved. Each message's
+//! outcome and the checkpoint move together in one transaction, so a crash or a second
+//! watcher never counts a message twice. IDLE when the server has it (re-issued every
+//! `idle-minutes`, and a silent connection is treated as dead), polling otherwise; every
+//! network call has a timeout; a lost connection is reopened with backoff and jitter.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::{Fetch, Mailbox};
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+use futures::TryStreamExt as _;
+use rand::Rng as _;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::connect::{ImapSession, NETWORK_TIMEOUT, connect};
+use super::pipeline::{Intake, Raw};
+use crate::config::{ImapSettings, Settings, StartFrom};
+use crate::store::{Checkpoint, Origin, Recorded, Store};
+
+/// Without a word from the server for this long, an IDLE connection is presumed dead
+/// (Dovecot says "Still here" every 2 minutes, most servers at least every 10–15).
+const IDLE_SILENCE: Duration = Duration::from_secs(16 * 60);
+/// Longest wait for DONE and LOGOUT.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bodies are fetched in groups of at most this many messages or bytes.
+const BATCH_MESSAGES: usize = 50;
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Reconnection backoff.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(120);
+
+/// What one pass over new mail did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PassSummary {
+    pub processed: usize,
+    pub counted: usize,
+    pub review: usize,
+    pub ignored: usize,
+    /// Messages seen again after a UIDVALIDITY change and only re-pointed.
+    pub moved: usize,
+}
+
+/// `intake reconcile`: the mailbox against the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reconciliation {
+    pub mailbox: String,
+    pub start_from: Option<DateTime<Utc>>,
+    pub in_mailbox: usize,
+    pub counted: usize,
+    pub review: usize,
+    pub ignored: usize,
+    /// UIDs above the checkpoint: not processed yet.
+    pub pending: Vec<u32>,
+    /// UIDs at or below the checkpoint with no record: should never happen.
+    pub missing: Vec<u32>,
+}
+
+impl Reconciliation {
+    pub fn accounted(&self) -> usize {
+        self.counted + self.review + self.ignored
+    }
+}
+
+/// Metadata of one message, fetched before its body.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    uid: u32,
+    size: usize,
+    received_at: DateTime<Utc>,
+}
+
+/// Follows one mailbox.
+pub struct Watcher {
+    store: Store,
+    intake: Intake,
+    imap: ImapSettings,
+    zone: Tz,
+    poll_interval: Duration,
+    idle_renew: Duration,
+}
+
+impl Watcher {
+    pub fn new(settings: &Settings, store: Store) -> anyhow::Result<Watcher> {
+        let imap = settings
+            .imap
+            .clone()
+            .context("no [imap] section in the configuration: there is no mailbox to watch")?;
+        Ok(Watcher {
+            store,
+            intake: Intake::new(settings),
+            imap,
+            zone: settings.office.zone,
+            poll_interval: settings.intake.poll_interval,
+            idle_renew: settings.intake.idle_renew,
+        })
+    }
+
+    pub fn mailbox(&self) -> &str {
+        &self.imap.mailbox
+    }
+
+    /// Watches until `shutdown` turns true, reconnecting after any failure.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let mut backoff = BACKOFF_FIRST;
+        loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            let started = std::time::Instant::now();
+            match self.serve(&mut shutdown).await {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    if started.elapsed() > Duration::from_secs(60) {
+                        backoff = BACKOFF_FIRST;
+                    }
+                    let wait = jittered(backoff);
+                    tracing::warn!(
+                        mailbox = %self.imap.mailbox,
+                        retry_in_ms = wait.as_millis() as u64,
+                        error = format!("{error:#}"),
+                        "intake connection lost"
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = shutdown.changed() => return Ok(()),
+                    }
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+    }
+
+    /// Connects once, processes everything new and logs out.
+    pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
+        let mut session = self.open().await?;
+        let summary = self.drain(&mut session).await;
+        logout(session).await;
+        summary
+    }
+
+    async fn open(&self) -> anyhow::Result<ImapSession> {
+        let password = match &self.imap.server.password {
+            Some(source) => source
+                .read()
+                .map_err(|e| anyhow::anyhow!("reading the IMAP password: {e}"))?
+                .expose()
+                .to_string(),
+            None => String::new(),
+        };
+        let mut session = connect(&self.imap.server, &password).await?;
+        let mailbox = within(session.examine(&self.imap.mailbox), "EXAMINE").await?;
+        self.prepare_checkpoint(&mut session, &mailbox).await?;
+        Ok(session)
+    }
+
+    async fn serve(&self, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
+        let mut session = self.open().await?;
+        let capabilities = within(session.capabilities(), "CAPABILITY").await?;
+        let can_idle = capabilities.has_str("IDLE");
+        tracing::info!(mailbox = %self.imap.mailbox, idle = can_idle, "watching the report mailbox");
+        loop {
+            let summary = self.drain(&mut session).await?;
+            if summary.processed > 0 {
+                tracing::info!(
+                    processed = summary.processed,
+                    counted = summary.counted,
+                    review = summary.review,
+                    ignored = summary.ignored,
+                    "intake pass"
+                );
+            }
+            while session.unsolicited_responses.try_recv().is_ok() {}
+            if !can_idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.poll_interval) => {}
+                    _ = shutdown.changed() => {
+                        logout(session).await;
+                        return Ok(());
+                    }
+                }
+                within(session.noop(), "NOOP").await?;
+                continue;
+            }
+            let mut handle = session.idle();
+            within(handle.init(), "IDLE").await?;
+            let woke = {
+                let (wait, _stop) =
+                    handle.wait_with_timeout(IDLE_SILENCE.min(self.idle_renew + Duration::from_secs(60)));
+                tokio::select! {
+                    r = tokio::time::timeout(self.idle_renew, wait) => match r {
+                        Ok(result) => Some(result.context("waiting in IDLE")?),
+                        Err(_) => None, // time to re-issue IDLE
+                    },
+                    _ = shutdown.changed() => {
+                        if let Ok(Ok(session)) = tokio::time::timeout(SHORT_TIMEOUT, handle.done()).await {
+                            logout(session).await;
+                        }
+                        return Ok(());
+                    }
+                }
+            };
+            if matches!(woke, Some(IdleResponse::ManualInterrupt)) {
+                bail!("the IMAP server closed the connection during IDLE");
+            }
+            let silent = matches!(woke, Some(IdleResponse::Timeout));
+            session = tokio::time::timeout(SHORT_TIMEOUT, handle.done())
+                .await
+                .context("ending IDLE: timed out")?
+                .context("ending IDLE")?;
+            if silent {
+                tracing::debug!("IDLE was silent; the connection answered DONE, so it lives");
+            }
+        }
+    }
+
+    /// Makes sure the checkpoint belongs to this UIDVALIDITY: on a first connection it
+    /// starts at the configured date; after a UIDVALIDITY change it restarts at the old
+    /// start date (what was already recorded is recognised and not counted again).
+    async fn prepare_checkpoint(&self, session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<Checkpoint> {
+        let uidvalidity = i64::from(mailbox.uid_validity.context("the server gives no UIDVALIDITY")?);
+        let name = &self.imap.mailbox;
+        let now = wall_clock();
+        let existing = self.store.checkpoint(name).await?;
+        let (start_from, last_uid) = match existing {
+            Some(cp) if cp.uidvalidity == uidvalidity => return Ok(cp),
+            Some(cp) => {
+                tracing::warn!(
+                    mailbox = %name,
+                    old = cp.uidvalidity,
+                    new = uidvalidity,
+                    "UIDVALIDITY changed: rescanning since the start date, recorded messages are recognised"
+                );
+                (cp.start_from, self.uid_before(session, mailbox, cp.start_from).await?)
+            }
+            None => match self.imap.start_from {
+                StartFrom::Now => (now, last_uid_of(session, mailbox).await?),
+                StartFrom::Date(date) => {
+                    let local = date.and_time(NaiveTime::MIN);
+                    let start = local
+                        .and_local_timezone(self.zone)
+                        .earliest()
+                        .map_or(now, |t| t.with_timezone(&Utc));
+                    (start, self.uid_before(session, mailbox, start).await?)
+                }
+            },
+        };
+        let checkpoint = Checkpoint {
+            uidvalidity,
+            last_uid,
+            start_from,
+        };
+        self.store.set_checkpoint(name, checkpoint, now).await?;
+        tracing::info!(mailbox = %name, uidvalidity, last_uid, %start_from, "intake starts");
+        Ok(checkpoint)
+    }
+
+    /// The UID just below the first message received at or after `start`.
+    async fn uid_before(
+        &self,
+        session: &mut ImapSession,
+        mailbox: &Mailbox,
+        start: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        let metas = self.messages_since(session, start).await?;
+        match metas.first() {
+            Some(first) => Ok(i64::from(first.uid) - 1),
+            None => last_uid_of(session, mailbox).await,
+        }
+    }
+
+    /// Messages whose INTERNALDATE is at or after `start`, by UID.
+    async fn messages_since(&self, session: &mut ImapSession, start: DateTime<Utc>) -> anyhow::Result<Vec<Meta>> {
+        // SINCE compares dates in the server's zone: ask from the day before, then filter.
+        let day = (start.with_timezone(&self.zone).date_naive() - chrono::Days::new(1)).format("%d-%b-%Y");
+        let uids = within(session.uid_search(format!("SINCE {day}")), "UID SEARCH").await?;
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sorted: Vec<u32> = uids.into_iter().collect();
+        sorted.sort_unstable();
+        let mut metas = Vec::new();
+        for chunk in sorted.chunks(500) {
+            let set = uid_set(chunk);
+            metas.extend(fetch_meta(session, &set).await?);
+        }
+        metas.retain(|m| m.received_at >= start);
+        metas.sort_by_key(|m| m.uid);
+        Ok(metas)
+    }
+
+    /// Processes every message above the checkpoint, in UID order, until none is left.
+    async fn drain(&self, session: &mut ImapSession) -> anyhow::Result<PassSummary> {
+        let mut summary = PassSummary::default();
+        let name = self.imap.mailbox.clone();
+        loop {
+            let checkpoint = self
+                .store
+                .checkpoint(&name)
+                .await?
+                .context("the mailbox checkpoint disappeared")?;
+            let first = checkpoint.last_uid + 1;
+            let mut metas = fetch_meta(session, &format!("{first}:*")).await?;
+            metas.retain(|m| i64::from(m.uid) > checkpoint.last_uid);
+            if metas.is_empty() {
+                return Ok(summary);
+            }
+            metas.sort_by_key(|m| m.uid);
+            let mut snapshot = self.store.intake_snapshot(&self.intake.office_mailbox).await?;
+            for batch in batches(&metas, self.intake.max_message_bytes) {
+                let whole: Vec<u32> = batch
+                    .iter()
+                    .filter(|m| m.size <= self.intake.max_message_bytes)
+                    .map(|m| m.uid)
+                    .collect();
+                let big: Vec<u32> = batch
+                    .iter()
+                    .filter(|m| m.size > self.intake.max_message_bytes)
+                    .map(|m| m.uid)
+                    .collect();
+                let mut bodies: HashMap<u32, Fetch> = HashMap::new();
+                if !whole.is_empty() {
+                    bodies.extend(fetch_bodies(session, &whole, "(UID BODY.PEEK[])").await?);
+                }
+                if !big.is_empty() {
+                    bodies.extend(fetch_bodies(session, &big, "(UID BODY.PEEK[HEADER])").await?);
+                }
+                for meta in batch {
+                    let fetch = bodies
+                        .get(&meta.uid)
+                        .with_context(|| format!("the server did not return UID {}", meta.uid))?;
+                    let raw = if meta.size > self.intake.max_message_bytes {
+                        Raw::HeaderOnly(fetch.header().unwrap_or_default(), meta.size)
+                    } else {
+                        Raw::Whole(
+                            fetch
+                                .body()
+                                .with_context(|| format!("UID {} came without a body", meta.uid))?,
+                        )
+                    };
+                    let origin = Origin {
+                        mailbox: name.clone(),
+                        uid: Some((checkpoint.uidvalidity, i64::from(meta.uid))),
+                    };
+                    let processed = self
+                        .intake
+                        .process(&self.store, &mut snapshot, raw, &origin, meta.received_at, wall_clock())
+                        .await?;
+                    match processed.recorded {
+                        Recorded::New { state, reason, id } => {
+                            summary.processed += 1;
+                            match state {
+                                super::State::Counted => summary.counted += 1,
+                                super::State::Review => summary.review += 1,
+                                super::State::Ignored => summary.ignored += 1,
+                            }
+                            tracing::info!(
+                                uid = meta.uid,
+                                incoming = id,
+                                state = state.as_str(),
+                                reason = reason.as_str(),
+                                rule = processed.outcome.rule,
+                                "message recorded"
+                            );
+                        }
+                        Recorded::Moved { .. } => summary.moved += 1,
+                        Recorded::AlreadyDone => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compares the mailbox since the start date with what the store recorded.
+    pub async fn reconcile(&self) -> anyhow::Result<Reconciliation> {
+        let mut session = self.open().await?;
+        let result = self.reconcile_in(&mut session).await;
+        logout(session).await;
+        result
+    }
+
+    async fn reconcile_in(&self, session: &mut ImapSession) -> anyhow::Result<Reconciliation> {
+        let name = &self.imap.mailbox;
+        let checkpoint = self.store.checkpoint(name).await?.context("intake has not started")?;
+        let recorded = self.store.recorded_uids(name, checkpoint.uidvalidity).await?;
+        let metas = self.messages_since(session, checkpoint.start_from).await?;
+        let mut by_uid: BTreeMap<u32, ()> = metas.iter().map(|m| (m.uid, ())).collect();
+        // Messages older than the start date that intake recorded anyway (moved in later).
+        let above = fetch_meta(session, &format!("{}:*", checkpoint.last_uid.max(0) + 1)).await?;
+        for uid in recorded.keys() {
+            if let Ok(uid) = u32::try_from(*uid) {
+                by_uid.insert(uid, ());
+            }
+        }
+        for meta in above {
+            if i64::from(meta.uid) > checkpoint.last_uid {
+                by_uid.insert(meta.uid, ());
+            }
+        }
+        let mut report = Reconciliation {
+            mailbox: name.clone(),
+            start_from: Some(checkpoint.start_from),
+            ..Reconciliation::default()
+        };
+        for uid in by_uid.keys() {
+            report.in_mailbox += 1;
+            match recorded.get(&i64::from(*uid)).map(String::as_str) {
+                Some("counted") => report.counted += 1,
+                Some("review") => report.review += 1,
+                Some(_) => report.ignored += 1,
+                None if i64::from(*uid) > checkpoint.last_uid => report.pending.push(*uid),
+                None => report.missing.push(*uid),
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Groups metadata so no fetch brings more than [`BATCH_MESSAGES`] messages or roughly
+/// [`BATCH_BYTES`] at once (a single large message is its own batch).
+fn batches(metas: &[Meta], cap: usize) -> Vec<&[Meta]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, meta) in metas.iter().enumerate() {
+        let size = meta.size.min(cap);
+        if i > start && (i - start >= BATCH_MESSAGES || bytes + size > BATCH_BYTES) {
+            out.push(&metas[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < metas.len() {
+        out.push(&metas[start..]);
+    }
+    out
+}
+
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+async fn fetch_meta(session: &mut ImapSession, set: &str) -> anyhow::Result<Vec<Meta>> {
+    let fetches: Vec<Fetch> = within(
+        async {
+            session
+                .uid_fetch(set, "(UID RFC822.SIZE INTERNALDATE)")
+                .await?
+                .try_collect()
+                .await
+        },
+        "UID FETCH (metadata)",
+    )
+    .await?;
+    let now = wall_clock();
+    Ok(fetches
+        .iter()
+        .filter_map(|f| {
+            Some(Meta {
+                uid: f.uid?,
+                size: f.size.map_or(0, |s| s as usize),
+                received_at: f.internal_date().map_or(now, |d| d.with_timezone(&Utc)),
+            })
+        })
+        .collect())
+}
+
+async fn fetch_bodies(session: &mut ImapSession, uids: &[u32], items: &str) -> anyhow::Result<HashMap<u32, Fetch>> {
+    let set = uid_set(uids);
+    let fetches: Vec<Fetch> = within(
+        async { session.uid_fetch(&set, items).await?.try_collect().await },
+        "UID FETCH (bodies)",
+    )
+    .await?;
+    let by_uid: HashMap<u32, Fetch> = fetches.into_iter().filter_map(|f| Some((f.uid?, f))).collect();
+    if let Some(missing) = uids.iter().find(|u| !by_uid.contains_key(u)) {
+        bail!("the server did not return UID {missing} (a tagged NO, or the message was expunged)");
+    }
+    Ok(by_uid)
+}
+
+/// The highest UID in the mailbox (0 when empty).
+async fn last_uid_of(session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<i64> {
+    if let Some(next) = mailbox.uid_next {
+        return Ok(i64::from(next) - 1);
+    }
+    let uids = within(session.uid_search("ALL"), "UID SEARCH ALL").await?;
+    Ok(uids.into_iter().max().map_or(0, i64::from))
+}
+
+async fn within<T, E>(future: impl Future<Output = Result<T, E>>, what: &str) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tokio::time::timeout(NETWORK_TIMEOUT, future)
+        .await
+        .with_context(|| format!("IMAP {what}: timed out"))?
+        .with_context(|| format!("IMAP {what}"))
+}
+
+async fn logout(mut session: ImapSession) {
+    let _ = tokio::time::timeout(SHORT_TIMEOUT, session.logout()).await;
+}
+
+/// The watcher runs for months, so it is wiring: this is the one place it reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn jittered(base: Duration) -> Duration {
+    let factor = rand::rng().random_range(0.8..1.2);
+    base.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, size: usize) -> Meta {
+        Meta {
+            uid,
+            size,
+            received_at: wall_clock(),
+        }
+    }
+
+    #[test]
+    fn batches_bound_count_and_bytes() {
+        let many: Vec<Meta> = (1..=120).map(|u| meta(u, 1000)).collect();
+        let sizes: Vec<usize> = batches(&many, 25 << 20).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![50, 50, 20]);
+        let big = vec![meta(1, 10 << 20), meta(2, 10 << 20), meta(3, 100)];
+        let sizes: Vec<usize> = batches(&big, 25 << 20).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![1, 2]);
+        assert!(batches(&[], 1).is_empty());
+    }
+}
