@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::{Fetch, Mailbox};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, SubsecRound as _, Utc};
 use chrono_tz::Tz;
 use futures::TryStreamExt as _;
 use rand::Rng as _;
@@ -239,7 +239,7 @@ impl Watcher {
                 (cp.start_from, self.uid_before(session, mailbox, cp.start_from).await?)
             }
             None => match self.imap.start_from {
-                StartFrom::Now => (now, last_uid_of(session, mailbox).await?),
+                StartFrom::Now => (now.trunc_subsecs(0), last_uid_of(session, mailbox).await?),
                 StartFrom::Date(date) => {
                     let local = date.and_time(NaiveTime::MIN);
                     let start = local
@@ -289,6 +289,8 @@ impl Watcher {
             let set = uid_set(chunk);
             metas.extend(fetch_meta(session, &set).await?);
         }
+        // INTERNALDATE has whole seconds.
+        let start = start.trunc_subsecs(0);
         metas.retain(|m| m.received_at >= start);
         metas.sort_by_key(|m| m.uid);
         Ok(metas)

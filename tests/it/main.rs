@@ -10,5 +10,6 @@ mod cli_config;
 mod cli_requests;
 mod cli_units;
 mod intake_review;
+mod intake_watch;
 mod mail_lab;
 mod reminders;

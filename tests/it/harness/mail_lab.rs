@@ -40,6 +40,12 @@ impl MailLab {
         LAB.get_or_init(|| MailLab::start().unwrap_or_else(|e| panic!("mail lab did not start: {e}")))
     }
 
+    /// A lab of the test's own, for tests that stop and start its servers (the shared lab
+    /// serves tests running in parallel). Stopped when the test process ends.
+    pub fn private() -> MailLab {
+        MailLab::start().unwrap_or_else(|e| panic!("private mail lab did not start: {e}"))
+    }
+
     fn start() -> Result<MailLab, String> {
         let dir = tempfile::Builder::new()
             .prefix("baocao-lab-")
@@ -337,6 +343,124 @@ lmtp_tls_security_level = none
         }
         wait_for_port(self.smtp_port)?;
         wait_for_port(self.submission_port)
+    }
+
+    /// Stops Dovecot and every process it started (the TLS proxies of open IMAP sessions
+    /// outlive the master otherwise), and waits until it is gone.
+    pub fn stop_dovecot(&self) {
+        let pid_file = self.dir.join("dovecot-run/master.pid");
+        let pid = std::fs::read_to_string(&pid_file)
+            .expect("dovecot pid")
+            .trim()
+            .to_string();
+        let children: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| {
+                let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+                let after_name = stat.rsplit_once(')')?.1;
+                let ppid = after_name.split_whitespace().nth(1)?;
+                (ppid == pid).then(|| e.file_name().to_string_lossy().into_owned())
+            })
+            .collect();
+        run("kill", &[&pid]).expect("signal dovecot");
+        for child in &children {
+            let _ = run("kill", &["-KILL", child]);
+        }
+        wait_for(
+            || {
+                let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                state.is_empty() || state.split_whitespace().nth(2) == Some("Z")
+            },
+            "Dovecot to stop",
+        )
+        .expect("dovecot stops");
+        wait_for(
+            || TcpStream::connect(("127.0.0.1", self.imaps_port)).is_err(),
+            "the IMAPS port to close",
+        )
+        .expect("port closes");
+    }
+
+    pub fn start_dovecot_again(&self) {
+        self.start_dovecot().expect("dovecot starts again");
+    }
+
+    /// Asks Postfix to retry its deferred mail now instead of in five minutes.
+    pub fn flush_queue(&self) {
+        run("postqueue", &["-c", &s(self.dir.join("postfix-conf")), "-f"]).expect("postqueue -f");
+    }
+
+    /// Sends raw message bytes over plain SMTP to the lab's port 25 equivalent, as another
+    /// mail server would; returns once Postfix has queued it.
+    pub fn submit(&self, from: &str, to: &str, message: &str) {
+        use std::io::{BufRead, BufReader, Write};
+        let stream = TcpStream::connect(("127.0.0.1", self.smtp_port)).expect("connect to Postfix");
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        let expect = |code: &str, reader: &mut BufReader<TcpStream>| loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("SMTP reply");
+            assert!(line.starts_with(code), "expected {code}, Postfix said {line:?}");
+            if line.as_bytes().get(3) == Some(&b' ') {
+                break;
+            }
+        };
+        expect("220", &mut reader);
+        for (command, code) in [
+            ("EHLO donvi.lab.test".to_string(), "250"),
+            (format!("MAIL FROM:<{from}>"), "250"),
+            (format!("RCPT TO:<{to}>"), "250"),
+            ("DATA".to_string(), "354"),
+        ] {
+            write!(writer, "{command}\r\n").unwrap();
+            expect(code, &mut reader);
+        }
+        for line in message.replace("\r\n", "\n").lines() {
+            let line = if line.starts_with('.') {
+                format!(".{line}")
+            } else {
+                line.to_string()
+            };
+            write!(writer, "{line}\r\n").unwrap();
+        }
+        write!(writer, ".\r\n").unwrap();
+        expect("250", &mut reader);
+        write!(writer, "QUIT\r\n").unwrap();
+    }
+
+    /// File names of the INBOX messages: Maildir flags after `:2,` (`S` = \Seen).
+    pub fn inbox_files(&self, address: &str) -> Vec<String> {
+        let maildir = self.maildir(address);
+        let mut names: Vec<String> = ["new", "cur"]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(maildir.join(sub)).ok())
+            .flat_map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Recreates an address's INBOX with the same messages, as a server migration does:
+    /// Dovecot gives it a new UIDVALIDITY.
+    pub fn recreate_inbox(&self, address: &str) {
+        let maildir = self.maildir(address);
+        let old = maildir.with_extension("old");
+        std::fs::rename(&maildir, &old).expect("move the Maildir away");
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(maildir.join(sub)).unwrap();
+        }
+        for sub in ["new", "cur"] {
+            for entry in std::fs::read_dir(old.join(sub)).unwrap().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let base = name.split(':').next().unwrap_or(&name).to_string();
+                // `cp -p` keeps the file time, which is the message's INTERNALDATE.
+                run("cp", &["-p", &s(entry.path()), &s(maildir.join("new").join(base))]).unwrap();
+            }
+        }
+        run("chown", &["-R", &format!("{MAIL_UID}:{MAIL_UID}"), &s(&maildir)]).unwrap();
+        std::fs::remove_dir_all(&old).unwrap();
     }
 
     /// A fresh address of this lab: `prefix-N@lab.test`, unique in this test process.

@@ -1,0 +1,368 @@
+//! The watcher end to end: `baocao intake watch` runs as its own process against the lab's
+//! Dovecot (IMAPS, IDLE); reminders go out through Postfix, units answer through Postfix
+//! (threaded, with the code in the subject, from a personal address), and the store is
+//! read back with the CLI. The mailbox must come out untouched: same messages, no flag.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::mail_lab::MailLab;
+use crate::harness::{Backend, Env, binary};
+use crate::on_both_backends;
+
+on_both_backends!(replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity);
+
+#[test]
+fn mail_that_arrives_while_dovecot_is_down_is_processed_after_reconnecting() {
+    let lab = MailLab::private();
+    let w = WatchEnv::new(Backend::Sqlite, &lab);
+    let units = w.add_units(&[(
+        "gdnn-muongnhe",
+        "Trung tâm GDNN-GDTX huyện Mường Nhé",
+        "ttgdnn-muongnhe",
+    )]);
+    let mut watcher = w.start_watcher();
+    w.wait_until_watching(&watcher);
+    lab.stop_dovecot();
+    let reply = plain_reply(&units[0], &w.mailbox, "down-1", "Báo cáo 4189/KH-BCĐ", None);
+    lab.submit(&units[0], &w.mailbox, &reply);
+    std::thread::sleep(Duration::from_secs(2));
+    lab.start_dovecot_again();
+    lab.flush_queue();
+    assert!(
+        lab.wait_for_inbox(&w.mailbox, 1, Duration::from_secs(30)),
+        "delivered after restart"
+    );
+    w.wait_for_state("gdnn-muongnhe", "reported", Duration::from_secs(60));
+    watcher.stop();
+    assert!(
+        watcher.log().contains("intake connection lost"),
+        "the watcher noticed and reconnected:\n{}",
+        watcher.log()
+    );
+}
+
+struct WatchEnv<'a> {
+    env: Env,
+    lab: &'a MailLab,
+    mailbox: String,
+}
+
+impl<'a> WatchEnv<'a> {
+    fn new(backend: Backend, lab: &'a MailLab) -> WatchEnv<'a> {
+        let env = Env::new(backend);
+        let password = env.write("password", format!("{}\n", MailLab::PASSWORD));
+        std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let mailbox = lab.address("vanphong");
+        let config = format!(
+            r#"
+[office]
+name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
+report-mailbox = "{mailbox}"
+
+[smtp]
+host = "127.0.0.1"
+port = {submission}
+tls = "starttls"
+user = "{mailbox}"
+password-file = "{password}"
+ca-file = "{ca}"
+
+[imap]
+host = "127.0.0.1"
+port = {imaps}
+tls = "implicit"
+user = "{mailbox}"
+password-file = "{password}"
+ca-file = "{ca}"
+
+[intake]
+idle-minutes = 1
+
+[digest]
+enabled = false
+"#,
+            submission = lab.submission_port,
+            imaps = lab.imaps_port,
+            password = password.display(),
+            ca = lab.ca_file.display(),
+        );
+        std::fs::write(&env.config, config).unwrap();
+        // The office mailbox exists before the watcher's first login.
+        lab.submit("setup@lab.test", &mailbox, "Subject: khởi tạo\n\nhộp thư mới\n");
+        assert!(lab.wait_for_inbox(&mailbox, 1, Duration::from_secs(20)));
+        WatchEnv { env, lab, mailbox }
+    }
+
+    fn add_units(&self, units: &[(&str, &str, &str)]) -> Vec<String> {
+        let mut csv = String::from("ma,ten,nhom,email\n");
+        let mut addresses = Vec::new();
+        for (code, name, prefix) in units {
+            let address = self.lab.address(prefix);
+            csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
+            addresses.push(address);
+        }
+        let file = self.env.write("units.csv", csv);
+        self.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+        self.env
+            .baocao(&[
+                "request",
+                "add",
+                "4189/KH-BCĐ",
+                "--title",
+                "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
+                "--deadline",
+                "17h00 ngày 15/3/2030",
+                "--group",
+                "gdnn-gdtx",
+                "--no-attachment-required",
+            ])
+            .ok();
+        self.env.baocao(&["request", "activate", "BC-1"]).ok();
+        addresses
+    }
+
+    fn start_watcher(&self) -> WatcherProcess {
+        let log = self.env.path(&format!("watch-{}.log", rand_suffix()));
+        let child = Command::new(binary())
+            .args([
+                "--config",
+                self.env.config.to_str().unwrap(),
+                "--database",
+                &self.env.db.url,
+            ])
+            .args(["intake", "watch"])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start the watcher");
+        WatcherProcess { child, log }
+    }
+
+    fn wait_until_watching(&self, watcher: &WatcherProcess) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if watcher.log().contains("watching the report mailbox") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the watcher did not start:\n{}", watcher.log());
+    }
+
+    fn unit_state(&self, unit: &str) -> String {
+        let status = self.env.baocao(&["status", "BC-1", "--json"]).ok().json();
+        status["requests"][0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == unit)
+            .map(|u| u["state"].as_str().unwrap().to_string())
+            .unwrap()
+    }
+
+    /// Polls the status until the unit reaches `state`; returns how long it took.
+    fn wait_for_state(&self, unit: &str, state: &str, within: Duration) -> Duration {
+        let start = Instant::now();
+        while start.elapsed() < within {
+            if self.unit_state(unit) == state {
+                return start.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{unit} is {} after {within:?}, expected {state}", self.unit_state(unit));
+    }
+
+    fn reconcile(&self) -> Value {
+        self.env.baocao(&["intake", "reconcile", "--json"]).ok().json()
+    }
+}
+
+struct WatcherProcess {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl WatcherProcess {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, as systemd stops it; it must exit cleanly and soon.
+    fn stop(&mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "watcher exit {status}:\n{}", self.log());
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the watcher did not stop on SIGTERM:\n{}", self.log());
+    }
+}
+
+impl Drop for WatcherProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::SeqCst)
+}
+
+fn plain_reply(from: &str, to: &str, id: &str, subject: &str, in_reply_to: Option<&str>) -> String {
+    let mut m = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}@donvi.lab.test>\r\n\
+         Date: Mon, 23 Nov 2026 09:00:00 +0700\r\nMIME-Version: 1.0\r\n"
+    );
+    if let Some(parent) = in_reply_to {
+        m.push_str(&format!("In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"));
+    }
+    m.push_str(
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở,\r\nĐơn vị gửi báo cáo kết quả thực hiện \
+         kế hoạch: đã tổ chức 2 đợt hiến máu với 120 đơn vị máu.\r\n",
+    );
+    m
+}
+
+fn message_id_of(raw: &[u8]) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(raw).unwrap();
+    parsed.message_id().unwrap().to_string()
+}
+
+fn replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity(backend: Backend) {
+    let lab = MailLab::shared();
+    let w = WatchEnv::new(backend, lab);
+    let units = w.add_units(&[
+        (
+            "gdnn-muongang",
+            "Trung tâm GDNN-GDTX huyện Mường Ảng",
+            "ttgdnn-muongang",
+        ),
+        ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
+        (
+            "gdnn-dienbien",
+            "Trung tâm GDNN-GDTX huyện Điện Biên",
+            "ttgdnn-dienbien",
+        ),
+    ]);
+    // Notices go out (7 days before the deadline is inside the window on a Friday).
+    w.env
+        .baocao(&["reminders", "send", "--at", "08/03/2030 08:00", "--json"])
+        .ok();
+    for address in &units {
+        assert!(
+            lab.wait_for_inbox(address, 1, Duration::from_secs(20)),
+            "{address} got its notice"
+        );
+    }
+    let mut watcher = w.start_watcher();
+    w.wait_until_watching(&watcher);
+
+    // 1. A threaded reply to the notice.
+    let notice = &lab.messages(&units[0])[0];
+    let parent = message_id_of(notice);
+    let before = lab.inbox_count(&w.mailbox);
+    lab.submit(
+        &units[0],
+        &w.mailbox,
+        &plain_reply(
+            &units[0],
+            &w.mailbox,
+            "r1",
+            "RE: Thông báo yêu cầu báo cáo",
+            Some(&parent),
+        ),
+    );
+    assert!(lab.wait_for_inbox(&w.mailbox, before + 1, Duration::from_secs(20)));
+    let took = w.wait_for_state("gdnn-muongang", "reported", Duration::from_secs(10));
+    assert!(took < Duration::from_secs(2), "counted {took:?} after delivery (IDLE)");
+
+    // 2. Unthreaded, the code in the subject, spelled differently.
+    lab.submit(
+        &units[1],
+        &w.mailbox,
+        &plain_reply(&units[1], &w.mailbox, "r2", "Bao cao KH 4189 / kh-bcd", None),
+    );
+    assert!(lab.wait_for_inbox(&w.mailbox, before + 2, Duration::from_secs(20)));
+    let took = w.wait_for_state("gdnn-tuachua", "reported", Duration::from_secs(10));
+    assert!(took < Duration::from_secs(2), "counted {took:?} after delivery (IDLE)");
+
+    // 3. From a personal address, replying to the unit's notice: review, unit suggested.
+    let personal = lab.address("canbo.dienbien.canhan");
+    let parent = message_id_of(&lab.messages(&units[2])[0]);
+    lab.submit(
+        &personal,
+        &w.mailbox,
+        &plain_reply(&personal, &w.mailbox, "r3", "RE: Thông báo", Some(&parent)),
+    );
+    assert!(lab.wait_for_inbox(&w.mailbox, before + 3, Duration::from_secs(20)));
+    w.wait_for_state("gdnn-dienbien", "review", Duration::from_secs(10));
+    let review = w.env.baocao(&["review", "list", "--json"]).ok().json();
+    assert_eq!(review[0]["suggested_unit_code"], "gdnn-dienbien", "{review}");
+    watcher.stop();
+
+    // The mailbox is as the units left it: same messages, none marked \Seen.
+    let count = lab.inbox_count(&w.mailbox);
+    assert_eq!(count, before + 3);
+    for name in lab.inbox_files(&w.mailbox) {
+        let flags = name.split(":2,").nth(1).unwrap_or("");
+        assert!(!flags.contains('S'), "{name} was marked \\Seen");
+    }
+    // Everything since intake started (not the message that created the mailbox before).
+    let first = w.reconcile();
+    assert_eq!(first["in_mailbox"], 3, "{first}");
+    assert_eq!(first["counted"], 2, "{first}");
+    assert_eq!(first["review"], 1, "{first}");
+    assert_eq!(first["missing"], serde_json::json!([]), "{first}");
+
+    // Restarting counts nothing twice; only the new message is processed.
+    let mut watcher = w.start_watcher();
+    w.wait_until_watching(&watcher);
+    lab.submit(
+        &units[0],
+        &w.mailbox,
+        &plain_reply(&units[0], &w.mailbox, "r4", "Báo cáo bổ sung 4189/KH-BCĐ", None),
+    );
+    assert!(lab.wait_for_inbox(&w.mailbox, count + 1, Duration::from_secs(20)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut after = w.reconcile();
+    while after["counted"] != 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        after = w.reconcile();
+    }
+    watcher.stop();
+    assert_eq!(after["counted"], 3, "{after}");
+    assert_eq!(after["in_mailbox"], 4, "{after}");
+    assert_eq!(after["ignored"], first["ignored"], "{after}");
+
+    // A new UIDVALIDITY (the mailbox recreated): everything is recognised, nothing recounted.
+    lab.recreate_inbox(&w.mailbox);
+    let mut watcher = w.start_watcher();
+    w.wait_until_watching(&watcher);
+    std::thread::sleep(Duration::from_secs(1));
+    watcher.stop();
+    assert!(watcher.log().contains("UIDVALIDITY changed"), "{}", watcher.log());
+    let rescanned = w.reconcile();
+    assert_eq!(rescanned["in_mailbox"], 4, "{rescanned}");
+    assert_eq!(rescanned["counted"], 3, "{rescanned}");
+    assert_eq!(rescanned["review"], 1, "{rescanned}");
+    assert_eq!(rescanned["missing"], serde_json::json!([]), "{rescanned}");
+    let review = w.env.baocao(&["review", "list", "--json"]).ok().json();
+    assert_eq!(
+        review.as_array().map(Vec::len),
+        Some(1),
+        "no new review items: {review}"
+    );
+}
