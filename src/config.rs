@@ -72,8 +72,6 @@ pub struct IntakeSettings {
     pub max_message_bytes: usize,
     /// Authentication-Results from these servers are trusted (lower case authserv-ids).
     pub trusted_authserv_ids: Vec<String>,
-    /// Acknowledge counted submissions with a threaded receipt.
-    pub receipts: bool,
     /// How often to look for new mail when the server has no IDLE.
     pub poll_interval: std::time::Duration,
     /// IDLE is re-issued after at most this long (RFC 2177 asks for less than 29 minutes).
@@ -345,7 +343,6 @@ struct RawIntake {
     message_dir: Option<Spanned<String>>,
     max_message_size_mb: Option<Spanned<usize>>,
     trusted_authserv_ids: Option<Vec<String>>,
-    receipts: Option<bool>,
     poll_seconds: Option<Spanned<u64>>,
     idle_minutes: Option<Spanned<u64>>,
     acknowledgement_phrases: Option<Vec<String>>,
@@ -594,7 +591,6 @@ impl Checker<'_> {
                 .map(|id| id.trim().to_ascii_lowercase())
                 .filter(|id| !id.is_empty())
                 .collect(),
-            receipts: raw.receipts.unwrap_or(false),
             poll_interval: std::time::Duration::from_secs(self.bounded(
                 &raw.poll_seconds,
                 "intake.poll-seconds",

@@ -583,6 +583,12 @@ fn automatic_outcome(letter: &Letter, rules: &Rules, registered_sender: bool) ->
     if let Some(header) = &letter.auto.vendor_header {
         return auto("vendor_header", format!("thư trả lời tự động ({header})"));
     }
+    if let Some(other) = letter.auto.auto_submitted.as_deref().filter(|v| *v != "auto-generated") {
+        return auto(
+            "auto_submitted",
+            format!("thư trả lời tự động (Auto-Submitted: {other})"),
+        );
+    }
     if let Some(precedence) = &letter.auto.precedence {
         if precedence == "auto_reply" || precedence == "junk" {
             return auto("precedence", format!("thư tự động (Precedence: {precedence})"));

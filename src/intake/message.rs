@@ -681,7 +681,7 @@ fn attachment_of(part: &MessagePart<'_>) -> Attachment {
         if content_type.is_empty() {
             "(không tên)".to_string()
         } else {
-            format!("(không tên, {content_type})")
+            format!("(không tên, {})", content_type.replace('/', " "))
         }
     });
     let lower = name.to_lowercase();

@@ -9,6 +9,7 @@ mod cli_calendar;
 mod cli_config;
 mod cli_requests;
 mod cli_units;
+mod intake_fixtures;
 mod intake_review;
 mod intake_watch;
 mod mail_lab;
