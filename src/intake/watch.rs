@@ -252,6 +252,7 @@ impl Watcher {
         };
         let checkpoint = Checkpoint {
             uidvalidity,
+            first_uid: last_uid + 1,
             last_uid,
             start_from,
         };
@@ -390,18 +391,16 @@ impl Watcher {
         let name = &self.imap.mailbox;
         let checkpoint = self.store.checkpoint(name).await?.context("intake has not started")?;
         let recorded = self.store.recorded_uids(name, checkpoint.uidvalidity).await?;
-        let metas = self.messages_since(session, checkpoint.start_from).await?;
-        let mut by_uid: BTreeMap<u32, ()> = metas.iter().map(|m| (m.uid, ())).collect();
-        // Messages older than the start date that intake recorded anyway (moved in later).
-        let above = fetch_meta(session, &format!("{}:*", checkpoint.last_uid.max(0) + 1)).await?;
+        // Every message from the first UID intake owns, and any it recorded.
+        let owned = fetch_meta(session, &format!("{}:*", checkpoint.first_uid.max(1))).await?;
+        let mut by_uid: BTreeMap<u32, ()> = owned
+            .iter()
+            .filter(|m| i64::from(m.uid) >= checkpoint.first_uid)
+            .map(|m| (m.uid, ()))
+            .collect();
         for uid in recorded.keys() {
             if let Ok(uid) = u32::try_from(*uid) {
                 by_uid.insert(uid, ());
-            }
-        }
-        for meta in above {
-            if i64::from(meta.uid) > checkpoint.last_uid {
-                by_uid.insert(meta.uid, ());
             }
         }
         let mut report = Reconciliation {

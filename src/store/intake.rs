@@ -16,6 +16,8 @@ use crate::intake::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
     pub uidvalidity: i64,
+    /// The first UID intake owns: older messages predate the start.
+    pub first_uid: i64,
     pub last_uid: i64,
     pub start_from: DateTime<Utc>,
 }
@@ -357,14 +359,17 @@ impl Store {
 
     /// The watcher's place in a mailbox.
     pub async fn checkpoint(&self, mailbox: &str) -> StoreResult<Option<Checkpoint>> {
-        let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT uidvalidity, last_uid, start_from FROM mailbox_checkpoints WHERE mailbox = $1")
-                .bind(mailbox)
-                .fetch_optional(pool)
-                .await?
+        let row: Option<(i64, i64, i64, DateTime<Utc>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT uidvalidity, first_uid, last_uid, start_from FROM mailbox_checkpoints WHERE mailbox = $1",
+            )
+            .bind(mailbox)
+            .fetch_optional(pool)
+            .await?
         });
-        Ok(row.map(|(uidvalidity, last_uid, start_from)| Checkpoint {
+        Ok(row.map(|(uidvalidity, first_uid, last_uid, start_from)| Checkpoint {
             uidvalidity,
+            first_uid,
             last_uid,
             start_from,
         }))
@@ -375,15 +380,16 @@ impl Store {
     pub async fn set_checkpoint(&self, mailbox: &str, checkpoint: Checkpoint, now: DateTime<Utc>) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, start_from, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = $2, last_uid = $3, \
-                 start_from = $4, updated_at = $5",
+                "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, start_from, updated_at, first_uid) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = $2, \
+                 last_uid = $3, start_from = $4, updated_at = $5, first_uid = $6",
             )
             .bind(mailbox)
             .bind(checkpoint.uidvalidity)
             .bind(checkpoint.last_uid)
             .bind(checkpoint.start_from)
             .bind(now)
+            .bind(checkpoint.first_uid)
             .execute(pool)
             .await?;
         });
