@@ -282,13 +282,14 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
                 continue;
             }
         };
-        let (letter, _) = intake.read(Raw::Whole(&bytes));
-        let at = received_at(context, args.received_at.as_deref(), &letter)?;
+        let read = intake.read(Raw::Whole(&bytes));
+        let at = received_at(context, args.received_at.as_deref(), &read.0)?;
         let processed = intake
-            .process(
+            .process_read(
                 &context.store,
                 &mut snapshot,
-                Raw::Whole(&bytes),
+                read,
+                &bytes,
                 &origin,
                 at.0,
                 context.now(),

@@ -260,13 +260,7 @@ pub async fn mark(context: &Context, args: MarkArgs) -> CliResult {
         ));
     }
     let received_at = context.at(args.received_at.as_deref())?;
-    let deadline = context
-        .store
-        .extended_deadlines()
-        .await?
-        .get(&(request.id, unit.id))
-        .copied()
-        .unwrap_or(request.deadline);
+    let deadline = context.store.unit_deadline(&request, unit.id).await?;
     let late = received_at > deadline;
     let earlier = context
         .store

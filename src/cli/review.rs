@@ -199,13 +199,7 @@ async fn assign(context: &Context, args: AssignArgs) -> CliResult {
     } else {
         None
     };
-    let deadline = context
-        .store
-        .extended_deadlines()
-        .await?
-        .get(&(request.id, unit.id))
-        .copied()
-        .unwrap_or(request.deadline);
+    let deadline = context.store.unit_deadline(&request, unit.id).await?;
     let late = item.received_at > deadline;
     let resubmission = context
         .store
@@ -255,13 +249,7 @@ async fn extend(context: &Context, id: i64, until: &str) -> CliResult {
     let parsed = crate::dates::parse_deadline(until, zone).map_err(|e| CliError::Refused(format!("--until: {e}")))?;
     let now = context.now();
     let request = context.store.request_by_id(request_id).await?;
-    let current = context
-        .store
-        .extended_deadlines()
-        .await?
-        .get(&(request_id, unit_id))
-        .copied()
-        .unwrap_or(request.deadline);
+    let current = context.store.unit_deadline(&request, unit_id).await?;
     if parsed.instant <= current {
         return Err(CliError::Refused(format!(
             "hạn mới phải sau hạn hiện tại ({})",

@@ -30,6 +30,15 @@ pub enum Raw<'a> {
     HeaderOnly(&'a [u8], usize),
 }
 
+impl<'a> Raw<'a> {
+    /// The bytes as they came (the whole message or its header).
+    pub fn bytes(self) -> &'a [u8] {
+        match self {
+            Raw::Whole(bytes) | Raw::HeaderOnly(bytes, _) => bytes,
+        }
+    }
+}
+
 /// A processed message.
 #[derive(Debug, Clone)]
 pub struct Processed {
@@ -80,9 +89,7 @@ impl Intake {
         match result {
             Ok(letter) => (letter, None),
             Err(unreadable) => {
-                let bytes = match raw {
-                    Raw::Whole(b) | Raw::HeaderOnly(b, _) => b,
-                };
+                let bytes = raw.bytes();
                 let letter = Letter {
                     content_hash: message::content_hash(bytes),
                     size: bytes.len(),
@@ -106,20 +113,10 @@ impl Intake {
             .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
             .await?;
         if let Some(problem) = unreadable {
-            let mut outcome = Outcome::unreadable(problem);
-            if let Some(earlier) = duplicate_of {
-                outcome = classify::classify(
-                    letter,
-                    snapshot,
-                    &self.rules,
-                    &Context {
-                        received_at,
-                        duplicate_of: Some(earlier),
-                        ..Context::default()
-                    },
-                );
-            }
-            return Ok(outcome);
+            return Ok(match duplicate_of {
+                Some(earlier) => Outcome::duplicate(earlier, "same_content"),
+                None => Outcome::unreadable(problem),
+            });
         }
         let mut ids = letter.thread_ids();
         ids.extend(letter.message_id.iter().cloned());
@@ -146,10 +143,24 @@ impl Intake {
         received_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Processed, IntakeError> {
-        let (letter, unreadable) = self.read(raw);
-        let bytes = match raw {
-            Raw::Whole(b) | Raw::HeaderOnly(b, _) => b,
-        };
+        let read = self.read(raw);
+        self.process_read(store, snapshot, read, raw.bytes(), origin, received_at, now)
+            .await
+    }
+
+    /// [`process`](Self::process) for a message already [`read`](Self::read), so a caller
+    /// that needed the letter first (for its Received header) does not parse it twice.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn process_read(
+        &self,
+        store: &Store,
+        snapshot: &mut Snapshot,
+        (letter, unreadable): (Letter, Option<String>),
+        bytes: &[u8],
+        origin: &Origin,
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Processed, IntakeError> {
         let raw_path = self.keep_copy(&letter.content_hash, bytes)?;
         let outcome = self
             .judge(store, snapshot, &letter, unreadable.as_deref(), received_at)

@@ -63,6 +63,19 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// The deadline one unit must meet for one request: its granted later deadline, else
+    /// the request's.
+    pub async fn unit_deadline(&self, request: &crate::model::Request, unit_id: i64) -> StoreResult<DateTime<Utc>> {
+        let extended: Option<(Option<DateTime<Utc>>,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT extended_deadline FROM request_units WHERE request_id = $1 AND unit_id = $2")
+                .bind(request.id)
+                .bind(unit_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(extended.and_then(|(d,)| d).unwrap_or(request.deadline))
+    }
+
     /// The later deadlines granted to units: `(request, unit) → deadline`.
     pub async fn extended_deadlines(&self) -> StoreResult<std::collections::HashMap<(i64, i64), DateTime<Utc>>> {
         let rows: Vec<(i64, i64, DateTime<Utc>)> = on_pool!(self, |pool| {

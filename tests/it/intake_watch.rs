@@ -53,43 +53,13 @@ struct WatchEnv<'a> {
 impl<'a> WatchEnv<'a> {
     fn new(backend: Backend, lab: &'a MailLab) -> WatchEnv<'a> {
         let env = Env::new(backend);
-        let password = env.write("password", format!("{}\n", MailLab::PASSWORD));
-        std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let mailbox = lab.address("vanphong");
-        let config = format!(
-            r#"
-[office]
-name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
-report-mailbox = "{mailbox}"
-
-[smtp]
-host = "127.0.0.1"
-port = {submission}
-tls = "starttls"
-user = "{mailbox}"
-password-file = "{password}"
-ca-file = "{ca}"
-
-[imap]
-host = "127.0.0.1"
-port = {imaps}
-tls = "implicit"
-user = "{mailbox}"
-password-file = "{password}"
-ca-file = "{ca}"
-
-[intake]
-idle-minutes = 1
-
-[digest]
-enabled = false
-"#,
-            submission = lab.submission_port,
-            imaps = lab.imaps_port,
-            password = password.display(),
-            ca = lab.ca_file.display(),
+        lab.write_config(
+            &env,
+            &mailbox,
+            lab.submission_port,
+            "[intake]\nidle-minutes = 1\n\n[digest]\nenabled = false\n",
         );
-        std::fs::write(&env.config, config).unwrap();
         // The office mailbox exists before the watcher's first login.
         lab.submit("setup@lab.test", &mailbox, "Subject: khởi tạo\n\nhộp thư mới\n");
         assert!(lab.wait_for_inbox(&mailbox, 1, Duration::from_secs(20)));

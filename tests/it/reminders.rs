@@ -38,31 +38,8 @@ fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
     };
     let lab = MailLab::shared();
     let env = Env::new(backend);
-    let password = env.write("smtp-password", format!("{}\n", MailLab::PASSWORD));
-    std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mailbox = lab.address("vanphong");
-    let config = format!(
-        r#"
-[office]
-name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
-report-mailbox = "{mailbox}"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-tls = "starttls"
-user = "{mailbox}"
-password-file = "{password}"
-ca-file = "{ca}"
-timeout-seconds = 30
-
-{extra}
-"#,
-        port = port.unwrap_or(lab.submission_port),
-        password = password.display(),
-        ca = lab.ca_file.display(),
-    );
-    std::fs::write(&env.config, config).unwrap();
+    lab.write_config(&env, &mailbox, port.unwrap_or(lab.submission_port), &extra);
     MailEnv { env, lab, mailbox }
 }
 

@@ -463,6 +463,44 @@ lmtp_tls_security_level = none
         std::fs::remove_dir_all(&old).unwrap();
     }
 
+    /// Writes `env`'s configuration for an office whose report mailbox is `mailbox` on this
+    /// lab: `[office]`, `[smtp]` on `smtp_port` (STARTTLS, login; the submission port or a
+    /// relay in front of it), `[imap]` on IMAPS, then `extra`. The password goes to a 0600 file.
+    pub fn write_config(&self, env: &super::Env, mailbox: &str, smtp_port: u16, extra: &str) {
+        let password = env.write("lab-password", format!("{}\n", Self::PASSWORD));
+        std::fs::set_permissions(&password, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let config = format!(
+            r#"
+[office]
+name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
+report-mailbox = "{mailbox}"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+tls = "starttls"
+user = "{mailbox}"
+password-file = "{password}"
+ca-file = "{ca}"
+timeout-seconds = 30
+
+[imap]
+host = "127.0.0.1"
+port = {imaps}
+tls = "implicit"
+user = "{mailbox}"
+password-file = "{password}"
+ca-file = "{ca}"
+
+{extra}
+"#,
+            imaps = self.imaps_port,
+            password = password.display(),
+            ca = self.ca_file.display(),
+        );
+        std::fs::write(&env.config, config).unwrap();
+    }
+
     /// A fresh address of this lab: `prefix-N@lab.test`, unique in this test process.
     pub fn address(&self, prefix: &str) -> String {
         use std::sync::atomic::{AtomicU32, Ordering};
