@@ -1,5 +1,5 @@
 //! Messages from editable templates: the notice, reminder and overdue notice a unit gets,
-//! and the office's daily digest.
+//! the receipt that acknowledges a counted submission, and the office's daily digest.
 //!
 //! Each kind has a subject (`<kind>.subject.txt`), a text body (`<kind>.body.txt`) and an
 //! optional HTML body (`<kind>.body.html`). The built-in ones are `config/templates/`,
@@ -27,14 +27,16 @@ pub enum TemplateKind {
     Notice,
     Reminder,
     Overdue,
+    Receipt,
     Digest,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 4] = [
+    pub const ALL: [TemplateKind; 5] = [
         TemplateKind::Notice,
         TemplateKind::Reminder,
         TemplateKind::Overdue,
+        TemplateKind::Receipt,
         TemplateKind::Digest,
     ];
 
@@ -43,6 +45,7 @@ impl TemplateKind {
             TemplateKind::Notice => "notice",
             TemplateKind::Reminder => "reminder",
             TemplateKind::Overdue => "overdue",
+            TemplateKind::Receipt => "receipt",
             TemplateKind::Digest => "digest",
         }
     }
@@ -61,7 +64,7 @@ impl From<SlotKind> for TemplateKind {
 const PARTS: [&str; 3] = ["subject.txt", "body.txt", "body.html"];
 
 /// The built-in templates: `(file name, text)`.
-const BUILT_IN: [(&str, &str); 8] = [
+const BUILT_IN: [(&str, &str); 10] = [
     (
         "notice.subject.txt",
         include_str!("../config/templates/notice.subject.txt"),
@@ -80,6 +83,11 @@ const BUILT_IN: [(&str, &str); 8] = [
         include_str!("../config/templates/overdue.subject.txt"),
     ),
     ("overdue.body.txt", include_str!("../config/templates/overdue.body.txt")),
+    (
+        "receipt.subject.txt",
+        include_str!("../config/templates/receipt.subject.txt"),
+    ),
+    ("receipt.body.txt", include_str!("../config/templates/receipt.body.txt")),
     (
         "digest.subject.txt",
         include_str!("../config/templates/digest.subject.txt"),
@@ -197,12 +205,13 @@ impl Templates {
     fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let unit_sample = serde_json::to_value(UnitMessage::sample()).unwrap_or_default();
+        let receipt_sample = serde_json::to_value(ReceiptVars::sample()).unwrap_or_default();
         let digest_sample = serde_json::to_value(DigestVars::sample()).unwrap_or_default();
         for kind in TemplateKind::ALL {
-            let sample = if kind == TemplateKind::Digest {
-                &digest_sample
-            } else {
-                &unit_sample
+            let sample = match kind {
+                TemplateKind::Digest => &digest_sample,
+                TemplateKind::Receipt => &receipt_sample,
+                _ => &unit_sample,
             };
             let known = variable_paths(sample);
             for part in PARTS {
@@ -248,6 +257,11 @@ impl Templates {
     /// The notice, reminder or overdue notice for one unit.
     pub fn render_unit_message(&self, kind: SlotKind, vars: &UnitMessage) -> Result<Rendered, TemplateError> {
         self.render(TemplateKind::from(kind), vars)
+    }
+
+    /// The receipt for a counted submission.
+    pub fn render_receipt(&self, vars: &ReceiptVars) -> Result<Rendered, TemplateError> {
+        self.render(TemplateKind::Receipt, vars)
     }
 
     pub fn render_digest(&self, vars: &DigestVars) -> Result<Rendered, TemplateError> {
@@ -424,6 +438,69 @@ impl UnitMessage {
     }
 }
 
+/// The variables of a receipt: what was received from the unit, and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiptVars {
+    pub office: OfficeVars,
+    pub unit: UnitVars,
+    pub request: RequestVars,
+    /// When the mailbox received the submission: `20/12/2023 lúc 09:15`.
+    pub received_at: String,
+    pub late: bool,
+    /// "2 ngày", "3 giờ" after the deadline; empty when on time.
+    pub time_late: String,
+    /// A later submission for a request the unit had already reported.
+    pub resubmission: bool,
+    /// Names of the attachments that count as the report.
+    pub attachments: Vec<String>,
+    /// The subject the unit wrote.
+    pub original_subject: String,
+}
+
+impl ReceiptVars {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        office: OfficeVars,
+        unit: UnitVars,
+        request: &Request,
+        deadline: DateTime<Utc>,
+        received_at: DateTime<Utc>,
+        resubmission: bool,
+        attachments: Vec<String>,
+        original_subject: &str,
+        zone: Tz,
+    ) -> ReceiptVars {
+        // The request's variables exactly as a reminder shows them.
+        let message = UnitMessage::new(office, unit, request, deadline, SlotKind::Reminder, received_at, zone);
+        ReceiptVars {
+            office: message.office,
+            unit: message.unit,
+            request: message.request,
+            received_at: format_instant(received_at, zone),
+            late: received_at > deadline,
+            time_late: message.time_late,
+            resubmission,
+            attachments,
+            original_subject: original_subject.to_string(),
+        }
+    }
+
+    fn sample() -> ReceiptVars {
+        let message = UnitMessage::sample();
+        ReceiptVars {
+            office: message.office,
+            unit: message.unit,
+            request: message.request,
+            received_at: "30/12/2023 lúc 09:15".into(),
+            late: false,
+            time_late: String::new(),
+            resubmission: false,
+            attachments: vec!["Báo cáo.pdf".into()],
+            original_subject: "RE: báo cáo".into(),
+        }
+    }
+}
+
 /// From `from` to `to`: whole calendar days between their local dates, and a phrase.
 /// Within the same day the phrase counts hours (or minutes under an hour), rounded up.
 /// `(0, "")` when `to` is not after `from`.
@@ -542,6 +619,63 @@ mod tests {
         assert!(digest.text.contains("Đã báo cáo: 1/3"), "{}", digest.text);
         assert!(digest.text.contains("Quá hạn, chưa báo cáo (1): Đơn vị B"));
         assert!(digest.text.contains("b@example.vn"));
+    }
+
+    #[test]
+    fn the_receipt_says_what_was_received_and_whether_it_was_late() {
+        let templates = Templates::built_in().unwrap();
+        let zone = chrono_tz::Asia::Ho_Chi_Minh;
+        let at = |text: &str| crate::dates::parse_deadline(text, zone).unwrap().instant;
+        let sample = UnitMessage::sample();
+        let request = Request {
+            id: 7,
+            code: crate::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
+            year: 2023,
+            token: "BC-7".into(),
+            title: "Báo cáo kết quả".into(),
+            issued_on: None,
+            deadline: at("17:00 ngày 29/12/2023"),
+            recipients: crate::model::Recipients::default(),
+            remind_before: crate::model::Offsets::parse("1d").unwrap(),
+            overdue_after: crate::model::Offsets::parse("1d").unwrap(),
+            attachment_required: true,
+            state: crate::model::RequestState::Active,
+            created_at: at("01/12/2023"),
+        };
+        let vars = |received: &str, resubmission| {
+            ReceiptVars::new(
+                sample.office.clone(),
+                sample.unit.clone(),
+                &request,
+                at("17:00 ngày 29/12/2023"),
+                at(received),
+                resubmission,
+                vec!["Báo cáo 6 tháng.pdf".into()],
+                "RE: nhắc báo cáo",
+                zone,
+            )
+        };
+        let on_time = templates.render_receipt(&vars("09:15 ngày 28/12/2023", false)).unwrap();
+        assert!(
+            on_time
+                .subject
+                .starts_with(&format!("[{}] Đã nhận báo cáo", request.token)),
+            "{}",
+            on_time.subject
+        );
+        assert!(
+            on_time.text.contains("Thời điểm nhận: 28/12/2023 lúc 09:15, trong hạn"),
+            "{}",
+            on_time.text
+        );
+        assert!(on_time.text.contains("  - Báo cáo 6 tháng.pdf"), "{}", on_time.text);
+        let late = templates.render_receipt(&vars("08:00 ngày 31/12/2023", true)).unwrap();
+        assert!(late.subject.contains("báo cáo bổ sung"), "{}", late.subject);
+        assert!(
+            late.text.contains("sau hạn 29/12/2023 lúc 17:00 (trễ 2 ngày)"),
+            "{}",
+            late.text
+        );
     }
 
     #[test]

@@ -77,6 +77,11 @@ pub struct IntakeSettings {
     /// IDLE is re-issued after at most this long (RFC 2177 asks for less than 29 minutes).
     pub idle_renew: std::time::Duration,
     pub phrases: crate::intake::Phrases,
+    /// Whether a counted submission is acknowledged by a threaded receipt to its sender.
+    pub receipts: bool,
+    /// A sender who got a receipt this recently gets no other (a burst of resubmissions,
+    /// or a loop with a robot that slipped past the automatic-mail rules).
+    pub receipt_pause: chrono::Duration,
 }
 
 /// The daily summary mailed to the office.
@@ -349,6 +354,8 @@ struct RawIntake {
     question_phrases: Option<Vec<String>>,
     more_time_phrases: Option<Vec<String>>,
     out_of_office_subjects: Option<Vec<String>>,
+    receipts: Option<bool>,
+    receipt_pause_minutes: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -606,6 +613,13 @@ impl Checker<'_> {
                 more_time: list(&raw.more_time_phrases, defaults.more_time),
                 out_of_office: list(&raw.out_of_office_subjects, defaults.out_of_office),
             },
+            receipts: raw.receipts.unwrap_or(false),
+            receipt_pause: chrono::Duration::minutes(self.bounded(
+                &raw.receipt_pause_minutes,
+                "intake.receipt-pause-minutes",
+                0..=1440,
+                10,
+            )),
         }
     }
 

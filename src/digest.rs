@@ -136,6 +136,8 @@ pub async fn queue_digest(
             subject: rendered.subject.clone(),
             body: rendered.text.clone(),
             body_html: rendered.html.clone(),
+            in_reply_to: None,
+            references_ids: None,
         };
         if store.queue_message(&message, now).await? {
             queued += 1;

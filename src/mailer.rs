@@ -146,15 +146,29 @@ impl Mailer {
         let to = Mailbox::new(m.to_name.clone(), to_address.clone());
         let header =
             |name: &'static str, value: &str| HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string());
-        let builder = Message::builder()
+        // A receipt answers one message (RFC 3834 `auto-replied`); everything else is
+        // generated on our own schedule.
+        let auto_submitted = if m.kind == "receipt" {
+            "auto-replied"
+        } else {
+            "auto-generated"
+        };
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
             .message_id(Some(format!("<{}>", m.message_id)))
             .date_now()
-            .raw_header(header("Auto-Submitted", "auto-generated"))
+            .raw_header(header("Auto-Submitted", auto_submitted))
             .raw_header(header("X-Auto-Response-Suppress", "OOF, AutoReply"))
             .envelope(Envelope::new(Some(self.envelope_from.clone()), vec![to_address])?);
+        if let Some(parent) = &m.in_reply_to {
+            builder = builder.in_reply_to(format!("<{parent}>"));
+        }
+        if let Some(ids) = m.references_ids.as_deref().filter(|ids| !ids.trim().is_empty()) {
+            let angled: Vec<String> = ids.split_whitespace().map(|id| format!("<{id}>")).collect();
+            builder = builder.references(angled.join(" "));
+        }
         let message = match &m.body_html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(m.body.clone(), html.clone()))?,
             None => builder.singlepart(SinglePart::plain(m.body.clone()))?,

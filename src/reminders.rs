@@ -283,6 +283,8 @@ fn compose_unit_message(
         subject: rendered.subject,
         body: rendered.text,
         body_html: rendered.html,
+        in_reply_to: None,
+        references_ids: None,
     })
 }
 

@@ -173,6 +173,8 @@ mod tests {
             created_at: at,
             sent_at: None,
             retry_since: Some(at),
+            in_reply_to: None,
+            references_ids: None,
         }
     }
 

@@ -100,6 +100,9 @@ struct Report {
     incoming_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     recorded: Option<&'static str>,
+    /// A receipt to the sender was queued (`intake import` with receipts on).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    receipt: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +173,7 @@ fn report(
         received_at_source: at.1,
         incoming_id: None,
         recorded: None,
+        receipt: false,
     }
 }
 
@@ -264,8 +268,18 @@ fn size_vi(bytes: usize) -> String {
     }
 }
 
+/// Intake that records, with receipts when the configuration turns them on.
+fn recording_intake(context: &Context) -> CliResult<Intake> {
+    let templates = if context.settings.intake.receipts {
+        context.templates()?
+    } else {
+        crate::compose::Templates::built_in().map_err(|e| CliError::Internal(anyhow::Error::new(e)))?
+    };
+    Ok(Intake::recording(&context.settings, std::sync::Arc::new(templates)))
+}
+
 async fn import(context: &Context, args: ImportArgs) -> CliResult {
-    let intake = Intake::new(&context.settings);
+    let intake = recording_intake(context)?;
     let mut snapshot = context.store.intake_snapshot(&intake.office_mailbox).await?;
     let origin = Origin {
         mailbox: "import".into(),
@@ -304,9 +318,10 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
             at,
         );
         match processed.recorded {
-            Recorded::New { id, .. } => {
+            Recorded::New { id, receipt, .. } => {
                 r.incoming_id = Some(id);
                 r.recorded = Some("new");
+                r.receipt = receipt;
             }
             Recorded::Moved { id } => {
                 r.incoming_id = Some(id);
@@ -346,13 +361,17 @@ fn print_import_line(r: &Report) {
     if let Some(id) = r.incoming_id {
         line.push_str(&format!(" [thư số {id}]"));
     }
+    if r.receipt {
+        line.push_str("; thư xác nhận đã vào hàng đợi gửi");
+    }
     println!("{line}");
 }
 
 async fn watch(context: &Context, args: WatchArgs) -> CliResult {
     super::init_logging("info");
-    let watcher =
-        Watcher::new(&context.settings, context.store.clone()).map_err(|e| CliError::Refused(format!("{e:#}")))?;
+    let intake = recording_intake(context)?;
+    let watcher = Watcher::new(&context.settings, context.store.clone(), intake)
+        .map_err(|e| CliError::Refused(format!("{e:#}")))?;
     if args.once {
         let summary = watcher
             .catch_up()
@@ -373,8 +392,8 @@ async fn watch(context: &Context, args: WatchArgs) -> CliResult {
 }
 
 async fn reconcile(context: &Context, args: JsonArgs) -> CliResult {
-    let watcher =
-        Watcher::new(&context.settings, context.store.clone()).map_err(|e| CliError::Refused(format!("{e:#}")))?;
+    let watcher = Watcher::new(&context.settings, context.store.clone(), Intake::new(&context.settings))
+        .map_err(|e| CliError::Refused(format!("{e:#}")))?;
     let report = watcher
         .reconcile()
         .await

@@ -6,12 +6,15 @@
 //!   `intake import`: read, keep a copy on disk, classify, record (store).
 //! - [`watch`] follows the mailbox over IMAP: EXAMINE only, `BODY.PEEK[]`, by UID with
 //!   UIDVALIDITY, IDLE or polling; it never sets a flag, deletes or moves.
+//! - [`receipt`] decides whether a counted submission's sender may get a receipt, and
+//!   how it threads (pure).
 //! - [`connect`] opens the authenticated IMAP session over TLS.
 
 pub mod classify;
 pub mod connect;
 pub mod message;
 pub mod pipeline;
+pub mod receipt;
 pub mod watch;
 
 pub use classify::{Outcome, Phrases, Reason, Rules, Snapshot, State};

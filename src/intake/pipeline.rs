@@ -1,17 +1,22 @@
 //! The one path every incoming message takes, whether the watcher fetched it or a clerk
 //! gave it to `intake import`: read it, keep a copy on disk, look up what it refers to,
-//! classify, record. [`Intake::judge`] is the same minus the writes, for `intake explain`.
+//! classify, record (with the receipt, when receipts are on and the sender may get one).
+//! [`Intake::judge`] is the same minus the writes, for `intake explain`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::classify::{self, Context, Outcome, Reason, Rules, Snapshot, State};
 use super::message::{self, Letter};
+use super::receipt;
+use crate::compose::{OfficeVars, ReceiptVars, Templates, UnitVars};
 use crate::config::Settings;
-use crate::store::{NewIncoming, Origin, Recorded, Store, StoreError};
+use crate::store::{NewIncoming, NewMessage, Origin, QueuedReceipt, Recorded, Store, StoreError};
 
 /// The settings intake works with, taken from the configuration once.
 #[derive(Debug, Clone)]
@@ -20,6 +25,18 @@ pub struct Intake {
     pub office_mailbox: String,
     pub message_dir: PathBuf,
     pub max_message_bytes: usize,
+    /// Set when counted submissions are acknowledged.
+    pub receipts: Option<Receipts>,
+}
+
+/// What writing a receipt needs.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    templates: Arc<Templates>,
+    office: OfficeVars,
+    zone: Tz,
+    domain: String,
+    pause: chrono::Duration,
 }
 
 /// The bytes a message came as.
@@ -76,7 +93,23 @@ impl Intake {
             office_mailbox: settings.office.report_mailbox.as_str().to_lowercase(),
             message_dir: settings.message_dir(),
             max_message_bytes: settings.intake.max_message_bytes,
+            receipts: None,
         }
+    }
+
+    /// Intake that records messages: with receipts when the configuration turns them on.
+    pub fn recording(settings: &Settings, templates: Arc<Templates>) -> Intake {
+        let mut intake = Intake::new(settings);
+        if settings.intake.receipts {
+            intake.receipts = Some(Receipts {
+                templates,
+                office: crate::reminders::office_vars(settings),
+                zone: settings.office.zone,
+                domain: settings.office.report_mailbox.domain().to_string(),
+                pause: settings.intake.receipt_pause,
+            });
+        }
+        intake
     }
 
     /// Reads the bytes; a message nothing can be made of still gets a letter (hash and
@@ -172,6 +205,21 @@ impl Intake {
                 size: a.size,
             })
             .collect();
+        let receipt = match (&self.receipts, outcome.state, outcome.request_id, outcome.unit_id) {
+            (Some(receipts), State::Counted, Some(request_id), Some(unit_id)) => match receipt::refusal(&letter) {
+                None => {
+                    let ids = (request_id, unit_id);
+                    receipts
+                        .compose(store, snapshot, &letter, ids, received_at, now)
+                        .await?
+                }
+                Some(why) => {
+                    tracing::debug!(why, "no receipt for this submission");
+                    None
+                }
+            },
+            _ => None,
+        };
         let raw_path_text = raw_path.to_string_lossy().into_owned();
         let new = NewIncoming {
             origin,
@@ -185,6 +233,7 @@ impl Intake {
             attachments_json: serde_json::to_string(&attachments).unwrap_or_else(|_| "[]".into()),
             raw_path: Some(&raw_path_text),
             outcome: &outcome,
+            receipt: receipt.as_ref(),
         };
         let recorded = store.record_incoming(&new, now).await?;
         let mut outcome = outcome;
@@ -225,6 +274,70 @@ impl Intake {
         write_file(&temporary, bytes).map_err(fail)?;
         std::fs::rename(&temporary, &path).map_err(fail)?;
         Ok(path)
+    }
+}
+
+impl Receipts {
+    /// The receipt for a submission about to be counted, threaded under it; `None` (and a
+    /// warning) when the template cannot render it: the submission counts all the same.
+    async fn compose(
+        &self,
+        store: &Store,
+        snapshot: &Snapshot,
+        letter: &Letter,
+        (request_id, unit_id): (i64, i64),
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<QueuedReceipt>, StoreError> {
+        let Some(to) = letter.from.clone() else {
+            return Ok(None);
+        };
+        let request = store.request_by_id(request_id).await?;
+        let deadline = store.unit_deadline(&request, unit_id).await?;
+        let (code, name) = store.unit_code_and_name(unit_id).await?;
+        let vars = ReceiptVars::new(
+            self.office.clone(),
+            UnitVars { code, name },
+            &request,
+            deadline,
+            received_at,
+            snapshot.reported.contains(&(request_id, unit_id)),
+            letter.counted_attachments().map(|a| a.name.clone()).collect(),
+            &letter.subject,
+            self.zone,
+        );
+        let rendered = match self.templates.render_receipt(&vars) {
+            Ok(rendered) => rendered,
+            Err(error) => {
+                tracing::warn!(request = %request.token, unit = unit_id, %error, "receipt not written");
+                return Ok(None);
+            }
+        };
+        let (in_reply_to, references_ids) = receipt::threading(letter);
+        let message = NewMessage {
+            slot_id: None,
+            dedupe_key: format!("receipt:{}", letter.content_hash),
+            kind: "receipt".into(),
+            request_id: Some(request_id),
+            unit_id: Some(unit_id),
+            to_address: to,
+            to_name: letter.from_name.clone(),
+            message_id: format!(
+                "baocao.receipt.{}.{:016x}@{}",
+                request.token.to_ascii_lowercase(),
+                rand::random::<u64>(),
+                self.domain
+            ),
+            subject: rendered.subject,
+            body: rendered.text,
+            body_html: rendered.html,
+            in_reply_to,
+            references_ids,
+        };
+        Ok(Some(QueuedReceipt {
+            message,
+            unless_sent_since: now - self.pause,
+        }))
     }
 }
 

@@ -86,14 +86,15 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    pub fn new(settings: &Settings, store: Store) -> anyhow::Result<Watcher> {
+    /// A watcher of the configured mailbox that records through `intake`.
+    pub fn new(settings: &Settings, store: Store, intake: Intake) -> anyhow::Result<Watcher> {
         let imap = settings
             .imap
             .clone()
             .context("no [imap] section in the configuration: there is no mailbox to watch")?;
         Ok(Watcher {
             store,
-            intake: Intake::new(settings),
+            intake,
             imap,
             zone: settings.office.zone,
             poll_interval: settings.intake.poll_interval,
@@ -355,7 +356,7 @@ impl Watcher {
                         .process(&self.store, &mut snapshot, raw, &origin, meta.received_at, wall_clock())
                         .await?;
                     match processed.recorded {
-                        Recorded::New { state, reason, id } => {
+                        Recorded::New { state, reason, id, .. } => {
                             summary.processed += 1;
                             match state {
                                 super::State::Counted => summary.counted += 1,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::REPORTED;
+use super::outbox::{REPORTED, insert_message};
 use super::slots::cancel_waiting_in_tx;
 use super::{Store, StoreResult, in_tx, on_pool};
 use crate::intake::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, State};
@@ -45,14 +45,30 @@ pub struct NewIncoming<'a> {
     pub attachments_json: String,
     pub raw_path: Option<&'a str>,
     pub outcome: &'a Outcome,
+    /// The receipt to queue if the message is counted after all.
+    pub receipt: Option<&'a QueuedReceipt>,
+}
+
+/// A receipt for a message being recorded.
+#[derive(Debug, Clone)]
+pub struct QueuedReceipt {
+    pub message: super::NewMessage,
+    /// Not queued when the same address got a receipt after this instant.
+    pub unless_sent_since: DateTime<Utc>,
 }
 
 /// What recording did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
     /// A new row; the reason may differ from the outcome's when the transaction saw
-    /// something the snapshot had not (an earlier submission, a duplicate).
-    New { id: i64, state: State, reason: Reason },
+    /// something the snapshot had not (an earlier submission, a duplicate). `receipt`:
+    /// a receipt was queued for the sender.
+    New {
+        id: i64,
+        state: State,
+        reason: Reason,
+        receipt: bool,
+    },
     /// The same message seen again under a new UIDVALIDITY: the row now points at its new
     /// UID and nothing is counted again.
     Moved { id: i64 },
@@ -237,6 +253,7 @@ impl Store {
                 }
                 let mut reason = outcome.reason;
                 let mut is_resubmission = false;
+                let mut receipt = false;
                 if let (State::Counted, Some(request_id), Some(unit_id)) =
                     (outcome.state, outcome.request_id, outcome.unit_id)
                 {
@@ -303,6 +320,19 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                             let _ = cancel_waiting_in_tx!(tx, Some(request_id), Some(unit_id), REPORTED, now);
+                            if let Some(queued) = new.receipt {
+                                let (recent,): (i64,) = sqlx::query_as(
+                                    "SELECT COUNT(*) FROM outgoing_messages WHERE kind = 'receipt' \
+                                     AND to_address = $1 AND created_at > $2",
+                                )
+                                .bind(&queued.message.to_address)
+                                .bind(queued.unless_sent_since)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                if recent == 0 {
+                                    receipt = insert_message!(tx, queued.message, now) == 1;
+                                }
+                            }
                         }
                     }
                     State::Review => {
@@ -351,6 +381,7 @@ impl Store {
                     id,
                     state: outcome.state,
                     reason,
+                    receipt,
                 }
             }
         });

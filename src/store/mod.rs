@@ -17,7 +17,7 @@ mod status;
 mod submissions;
 mod units;
 
-pub use intake::{Checkpoint, NewIncoming, Origin, Recorded};
+pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
 pub use review::{Assignment, ReviewItem};

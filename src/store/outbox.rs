@@ -23,6 +23,10 @@ pub struct NewMessage {
     pub subject: String,
     pub body: String,
     pub body_html: Option<String>,
+    /// Threading of a receipt: the Message-ID it answers, without angle brackets.
+    pub in_reply_to: Option<String>,
+    /// Space-separated Message-IDs, without angle brackets.
+    pub references_ids: Option<String>,
 }
 
 /// One stored outgoing message.
@@ -49,6 +53,8 @@ pub struct OutgoingMessage {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub retry_since: Option<DateTime<Utc>>,
+    pub in_reply_to: Option<String>,
+    pub references_ids: Option<String>,
 }
 
 /// What one attempt came to.
@@ -64,7 +70,7 @@ pub enum Outcome {
 
 const MESSAGE_COLUMNS: &str = "id, slot_id, kind, request_id, unit_id, to_address, to_name, message_id, subject, body, \
      body_html, state, attempts, next_attempt_at, claimed_by, claim_expires_at, smtp_response, last_error, \
-     created_at, sent_at, retry_since";
+     created_at, sent_at, retry_since, in_reply_to, references_ids";
 
 /// Inserts a [`NewMessage`] inside a transaction; evaluates to the number of rows written
 /// (0 when a message with the same key exists).
@@ -74,7 +80,8 @@ macro_rules! insert_message {
         sqlx::query(
             "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
              message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
-             retry_since) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12) \
+             retry_since, in_reply_to, references_ids) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12, $13, $14) \
              ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(m.slot_id)
@@ -89,6 +96,8 @@ macro_rules! insert_message {
         .bind(&m.body)
         .bind(&m.body_html)
         .bind($now)
+        .bind(&m.in_reply_to)
+        .bind(&m.references_ids)
         .execute(&mut *$tx)
         .await?
         .rows_affected()
@@ -148,7 +157,7 @@ impl Store {
         let cancelled = in_tx!(self, |tx| {
             let reported = sqlx::query(
                 "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
-                 WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL AND EXISTS ( \
+                 WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL AND kind <> 'receipt' AND EXISTS ( \
                    SELECT 1 FROM submissions s WHERE s.request_id = outgoing_messages.request_id \
                    AND s.unit_id = outgoing_messages.unit_id)",
             )
@@ -174,7 +183,8 @@ impl Store {
 
     /// Claims up to `limit` messages that are due (or whose previous claim expired) for
     /// `worker` until `lease_until`, counting the attempt. Outside the send window only
-    /// messages to the office itself (the digest) are claimed.
+    /// the digest (to the office itself) and receipts (answers to mail just received) are
+    /// claimed.
     pub async fn claim_messages(
         &self,
         worker: &str,
@@ -184,7 +194,7 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMessage>> {
         const DUE: &str = "((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
-             OR (state = 'sending' AND claim_expires_at <= $3)) AND (kind = 'digest' OR $4)";
+             OR (state = 'sending' AND claim_expires_at <= $3)) AND (kind IN ('digest', 'receipt') OR $4)";
         // PostgreSQL skips rows another instance is claiming; SQLite's BEGIN IMMEDIATE
         // already lets one writer at a time through.
         let lock = match self {

@@ -146,6 +146,17 @@ impl Store {
             .collect())
     }
 
+    /// A unit's code and name, by id.
+    pub async fn unit_code_and_name(&self, id: i64) -> StoreResult<(String, String)> {
+        let row: Option<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT code, name FROM units WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or_else(|| StoreError::NotFound(format!("không có đơn vị số hiệu nội bộ {id}")))
+    }
+
     pub async fn find_unit(&self, code: &UnitCode) -> StoreResult<Option<Unit>> {
         Ok(self.all_units().await?.into_iter().find(|u| &u.code == code))
     }

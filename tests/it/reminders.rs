@@ -20,6 +20,7 @@ on_both_backends!(
     an_unreachable_server_loses_nothing_and_sends_nothing_twice,
     a_send_killed_between_claim_and_record_is_sent_again_after_the_lease,
     the_daily_digest_goes_to_the_office_once_per_working_day,
+    a_counted_submission_gets_one_threaded_receipt_and_robots_get_none,
 );
 
 struct MailEnv {
@@ -436,4 +437,159 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
     assert!(text.contains("Chưa báo cáo, còn trong hạn: 2 đơn vị"), "{text}");
     // The next working day brings the next digest.
     assert_eq!(send_at(&m, "07:30 ngày 14/3/2030")["digest_queued"], 1);
+}
+
+/// A unit's reply as its mail client would write it, with or without attachment.
+fn reply(from: &str, to: &str, id: &str, in_reply_to: Option<&str>, extra_headers: &str, text: &str) -> String {
+    let threading = in_reply_to
+        .map(|parent| format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\nTo: {to}\nSubject: RE: [BC-1] Thông báo yêu cầu báo cáo\nMessage-ID: <{id}>\n{threading}{extra_headers}\
+         Date: Mon, 04 Mar 2030 09:00:00 +0700\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n{text}\n\
+         --b1\nContent-Type: application/pdf; name=\"Báo cáo hiến máu.pdf\"\nContent-Disposition: attachment; \
+         filename*=utf-8''B%C3%A1o%20c%C3%A1o%20hi%E1%BA%BFn%20m%C3%A1u.pdf\nContent-Transfer-Encoding: base64\n\n\
+         JVBERi0xLjQKJcOkw7zDtsOf\n--b1--\n"
+    )
+}
+
+fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: Backend) {
+    let m = mail_env(backend, None, "[intake]\nreceipts = true\nreceipt-pause-minutes = 10\n");
+    let addresses = add_units(&m, &UNITS[..3]);
+    add_request(&m, "3d,1d", "1d");
+    let sent = send_at(&m, "08:00 ngày 4/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 3, "{sent:#}");
+    for address in &addresses {
+        wait_for(m.lab, address, 1);
+    }
+    let notice_id = |address: &str| {
+        let raw = &m.lab.messages(address)[0];
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        message.message_id().unwrap().to_string()
+    };
+    let import = |name: &str, content: String, at: &str| -> Value {
+        let file = m.env.write(name, content);
+        let run = m.env.baocao(&[
+            "intake",
+            "import",
+            file.to_str().unwrap(),
+            "--received-at",
+            at,
+            "--json",
+        ]);
+        run.ok().json()[0].clone()
+    };
+    let parent = notice_id(&addresses[0]);
+    // A person replies in the notice's thread: counted, and a receipt is queued.
+    let first = import(
+        "first.eml",
+        reply(
+            &addresses[0],
+            &m.mailbox,
+            "r1@mail.lab.test",
+            Some(&parent),
+            "",
+            "Kính gửi Sở, đơn vị gửi báo cáo.",
+        ),
+        "09:00 ngày 4/3/2030",
+    );
+    assert_eq!(
+        (first["state"].as_str(), first["receipt"].as_bool()),
+        (Some("counted"), Some(true)),
+        "{first:#}"
+    );
+    // The same person sends a corrected file two minutes later: counted as a resubmission,
+    // but no second receipt within the pause.
+    let again = import(
+        "again.eml",
+        reply(
+            &addresses[0],
+            &m.mailbox,
+            "r2@mail.lab.test",
+            Some(&parent),
+            "",
+            "Gửi lại bản đã sửa.",
+        ),
+        "09:02 ngày 4/3/2030",
+    );
+    assert_eq!(again["reason"], "resubmission", "{again:#}");
+    assert!(again.get("receipt").is_none(), "{again:#}");
+    // An e-office system's report is counted, but a robot is never answered.
+    let e_office = import(
+        "e-office.eml",
+        reply(
+            &addresses[1],
+            &m.mailbox,
+            "eoffice-1@lab.test",
+            None,
+            "Auto-Submitted: auto-generated\n",
+            "Văn bản điện tử gửi từ hệ thống quản lý văn bản.",
+        ),
+        "09:05 ngày 4/3/2030",
+    );
+    assert_eq!(e_office["state"], "counted", "{e_office:#}");
+    assert!(e_office.get("receipt").is_none(), "{e_office:#}");
+    // An out-of-office reply is ignored and never answered.
+    let away = import(
+        "away.eml",
+        reply(
+            &addresses[2],
+            &m.mailbox,
+            "away-1@lab.test",
+            Some(&notice_id(&addresses[2])),
+            "Auto-Submitted: auto-replied\nX-Autoreply: yes\n",
+            "Tôi đang nghỉ phép.",
+        ),
+        "09:06 ngày 4/3/2030",
+    );
+    assert_eq!(away["state"], "ignored", "{away:#}");
+
+    // Receipts answer mail just received: they go out even outside the send window.
+    let sent = send_at(&m, "21:00 ngày 4/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    wait_for(m.lab, &addresses[0], 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(m.lab.inbox_count(&addresses[1]), 1);
+    assert_eq!(m.lab.inbox_count(&addresses[2]), 1);
+    let raws = m.lab.messages(&addresses[0]);
+    let receipt = raws
+        .iter()
+        .map(|raw| mail_parser::MessageParser::default().parse(raw).unwrap())
+        .find(|message| header(message, "Auto-Submitted") == "auto-replied")
+        .expect("a receipt with Auto-Submitted: auto-replied");
+    assert_eq!(receipt.in_reply_to().as_text(), Some("r1@mail.lab.test"));
+    let references: Vec<&str> = receipt
+        .references()
+        .as_text_list()
+        .unwrap_or_default()
+        .iter()
+        .map(|id| id.as_ref())
+        .collect();
+    assert_eq!(references, vec![parent.as_str(), "r1@mail.lab.test"]);
+    let subject = receipt.subject().unwrap();
+    assert!(subject.starts_with("[BC-1] Đã nhận báo cáo"), "{subject}");
+    let text = receipt.body_text(0).unwrap();
+    assert!(
+        text.contains("Thời điểm nhận: 04/03/2030 lúc 09:00, trong hạn"),
+        "{text}"
+    );
+    assert!(text.contains("  - Báo cáo hiến máu.pdf"), "{text}");
+    let recorded: Vec<Value> = outbox(&m).into_iter().filter(|r| r["kind"] == "receipt").collect();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["message_id"].as_str(), receipt.message_id());
+
+    // The receipt, should it come back to the report mailbox, is our own message.
+    let own = import(
+        "own.eml",
+        String::from_utf8(
+            raws.iter()
+                .find(|r| String::from_utf8_lossy(r).contains("auto-replied"))
+                .unwrap()
+                .clone(),
+        )
+        .unwrap(),
+        "21:01 ngày 4/3/2030",
+    );
+    assert_eq!(own["reason"], "own_message", "{own:#}");
 }
