@@ -1,4 +1,5 @@
-//! Opening an authenticated IMAP session to the configured server.
+//! Opening an authenticated IMAP session to the configured server: implicit TLS (993) or
+//! STARTTLS (143), never plain text; LOGIN, or AUTHENTICATE PLAIN for a non-ASCII password.
 
 use std::time::Duration;
 
@@ -24,14 +25,60 @@ pub async fn connect(server: &ServerSettings, password: &str) -> anyhow::Result<
         .with_context(|| format!("connecting to {address}: timed out"))?
         .with_context(|| format!("connecting to {address}"))?;
     tcp.set_nodelay(true).ok();
-    let tls = match server.tls {
-        TlsMode::Implicit => tls_handshake(server, tcp).await?,
-        TlsMode::Starttls => {
-            bail!("IMAP STARTTLS is not supported yet; use tls = \"implicit\" (port 993)")
+    let client = match server.tls {
+        TlsMode::Implicit => {
+            let mut client = async_imap::Client::new(tls_handshake(server, tcp).await?);
+            read_greeting(&mut client).await?;
+            client
         }
-        TlsMode::None => bail!("IMAP without TLS is refused; use tls = \"implicit\""),
+        TlsMode::Starttls => {
+            let mut plain = async_imap::Client::new(tcp);
+            read_greeting(&mut plain).await?;
+            tokio::time::timeout(NETWORK_TIMEOUT, plain.run_command_and_check_ok("STARTTLS", None))
+                .await
+                .context("IMAP STARTTLS: timed out")?
+                .context("IMAP STARTTLS refused by the server")?;
+            // No greeting after STARTTLS (RFC 3501 §6.2.1).
+            async_imap::Client::new(tls_handshake(server, plain.into_inner()).await?)
+        }
+        TlsMode::None => bail!("IMAP without TLS is refused; use tls = \"implicit\" or \"starttls\""),
     };
-    let mut client = async_imap::Client::new(tls);
+    let user = server.user.as_deref().context("imap.user is not configured")?;
+    // LOGIN sends the password as a quoted string, where only ASCII is allowed: anything else
+    // goes through AUTHENTICATE PLAIN, whose answer is base64 of UTF-8.
+    let login = async {
+        if password.is_ascii() {
+            client.login(user, password).await
+        } else {
+            client.authenticate("PLAIN", PlainAuth { user, password }).await
+        }
+    };
+    let session = tokio::time::timeout(NETWORK_TIMEOUT, login)
+        .await
+        .context("logging in to IMAP: timed out")?
+        .map_err(|(error, _)| error)
+        .with_context(|| format!("logging in to IMAP as {user}"))?;
+    Ok(session)
+}
+
+/// SASL PLAIN (RFC 4616): authorization id empty, user, password.
+struct PlainAuth<'a> {
+    user: &'a str,
+    password: &'a str,
+}
+
+impl async_imap::Authenticator for PlainAuth<'_> {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        format!("\0{}\0{}", self.user, self.password).into_bytes()
+    }
+}
+
+async fn read_greeting<T>(client: &mut async_imap::Client<T>) -> anyhow::Result<()>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
     let greeting = tokio::time::timeout(NETWORK_TIMEOUT, client.read_response())
         .await
         .context("waiting for the IMAP greeting: timed out")?
@@ -39,13 +86,7 @@ pub async fn connect(server: &ServerSettings, password: &str) -> anyhow::Result<
     if greeting.is_none() {
         bail!("the IMAP server closed the connection before greeting");
     }
-    let user = server.user.as_deref().context("imap.user is not configured")?;
-    let session = tokio::time::timeout(NETWORK_TIMEOUT, client.login(user, password))
-        .await
-        .context("logging in to IMAP: timed out")?
-        .map_err(|(error, _)| error)
-        .with_context(|| format!("logging in to IMAP as {user}"))?;
-    Ok(session)
+    Ok(())
 }
 
 async fn tls_handshake(server: &ServerSettings, tcp: TcpStream) -> anyhow::Result<TlsStream<TcpStream>> {

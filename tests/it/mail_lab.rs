@@ -87,3 +87,40 @@ async fn a_message_submitted_to_postfix_is_read_back_over_imaps_without_setting_
     );
     session.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn imap_logs_in_over_starttls_and_with_a_non_ascii_password() {
+    let lab = MailLab::shared();
+    let server = |port, tls, user: &str| ServerSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls,
+        user: Some(user.to_string()),
+        password: None,
+        ca_file: Some(lab.ca_file.clone()),
+    };
+    let to = lab.address("starttls");
+    let mut session =
+        baocao::intake::connect::connect(&server(lab.imap_port, TlsMode::Starttls, &to), MailLab::PASSWORD)
+            .await
+            .expect("login after STARTTLS");
+    assert!(session.examine("INBOX").await.is_ok());
+    session.logout().await.unwrap();
+
+    let utf8 = server(lab.imaps_port, TlsMode::Implicit, MailLab::UTF8_USER);
+    let mut session = baocao::intake::connect::connect(&utf8, MailLab::UTF8_PASSWORD)
+        .await
+        .expect("AUTHENTICATE PLAIN with a Vietnamese password");
+    assert!(session.examine("INBOX").await.is_ok());
+    session.logout().await.unwrap();
+    let wrong = baocao::intake::connect::connect(&utf8, "mật-khẩu-sai").await;
+    let Err(error) = wrong else {
+        panic!("a wrong password was accepted")
+    };
+    let error = format!("{error:#}");
+    assert!(error.contains("logging in to IMAP as matkhau-utf8@lab.test"), "{error}");
+
+    let plain = server(lab.imap_port, TlsMode::None, &to);
+    let refused = baocao::intake::connect::connect(&plain, MailLab::PASSWORD).await;
+    assert!(format!("{:#}", refused.err().unwrap()).contains("without TLS is refused"));
+}

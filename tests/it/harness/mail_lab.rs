@@ -29,10 +29,14 @@ pub struct MailLab {
     pub ca_file: PathBuf,
 }
 
-const MAIL_UID: u32 = 5000;
+/// The owner of every mailbox file (no /etc/passwd entry needed).
+pub const MAIL_UID: u32 = 5000;
 
 impl MailLab {
     pub const PASSWORD: &'static str = "lab-password";
+    /// A user whose password has Vietnamese letters.
+    pub const UTF8_USER: &'static str = "matkhau-utf8@lab.test";
+    pub const UTF8_PASSWORD: &'static str = "mật-khẩu-Đ";
 
     /// The lab of this test process, started on first use.
     pub fn shared() -> &'static MailLab {
@@ -161,6 +165,10 @@ passdb {{
   driver = static
   args = password={password}
 }}
+passdb {{
+  driver = passwd-file
+  args = username_format=%u {d}/dovecot-users
+}}
 userdb {{
   driver = static
   args = uid={MAIL_UID} gid={MAIL_UID} home={d}/mail/%Ld/%Ln
@@ -195,6 +203,15 @@ service auth {{
             imaps = self.imaps_port,
             lmtp = self.lmtp_port,
         );
+        // One user whose password is not ASCII (only AUTHENTICATE PLAIN can carry it).
+        let users = self.dir.join("dovecot-users");
+        std::fs::write(
+            &users,
+            format!("{}:{{PLAIN}}{}::::::\n", Self::UTF8_USER, Self::UTF8_PASSWORD),
+        )
+        .map_err(|e| e.to_string())?;
+        run("chown", &["root:dovecot", &s(&users)])?;
+        chmod(&users, "0640")?;
         std::fs::write(self.dir.join("dovecot.conf"), config).map_err(|e| e.to_string())
     }
 
