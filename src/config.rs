@@ -60,6 +60,16 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     pub digest: DigestSettings,
     pub intake: IntakeSettings,
+    pub daemon: DaemonSettings,
+}
+
+/// The clockwork of `baocao run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonSettings {
+    /// How often due reminders are claimed and sent (and changes made with the CLI seen).
+    pub tick: std::time::Duration,
+    /// How often the mailbox is compared with the store.
+    pub reconcile_every: std::time::Duration,
 }
 
 /// How the report mailbox's messages are read and judged.
@@ -340,6 +350,15 @@ struct RawConfig {
     digest: RawDigest,
     #[serde(default)]
     intake: RawIntake,
+    #[serde(default)]
+    daemon: RawDaemon,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDaemon {
+    tick_seconds: Option<Spanned<u64>>,
+    reconcile_minutes: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -561,6 +580,17 @@ impl Checker<'_> {
         let templates_dir = raw.templates.dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
         let digest = self.digest(&raw.digest, office.as_ref().map(|o| &o.report_mailbox));
         let intake = self.intake(&raw.intake);
+        let daemon = DaemonSettings {
+            tick: std::time::Duration::from_secs(self.bounded(
+                &raw.daemon.tick_seconds,
+                "daemon.tick-seconds",
+                1..=300,
+                5,
+            )),
+            reconcile_every: std::time::Duration::from_secs(
+                60 * self.bounded(&raw.daemon.reconcile_minutes, "daemon.reconcile-minutes", 1..=1440, 15),
+            ),
+        };
         Some(Settings {
             office: office?,
             database_url,
@@ -572,6 +602,7 @@ impl Checker<'_> {
             templates_dir,
             digest,
             intake,
+            daemon,
         })
     }
 

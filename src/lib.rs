@@ -2,13 +2,14 @@
 //!
 //! See `ARCHITECTURE.md` for the map. Modules in reading order: the pure core (`model`,
 //! `matching`, `dates`), reading configuration (`config`) and unit files (`import`), the
-//! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`)
-//! and the command line (`cli`).
+//! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`),
+//! the service (`daemon`, `telemetry`) and the command line (`cli`).
 
 pub mod calendar;
 pub mod cli;
 pub mod compose;
 pub mod config;
+pub mod daemon;
 pub mod dates;
 pub mod digest;
 pub mod import;
@@ -22,5 +23,6 @@ pub mod reminders;
 pub mod report;
 pub mod sender;
 pub mod store;
+pub mod telemetry;
 pub mod tls;
 pub mod window;

@@ -3,6 +3,8 @@
 //! exponential backoff and jitter until `give-up-after` has passed; permanent ones fail the
 //! message, and a recipient's permanent failure marks the address failing.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -12,13 +14,17 @@ use crate::plan::duration_vi;
 use crate::store::{Outcome, OutgoingMessage, Store, StoreError};
 
 /// What one pass of [`send_due`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SendSummary {
     pub sent: usize,
     pub retry: usize,
     pub failed: usize,
     /// Attempts whose claim had expired before the outcome could be recorded.
     pub lost_claims: usize,
+    /// The error of the last attempt that did not get through, when the last attempt
+    /// failed: how the daemon tells that the mail server is down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_problem: Option<String>,
 }
 
 /// The delay before the next attempt after `attempts` failed ones. `jitter` in [0, 1)
@@ -70,7 +76,9 @@ pub fn outcome_of(
 }
 
 /// Sends every message due at `now`, `concurrency` at a time, under a lease long enough
-/// for the outer timeout. Outside the send window only the digest goes.
+/// for the outer timeout. Outside the send window only the digest and receipts go. Once
+/// `stop` is set no further batch is claimed (the one in flight finishes).
+#[allow(clippy::too_many_arguments)]
 pub async fn send_due(
     store: &Store,
     mailer: &Mailer,
@@ -79,11 +87,12 @@ pub async fn send_due(
     give_up_after_minutes: i64,
     window_open: bool,
     now: DateTime<Utc>,
+    stop: &AtomicBool,
 ) -> Result<SendSummary, StoreError> {
     let mut summary = SendSummary::default();
     store.cancel_obsolete_messages(now).await?;
     let lease = Duration::from_std(mailer.timeout() * 2).unwrap_or(Duration::minutes(10)) + Duration::minutes(1);
-    loop {
+    while !stop.load(Ordering::SeqCst) {
         let batch = store
             .claim_messages(worker, now, now + lease, window_open, (concurrency * 4) as i64)
             .await?;
@@ -108,8 +117,14 @@ pub async fn send_due(
                 continue;
             }
             match outcome {
-                Outcome::Sent(_) => summary.sent += 1,
-                Outcome::Retry { .. } => summary.retry += 1,
+                Outcome::Sent(_) => {
+                    summary.sent += 1;
+                    summary.last_problem = None;
+                }
+                Outcome::Retry { error, .. } => {
+                    summary.retry += 1;
+                    summary.last_problem = Some(error);
+                }
                 Outcome::Failed { .. } => summary.failed += 1,
             }
         }

@@ -48,6 +48,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Chạy dịch vụ (systemd): nhận báo cáo, gửi thư nhắc, thư tổng hợp, cho tới khi dừng
+    Run,
     /// Kiểm tra tệp cấu hình: in `ok` hoặc liệt kê từng lỗi (dòng, khóa)
     CheckConfig,
     /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu
@@ -108,7 +110,15 @@ pub type CliResult<T = ()> = Result<T, CliError>;
 /// Parses the command line, runs the command and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The service parses mail while it sends and pings the watchdog: give it two threads.
+    let runtime = match &cli.command {
+        Command::Run => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    };
+    let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("lỗi: không khởi động được tiến trình: {e}");
@@ -144,6 +154,9 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::CheckConfig = cli.command {
         return check_config(&cli);
     }
+    if let Command::Run = cli.command {
+        return run_service(&cli).await;
+    }
     let settings = load_settings(&cli)?;
     if let Command::Calendar(command) = cli.command {
         return calendar::run(&settings, command);
@@ -173,10 +186,46 @@ async fn run(cli: Cli) -> CliResult {
         Command::Digest(args) => reminders::digest(&context, args).await,
         Command::Intake(command) => intake::run(&context, command).await,
         Command::Review(command) => review::run(&context, command).await,
-        Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
+        Command::Run | Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
     outcome
+}
+
+/// `baocao run`: the service, until SIGTERM.
+async fn run_service(cli: &Cli) -> CliResult {
+    // The scheduler crate announces every job it creates at info level.
+    init_logging("info,tokio_cron_scheduler=warn,sqlx=warn");
+    let events = crate::daemon::signal_events()
+        .map_err(|e| CliError::Internal(anyhow::Error::new(e).context("listening for signals")))?;
+    let options = crate::daemon::Options {
+        config_path: cli.config.clone(),
+        database_override: cli.database.clone(),
+    };
+    use crate::daemon::StartError;
+    match crate::daemon::run(options, events).await {
+        Ok(()) => Ok(()),
+        Err(StartError::Config(e)) => Err(CliError::Config(e)),
+        Err(StartError::Templates(e)) => Err(CliError::Config(template_problems(&cli.config, e))),
+        Err(StartError::Calendar(e)) => Err(CliError::Config(config::ConfigError {
+            file: cli.config.clone(),
+            problems: vec![config::Problem {
+                line: None,
+                key: "calendar.file".into(),
+                message: e,
+            }],
+        })),
+        Err(StartError::Database(source)) | Err(StartError::NotWritable(source)) => {
+            let url = match &cli.database {
+                Some(url) => url.clone(),
+                None => config::load(&cli.config)
+                    .map(|l| l.settings.database_url)
+                    .unwrap_or_default(),
+            };
+            Err(CliError::Unavailable { url, source })
+        }
+        Err(other) => Err(CliError::Internal(anyhow::Error::new(other))),
+    }
 }
 
 /// What every command gets: the checked settings and an open, migrated store.
@@ -232,18 +281,23 @@ fn load_templates(settings: &Settings, file: &std::path::Path) -> CliResult<crat
             }
             Ok(loaded.templates)
         }
-        Err(e) => Err(CliError::Config(config::ConfigError {
-            file: file.to_path_buf(),
-            problems: e
-                .0
-                .into_iter()
-                .map(|message| config::Problem {
-                    line: None,
-                    key: "templates".into(),
-                    message,
-                })
-                .collect(),
-        })),
+        Err(e) => Err(CliError::Config(template_problems(file, e))),
+    }
+}
+
+/// Template problems as a configuration error against `file`.
+fn template_problems(file: &std::path::Path, e: crate::compose::TemplateError) -> config::ConfigError {
+    config::ConfigError {
+        file: file.to_path_buf(),
+        problems: e
+            .0
+            .into_iter()
+            .map(|message| config::Problem {
+                line: None,
+                key: "templates".into(),
+                message,
+            })
+            .collect(),
     }
 }
 
@@ -325,13 +379,7 @@ pub async fn request_and_unit(
 
 /// Logs (English, for the IT officer) go to stderr; `RUST_LOG` overrides the level.
 pub fn init_logging(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+    crate::telemetry::init(default_level);
 }
 
 /// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl+C).

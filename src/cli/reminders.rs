@@ -204,7 +204,7 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
         .await
         .map_err(internal)?;
     let smtp = settings.smtp.as_ref().map(|s| s.concurrency).unwrap_or(1);
-    let worker = worker_id();
+    let worker = crate::daemon::worker_id();
     let window_open = setup.window_open(now);
     let outbox = send_due(
         &context.store,
@@ -214,6 +214,7 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
         settings.reminders.give_up_after_minutes,
         window_open,
         now,
+        &std::sync::atomic::AtomicBool::new(false),
     )
     .await?;
     let report = SendReport {
@@ -235,20 +236,12 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
     }
     println!(
         "đã gửi {} thư; {} thư chờ gửi lại; {} thư lỗi; bỏ qua {} lượt nhắc cũ; hủy {} lượt nhắc (đã báo cáo hoặc đã đóng)",
-        outbox.sent, outbox.retry, outbox.failed, slots.skipped, slots.cancelled
+        report.outbox.sent, report.outbox.retry, report.outbox.failed, slots.skipped, slots.cancelled
     );
-    if outbox.failed > 0 || outbox.retry > 0 {
+    if report.outbox.failed > 0 || report.outbox.retry > 0 {
         println!("xem thư lỗi bằng: baocao outbox list --failed");
     }
     Ok(())
-}
-
-/// Who holds a claim: host, process and a random tag.
-fn worker_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "host".into());
-    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
 }
 
 pub async fn mark(context: &Context, args: MarkArgs) -> CliResult {

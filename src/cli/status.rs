@@ -4,8 +4,10 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliResult, Context, print_json};
+use crate::dates::format_instant;
 use crate::model::RequestState;
 use crate::report::status::{RequestStatus, render_text, request_status};
+use crate::store::ServiceHealth;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -18,7 +20,12 @@ pub struct StatusArgs {
 #[derive(Serialize)]
 struct StatusJson {
     requests: Vec<RequestStatus>,
+    /// What each running `baocao run` last said about itself (empty: no service running).
+    service: Vec<ServiceHealth>,
 }
+
+/// A service row older than this means the service is not running (it writes every 5 s).
+const SERVICE_SILENT_SECONDS: i64 = 60;
 
 pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
     let requests = match &args.request {
@@ -34,8 +41,12 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
         let facts = context.store.status_facts(request.id).await?;
         statuses.push(request_status(request, &facts, now));
     }
+    let service = context.store.service_health().await?;
     if args.json {
-        return print_json(&StatusJson { requests: statuses });
+        return print_json(&StatusJson {
+            requests: statuses,
+            service,
+        });
     }
     if statuses.is_empty() {
         println!("chưa có yêu cầu báo cáo nào đang theo dõi (tạo bằng: baocao request add)");
@@ -46,5 +57,29 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
         }
         print!("{}", render_text(status, context.settings.office.zone));
     }
+    println!();
+    print_service(&service, now, context.settings.office.zone);
     Ok(())
+}
+
+/// One line about the service, and one per mail server it cannot reach.
+fn print_service(service: &[ServiceHealth], now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) {
+    let Some(latest) = service.first() else {
+        println!("Dịch vụ baocao: chưa chạy (khởi động bằng: systemctl start baocao)");
+        return;
+    };
+    if (now - latest.updated_at).num_seconds() > SERVICE_SILENT_SECONDS {
+        println!(
+            "Dịch vụ baocao: không hoạt động từ {} (kiểm tra: systemctl status baocao)",
+            format_instant(latest.updated_at, zone)
+        );
+        return;
+    }
+    println!("Dịch vụ baocao: đang chạy ({})", latest.status_line);
+    if let Some(problem) = &latest.imap_problem {
+        println!("  Không đọc được hộp thư nhận báo cáo, đang thử lại: {problem}");
+    }
+    if let Some(problem) = &latest.smtp_problem {
+        println!("  Không gửi được thư, đang thử lại: {problem}");
+    }
 }

@@ -6,7 +6,7 @@
 //! network call has a timeout; a lost connection is reopened with backoff and jitter.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use async_imap::extensions::idle::IdleResponse;
@@ -28,6 +28,8 @@ use crate::store::{Checkpoint, Origin, Recorded, Store};
 const IDLE_SILENCE: Duration = Duration::from_secs(16 * 60);
 /// Longest wait for DONE and LOGOUT.
 const SHORT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for DONE and LOGOUT when stopping: the service must exit within 10 s.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 /// Bodies are fetched in groups of at most this many messages or bytes.
 const BATCH_MESSAGES: usize = 50;
 const BATCH_BYTES: usize = 16 * 1024 * 1024;
@@ -67,6 +69,48 @@ impl Reconciliation {
     }
 }
 
+/// What the watcher is doing, for the daemon's status line and its watchdog.
+#[derive(Debug, Clone)]
+pub struct WatcherStatus {
+    pub phase: WatchPhase,
+    /// The last moment the watcher's loop showed it is alive (it beats at least every
+    /// [`HEARTBEAT`] while waiting in IDLE, and after every message and every attempt).
+    pub heartbeat: Instant,
+    /// Why the last connection failed, while it is being retried.
+    pub last_error: Option<String>,
+    /// Messages recorded since start.
+    pub processed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchPhase {
+    Connecting,
+    /// Waiting for new mail in IDLE.
+    Idle,
+    /// The server has no IDLE: looking every `poll-seconds`.
+    Polling,
+    Processing,
+    /// The connection failed; waiting before the next attempt.
+    Retrying,
+    Stopped,
+}
+
+impl WatchPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchPhase::Connecting => "connecting",
+            WatchPhase::Idle => "IDLE",
+            WatchPhase::Polling => "polling",
+            WatchPhase::Processing => "processing",
+            WatchPhase::Retrying => "retrying",
+            WatchPhase::Stopped => "stopped",
+        }
+    }
+}
+
+/// How often a watcher waiting in IDLE shows it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
 /// Metadata of one message, fetched before its body.
 #[derive(Debug, Clone, Copy)]
 struct Meta {
@@ -83,6 +127,7 @@ pub struct Watcher {
     zone: Tz,
     poll_interval: Duration,
     idle_renew: Duration,
+    status: watch::Sender<WatcherStatus>,
 }
 
 impl Watcher {
@@ -99,7 +144,28 @@ impl Watcher {
             zone: settings.office.zone,
             poll_interval: settings.intake.poll_interval,
             idle_renew: settings.intake.idle_renew,
+            status: watch::Sender::new(WatcherStatus {
+                phase: WatchPhase::Connecting,
+                heartbeat: Instant::now(),
+                last_error: None,
+                processed: 0,
+            }),
         })
+    }
+
+    /// Follows what the watcher is doing.
+    pub fn status(&self) -> watch::Receiver<WatcherStatus> {
+        self.status.subscribe()
+    }
+
+    fn beat(&self, phase: WatchPhase) {
+        self.status.send_modify(|s| {
+            s.phase = phase;
+            s.heartbeat = Instant::now();
+            if !matches!(phase, WatchPhase::Retrying | WatchPhase::Connecting) {
+                s.last_error = None;
+            }
+        });
     }
 
     pub fn mailbox(&self) -> &str {
@@ -111,16 +177,26 @@ impl Watcher {
         let mut backoff = BACKOFF_FIRST;
         loop {
             if *shutdown.borrow() {
+                self.beat(WatchPhase::Stopped);
                 return Ok(());
             }
             let started = std::time::Instant::now();
+            self.beat(WatchPhase::Connecting);
             match self.serve(&mut shutdown).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.beat(WatchPhase::Stopped);
+                    return Ok(());
+                }
                 Err(error) => {
                     if started.elapsed() > Duration::from_secs(60) {
                         backoff = BACKOFF_FIRST;
                     }
                     let wait = jittered(backoff);
+                    self.status.send_modify(|s| {
+                        s.phase = WatchPhase::Retrying;
+                        s.heartbeat = Instant::now();
+                        s.last_error = Some(format!("{error:#}"));
+                    });
                     tracing::warn!(
                         mailbox = %self.imap.mailbox,
                         retry_in_ms = wait.as_millis() as u64,
@@ -140,7 +216,7 @@ impl Watcher {
     /// Connects once, processes everything new and logs out.
     pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
         let mut session = self.open().await?;
-        let summary = self.drain(&mut session).await;
+        let summary = self.drain(&mut session, None).await;
         logout(session).await;
         summary
     }
@@ -165,8 +241,18 @@ impl Watcher {
         let capabilities = within(session.capabilities(), "CAPABILITY").await?;
         let can_idle = capabilities.has_str("IDLE");
         tracing::info!(mailbox = %self.imap.mailbox, idle = can_idle, "watching the report mailbox");
+        let waiting = if can_idle {
+            WatchPhase::Idle
+        } else {
+            WatchPhase::Polling
+        };
         loop {
-            let summary = self.drain(&mut session).await?;
+            let summary = self.drain(&mut session, Some(shutdown)).await?;
+            if *shutdown.borrow() {
+                logout(session).await;
+                return Ok(());
+            }
+            self.beat(waiting);
             if summary.processed > 0 {
                 tracing::info!(
                     processed = summary.processed,
@@ -193,19 +279,26 @@ impl Watcher {
             let woke = {
                 let (wait, _stop) =
                     handle.wait_with_timeout(IDLE_SILENCE.min(self.idle_renew + Duration::from_secs(60)));
-                tokio::select! {
-                    r = tokio::time::timeout(self.idle_renew, wait) => match r {
-                        Ok(result) => Some(result.context("waiting in IDLE")?),
-                        Err(_) => None, // time to re-issue IDLE
-                    },
-                    _ = shutdown.changed() => {
-                        if let Ok(Ok(session)) = tokio::time::timeout(SHORT_TIMEOUT, handle.done()).await {
-                            logout(session).await;
-                        }
-                        return Ok(());
+                let wait = tokio::time::timeout(self.idle_renew, wait);
+                tokio::pin!(wait);
+                let mut heartbeat = tokio::time::interval(HEARTBEAT);
+                loop {
+                    tokio::select! {
+                        r = &mut wait => break match r {
+                            Ok(result) => Some(result.context("waiting in IDLE")?),
+                            Err(_) => None, // time to re-issue IDLE
+                        },
+                        _ = heartbeat.tick() => self.beat(WatchPhase::Idle),
+                        _ = shutdown.changed() => break None,
                     }
                 }
             };
+            if *shutdown.borrow() {
+                if let Ok(Ok(session)) = tokio::time::timeout(STOP_TIMEOUT, handle.done()).await {
+                    logout(session).await;
+                }
+                return Ok(());
+            }
             if matches!(woke, Some(IdleResponse::ManualInterrupt)) {
                 bail!("the IMAP server closed the connection during IDLE");
             }
@@ -298,8 +391,14 @@ impl Watcher {
         Ok(metas)
     }
 
-    /// Processes every message above the checkpoint, in UID order, until none is left.
-    async fn drain(&self, session: &mut ImapSession) -> anyhow::Result<PassSummary> {
+    /// Processes every message above the checkpoint, in UID order, until none is left or
+    /// `shutdown` turns true (between two messages: each one's outcome is already committed).
+    async fn drain(
+        &self,
+        session: &mut ImapSession,
+        shutdown: Option<&watch::Receiver<bool>>,
+    ) -> anyhow::Result<PassSummary> {
+        let stopping = || shutdown.is_some_and(|s| *s.borrow());
         let mut summary = PassSummary::default();
         let name = self.imap.mailbox.clone();
         loop {
@@ -335,6 +434,9 @@ impl Watcher {
                     bodies.extend(fetch_bodies(session, &big, "(UID BODY.PEEK[HEADER])").await?);
                 }
                 for meta in batch {
+                    if stopping() {
+                        return Ok(summary);
+                    }
                     let fetch = bodies
                         .get(&meta.uid)
                         .with_context(|| format!("the server did not return UID {}", meta.uid))?;
@@ -355,6 +457,11 @@ impl Watcher {
                         .intake
                         .process(&self.store, &mut snapshot, raw, &origin, meta.received_at, wall_clock())
                         .await?;
+                    self.status.send_modify(|s| {
+                        s.phase = WatchPhase::Processing;
+                        s.heartbeat = Instant::now();
+                        s.processed += 1;
+                    });
                     match processed.recorded {
                         Recorded::New { state, reason, id, .. } => {
                             summary.processed += 1;
@@ -507,7 +614,7 @@ where
 }
 
 async fn logout(mut session: ImapSession) {
-    let _ = tokio::time::timeout(SHORT_TIMEOUT, session.logout()).await;
+    let _ = tokio::time::timeout(STOP_TIMEOUT, session.logout()).await;
 }
 
 /// The watcher runs for months, so it is wiring: this is the one place it reads the clock.

@@ -5,6 +5,7 @@
 pub mod db;
 pub mod mail_lab;
 pub mod proxy;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

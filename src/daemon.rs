@@ -1,0 +1,769 @@
+//! The service, `baocao run`: one process that migrates the store and then runs the intake
+//! watcher, the sender and the clockwork until it is told to stop.
+//!
+//! Start-up order: configuration, templates and calendar (refused with exit 78 if any is
+//! bad), database (migrations, then a write probe), the workers, and only then `READY=1` to
+//! systemd. A mail server that is down does not stop the start: the watcher retries in the
+//! background and the status line and `baocao status` say so.
+//!
+//! tokio-cron-scheduler is the clockwork, not the memory: its jobs only wake workers (the
+//! sender every `tick-seconds`, the digest at its time, the reconciliation sweep, the
+//! December calendar nudge). Each worker is one task that runs its jobs one after another,
+//! so a job never overlaps itself, and every job reads the truth from the database, so a
+//! missed tick loses nothing and CLI changes are seen at the next tick.
+//!
+//! Events come from a channel (`Stop`, `Reload`): [`signal_events`] turns SIGTERM, SIGINT and
+//! SIGHUP into them, and tests can send them directly. On stop: no new claims, the send in
+//! flight gets a few seconds to finish and is otherwise released (so it goes again after
+//! restart, never lost), IMAP says DONE/LOGOUT, and the process exits within 10 s. On
+//! reload: the new configuration and templates are checked first and refused (old ones
+//! kept, the reason logged) when invalid.
+//!
+//! The watchdog is pinged only while the watcher and the clockwork have shown progress
+//! recently, so a stalled loop gets the service restarted by systemd.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Datelike, Utc};
+use sd_notify::NotifyState;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::calendar::WorkingCalendar;
+use crate::compose::{TemplateError, Templates};
+use crate::config::{self, ConfigError, Settings};
+use crate::digest::queue_digest;
+use crate::intake::pipeline::Intake;
+use crate::intake::watch::{WatchPhase, Watcher, WatcherStatus};
+use crate::mailer::Mailer;
+use crate::reminders::{Setup, plan_new_units, queue_due};
+use crate::sender::send_due;
+use crate::store::{ServiceHealth, Store, StoreError};
+
+/// What the service is told from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Stop,
+    Reload,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub config_path: PathBuf,
+    /// `--database`, which wins over the file's `[database] url`.
+    pub database_override: Option<String>,
+}
+
+/// Why the service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Templates(#[from] TemplateError),
+    #[error("{0}")]
+    Calendar(String),
+    #[error("cannot open the database")]
+    Database(#[source] StoreError),
+    #[error("running the database migrations")]
+    Migrate(#[source] StoreError),
+    #[error("the database does not accept writes")]
+    NotWritable(#[source] StoreError),
+    #[error("starting the clockwork: {0}")]
+    Clockwork(String),
+}
+
+/// The send in flight gets this long after a stop before its claim is released.
+const SEND_GRACE: Duration = Duration::from_secs(6);
+/// Everything else must be done by this point after a stop.
+const STOP_BUDGET: Duration = Duration::from_secs(9);
+/// The watcher must have shown life within this (it beats every 15 s while in IDLE, after
+/// each message and each connection attempt; backoff is at most 144 s).
+const WATCHER_STALL: Duration = Duration::from_secs(5 * 60);
+/// How often the status line, the watchdog and the health row are considered.
+const STATUS_PERIOD: Duration = Duration::from_millis(500);
+/// How often the health row and the counts behind the status line are refreshed.
+const HEALTH_PERIOD: Duration = Duration::from_secs(5);
+
+/// What the service works with; replaced as a whole by a successful reload.
+struct Current {
+    settings: Settings,
+    templates: Arc<Templates>,
+    calendar: Arc<WorkingCalendar>,
+}
+
+/// What the workers report, for the status line and the watchdog.
+#[derive(Debug, Clone, Default)]
+struct Progress {
+    /// When the clockwork last woke the sender.
+    tick_fired: Option<Instant>,
+    /// When the sender's current tick started, while one runs.
+    tick_running_since: Option<Instant>,
+    tick_done: Option<Instant>,
+    smtp_problem: Option<String>,
+    store_problem: Option<String>,
+    reconcile_problem: Option<String>,
+    calendar_warning: Option<String>,
+}
+
+type Shared = Arc<RwLock<Arc<Current>>>;
+type SharedProgress = Arc<Mutex<Progress>>;
+
+/// Turns SIGTERM and SIGINT into [`Event::Stop`] and SIGHUP into [`Event::Reload`].
+pub fn signal_events() -> std::io::Result<mpsc::Receiver<Event>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let (send, receive) = mpsc::channel(8);
+    tokio::spawn(async move {
+        loop {
+            let event = tokio::select! {
+                _ = term.recv() => Event::Stop,
+                _ = interrupt.recv() => Event::Stop,
+                _ = hangup.recv() => Event::Reload,
+            };
+            if send.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(receive)
+}
+
+/// Runs the service until [`Event::Stop`] (or the end of `events`).
+pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<(), StartError> {
+    crate::tls::install_crypto_provider();
+    let current = Arc::new(load(&options)?);
+    let settings = &current.settings;
+    let store = Store::connect(&settings.database_url)
+        .await
+        .map_err(StartError::Database)?;
+    store.migrate().await.map_err(StartError::Migrate)?;
+    store
+        .check_writable(wall_clock())
+        .await
+        .map_err(StartError::NotWritable)?;
+
+    let worker = worker_id();
+    let shared: Shared = Arc::new(RwLock::new(current.clone()));
+    let progress: SharedProgress = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let wakes = Wakes::default();
+
+    let mut sender = Some(tokio::spawn(sender_loop(
+        store.clone(),
+        shared.clone(),
+        progress.clone(),
+        stop.clone(),
+        wakes.clone(),
+        worker.clone(),
+    )));
+    let maintenance = tokio::spawn(maintenance_loop(
+        store.clone(),
+        shared.clone(),
+        progress.clone(),
+        stop.clone(),
+        wakes.clone(),
+    ));
+    let mut watcher = WatcherTask::start(&current, &store);
+    let mut clockwork = Clockwork::start(settings, &wakes, &progress).await?;
+
+    let started_at = wall_clock();
+    let mut status = StatusLine::default();
+    let mut counts = Counts::default();
+    status.refresh_counts(&store, &mut counts).await;
+    let line = status_line(&current, &counts, &watcher.status(), &lock(&progress));
+    status.changed(&line);
+    notify(&[NotifyState::Ready, NotifyState::Status(&line)]);
+    tracing::info!(status = %line, worker = %worker, "baocao is running");
+
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut timer = tokio::time::interval(STATUS_PERIOD);
+    let mut last_health = Instant::now() - HEALTH_PERIOD;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(Event::Reload) => {
+                    if let Some(new) = reload(&options, &shared) {
+                        watcher.stop().await;
+                        watcher = WatcherTask::start(&new, &store);
+                        clockwork.shutdown().await;
+                        clockwork = Clockwork::start(&new.settings, &wakes, &progress).await?;
+                        wakes.send.notify_one();
+                    }
+                }
+                Some(Event::Stop) | None => break,
+            },
+            _ = timer.tick() => {
+                let current = read(&shared);
+                if last_health.elapsed() >= HEALTH_PERIOD {
+                    last_health = Instant::now();
+                    status.refresh_counts(&store, &mut counts).await;
+                }
+                let watcher_status = watcher.status();
+                let progress_now = snapshot(&progress);
+                let line = status_line(&current, &counts, &watcher_status, &progress_now);
+                if status.changed(&line) {
+                    notify(&[NotifyState::Status(&line)]);
+                }
+                if watchdog.is_some() && healthy(&current.settings, &watcher_status, &progress_now) {
+                    notify(&[NotifyState::Watchdog]);
+                }
+                if status.health_due() {
+                    let health = ServiceHealth {
+                        instance: worker.clone(),
+                        pid: i64::from(std::process::id()),
+                        started_at,
+                        updated_at: wall_clock(),
+                        status_line: line.clone(),
+                        imap_problem: imap_problem(&watcher_status),
+                        smtp_problem: progress_now.smtp_problem.clone(),
+                    };
+                    if let Err(error) = store.record_service_health(&health).await {
+                        tracing::warn!(error = %error, "recording the service health failed");
+                    }
+                }
+            }
+        }
+    }
+
+    // Stop: no new claims, the send in flight gets a grace period, IMAP closes cleanly.
+    notify(&[NotifyState::Stopping]);
+    tracing::info!("stopping");
+    let stopped_at = Instant::now();
+    stop.store(true, Ordering::SeqCst);
+    wakes.wake_all();
+    clockwork.shutdown().await;
+    let watcher_stop = watcher.stop();
+    let sender_stop = async {
+        if let Some(task) = sender.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(SEND_GRACE, task).await.is_err() {
+                abort.abort();
+                match store.release_claims(&worker, wall_clock()).await {
+                    Ok(n) if n > 0 => {
+                        tracing::warn!(
+                            released = n,
+                            "a send did not finish in time; it goes again after restart"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::error!(error = %error, "releasing unfinished sends failed; their lease expires")
+                    }
+                }
+            }
+        }
+    };
+    tokio::join!(watcher_stop, sender_stop);
+    maintenance.abort();
+    let left = STOP_BUDGET.saturating_sub(stopped_at.elapsed());
+    let _ = tokio::time::timeout(left, store.forget_service(&worker)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), store.close()).await;
+    tracing::info!(after_ms = stopped_at.elapsed().as_millis() as u64, "stopped");
+    Ok(())
+}
+
+/// Reads and checks everything a reload may change.
+fn load(options: &Options) -> Result<Current, StartError> {
+    let loaded = config::load(&options.config_path)?;
+    for warning in &loaded.warnings {
+        tracing::warn!(key = %warning.key, line = ?warning.line, warning = %warning.message, "configuration warning");
+    }
+    let mut settings = loaded.settings;
+    if let Some(url) = &options.database_override {
+        settings.database_url = url.clone();
+    }
+    let templates = Templates::load(settings.templates_dir.as_deref())?;
+    for warning in &templates.warnings {
+        tracing::warn!(warning = %warning, "template warning");
+    }
+    let calendar = config::load_calendar(&settings).map_err(StartError::Calendar)?;
+    Ok(Current {
+        settings,
+        templates: Arc::new(templates.templates),
+        calendar: Arc::new(calendar),
+    })
+}
+
+/// Loads the configuration again; on success it replaces the current one and is returned.
+fn reload(options: &Options, shared: &Shared) -> Option<Arc<Current>> {
+    let old = read(shared);
+    match load(options) {
+        Ok(mut new) => {
+            if new.settings.database_url != old.settings.database_url {
+                tracing::warn!("the database changed in the configuration: it takes effect at the next restart");
+                new.settings.database_url = old.settings.database_url.clone();
+            }
+            let new = Arc::new(new);
+            *shared.write().unwrap_or_else(|e| e.into_inner()) = new.clone();
+            tracing::info!("configuration and templates reloaded");
+            Some(new)
+        }
+        Err(error) => {
+            tracing::error!(
+                error = %error,
+                "reload refused: the new configuration or templates are not valid; still running on the old ones"
+            );
+            None
+        }
+    }
+}
+
+/// The notifications that wake the workers. A `Notify` keeps one permit, so wake-ups that
+/// arrive while a job runs collapse into one more run, never a pile of them.
+#[derive(Clone, Default)]
+struct Wakes {
+    send: Arc<Notify>,
+    digest: Arc<Notify>,
+    reconcile: Arc<Notify>,
+    nudge: Arc<Notify>,
+}
+
+impl Wakes {
+    fn wake_all(&self) {
+        for wake in [&self.send, &self.digest, &self.reconcile, &self.nudge] {
+            wake.notify_one();
+        }
+    }
+}
+
+/// The scheduler and its jobs.
+struct Clockwork {
+    scheduler: JobScheduler,
+}
+
+impl Clockwork {
+    async fn start(settings: &Settings, wakes: &Wakes, progress: &SharedProgress) -> Result<Clockwork, StartError> {
+        let fail = |e: tokio_cron_scheduler::JobSchedulerError| StartError::Clockwork(e.to_string());
+        let scheduler = JobScheduler::new().await.map_err(fail)?;
+        let zone = settings.office.zone;
+
+        let (send, fired) = (wakes.send.clone(), progress.clone());
+        let tick = Job::new_repeated_async(settings.daemon.tick, move |_, _| {
+            let (send, fired) = (send.clone(), fired.clone());
+            Box::pin(async move {
+                lock(&fired).tick_fired = Some(Instant::now());
+                send.notify_one();
+            })
+        })
+        .map_err(fail)?;
+        scheduler.add(tick).await.map_err(fail)?;
+
+        if let Some(at) = settings.digest.at {
+            let (digest, send) = (wakes.digest.clone(), wakes.send.clone());
+            let schedule = format!("0 {} {} * * *", at.format("%M"), at.format("%H"));
+            let job = Job::new_async_tz(schedule.as_str(), zone, move |_, _| {
+                let (digest, send) = (digest.clone(), send.clone());
+                Box::pin(async move {
+                    digest.notify_one();
+                    send.notify_one();
+                })
+            })
+            .map_err(fail)?;
+            scheduler.add(job).await.map_err(fail)?;
+        }
+
+        let reconcile = wakes.reconcile.clone();
+        let job = Job::new_repeated_async(settings.daemon.reconcile_every, move |_, _| {
+            let reconcile = reconcile.clone();
+            Box::pin(async move { reconcile.notify_one() })
+        })
+        .map_err(fail)?;
+        scheduler.add(job).await.map_err(fail)?;
+
+        // December, every morning: is next year's calendar confirmed?
+        let nudge = wakes.nudge.clone();
+        let job = Job::new_async_tz("0 0 8 * 12 *", zone, move |_, _| {
+            let nudge = nudge.clone();
+            Box::pin(async move { nudge.notify_one() })
+        })
+        .map_err(fail)?;
+        scheduler.add(job).await.map_err(fail)?;
+
+        scheduler.start().await.map_err(fail)?;
+        Ok(Clockwork { scheduler })
+    }
+
+    async fn shutdown(&mut self) {
+        if let Err(error) = self.scheduler.shutdown().await {
+            tracing::warn!(error = %error, "stopping the clockwork");
+        }
+    }
+}
+
+/// The sender: on each wake-up, plans units of newly active requests, queues due slots,
+/// queues the digest when asked (and once at start, to catch up after downtime), and sends
+/// what is due. One tick at a time.
+async fn sender_loop(
+    store: Store,
+    shared: Shared,
+    progress: SharedProgress,
+    stop: Arc<AtomicBool>,
+    wakes: Wakes,
+    worker: String,
+) {
+    let mut digest_wanted = true;
+    loop {
+        tokio::select! {
+            _ = wakes.send.notified() => {}
+            _ = wakes.digest.notified() => digest_wanted = true,
+        }
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        lock(&progress).tick_running_since = Some(Instant::now());
+        let current = read(&shared);
+        let result = tick(&store, &current, &worker, &stop, digest_wanted).await;
+        let mut p = lock(&progress);
+        p.tick_running_since = None;
+        p.tick_done = Some(Instant::now());
+        match result {
+            Ok(smtp_problem) => {
+                p.store_problem = None;
+                if let Some(problem) = smtp_problem {
+                    p.smtp_problem = problem;
+                }
+                digest_wanted = false;
+            }
+            Err(error) => {
+                let text = format!("{error:#}");
+                if p.store_problem.as_deref() != Some(&text) {
+                    tracing::error!(error = %text, "the sender's pass failed; trying again at the next tick");
+                }
+                p.store_problem = Some(text);
+            }
+        }
+    }
+}
+
+/// One pass of the sender. Returns the SMTP problem seen (`Some(None)`: mail went through;
+/// `None`: nothing was attempted).
+async fn tick(
+    store: &Store,
+    current: &Current,
+    worker: &str,
+    stop: &AtomicBool,
+    digest_wanted: bool,
+) -> anyhow::Result<Option<Option<String>>> {
+    let settings = &current.settings;
+    let setup = Setup {
+        settings,
+        calendar: &current.calendar,
+        templates: &current.templates,
+    };
+    let now = wall_clock();
+    let planned = plan_new_units(store, settings, &current.calendar, now).await?;
+    if planned > 0 {
+        tracing::info!(units = planned, "planned the reminders of newly active units");
+    }
+    let queued = queue_due(store, &setup, now).await?;
+    if queued.queued > 0 {
+        tracing::info!(queued = queued.queued, skipped = queued.skipped, "reminders queued");
+    }
+    if digest_wanted && queue_digest(store, &setup, now, false).await? > 0 {
+        tracing::info!("daily digest queued");
+    }
+    let Some(smtp) = &settings.smtp else {
+        return Ok(None);
+    };
+    if store.outbox_depth().await? == 0 {
+        return Ok(None);
+    }
+    // Built per pass: a rotated password file is picked up without a restart.
+    let mailer = Mailer::new(settings)?;
+    let summary = send_due(
+        store,
+        &mailer,
+        worker,
+        smtp.concurrency,
+        settings.reminders.give_up_after_minutes,
+        setup.window_open(now),
+        now,
+        stop,
+    )
+    .await?;
+    if summary.sent + summary.retry + summary.failed == 0 {
+        return Ok(None);
+    }
+    Ok(Some(summary.last_problem))
+}
+
+/// Reconciliation sweeps and the December calendar nudge, one at a time.
+async fn maintenance_loop(store: Store, shared: Shared, progress: SharedProgress, stop: Arc<AtomicBool>, wakes: Wakes) {
+    // The nudge also runs once at start, so a service started in December says it at once.
+    wakes.nudge.notify_one();
+    loop {
+        let reconcile = tokio::select! {
+            _ = wakes.reconcile.notified() => true,
+            _ = wakes.nudge.notified() => false,
+        };
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let current = read(&shared);
+        if reconcile {
+            let problem = sweep(&store, &current.settings).await;
+            lock(&progress).reconcile_problem = problem;
+        } else {
+            let local = wall_clock().with_timezone(&current.settings.office.zone);
+            let next_year = local.year() + 1;
+            let warning = (local.month() == 12 && !current.calendar.is_confirmed(next_year))
+                .then(|| format!("{next_year} calendar not confirmed"));
+            if warning.is_some() {
+                tracing::warn!(
+                    year = next_year,
+                    "next year's calendar is not confirmed: enter the government's holiday decisions in the calendar file"
+                );
+            }
+            lock(&progress).calendar_warning = warning;
+        }
+    }
+}
+
+/// Compares the mailbox with the store; a message that is not accounted for is a problem.
+async fn sweep(store: &Store, settings: &Settings) -> Option<String> {
+    settings.imap.as_ref()?;
+    let watcher = match Watcher::new(settings, store.clone(), Intake::new(settings)) {
+        Ok(watcher) => watcher,
+        Err(error) => return Some(format!("{error:#}")),
+    };
+    match watcher.reconcile().await {
+        Ok(report) if report.missing.is_empty() => {
+            tracing::info!(
+                in_mailbox = report.in_mailbox,
+                accounted = report.accounted(),
+                pending = report.pending.len(),
+                "reconciliation: every message is accounted for"
+            );
+            None
+        }
+        Ok(report) => {
+            tracing::error!(missing = ?report.missing, "reconciliation: messages below the checkpoint have no record");
+            Some(format!("{} messages not accounted for", report.missing.len()))
+        }
+        // The watcher reports the mail server itself; the sweep just tries again later.
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "reconciliation skipped");
+            None
+        }
+    }
+}
+
+/// The running watcher, or nothing when no mailbox is configured.
+struct WatcherTask {
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    status: Option<watch::Receiver<WatcherStatus>>,
+}
+
+impl WatcherTask {
+    fn start(current: &Current, store: &Store) -> WatcherTask {
+        let (stop, stopped) = watch::channel(false);
+        let settings = &current.settings;
+        let nothing = |stop| WatcherTask {
+            stop,
+            task: None,
+            status: None,
+        };
+        if settings.imap.is_none() {
+            return nothing(stop);
+        }
+        let intake = Intake::recording(settings, current.templates.clone());
+        let watcher = match Watcher::new(settings, store.clone(), intake) {
+            Ok(watcher) => watcher,
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "the report mailbox cannot be watched");
+                return nothing(stop);
+            }
+        };
+        let status = watcher.status();
+        let task = tokio::spawn(async move {
+            if let Err(error) = watcher.run(stopped).await {
+                tracing::error!(error = format!("{error:#}"), "the watcher stopped");
+            }
+        });
+        WatcherTask {
+            stop,
+            task: Some(task),
+            status: Some(status),
+        }
+    }
+
+    fn status(&self) -> Option<WatcherStatus> {
+        self.status.as_ref().map(|s| s.borrow().clone())
+    }
+
+    /// Asks the watcher to stop (between two messages, or out of IDLE) and waits a little.
+    async fn stop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(4), task).await.is_err() {
+                tracing::warn!("the watcher did not stop in time");
+                abort.abort();
+            }
+        }
+    }
+}
+
+/// Counts behind the status line, refreshed every few seconds.
+#[derive(Debug, Default)]
+struct Counts {
+    active: i64,
+    next_reminder: Option<DateTime<Utc>>,
+    review: i64,
+}
+
+#[derive(Debug, Default)]
+struct StatusLine {
+    last: String,
+    last_health: Option<Instant>,
+}
+
+impl StatusLine {
+    async fn refresh_counts(&mut self, store: &Store, counts: &mut Counts) {
+        if let Ok((active, next)) = store.service_counts().await {
+            counts.active = active;
+            counts.next_reminder = next;
+        }
+        if let Ok(review) = store.open_review_count().await {
+            counts.review = review;
+        }
+    }
+
+    fn changed(&mut self, line: &str) -> bool {
+        if self.last == line {
+            return false;
+        }
+        self.last = line.to_string();
+        true
+    }
+
+    fn health_due(&mut self) -> bool {
+        let due = self.last_health.is_none_or(|at| at.elapsed() >= HEALTH_PERIOD);
+        if due {
+            self.last_health = Some(Instant::now());
+        }
+        due
+    }
+}
+
+/// `watching vanphong@… (IDLE); 3 requests active; next reminder 07:30 02/12/2026; 1 in review`
+fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatus>, progress: &Progress) -> String {
+    let mut parts = Vec::new();
+    let mailbox = current
+        .settings
+        .imap
+        .as_ref()
+        .and_then(|i| i.server.user.clone())
+        .unwrap_or_default();
+    parts.push(match watcher {
+        None => "no report mailbox configured".to_string(),
+        Some(s) if s.phase == WatchPhase::Retrying => format!(
+            "IMAP down, retrying: {}",
+            s.last_error.as_deref().map(short).unwrap_or_default()
+        ),
+        Some(s) => format!("watching {mailbox} ({})", s.phase.as_str()),
+    });
+    parts.push(format!(
+        "{} request{} active",
+        counts.active,
+        if counts.active == 1 { "" } else { "s" }
+    ));
+    if let Some(at) = counts.next_reminder {
+        let local = at.with_timezone(&current.settings.office.zone);
+        parts.push(format!("next reminder {}", local.format("%H:%M %d/%m/%Y")));
+    }
+    if counts.review > 0 {
+        parts.push(format!("{} in review", counts.review));
+    }
+    if let Some(problem) = &progress.smtp_problem {
+        parts.push(format!("SMTP failing: {}", short(problem)));
+    }
+    if let Some(problem) = &progress.store_problem {
+        parts.push(format!("database problem: {}", short(problem)));
+    }
+    if let Some(problem) = &progress.reconcile_problem {
+        parts.push(format!("reconcile: {problem}"));
+    }
+    if let Some(warning) = &progress.calendar_warning {
+        parts.push(warning.clone());
+    }
+    parts.join("; ")
+}
+
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+/// Whether the loops have shown progress recently enough to deserve a watchdog ping.
+fn healthy(settings: &Settings, watcher: &Option<WatcherStatus>, progress: &Progress) -> bool {
+    let tick = settings.daemon.tick;
+    let clockwork_alive = progress
+        .tick_fired
+        .is_some_and(|at| at.elapsed() < (tick * 4).max(Duration::from_secs(30)));
+    let sender_alive = match progress.tick_running_since {
+        // A pass may legitimately take as long as a few sends under their outer timeout.
+        Some(since) => {
+            let timeout = settings.smtp.as_ref().map_or(Duration::from_secs(120), |s| s.timeout);
+            since.elapsed() < timeout * 2 + Duration::from_secs(60)
+        }
+        None => true,
+    };
+    let watcher_alive = watcher
+        .as_ref()
+        .is_none_or(|s| s.phase == WatchPhase::Stopped || s.heartbeat.elapsed() < WATCHER_STALL);
+    // Before the first tick fires the service has just started.
+    let starting = progress.tick_fired.is_none() && progress.tick_done.is_none();
+    (clockwork_alive || starting) && sender_alive && watcher_alive
+}
+
+fn imap_problem(watcher: &Option<WatcherStatus>) -> Option<String> {
+    watcher
+        .as_ref()
+        .filter(|s| s.phase == WatchPhase::Retrying)
+        .and_then(|s| s.last_error.clone())
+}
+
+fn notify(state: &[NotifyState<'_>]) {
+    if let Err(error) = sd_notify::notify(state) {
+        tracing::debug!(error = %error, "systemd notification failed");
+    }
+}
+
+fn read(shared: &Shared) -> Arc<Current> {
+    shared.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn lock(progress: &SharedProgress) -> std::sync::MutexGuard<'_, Progress> {
+    progress.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn snapshot(progress: &SharedProgress) -> Progress {
+    lock(progress).clone()
+}
+
+/// Who holds a claim: host, process and a random tag.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// The daemon is wiring: this is where it reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> DateTime<Utc> {
+    Utc::now()
+}

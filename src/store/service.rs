@@ -1,0 +1,119 @@
+//! What the running service tells other processes about itself: its status line and the
+//! mail-server problems it sees, one row per daemon instance, and the few counts its
+//! status line needs. Also the release of claims a stopping daemon could not finish.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Store, StoreResult, in_tx, on_pool};
+
+/// The last word of one daemon instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ServiceHealth {
+    pub instance: String,
+    pub pid: i64,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub status_line: String,
+    /// The report mailbox cannot be read: why.
+    pub imap_problem: Option<String>,
+    /// Mail cannot be sent: the last server answer or network error.
+    pub smtp_problem: Option<String>,
+}
+
+impl Store {
+    /// Writes (or replaces) an instance's row.
+    pub async fn record_service_health(&self, health: &ServiceHealth) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO service_health (instance, pid, started_at, updated_at, status_line, imap_problem, \
+                 smtp_problem) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (instance) DO UPDATE SET \
+                 pid = $2, started_at = $3, updated_at = $4, status_line = $5, imap_problem = $6, smtp_problem = $7",
+            )
+            .bind(&health.instance)
+            .bind(health.pid)
+            .bind(health.started_at)
+            .bind(health.updated_at)
+            .bind(&health.status_line)
+            .bind(&health.imap_problem)
+            .bind(&health.smtp_problem)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Every instance's last word, newest first.
+    pub async fn service_health(&self) -> StoreResult<Vec<ServiceHealth>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT instance, pid, started_at, updated_at, status_line, imap_problem, smtp_problem \
+                 FROM service_health ORDER BY updated_at DESC",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Removes an instance's row (a clean stop).
+    pub async fn forget_service(&self, instance: &str) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM service_health WHERE instance = $1")
+                .bind(instance)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Active requests, and the earliest reminder still planned for one of them.
+    pub async fn service_counts(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        let (active,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM requests WHERE state = 'active'")
+                .fetch_one(pool)
+                .await?
+        });
+        let next: Option<(DateTime<Utc>,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.due_at FROM reminder_slots s JOIN requests r ON r.id = s.request_id \
+                 WHERE s.state = 'planned' AND r.state = 'active' ORDER BY s.due_at LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok((active, next.map(|(at,)| at)))
+    }
+
+    /// Puts the messages `worker` claimed but did not finish back in the queue at once (a
+    /// stopping daemon that gave up waiting for a send); they may have reached the server,
+    /// so one may go twice, never none. Returns how many.
+    pub async fn release_claims(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+        let released = in_tx!(self, |tx| {
+            sqlx::query(
+                "UPDATE outgoing_messages SET state = 'retry', claimed_by = NULL, claim_expires_at = NULL, \
+                 next_attempt_at = $2, updated_at = $2 WHERE state = 'sending' AND claimed_by = $1",
+            )
+            .bind(worker)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        Ok(released)
+    }
+
+    /// Writes and removes a row, to prove the database accepts writes.
+    pub async fn check_writable(&self, now: DateTime<Utc>) -> StoreResult<()> {
+        let probe = ServiceHealth {
+            instance: format!("probe:{}", std::process::id()),
+            pid: i64::from(std::process::id()),
+            started_at: now,
+            updated_at: now,
+            status_line: "write probe".into(),
+            imap_problem: None,
+            smtp_problem: None,
+        };
+        self.record_service_health(&probe).await?;
+        self.forget_service(&probe.instance).await
+    }
+}

@@ -1,0 +1,284 @@
+//! `baocao run` as systemd runs it: the real binary with a `NOTIFY_SOCKET` this test listens
+//! on. READY after migrations, watchdog pings, readable STATUS lines, CLI changes taking
+//! effect while it runs, a reply counted by the running watcher, SIGTERM in the middle of a
+//! send (nothing lost, nothing doubled), SIGHUP with a broken and then a fixed template.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::mail_lab::MailLab;
+use crate::harness::proxy::{Mode, Proxy};
+use crate::harness::service::Service;
+use crate::harness::{Backend, Env, baocao_raw};
+
+/// Mail at any hour, a tick every second, no digest.
+const ALWAYS_OPEN: &str = r#"
+[send-window]
+hours = ["00:00-23:59"]
+working-days-only = false
+
+[digest]
+enabled = false
+
+[daemon]
+tick-seconds = 1
+"#;
+
+struct Office {
+    env: Env,
+    lab: &'static MailLab,
+    mailbox: String,
+}
+
+fn office(smtp_port: Option<u16>, extra: &str) -> Office {
+    let lab = MailLab::shared();
+    let env = Env::new(Backend::Sqlite);
+    let mailbox = lab.address("vanphong");
+    lab.write_config(
+        &env,
+        &mailbox,
+        smtp_port.unwrap_or(lab.submission_port),
+        &format!("{ALWAYS_OPEN}\n{extra}"),
+    );
+    Office { env, lab, mailbox }
+}
+
+/// Runs the CLI against `database`.
+fn cli(o: &Office, database: &str, args: &[&str]) -> crate::harness::Run {
+    let config = o.env.config.to_str().unwrap().to_string();
+    let mut all = vec!["--config", &config, "--database", database];
+    all.extend_from_slice(args);
+    baocao_raw(&all, o.env.dir.path())
+}
+
+/// Two units with lab addresses and request BC-1 (not activated).
+fn register(o: &Office, database: &str) -> Vec<String> {
+    let units = [
+        ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà"),
+        ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo"),
+    ];
+    let mut addresses = Vec::new();
+    for (code, name) in units {
+        let address = o.lab.address(code);
+        cli(o, database, &["unit", "add", code, "--name", name, "--email", &address]).ok();
+        addresses.push(address);
+    }
+    add_request(o, database, "4189/KH-BCĐ");
+    addresses
+}
+
+fn add_request(o: &Office, database: &str, code: &str) {
+    cli(
+        o,
+        database,
+        &[
+            "request",
+            "add",
+            code,
+            "--title",
+            "Triển khai Kế hoạch vận động hiến máu tình nguyện",
+            "--deadline",
+            "17h00 ngày 15/3/2030",
+            "--unit",
+            "pgd-muongcha",
+            "--unit",
+            "pgd-tuangiao",
+            "--no-attachment-required",
+        ],
+    )
+    .ok();
+}
+
+fn outbox(o: &Office, database: &str) -> Vec<Value> {
+    cli(o, database, &["outbox", "list", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn wait_until(within: Duration, what: &str, test: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !test() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn subjects(lab: &MailLab, address: &str) -> Vec<String> {
+    lab.messages(address)
+        .iter()
+        .map(|raw| {
+            mail_parser::MessageParser::default()
+                .parse(raw)
+                .and_then(|m| m.subject().map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_running() {
+    let o = office(None, "");
+    // A database nothing has touched: the service migrates it before saying READY.
+    let fresh = format!("sqlite://{}", o.env.path("fresh.db").display());
+    let mut service = Service::start(&o.env, Some(&fresh));
+    let (ready_at, _) = service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    cli(&o, &fresh, &["unit", "list"]).ok();
+    let status = service.wait_for_status(Duration::from_secs(10), |s| s.contains("(IDLE)"));
+    assert!(
+        status.starts_with(&format!("watching {} (IDLE); 0 requests active", o.mailbox)),
+        "{status}"
+    );
+
+    // The watchdog is pinged every half interval while the loops make progress.
+    std::thread::sleep(Duration::from_secs(2));
+    let pings = service
+        .notes()
+        .iter()
+        .filter(|(at, n)| n == "WATCHDOG=1" && *at > ready_at)
+        .count();
+    assert!(pings >= 3, "{pings} watchdog pings in 2 s: {:#?}", service.notes());
+
+    // A request activated with the CLI while the service runs: the notice goes out within
+    // seconds, without a restart.
+    let addresses = register(&o, &fresh);
+    cli(&o, &fresh, &["request", "activate", "BC-1"]).ok();
+    for address in &addresses {
+        assert!(
+            o.lab.wait_for_inbox(address, 1, Duration::from_secs(15)),
+            "no notice for {address}:\n{}",
+            service.log_text()
+        );
+    }
+    let status = service.wait_for_status(Duration::from_secs(10), |s| s.contains("1 request active"));
+    assert!(status.contains("next reminder "), "{status}");
+
+    // A unit's reply reaches the report mailbox through Postfix: the running watcher counts it.
+    let notice = &o.lab.messages(&addresses[0])[0];
+    let notice = mail_parser::MessageParser::default().parse(notice).unwrap();
+    let reply = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: RE: {subject}\r\nMessage-ID: <reply-daemon@lab.test>\r\n\
+         In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở, đơn vị báo cáo kết quả thực hiện kế hoạch như sau: \
+         đã tổ chức 3 đợt hiến máu với 120 người tham gia.\r\n",
+        from = addresses[0],
+        to = o.mailbox,
+        subject = notice.subject().unwrap(),
+        parent = notice.message_id().unwrap(),
+    );
+    o.lab.submit(&addresses[0], &o.mailbox, &reply);
+    wait_until(Duration::from_secs(15), "the reply being counted", || {
+        let status = cli(&o, &fresh, &["status", "BC-1", "--json"]).ok().json();
+        status["requests"][0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["unit"] == "pgd-muongcha" && u["state"] == "reported")
+    });
+
+    // `baocao status`, another process, sees the running service.
+    let text = cli(&o, &fresh, &["status"]).ok().stdout;
+    assert!(
+        text.contains(&format!("Dịch vụ baocao: đang chạy (watching {} (IDLE)", o.mailbox)),
+        "{text}"
+    );
+
+    let (exit, took) = service.stop();
+    assert!(exit.success(), "{exit:?}\n{}", service.log_text());
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+    assert!(service.notes().iter().any(|(_, n)| n == "STOPPING=1"));
+    let text = cli(&o, &fresh, &["status"]).ok().stdout;
+    assert!(
+        text.contains("Dịch vụ baocao: chưa chạy"),
+        "a clean stop says so: {text}"
+    );
+}
+
+#[test]
+fn sigterm_during_a_send_exits_in_time_and_the_message_goes_once_after_restart() {
+    let lab = MailLab::shared();
+    let relay = Proxy::new(lab.submission_port);
+    relay.set(Mode::Hang);
+    let o = office(Some(relay.port), "");
+    let db = o.env.db.url.clone();
+    let addresses = register(&o, &db);
+    cli(&o, &db, &["unit", "remove", "pgd-tuangiao"]).ok();
+    cli(&o, &db, &["request", "activate", "BC-1"]).ok();
+
+    let mut service = Service::start(&o.env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    wait_until(Duration::from_secs(15), "the notice being claimed", || {
+        outbox(&o, &db).iter().any(|m| m["state"] == "sending")
+    });
+    let (exit, took) = service.stop();
+    assert!(exit.success(), "{exit:?}\n{}", service.log_text());
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+    let after_stop = outbox(&o, &db);
+    assert_eq!(after_stop.len(), 1);
+    assert_eq!(after_stop[0]["state"], "retry", "released, not lost: {after_stop:#?}");
+
+    relay.set(Mode::Forward);
+    let mut service = Service::start(&o.env, None);
+    assert!(
+        lab.wait_for_inbox(&addresses[0], 1, Duration::from_secs(20)),
+        "{}",
+        service.log_text()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(lab.inbox_count(&addresses[0]), 1, "sent once");
+    assert_eq!(outbox(&o, &db)[0]["state"], "sent");
+    assert!(service.stop().0.success());
+}
+
+#[test]
+fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed_ones() {
+    let o = office(None, "[templates]\ndir = \"templates\"\n");
+    let templates = o.env.path("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let subject = |text: &str| std::fs::write(templates.join("notice.subject.txt"), text).unwrap();
+    subject("Thông báo bản A [{{ request.token }}] {{ request.code }}\n");
+    let db = o.env.db.url.clone();
+    let addresses = register(&o, &db);
+    let mut service = Service::start(&o.env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+
+    subject("Thông báo [{{ request.tokn }}]\n");
+    service.signal("HUP");
+    service.wait_for_log(Duration::from_secs(10), "reload refused");
+    let refused_at = std::time::Instant::now();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(service.is_running());
+    assert!(
+        service
+            .notes()
+            .iter()
+            .any(|(at, n)| n == "WATCHDOG=1" && *at > refused_at),
+        "still healthy after the refused reload"
+    );
+    cli(&o, &db, &["request", "activate", "BC-1"]).ok();
+    assert!(o.lab.wait_for_inbox(&addresses[0], 1, Duration::from_secs(15)));
+    assert!(
+        subjects(o.lab, &addresses[0])[0].starts_with("Thông báo bản A [BC-1]"),
+        "the old template: {:?}",
+        subjects(o.lab, &addresses[0])
+    );
+
+    subject("Thông báo bản B [{{ request.token }}] {{ request.code }}\n");
+    service.signal("HUP");
+    service.wait_for_log(Duration::from_secs(10), "configuration and templates reloaded");
+    add_request(&o, &db, "1062/KH-UBND");
+    cli(&o, &db, &["request", "activate", "BC-2"]).ok();
+    assert!(o.lab.wait_for_inbox(&addresses[0], 2, Duration::from_secs(15)));
+    let all = subjects(o.lab, &addresses[0]);
+    assert!(
+        all.iter().any(|s| s.starts_with("Thông báo bản B [BC-2]")),
+        "the fixed template applies: {all:?}"
+    );
+    assert!(service.stop().0.success());
+}

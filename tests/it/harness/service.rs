@@ -1,0 +1,177 @@
+//! `baocao run` as systemd runs it: the real binary as a child process, with a
+//! `NOTIFY_SOCKET` this harness listens on (every datagram kept with the moment it came)
+//! and `WATCHDOG_USEC` set, its log in a file, and signals sent with `kill`.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Env, binary};
+
+pub struct Service {
+    child: Child,
+    pub log: PathBuf,
+    notes: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+impl Service {
+    /// Starts `baocao run` on the environment's configuration and database (or `database`).
+    pub fn start(env: &Env, database: Option<&str>) -> Service {
+        let n = {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static NEXT: AtomicU32 = AtomicU32::new(1);
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        };
+        let socket_path = env.path(&format!("notify-{n}.sock"));
+        let _ = std::fs::remove_file(&socket_path);
+        let socket = UnixDatagram::bind(&socket_path).expect("bind the notify socket");
+        let notes: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
+        let sink = notes.clone();
+        std::thread::spawn(move || {
+            let mut buffer = vec![0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buffer) {
+                let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                for line in text.lines() {
+                    sink.lock().unwrap().push((Instant::now(), line.to_string()));
+                }
+            }
+        });
+        let log = env.path(&format!("service-{n}.log"));
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(binary())
+            .arg("--config")
+            .arg(&env.config)
+            .arg("--database")
+            .arg(database.unwrap_or(&env.db.url))
+            .arg("run")
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "1000000")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env_remove("BAOCAO_DATABASE_URL")
+            .env_remove("JOURNAL_STREAM")
+            .current_dir(env.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("start baocao run");
+        Service { child, log, notes }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Every notification so far, in order.
+    pub fn notes(&self) -> Vec<(Instant, String)> {
+        self.notes.lock().unwrap().clone()
+    }
+
+    /// Waits until a notification satisfies `test`; returns it.
+    #[track_caller]
+    pub fn wait_for_note(&self, within: Duration, test: impl Fn(&str) -> bool) -> (Instant, String) {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(found) = self.notes().into_iter().find(|(_, n)| test(n)) {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no such notification within {within:?}; got {:#?}\nlog:\n{}",
+                self.notes(),
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The latest `STATUS=` line.
+    pub fn status(&self) -> String {
+        self.notes()
+            .into_iter()
+            .rev()
+            .find_map(|(_, n)| n.strip_prefix("STATUS=").map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Waits until the latest status line satisfies `test`.
+    #[track_caller]
+    pub fn wait_for_status(&self, within: Duration, test: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let status = self.status();
+            if test(&status) {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "status never matched within {within:?}; last: {status:?}\nlog:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `text`.
+    #[track_caller]
+    pub fn wait_for_log(&self, within: Duration, text: &str) {
+        let deadline = Instant::now() + within;
+        while !self.log_text().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "the log never said {text:?}:\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name}");
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the status and how long it took.
+    pub fn stop(&mut self) -> (ExitStatus, Duration) {
+        let asked = Instant::now();
+        self.signal("TERM");
+        let status = self.wait_exit(Duration::from_secs(30));
+        (status, asked.elapsed())
+    }
+
+    #[track_caller]
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("baocao run did not exit within {within:?}\nlog:\n{}", self.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
