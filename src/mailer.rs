@@ -140,6 +140,17 @@ impl Mailer {
         self.timeout
     }
 
+    /// Connects, starts TLS, logs in (when a user is configured) and says NOOP: what
+    /// `baocao doctor` checks. The error text is the server's answer or the network error.
+    pub async fn check_login(&self) -> Result<(), String> {
+        match tokio::time::timeout(self.timeout, self.transport.test_connection()).await {
+            Err(_) => Err(format!("hết thời gian chờ sau {} giây", self.timeout.as_secs())),
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err("máy chủ không trả lời lệnh NOOP".into()),
+            Ok(Err(error)) => Err(error_chain(&error)),
+        }
+    }
+
     /// The message as it goes on the wire.
     pub fn build(&self, m: &OutgoingMessage) -> anyhow::Result<Message> {
         let to_address: Address = m.to_address.parse()?;

@@ -6,6 +6,7 @@
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
 mod calendar;
+mod doctor;
 mod intake;
 mod outbox;
 mod reminders;
@@ -52,6 +53,8 @@ pub enum Command {
     Run,
     /// Kiểm tra tệp cấu hình: in `ok` hoặc liệt kê từng lỗi (dòng, khóa)
     CheckConfig,
+    /// Kiểm tra mọi thứ dịch vụ cần: cấu hình, cơ sở dữ liệu, SMTP, IMAP, mẫu thư, tệp lịch
+    Doctor,
     /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu
     Migrate,
     /// Danh sách đơn vị (đơn vị phải báo cáo)
@@ -157,6 +160,9 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::Run = cli.command {
         return run_service(&cli).await;
     }
+    if let Command::Doctor = cli.command {
+        return doctor::run(&cli).await;
+    }
     let settings = load_settings(&cli)?;
     if let Command::Calendar(command) = cli.command {
         return calendar::run(&settings, command);
@@ -186,7 +192,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Digest(args) => reminders::digest(&context, args).await,
         Command::Intake(command) => intake::run(&context, command).await,
         Command::Review(command) => review::run(&context, command).await,
-        Command::Run | Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
+        Command::Run | Command::Doctor | Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
     outcome

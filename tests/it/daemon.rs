@@ -282,3 +282,62 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     );
     assert!(service.stop().0.success());
 }
+
+#[test]
+fn doctor_gives_each_check_a_verdict_and_fails_on_a_wrong_password_or_a_closed_port() {
+    let o = office(None, "");
+    let db = o.env.db.url.clone();
+    let good = cli(&o, &db, &["doctor"]);
+    assert_eq!(good.code, 0, "{}\n{}", good.stdout, good.stderr);
+    for line in [
+        format!(
+            "[ok]       Máy chủ gửi thư 127.0.0.1:{}: kết nối được",
+            o.lab.submission_port
+        ),
+        format!(
+            "[ok]       Đăng nhập máy chủ gửi thư: đăng nhập được với {} (TLS)",
+            o.mailbox
+        ),
+        format!("[ok]       Máy chủ IMAP 127.0.0.1:{}: kết nối được", o.lab.imaps_port),
+        format!("[ok]       Đăng nhập IMAP: đăng nhập được với {}", o.mailbox),
+        "[ok]       Hộp thư INBOX: có, 0 thư".to_string(),
+        "[ok]       IMAP IDLE: máy chủ hỗ trợ".to_string(),
+        "[ok]       Mẫu thư: mọi mẫu hiển thị được".to_string(),
+    ] {
+        assert!(good.stdout.contains(&line), "missing {line:?} in:\n{}", good.stdout);
+    }
+    assert!(
+        good.stdout.contains("mở được, ghi được, cấu trúc mới nhất"),
+        "{}",
+        good.stdout
+    );
+
+    // A wrong password: both logins fail, each on its own line, and the exit code says so.
+    std::fs::write(o.env.path("lab-password"), "sai-mat-khau\n").unwrap();
+    let bad = cli(&o, &db, &["doctor"]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stdout.contains("[lỗi]      Đăng nhập máy chủ gửi thư:"),
+        "{}",
+        bad.stdout
+    );
+    assert!(bad.stdout.contains("[lỗi]      Đăng nhập IMAP:"), "{}", bad.stdout);
+    assert!(bad.stderr.contains("2 mục kiểm tra không đạt"), "{}", bad.stderr);
+
+    // Nothing listening where SMTP should be.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o2 = office(Some(closed), "");
+    let down = cli(&o2, &o2.env.db.url, &["doctor"]);
+    assert_eq!(down.code, 1);
+    assert!(
+        down.stdout.contains(&format!(
+            "[lỗi]      Máy chủ gửi thư 127.0.0.1:{closed}: không kết nối được"
+        )),
+        "{}",
+        down.stdout
+    );
+}
