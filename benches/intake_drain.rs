@@ -14,7 +14,7 @@
 // A benchmark is wiring: it may read the clock and unwrap (a panic is a failed run).
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../tests/it/harness/mod.rs"]
 mod harness;
 

@@ -145,6 +145,8 @@ pub struct SmtpSettings {
     pub timeout: std::time::Duration,
     /// How many sends may run at once.
     pub concurrency: usize,
+    /// The wait after a first temporary failure (it doubles each time, up to an hour).
+    pub first_retry: chrono::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -424,6 +426,7 @@ struct RawSmtp {
     helo_name: Option<String>,
     timeout_seconds: Option<Spanned<u64>>,
     concurrency: Option<Spanned<usize>>,
+    first_retry_seconds: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,6 +544,12 @@ impl Checker<'_> {
                 120,
             )),
             concurrency: self.bounded(&s.concurrency, "smtp.concurrency", 1..=32, 4),
+            first_retry: chrono::Duration::seconds(self.bounded(
+                &s.first_retry_seconds,
+                "smtp.first-retry-seconds",
+                5..=3600,
+                120,
+            )),
         });
         if smtp.is_none() {
             self.warn(

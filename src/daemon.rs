@@ -483,7 +483,7 @@ async fn tick(
         &mailer,
         worker,
         smtp.concurrency,
-        settings.reminders.give_up_after_minutes,
+        &crate::sender::RetryPolicy::from_settings(settings),
         setup.window_open(now),
         now,
         stop,
@@ -667,7 +667,7 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
     parts.push(match watcher {
         None => "no report mailbox configured".to_string(),
         Some(s) if s.phase == WatchPhase::Retrying => format!(
-            "IMAP down, retrying: {}",
+            "intake retrying: {}",
             s.last_error.as_deref().map(short).unwrap_or_default()
         ),
         Some(s) => format!("watching {mailbox} ({})", s.phase.as_str()),

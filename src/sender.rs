@@ -27,25 +27,43 @@ pub struct SendSummary {
     pub last_problem: Option<String>,
 }
 
+/// How temporary failures are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The wait after the first temporary failure; it doubles each time, up to an hour.
+    pub first: Duration,
+    /// Temporary failures become permanent after this long.
+    pub give_up_after: Duration,
+}
+
+impl RetryPolicy {
+    pub fn from_settings(settings: &crate::config::Settings) -> RetryPolicy {
+        RetryPolicy {
+            first: settings.smtp.as_ref().map_or(Duration::minutes(2), |s| s.first_retry),
+            give_up_after: Duration::minutes(settings.reminders.give_up_after_minutes),
+        }
+    }
+}
+
 /// The delay before the next attempt after `attempts` failed ones. `jitter` in [0, 1)
 /// spreads retries by ±20 %.
-pub fn retry_delay(attempts: i64, class: FailureClass, jitter: f64) -> Duration {
+pub fn retry_delay(attempts: i64, class: FailureClass, first: Duration, jitter: f64) -> Duration {
     let (base, cap) = match class {
-        FailureClass::Temporary => (2, 60),
-        FailureClass::MailboxFull | FailureClass::Operator => (60, 6 * 60),
+        FailureClass::Temporary => (first.num_seconds().max(1), 60 * 60),
+        FailureClass::MailboxFull | FailureClass::Operator => (60 * 60, 6 * 60 * 60),
         FailureClass::Recipient => (0, 0),
     };
     let exponent = (attempts.max(1) - 1).min(16) as u32;
-    let minutes = (base * 2i64.pow(exponent)).min(cap) as f64;
+    let seconds = (base.saturating_mul(2i64.pow(exponent))).min(cap.max(base)) as f64;
     let factor = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
-    Duration::seconds((minutes * 60.0 * factor).round() as i64)
+    Duration::seconds((seconds * factor).round() as i64)
 }
 
 /// What the outbox records for an attempt made at `now`.
 pub fn outcome_of(
     attempt: Attempt,
     message: &OutgoingMessage,
-    give_up_after_minutes: i64,
+    retry: &RetryPolicy,
     now: DateTime<Utc>,
     jitter: f64,
 ) -> Outcome {
@@ -60,9 +78,9 @@ pub fn outcome_of(
             address_failing: message.kind != "digest",
         };
     }
-    let next = now + retry_delay(message.attempts, class, jitter);
+    let next = now + retry_delay(message.attempts, class, retry.first, jitter);
     let since = message.retry_since.unwrap_or(message.created_at);
-    if next > since + Duration::minutes(give_up_after_minutes) {
+    if next > since + retry.give_up_after {
         return Outcome::Failed {
             error: format!(
                 "{text}; đã thử {} lần trong {}, ngừng gửi",
@@ -84,7 +102,7 @@ pub async fn send_due(
     mailer: &Mailer,
     worker: &str,
     concurrency: usize,
-    give_up_after_minutes: i64,
+    retry: &RetryPolicy,
     window_open: bool,
     now: DateTime<Utc>,
     stop: &AtomicBool,
@@ -102,7 +120,7 @@ pub async fn send_due(
         let results: Vec<Result<(Outcome, bool), StoreError>> = futures::stream::iter(batch)
             .map(|message| async move {
                 let attempt = mailer.send(&message).await;
-                let outcome = outcome_of(attempt, &message, give_up_after_minutes, now, rand::random::<f64>());
+                let outcome = outcome_of(attempt, &message, retry, now, rand::random::<f64>());
                 log_outcome(&message, &outcome);
                 let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
                 Ok((outcome, recorded))
@@ -193,18 +211,49 @@ mod tests {
         }
     }
 
+    fn policy(give_up_minutes: i64) -> RetryPolicy {
+        RetryPolicy {
+            first: Duration::minutes(2),
+            give_up_after: Duration::minutes(give_up_minutes),
+        }
+    }
+
     fn m_at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 1, 6, 3, 0, 0).unwrap()
     }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
-        assert_eq!(retry_delay(1, FailureClass::Temporary, 0.5), Duration::minutes(2));
-        assert_eq!(retry_delay(3, FailureClass::Temporary, 0.5), Duration::minutes(8));
-        assert_eq!(retry_delay(30, FailureClass::Temporary, 0.5), Duration::minutes(60));
-        assert_eq!(retry_delay(1, FailureClass::Temporary, 0.0), Duration::seconds(96));
-        assert_eq!(retry_delay(1, FailureClass::Temporary, 1.0), Duration::seconds(144));
-        assert_eq!(retry_delay(1, FailureClass::Operator, 0.5), Duration::minutes(60));
+        let first = Duration::minutes(2);
+        assert_eq!(
+            retry_delay(1, FailureClass::Temporary, first, 0.5),
+            Duration::minutes(2)
+        );
+        assert_eq!(
+            retry_delay(3, FailureClass::Temporary, first, 0.5),
+            Duration::minutes(8)
+        );
+        assert_eq!(
+            retry_delay(30, FailureClass::Temporary, first, 0.5),
+            Duration::minutes(60)
+        );
+        assert_eq!(
+            retry_delay(1, FailureClass::Temporary, first, 0.0),
+            Duration::seconds(96)
+        );
+        assert_eq!(
+            retry_delay(1, FailureClass::Temporary, first, 1.0),
+            Duration::seconds(144)
+        );
+        assert_eq!(
+            retry_delay(1, FailureClass::Operator, first, 0.5),
+            Duration::minutes(60)
+        );
+        let quick = Duration::seconds(5);
+        assert_eq!(
+            retry_delay(3, FailureClass::Temporary, quick, 0.5),
+            Duration::seconds(20)
+        );
     }
 
     #[test]
@@ -217,14 +266,15 @@ mod tests {
             text: "450 4.2.0 try again later".into(),
         };
         assert_eq!(
-            outcome_of(temporary(), &m, 3 * 24 * 60, now, 0.5),
+            outcome_of(temporary(), &m, &policy(3 * 24 * 60), now, 0.5),
             Outcome::Retry {
                 error: "450 4.2.0 try again later".into(),
                 at: now + Duration::minutes(4)
             }
         );
         let late = m.created_at + Duration::days(3);
-        let Outcome::Failed { error, address_failing } = outcome_of(temporary(), &m, 3 * 24 * 60, late, 0.5) else {
+        let Outcome::Failed { error, address_failing } = outcome_of(temporary(), &m, &policy(3 * 24 * 60), late, 0.5)
+        else {
             panic!("not given up")
         };
         assert!(!address_failing);
@@ -238,7 +288,7 @@ mod tests {
             permanent: true,
             text: "550 5.1.1 mailbox unavailable".into(),
         };
-        let outcome = outcome_of(refused, &message(1), 60, m_at(), 0.5);
+        let outcome = outcome_of(refused, &message(1), &policy(60), m_at(), 0.5);
         assert_eq!(
             outcome,
             Outcome::Failed {
@@ -247,7 +297,13 @@ mod tests {
             }
         );
         assert_eq!(
-            outcome_of(Attempt::Accepted("250 ok".into()), &message(1), 60, m_at(), 0.5),
+            outcome_of(
+                Attempt::Accepted("250 ok".into()),
+                &message(1),
+                &policy(60),
+                m_at(),
+                0.5
+            ),
             Outcome::Sent("250 ok".into())
         );
     }

@@ -211,7 +211,7 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
         &mailer,
         &worker,
         smtp,
-        settings.reminders.give_up_after_minutes,
+        &crate::sender::RetryPolicy::from_settings(settings),
         window_open,
         now,
         &std::sync::atomic::AtomicBool::new(false),

@@ -98,9 +98,11 @@ impl Store {
     pub async fn connect(url: &str) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
+            // A server that is down is reported after 10 s, not after sqlx's 30 s of retries:
+            // at our volume no one waits that long for a free connection.
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
             Ok(Store::Postgres(pool))

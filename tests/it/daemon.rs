@@ -9,21 +9,8 @@ use serde_json::Value;
 
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
-use crate::harness::service::Service;
+use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
 use crate::harness::{Backend, Env, baocao_raw};
-
-/// Mail at any hour, a tick every second, no digest.
-const ALWAYS_OPEN: &str = r#"
-[send-window]
-hours = ["00:00-23:59"]
-working-days-only = false
-
-[digest]
-enabled = false
-
-[daemon]
-tick-seconds = 1
-"#;
 
 struct Office {
     env: Env,
@@ -97,17 +84,6 @@ fn outbox(o: &Office, database: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .clone()
-}
-
-fn wait_until(within: Duration, what: &str, test: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + within;
-    while !test() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what} did not happen within {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 fn subjects(lab: &MailLab, address: &str) -> Vec<String> {

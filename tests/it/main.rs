@@ -10,6 +10,7 @@ mod cli_config;
 mod cli_requests;
 mod cli_units;
 mod daemon;
+mod daemon_faults;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;

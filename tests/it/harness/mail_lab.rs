@@ -399,6 +399,23 @@ lmtp_tls_security_level = none
         .expect("port closes");
     }
 
+    /// Stops Postfix (`postfix stop`) and waits until its ports are closed.
+    pub fn stop_postfix(&self) {
+        run("postfix", &["-c", &s(self.dir.join("postfix-conf")), "stop"]).expect("postfix stop");
+        wait_for(
+            || {
+                TcpStream::connect(("127.0.0.1", self.submission_port)).is_err()
+                    && TcpStream::connect(("127.0.0.1", self.smtp_port)).is_err()
+            },
+            "Postfix's ports to close",
+        )
+        .expect("postfix stops");
+    }
+
+    pub fn start_postfix_again(&self) {
+        self.start_postfix().expect("postfix starts again");
+    }
+
     pub fn start_dovecot_again(&self) {
         self.start_dovecot().expect("dovecot starts again");
     }

@@ -10,7 +10,7 @@ pub mod service;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub use db::{Backend, TestDb};
+pub use db::{Backend, PrivatePostgres, TestDb};
 
 /// A test's own working directory, database and configuration file.
 pub struct Env {
@@ -71,6 +71,20 @@ impl Env {
         env
     }
 
+    /// A fresh directory and configuration on a database the test made itself, migrated.
+    pub fn on_database(url: String) -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("baocao.toml");
+        std::fs::write(&config, MINIMAL_CONFIG).expect("write config");
+        let env = Env {
+            dir,
+            db: TestDb::external(url),
+            config,
+        };
+        env.baocao(&["migrate"]).ok();
+        env
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -108,8 +122,14 @@ pub fn baocao_raw(args: &[&str], dir: &Path) -> Run {
     Run::from(output)
 }
 
+/// The binary under test: the one Cargo built for this test or bench, or, for the demo (an
+/// example, where Cargo names no binary), `$BAOCAO_BIN`.
 pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_baocao")
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| match option_env!("CARGO_BIN_EXE_baocao") {
+        Some(path) => path.to_string(),
+        None => std::env::var("BAOCAO_BIN").expect("BAOCAO_BIN names the baocao binary"),
+    })
 }
 
 /// The repository's root, where `config/` lives.

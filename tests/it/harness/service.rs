@@ -10,6 +10,30 @@ use std::time::{Duration, Instant};
 
 use super::{Env, binary};
 
+/// A configuration block for services under test: mail at any hour, a tick every second,
+/// no digest.
+pub const ALWAYS_OPEN: &str = r#"
+[send-window]
+hours = ["00:00-23:59"]
+working-days-only = false
+
+[digest]
+enabled = false
+
+[daemon]
+tick-seconds = 1
+"#;
+
+/// Polls `test` until it holds.
+#[track_caller]
+pub fn wait_until(within: Duration, what: &str, test: impl Fn() -> bool) {
+    let deadline = Instant::now() + within;
+    while !test() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub struct Service {
     child: Child,
     pub log: PathBuf,
