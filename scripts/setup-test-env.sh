@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the tests and the demo need on a Debian machine, idempotently:
 # Postfix, Dovecot, OpenSSL (the harness makes its own certificates), swaks, systemd's tools
-# (systemd-analyze verifies the shipped unit; nothing is started), and a
+# (systemd-analyze verifies the shipped unit; nothing is started), LibreOffice Calc (renders
+# the XLSX export to PDF), Chromium and ChromeDriver (browser tests), and a
 # PostgreSQL reachable on 127.0.0.1:5432 with user postgres and trust auth.
 # Nothing here starts a system-wide mail server: the test harness runs its own.
 set -euo pipefail
@@ -15,7 +16,8 @@ need_root() {
 
 packages=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl swaks
     libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl procps
-    postgresql postgresql-client ca-certificates systemd)
+    postgresql postgresql-client ca-certificates systemd
+    libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

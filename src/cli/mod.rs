@@ -7,6 +7,7 @@
 
 mod calendar;
 mod doctor;
+mod export;
 mod intake;
 mod outbox;
 mod reminders;
@@ -65,6 +66,8 @@ pub enum Command {
     Request(requests::RequestCommand),
     /// Tình hình báo cáo: đơn vị nào đã báo cáo, đơn vị nào chưa
     Status(status::StatusArgs),
+    /// Xuất danh sách (CSV, XLSX): đơn vị chưa báo cáo, trễ hạn hoặc tất cả
+    Export(export::ExportArgs),
     /// Lịch làm việc: ngày nghỉ lễ, nghỉ bù và ngày làm bù
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
@@ -186,6 +189,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Unit(command) => units::run(&context, command).await,
         Command::Request(command) => requests::run(&context, command).await,
         Command::Status(args) => status::run(&context, args).await,
+        Command::Export(args) => export::run(&context, args).await,
         Command::Reminders(command) => reminders::run(&context, command).await,
         Command::Outbox(command) => outbox::run(&context, command).await,
         Command::Mark(args) => reminders::mark(&context, args).await,

@@ -1,6 +1,7 @@
 //! What the office reads about where things stand: the status of each request, unit by
-//! unit. Later: the daily digest and CSV/XLSX exports.
+//! unit, and its CSV/XLSX exports.
 
+pub mod export;
 pub mod status;
 
 use unicode_width_free::display_width;

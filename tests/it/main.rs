@@ -11,6 +11,7 @@ mod cli_requests;
 mod cli_units;
 mod daemon;
 mod daemon_faults;
+mod export;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;

@@ -1,0 +1,78 @@
+//! `baocao export REQUEST --format csv|xlsx [--only pending|late|all] [-o FILE]`: the list
+//! a clerk prints or sends on ("Danh sách đơn vị chưa báo cáo").
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{CliError, CliResult, Context};
+use crate::report::export::{self, Only};
+use crate::report::status::request_status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// BC-17, số hiệu hoặc SỐ@NĂM
+    pub request: String,
+    /// csv hoặc xlsx
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// pending (chưa báo cáo, mặc định), late (trễ hạn) hoặc all (tất cả)
+    #[arg(long, default_value = "pending")]
+    pub only: String,
+    /// Tệp ghi ra; mặc định: bc-17-chua-bao-cao.xlsx trong thư mục hiện tại; `-` là màn hình
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
+    let only = Only::parse(&args.only)
+        .ok_or_else(|| CliError::Refused(format!("--only {}: chọn pending, late hoặc all", args.only)))?;
+    let request = context.store.resolve_request(&args.request).await?;
+    let now = context.now();
+    let zone = context.settings.office.zone;
+    let facts = context.store.status_facts(request.id).await?;
+    let status = request_status(&request, &facts, now);
+    let sections = export::sections(&status, only, zone);
+    let bytes = match args.format {
+        Format::Csv => export::to_csv(&sections),
+        Format::Xlsx => {
+            let heading = export::heading(&status, &context.settings.office.name, only, now, zone);
+            export::to_xlsx(&heading, &sections).map_err(|e| CliError::Internal(anyhow::Error::new(e)))?
+        }
+    };
+    let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
+    let path = args
+        .output
+        .unwrap_or_else(|| PathBuf::from(default_name(&request.token, only, args.format)));
+    if path.as_os_str() == "-" {
+        std::io::stdout()
+            .write_all(&bytes)
+            .map_err(|e| CliError::Internal(e.into()))?;
+        return Ok(());
+    }
+    std::fs::write(&path, &bytes)
+        .map_err(|e| CliError::Refused(format!("không ghi được tệp {}: {e}", path.display())))?;
+    println!("đã ghi {} ({rows} đơn vị)", path.display());
+    Ok(())
+}
+
+/// `bc-17-chua-bao-cao.xlsx`.
+pub fn default_name(token: &str, only: Only, format: Format) -> String {
+    let what = match only {
+        Only::Pending => "chua-bao-cao",
+        Only::Late => "tre-han",
+        Only::All => "tinh-hinh",
+    };
+    let extension = match format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    format!("{}-{what}.{extension}", token.to_lowercase())
+}
