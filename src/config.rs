@@ -61,6 +61,26 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub intake: IntakeSettings,
     pub daemon: DaemonSettings,
+    pub web: WebSettings,
+}
+
+/// The status page `baocao run` serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSettings {
+    /// Where it listens (127.0.0.1:8080 by default); `None` when turned off.
+    pub listen: Option<std::net::SocketAddr>,
+    /// Whether the pages that only show can be read without logging in.
+    pub public_read: bool,
+    /// Mark the session cookie `Secure` (behind an HTTPS proxy).
+    pub secure_cookie: bool,
+    pub users: Vec<WebUser>,
+}
+
+/// Someone who may log in; the password is kept only as an argon2 hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUser {
+    pub name: String,
+    pub password_hash: String,
 }
 
 /// The clockwork of `baocao run`.
@@ -354,6 +374,26 @@ struct RawConfig {
     intake: RawIntake,
     #[serde(default)]
     daemon: RawDaemon,
+    #[serde(default)]
+    web: RawWeb,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWeb {
+    enabled: Option<bool>,
+    listen: Option<Spanned<String>>,
+    public_read: Option<bool>,
+    secure_cookie: Option<bool>,
+    #[serde(default)]
+    users: Vec<Spanned<RawWebUser>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWebUser {
+    name: String,
+    password_hash: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -589,6 +629,7 @@ impl Checker<'_> {
         let templates_dir = raw.templates.dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
         let digest = self.digest(&raw.digest, office.as_ref().map(|o| &o.report_mailbox));
         let intake = self.intake(&raw.intake);
+        let web = self.web(&raw.web);
         let daemon = DaemonSettings {
             tick: std::time::Duration::from_secs(self.bounded(
                 &raw.daemon.tick_seconds,
@@ -612,7 +653,65 @@ impl Checker<'_> {
             digest,
             intake,
             daemon,
+            web,
         })
+    }
+
+    fn web(&mut self, raw: &RawWeb) -> WebSettings {
+        let listen = match &raw.listen {
+            Some(text) => match text.get_ref().trim().parse::<std::net::SocketAddr>() {
+                Ok(address) => address,
+                Err(_) => {
+                    self.problem(
+                        Some(text.span()),
+                        "web.listen",
+                        "phải là địa chỉ:cổng, ví dụ \"127.0.0.1:8080\"",
+                    );
+                    std::net::SocketAddr::from(([127, 0, 0, 1], 8080))
+                }
+            },
+            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let enabled = raw.enabled.unwrap_or(true);
+        if enabled && !listen.ip().is_loopback() {
+            self.warn(
+                raw.listen.as_ref().map(|l| l.span()),
+                "web.listen",
+                "trang theo dõi mở ra ngoài máy này: nên đặt sau máy chủ HTTPS của cơ quan và bật secure-cookie",
+            );
+        }
+        let mut users = Vec::new();
+        for user in &raw.users {
+            let span = user.span();
+            let user = user.get_ref();
+            let name = user.name.trim().to_string();
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                self.problem(
+                    Some(span.clone()),
+                    "web.users.name",
+                    "tên đăng nhập không được trống hay có dấu cách",
+                );
+                continue;
+            }
+            if argon2::PasswordHash::new(user.password_hash.trim()).is_err() {
+                self.problem(
+                    Some(span),
+                    "web.users.password-hash",
+                    format!("mật khẩu của {name} không phải mã băm argon2: tạo bằng `baocao user add {name}`"),
+                );
+                continue;
+            }
+            users.push(WebUser {
+                name,
+                password_hash: user.password_hash.trim().to_string(),
+            });
+        }
+        WebSettings {
+            listen: enabled.then_some(listen),
+            public_read: raw.public_read.unwrap_or(false),
+            secure_cookie: raw.secure_cookie.unwrap_or(false),
+            users,
+        }
     }
 
     fn intake(&mut self, raw: &RawIntake) -> IntakeSettings {

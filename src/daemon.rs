@@ -43,6 +43,7 @@ use crate::mailer::Mailer;
 use crate::reminders::{Setup, plan_new_units, queue_due};
 use crate::sender::send_due;
 use crate::store::{ServiceHealth, Store, StoreError};
+use crate::web::{Live, WebState};
 
 /// What the service is told from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +92,10 @@ const STATUS_PERIOD: Duration = Duration::from_millis(500);
 const HEALTH_PERIOD: Duration = Duration::from_secs(5);
 
 /// What the service works with; replaced as a whole by a successful reload.
-struct Current {
-    settings: Settings,
-    templates: Arc<Templates>,
-    calendar: Arc<WorkingCalendar>,
+pub struct Current {
+    pub settings: Settings,
+    pub templates: Arc<Templates>,
+    pub calendar: Arc<WorkingCalendar>,
 }
 
 /// What the workers report, for the status line and the watchdog.
@@ -109,9 +110,11 @@ struct Progress {
     store_problem: Option<String>,
     reconcile_problem: Option<String>,
     calendar_warning: Option<String>,
+    web_problem: Option<String>,
 }
 
-type Shared = Arc<RwLock<Arc<Current>>>;
+/// The current configuration, shared with the web page.
+pub type Shared = Arc<RwLock<Arc<Current>>>;
 type SharedProgress = Arc<Mutex<Progress>>;
 
 /// Turns SIGTERM and SIGINT into [`Event::Stop`] and SIGHUP into [`Event::Reload`].
@@ -173,6 +176,34 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
     ));
     let mut watcher = WatcherTask::start(&current, &store);
     let mut clockwork = Clockwork::start(settings, &wakes, &progress).await?;
+    let live: Arc<Mutex<Live>> = Arc::default();
+    let (web_stop, web_stopped) = watch::channel(false);
+    let mut web_problem = None;
+    let web = match settings.web.listen {
+        None => None,
+        Some(address) => match tokio::net::TcpListener::bind(address).await {
+            Ok(listener) => {
+                let bound = listener.local_addr().map_or(address, |a| a);
+                match WebState::new(store.clone(), shared.clone(), live.clone()) {
+                    Ok(state) => {
+                        tracing::info!(address = %bound, "web page listening");
+                        Some(tokio::spawn(crate::web::serve(listener, Arc::new(state), web_stopped)))
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "the web page's templates do not load");
+                        web_problem = Some("web page templates broken".to_string());
+                        None
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(address = %address, error = %error, "the web page cannot listen; the service runs without it");
+                web_problem = Some(format!("web page cannot listen on {address}: {error}"));
+                None
+            }
+        },
+    };
+    lock(&progress).web_problem = web_problem;
 
     let started_at = wall_clock();
     let mut status = StatusLine::default();
@@ -212,9 +243,18 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                 if status.changed(&line) {
                     notify(&[NotifyState::Status(&line)]);
                 }
-                if watchdog.is_some() && healthy(&current.settings, &watcher_status, &progress_now) {
+                let is_healthy = healthy(&current.settings, &watcher_status, &progress_now);
+                if watchdog.is_some() && is_healthy {
                     notify(&[NotifyState::Watchdog]);
                 }
+                *live.lock().unwrap_or_else(|e| e.into_inner()) = Live {
+                    status_line: line.clone(),
+                    watcher_connected: watcher_status
+                        .as_ref()
+                        .is_some_and(|s| matches!(s.phase, WatchPhase::Idle | WatchPhase::Polling | WatchPhase::Processing)),
+                    last_tick: progress_now.tick_fired,
+                    healthy: is_healthy,
+                };
                 if status.health_due() {
                     let health = ServiceHealth {
                         instance: worker.clone(),
@@ -261,7 +301,16 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
             }
         }
     };
-    tokio::join!(watcher_stop, sender_stop);
+    let _ = web_stop.send(true);
+    let web_stop = async {
+        if let Some(task) = web {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(3), task).await.is_err() {
+                abort.abort();
+            }
+        }
+    };
+    tokio::join!(watcher_stop, sender_stop, web_stop);
     maintenance.abort();
     let left = STOP_BUDGET.saturating_sub(stopped_at.elapsed());
     let _ = tokio::time::timeout(left, store.forget_service(&worker)).await;
@@ -696,6 +745,9 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
     if let Some(warning) = &progress.calendar_warning {
         parts.push(warning.clone());
     }
+    if let Some(problem) = &progress.web_problem {
+        parts.push(problem.clone());
+    }
     parts.join("; ")
 }
 
@@ -742,7 +794,7 @@ fn notify(state: &[NotifyState<'_>]) {
     }
 }
 
-fn read(shared: &Shared) -> Arc<Current> {
+pub fn read(shared: &Shared) -> Arc<Current> {
     shared.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 

@@ -63,16 +63,10 @@ pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
     Ok(())
 }
 
-/// `bc-17-chua-bao-cao.xlsx`.
-pub fn default_name(token: &str, only: Only, format: Format) -> String {
-    let what = match only {
-        Only::Pending => "chua-bao-cao",
-        Only::Late => "tre-han",
-        Only::All => "tinh-hinh",
-    };
+fn default_name(token: &str, only: Only, format: Format) -> String {
     let extension = match format {
         Format::Csv => "csv",
         Format::Xlsx => "xlsx",
     };
-    format!("{}-{what}.{extension}", token.to_lowercase())
+    export::file_name(token, only, extension)
 }

@@ -15,6 +15,7 @@ mod requests;
 mod review;
 mod status;
 mod units;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,9 @@ pub enum Command {
     CheckConfig,
     /// Kiểm tra mọi thứ dịch vụ cần: cấu hình, cơ sở dữ liệu, SMTP, IMAP, mẫu thư, tệp lịch
     Doctor,
+    /// Người được đăng nhập trang theo dõi
+    #[command(subcommand)]
+    User(users::UserCommand),
     /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu
     Migrate,
     /// Danh sách đơn vị (đơn vị phải báo cáo)
@@ -100,6 +104,15 @@ pub enum CliError {
     Unavailable { url: String, source: StoreError },
     #[error("lỗi bất ngờ")]
     Internal(#[source] anyhow::Error),
+}
+
+impl From<crate::decisions::DecisionError> for CliError {
+    fn from(error: crate::decisions::DecisionError) -> Self {
+        match error {
+            crate::decisions::DecisionError::Refused(text) => CliError::Refused(text),
+            crate::decisions::DecisionError::Store(e) => CliError::from(e),
+        }
+    }
 }
 
 impl From<StoreError> for CliError {
@@ -166,6 +179,9 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::Doctor = cli.command {
         return doctor::run(&cli).await;
     }
+    if let Command::User(command) = cli.command {
+        return users::run(&cli.config, command);
+    }
     let settings = load_settings(&cli)?;
     if let Command::Calendar(command) = cli.command {
         return calendar::run(&settings, command);
@@ -196,7 +212,12 @@ async fn run(cli: Cli) -> CliResult {
         Command::Digest(args) => reminders::digest(&context, args).await,
         Command::Intake(command) => intake::run(&context, command).await,
         Command::Review(command) => review::run(&context, command).await,
-        Command::Run | Command::Doctor | Command::CheckConfig | Command::Migrate | Command::Calendar(_) => Ok(()),
+        Command::Run
+        | Command::Doctor
+        | Command::User(_)
+        | Command::CheckConfig
+        | Command::Migrate
+        | Command::Calendar(_) => Ok(()),
     };
     context.store.close().await;
     outcome
@@ -371,20 +392,7 @@ pub async fn request_and_unit(
     request: &str,
     unit: &str,
 ) -> CliResult<(crate::model::Request, crate::model::Unit)> {
-    let request = context.store.resolve_request(request).await?;
-    let code = crate::model::UnitCode::parse(unit).map_err(|e| CliError::Refused(e.0))?;
-    let unit = context
-        .store
-        .find_unit(&code)
-        .await?
-        .ok_or_else(|| CliError::Refused(format!("không có đơn vị {code}")))?;
-    if !context.store.request_unit_codes(request.id).await?.contains(&unit.code) {
-        return Err(CliError::Refused(format!(
-            "đơn vị {} không thuộc danh sách phải báo cáo của {}",
-            unit.code, request.token
-        )));
-    }
-    Ok((request, unit))
+    Ok(crate::decisions::request_and_unit(&context.store, request, unit).await?)
 }
 
 /// Logs (English, for the IT officer) go to stderr; `RUST_LOG` overrides the level.

@@ -12,7 +12,6 @@ use crate::mailer::Mailer;
 use crate::plan::SlotKind;
 use crate::reminders::{PlanLine, QueueSummary, ReminderError, Setup, plan_new_units, plan_view, queue_due};
 use crate::sender::{SendSummary, send_due};
-use crate::store::ManualSubmission;
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersCommand {
@@ -245,29 +244,21 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
 }
 
 pub async fn mark(context: &Context, args: MarkArgs) -> CliResult {
-    let (request, unit) = super::request_and_unit(context, &args.request, &args.unit).await?;
-    let note = args.note.trim();
-    if note.is_empty() {
-        return Err(CliError::Refused(
-            "--note không được để trống: ghi báo cáo nhận qua đâu".into(),
-        ));
-    }
     let received_at = context.at(args.received_at.as_deref())?;
-    let deadline = context.store.unit_deadline(&request, unit.id).await?;
-    let late = received_at > deadline;
-    let earlier = context
-        .store
-        .record_manual_submission(
-            &ManualSubmission {
-                request_id: request.id,
-                unit_id: unit.id,
-                received_at,
-                late,
-                note,
-            },
-            context.now(),
-        )
-        .await?;
+    let crate::decisions::Marked {
+        unit,
+        request,
+        late,
+        earlier,
+    } = crate::decisions::mark(
+        &context.store,
+        &args.request,
+        &args.unit,
+        &args.note,
+        received_at,
+        context.now(),
+    )
+    .await?;
     let zone = context.settings.office.zone;
     println!(
         "đã ghi nhận {} ({}) báo cáo {} lúc {}{}{}; không nhắc thêm",

@@ -5,8 +5,7 @@ use clap::{Args, Subcommand};
 use super::{CliError, CliResult, Context, print_json};
 use crate::dates::format_instant;
 use crate::intake::Reason;
-use crate::model::EmailAddress;
-use crate::store::{Assignment, ReviewItem};
+use crate::store::ReviewItem;
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -186,35 +185,22 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
 }
 
 async fn assign(context: &Context, args: AssignArgs) -> CliResult {
-    let item = context.store.review_item(args.id).await?;
-    let (request, unit) = super::request_and_unit(context, &args.request, &args.unit).await?;
-    let remember = if args.remember_address {
-        let address = item
-            .from_address
-            .as_deref()
-            .ok_or_else(|| CliError::Refused("thư không có địa chỉ người gửi để ghi nhớ".into()))?;
-        let checked = EmailAddress::parse(address)
-            .map_err(|e| CliError::Refused(format!("địa chỉ người gửi không dùng được: {}", e.0)))?;
-        Some(checked.as_str().to_string())
-    } else {
-        None
-    };
-    let deadline = context.store.unit_deadline(&request, unit.id).await?;
-    let late = item.received_at > deadline;
-    let resubmission = context
-        .store
-        .assign_review(
-            args.id,
-            &Assignment {
-                unit_id: unit.id,
-                request_id: request.id,
-                late,
-                remember_address: remember.as_deref(),
-                note: args.note.as_deref(),
-            },
-            context.now(),
-        )
-        .await?;
+    let crate::decisions::Assigned {
+        unit,
+        request,
+        late,
+        resubmission,
+        remembered: remember,
+    } = crate::decisions::assign(
+        &context.store,
+        args.id,
+        &args.request,
+        &args.unit,
+        args.remember_address,
+        args.note.as_deref(),
+        context.now(),
+    )
+    .await?;
     println!(
         "đã ghi nhận báo cáo của {} cho {} ({}{})",
         unit.code,
@@ -229,12 +215,8 @@ async fn assign(context: &Context, args: AssignArgs) -> CliResult {
 }
 
 async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(CliError::Refused("--reason không được để trống".into()));
-    }
-    context.store.reject_review(id, reason, context.now()).await?;
-    println!("mục {id}: không tính là báo cáo ({reason})");
+    crate::decisions::reject(&context.store, id, reason, context.now()).await?;
+    println!("mục {id}: không tính là báo cáo ({})", reason.trim());
     Ok(())
 }
 

@@ -649,6 +649,29 @@ fn is_attribution(lower: &str) -> bool {
         || (lower.ends_with("wrote:") && lower.len() < 200 && lower.contains('@'))
 }
 
+/// The contents of the attachment named `name` (as [`Letter::attachments`] names it), searched
+/// in the same order, forwarded messages included: what the web page lets a clerk download.
+pub fn attachment_named(raw: &[u8], name: &str) -> Option<Vec<u8>> {
+    fn find(message: &Message<'_>, name: &str, depth: usize) -> Option<Vec<u8>> {
+        for part in message.attachments() {
+            if let PartType::Message(inner) = &part.body {
+                if depth < MAX_NESTING
+                    && let Some(found) = find(inner, name, depth + 1)
+                {
+                    return Some(found);
+                }
+                continue;
+            }
+            if !is_bounce_part(part) && attachment_of(part).name == name {
+                return Some(part.contents().to_vec());
+            }
+        }
+        None
+    }
+    let message = std::panic::catch_unwind(|| MessageParser::default().parse(raw)).ok()??;
+    find(&message, name, 0)
+}
+
 fn collect_attachments(message: &Message<'_>, depth: usize, out: &mut Vec<Attachment>) {
     for part in message.attachments() {
         if let PartType::Message(inner) = &part.body {

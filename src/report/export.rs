@@ -160,6 +160,16 @@ pub fn heading(status: &RequestStatus, office: &str, only: Only, now: DateTime<U
     }
 }
 
+/// `bc-17-chua-bao-cao.xlsx`: the download's name.
+pub fn file_name(token: &str, only: Only, extension: &str) -> String {
+    let what = match only {
+        Only::Pending => "chua-bao-cao",
+        Only::Late => "tre-han",
+        Only::All => "tinh-hinh",
+    };
+    format!("{}-{what}.{extension}", token.to_lowercase())
+}
+
 /// CSV with a BOM and a header row; the unit code is added after STT for machines.
 pub fn to_csv(sections: &[Section]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
@@ -273,6 +283,8 @@ mod tests {
             },
             deadline: at,
             last_reminder_at: None,
+            reminders_sent: 0,
+            incoming_id: None,
             failing_addresses: vec![],
         }
     }

@@ -68,6 +68,9 @@ pub struct UnitStatus {
     pub attachments: Vec<String>,
     pub deadline: DateTime<Utc>,
     pub last_reminder_at: Option<DateTime<Utc>>,
+    pub reminders_sent: i64,
+    /// The incoming message of the deciding submission, when it came by email.
+    pub incoming_id: Option<i64>,
     pub failing_addresses: Vec<String>,
 }
 
@@ -101,6 +104,8 @@ pub fn request_status(request: &Request, facts: &[StatusFacts], now: DateTime<Ut
                 attachments: deciding.map(|s| s.attachments.clone()).unwrap_or_default(),
                 deadline: f.extended_deadline.unwrap_or(request.deadline),
                 last_reminder_at: f.last_reminder_at,
+                reminders_sent: f.reminders_sent,
+                incoming_id: deciding.and_then(|s| s.incoming_id),
                 failing_addresses: f.failing_addresses.iter().map(|a| a.to_string()).collect(),
             }
         })
@@ -204,10 +209,12 @@ mod tests {
                     via: SubmissionVia::Email,
                     late,
                     attachments: vec![],
+                    incoming_id: None,
                 })
                 .collect(),
             open_review_items: reviews,
             last_reminder_at: None,
+            reminders_sent: 0,
             failing_addresses: vec![],
         }
     }

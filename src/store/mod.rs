@@ -22,7 +22,7 @@ pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
 pub use review::{Assignment, ReviewItem};
-pub use service::ServiceHealth;
+pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use status::{StatusFacts, SubmissionFact};
 pub use submissions::ManualSubmission;

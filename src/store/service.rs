@@ -21,7 +21,52 @@ pub struct ServiceHealth {
     pub smtp_problem: Option<String>,
 }
 
+/// What `/metrics` counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricCounts {
+    /// (state, reason, count)
+    pub incoming: Vec<(String, String, i64)>,
+    /// (kind, state, count)
+    pub outgoing: Vec<(String, String, i64)>,
+    pub queue_depth: i64,
+    pub review_open: i64,
+}
+
 impl Store {
+    pub async fn metric_counts(&self) -> StoreResult<MetricCounts> {
+        let incoming: Vec<(String, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT state, reason, COUNT(*) FROM incoming_messages GROUP BY state, reason ORDER BY state, reason",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let outgoing: Vec<(String, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT kind, state, COUNT(*) FROM outgoing_messages GROUP BY kind, state ORDER BY kind, state",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(MetricCounts {
+            incoming,
+            outgoing,
+            queue_depth: self.outbox_depth().await?,
+            review_open: self.open_review_count().await?,
+        })
+    }
+
+    /// Where the kept copy of an incoming message is.
+    pub async fn incoming_raw_path(&self, id: i64) -> StoreResult<Option<String>> {
+        let row: Option<(Option<String>,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT raw_path FROM incoming_messages WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.and_then(|(path,)| path))
+    }
+
     /// Writes (or replaces) an instance's row.
     pub async fn record_service_health(&self, health: &ServiceHealth) -> StoreResult<()> {
         on_pool!(self, |pool| {

@@ -16,6 +16,8 @@ pub struct SubmissionFact {
     pub via: SubmissionVia,
     pub late: bool,
     pub attachments: Vec<String>,
+    /// The message it came in, for an email submission (its kept copy holds the files).
+    pub incoming_id: Option<i64>,
 }
 
 /// Everything known about one unit for one request.
@@ -30,6 +32,8 @@ pub struct StatusFacts {
     pub submissions: Vec<SubmissionFact>,
     pub open_review_items: i64,
     pub last_reminder_at: Option<DateTime<Utc>>,
+    /// Notices, reminders and overdue notices that went out to the unit.
+    pub reminders_sent: i64,
     pub failing_addresses: Vec<EmailAddress>,
 }
 
@@ -48,6 +52,7 @@ struct SubmissionRow {
     via: String,
     late: bool,
     attachments: String,
+    incoming_id: Option<i64>,
 }
 
 /// Units, submissions, open review counts, last reminders, groups and failing addresses.
@@ -55,7 +60,7 @@ type FactRows = (
     Vec<UnitFactRow>,
     Vec<SubmissionRow>,
     Vec<(i64, i64)>,
-    Vec<(i64, Option<DateTime<Utc>>)>,
+    Vec<(i64, Option<DateTime<Utc>>, i64)>,
     Vec<(i64, String)>,
     Vec<(i64, String)>,
 );
@@ -71,7 +76,7 @@ impl Store {
             .fetch_all(pool)
             .await?;
             let submissions = sqlx::query_as(
-                "SELECT unit_id, received_at, via, late, attachments FROM submissions \
+                "SELECT unit_id, received_at, via, late, attachments, incoming_id FROM submissions \
                  WHERE request_id = $1 ORDER BY received_at, id",
             )
             .bind(request_id)
@@ -86,8 +91,9 @@ impl Store {
             .fetch_all(pool)
             .await?;
             let reminders = sqlx::query_as(
-                "SELECT unit_id, MAX(sent_at) FROM outgoing_messages \
-                 WHERE request_id = $1 AND state = 'sent' AND unit_id IS NOT NULL GROUP BY unit_id",
+                "SELECT unit_id, MAX(sent_at), COUNT(*) FROM outgoing_messages \
+                 WHERE request_id = $1 AND state = 'sent' AND unit_id IS NOT NULL \
+                 AND kind IN ('notice', 'reminder', 'overdue') GROUP BY unit_id",
             )
             .bind(request_id)
             .fetch_all(pool)
@@ -123,10 +129,14 @@ impl Store {
                     via,
                     late: row.late,
                     attachments,
+                    incoming_id: row.incoming_id,
                 });
         }
         let reviews: HashMap<i64, i64> = reviews.into_iter().collect();
-        let reminders: HashMap<i64, Option<DateTime<Utc>>> = reminders.into_iter().collect();
+        let reminders: HashMap<i64, (Option<DateTime<Utc>>, i64)> = reminders
+            .into_iter()
+            .map(|(unit, last, count)| (unit, (last, count)))
+            .collect();
         let mut groups_by_unit: HashMap<i64, Vec<String>> = HashMap::new();
         for (unit_id, group) in groups {
             groups_by_unit.entry(unit_id).or_default().push(group);
@@ -147,7 +157,8 @@ impl Store {
                     extended_deadline: row.extended_deadline,
                     submissions: submissions_by_unit.remove(&row.unit_id).unwrap_or_default(),
                     open_review_items: reviews.get(&row.unit_id).copied().unwrap_or(0),
-                    last_reminder_at: reminders.get(&row.unit_id).copied().flatten(),
+                    last_reminder_at: reminders.get(&row.unit_id).and_then(|r| r.0),
+                    reminders_sent: reminders.get(&row.unit_id).map_or(0, |r| r.1),
                     failing_addresses: failing_by_unit.remove(&row.unit_id).unwrap_or_default(),
                 })
             })

@@ -6,30 +6,10 @@ use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
-use crate::harness::{Backend, Env, repo_root};
+use crate::harness::{Backend, Env};
 
 fn seed_request(env: &Env) {
-    let units = repo_root().join("config/seed-000-units.csv");
-    env.baocao(&["unit", "import", units.to_str().unwrap()]).ok();
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023",
-        "--issued",
-        "27/12/2022",
-        "--deadline",
-        "trước ngày 31/12/2023",
-        "--group",
-        "phong-gddt",
-        "--group",
-        "truc-thuoc",
-        "--group",
-        "gdnn-gdtx",
-    ])
-    .ok();
-    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.seed_000_request("trước ngày 31/12/2023");
     for (unit, at) in [
         ("pgd-muongcha", "10:00 ngày 29/12/2023"),
         ("pgd-tuangiao", "09:00 ngày 02/01/2024"),

@@ -18,3 +18,4 @@ mod intake_watch;
 mod mail_lab;
 mod reminders;
 mod service_unit;
+mod web;

@@ -85,6 +85,32 @@ impl Env {
         env
     }
 
+    /// Seed 000's 23 units and its request 4189/KH-BCĐ (BC-1) for all three groups, due at
+    /// `deadline`, activated.
+    pub fn seed_000_request(&self, deadline: &str) {
+        let units = repo_root().join("config/seed-000-units.csv");
+        self.baocao(&["unit", "import", units.to_str().unwrap()]).ok();
+        self.baocao(&[
+            "request",
+            "add",
+            "4189/KH-BCĐ",
+            "--title",
+            "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023",
+            "--issued",
+            "27/12/2022",
+            "--deadline",
+            deadline,
+            "--group",
+            "phong-gddt",
+            "--group",
+            "truc-thuoc",
+            "--group",
+            "gdnn-gdtx",
+        ])
+        .ok();
+        self.baocao(&["request", "activate", "BC-1"]).ok();
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }

@@ -1,0 +1,165 @@
+//! The decisions a clerk makes, from the command line or from the web page: assign a review
+//! item to a unit and request (optionally remembering the sender's address), reject it, and
+//! mark a unit as reported through another channel. Each one checks its input and either
+//! refuses with a Vietnamese sentence that says what to fix, or records the decision and
+//! returns what happened, so both front ends behave the same.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{EmailAddress, Request, Unit, UnitCode};
+use crate::store::{Assignment, ManualSubmission, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    /// The clerk can fix this: a sentence in Vietnamese.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for DecisionError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rejected(_) | StoreError::NotFound(_) => DecisionError::Refused(error.to_string()),
+            other => DecisionError::Store(other),
+        }
+    }
+}
+
+type Decided<T> = Result<T, DecisionError>;
+
+/// The request (by token, number or NUMBER@YEAR) and one of the units it names.
+pub async fn request_and_unit(store: &Store, request: &str, unit: &str) -> Decided<(Request, Unit)> {
+    let request = store.resolve_request(request).await?;
+    let code = UnitCode::parse(unit).map_err(|e| DecisionError::Refused(e.0))?;
+    let unit = store
+        .find_unit(&code)
+        .await?
+        .ok_or_else(|| DecisionError::Refused(format!("không có đơn vị {code}")))?;
+    if !store.request_unit_codes(request.id).await?.contains(&unit.code) {
+        return Err(DecisionError::Refused(format!(
+            "đơn vị {} không thuộc danh sách phải báo cáo của {}",
+            unit.code, request.token
+        )));
+    }
+    Ok((request, unit))
+}
+
+/// What assigning a review item did.
+#[derive(Debug, Clone)]
+pub struct Assigned {
+    pub unit: Unit,
+    pub request: Request,
+    pub late: bool,
+    pub resubmission: bool,
+    /// The sender's address, now one of the unit's.
+    pub remembered: Option<String>,
+}
+
+/// Counts a review item as `unit`'s report for `request`, late or not by when the mailbox
+/// received it against the unit's deadline.
+pub async fn assign(
+    store: &Store,
+    item_id: i64,
+    request: &str,
+    unit: &str,
+    remember_address: bool,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Decided<Assigned> {
+    let item = store.review_item(item_id).await?;
+    let (request, unit) = request_and_unit(store, request, unit).await?;
+    let remembered = if remember_address {
+        let address = item
+            .from_address
+            .as_deref()
+            .ok_or_else(|| DecisionError::Refused("thư không có địa chỉ người gửi để ghi nhớ".into()))?;
+        let checked = EmailAddress::parse(address)
+            .map_err(|e| DecisionError::Refused(format!("địa chỉ người gửi không dùng được: {}", e.0)))?;
+        Some(checked.as_str().to_string())
+    } else {
+        None
+    };
+    let deadline = store.unit_deadline(&request, unit.id).await?;
+    let late = item.received_at > deadline;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let resubmission = store
+        .assign_review(
+            item_id,
+            &Assignment {
+                unit_id: unit.id,
+                request_id: request.id,
+                late,
+                remember_address: remembered.as_deref(),
+                note,
+            },
+            now,
+        )
+        .await?;
+    Ok(Assigned {
+        unit,
+        request,
+        late,
+        resubmission,
+        remembered,
+    })
+}
+
+/// Rejects a review item: it is not a report.
+pub async fn reject(store: &Store, item_id: i64, reason: &str, now: DateTime<Utc>) -> Decided<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DecisionError::Refused("cần ghi lý do không tính là báo cáo".into()));
+    }
+    store.reject_review(item_id, reason, now).await?;
+    Ok(())
+}
+
+/// What marking a unit did.
+#[derive(Debug, Clone)]
+pub struct Marked {
+    pub unit: Unit,
+    pub request: Request,
+    pub late: bool,
+    /// The unit had reported before: this one is recorded as a resubmission.
+    pub earlier: bool,
+}
+
+/// Records that `unit` reported `request` through another channel (paper, e-office).
+pub async fn mark(
+    store: &Store,
+    request: &str,
+    unit: &str,
+    note: &str,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Decided<Marked> {
+    let (request, unit) = request_and_unit(store, request, unit).await?;
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(DecisionError::Refused(
+            "cần ghi chú báo cáo nhận qua đâu (giấy, hệ thống quản lý văn bản…)".into(),
+        ));
+    }
+    let deadline = store.unit_deadline(&request, unit.id).await?;
+    let late = received_at > deadline;
+    let earlier = store
+        .record_manual_submission(
+            &ManualSubmission {
+                request_id: request.id,
+                unit_id: unit.id,
+                received_at,
+                late,
+                note,
+            },
+            now,
+        )
+        .await?;
+    Ok(Marked {
+        unit,
+        request,
+        late,
+        earlier,
+    })
+}

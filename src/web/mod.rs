@@ -1,0 +1,114 @@
+//! The status page `baocao run` serves (axum, server-rendered HTML from minijinja templates
+//! compiled in from `config/web/`, no JavaScript): the overview of active requests, one
+//! request unit by unit, the review queue with its decisions, the units, the exports, the
+//! kept original messages and their attachments, `/metrics` for Prometheus and `/healthz`.
+//!
+//! Bound to 127.0.0.1:8080 unless `[web] listen` says otherwise. Everything that changes
+//! state is a POST that needs a logged-in user and the session's CSRF token; reading needs
+//! a login too unless `[web] public-read = true`. `/healthz` and `/metrics` carry no personal
+//! data and need no login.
+
+mod auth;
+mod metrics;
+mod pages;
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::routing::{get, post};
+use minijinja::Environment;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use auth::hash_password;
+
+use crate::daemon::Shared;
+use crate::store::Store;
+
+/// What the daemon's status loop publishes for `/metrics` and `/healthz`.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    pub status_line: String,
+    pub watcher_connected: bool,
+    pub last_tick: Option<Instant>,
+    pub healthy: bool,
+}
+
+/// Everything a request handler needs.
+pub struct WebState {
+    pub store: Store,
+    pub shared: Shared,
+    pub live: Arc<Mutex<Live>>,
+    sessions: auth::Sessions,
+    templates: Environment<'static>,
+}
+
+const TEMPLATES: [(&str, &str); 6] = [
+    ("base.html", include_str!("../../config/web/base.html")),
+    ("login.html", include_str!("../../config/web/login.html")),
+    ("overview.html", include_str!("../../config/web/overview.html")),
+    ("request.html", include_str!("../../config/web/request.html")),
+    ("review.html", include_str!("../../config/web/review.html")),
+    ("units.html", include_str!("../../config/web/units.html")),
+];
+
+impl WebState {
+    pub fn new(store: Store, shared: Shared, live: Arc<Mutex<Live>>) -> Result<WebState, minijinja::Error> {
+        let mut templates = Environment::new();
+        templates.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        for (name, text) in TEMPLATES {
+            templates.add_template(name, text)?;
+        }
+        Ok(WebState {
+            store,
+            shared,
+            live,
+            sessions: auth::Sessions::default(),
+            templates,
+        })
+    }
+}
+
+pub fn router(state: Arc<WebState>) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/requests/{token}", get(pages::request))
+        .route("/requests/{token}/export.xlsx", get(pages::export_xlsx))
+        .route("/requests/{token}/export.csv", get(pages::export_csv))
+        .route("/requests/{token}/mark", post(pages::mark))
+        .route("/requests/{token}/activate", post(pages::activate))
+        .route("/requests/{token}/close", post(pages::close))
+        .route("/review", get(pages::review))
+        .route("/review/{id}/assign", post(pages::assign))
+        .route("/review/{id}/reject", post(pages::reject))
+        .route("/units", get(pages::units))
+        .route("/messages/{id}/original", get(pages::original))
+        .route("/messages/{id}/attachment", get(pages::attachment))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/metrics", get(metrics::metrics))
+        .route("/healthz", get(metrics::healthz))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` turns true.
+pub async fn serve(listener: TcpListener, state: Arc<WebState>, mut shutdown: watch::Receiver<bool>) {
+    let app = router(state);
+    let stop = async move {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                return;
+            }
+        }
+    };
+    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        tracing::error!(error = %error, "the web page stopped");
+    }
+}
+
+/// The daemon's web page is wiring: it reads the clock here.
+#[allow(clippy::disallowed_methods)]
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -1,0 +1,426 @@
+//! The status page in a real browser (headless Chromium driven through ChromeDriver): log
+//! in, see the overview's counts for a prepared store, open a request, assign a review item
+//! with "remember this address" and see the unit turn reported; a wrong password and a POST
+//! without the CSRF token are refused. Screenshots of the overview and the request page are
+//! kept in `target/test-artifacts/`. And `/metrics` follows messages as the watcher counts them.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::harness::mail_lab::MailLab;
+use crate::harness::service::{ALWAYS_OPEN, Service, http, wait_until};
+use crate::harness::{Backend, Env, repo_root};
+
+const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
+
+/// Seed 000's units, request BC-1 (due 2030), one unit marked reported, and a report from
+/// an unknown personal address waiting in review.
+fn prepared_office() -> Env {
+    let env = Env::new(Backend::Sqlite);
+    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
+    std::fs::write(&env.config, config).unwrap();
+    env.seed_000_request("17h00 ngày 30/12/2030");
+    env.baocao(&["mark", "BC-1", "pgd-muongcha", "--note", "nhận bản giấy"])
+        .ok();
+    let message = "From: Lò Văn Tuấn <lovantuan.tuangiao@gmail.com>\nTo: vanphong.sodienbien@moet.edu.vn\n\
+        Subject: Báo cáo [BC-1] của Phòng GD&ĐT Tuần Giáo\nMessage-ID: <tuangiao-gmail-1@mail.gmail.com>\n\
+        MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=utf-8\n\n\
+        Kính gửi Văn phòng Sở, em gửi báo cáo của Phòng.\n--b\nContent-Type: application/pdf; name=\"bao-cao-tuan-giao.pdf\"\n\
+        Content-Disposition: attachment; filename=\"bao-cao-tuan-giao.pdf\"\nContent-Transfer-Encoding: base64\n\n\
+        JVBERi0xLjQKJcOkw7zDtsOf\n--b--\n";
+    let file = env.write("tuangiao.eml", message);
+    let imported = env
+        .baocao(&[
+            "intake",
+            "import",
+            file.to_str().unwrap(),
+            "--received-at",
+            "09:00 ngày 20/12/2030",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported[0]["state"], "review", "{imported:#}");
+    let add = Command::new(crate::harness::binary())
+        .args([
+            "--config",
+            env.config.to_str().unwrap(),
+            "user",
+            "add",
+            "vanthu",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            writeln!(child.stdin.take().unwrap(), "{PASSWORD}")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(add.status.success());
+    env
+}
+
+struct Browser {
+    driver: Child,
+    client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (scripts/setup-test-env.sh installs chromium-driver)");
+        let profile = tempfile::tempdir().unwrap();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        driver,
+                        client,
+                        _profile: profile,
+                    };
+                }
+                Err(error) => last = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("could not start Chromium through ChromeDriver: {last:?}");
+    }
+
+    /// The page's text, once it contains `expected` (pages load after a click).
+    async fn text_with(&self, expected: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+            {
+                if text.contains(expected) {
+                    return text;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {expected:?}; it shows:\n{last}");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = repo_root().join("target/test-artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
+    async fn log_in(&self, base: &str, password: &str) {
+        self.client.goto(&format!("{base}/")).await.unwrap();
+        self.client
+            .find(Locator::Css("input[name=user]"))
+            .await
+            .unwrap()
+            .send_keys("vanthu")
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Css("input[name=password]"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.client
+            .find(Locator::Id("login"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browser() {
+    let env = prepared_office();
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = Browser::start().await;
+
+    // Read pages need a login; a wrong password is refused.
+    browser.log_in(&base, "mat-khau-sai").await;
+    let page = browser.text_with("Sai tên đăng nhập hoặc mật khẩu.").await;
+    assert!(!page.contains("Các yêu cầu báo cáo đang theo dõi"));
+
+    browser.log_in(&base, PASSWORD).await;
+    let page = browser.text_with("Các yêu cầu báo cáo đang theo dõi").await;
+    assert!(page.contains("BC-1 · Văn bản số 4189/KH-BCĐ"), "{page}");
+    assert!(page.contains("Đã báo cáo: 1/23"), "{page}");
+    assert!(page.contains("Chưa đến hạn: 22"), "{page}");
+    assert!(page.contains("Quá hạn: 0"), "{page}");
+    assert!(page.contains("Chờ xem xét (1)"), "the review queue in the menu: {page}");
+    browser.screenshot("overview.png").await;
+
+    // The request, unit by unit.
+    browser
+        .client
+        .find(Locator::LinkText("BC-1 · Văn bản số 4189/KH-BCĐ"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.text_with("Thư nhắc đã gửi").await;
+    let row = browser
+        .client
+        .find(Locator::Id("unit-pgd-muongcha"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("đã báo cáo") && row.contains("ghi nhận thủ công"), "{row}");
+    let row = browser
+        .client
+        .find(Locator::Id("unit-pgd-tuangiao"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("chưa báo cáo"), "{row}");
+    assert!(
+        row.contains("3 ngày trước hạn") || row.contains("7 ngày trước hạn"),
+        "next reminder and why: {row}"
+    );
+    browser.screenshot("request.png").await;
+
+    // The review queue: assign the Gmail report to Tuần Giáo, remembering the address.
+    browser.client.goto(&format!("{base}/review")).await.unwrap();
+    let item = browser.client.find(Locator::Css(".review-item")).await.unwrap();
+    let text = item.text().await.unwrap();
+    assert!(
+        text.contains("lovantuan.tuangiao@gmail.com") && text.contains("người gửi chưa đăng ký"),
+        "{text}"
+    );
+    item.find(Locator::Css("select[name=unit]"))
+        .await
+        .unwrap()
+        .select_by_value("pgd-tuangiao")
+        .await
+        .unwrap();
+    item.find(Locator::Css("input[name=remember]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    item.find(Locator::Css("form.assign button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.text_with("Không có thư nào chờ xem xét.").await;
+    browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
+    let row = browser
+        .client
+        .find(Locator::Id("unit-pgd-tuangiao"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        row.contains("đã báo cáo") && row.contains("bao-cao-tuan-giao.pdf"),
+        "{row}"
+    );
+    let shown = env.baocao(&["unit", "show", "pgd-tuangiao"]).ok().stdout;
+    assert!(
+        shown.contains("lovantuan.tuangiao@gmail.com"),
+        "address remembered: {shown}"
+    );
+
+    // The attachment downloads from the kept message.
+    let cookies = browser.client.get_all_cookies().await.unwrap();
+    let session = cookies
+        .iter()
+        .find(|c| c.name() == "baocao_session")
+        .expect("a session cookie");
+    assert_eq!(session.http_only(), Some(true));
+    let cookie = format!("baocao_session={}", session.value());
+    let link = browser
+        .client
+        .find(Locator::LinkText("bao-cao-tuan-giao.pdf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let path = link.strip_prefix(&base).unwrap_or(&link).to_string();
+    let (status, head, body) = http(port, "GET", &path, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{head}");
+    assert!(body.starts_with("%PDF-1.4"), "{body}");
+    browser.stop().await;
+
+    // A POST without the CSRF token is refused, even with a valid session; without a
+    // session it needs a login.
+    let (status, _, body) = http(
+        port,
+        "POST",
+        "/requests/BC-1/mark",
+        &[("Cookie", &cookie)],
+        "unit=pgd-tuachua&note=giay",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("CSRF"), "{body}");
+    let (status, _, _) = http(
+        port,
+        "POST",
+        "/requests/BC-1/mark",
+        &[],
+        "unit=pgd-tuachua&note=giay&csrf=x",
+    );
+    assert_eq!(status, 401);
+    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    let tuachua = status["requests"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "pgd-tuachua")
+        .cloned()
+        .unwrap();
+    assert_eq!(tuachua["state"], "pending", "nothing changed");
+    let (status, head, _) = http(port, "GET", "/", &[], "");
+    assert_eq!(status, 303, "read pages need a login: {head}");
+}
+
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn metrics_follow_the_messages_the_watcher_processes() {
+    let lab = MailLab::shared();
+    let env = Env::new(Backend::Sqlite);
+    let mailbox = lab.address("vanphong");
+    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let unit = lab.address("pgd-muongcha");
+    env.baocao(&[
+        "unit",
+        "add",
+        "pgd-muongcha",
+        "--name",
+        "Phòng GD&ĐT huyện Mường Chà",
+        "--email",
+        &unit,
+    ])
+    .ok();
+    env.baocao(&[
+        "request",
+        "add",
+        "4189/KH-BCĐ",
+        "--title",
+        "Hiến máu tình nguyện",
+        "--deadline",
+        "17h00 ngày 30/12/2030",
+        "--unit",
+        "pgd-muongcha",
+        "--no-attachment-required",
+    ])
+    .ok();
+    env.baocao(&["request", "activate", "BC-1"]).ok();
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let scrape = || http(port, "GET", "/metrics", &[], "").2;
+    wait_until(
+        Duration::from_secs(20),
+        "the notice being sent and the watcher connected",
+        || {
+            let text = scrape();
+            metric(&text, "baocao_outgoing_messages{kind=\"notice\",state=\"sent\"}") == Some(1.0)
+                && metric(&text, "baocao_watcher_connected") == Some(1.0)
+        },
+    );
+    let before = scrape();
+    assert_eq!(
+        metric(&before, "baocao_incoming_messages{state=\"counted\",reason=\"report\"}"),
+        None
+    );
+    assert_eq!(metric(&before, "baocao_outbox_queue_depth"), Some(0.0));
+    assert!(
+        metric(&before, "baocao_last_tick_age_seconds").is_some_and(|age| age < 10.0),
+        "{before}"
+    );
+
+    let reply = |id: &str, subject: &str, extra: &str| {
+        format!(
+            "From: {unit}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nMessage-ID: <{id}@lab.test>\r\n{extra}MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nĐơn vị báo cáo: đã tổ chức 2 đợt hiến máu, 150 người tham gia.\r\n"
+        )
+    };
+    lab.submit(&unit, &mailbox, &reply("m1", "Báo cáo [BC-1]", ""));
+    lab.submit(
+        &unit,
+        &mailbox,
+        &reply(
+            "m2",
+            "Trả lời tự động: đang đi công tác",
+            "Auto-Submitted: auto-replied\r\n",
+        ),
+    );
+    wait_until(Duration::from_secs(20), "both messages in the metrics", || {
+        let text = scrape();
+        metric(&text, "baocao_incoming_messages{state=\"counted\",reason=\"report\"}") == Some(1.0)
+            && metric(
+                &text,
+                "baocao_incoming_messages{state=\"ignored\",reason=\"auto_reply\"}",
+            ) == Some(1.0)
+    });
+    let (status, _, body) = http(port, "GET", "/healthz", &[], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("ok: watching"), "{body}");
+}
