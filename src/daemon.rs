@@ -350,6 +350,11 @@ fn reload(options: &Options, shared: &Shared) -> Option<Arc<Current>> {
                 tracing::warn!("the database changed in the configuration: it takes effect at the next restart");
                 new.settings.database_url = old.settings.database_url.clone();
             }
+            if new.settings.web.listen != old.settings.web.listen {
+                tracing::warn!(
+                    "[web] listen changed: the page moves at the next restart (users and public-read apply now)"
+                );
+            }
             let new = Arc::new(new);
             *shared.write().unwrap_or_else(|e| e.into_inner()) = new.clone();
             tracing::info!("configuration and templates reloaded");
@@ -818,4 +823,91 @@ pub fn worker_id() -> String {
 #[allow(clippy::disallowed_methods)]
 fn wall_clock() -> DateTime<Utc> {
     Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        let text = "[office]\nname = \"Sở\"\nreport-mailbox = \"vanphong@so.vn\"\n\
+                    [imap]\nhost = \"mail.so.vn\"\nuser = \"vanphong@so.vn\"\npassword-credential = \"imap\"\n[daemon]\ntick-seconds = 5\n";
+        config::parse(text, std::path::Path::new("/etc/baocao/baocao.toml"))
+            .unwrap()
+            .settings
+    }
+
+    fn watcher(phase: WatchPhase, silent_for: Duration) -> Option<WatcherStatus> {
+        Some(WatcherStatus {
+            phase,
+            heartbeat: Instant::now() - silent_for,
+            last_error: None,
+            processed: 0,
+        })
+    }
+
+    fn progress(fired_ago: Option<Duration>, running_for: Option<Duration>) -> Progress {
+        Progress {
+            tick_fired: fired_ago.map(|d| Instant::now() - d),
+            tick_running_since: running_for.map(|d| Instant::now() - d),
+            tick_done: fired_ago.map(|d| Instant::now() - d),
+            ..Progress::default()
+        }
+    }
+
+    #[test]
+    fn the_watchdog_is_fed_only_while_every_loop_shows_progress() {
+        let s = settings();
+        let secs = Duration::from_secs;
+        let ok_watcher = watcher(WatchPhase::Idle, secs(10));
+        // Just started: no tick yet.
+        assert!(healthy(&s, &ok_watcher, &progress(None, None)));
+        // Ticking, watcher beating.
+        assert!(healthy(&s, &ok_watcher, &progress(Some(secs(3)), None)));
+        // The clockwork stopped waking the sender.
+        assert!(!healthy(&s, &ok_watcher, &progress(Some(secs(40)), None)));
+        // A pass stuck far beyond a few sends' timeouts.
+        assert!(healthy(&s, &ok_watcher, &progress(Some(secs(3)), Some(secs(60)))));
+        assert!(!healthy(&s, &ok_watcher, &progress(Some(secs(3)), Some(secs(400)))));
+        // The watcher's loop fell silent (a mail server that is down still beats).
+        assert!(!healthy(
+            &s,
+            &watcher(WatchPhase::Idle, secs(301)),
+            &progress(Some(secs(3)), None)
+        ));
+        assert!(healthy(
+            &s,
+            &watcher(WatchPhase::Retrying, secs(100)),
+            &progress(Some(secs(3)), None)
+        ));
+        assert!(healthy(&s, &None, &progress(Some(secs(3)), None)));
+    }
+
+    #[test]
+    fn the_status_line_reads_like_a_sentence_and_names_problems() {
+        let current = Current {
+            settings: settings(),
+            templates: Arc::new(Templates::built_in().unwrap()),
+            calendar: Arc::new(WorkingCalendar::default()),
+        };
+        let counts = Counts {
+            active: 3,
+            next_reminder: None,
+            review: 2,
+        };
+        let mut p = Progress::default();
+        assert_eq!(
+            status_line(&current, &counts, &watcher(WatchPhase::Idle, Duration::ZERO), &p),
+            "watching vanphong@so.vn (IDLE); 3 requests active; 2 in review"
+        );
+        p.smtp_problem = Some("connection refused\nmore".into());
+        let mut down = watcher(WatchPhase::Retrying, Duration::ZERO);
+        if let Some(w) = down.as_mut() {
+            w.last_error = Some("connecting to mail:993: timed out".into());
+        }
+        assert_eq!(
+            status_line(&current, &counts, &down, &p),
+            "intake retrying: connecting to mail:993: timed out; 3 requests active; 2 in review; SMTP failing: connection refused"
+        );
+    }
 }
