@@ -224,8 +224,13 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                     if let Some(new) = reload(&options, &shared) {
                         watcher.stop().await;
                         watcher = WatcherTask::start(&new, &store);
-                        clockwork.shutdown().await;
-                        clockwork = Clockwork::start(&new.settings, &wakes, &progress).await?;
+                        match Clockwork::start(&new.settings, &wakes, &progress).await {
+                            Ok(fresh) => {
+                                clockwork.shutdown().await;
+                                clockwork = fresh;
+                            }
+                            Err(error) => tracing::error!(error = %error, "the clockwork keeps its old schedule"),
+                        }
                         wakes.send.notify_one();
                     }
                 }
@@ -233,7 +238,8 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
             },
             _ = timer.tick() => {
                 let current = read(&shared);
-                if last_health.elapsed() >= HEALTH_PERIOD {
+                let health_due = last_health.elapsed() >= HEALTH_PERIOD;
+                if health_due {
                     last_health = Instant::now();
                     status.refresh_counts(&store, &mut counts).await;
                 }
@@ -255,7 +261,7 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                     last_tick: progress_now.tick_fired,
                     healthy: is_healthy,
                 };
-                if status.health_due() {
+                if health_due {
                     let health = ServiceHealth {
                         instance: worker.clone(),
                         pid: i64::from(std::process::id()),
@@ -678,7 +684,6 @@ struct Counts {
 #[derive(Debug, Default)]
 struct StatusLine {
     last: String,
-    last_health: Option<Instant>,
 }
 
 impl StatusLine {
@@ -698,14 +703,6 @@ impl StatusLine {
         }
         self.last = line.to_string();
         true
-    }
-
-    fn health_due(&mut self) -> bool {
-        let due = self.last_health.is_none_or(|at| at.elapsed() >= HEALTH_PERIOD);
-        if due {
-            self.last_health = Some(Instant::now());
-        }
-        due
     }
 }
 
