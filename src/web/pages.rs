@@ -24,7 +24,8 @@ use crate::report::export::{self, Only};
 use crate::report::status::{RequestStatus, UnitState, request_status};
 use crate::store::StoreError;
 
-type Form2 = Form<HashMap<String, String>>;
+/// A submitted form, field by field.
+type Fields = Form<HashMap<String, String>>;
 
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::daemon::read(&state.shared)
@@ -540,7 +541,7 @@ pub async fn assign(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form2,
+    Form(form): Fields,
 ) -> Response {
     let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
         Ok(user) => user,
@@ -570,7 +571,7 @@ pub async fn reject(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Form2,
+    Form(form): Fields,
 ) -> Response {
     let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
         Ok(user) => user,
@@ -589,7 +590,7 @@ pub async fn mark(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Form2,
+    Form(form): Fields,
 ) -> Response {
     let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
         Ok(user) => user,
@@ -649,7 +650,7 @@ pub async fn activate(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Form2,
+    Form(form): Fields,
 ) -> Response {
     change_state(&state, &headers, &token, &form, RequestState::Active).await
 }
@@ -658,7 +659,7 @@ pub async fn close(
     State(state): State<Arc<WebState>>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Form2,
+    Form(form): Fields,
 ) -> Response {
     change_state(&state, &headers, &token, &form, RequestState::Closed).await
 }
