@@ -102,15 +102,13 @@ impl Drop for Unwritable {
     }
 }
 
-#[test]
-fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
-    let lab = MailLab::private();
-    let env = Env::new(Backend::Sqlite);
+/// Three units, BC-1 active, the service running and its notices delivered.
+fn start_office(env: &Env, lab: &MailLab) -> (String, Vec<String>, Service) {
     let mailbox = lab.address("vanphong");
-    configure(&env, &lab, &mailbox);
-    let units = register(&env, &lab);
-    open_request(&env, "4189/KH-BCĐ", "BC-1");
-    let mut service = Service::start(&env, None);
+    configure(env, lab, &mailbox);
+    let units = register(env, lab);
+    open_request(env, "4189/KH-BCĐ", "BC-1");
+    let service = Service::start(env, None);
     service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
     for unit in &units {
         assert!(
@@ -119,6 +117,14 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
             service.log_text()
         );
     }
+    (mailbox, units, service)
+}
+
+#[test]
+fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
+    let lab = MailLab::private();
+    let env = Env::new(Backend::Sqlite);
+    let (mailbox, units, mut service) = start_office(&env, &lab);
 
     // Dovecot killed: the service keeps running and says so; a reply that arrives meanwhile
     // waits in Postfix's queue and is counted once Dovecot is back.
@@ -197,19 +203,7 @@ fn the_service_rides_out_a_postgresql_restart() {
     pg.create_database("baocao");
     let env = Env::on_database(pg.url("baocao"));
     let lab = MailLab::shared();
-    let mailbox = lab.address("vanphong");
-    configure(&env, lab, &mailbox);
-    let units = register(&env, lab);
-    open_request(&env, "4189/KH-BCĐ", "BC-1");
-    let mut service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
-    for unit in &units {
-        assert!(
-            lab.wait_for_inbox(unit, 1, Duration::from_secs(20)),
-            "{}",
-            service.log_text()
-        );
-    }
+    let (mailbox, units, mut service) = start_office(&env, lab);
 
     // PostgreSQL goes away; a reply arrives meanwhile.
     pg.stop();
