@@ -3,7 +3,8 @@
 //! HttpOnly, SameSite=Strict cookie (Secure when `[web] secure-cookie = true`), kept in
 //! memory for eight hours of inactivity; each session has its own CSRF token that every POST
 //! form must carry. The login form itself is protected by a double-submit token (a cookie
-//! and a form field that must match), so no other site can log a browser in.
+//! and a form field that must match), so no other site can log a browser in; five failed
+//! logins for one name block it for fifteen minutes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,34 @@ struct Session {
 #[derive(Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
+    failures: Mutex<Throttle>,
+}
+
+/// Failed logins per user name: after [`Throttle::LIMIT`] failures within
+/// [`Throttle::WINDOW`], that name cannot log in until the window has passed.
+#[derive(Debug, Default)]
+struct Throttle {
+    failed: HashMap<String, (u32, Instant)>,
+}
+
+impl Throttle {
+    const LIMIT: u32 = 5;
+    const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    fn blocked(&mut self, name: &str, now: Instant) -> bool {
+        self.failed
+            .retain(|_, (_, first)| now.duration_since(*first) < Self::WINDOW);
+        self.failed.get(name).is_some_and(|(count, _)| *count >= Self::LIMIT)
+    }
+
+    fn failed(&mut self, name: &str, now: Instant) {
+        let entry = self.failed.entry(name.to_string()).or_insert((0, now));
+        entry.0 += 1;
+    }
+
+    fn succeeded(&mut self, name: &str) {
+        self.failed.remove(name);
+    }
 }
 
 impl Sessions {
@@ -167,12 +196,24 @@ pub async fn login(State(state): State<Arc<WebState>>, headers: HeaderMap, Form(
     }
     let users = super::pages::current(&state).settings.web.users.clone();
     let name = form.user.trim().to_string();
+    let throttle_key = name.to_lowercase();
+    if lock_throttle(&state).blocked(&throttle_key, Instant::now()) {
+        tracing::warn!(user = %name, "a login was refused: too many failures");
+        return login_form(
+            &state,
+            &headers,
+            &next,
+            Some("Đăng nhập sai quá nhiều lần: thử lại sau 15 phút."),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
     let password = form.password;
     let hash = users.iter().find(|u| u.name == name).map(|u| u.password_hash.clone());
     let accepted = tokio::task::spawn_blocking(move || verify(hash.as_deref(), &password))
         .await
         .unwrap_or(false);
     if !accepted {
+        lock_throttle(&state).failed(&throttle_key, Instant::now());
         tracing::warn!(user = %name, "a login was refused");
         return login_form(
             &state,
@@ -182,6 +223,7 @@ pub async fn login(State(state): State<Arc<WebState>>, headers: HeaderMap, Form(
             StatusCode::UNAUTHORIZED,
         );
     }
+    lock_throttle(&state).succeeded(&throttle_key);
     tracing::info!(user = %name, "logged in");
     let token = state.sessions.create(&name);
     let secure = super::pages::current(&state).settings.web.secure_cookie;
@@ -210,6 +252,10 @@ pub async fn logout(State(state): State<Arc<WebState>>, headers: HeaderMap, Form
     let mut response = Redirect::to("/login").into_response();
     set_cookie(&mut response, &cookie_line(SESSION_COOKIE, "", 0, secure));
     response
+}
+
+fn lock_throttle(state: &WebState) -> std::sync::MutexGuard<'_, Throttle> {
+    state.sessions.failures.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Checks a password against a stored argon2 hash; an unknown user costs the same work.
@@ -298,6 +344,25 @@ mod tests {
         assert!(verify(Some(&hash), "mật-khẩu văn thư"));
         assert!(!verify(Some(&hash), "mat-khau van thu"));
         assert!(!verify(None, "mật-khẩu văn thư"));
+    }
+
+    #[test]
+    fn five_failed_logins_block_that_name_for_a_while() {
+        let mut throttle = Throttle::default();
+        let start = Instant::now();
+        for _ in 0..Throttle::LIMIT {
+            assert!(!throttle.blocked("vanthu", start));
+            throttle.failed("vanthu", start);
+        }
+        assert!(throttle.blocked("vanthu", start + Duration::from_secs(60)));
+        assert!(
+            !throttle.blocked("ketoan", start + Duration::from_secs(60)),
+            "only that name"
+        );
+        assert!(!throttle.blocked("vanthu", start + Throttle::WINDOW + Duration::from_secs(1)));
+        throttle.failed("vanthu", start);
+        throttle.succeeded("vanthu");
+        assert!(!throttle.blocked("vanthu", start));
     }
 
     #[test]

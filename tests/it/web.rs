@@ -332,6 +332,16 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     assert_eq!(tuachua["state"], "pending", "nothing changed");
     let (status, head, _) = http(port, "GET", "/", &[], "");
     assert_eq!(status, 303, "read pages need a login: {head}");
+    let (_, head, _) = http(port, "GET", "/login", &[], "");
+    let head = head.to_lowercase();
+    for needed in [
+        "x-frame-options: deny",
+        "content-security-policy: default-src 'none'",
+        "set-cookie: baocao_login=",
+        "httponly; samesite=strict",
+    ] {
+        assert!(head.contains(needed), "{needed} missing:\n{head}");
+    }
 }
 
 fn metric(text: &str, name: &str) -> Option<f64> {
