@@ -1,11 +1,12 @@
 //! The decisions a clerk makes, from the command line or from the web page: assign a review
-//! item to a unit and request (optionally remembering the sender's address), reject it, and
-//! mark a unit as reported through another channel. Each one checks its input and either
+//! item to a unit and request (optionally remembering the sender's address), reject it, grant
+//! its unit a later deadline, and mark a unit as reported through another channel. Each one checks its input and either
 //! refuses with a Vietnamese sentence that says what to fix, or records the decision and
 //! returns what happened, so both front ends behave the same.
 
 use chrono::{DateTime, Utc};
 
+use crate::dates::format_instant;
 use crate::model::{EmailAddress, Request, Unit, UnitCode};
 use crate::store::{Assignment, ManualSubmission, Store, StoreError};
 
@@ -114,6 +115,39 @@ pub async fn reject(store: &Store, item_id: i64, reason: &str, now: DateTime<Utc
     }
     store.reject_review(item_id, reason, now).await?;
     Ok(())
+}
+
+/// Grants the unit of a review item a later deadline for its request (written as clerks
+/// write deadlines); the unit's waiting reminders are dropped so the next planning pass lays
+/// them out again against the new deadline. Returns the note recorded.
+pub async fn extend(
+    store: &Store,
+    item_id: i64,
+    until: &str,
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Decided<String> {
+    let item = store.review_item(item_id).await?;
+    let (Some(unit_id), Some(request_id)) = (item.unit_id, item.request_id) else {
+        return Err(DecisionError::Refused(format!(
+            "mục {item_id} chưa rõ đơn vị hoặc yêu cầu: hãy ghi nhận cho một đơn vị hoặc không tính"
+        )));
+    };
+    let parsed =
+        crate::dates::parse_deadline(until, zone).map_err(|e| DecisionError::Refused(format!("hạn mới: {e}")))?;
+    let request = store.request_by_id(request_id).await?;
+    let current = store.unit_deadline(&request, unit_id).await?;
+    if parsed.instant <= current {
+        return Err(DecisionError::Refused(format!(
+            "hạn mới phải sau hạn hiện tại ({})",
+            format_instant(current, zone)
+        )));
+    }
+    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    store
+        .extend_review(item_id, request_id, unit_id, parsed.instant, &note, now)
+        .await?;
+    Ok(note)
 }
 
 /// What marking a unit did.

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{CliError, CliResult, Context, print_json};
+use super::{CliResult, Context, print_json};
 use crate::dates::format_instant;
 use crate::intake::Reason;
 use crate::store::ReviewItem;
@@ -222,27 +222,8 @@ async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
 
 async fn extend(context: &Context, id: i64, until: &str) -> CliResult {
     let item = context.store.review_item(id).await?;
-    let (Some(unit_id), Some(request_id)) = (item.unit_id, item.request_id) else {
-        return Err(CliError::Refused(format!(
-            "mục {id} chưa rõ đơn vị hoặc yêu cầu: dùng `review assign` hoặc `review reject`"
-        )));
-    };
-    let zone = context.settings.office.zone;
-    let parsed = crate::dates::parse_deadline(until, zone).map_err(|e| CliError::Refused(format!("--until: {e}")))?;
     let now = context.now();
-    let request = context.store.request_by_id(request_id).await?;
-    let current = context.store.unit_deadline(&request, unit_id).await?;
-    if parsed.instant <= current {
-        return Err(CliError::Refused(format!(
-            "hạn mới phải sau hạn hiện tại ({})",
-            format_instant(current, zone)
-        )));
-    }
-    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
-    context
-        .store
-        .extend_review(id, request_id, unit_id, parsed.instant, &note, now)
-        .await?;
+    let note = crate::decisions::extend(&context.store, id, until, context.settings.office.zone, now).await?;
     let calendar = context.calendar()?;
     crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
     println!(

@@ -82,6 +82,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/review", get(pages::review))
         .route("/review/{id}/assign", post(pages::assign))
         .route("/review/{id}/reject", post(pages::reject))
+        .route("/review/{id}/extend", post(pages::extend))
         .route("/units", get(pages::units))
         .route("/messages/{id}/original", get(pages::original))
         .route("/messages/{id}/attachment", get(pages::attachment))

@@ -324,6 +324,7 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
                 attachments => files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
                 suggested_unit => i.unit_code.clone().or_else(|| i.suggested_unit_code.clone()),
                 request => i.request_token.clone(),
+                extendable => i.unit_id.is_some() && i.request_id.is_some(),
             }
         })
         .collect();
@@ -580,6 +581,27 @@ pub async fn reject(
     match decisions::reject(&state.store, id, field(&form, "reason"), now()).await {
         Ok(()) => {
             tracing::info!(user = %user, item = id, "review item rejected");
+            Redirect::to("/review").into_response()
+        }
+        Err(e) => refused(e, "/review"),
+    }
+}
+
+pub async fn extend(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Response {
+    let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let zone = current(&state).settings.office.zone;
+    match decisions::extend(&state.store, id, field(&form, "until"), zone, now()).await {
+        Ok(note) => {
+            // The sender's next tick plans the unit's reminders against the new deadline.
+            tracing::info!(user = %user, item = id, %note, "later deadline granted");
             Redirect::to("/review").into_response()
         }
         Err(e) => refused(e, "/review"),

@@ -43,6 +43,23 @@ fn prepared_office() -> Env {
         .ok()
         .json();
     assert_eq!(imported[0]["state"], "review", "{imported:#}");
+    // A unit that asks for more time instead of reporting.
+    let more_time = "From: pgddt.tuachua@dienbien.edu.vn\nTo: vanphong.sodienbien@moet.edu.vn\n\
+        Subject: [BC-1] Xin gia hạn báo cáo\nMessage-ID: <tuachua-1@dienbien.edu.vn>\nMIME-Version: 1.0\n\
+        Content-Type: text/plain; charset=utf-8\n\nKính gửi Văn phòng Sở, Phòng xin gia hạn nộp báo cáo đến tháng 1.\n";
+    let file = env.write("tuachua.eml", more_time);
+    let imported = env
+        .baocao(&[
+            "intake",
+            "import",
+            file.to_str().unwrap(),
+            "--received-at",
+            "09:30 ngày 20/12/2030",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported[0]["state"], "review", "{imported:#}");
     let add = Command::new(crate::harness::binary())
         .args([
             "--config",
@@ -137,6 +154,20 @@ impl Browser {
         panic!("the page never showed {expected:?}; it shows:\n{last}");
     }
 
+    /// The page's text, once it no longer contains `gone`.
+    async fn text_without(&self, gone: &str) -> String {
+        for _ in 0..100 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(text) = body.text().await
+                && !text.contains(gone)
+            {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page still shows {gone:?}");
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
         let dir = repo_root().join("target/test-artifacts");
@@ -194,9 +225,10 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     let page = browser.text_with("Các yêu cầu báo cáo đang theo dõi").await;
     assert!(page.contains("BC-1 · Văn bản số 4189/KH-BCĐ"), "{page}");
     assert!(page.contains("Đã báo cáo: 1/23"), "{page}");
-    assert!(page.contains("Chưa đến hạn: 22"), "{page}");
+    assert!(page.contains("Chưa đến hạn: 21"), "{page}");
     assert!(page.contains("Quá hạn: 0"), "{page}");
-    assert!(page.contains("Chờ xem xét (1)"), "the review queue in the menu: {page}");
+    assert!(page.contains("Chờ xem xét: 1"), "the unit asking for more time: {page}");
+    assert!(page.contains("Chờ xem xét (2)"), "the review queue in the menu: {page}");
     browser.screenshot("overview.png").await;
 
     // The request, unit by unit.
@@ -235,7 +267,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
 
     // The review queue: assign the Gmail report to Tuần Giáo, remembering the address.
     browser.client.goto(&format!("{base}/review")).await.unwrap();
-    let item = browser.client.find(Locator::Css(".review-item")).await.unwrap();
+    let item = browser.client.find(Locator::Id("item-1")).await.unwrap();
     let text = item.text().await.unwrap();
     assert!(
         text.contains("lovantuan.tuangiao@gmail.com") && text.contains("người gửi chưa đăng ký"),
@@ -259,7 +291,33 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
         .click()
         .await
         .unwrap();
+    browser.text_without("lovantuan.tuangiao@gmail.com").await;
+
+    // The unit that asked for more time gets a later deadline from the same queue.
+    let item = browser.client.find(Locator::Id("item-2")).await.unwrap();
+    item.find(Locator::Css("form.extend input[name=until]"))
+        .await
+        .unwrap()
+        .send_keys("17:00 ngày 10/01/2031")
+        .await
+        .unwrap();
+    item.find(Locator::Css("form.extend button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.text_with("Không có thư nào chờ xem xét.").await;
+    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    let tuachua = status["requests"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "pgd-tuachua")
+        .cloned()
+        .unwrap();
+    assert_eq!(tuachua["deadline"], "2031-01-10T10:00:00Z", "{tuachua:#}");
+
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
     let row = browser
         .client
