@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::dates::format_instant;
+use crate::intake::pipeline::Receipts;
+use crate::intake::{message, receipt};
 use crate::model::{EmailAddress, Request, Unit, UnitCode};
 use crate::store::{Assignment, ManualSubmission, Store, StoreError};
 
@@ -56,6 +58,17 @@ pub struct Assigned {
     pub resubmission: bool,
     /// The sender's address, now one of the unit's.
     pub remembered: Option<String>,
+    /// A receipt to the sender was queued (receipts on, and the sender may get one).
+    pub receipt: bool,
+}
+
+/// How a review item is assigned.
+#[derive(Debug, Clone, Copy)]
+pub struct AssignOptions<'a> {
+    pub remember_address: bool,
+    pub note: Option<&'a str>,
+    /// Set when receipts are on: the sender is acknowledged as intake would have.
+    pub receipts: Option<&'a Receipts>,
 }
 
 /// Counts a review item as `unit`'s report for `request`, late or not by when the mailbox
@@ -65,10 +78,14 @@ pub async fn assign(
     item_id: i64,
     request: &str,
     unit: &str,
-    remember_address: bool,
-    note: Option<&str>,
+    options: AssignOptions<'_>,
     now: DateTime<Utc>,
 ) -> Decided<Assigned> {
+    let AssignOptions {
+        remember_address,
+        note,
+        receipts,
+    } = options;
     let item = store.review_item(item_id).await?;
     let (request, unit) = request_and_unit(store, request, unit).await?;
     let remembered = if remember_address {
@@ -98,13 +115,55 @@ pub async fn assign(
             now,
         )
         .await?;
+    let receipt = match (receipts, item.raw_path.as_deref()) {
+        (Some(receipts), Some(path)) => {
+            let ids = (request.id, unit.id);
+            acknowledge(store, receipts, path, ids, resubmission, item.received_at, now).await?
+        }
+        _ => false,
+    };
     Ok(Assigned {
         unit,
         request,
         late,
         resubmission,
         remembered,
+        receipt,
     })
+}
+
+/// Queues the receipt for a message counted by hand, read again from its kept copy; a copy
+/// that cannot be read only costs the receipt.
+async fn acknowledge(
+    store: &Store,
+    receipts: &Receipts,
+    raw_path: &str,
+    ids: (i64, i64),
+    resubmission: bool,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Decided<bool> {
+    let letter = match tokio::fs::read(raw_path)
+        .await
+        .ok()
+        .and_then(|bytes| message::read(&bytes).ok())
+    {
+        Some(letter) => letter,
+        None => {
+            tracing::warn!(path = raw_path, "the kept message cannot be read again: no receipt");
+            return Ok(false);
+        }
+    };
+    if receipt::refusal(&letter).is_some() {
+        return Ok(false);
+    }
+    match receipts
+        .compose(store, &letter, ids, resubmission, received_at, now)
+        .await?
+    {
+        Some(queued) => Ok(store.queue_receipt(&queued, now).await?),
+        None => Ok(false),
+    }
 }
 
 /// Rejects a review item: it is not a report.

@@ -185,19 +185,29 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
 }
 
 async fn assign(context: &Context, args: AssignArgs) -> CliResult {
+    let receipts = if context.settings.intake.receipts {
+        let templates = std::sync::Arc::new(context.templates()?);
+        crate::intake::pipeline::Intake::recording(&context.settings, templates).receipts
+    } else {
+        None
+    };
     let crate::decisions::Assigned {
         unit,
         request,
         late,
         resubmission,
         remembered: remember,
+        receipt,
     } = crate::decisions::assign(
         &context.store,
         args.id,
         &args.request,
         &args.unit,
-        args.remember_address,
-        args.note.as_deref(),
+        crate::decisions::AssignOptions {
+            remember_address: args.remember_address,
+            note: args.note.as_deref(),
+            receipts: receipts.as_ref(),
+        },
         context.now(),
     )
     .await?;
@@ -210,6 +220,9 @@ async fn assign(context: &Context, args: AssignArgs) -> CliResult {
     );
     if let Some(address) = remember {
         println!("đã thêm địa chỉ {address} vào đơn vị {}", unit.code);
+    }
+    if receipt {
+        println!("thư xác nhận đã vào hàng đợi gửi");
     }
     Ok(())
 }

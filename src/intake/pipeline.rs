@@ -209,8 +209,9 @@ impl Intake {
             (Some(receipts), State::Counted, Some(request_id), Some(unit_id)) => match receipt::refusal(&letter) {
                 None => {
                     let ids = (request_id, unit_id);
+                    let resubmission = snapshot.reported.contains(&ids);
                     receipts
-                        .compose(store, snapshot, &letter, ids, received_at, now)
+                        .compose(store, &letter, ids, resubmission, received_at, now)
                         .await?
                 }
                 Some(why) => {
@@ -280,12 +281,12 @@ impl Intake {
 impl Receipts {
     /// The receipt for a submission about to be counted, threaded under it; `None` (and a
     /// warning) when the template cannot render it: the submission counts all the same.
-    async fn compose(
+    pub async fn compose(
         &self,
         store: &Store,
-        snapshot: &Snapshot,
         letter: &Letter,
         (request_id, unit_id): (i64, i64),
+        resubmission: bool,
         received_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<QueuedReceipt>, StoreError> {
@@ -301,7 +302,7 @@ impl Receipts {
             &request,
             deadline,
             received_at,
-            snapshot.reported.contains(&(request_id, unit_id)),
+            resubmission,
             letter.counted_attachments().map(|a| a.name.clone()).collect(),
             &letter.subject,
             self.zone,

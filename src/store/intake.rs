@@ -76,6 +76,22 @@ pub enum Recorded {
     AlreadyDone,
 }
 
+/// Queues a receipt inside a transaction unless its address got one after
+/// `unless_sent_since`; evaluates to whether it was queued.
+macro_rules! queue_receipt_in_tx {
+    ($tx:expr, $queued:expr, $now:expr) => {{
+        let queued: &QueuedReceipt = $queued;
+        let (recent,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM outgoing_messages WHERE kind = 'receipt' AND to_address = $1 AND created_at > $2",
+        )
+        .bind(&queued.message.to_address)
+        .bind(queued.unless_sent_since)
+        .fetch_one(&mut *$tx)
+        .await?;
+        recent == 0 && insert_message!($tx, queued.message, $now) == 1
+    }};
+}
+
 #[derive(sqlx::FromRow)]
 struct EarlierRow {
     id: i64,
@@ -321,17 +337,7 @@ impl Store {
                             .await?;
                             let _ = cancel_waiting_in_tx!(tx, Some(request_id), Some(unit_id), REPORTED, now);
                             if let Some(queued) = new.receipt {
-                                let (recent,): (i64,) = sqlx::query_as(
-                                    "SELECT COUNT(*) FROM outgoing_messages WHERE kind = 'receipt' \
-                                     AND to_address = $1 AND created_at > $2",
-                                )
-                                .bind(&queued.message.to_address)
-                                .bind(queued.unless_sent_since)
-                                .fetch_one(&mut *tx)
-                                .await?;
-                                if recent == 0 {
-                                    receipt = insert_message!(tx, queued.message, now) == 1;
-                                }
+                                receipt = queue_receipt_in_tx!(tx, queued, now);
                             }
                         }
                     }
@@ -386,6 +392,12 @@ impl Store {
             }
         });
         Ok(recorded)
+    }
+
+    /// Queues a receipt for a submission counted outside intake (a review item assigned by
+    /// hand), with the same pause per address.
+    pub async fn queue_receipt(&self, queued: &QueuedReceipt, now: DateTime<Utc>) -> StoreResult<bool> {
+        Ok(in_tx!(self, |tx| { queue_receipt_in_tx!(tx, queued, now) }))
     }
 
     /// The watcher's place in a mailbox.

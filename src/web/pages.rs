@@ -549,13 +549,19 @@ pub async fn assign(
         Err(r) => return r,
     };
     let note = format!("ghi nhận trên trang theo dõi bởi {user}");
+    let current = current(&state);
+    let intake = crate::intake::pipeline::Intake::recording(&current.settings, current.templates.clone());
+    let options = decisions::AssignOptions {
+        remember_address: field(&form, "remember") == "on",
+        note: Some(&note),
+        receipts: intake.receipts.as_ref(),
+    };
     match decisions::assign(
         &state.store,
         id,
         field(&form, "request"),
         field(&form, "unit"),
-        field(&form, "remember") == "on",
-        Some(&note),
+        options,
         now(),
     )
     .await

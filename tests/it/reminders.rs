@@ -544,10 +544,42 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         "09:06 ngày 4/3/2030",
     );
     assert_eq!(away["state"], "ignored", "{away:#}");
+    // The third unit's report comes from a staff member's personal address: review, then the
+    // clerk assigns it, and that sender gets the receipt.
+    let personal = m.lab.address("canbo-canhan");
+    let from_home = import(
+        "personal.eml",
+        reply(
+            &personal,
+            &m.mailbox,
+            "home-1@lab.test",
+            Some(&notice_id(&addresses[2])),
+            "",
+            "Em gửi báo cáo ạ.",
+        ),
+        "09:10 ngày 4/3/2030",
+    );
+    assert_eq!(from_home["reason"], "unknown_sender", "{from_home:#}");
+    let review = m.env.baocao(&["review", "list", "--json"]).ok().json();
+    let id = review[0]["id"].to_string();
+    let assigned = m
+        .env
+        .baocao(&["review", "assign", &id, "--unit", "gdnn-dienbien", "--request", "BC-1"])
+        .ok();
+    assert!(
+        assigned.stdout.contains("thư xác nhận đã vào hàng đợi gửi"),
+        "{}",
+        assigned.stdout
+    );
 
     // Receipts answer mail just received: they go out even outside the send window.
     let sent = send_at(&m, "21:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    wait_for(m.lab, &personal, 1);
+    let raw_home = m.lab.messages(&personal);
+    let to_home = mail_parser::MessageParser::default().parse(&raw_home[0]).unwrap();
+    assert_eq!(header(&to_home, "Auto-Submitted"), "auto-replied");
+    assert_eq!(to_home.in_reply_to().as_text(), Some("home-1@lab.test"));
     wait_for(m.lab, &addresses[0], 2);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(m.lab.inbox_count(&addresses[1]), 1);
@@ -576,8 +608,12 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
     );
     assert!(text.contains("  - Báo cáo hiến máu.pdf"), "{text}");
     let recorded: Vec<Value> = outbox(&m).into_iter().filter(|r| r["kind"] == "receipt").collect();
-    assert_eq!(recorded.len(), 1);
-    assert_eq!(recorded[0]["message_id"].as_str(), receipt.message_id());
+    assert_eq!(recorded.len(), 2);
+    assert!(
+        recorded
+            .iter()
+            .any(|r| r["message_id"].as_str() == receipt.message_id())
+    );
 
     // The receipt, should it come back to the report mailbox, is our own message.
     let own = import(
