@@ -206,13 +206,11 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
     lock(&progress).web_problem = web_problem;
 
     let started_at = wall_clock();
-    let mut status = StatusLine::default();
     let mut counts = Counts::default();
-    status.refresh_counts(&store, &mut counts).await;
-    let line = status_line(&current, &counts, &watcher.status(), &lock(&progress));
-    status.changed(&line);
-    notify(&[NotifyState::Ready, NotifyState::Status(&line)]);
-    tracing::info!(status = %line, worker = %worker, "baocao is running");
+    counts.refresh(&store).await;
+    let mut last_line = status_line(&current, &counts, &watcher.status(), &lock(&progress));
+    notify(&[NotifyState::Ready, NotifyState::Status(&last_line)]);
+    tracing::info!(status = %last_line, worker = %worker, "baocao is running");
 
     let watchdog = sd_notify::watchdog_enabled();
     let mut timer = tokio::time::interval(STATUS_PERIOD);
@@ -241,13 +239,14 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                 let health_due = last_health.elapsed() >= HEALTH_PERIOD;
                 if health_due {
                     last_health = Instant::now();
-                    status.refresh_counts(&store, &mut counts).await;
+                    counts.refresh(&store).await;
                 }
                 let watcher_status = watcher.status();
                 let progress_now = snapshot(&progress);
                 let line = status_line(&current, &counts, &watcher_status, &progress_now);
-                if status.changed(&line) {
+                if line != last_line {
                     notify(&[NotifyState::Status(&line)]);
+                    last_line = line.clone();
                 }
                 let is_healthy = healthy(&current.settings, &watcher_status, &progress_now);
                 if watchdog.is_some() && is_healthy {
@@ -681,28 +680,16 @@ struct Counts {
     review: i64,
 }
 
-#[derive(Debug, Default)]
-struct StatusLine {
-    last: String,
-}
-
-impl StatusLine {
-    async fn refresh_counts(&mut self, store: &Store, counts: &mut Counts) {
+impl Counts {
+    /// Reads the counts again; a failed read keeps the last ones (the status line says why).
+    async fn refresh(&mut self, store: &Store) {
         if let Ok((active, next)) = store.service_counts().await {
-            counts.active = active;
-            counts.next_reminder = next;
+            self.active = active;
+            self.next_reminder = next;
         }
         if let Ok(review) = store.open_review_count().await {
-            counts.review = review;
+            self.review = review;
         }
-    }
-
-    fn changed(&mut self, line: &str) -> bool {
-        if self.last == line {
-            return false;
-        }
-        self.last = line.to_string();
-        true
     }
 }
 

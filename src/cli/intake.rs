@@ -269,13 +269,12 @@ fn size_vi(bytes: usize) -> String {
 }
 
 /// Intake that records, with receipts when the configuration turns them on.
-fn recording_intake(context: &Context) -> CliResult<Intake> {
-    let templates = if context.settings.intake.receipts {
-        context.templates()?
-    } else {
-        crate::compose::Templates::built_in().map_err(|e| CliError::Internal(anyhow::Error::new(e)))?
-    };
-    Ok(Intake::recording(&context.settings, std::sync::Arc::new(templates)))
+pub(super) fn recording_intake(context: &Context) -> CliResult<Intake> {
+    if !context.settings.intake.receipts {
+        return Ok(Intake::new(&context.settings));
+    }
+    let templates = std::sync::Arc::new(context.templates()?);
+    Ok(Intake::recording(&context.settings, templates))
 }
 
 async fn import(context: &Context, args: ImportArgs) -> CliResult {

@@ -185,12 +185,7 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
 }
 
 async fn assign(context: &Context, args: AssignArgs) -> CliResult {
-    let receipts = if context.settings.intake.receipts {
-        let templates = std::sync::Arc::new(context.templates()?);
-        crate::intake::pipeline::Intake::recording(&context.settings, templates).receipts
-    } else {
-        None
-    };
+    let receipts = super::intake::recording_intake(context)?.receipts;
     let crate::decisions::Assigned {
         unit,
         request,

@@ -534,6 +534,23 @@ pub async fn attachment(
     }
 }
 
+/// The logged-in user a form acts for, if it carries the session's CSRF token.
+#[allow(clippy::result_large_err)]
+fn form_user(state: &WebState, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<String, Response> {
+    may_change(state, headers, form.get("csrf").map(String::as_str))
+}
+
+/// Back to `back` once a decision is recorded (after `done` logs it), or the refusal.
+fn answer<T>(result: Result<T, DecisionError>, back: &str, done: impl FnOnce(T)) -> Response {
+    match result {
+        Ok(value) => {
+            done(value);
+            Redirect::to(back).into_response()
+        }
+        Err(e) => refused(e, back),
+    }
+}
+
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map(String::as_str).unwrap_or_default()
 }
@@ -544,7 +561,7 @@ pub async fn assign(
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Response {
-    let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
+    let user = match form_user(&state, &headers, &form) {
         Ok(user) => user,
         Err(r) => return r,
     };
@@ -556,7 +573,7 @@ pub async fn assign(
         note: Some(&note),
         receipts: intake.receipts.as_ref(),
     };
-    match decisions::assign(
+    let result = decisions::assign(
         &state.store,
         id,
         field(&form, "request"),
@@ -564,14 +581,10 @@ pub async fn assign(
         options,
         now(),
     )
-    .await
-    {
-        Ok(done) => {
-            tracing::info!(user = %user, item = id, unit = %done.unit.code, request = %done.request.token, "review item assigned");
-            Redirect::to("/review").into_response()
-        }
-        Err(e) => refused(e, "/review"),
-    }
+    .await;
+    answer(result, "/review", |done| {
+        tracing::info!(user = %user, item = id, unit = %done.unit.code, request = %done.request.token, "review item assigned");
+    })
 }
 
 pub async fn reject(
@@ -580,17 +593,14 @@ pub async fn reject(
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Response {
-    let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
+    let user = match form_user(&state, &headers, &form) {
         Ok(user) => user,
         Err(r) => return r,
     };
-    match decisions::reject(&state.store, id, field(&form, "reason"), now()).await {
-        Ok(()) => {
-            tracing::info!(user = %user, item = id, "review item rejected");
-            Redirect::to("/review").into_response()
-        }
-        Err(e) => refused(e, "/review"),
-    }
+    let result = decisions::reject(&state.store, id, field(&form, "reason"), now()).await;
+    answer(result, "/review", |()| {
+        tracing::info!(user = %user, item = id, "review item rejected");
+    })
 }
 
 pub async fn extend(
@@ -599,19 +609,16 @@ pub async fn extend(
     Path(id): Path<i64>,
     Form(form): Fields,
 ) -> Response {
-    let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
+    let user = match form_user(&state, &headers, &form) {
         Ok(user) => user,
         Err(r) => return r,
     };
     let zone = current(&state).settings.office.zone;
-    match decisions::extend(&state.store, id, field(&form, "until"), zone, now()).await {
-        Ok(note) => {
-            // The sender's next tick plans the unit's reminders against the new deadline.
-            tracing::info!(user = %user, item = id, %note, "later deadline granted");
-            Redirect::to("/review").into_response()
-        }
-        Err(e) => refused(e, "/review"),
-    }
+    let result = decisions::extend(&state.store, id, field(&form, "until"), zone, now()).await;
+    // The sender's next tick plans the unit's reminders against the new deadline.
+    answer(result, "/review", |note| {
+        tracing::info!(user = %user, item = id, %note, "later deadline granted");
+    })
 }
 
 pub async fn mark(
@@ -620,25 +627,23 @@ pub async fn mark(
     Path(token): Path<String>,
     Form(form): Fields,
 ) -> Response {
-    let user = match may_change(&state, &headers, form.get("csrf").map(String::as_str)) {
+    let user = match form_user(&state, &headers, &form) {
         Ok(user) => user,
         Err(r) => return r,
     };
     let back = format!("/requests/{token}");
     let at = now();
-    let note = format!("{} (ghi nhận bởi {user})", field(&form, "note").trim());
-    let note = if field(&form, "note").trim().is_empty() {
+    // An empty note stays empty, so the decision refuses it.
+    let written = field(&form, "note").trim();
+    let note = if written.is_empty() {
         String::new()
     } else {
-        note
+        format!("{written} (ghi nhận bởi {user})")
     };
-    match decisions::mark(&state.store, &token, field(&form, "unit"), &note, at, at).await {
-        Ok(done) => {
-            tracing::info!(user = %user, unit = %done.unit.code, request = %done.request.token, "marked as reported");
-            Redirect::to(&back).into_response()
-        }
-        Err(e) => refused(e, &back),
-    }
+    let result = decisions::mark(&state.store, &token, field(&form, "unit"), &note, at, at).await;
+    answer(result, &back, |done| {
+        tracing::info!(user = %user, unit = %done.unit.code, request = %done.request.token, "marked as reported");
+    })
 }
 
 async fn change_state(
@@ -648,7 +653,7 @@ async fn change_state(
     form: &HashMap<String, String>,
     to: RequestState,
 ) -> Response {
-    let user = match may_change(state, headers, form.get("csrf").map(String::as_str)) {
+    let user = match form_user(state, headers, form) {
         Ok(user) => user,
         Err(r) => return r,
     };
