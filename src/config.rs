@@ -100,6 +100,9 @@ pub struct IntakeSettings {
     pub message_dir: Option<PathBuf>,
     /// Messages above this many bytes are read header-first and go to the review queue.
     pub max_message_bytes: usize,
+    /// Reading and judging one message may take this long; past it the message goes to
+    /// the review queue as too complex, and intake moves on.
+    pub time_budget: std::time::Duration,
     /// Authentication-Results from these servers are trusted (lower case authserv-ids).
     pub trusted_authserv_ids: Vec<String>,
     /// How often to look for new mail when the server has no IDLE.
@@ -408,6 +411,7 @@ struct RawDaemon {
 struct RawIntake {
     message_dir: Option<Spanned<String>>,
     max_message_size_mb: Option<Spanned<usize>>,
+    message_time_budget_seconds: Option<Spanned<f64>>,
     trusted_authserv_ids: Option<Vec<String>>,
     poll_seconds: Option<Spanned<u64>>,
     idle_minutes: Option<Spanned<u64>>,
@@ -730,6 +734,12 @@ impl Checker<'_> {
             max_message_bytes: self.bounded(&raw.max_message_size_mb, "intake.max-message-size-mb", 1..=500, 25)
                 * 1024
                 * 1024,
+            time_budget: std::time::Duration::from_secs_f64(self.bounded(
+                &raw.message_time_budget_seconds,
+                "intake.message-time-budget-seconds",
+                0.01..=600.0,
+                10.0,
+            )),
             trusted_authserv_ids: raw
                 .trusted_authserv_ids
                 .iter()

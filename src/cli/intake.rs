@@ -3,6 +3,7 @@
 //! mailbox with the store.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -180,11 +181,12 @@ fn report(
 async fn explain(context: &Context, args: FileArgs) -> CliResult {
     let bytes = read_file(&args.file)?;
     let intake = Intake::new(&context.settings);
-    let (letter, unreadable) = intake.read(Raw::Whole(&bytes));
+    let (letter, trouble) = intake.read(Raw::Whole(&bytes)).await;
+    let letter = Arc::new(letter);
     let at = received_at(context, args.received_at.as_deref(), &letter)?;
-    let snapshot = context.store.intake_snapshot(&intake.office_mailbox).await?;
+    let snapshot = Arc::new(context.store.intake_snapshot(&intake.office_mailbox).await?);
     let outcome = intake
-        .judge(&context.store, &snapshot, &letter, unreadable.as_deref(), at.0)
+        .judge(&context.store, &snapshot, &letter, trouble.as_ref(), at.0)
         .await?;
     let report = report(&args.file.display().to_string(), &letter, &outcome, &snapshot, at);
     if args.json {
@@ -279,7 +281,7 @@ pub(super) fn recording_intake(context: &Context) -> CliResult<Intake> {
 
 async fn import(context: &Context, args: ImportArgs) -> CliResult {
     let intake = recording_intake(context)?;
-    let mut snapshot = context.store.intake_snapshot(&intake.office_mailbox).await?;
+    let mut snapshot = Arc::new(context.store.intake_snapshot(&intake.office_mailbox).await?);
     let origin = Origin {
         mailbox: "import".into(),
         uid: None,
@@ -295,7 +297,7 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
                 continue;
             }
         };
-        let read = intake.read(Raw::Whole(&bytes));
+        let read = intake.read(Raw::Whole(&bytes)).await;
         let at = received_at(context, args.received_at.as_deref(), &read.0)?;
         let processed = intake
             .process_read(

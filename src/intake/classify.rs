@@ -1,6 +1,6 @@
 //! The intake rules of PRODUCT.md as one pure function: [`classify`] takes a [`Letter`],
 //! what the registry knows ([`Snapshot`]), which of our sent messages it refers to and
-//! when the mailbox received it, and returns an [`Outcome`]: a state, one of twelve
+//! when the mailbox received it, and returns an [`Outcome`]: a state, one of thirteen
 //! reasons, the rule that decided and a sentence a clerk can read. No IO, no clock.
 //!
 //! The order is the product's: duplicate, our own message, bounce, automatic mail, the
@@ -67,10 +67,12 @@ pub enum Reason {
     MissingAttachment,
     NotAReport,
     Unrelated,
+    /// Reading or judging it took longer than the per-message time budget.
+    TooComplex,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Report,
         Reason::Resubmission,
         Reason::Duplicate,
@@ -83,6 +85,7 @@ impl Reason {
         Reason::MissingAttachment,
         Reason::NotAReport,
         Reason::Unrelated,
+        Reason::TooComplex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +102,7 @@ impl Reason {
             Reason::MissingAttachment => "missing_attachment",
             Reason::NotAReport => "not_a_report",
             Reason::Unrelated => "unrelated",
+            Reason::TooComplex => "too_complex",
         }
     }
 
@@ -121,6 +125,7 @@ impl Reason {
             Reason::MissingAttachment => "thiếu tệp đính kèm",
             Reason::NotAReport => "không phải báo cáo",
             Reason::Unrelated => "thư không liên quan",
+            Reason::TooComplex => "thư quá phức tạp để xử lý tự động",
         }
     }
 }
@@ -340,6 +345,20 @@ impl Outcome {
             Reason::UnknownSender,
             "unreadable",
             format!("{problem}: cần người mở tệp gốc để xem"),
+        )
+    }
+
+    /// A message that took longer than the time budget to read or judge: a person opens it,
+    /// and the mailbox goes on without it.
+    pub fn too_complex(budget: std::time::Duration) -> Outcome {
+        Outcome::new(
+            State::Review,
+            Reason::TooComplex,
+            "time_budget",
+            format!(
+                "thư quá phức tạp, không xử lý xong trong {} giây: cần người mở tệp gốc để xem",
+                budget.as_secs_f64()
+            ),
         )
     }
 

@@ -8,6 +8,8 @@
 //! ones that count as a report and the ones that do not (inline signature images, `.p7s`,
 //! `winmail.dat`).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
@@ -18,6 +20,12 @@ use unicode_normalization::UnicodeNormalization;
 const MAX_LINE: usize = 1000;
 /// How deep forwarded messages are searched for attachments.
 const MAX_NESTING: usize = 8;
+/// How many ids of In-Reply-To and of References are kept: the first of References (the
+/// thread's root) and the newest ones. A hostile message may carry millions; see
+/// [`bounded_ids`].
+pub const MAX_IDS: usize = 64;
+/// How many of the newest References [`Letter::thread_ids`] looks at.
+pub const THREAD_TAIL: usize = 32;
 /// An image with a Content-ID below this size is a signature logo, not a report.
 const SIGNATURE_IMAGE_BYTES: usize = 100 * 1024;
 
@@ -136,16 +144,18 @@ impl Letter {
         self.counted_attachments().next().is_some()
     }
 
-    /// Every id this message says it answers: In-Reply-To first, then References from the
-    /// newest back.
+    /// The ids this message says it answers, each once: In-Reply-To first, then the newest
+    /// [`THREAD_TAIL`] of References. A reply's parent is its In-Reply-To and the end of its
+    /// References (RFC 5322 §3.6.4), so older ids add nothing but work; at most
+    /// `MAX_IDS + THREAD_TAIL` ids come back whatever the message's shape.
     pub fn thread_ids(&self) -> Vec<String> {
-        let mut ids = self.in_reply_to.clone();
-        for id in self.references.iter().rev() {
-            if !ids.contains(id) {
-                ids.push(id.clone());
-            }
-        }
-        ids
+        let mut seen = HashSet::new();
+        self.in_reply_to
+            .iter()
+            .chain(self.references.iter().rev().take(THREAD_TAIL))
+            .filter(|id| seen.insert(id.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
@@ -307,13 +317,28 @@ fn clean_file_name(name: &str) -> String {
 }
 
 fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
-    let mut ids: Vec<String> = match value {
-        mail_parser::HeaderValue::Text(t) => vec![clean_id(t)],
-        mail_parser::HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
+    match value {
+        mail_parser::HeaderValue::Text(t) => bounded_ids(std::iter::once(t.as_ref())),
+        mail_parser::HeaderValue::TextList(list) => bounded_ids(list.iter().map(|t| t.as_ref())),
         _ => Vec::new(),
+    }
+}
+
+/// Cleaned, non-empty ids in order, at most [`MAX_IDS`]: the first (a thread's root) and the
+/// newest `MAX_IDS - 1`. Only the kept ones are cleaned, so a header of a million ids costs
+/// one pass over it and nothing more.
+fn bounded_ids<'a>(ids: impl DoubleEndedIterator<Item = &'a str>) -> Vec<String> {
+    let mut nonempty = ids.filter(|id| !id.trim().is_empty());
+    let Some(first) = nonempty.next() else {
+        return Vec::new();
     };
-    ids.retain(|id| !id.is_empty());
-    ids
+    let mut tail: Vec<&str> = nonempty.rev().take(MAX_IDS - 1).collect();
+    tail.reverse();
+    std::iter::once(first)
+        .chain(tail)
+        .map(clean_id)
+        .filter(|id| !id.is_empty())
+        .collect()
 }
 
 fn to_utc(date: &mail_parser::DateTime) -> Option<DateTime<Utc>> {
@@ -732,6 +757,26 @@ mod tests {
 
     fn letter(raw: &str) -> Letter {
         read(raw.as_bytes()).expect("readable")
+    }
+
+    #[test]
+    fn a_million_references_keep_the_root_and_the_newest_and_thread_ids_stay_bounded() {
+        let mut raw = String::from("From: a@b.vn\nIn-Reply-To: <p@x> <p@x> <q@x>\nReferences:");
+        for i in 0..1_000_000 {
+            raw.push_str(&format!(" <r{i}@x>"));
+        }
+        raw.push_str(" <p@x>\n\nhi\n");
+        let l = letter(&raw);
+        assert_eq!(l.references.len(), MAX_IDS);
+        assert_eq!(l.references[0], "r0@x");
+        assert_eq!(l.references[MAX_IDS - 1], "p@x");
+        assert_eq!(l.references[MAX_IDS - 2], "r999999@x");
+        let ids = l.thread_ids();
+        // In-Reply-To first, each id once, then the newest References.
+        assert_eq!(&ids[..3], ["p@x", "q@x", "r999999@x"]);
+        assert!(ids.len() <= 2 + THREAD_TAIL, "{} ids", ids.len());
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! network call has a timeout; a lost connection is reopened with backoff and jitter.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -174,6 +175,7 @@ impl Watcher {
 
     /// Watches until `shutdown` turns true, reconnecting after any failure.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        self.remove_partial_copies();
         let mut backoff = BACKOFF_FIRST;
         loop {
             if *shutdown.borrow() {
@@ -215,6 +217,7 @@ impl Watcher {
 
     /// Connects once, processes everything new and logs out.
     pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
+        self.remove_partial_copies();
         let mut session = self.open().await?;
         let summary = self.drain(&mut session, None).await;
         logout(session).await;
@@ -414,7 +417,7 @@ impl Watcher {
                 return Ok(summary);
             }
             metas.sort_by_key(|m| m.uid);
-            let mut snapshot = self.store.intake_snapshot(&self.intake.office_mailbox).await?;
+            let mut snapshot = Arc::new(self.store.intake_snapshot(&self.intake.office_mailbox).await?);
             for batch in batches(&metas, self.intake.max_message_bytes) {
                 let whole: Vec<u32> = batch
                     .iter()
@@ -483,6 +486,19 @@ impl Watcher {
                         Recorded::AlreadyDone => {}
                     }
                 }
+            }
+        }
+    }
+
+    /// Removes the half-written copies a crash (`kill -9` while writing) left behind.
+    fn remove_partial_copies(&self) {
+        match super::pipeline::remove_partial_copies(&self.intake.message_dir) {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, dir = %self.intake.message_dir.display(), "removed partial message copies")
+            }
+            Err(error) => {
+                tracing::warn!(%error, dir = %self.intake.message_dir.display(), "cannot tidy the message copies")
             }
         }
     }

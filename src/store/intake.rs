@@ -186,31 +186,47 @@ impl Store {
         Ok(row.map(|r| r.id))
     }
 
-    /// Our sent messages among `ids`, by Message-ID.
+    /// Our sent messages among `ids`, by Message-ID: one query whatever the number of ids
+    /// (the caller bounds them; see `Letter::thread_ids`).
     pub async fn sent_refs(&self, ids: &[String]) -> StoreResult<HashMap<String, SentRef>> {
-        let mut found = HashMap::new();
-        for id in ids {
-            if found.contains_key(id) {
-                continue;
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // The ids go in as one JSON array, which both databases unpack server-side.
+        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, Option<i64>, Option<i64>, String)> = match self {
+            Store::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
+                     WHERE message_id IN (SELECT value FROM json_each($1))",
+                )
+                .bind(&list)
+                .fetch_all(pool)
+                .await?
             }
-            let row: Option<(Option<i64>, Option<i64>, String)> = on_pool!(self, |pool| {
-                sqlx::query_as("SELECT request_id, unit_id, to_address FROM outgoing_messages WHERE message_id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            if let Some((request_id, unit_id, to_address)) = row {
-                found.insert(
-                    id.clone(),
+            Store::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
+                     WHERE message_id IN (SELECT json_array_elements_text($1::json))",
+                )
+                .bind(&list)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(id, request_id, unit_id, to_address)| {
+                (
+                    id,
                     SentRef {
                         request_id,
                         unit_id,
                         to_address,
                     },
-                );
-            }
-        }
-        Ok(found)
+                )
+            })
+            .collect())
     }
 
     /// Records one message and everything its outcome implies, and advances the mailbox

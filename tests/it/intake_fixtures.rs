@@ -342,7 +342,11 @@ fn every_fixture_gets_its_expected_outcome_with_any_line_endings() {
         problems.join("\n")
     );
     assert!(expected.fixture.len() >= 60, "{} fixtures", expected.fixture.len());
-    for reason in baocao::intake::Reason::ALL {
+    // `too_complex` depends on the time budget, not on the message alone: tests/it/hostile.rs.
+    for reason in baocao::intake::Reason::ALL
+        .into_iter()
+        .filter(|r| *r != baocao::intake::Reason::TooComplex)
+    {
         let count = reasons.get(reason.as_str()).copied().unwrap_or(0);
         assert!(
             count >= 2,

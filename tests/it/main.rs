@@ -12,6 +12,7 @@ mod cli_units;
 mod daemon;
 mod daemon_faults;
 mod export;
+mod hostile;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;

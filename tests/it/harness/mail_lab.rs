@@ -570,6 +570,37 @@ ca-file = "{ca}"
         std::fs::rename(&temp, &path).expect("replace deferred_now");
     }
 
+    /// Puts a message straight into the address's INBOX (Maildir `new/`, owned by the mail
+    /// user), as a delivery would leave it, bypassing Postfix's header limits: how a hostile
+    /// message larger than an MTA would pass is tested.
+    pub fn place(&self, address: &str, bytes: &[u8]) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let maildir = self.maildir(address);
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(maildir.join(sub)).expect("create the Maildir");
+        }
+        let name = format!(
+            "{}.P{}Q{}.lab",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let temporary = maildir.join("tmp").join(&name);
+        std::fs::write(&temporary, bytes).expect("write the message");
+        let owner = format!("{MAIL_UID}:{MAIL_UID}");
+        let status = Command::new("chown")
+            .args(["-R", &owner])
+            .arg(&maildir)
+            .status()
+            .expect("chown the Maildir");
+        assert!(status.success());
+        std::fs::rename(&temporary, maildir.join("new").join(&name)).expect("deliver into new/");
+    }
+
     /// Every message in the address's INBOX, oldest first (by file name).
     pub fn messages(&self, address: &str) -> Vec<Vec<u8>> {
         let maildir = self.maildir(address);

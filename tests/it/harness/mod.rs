@@ -3,6 +3,7 @@
 //! and Postfix on loopback, started once per test process).
 
 pub mod db;
+pub mod hostile;
 pub mod mail_lab;
 pub mod proxy;
 pub mod service;
