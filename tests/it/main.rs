@@ -16,6 +16,7 @@ mod hostile;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;
+mod logs;
 mod mail_lab;
 mod reminders;
 mod service_unit;

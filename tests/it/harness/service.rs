@@ -46,6 +46,11 @@ pub struct Service {
 impl Service {
     /// Starts `baocao run` on the environment's configuration and database (or `database`).
     pub fn start(env: &Env, database: Option<&str>) -> Service {
+        Service::start_logging(env, database, "info,sqlx=warn")
+    }
+
+    /// [`start`](Self::start) with `RUST_LOG` set to `log_level`.
+    pub fn start_logging(env: &Env, database: Option<&str>, log_level: &str) -> Service {
         let n = {
             use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -75,7 +80,7 @@ impl Service {
             .arg("run")
             .env("NOTIFY_SOCKET", &socket_path)
             .env("WATCHDOG_USEC", "1000000")
-            .env("RUST_LOG", "info,sqlx=warn")
+            .env("RUST_LOG", log_level)
             .env_remove("BAOCAO_DATABASE_URL")
             .env_remove("JOURNAL_STREAM")
             .current_dir(env.dir.path())
