@@ -168,6 +168,9 @@ pub struct SmtpSettings {
     pub timeout: std::time::Duration,
     /// How many sends may run at once.
     pub concurrency: usize,
+    /// How long a message claimed for sending stays this instance's: renewed before each
+    /// send, longer than one send's timeout, so no other instance takes it while it is sent.
+    pub claim_lease: std::time::Duration,
     /// The wait after a first temporary failure (it doubles each time, up to an hour).
     pub first_retry: chrono::Duration,
 }
@@ -471,6 +474,7 @@ struct RawSmtp {
     timeout_seconds: Option<Spanned<u64>>,
     concurrency: Option<Spanned<usize>>,
     first_retry_seconds: Option<Spanned<i64>>,
+    claim_lease_seconds: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -564,37 +568,7 @@ impl Checker<'_> {
             }
             None => DEFAULT_DATABASE_URL.to_string(),
         };
-        let smtp = raw.smtp.as_ref().map(|s| SmtpSettings {
-            server: self.server(RawServer {
-                section: "smtp",
-                host: &s.host,
-                port: s.port,
-                default_port: match s.tls {
-                    Some(TlsMode::Starttls) => 587,
-                    Some(TlsMode::None) => 25,
-                    _ => 465,
-                },
-                tls: s.tls,
-                user: &s.user,
-                password_file: &s.password_file,
-                password_credential: &s.password_credential,
-                ca_file: &s.ca_file,
-            }),
-            helo_name: s.helo_name.clone(),
-            timeout: std::time::Duration::from_secs(self.bounded(
-                &s.timeout_seconds,
-                "smtp.timeout-seconds",
-                5..=3600,
-                120,
-            )),
-            concurrency: self.bounded(&s.concurrency, "smtp.concurrency", 1..=32, 4),
-            first_retry: chrono::Duration::seconds(self.bounded(
-                &s.first_retry_seconds,
-                "smtp.first-retry-seconds",
-                5..=3600,
-                120,
-            )),
-        });
+        let smtp = raw.smtp.as_ref().map(|s| self.smtp(s));
         if smtp.is_none() {
             self.warn(
                 None,
@@ -772,6 +746,53 @@ impl Checker<'_> {
         }
     }
 
+    fn smtp(&mut self, s: &RawSmtp) -> SmtpSettings {
+        let timeout =
+            std::time::Duration::from_secs(self.bounded(&s.timeout_seconds, "smtp.timeout-seconds", 5..=3600, 120));
+        let claim_lease = match &s.claim_lease_seconds {
+            Some(lease) if std::time::Duration::from_secs(*lease.get_ref()) <= timeout => {
+                self.problem(
+                    Some(lease.span()),
+                    "smtp.claim-lease-seconds",
+                    format!(
+                        "phải dài hơn timeout-seconds ({} giây): một lần gửi phải xong trong thời gian giữ thư",
+                        timeout.as_secs()
+                    ),
+                );
+                timeout * 2 + std::time::Duration::from_secs(60)
+            }
+            Some(lease) => std::time::Duration::from_secs(*lease.get_ref()),
+            None => timeout * 2 + std::time::Duration::from_secs(60),
+        };
+        SmtpSettings {
+            server: self.server(RawServer {
+                section: "smtp",
+                host: &s.host,
+                port: s.port,
+                default_port: match s.tls {
+                    Some(TlsMode::Starttls) => 587,
+                    Some(TlsMode::None) => 25,
+                    _ => 465,
+                },
+                tls: s.tls,
+                user: &s.user,
+                password_file: &s.password_file,
+                password_credential: &s.password_credential,
+                ca_file: &s.ca_file,
+            }),
+            helo_name: s.helo_name.clone(),
+            timeout,
+            claim_lease,
+            concurrency: self.bounded(&s.concurrency, "smtp.concurrency", 1..=32, 4),
+            first_retry: chrono::Duration::seconds(self.bounded(
+                &s.first_retry_seconds,
+                "smtp.first-retry-seconds",
+                5..=3600,
+                120,
+            )),
+        }
+    }
+
     /// A number within `range`, or the default when absent.
     fn bounded<T>(&mut self, raw: &Option<Spanned<T>>, key: &str, range: std::ops::RangeInclusive<T>, default: T) -> T
     where
@@ -865,7 +886,14 @@ impl Checker<'_> {
             );
         }
         let tls = raw.tls.unwrap_or(TlsMode::Implicit);
-        if tls == TlsMode::None && !is_loopback(&host) {
+        if tls == TlsMode::None && section == "imap" {
+            // `baocao run` and `intake watch` refuse it; say so where the file is checked.
+            self.problem(
+                Some(raw.host.span()),
+                "imap.tls",
+                "hộp thư báo cáo luôn đọc qua kết nối mã hóa: ghi tls = \"implicit\" (cổng 993) hoặc \"starttls\" (cổng 143)",
+            );
+        } else if tls == TlsMode::None && !is_loopback(&host) {
             self.warn(
                 Some(raw.host.span()),
                 &format!("{section}.tls"),
@@ -1186,12 +1214,21 @@ pub fn secret_permission_warnings(settings: &Settings) -> Vec<Problem> {
     for (section, server) in servers.into_iter().flatten() {
         if let Some(SecretSource::File(path)) = &server.password
             && let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o044 != 0
         {
+            let message = if !meta.is_file() {
+                format!(
+                    "{} không phải là một tệp: password-file phải là tệp chứa mật khẩu",
+                    path.display()
+                )
+            } else if meta.permissions().mode() & 0o044 != 0 {
+                format!("người khác đọc được tệp mật khẩu {}: chạy chmod 600", path.display())
+            } else {
+                continue;
+            };
             warnings.push(Problem {
                 line: None,
                 key: format!("{section}.password-file"),
-                message: format!("người khác đọc được tệp mật khẩu {}: chạy chmod 600", path.display()),
+                message,
             });
         }
     }
@@ -1243,6 +1280,46 @@ report-mailbox = "vanphong.sodienbien@moet.edu.vn"
         assert_eq!(found[0].line, Some(8));
         assert_eq!(found[0].key, "smtp.prot");
         assert!(found[0].message.contains("prot"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn imap_without_tls_is_refused_where_the_file_is_checked() {
+        // `run` refuses it; `check-config` must not say the file is fine.
+        let text = format!("{MINIMAL}\n[imap]\nhost = \"127.0.0.1\"\ntls = \"none\"\n");
+        let found = problems(&text);
+        assert_eq!(found[0].key, "imap.tls", "{found:?}");
+        assert!(found[0].message.contains("starttls"), "{}", found[0].message);
+        // SMTP without TLS stays allowed on this machine (a local relay).
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"127.0.0.1\"\ntls = \"none\"\n");
+        assert!(parse(&text, Path::new("t.toml")).is_ok());
+    }
+
+    #[test]
+    fn a_lease_no_longer_than_a_send_is_refused() {
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\ntimeout-seconds = 30\nclaim-lease-seconds = 30\n");
+        let found = problems(&text);
+        assert_eq!(found[0].key, "smtp.claim-lease-seconds", "{found:?}");
+        let text = format!("{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\ntimeout-seconds = 30\n");
+        let smtp = parse(&text, Path::new("t.toml")).unwrap().settings.smtp.unwrap();
+        assert_eq!(smtp.claim_lease, std::time::Duration::from_secs(120));
+    }
+
+    #[test]
+    fn a_password_file_that_is_a_directory_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{MINIMAL}\n[smtp]\nhost = \"mail.x.vn\"\nuser = \"u\"\npassword-file = \"{}\"\n",
+            dir.path().display()
+        );
+        let settings = parse(&text, Path::new("t.toml")).unwrap().settings;
+        let warnings = secret_permission_warnings(&settings);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].message.contains("không phải là một tệp"),
+            "{}",
+            warnings[0].message
+        );
+        assert!(!warnings[0].message.contains("người khác đọc được"));
     }
 
     #[test]

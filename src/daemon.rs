@@ -34,6 +34,7 @@ use tokio::task::JoinHandle;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::calendar::WorkingCalendar;
+use crate::clock::Clock;
 use crate::compose::{TemplateError, Templates};
 use crate::config::{self, ConfigError, Settings};
 use crate::digest::queue_digest;
@@ -41,7 +42,7 @@ use crate::intake::pipeline::Intake;
 use crate::intake::watch::{WatchPhase, Watcher, WatcherStatus};
 use crate::mailer::Mailer;
 use crate::reminders::{Setup, plan_new_units, queue_due};
-use crate::sender::send_due;
+use crate::sender::{SendPass, send_due};
 use crate::store::{ServiceHealth, Store, StoreError};
 use crate::web::{Live, WebState};
 
@@ -537,16 +538,17 @@ async fn tick(
     }
     // Built per pass: a rotated password file is picked up without a restart.
     let mailer = Mailer::new(settings)?;
-    let summary = send_due(
+    let summary = send_due(&SendPass {
         store,
-        &mailer,
+        mailer: &mailer,
         worker,
-        smtp.concurrency,
-        &crate::sender::RetryPolicy::from_settings(settings),
-        setup.window_open(now),
-        now,
+        concurrency: smtp.concurrency,
+        retry: crate::sender::RetryPolicy::from_settings(settings),
+        lease: crate::sender::lease(settings),
+        window_open: setup.window_open(now),
+        clock: Clock::system(),
         stop,
-    )
+    })
     .await?;
     if summary.sent + summary.retry + summary.failed == 0 {
         return Ok(None);
@@ -708,6 +710,9 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
             "intake retrying: {}",
             s.last_error.as_deref().map(short).unwrap_or_default()
         ),
+        Some(s) if s.phase == WatchPhase::Standby => {
+            format!("standby: another instance watches {mailbox}")
+        }
         Some(s) => format!("watching {mailbox} ({})", s.phase.as_str()),
     });
     parts.push(format!(

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::mailer::{Attempt, FailureClass, Mailer, classify};
 use crate::plan::duration_vi;
 use crate::store::{Outcome, OutgoingMessage, Store, StoreError};
@@ -43,6 +44,15 @@ impl RetryPolicy {
             give_up_after: Duration::minutes(settings.reminders.give_up_after_minutes),
         }
     }
+}
+
+/// How long a claim on a message lasts: `[smtp] claim-lease-seconds`.
+pub fn lease(settings: &crate::config::Settings) -> Duration {
+    settings
+        .smtp
+        .as_ref()
+        .and_then(|s| Duration::from_std(s.claim_lease).ok())
+        .unwrap_or(Duration::minutes(10))
 }
 
 /// The delay before the next attempt after `attempts` failed ones. `jitter` in [0, 1)
@@ -93,43 +103,79 @@ pub fn outcome_of(
     Outcome::Retry { error: text, at: next }
 }
 
-/// Sends every message due at `now`, `concurrency` at a time, under a lease long enough
-/// for the outer timeout. Outside the send window only the digest and receipts go. Once
-/// `stop` is set no further batch is claimed (the one in flight finishes).
-#[allow(clippy::too_many_arguments)]
-pub async fn send_due(
-    store: &Store,
-    mailer: &Mailer,
-    worker: &str,
-    concurrency: usize,
-    retry: &RetryPolicy,
-    window_open: bool,
-    now: DateTime<Utc>,
-    stop: &AtomicBool,
-) -> Result<SendSummary, StoreError> {
+/// Who sends, how, and until when: everything one pass of [`send_due`] works with.
+pub struct SendPass<'a> {
+    pub store: &'a Store,
+    pub mailer: &'a Mailer,
+    /// This instance's name on its claims.
+    pub worker: &'a str,
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+    /// How long a claim is ours; renewed before each send, longer than one send's timeout.
+    pub lease: Duration,
+    /// Outside the send window only the digest and receipts go.
+    pub window_open: bool,
+    /// Read for every claim, renewal and outcome: a pass may last longer than a lease.
+    pub clock: Clock,
+    /// Once set, no further batch is claimed (the one in flight finishes).
+    pub stop: &'a AtomicBool,
+}
+
+/// Sends every message that is due, `concurrency` at a time. Each batch is claimed with a
+/// lease from the clock's current time; before each send the lease is renewed, and a
+/// message whose lease has already run out (another instance may have taken it over) is
+/// left alone. So an instance never sends a message it no longer holds, and two instances
+/// on one database never send the same message twice however long a pass lasts.
+pub async fn send_due(pass: &SendPass<'_>) -> Result<SendSummary, StoreError> {
+    let SendPass {
+        store,
+        mailer,
+        worker,
+        concurrency,
+        ..
+    } = *pass;
     let mut summary = SendSummary::default();
-    store.cancel_obsolete_messages(now).await?;
-    let lease = Duration::from_std(mailer.timeout() * 2).unwrap_or(Duration::minutes(10)) + Duration::minutes(1);
-    while !stop.load(Ordering::SeqCst) {
+    store.cancel_obsolete_messages(pass.clock.now()).await?;
+    while !pass.stop.load(Ordering::SeqCst) {
+        let now = pass.clock.now();
         let batch = store
-            .claim_messages(worker, now, now + lease, window_open, (concurrency * 4) as i64)
+            .claim_messages(
+                worker,
+                now,
+                now + pass.lease,
+                pass.window_open,
+                (concurrency * 4) as i64,
+            )
             .await?;
         if batch.is_empty() {
             break;
         }
-        let results: Vec<Result<(Outcome, bool), StoreError>> = futures::stream::iter(batch)
+        let results: Vec<Result<Option<(Outcome, bool)>, StoreError>> = futures::stream::iter(batch)
             .map(|message| async move {
+                let now = pass.clock.now();
+                if !store.renew_claim(message.id, worker, now, now + pass.lease).await? {
+                    tracing::warn!(
+                        id = message.id,
+                        to = %message.to_address,
+                        "claim ran out before the send; left to whoever holds it now"
+                    );
+                    return Ok(None);
+                }
                 let attempt = mailer.send(&message).await;
-                let outcome = outcome_of(attempt, &message, retry, now, rand::random::<f64>());
+                let now = pass.clock.now();
+                let outcome = outcome_of(attempt, &message, &pass.retry, now, rand::random::<f64>());
                 log_outcome(&message, &outcome);
                 let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
-                Ok((outcome, recorded))
+                Ok(Some((outcome, recorded)))
             })
             .buffer_unordered(concurrency.max(1))
             .collect()
             .await;
         for result in results {
-            let (outcome, recorded) = result?;
+            let Some((outcome, recorded)) = result? else {
+                summary.lost_claims += 1;
+                continue;
+            };
             if !recorded {
                 summary.lost_claims += 1;
                 continue;

@@ -128,6 +128,7 @@ pub type CliResult<T = ()> = Result<T, CliError>;
 
 /// Parses the command line, runs the command and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     // The service parses mail while it sends and pings the watchdog: give it two threads.
     let runtime = match &cli.command {
@@ -170,6 +171,25 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_SOFTWARE)
         }
     }
+}
+
+/// `baocao unit list | head -1`: once the reader has gone, printing fails with a broken
+/// pipe, which Rust's `println!` turns into a panic (exit 101 and a backtrace). The reader
+/// wanted no more, so end quietly with success, as other command-line tools do.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 async fn run(cli: Cli) -> CliResult {

@@ -6,12 +6,13 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
+use crate::clock::Clock;
 use crate::dates::format_instant;
 use crate::digest::{digest_vars, queue_digest};
 use crate::mailer::Mailer;
 use crate::plan::SlotKind;
 use crate::reminders::{PlanLine, QueueSummary, ReminderError, Setup, plan_new_units, plan_view, queue_due};
-use crate::sender::{SendSummary, send_due};
+use crate::sender::{SendPass, SendSummary, lease, send_due};
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersCommand {
@@ -205,16 +206,21 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
     let smtp = settings.smtp.as_ref().map(|s| s.concurrency).unwrap_or(1);
     let worker = crate::daemon::worker_id();
     let window_open = setup.window_open(now);
-    let outbox = send_due(
-        &context.store,
-        &mailer,
-        &worker,
-        smtp,
-        &crate::sender::RetryPolicy::from_settings(settings),
+    let clock = match at {
+        Some(_) => Clock::starting_at(now),
+        None => Clock::system(),
+    };
+    let outbox = send_due(&SendPass {
+        store: &context.store,
+        mailer: &mailer,
+        worker: &worker,
+        concurrency: smtp,
+        retry: crate::sender::RetryPolicy::from_settings(settings),
+        lease: lease(settings),
         window_open,
-        now,
-        &std::sync::atomic::AtomicBool::new(false),
-    )
+        clock,
+        stop: &std::sync::atomic::AtomicBool::new(false),
+    })
     .await?;
     let report = SendReport {
         at: now,

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use super::connect::{ImapSession, NETWORK_TIMEOUT, connect};
 use super::pipeline::{Intake, Raw};
 use crate::config::{ImapSettings, Settings, StartFrom};
-use crate::store::{Checkpoint, Origin, Recorded, Store};
+use crate::store::{Checkpoint, Leadership, Origin, Recorded, Store};
 
 /// Without a word from the server for this long, an IDLE connection is presumed dead
 /// (Dovecot says "Still here" every 2 minutes, most servers at least every 10–15).
@@ -93,6 +93,8 @@ pub enum WatchPhase {
     Processing,
     /// The connection failed; waiting before the next attempt.
     Retrying,
+    /// Another instance holds the mailbox's lock; waiting to take over.
+    Standby,
     Stopped,
 }
 
@@ -104,10 +106,16 @@ impl WatchPhase {
             WatchPhase::Polling => "polling",
             WatchPhase::Processing => "processing",
             WatchPhase::Retrying => "retrying",
+            WatchPhase::Standby => "standby",
             WatchPhase::Stopped => "stopped",
         }
     }
 }
+
+/// How often a standby watcher tries to take the mailbox's lock.
+const STANDBY_RETRY: Duration = Duration::from_secs(3);
+/// How often the leading watcher checks it still holds the lock.
+const LEAD_CHECK: Duration = Duration::from_secs(5);
 
 /// How often a watcher waiting in IDLE shows it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -173,9 +181,100 @@ impl Watcher {
         &self.imap.mailbox
     }
 
-    /// Watches until `shutdown` turns true, reconnecting after any failure.
+    /// Watches until `shutdown` turns true, as long as this instance holds the mailbox's
+    /// lock (see `store::Leadership`): without it, it stands by and tries again every few
+    /// seconds, so when the watching instance dies, this one takes over. Once leading, the
+    /// lock is checked every [`LEAD_CHECK`]; if it is lost the watcher stops between two
+    /// messages and stands by again.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
-        self.remove_partial_copies();
+        loop {
+            let Some(mut leadership) = self.wait_to_lead(&mut shutdown).await else {
+                self.beat(WatchPhase::Stopped);
+                return Ok(());
+            };
+            self.remove_partial_copies();
+            let (inner_stop, inner) = watch::channel(false);
+            let follow = self.follow(inner);
+            tokio::pin!(follow);
+            loop {
+                tokio::select! {
+                    result = &mut follow => return result,
+                    changed = shutdown.changed() => {
+                        if changed.is_err() || *shutdown.borrow() {
+                            let _ = inner_stop.send(true);
+                            return follow.await;
+                        }
+                    }
+                    _ = tokio::time::sleep(LEAD_CHECK) => {
+                        if !leadership.still_held().await {
+                            break;
+                        }
+                    }
+                }
+            }
+            tracing::warn!(mailbox = %self.imap.mailbox, "lost the mailbox lock; stopping intake and standing by");
+            let _ = inner_stop.send(true);
+            follow.await?;
+            drop(leadership);
+        }
+    }
+
+    /// The name of the mailbox's lock: server, user and folder.
+    fn lock_name(&self) -> String {
+        format!(
+            "{}:{}/{}/{}",
+            self.imap.server.host,
+            self.imap.server.port,
+            self.imap.server.user.as_deref().unwrap_or_default(),
+            self.imap.mailbox
+        )
+    }
+
+    /// Takes the mailbox's lock, standing by while another instance holds it; `None` when
+    /// asked to stop first.
+    async fn wait_to_lead(&self, shutdown: &mut watch::Receiver<bool>) -> Option<Leadership> {
+        let name = self.lock_name();
+        let mut standing_by = false;
+        loop {
+            if *shutdown.borrow() {
+                return None;
+            }
+            match self.store.try_lead(&name).await {
+                Ok(Some(leadership)) => {
+                    if standing_by {
+                        tracing::info!(mailbox = %self.imap.mailbox, "took over the report mailbox");
+                    }
+                    return Some(leadership);
+                }
+                Ok(None) => {
+                    self.beat(WatchPhase::Standby);
+                    if !standing_by {
+                        tracing::info!(
+                            mailbox = %self.imap.mailbox,
+                            "another instance watches the report mailbox; standing by"
+                        );
+                        standing_by = true;
+                    }
+                }
+                Err(error) => {
+                    let error = anyhow::Error::new(error).context("taking the mailbox lock");
+                    tracing::warn!(error = format!("{error:#}"), "cannot tell who watches the mailbox");
+                    self.status.send_modify(|s| {
+                        s.phase = WatchPhase::Retrying;
+                        s.heartbeat = Instant::now();
+                        s.last_error = Some(format!("{error:#}"));
+                    });
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(STANDBY_RETRY) => {}
+                changed = shutdown.changed() => if changed.is_err() { return None; },
+            }
+        }
+    }
+
+    /// Follows the mailbox until `shutdown` turns true, reconnecting after any failure.
+    async fn follow(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut backoff = BACKOFF_FIRST;
         loop {
             if *shutdown.borrow() {
@@ -215,8 +314,12 @@ impl Watcher {
         }
     }
 
-    /// Connects once, processes everything new and logs out.
+    /// Connects once, processes everything new and logs out; refuses while another
+    /// instance watches the mailbox (its watcher records the mail).
     pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
+        let Some(_leadership) = self.store.try_lead(&self.lock_name()).await? else {
+            bail!("another baocao instance is watching this mailbox and records its mail");
+        };
         self.remove_partial_copies();
         let mut session = self.open().await?;
         let summary = self.drain(&mut session, None).await;

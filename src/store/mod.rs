@@ -9,6 +9,7 @@
 //! Business decisions (what a state means, what is due) are not made here.
 
 mod intake;
+mod leader;
 mod outbox;
 mod requests;
 mod review;
@@ -19,6 +20,7 @@ mod submissions;
 mod units;
 
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
+pub use leader::Leadership;
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
 pub use review::{Assignment, ReviewItem};

@@ -222,6 +222,32 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Extends `worker`'s claim on a message to `lease_until`, only if the claim is still
+    /// `worker`'s and has not run out at `now`; returns whether it did. A sender calls it just
+    /// before each send, so a message is sent only under a live lease.
+    pub async fn renew_claim(
+        &self,
+        id: i64,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE outgoing_messages SET claim_expires_at = $1, updated_at = $2 \
+                 WHERE id = $3 AND state = 'sending' AND claimed_by = $4 AND claim_expires_at > $2",
+            )
+            .bind(lease_until)
+            .bind(now)
+            .bind(id)
+            .bind(worker)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
     /// Records an attempt's outcome if `worker` still holds the claim; returns false when
     /// the claim had expired and someone else took the message over.
     pub async fn record_outcome(

@@ -283,3 +283,28 @@ fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
         "cdcs-cty-a"
     );
 }
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_listing_quietly() {
+    // `baocao unit list | head -1`: the pipe closes before baocao prints.
+    let env = Env::new(Backend::Sqlite);
+    let units = repo_root().join("config/seed-000-units.csv");
+    env.baocao(&["unit", "import", units.to_str().unwrap()]).ok();
+    for _ in 0..3 {
+        let mut child = std::process::Command::new(crate::harness::binary())
+            .arg("--config")
+            .arg(&env.config)
+            .arg("--database")
+            .arg(&env.db.url)
+            .args(["unit", "list"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

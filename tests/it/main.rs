@@ -13,6 +13,7 @@ mod daemon;
 mod daemon_faults;
 mod export;
 mod hostile;
+mod instances;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;
