@@ -261,6 +261,9 @@ pub fn clean_line(text: &str) -> String {
             continue;
         }
         if pending_space {
+            if count + 1 >= MAX_LINE {
+                break;
+            }
             out.push(' ');
             count += 1;
             pending_space = false;
@@ -293,7 +296,17 @@ fn clean_text(text: &str) -> String {
     out
 }
 
+/// A mailbox address, lower case; empty (no address) when it holds a control or space
+/// character, which no real address does: a garbled address must not be read as a
+/// registered one with the garbage removed.
 fn clean_address(address: &str) -> String {
+    let address = address.trim();
+    if address
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || is_format_control(c))
+    {
+        return String::new();
+    }
     clean_line(address).to_lowercase()
 }
 
@@ -729,7 +742,7 @@ fn attachment_of(part: &MessagePart<'_>) -> Attachment {
         if content_type.is_empty() {
             "(không tên)".to_string()
         } else {
-            format!("(không tên, {})", content_type.replace('/', " "))
+            format!("(không tên, {})", clean_line(&content_type.replace('/', " ")))
         }
     });
     let lower = name.to_lowercase();

@@ -166,3 +166,25 @@ fn a_giant_references_header_stops_neither_intake_nor_the_web_page_nor_sigterm()
     let reconcile = env.baocao(&["intake", "reconcile", "--json"]).ok().json();
     assert_eq!(reconcile["missing"].as_array().map(Vec::len), Some(0), "{reconcile:#}");
 }
+
+#[test]
+fn copies_a_crash_left_half_written_are_removed_when_intake_starts() {
+    let lab = MailLab::shared();
+    let env = Env::new(Backend::Sqlite);
+    let mailbox = lab.address("vanphong");
+    lab.write_config(&env, &mailbox, lab.submission_port, "");
+    let shard = env.dir.path().join("messages/ab");
+    std::fs::create_dir_all(&shard).unwrap();
+    // What `kill -9` during a write leaves (its process is gone), and a copy a live process
+    // sharing the directory is writing right now (this test's own pid), which must stay.
+    let dead = shard.join(".ab12.4194305.tmp");
+    let live = shard.join(format!(".ab34.{}.tmp", std::process::id()));
+    let kept = shard.join("ab56.eml");
+    for file in [&dead, &live, &kept] {
+        std::fs::write(file, "partial").unwrap();
+    }
+    env.baocao(&["intake", "watch", "--once"]).ok();
+    assert!(!dead.exists(), "the crash's leftover is removed");
+    assert!(live.exists(), "a live writer's file is left alone");
+    assert!(kept.exists(), "finished copies are never touched");
+}

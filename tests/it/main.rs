@@ -19,6 +19,7 @@ mod intake_review;
 mod intake_watch;
 mod logs;
 mod mail_lab;
+mod properties;
 mod reminders;
 mod service_unit;
 mod web;
