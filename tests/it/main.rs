@@ -17,5 +17,6 @@ mod intake_review;
 mod intake_watch;
 mod mail_lab;
 mod reminders;
+mod review_queue;
 mod service_unit;
 mod web;
