@@ -983,6 +983,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_continued_name_inside_a_forwarded_message_is_joined_too() {
+        let inner = "From: ketoan@gmail.com\nSubject: bc\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=i\n\n\
+                     --i\nContent-Type: text/plain\n\nGửi anh.\n--i\nContent-Type: application/pdf\nContent-Disposition: attachment;\n \
+                     filename*0*=utf-8''T%C3%A0i%20ch%C3;\n filename*1*=%ADnh.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--i--\n";
+        let encoded = "RnJvbTogYUBiLnZuClN1YmplY3Q6IHgKQ29udGVudC1UeXBlOiBhcHBsaWNhdGlvbi9wZGY7CiBuYW1lKjAqPXV0Zi04JydUJUMzJUEwaSUyMGNoJUMzOwogbmFtZSoxKj0lQURuaC5wZGYKQ29udGVudC1UcmFuc2Zlci1FbmNvZGluZzogYmFzZTY0CgpKVkJFUmkweExqUUsK";
+        for forwarded in [
+            format!("Content-Type: message/rfc822\nContent-Disposition: attachment\n\n{inner}"),
+            format!("Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{encoded}\n"),
+        ] {
+            let raw = format!(
+                "From: a@b.vn\nSubject: FW\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\
+                 Content-Type: text/plain\n\nChuyển tiếp.\n--o\n{forwarded}--o--\n"
+            );
+            assert_eq!(names(&raw), vec![("Tài chính.pdf".to_string(), true)], "{forwarded}");
+            assert!(attachment_named(raw.as_bytes(), "Tài chính.pdf").is_some());
+        }
+    }
+
     // Issue 12, item 2: a body part whose transfer encoding is broken is still body.
     #[test]
     fn a_text_part_without_name_or_disposition_is_body_not_an_attachment() {
