@@ -421,6 +421,8 @@ struct RawIntake {
     acknowledgement_phrases: Option<Vec<String>>,
     question_phrases: Option<Vec<String>>,
     more_time_phrases: Option<Vec<String>>,
+    asking_phrases: Option<Vec<String>>,
+    apology_phrases: Option<Vec<String>>,
     out_of_office_subjects: Option<Vec<String>>,
     receipts: Option<bool>,
     receipt_pause_minutes: Option<Spanned<i64>>,
@@ -734,6 +736,8 @@ impl Checker<'_> {
                 acknowledgement: list(&raw.acknowledgement_phrases, defaults.acknowledgement),
                 question: list(&raw.question_phrases, defaults.question),
                 more_time: list(&raw.more_time_phrases, defaults.more_time),
+                asking: list(&raw.asking_phrases, defaults.asking),
+                apology: list(&raw.apology_phrases, defaults.apology),
                 out_of_office: list(&raw.out_of_office_subjects, defaults.out_of_office),
             },
             receipts: raw.receipts.unwrap_or(false),
@@ -1269,6 +1273,21 @@ report-mailbox = "vanphong.sodienbien@moet.edu.vn"
             3,
             "missing smtp, imap and calendar are warnings: {:?}",
             loaded.warnings
+        );
+    }
+
+    #[test]
+    fn the_not_a_report_phrase_lists_replace_the_built_in_ones() {
+        let text = format!(
+            "{MINIMAL}\n[intake]\nmore-time-phrases = [\"khất\"]\nasking-phrases = [\"xin\"]\napology-phrases = [\"xin lỗi\"]\n"
+        );
+        let phrases = parse(&text, Path::new("t.toml")).unwrap().settings.intake.phrases;
+        assert_eq!(phrases.more_time, vec!["khất".to_string()]);
+        assert_eq!(phrases.asking, vec!["xin".to_string()]);
+        assert_eq!(phrases.apology, vec!["xin lỗi".to_string()]);
+        assert_eq!(
+            phrases.acknowledgement,
+            crate::intake::Phrases::default().acknowledgement
         );
     }
 

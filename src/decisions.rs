@@ -189,7 +189,7 @@ pub async fn extend(
     let item = store.review_item(item_id).await?;
     let (Some(unit_id), Some(request_id)) = (item.unit_id, item.request_id) else {
         return Err(DecisionError::Refused(format!(
-            "mục {item_id} chưa rõ đơn vị hoặc yêu cầu: hãy ghi nhận cho một đơn vị hoặc không tính"
+            "thư số {item_id} chưa rõ đơn vị hoặc yêu cầu: hãy ghi nhận cho một đơn vị hoặc không tính"
         )));
     };
     let parsed =

@@ -361,6 +361,9 @@ fn print_import_line(r: &Report) {
     }
     if let Some(id) = r.incoming_id {
         line.push_str(&format!(" [thư số {id}]"));
+        if r.state == State::Review.as_str() && r.recorded == Some("new") {
+            line.push_str(&format!(" — xem: baocao review show {id}"));
+        }
     }
     if r.receipt {
         line.push_str("; thư xác nhận đã vào hàng đợi gửi");

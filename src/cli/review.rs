@@ -1,4 +1,5 @@
-//! `baocao review list|show|assign|reject|extend`: the messages that need a person.
+//! `baocao review list|show|assign|reject|extend`: the messages that need a person, each
+//! known by its message's number ("thư số N"), the one `intake import` prints.
 
 use clap::{Args, Subcommand};
 
@@ -19,6 +20,7 @@ pub enum ReviewCommand {
     },
     /// Xem chi tiết một mục
     Show {
+        /// Số thư (như `review list` và `intake import` in ra)
         id: i64,
         #[arg(long)]
         json: bool,
@@ -27,6 +29,7 @@ pub enum ReviewCommand {
     Assign(AssignArgs),
     /// Không tính thư này là báo cáo
     Reject {
+        /// Số thư (như `review list` và `intake import` in ra)
         id: i64,
         /// Lý do (bắt buộc)
         #[arg(long)]
@@ -34,6 +37,7 @@ pub enum ReviewCommand {
     },
     /// Cho đơn vị gia hạn nộp báo cáo; lịch nhắc được lập lại theo hạn mới
     Extend {
+        /// Số thư (như `review list` và `intake import` in ra)
         id: i64,
         /// Hạn mới, ví dụ "17:00 ngày 05/01/2024" hoặc "05/01/2024"
         #[arg(long, value_name = "WHEN")]
@@ -43,6 +47,7 @@ pub enum ReviewCommand {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
+    /// Số thư (như `review list` và `intake import` in ra)
     pub id: i64,
     /// Mã đơn vị
     #[arg(long)]
@@ -132,7 +137,7 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
     }
     let zone = context.settings.office.zone;
     println!(
-        "Mục #{} — {} ({})",
+        "Thư số {} — {} ({})",
         item.id,
         reason_vi(&item.reason),
         state_vi(&item.state)
@@ -224,7 +229,7 @@ async fn assign(context: &Context, args: AssignArgs) -> CliResult {
 
 async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
     crate::decisions::reject(&context.store, id, reason, context.now()).await?;
-    println!("mục {id}: không tính là báo cáo ({})", reason.trim());
+    println!("thư số {id}: không tính là báo cáo ({})", reason.trim());
     Ok(())
 }
 

@@ -136,7 +136,14 @@ impl Reason {
 pub struct Phrases {
     pub acknowledgement: Vec<String>,
     pub question: Vec<String>,
+    /// Words of time and lateness ("gia hạn", "báo cáo chậm"): a sentence that holds one
+    /// and an asking phrase governing it asks for more time.
     pub more_time: Vec<String>,
+    /// What makes a sentence ask ("xin", "đề nghị", "mong", "cho phép").
+    pub asking: Vec<String>,
+    /// Apologies ("xin lỗi", "thông cảm"): an asking word governing one ("mong Sở thông
+    /// cảm") asks for nothing, and "xin lỗi vì báo cáo chậm" is not a request for more time.
+    pub apology: Vec<String>,
     pub out_of_office: Vec<String>,
 }
 
@@ -160,6 +167,8 @@ impl Default for Phrases {
                 "sẽ gửi ngay",
                 "đang tổng hợp",
                 "đang hoàn thiện",
+                "chưa kịp",
+                "chưa hoàn thành",
                 "noted",
                 "received",
                 "will send",
@@ -177,13 +186,44 @@ impl Default for Phrases {
             more_time: strings(&[
                 "gia hạn",
                 "lùi hạn",
-                "xin lùi",
-                "nộp chậm",
-                "báo cáo chậm",
+                "lùi thời hạn",
+                "lùi thời gian",
                 "thêm thời gian",
-                "chưa kịp",
+                "nộp chậm",
+                "nộp muộn",
+                "gửi chậm",
+                "gửi muộn",
+                "báo cáo chậm",
+                "báo cáo muộn",
+                // Not "gửi sau": "xin gửi sau đây báo cáo…" is how a report begins.
+                "nộp sau",
                 "extension",
+                "extend",
                 "more time",
+                "later",
+            ]),
+            asking: strings(&[
+                "xin",
+                "đề nghị",
+                "kính đề nghị",
+                "mong",
+                "cho phép",
+                "xin phép",
+                "cần",
+                "please",
+                "request",
+                "could",
+                "may we",
+                "need",
+            ]),
+            apology: strings(&[
+                "xin lỗi",
+                "thành thật xin lỗi",
+                "thông cảm",
+                "sorry",
+                "apologise",
+                "apologize",
+                "apologies",
             ]),
             out_of_office: strings(&[
                 "out of office",
@@ -322,6 +362,9 @@ pub struct Outcome {
     pub request_id: Option<i64>,
     pub late: Option<bool>,
     pub suggested_unit: Option<i64>,
+    /// Every unit the message may be from, when its sender could be several (the first is
+    /// [`suggested_unit`](Self::suggested_unit)); the detail names them all.
+    pub suggested_units: Vec<i64>,
     /// Requests the message might be for, when it is ambiguous.
     pub candidates: Vec<i64>,
     pub failing: Option<FailingMark>,
@@ -372,6 +415,7 @@ impl Outcome {
             request_id: None,
             late: None,
             suggested_unit: None,
+            suggested_units: Vec::new(),
             candidates: Vec::new(),
             failing: None,
         }
@@ -387,9 +431,6 @@ impl Outcome {
         self
     }
 }
-
-/// How many words an "only an acknowledgement" or "only a question" may have.
-const SHORT_TEXT_WORDS: usize = 60;
 
 /// Applies the intake rules in order.
 pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &Context) -> Outcome {
@@ -425,8 +466,8 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
     if let Some(outcome) = bounce_outcome(letter, context) {
         return outcome;
     }
-    let sender_units = snapshot.units_by_address.get(from).cloned().unwrap_or_default();
-    if let Some(outcome) = automatic_outcome(letter, rules, !sender_units.is_empty()) {
+    let senders = Senders::of(letter, snapshot);
+    if let Some(outcome) = automatic_outcome(letter, rules, senders.registered()) {
         return outcome;
     }
     let thread_refs: Vec<&SentRef> = letter
@@ -434,8 +475,9 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
         .iter()
         .filter_map(|id| context.sent.get(id))
         .collect();
-    let unit_id = match sender_units.as_slice() {
+    let unit_id = match senders.common.as_slice() {
         [unit] => *unit,
+        [] if senders.registered() => return several_units(letter, snapshot, &thread_refs, &senders),
         [] => return unknown_sender(letter, snapshot, &thread_refs, "unknown_sender"),
         several => {
             // An address two units share: the thread may say which.
@@ -475,15 +517,12 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
             .unit(Some(unit_id));
         }
         Found::Several(candidates, rule) => {
-            let detail = if rule == "closed_request" {
-                "thư nhắc tới yêu cầu đã đóng hoặc không giao cho đơn vị này"
-            } else {
-                "đơn vị có nhiều yêu cầu đang theo dõi, thư không ghi rõ số hiệu"
-            };
+            let detail = "đơn vị có nhiều yêu cầu đang theo dõi, thư không ghi rõ số hiệu";
             let mut outcome = Outcome::new(State::Review, Reason::AmbiguousRequest, rule, detail).unit(Some(unit_id));
             outcome.candidates = candidates;
             return outcome;
         }
+        Found::Elsewhere(referred) => return referred_elsewhere(snapshot, unit_id, referred),
     };
     let Some(request) = snapshot.requests.get(&request_id) else {
         return Outcome::new(State::Review, Reason::AmbiguousRequest, rule, "không tìm thấy yêu cầu")
@@ -673,6 +712,7 @@ fn unknown_sender(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef]
     };
     let mut outcome = Outcome::new(State::Review, Reason::UnknownSender, rule, detail);
     outcome.suggested_unit = suggested_unit;
+    outcome.suggested_units = suggested_unit.into_iter().collect();
     if let [only] = candidates.as_slice() {
         outcome.request_id = Some(*only);
     }
@@ -680,9 +720,155 @@ fn unknown_sender(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef]
     outcome
 }
 
+/// The units the From mailboxes belong to.
+struct Senders<'a> {
+    /// Each registered From address (in the letter's order) with its units.
+    registered: Vec<(&'a str, &'a [i64])>,
+    /// The units every registered address belongs to: one for a unit's own address (or
+    /// several of one unit's addresses), several for an address units share, none when the
+    /// addresses belong to different units or none is registered.
+    common: Vec<i64>,
+}
+
+impl<'a> Senders<'a> {
+    fn of(letter: &'a Letter, snapshot: &'a Snapshot) -> Senders<'a> {
+        let registered: Vec<(&str, &[i64])> = letter
+            .authors()
+            .into_iter()
+            .filter_map(|address| {
+                snapshot
+                    .units_by_address
+                    .get(address)
+                    .filter(|units| !units.is_empty())
+                    .map(|units| (address, units.as_slice()))
+            })
+            .collect();
+        let mut common: Vec<i64> = registered.first().map(|(_, units)| units.to_vec()).unwrap_or_default();
+        for (_, units) in registered.iter().skip(1) {
+            common.retain(|u| units.contains(u));
+        }
+        Senders { registered, common }
+    }
+
+    fn registered(&self) -> bool {
+        !self.registered.is_empty()
+    }
+
+    /// Every unit of the registered addresses, in the order the addresses come, each once.
+    fn all_units(&self) -> Vec<i64> {
+        let mut units: Vec<i64> = Vec::new();
+        for (_, of_address) in &self.registered {
+            for unit in *of_address {
+                if !units.contains(unit) {
+                    units.push(*unit);
+                }
+            }
+        }
+        units
+    }
+}
+
+/// A From with addresses of different units (two offices signing one letter, or a
+/// colleague of another unit added): no unit is credited; a person chooses. The thread's
+/// unit, when it is one of them, is suggested first; the candidates are the thread's
+/// request, else the requests named in the letter, else every request the units must answer.
+fn several_units(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef], senders: &Senders<'_>) -> Outcome {
+    let mut units = senders.all_units();
+    if let Some(position) = thread_refs
+        .iter()
+        .find_map(|r| r.unit_id.and_then(|u| units.iter().position(|x| *x == u)))
+    {
+        let unit = units.remove(position);
+        units.insert(0, unit);
+    }
+    let mut candidates: Vec<i64> = thread_refs.iter().filter_map(|r| r.request_id).collect();
+    let open: Vec<i64> = units.iter().flat_map(|u| snapshot.open(*u).iter().copied()).collect();
+    if candidates.is_empty() {
+        candidates = mentioned(letter, snapshot, &open);
+    }
+    if candidates.is_empty() {
+        let all: Vec<i64> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
+        candidates = mentioned(letter, snapshot, &all);
+    }
+    if candidates.is_empty() {
+        candidates = open;
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let named: Vec<String> = units
+        .iter()
+        .map(|unit| {
+            let code = snapshot.unit_codes.get(unit).map_or("?", String::as_str);
+            let addresses: Vec<&str> = senders
+                .registered
+                .iter()
+                .filter(|(_, of)| of.contains(unit))
+                .map(|(address, _)| *address)
+                .collect();
+            format!("{code} ({})", addresses.join(", "))
+        })
+        .collect();
+    let detail = format!(
+        "thư ghi người gửi thuộc {} đơn vị khác nhau: {}; cần chọn đơn vị được ghi nhận",
+        units.len(),
+        named.join(", ")
+    );
+    let mut outcome = Outcome::new(State::Review, Reason::UnknownSender, "several_units", detail);
+    outcome.suggested_unit = units.first().copied();
+    outcome.suggested_units = units;
+    if let [only] = candidates.as_slice() {
+        outcome.request_id = Some(*only);
+    }
+    outcome.candidates = candidates;
+    outcome
+}
+
+/// The letter names requests the unit need not answer: the candidates are those and the
+/// unit's own open requests (the unit may have quoted the wrong number), and the detail
+/// says why each named one does not fit.
+fn referred_elsewhere(snapshot: &Snapshot, unit_id: i64, referred: Vec<i64>) -> Outcome {
+    let code_of = |id: &i64| {
+        snapshot
+            .requests
+            .get(id)
+            .map_or_else(|| id.to_string(), |r| r.code.clone())
+    };
+    let named: Vec<String> = referred
+        .iter()
+        .map(|id| {
+            let why = match snapshot.requests.get(id) {
+                Some(r) if !r.active => "đã đóng",
+                _ => "không giao cho đơn vị này",
+            };
+            format!("{} ({why})", code_of(id))
+        })
+        .collect();
+    let open = snapshot.open(unit_id);
+    let own = if open.is_empty() {
+        "đơn vị không có yêu cầu nào khác đang theo dõi".to_string()
+    } else {
+        format!(
+            "đơn vị đang phải báo cáo: {}",
+            open.iter().map(code_of).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let detail = format!("thư nhắc tới {}; {own}", named.join(", "));
+    let mut candidates = referred;
+    candidates.extend_from_slice(open);
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut outcome =
+        Outcome::new(State::Review, Reason::AmbiguousRequest, "closed_request", detail).unit(Some(unit_id));
+    outcome.candidates = candidates;
+    outcome
+}
+
 enum Found {
     One(i64, &'static str),
     Several(Vec<i64>, &'static str),
+    /// The letter names only requests the unit need not answer (closed, or addressed to
+    /// other units).
+    Elsewhere(Vec<i64>),
     None,
 }
 
@@ -714,7 +900,7 @@ fn find_request(letter: &Letter, snapshot: &Snapshot, unit_id: i64, thread_refs:
     if !referred_elsewhere.is_empty() {
         referred_elsewhere.sort_unstable();
         referred_elsewhere.dedup();
-        return Found::Several(referred_elsewhere, "closed_request");
+        return Found::Elsewhere(referred_elsewhere);
     }
     match open {
         [] => Found::None,
@@ -776,37 +962,254 @@ fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[i64], source: Sou
     found
 }
 
-/// Rule 5's check for a reply without attachment: a request for more time (at any
-/// length), or a short text that is only an acknowledgement or a question.
+/// Rule 5's check for a reply without attachment: whether the sender's own words are
+/// *only* an acknowledgement, a question or a request for more time. The text is cut into
+/// sentences (the greeting and the closing with what follows set aside); a sentence that
+/// asks for more time, acknowledges or asks a question decides, an apology or a remark about
+/// lateness is set aside, and every other sentence is content. More than
+/// [`CONTENT_WORDS_OF_A_REPORT`] words of content make the reply a report whatever else it
+/// says ("… văn bản sẽ gửi sau", "xin lỗi vì báo cáo chậm …"). The detail quotes the
+/// sentence that decided.
 pub fn not_a_report(own_text: &str, phrases: &Phrases) -> Option<(&'static str, String)> {
-    let key = search_key(own_text);
-    let find = |list: &[String]| list.iter().find(|p| contains_key(&key, &search_key(p))).cloned();
-    if let Some(phrase) = find(&phrases.more_time) {
-        return Some((
-            "more_time",
-            format!("thư xin thêm thời gian (\"{phrase}\"), không kèm báo cáo"),
-        ));
-    }
-    let words = own_text.split_whitespace().count();
-    if words > SHORT_TEXT_WORDS {
+    let sentences = sentences(own_text);
+    let lists = PhraseKeys::of(phrases);
+    let judged: Vec<(&str, SentenceKind)> = sentences.iter().map(|s| (s.as_str(), lists.kind_of(s))).collect();
+    let content_words: usize = judged
+        .iter()
+        .filter(|(_, kind)| *kind == SentenceKind::Content)
+        .map(|(sentence, _)| word_count(sentence))
+        .sum();
+    if content_words > CONTENT_WORDS_OF_A_REPORT {
         return None;
     }
-    if let Some(phrase) = find(&phrases.acknowledgement) {
+    let first = |wanted: SentenceKind| judged.iter().find(|(_, kind)| *kind == wanted).map(|(s, _)| quote(s));
+    if let Some(sentence) = first(SentenceKind::MoreTime) {
         return Some((
-            "acknowledgement",
-            format!("thư chỉ xác nhận (\"{phrase}\"), không kèm báo cáo"),
+            "more_time",
+            format!("thư xin thêm thời gian (\"{sentence}\"), không kèm báo cáo"),
         ));
     }
-    if own_text.contains('?') {
-        return Some(("question", "thư hỏi lại, không kèm báo cáo".to_string()));
+    if let Some(sentence) = first(SentenceKind::Acknowledgement) {
+        return Some((
+            "acknowledgement",
+            format!("thư chỉ xác nhận (\"{sentence}\"), không kèm báo cáo"),
+        ));
     }
-    if let Some(phrase) = find(&phrases.question) {
-        return Some(("question", format!("thư hỏi lại (\"{phrase}\"), không kèm báo cáo")));
+    if let Some(sentence) = first(SentenceKind::Question) {
+        return Some(("question", format!("thư hỏi lại (\"{sentence}\"), không kèm báo cáo")));
     }
-    if words == 0 {
-        return Some(("empty", "thư không có nội dung và không kèm báo cáo".to_string()));
+    if content_words > 0 {
+        return None;
     }
-    None
+    if let Some(sentence) = first(SentenceKind::Aside) {
+        return Some((
+            "acknowledgement",
+            format!("thư chỉ xin lỗi hoặc báo chậm (\"{sentence}\"), không kèm báo cáo"),
+        ));
+    }
+    Some(("empty", "thư không có nội dung và không kèm báo cáo".to_string()))
+}
+
+/// More words of content than this, beside the sentences that acknowledge, ask or ask for
+/// more time, make a reply a report.
+pub const CONTENT_WORDS_OF_A_REPORT: usize = 20;
+
+/// What one sentence of a reply is, for rule 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SentenceKind {
+    /// Asks for more time: an asking phrase whose nearest time phrase is a time phrase, not
+    /// an apology ("xin gia hạn", "đề nghị cho lùi hạn"; not "xin lỗi vì báo cáo chậm").
+    MoreTime,
+    Acknowledgement,
+    /// Ends in `?` or holds a question phrase.
+    Question,
+    /// An apology, or a remark about lateness or deadlines that asks nothing: neither
+    /// content nor deciding.
+    Aside,
+    Content,
+}
+
+/// The phrase lists as word sequences of [`search_key`]s.
+struct PhraseKeys {
+    acknowledgement: Vec<Vec<String>>,
+    question: Vec<Vec<String>>,
+    more_time: Vec<Vec<String>>,
+    asking: Vec<Vec<String>>,
+    apology: Vec<Vec<String>>,
+}
+
+impl PhraseKeys {
+    fn of(phrases: &Phrases) -> PhraseKeys {
+        let keys = |list: &[String]| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|p| words_of(&search_key(p)))
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        PhraseKeys {
+            acknowledgement: keys(&phrases.acknowledgement),
+            question: keys(&phrases.question),
+            more_time: keys(&phrases.more_time),
+            asking: keys(&phrases.asking),
+            apology: keys(&phrases.apology),
+        }
+    }
+
+    fn kind_of(&self, sentence: &str) -> SentenceKind {
+        let words = words_of(&search_key(sentence));
+        let time = occurrences(&words, &self.more_time);
+        let apology = occurrences(&words, &self.apology);
+        // An asking word inside an apology ("xin" of "xin lỗi") asks nothing.
+        let asking: Vec<(usize, usize)> = occurrences(&words, &self.asking)
+            .into_iter()
+            .filter(|(start, _)| !apology.iter().any(|(a, end)| a <= start && start < end))
+            .collect();
+        let asks_for_time = asking.iter().any(|&(start, end)| {
+            // The phrase an asking word governs: the nearest one after it, else before it.
+            let after = time
+                .iter()
+                .map(|t| (t.0, true))
+                .chain(apology.iter().map(|a| (a.0, false)))
+                .filter(|(at, _)| *at >= end)
+                .min_by_key(|(at, _)| *at);
+            let before = time
+                .iter()
+                .map(|t| (t.1, true))
+                .chain(apology.iter().map(|a| (a.1, false)))
+                .filter(|(at, _)| *at <= start)
+                .max_by_key(|(at, _)| *at);
+            after.or(before).is_some_and(|(_, is_time)| is_time)
+        });
+        if asks_for_time {
+            SentenceKind::MoreTime
+        } else if !occurrences(&words, &self.acknowledgement).is_empty() {
+            SentenceKind::Acknowledgement
+        } else if sentence.contains('?') || !occurrences(&words, &self.question).is_empty() {
+            SentenceKind::Question
+        } else if !time.is_empty() || !apology.is_empty() {
+            SentenceKind::Aside
+        } else {
+            SentenceKind::Content
+        }
+    }
+}
+
+/// Where each phrase of `list` occurs in `words`, as `(start, end)` word positions.
+fn occurrences(words: &[String], list: &[Vec<String>]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    for phrase in list {
+        if phrase.len() > words.len() {
+            continue;
+        }
+        for start in 0..=words.len() - phrase.len() {
+            if words[start..start + phrase.len()] == phrase[..] {
+                found.push((start, start + phrase.len()));
+            }
+        }
+    }
+    found
+}
+
+/// The words of a [`search_key`]: runs of letters, digits, `/` and `-`.
+fn words_of(key: &str) -> Vec<String> {
+    key.split(|c: char| !(c.is_alphanumeric() || c == '/' || c == '-'))
+        .map(|w| w.trim_matches(['/', '-']))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// A sentence as the review detail quotes it: without its final full stop, at most 200
+/// characters.
+fn quote(sentence: &str) -> String {
+    let trimmed = sentence.trim().trim_end_matches(['.', ' ']);
+    let mut quoted: String = trimmed.chars().take(200).collect();
+    if trimmed.chars().count() > 200 {
+        quoted.push('…');
+    }
+    quoted
+}
+
+/// How the first line of a reply greets ("Kính gửi Văn phòng Sở,").
+const GREETINGS: [&str; 8] = [
+    "kính gửi",
+    "kính thưa",
+    "thưa",
+    "dear",
+    "xin chào",
+    "chào",
+    "hello",
+    "hi",
+];
+/// How a reply closes; the closing line and what follows (a name, a title, a phone number)
+/// are not its content.
+const CLOSINGS: [&str; 10] = [
+    "trân trọng",
+    "xin cảm ơn",
+    "cảm ơn",
+    "xin chân thành cảm ơn",
+    "chân thành cảm ơn",
+    "kính chúc",
+    "best regards",
+    "regards",
+    "thanks",
+    "thank you",
+];
+/// A greeting or closing line longer than this is content that happens to start alike.
+const SHORT_LINE_WORDS: usize = 10;
+
+/// The sentences of a reply's own words, the greeting and the closing set aside: lines,
+/// cut after `.`, `!`, `?` or `;` where a space or the line's end follows.
+fn sentences(own_text: &str) -> Vec<String> {
+    let starts_with_any = |line: &str, list: &[&str]| {
+        let key = search_key(line);
+        list.iter().any(|p| {
+            let p = search_key(p);
+            key.starts_with(&p) && !key[p.len()..].starts_with(char::is_alphanumeric)
+        })
+    };
+    let mut lines: Vec<&str> = own_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if let Some(first) = lines.first().copied()
+        && starts_with_any(first, &GREETINGS)
+    {
+        match first.split_once(',') {
+            Some((_, rest)) => lines[0] = rest.trim(),
+            None if word_count(first) <= SHORT_LINE_WORDS => lines[0] = "",
+            None => {}
+        }
+    }
+    if let Some(closing) = lines
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(_, line)| starts_with_any(line, &CLOSINGS) && word_count(line) <= SHORT_LINE_WORDS / 2 + 1)
+        .map(|(i, _)| i)
+    {
+        lines.truncate(closing);
+    }
+    let mut out = Vec::new();
+    for line in lines {
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        for (k, (at, c)) in chars.iter().enumerate() {
+            let ends =
+                matches!(c, '.' | '!' | '?' | ';') && chars.get(k + 1).is_none_or(|(_, next)| next.is_whitespace());
+            if ends {
+                let end = at + c.len_utf8();
+                out.push(line[start..end].trim().to_string());
+                start = end;
+            }
+        }
+        out.push(line[start..].trim().to_string());
+    }
+    out.retain(|s| word_count(s) > 0);
+    out
 }
 
 #[cfg(test)]
@@ -944,6 +1347,83 @@ mod tests {
         assert_eq!(run(&l, &ctx(5)).rule, "question");
     }
 
+    // Issue 12, item 4: a From with mailboxes of two units is nobody's until a person says.
+    #[test]
+    fn a_from_with_mailboxes_of_two_units_is_an_unknown_sender() {
+        let mut l = letter("a@donvi.vn", "Báo cáo [BC-1]", "Hai đơn vị gửi báo cáo chung.");
+        l.from_addresses = vec!["a@donvi.vn".into(), "b@donvi.vn".into()];
+        let o = run(&l, &ctx(5));
+        assert_eq!(
+            (o.state, o.reason, o.rule),
+            (State::Review, Reason::UnknownSender, "several_units")
+        );
+        assert_eq!((o.unit_id, o.request_id), (None, Some(REQ_1)));
+        assert_eq!(o.suggested_units, vec![UNIT_A, UNIT_B]);
+        assert_eq!(o.suggested_unit, Some(UNIT_A));
+        assert_eq!(o.candidates, vec![REQ_1]);
+        assert!(
+            o.detail.contains("a (a@donvi.vn)") && o.detail.contains("b (b@donvi.vn)"),
+            "{}",
+            o.detail
+        );
+        // The order of the mailboxes does not matter, nor does a thread of one of them.
+        let mut c = ctx_with_sent(5);
+        l.from_addresses.reverse();
+        l.in_reply_to = vec!["m1@so.vn".into()];
+        let o = run(&l, &c);
+        assert_eq!((o.reason, o.unit_id), (Reason::UnknownSender, None));
+        assert_eq!(o.suggested_unit, Some(UNIT_A), "the thread's unit is suggested first");
+        // Without a code or thread, the candidates are the requests either unit must answer.
+        c.sent.clear();
+        l.in_reply_to.clear();
+        l.subject = "Báo cáo".into();
+        assert_eq!(run(&l, &c).candidates, vec![REQ_1, REQ_2]);
+    }
+
+    #[test]
+    fn a_from_with_two_addresses_of_one_unit_is_that_unit() {
+        let mut s = snapshot();
+        s.units_by_address.insert("a.canhan@gmail.com".into(), vec![UNIT_A]);
+        let mut l = letter("a@donvi.vn", "Báo cáo [BC-1]", "Đơn vị gửi báo cáo.");
+        l.from_addresses = vec!["a.canhan@gmail.com".into(), "a@donvi.vn".into()];
+        let o = classify(&l, &s, &Rules::default(), &ctx(5));
+        assert_eq!(
+            (o.state, o.unit_id, o.request_id),
+            (State::Counted, Some(UNIT_A), Some(REQ_1))
+        );
+        // A co-author nobody registered changes nothing.
+        l.from_addresses.push("khach@example.com".into());
+        let o = classify(&l, &s, &Rules::default(), &ctx(5));
+        assert_eq!((o.state, o.unit_id), (State::Counted, Some(UNIT_A)));
+    }
+
+    // Issue 12, item 6: quoting another unit's request offers the unit's own requests too.
+    #[test]
+    fn a_code_of_a_request_not_addressed_to_the_unit_offers_the_units_own_requests_too() {
+        // Unit B must answer REQ_1 only; it quotes REQ_2's code.
+        let l = letter("b@donvi.vn", "Báo cáo 165/LĐLĐ", "Đơn vị gửi báo cáo.");
+        let o = run(&l, &ctx(5));
+        assert_eq!(
+            (o.state, o.reason, o.rule),
+            (State::Review, Reason::AmbiguousRequest, "closed_request")
+        );
+        assert_eq!(o.candidates, vec![REQ_1, REQ_2]);
+        assert!(
+            o.detail.contains("165/LĐLĐ") && o.detail.contains("4189/KH-BCĐ"),
+            "{}",
+            o.detail
+        );
+        // A closed request quoted by a unit with nothing open: that request alone.
+        let mut s = snapshot();
+        s.open_for_unit.insert(UNIT_B, vec![]);
+        if let Some(r) = s.requests.get_mut(&REQ_1) {
+            r.active = false;
+        }
+        let l = letter("b@donvi.vn", "Báo cáo 4189/KH-BCĐ", "Đơn vị gửi báo cáo.");
+        let o = classify(&l, &s, &Rules::default(), &ctx(5));
+        assert_eq!((o.rule, o.candidates.clone()), ("closed_request", vec![REQ_1]));
+    }
+
     #[test]
     fn unknown_sender_gets_a_suggested_unit_from_the_thread() {
         let c = ctx_with_sent(5);
@@ -952,6 +1432,93 @@ mod tests {
         let o = run(&l, &c);
         assert_eq!((o.state, o.reason), (State::Review, Reason::UnknownSender));
         assert_eq!((o.suggested_unit, o.request_id), (Some(UNIT_A), Some(REQ_1)));
+    }
+
+    // Issue 12, item 5: "only an acknowledgement, a question or a request for more time"
+    // means only: the words beyond the deciding sentence are measured, and an apology for
+    // lateness is not a request for more time.
+    #[test]
+    fn not_a_report_means_only_that() {
+        const REPORT: &str = "Đơn vị báo cáo kết quả thực hiện: đã tổ chức tuyên truyền cho 100% cán bộ, \
+            giáo viên; phối hợp với công đoàn tổ chức 3 hoạt động hưởng ứng, thu hút 120 người tham gia; \
+            thăm hỏi 5 đoàn viên có hoàn cảnh khó khăn với tổng kinh phí 12 triệu đồng.";
+        let phrases = Phrases::default();
+        let rule = |text: &str| not_a_report(text, &phrases).map(|(rule, _)| rule);
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (format!("{REPORT}\nVăn bản sẽ gửi sau."), None),
+            (
+                format!("Kính gửi Sở,\n{REPORT} Văn bản có chữ ký sẽ gửi sau ạ.\nTrân trọng."),
+                None,
+            ),
+            (format!("Xin lỗi vì báo cáo chậm. {REPORT}"), None),
+            (
+                format!("{REPORT}\nĐơn vị thành thật xin lỗi vì nộp báo cáo chậm, mong Sở thông cảm."),
+                None,
+            ),
+            (format!("{REPORT} Cho em hỏi có cần gửi bản giấy không ạ?"), None),
+            (
+                "Đơn vị xin gia hạn đến 25/12 vì chưa đủ số liệu.".into(),
+                Some("more_time"),
+            ),
+            (
+                "Kính đề nghị Sở cho đơn vị được lùi hạn nộp báo cáo đến ngày 05/01/2024.".into(),
+                Some("more_time"),
+            ),
+            (
+                "Xin lỗi Sở, đơn vị xin gia hạn thêm 3 ngày. Lý do: các trường chưa gửi đủ số liệu \
+                 nên Phòng cần thêm thời gian để tổng hợp và đối chiếu, mong Sở thông cảm."
+                    .into(),
+                Some("more_time"),
+            ),
+            (
+                "Kính gửi Sở, Phòng xin phép nộp báo cáo chậm 2 ngày ạ.".into(),
+                Some("more_time"),
+            ),
+            (
+                "Dạ, xin lỗi vì báo cáo chậm ạ. Đơn vị sẽ gửi ngay trong chiều nay.".into(),
+                Some("acknowledgement"),
+            ),
+            ("Xin lỗi Sở vì báo cáo chậm.".into(), Some("acknowledgement")),
+            ("Đơn vị chưa kịp hoàn thành báo cáo.".into(), Some("acknowledgement")),
+            ("Dạ đã nhận ạ".into(), Some("acknowledgement")),
+            (
+                "Báo cáo mẫu số 2 gửi theo hướng dẫn thế nào ạ?".into(),
+                Some("question"),
+            ),
+            ("".into(), Some("empty")),
+            ("Đơn vị gửi báo cáo.".into(), None),
+            ("Xin lỗi vì báo cáo chậm. Đơn vị gửi báo cáo kết quả.".into(), None),
+        ];
+        for (text, expected) in &cases {
+            assert_eq!(rule(text), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_review_detail_quotes_the_sentence_that_decided() {
+        let phrases = Phrases::default();
+        let (_, detail) = not_a_report(
+            "Kính gửi Sở,\nĐơn vị xin gia hạn đến 25/12 vì chưa đủ số liệu.\nTrân trọng.",
+            &phrases,
+        )
+        .expect("more time");
+        assert!(
+            detail.contains("\"Đơn vị xin gia hạn đến 25/12 vì chưa đủ số liệu\""),
+            "{detail}"
+        );
+        let (_, detail) = not_a_report("Dạ, công đoàn đã nhận được ạ.", &phrases).expect("ack");
+        assert!(detail.contains("công đoàn đã nhận được ạ"), "{detail}");
+        // The lists are the configuration's: a phrase added there decides.
+        let mut custom = Phrases::default();
+        custom.more_time.push("khất".into());
+        assert_eq!(
+            not_a_report("Đơn vị xin được khất đến tuần sau.", &custom).map(|(r, _)| r),
+            Some("more_time")
+        );
+        assert_eq!(
+            not_a_report("Đơn vị xin được khất đến tuần sau.", &phrases).map(|(r, _)| r),
+            None
+        );
     }
 
     #[test]

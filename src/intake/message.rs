@@ -11,10 +11,12 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
+
+use super::rfc2231;
 
 /// Longest subject or name kept; a 5,000-character header is cut here.
 const MAX_LINE: usize = 1000;
@@ -40,6 +42,9 @@ pub struct Letter {
     pub message_id: Option<String>,
     /// Lower-cased address of the first From mailbox.
     pub from: Option<String>,
+    /// Lower-cased addresses of every From mailbox, in order (RFC 5322 allows several
+    /// authors; two units writing together must not be credited to the first).
+    pub from_addresses: Vec<String>,
     pub from_name: Option<String>,
     pub subject: String,
     pub in_reply_to: Vec<String>,
@@ -135,6 +140,19 @@ impl Attachment {
     }
 }
 
+/// Who wrote a letter.
+impl Letter {
+    /// The addresses of every From mailbox; a letter built without them (in tests) has its
+    /// first From address.
+    pub fn authors(&self) -> Vec<&str> {
+        if self.from_addresses.is_empty() {
+            self.from.as_deref().into_iter().collect()
+        } else {
+            self.from_addresses.iter().map(String::as_str).collect()
+        }
+    }
+}
+
 impl Letter {
     pub fn counted_attachments(&self) -> impl Iterator<Item = &Attachment> {
         self.attachments.iter().filter(|a| a.counts())
@@ -226,6 +244,7 @@ fn letter_of(message: &Message<'_>, raw: &[u8], header_only: bool) -> Letter {
             .and_then(|f| f.address())
             .map(clean_address)
             .filter(|a| !a.is_empty()),
+        from_addresses: from_addresses(message),
         from_name: from.and_then(|f| f.name()).map(clean_line).filter(|n| !n.is_empty()),
         subject,
         in_reply_to: id_list(message.in_reply_to()),
@@ -296,6 +315,26 @@ fn clean_text(text: &str) -> String {
     out
 }
 
+/// Every From mailbox's address, lower case: the first one (mail-parser's `from()`) first,
+/// then the others of every From header in order, each once.
+fn from_addresses(message: &Message<'_>) -> Vec<String> {
+    let mut addresses: Vec<String> = Vec::new();
+    let first = message.from().and_then(|a| a.first()).and_then(|a| a.address());
+    let others = message
+        .headers()
+        .iter()
+        .filter(|h| h.name == HeaderName::From)
+        .filter_map(|h| h.value().as_address())
+        .flat_map(|a| a.iter().filter_map(|m| m.address()));
+    for address in first.into_iter().chain(others) {
+        let address = clean_address(address);
+        if !address.is_empty() && !addresses.contains(&address) {
+            addresses.push(address);
+        }
+    }
+    addresses
+}
+
 /// A mailbox address, lower case; empty (no address) when it holds a control or space
 /// character, which no real address does: a garbled address must not be read as a
 /// registered one with the garbage removed.
@@ -318,15 +357,79 @@ fn clean_id(id: &str) -> String {
         .collect()
 }
 
-/// A file name fit to show and store: no directories, no control characters.
+/// A file name fit to show: NFC, no control characters. A `/` stays, because Vietnamese
+/// document numbers contain it (`Báo cáo số 215/BC-PGDĐT.docx`); a Windows path, which old
+/// Outlook sends as the name (`C:\Users\…\file.docx`), keeps only its last component,
+/// since the folders are the sender's and never part of the document's name. Never used as
+/// a file system name as it is: [`safe_file_name`] makes one.
 fn clean_file_name(name: &str) -> String {
-    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let name = name.rsplit('\\').next().unwrap_or(name);
     let cleaned = clean_line(name);
     if cleaned.is_empty() {
         "(không tên)".to_string()
     } else {
         cleaned
     }
+}
+
+/// Longest file system name made, in bytes (most file systems allow 255).
+const MAX_SAFE_NAME_BYTES: usize = 200;
+
+/// An attachment's name made safe wherever a file system name or a Content-Disposition
+/// header is produced: the parts between `/` or `\` joined with `_` (`.` and `..` dropped),
+/// characters Windows forbids and control characters replaced by `_`, no leading dot, no
+/// trailing dot or space, no device name (`CON`, `LPT1`…), at most 200 bytes with the
+/// extension kept. `Báo cáo số 215/BC-PGDĐT.docx` becomes `Báo cáo số 215_BC-PGDĐT.docx`.
+pub fn safe_file_name(name: &str) -> String {
+    let components: Vec<String> = name
+        .split(['/', '\\'])
+        .map(|part| clean_line(part).trim_matches([' ', '.']).to_string())
+        .filter(|part| !part.is_empty())
+        .collect();
+    let joined = components.join("_");
+    let mut safe: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_format_control(c) || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    safe = safe.trim_matches([' ', '.']).to_string();
+    let stem = safe.split('.').next().unwrap_or("").trim().to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if device {
+        safe.insert(0, '_');
+    }
+    if safe.len() > MAX_SAFE_NAME_BYTES {
+        safe = shorten_keeping_extension(&safe, MAX_SAFE_NAME_BYTES);
+    }
+    if safe.is_empty() {
+        "tep-dinh-kem".to_string()
+    } else {
+        safe
+    }
+}
+
+/// `name` cut to at most `limit` bytes on a character boundary, its extension (up to ten
+/// characters after the last dot) kept.
+fn shorten_keeping_extension(name: &str, limit: usize) -> String {
+    let extension = name
+        .rfind('.')
+        .map(|dot| &name[dot..])
+        .filter(|ext| ext.chars().count() <= 11)
+        .unwrap_or("");
+    let stem = &name[..name.len() - extension.len()];
+    let mut cut = limit.saturating_sub(extension.len()).min(stem.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{extension}", stem[..cut].trim_end())
 }
 
 fn id_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
@@ -690,39 +793,46 @@ fn is_attribution(lower: &str) -> bool {
 /// The contents of the attachment named `name` (as [`Letter::attachments`] names it), searched
 /// in the same order, forwarded messages included: what the web page lets a clerk download.
 pub fn attachment_named(raw: &[u8], name: &str) -> Option<Vec<u8>> {
-    fn find(message: &Message<'_>, name: &str, depth: usize) -> Option<Vec<u8>> {
-        for part in message.attachments() {
-            if let PartType::Message(inner) = &part.body {
-                if depth < MAX_NESTING
-                    && let Some(found) = find(inner, name, depth + 1)
-                {
-                    return Some(found);
-                }
-                continue;
-            }
-            if !is_bounce_part(part) && attachment_of(part).name == name {
-                return Some(part.contents().to_vec());
-            }
-        }
-        None
-    }
     let message = std::panic::catch_unwind(|| MessageParser::default().parse(raw)).ok()??;
-    find(&message, name, 0)
+    let mut found = None;
+    each_file(&message, 0, &mut |raw, part| {
+        if attachment_of(raw, part).name == name {
+            found = Some(part.contents().to_vec());
+            return true;
+        }
+        false
+    });
+    found
 }
 
 fn collect_attachments(message: &Message<'_>, depth: usize, out: &mut Vec<Attachment>) {
+    each_file(message, depth, &mut |raw, part| {
+        out.push(attachment_of(raw, part));
+        false
+    });
+}
+
+/// Calls `visit` with every part that is a file (forwarded messages searched, up to
+/// [`MAX_NESTING`] deep) and the raw bytes its header offsets point into, in order, until
+/// `visit` returns true. Parts of delivery reports and parts that are the message's own
+/// text are not files.
+fn each_file(message: &Message<'_>, depth: usize, visit: &mut dyn FnMut(&[u8], &MessagePart<'_>) -> bool) -> bool {
+    let raw = message.raw_message.as_ref();
     for part in message.attachments() {
         if let PartType::Message(inner) = &part.body {
-            if depth < MAX_NESTING {
-                collect_attachments(inner, depth + 1, out);
+            if depth < MAX_NESTING && each_file(inner, depth + 1, visit) {
+                return true;
             }
             continue;
         }
-        if is_bounce_part(part) {
+        if is_bounce_part(part) || is_body_part(raw, part) {
             continue;
         }
-        out.push(attachment_of(part));
+        if visit(raw, part) {
+            return true;
+        }
     }
+    false
 }
 
 fn is_bounce_part(part: &MessagePart<'_>) -> bool {
@@ -732,19 +842,69 @@ fn is_bounce_part(part: &MessagePart<'_>) -> bool {
         || part.is_content_type("text", "rfc822-headers")
 }
 
-fn attachment_of(part: &MessagePart<'_>) -> Attachment {
+/// A part that is the message's own text whatever mail-parser made of it (a body whose
+/// base64 a relay broke comes back as binary and would be listed as a file): no file name,
+/// no `attachment` disposition, and a text/* or multipart/* type, or none (RFC 2045 reads
+/// that as text/plain). A garbled body is not a report file.
+fn is_body_part(raw: &[u8], part: &MessagePart<'_>) -> bool {
+    if declared_name(raw, part).is_some() {
+        return false;
+    }
+    if part
+        .content_disposition()
+        .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"))
+    {
+        return false;
+    }
+    part.content_type()
+        .is_none_or(|ct| ct.c_type.eq_ignore_ascii_case("text") || ct.c_type.eq_ignore_ascii_case("multipart"))
+}
+
+/// The file name a part declares: Content-Disposition `filename`, else Content-Type `name`.
+/// A name written in RFC 2231 form is read from the raw header (continuations joined, then
+/// decoded: see [`rfc2231`](super::rfc2231)); a plain one (RFC 2047 words in quotes
+/// included) as mail-parser decoded it.
+fn declared_name(raw: &[u8], part: &MessagePart<'_>) -> Option<String> {
+    let raw_value = |name: HeaderName<'_>| {
+        part.headers
+            .iter()
+            .rev()
+            .find(|h| h.name == name)
+            .and_then(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+    };
+    if let Some(name) = raw_value(HeaderName::ContentDisposition).and_then(|v| rfc2231::parameter(v, "filename")) {
+        return Some(name);
+    }
+    let windows_path = |header: HeaderName<'_>, attribute: &str| {
+        raw_value(header)
+            .and_then(|v| rfc2231::plain_parameter(v, attribute))
+            .filter(|v| v.contains('\\'))
+    };
+    if let Some(name) = part.content_disposition().and_then(|d| d.attribute("filename")) {
+        return Some(windows_path(HeaderName::ContentDisposition, "filename").unwrap_or_else(|| name.to_string()));
+    }
+    if let Some(name) = raw_value(HeaderName::ContentType).and_then(|v| rfc2231::parameter(v, "name")) {
+        return Some(name);
+    }
+    let name = part.content_type().and_then(|ct| ct.attribute("name"))?;
+    Some(windows_path(HeaderName::ContentType, "name").unwrap_or_else(|| name.to_string()))
+}
+
+fn attachment_of(raw: &[u8], part: &MessagePart<'_>) -> Attachment {
     let size = part.contents().len();
     let content_type = part
         .content_type()
         .map(|ct| format!("{}/{}", ct.c_type, ct.c_subtype.as_deref().unwrap_or("")).to_ascii_lowercase())
         .unwrap_or_default();
-    let name = part.attachment_name().map(clean_file_name).unwrap_or_else(|| {
-        if content_type.is_empty() {
-            "(không tên)".to_string()
-        } else {
-            format!("(không tên, {})", clean_line(&content_type.replace('/', " ")))
-        }
-    });
+    let name = declared_name(raw, part)
+        .map(|n| clean_file_name(&n))
+        .unwrap_or_else(|| {
+            if content_type.is_empty() {
+                "(không tên)".to_string()
+            } else {
+                format!("(không tên, {})", clean_line(&content_type.replace('/', " ")))
+            }
+        });
     let lower = name.to_lowercase();
     let not_counted = if lower.ends_with(".p7s") || content_type.contains("pkcs7-signature") {
         Some("chữ ký số của thư (.p7s)")
@@ -826,7 +986,158 @@ mod tests {
         let names: Vec<(&str, bool)> = l.attachments.iter().map(|a| (a.name.as_str(), a.counts())).collect();
         assert_eq!(
             names,
-            vec![("smime.p7s", false), ("winmail.dat", false), ("bc.pdf", true)]
+            vec![("smime.p7s", false), ("winmail.dat", false), ("../../etc/bc.pdf", true)]
+        );
+        assert_eq!(safe_file_name(&l.attachments[2].name), "etc_bc.pdf");
+    }
+
+    fn names(raw: &str) -> Vec<(String, bool)> {
+        letter(raw)
+            .attachments
+            .iter()
+            .map(|a| (a.name.clone(), a.counts()))
+            .collect()
+    }
+
+    fn with_part(part: &str) -> String {
+        format!(
+            "From: a@b.vn\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: text/plain; charset=utf-8\n\nGửi báo cáo.\n--b\n{part}\n\nJVBERi0xLjQK\n--b--\n"
+        )
+    }
+
+    // Issue 12, item 1: RFC 2231 continuations are joined, then decoded.
+    #[test]
+    fn rfc2231_continuations_are_joined_before_they_are_decoded() {
+        let cases = [
+            // A UTF-8 sequence split across segments (E1 BB | 87 is "ệ").
+            (
+                "Content-Type: application/pdf\nContent-Disposition: attachment;\n filename*0*=utf-8''B%C3%A1o%20c%C3%A1o%20Vi%E1%BB;\n filename*1*=%87t.pdf\nContent-Transfer-Encoding: base64",
+                "Báo cáo Việt.pdf",
+            ),
+            // Encoded and plain segments mixed.
+            (
+                "Content-Type: application/pdf\nContent-Disposition: attachment;\n filename*0*=utf-8''B%C3%A1o%20c%C3;\n filename*1*=%A1o%20;\n filename*2=\"so-lieu.pdf\"\nContent-Transfer-Encoding: base64",
+                "Báo cáo so-lieu.pdf",
+            ),
+            // Segments out of order, the charset only on segment 0.
+            (
+                "Content-Type: application/pdf\nContent-Disposition: attachment;\n filename*1*=%A1o.pdf;\n filename*0*=UTF-8''B%C3\nContent-Transfer-Encoding: base64",
+                "Báo.pdf",
+            ),
+            // windows-1258 named on segment 0 only; a tone mark in the next segment.
+            (
+                "Content-Type: application/msword\nContent-Disposition: attachment;\n filename*0*=windows-1258''Ba;\n filename*1*=%ECo%20ca%ECo.doc\nContent-Transfer-Encoding: base64",
+                "Báo cáo.doc",
+            ),
+            // `name*` in Content-Type, no disposition.
+            (
+                "Content-Type: application/pdf;\n name*0*=utf-8''%C4%90%E1%BB;\n name*1*=%81%20xu%E1%BA%A5t.pdf\nContent-Transfer-Encoding: base64",
+                "Đề xuất.pdf",
+            ),
+        ];
+        for (part, expected) in cases {
+            assert_eq!(names(&with_part(part)), vec![(expected.to_string(), true)], "{part}");
+        }
+    }
+
+    #[test]
+    fn a_continued_name_inside_a_forwarded_message_is_joined_too() {
+        let inner = "From: ketoan@gmail.com\nSubject: bc\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=i\n\n\
+                     --i\nContent-Type: text/plain\n\nGửi anh.\n--i\nContent-Type: application/pdf\nContent-Disposition: attachment;\n \
+                     filename*0*=utf-8''T%C3%A0i%20ch%C3;\n filename*1*=%ADnh.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--i--\n";
+        let encoded = "RnJvbTogYUBiLnZuClN1YmplY3Q6IHgKQ29udGVudC1UeXBlOiBhcHBsaWNhdGlvbi9wZGY7CiBuYW1lKjAqPXV0Zi04JydUJUMzJUEwaSUyMGNoJUMzOwogbmFtZSoxKj0lQURuaC5wZGYKQ29udGVudC1UcmFuc2Zlci1FbmNvZGluZzogYmFzZTY0CgpKVkJFUmkweExqUUsK";
+        for forwarded in [
+            format!("Content-Type: message/rfc822\nContent-Disposition: attachment\n\n{inner}"),
+            format!("Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n{encoded}\n"),
+        ] {
+            let raw = format!(
+                "From: a@b.vn\nSubject: FW\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=o\n\n--o\n\
+                 Content-Type: text/plain\n\nChuyển tiếp.\n--o\n{forwarded}--o--\n"
+            );
+            assert_eq!(names(&raw), vec![("Tài chính.pdf".to_string(), true)], "{forwarded}");
+            assert!(attachment_named(raw.as_bytes(), "Tài chính.pdf").is_some());
+        }
+    }
+
+    // Issue 12, item 2: a body part whose transfer encoding is broken is still body.
+    #[test]
+    fn a_text_part_without_name_or_disposition_is_body_not_an_attachment() {
+        let broken = "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n\
+                      R+G7rWkgYsOhbyBj w6FvIQ!!!@@@==\n";
+        let raw = format!(
+            "From: a@b.vn\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n{broken}--b--\n"
+        );
+        assert_eq!(names(&raw), vec![], "a garbled body is not a report file");
+        let single = format!("From: a@b.vn\nSubject: x\nMIME-Version: 1.0\n{broken}");
+        assert_eq!(names(&single), vec![]);
+        let html = broken.replace("text/plain", "text/html");
+        let alternative = format!(
+            "From: a@b.vn\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\
+             Content-Type: text/plain; charset=utf-8\n\nGửi\n--b\n{html}--b--\n"
+        );
+        assert_eq!(names(&alternative), vec![]);
+        // A text file the sender attached is a report file, and so is a nameless PDF.
+        let csv = "Content-Type: text/csv; charset=utf-8\nContent-Disposition: attachment; filename=\"so-lieu.csv\"\nContent-Transfer-Encoding: base64";
+        assert_eq!(names(&with_part(csv)), vec![("so-lieu.csv".to_string(), true)]);
+        let attached = "Content-Type: text/plain\nContent-Disposition: attachment\nContent-Transfer-Encoding: base64";
+        assert_eq!(names(&with_part(attached)).len(), 1);
+        let pdf = "Content-Type: application/pdf\nContent-Transfer-Encoding: base64";
+        assert_eq!(
+            names(&with_part(pdf)),
+            vec![("(không tên, application pdf)".to_string(), true)]
+        );
+    }
+
+    // Issue 12, item 3: Vietnamese document numbers contain `/`.
+    #[test]
+    fn a_document_number_with_slashes_keeps_the_whole_name() {
+        let part = "Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\n \
+                    name=\"=?UTF-8?B?QsOhbyBjw6FvIHPhu5EgMjE1L0JDLVBHRMSQVCBuZ8OgeSAyMC8xMi8yMDIzLmRvY3g=?=\"\n\
+                    Content-Disposition: attachment;\n filename=\"=?UTF-8?B?QsOhbyBjw6FvIHPhu5EgMjE1L0JDLVBHRMSQVCBuZ8OgeSAyMC8xMi8yMDIzLmRvY3g=?=\"\n\
+                    Content-Transfer-Encoding: base64";
+        let raw = with_part(part);
+        assert_eq!(
+            names(&raw),
+            vec![("Báo cáo số 215/BC-PGDĐT ngày 20/12/2023.docx".to_string(), true)]
+        );
+        // The download finds it by the same name.
+        let found = attachment_named(raw.as_bytes(), "Báo cáo số 215/BC-PGDĐT ngày 20/12/2023.docx");
+        assert!(found.is_some_and(|bytes| bytes.starts_with(b"%PDF")));
+        // Old Outlook sends a Windows path: only its last component is the file's name.
+        let outlook = "Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"C:\\Users\\vanthu\\Documents\\Báo cáo 12/2023.pdf\"\nContent-Transfer-Encoding: base64";
+        assert_eq!(
+            names(&with_part(outlook)),
+            vec![("Báo cáo 12/2023.pdf".to_string(), true)]
+        );
+    }
+
+    #[test]
+    fn safe_file_names_for_disks_and_headers() {
+        let long = format!("{}.docx", "Báo cáo ".repeat(60));
+        for (name, expected) in [
+            (
+                "Báo cáo số 215/BC-PGDĐT ngày 20/12/2023.docx",
+                "Báo cáo số 215_BC-PGDĐT ngày 20_12_2023.docx",
+            ),
+            ("../../etc/passwd", "etc_passwd"),
+            ("..\\..\\Windows\\evil.pdf", "Windows_evil.pdf"),
+            ("  .hidden.pdf. ", "hidden.pdf"),
+            ("a<b>c:d\"e|f?g*h.pdf", "a_b_c_d_e_f_g_h.pdf"),
+            ("tab\tand\u{202E}fdp.exe", "tab and fdp.exe"),
+            ("CON.txt", "_CON.txt"),
+            ("lpt1", "_lpt1"),
+            ("COM10.txt", "COM10.txt"),
+            ("", "tep-dinh-kem"),
+            ("/", "tep-dinh-kem"),
+            ("..", "tep-dinh-kem"),
+        ] {
+            assert_eq!(safe_file_name(name), expected, "{name:?}");
+        }
+        let shortened = safe_file_name(&long);
+        assert!(
+            shortened.len() <= 200 && shortened.ends_with(" Báo.docx"),
+            "{shortened}"
         );
     }
 

@@ -9,12 +9,15 @@
 //! - [`receipt`] decides whether a counted submission's sender may get a receipt, and
 //!   how it threads (pure).
 //! - [`connect`] opens the authenticated IMAP session over TLS.
+//! - [`rfc2231`] joins continued MIME parameters (`filename*0*=…`) before decoding them
+//!   (pure).
 
 pub mod classify;
 pub mod connect;
 pub mod message;
 pub mod pipeline;
 pub mod receipt;
+pub mod rfc2231;
 pub mod watch;
 
 pub use classify::{Outcome, Phrases, Reason, Rules, Snapshot, State};

@@ -2,6 +2,10 @@
 //! unit and request (counted, optionally remembering the sender's address), reject (not
 //! counted), or grant the unit a later deadline (its waiting reminders are dropped so they
 //! can be planned again against the new deadline).
+//!
+//! A review item is known by its message's number (`incoming_messages.id`, "thư số N"), the
+//! number `intake import` prints and duplicates refer to: a message has at most one item,
+//! so the clerk meets one numbering everywhere. The item's own row id stays inside here.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -13,6 +17,7 @@ use super::{Store, StoreError, StoreResult, in_tx, on_pool};
 /// One review item with the message it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ReviewItem {
+    /// The number the clerk uses: the message's (the same as `incoming_id`).
     pub id: i64,
     pub incoming_id: i64,
     pub reason: String,
@@ -38,7 +43,7 @@ pub struct ReviewItem {
     pub message_id: Option<String>,
 }
 
-const REVIEW_SELECT: &str = "SELECT ri.id, ri.incoming_id, ri.reason, ri.state, ri.unit_id, u.code AS unit_code, \
+const REVIEW_SELECT: &str = "SELECT ri.incoming_id AS id, ri.incoming_id, ri.reason, ri.state, ri.unit_id, u.code AS unit_code, \
      ri.request_id, r.token AS request_token, su.code AS suggested_unit_code, ri.candidates, ri.resolution_note, \
      ri.resolved_at, m.received_at, m.from_address, m.from_name, m.subject, m.detail, m.rule, m.attachments, \
      m.raw_path, m.message_id \
@@ -79,20 +84,43 @@ impl Store {
 
     pub async fn review_item(&self, id: i64) -> StoreResult<ReviewItem> {
         let row: Option<ReviewItem> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{REVIEW_SELECT} WHERE ri.id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{REVIEW_SELECT} WHERE ri.incoming_id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
         });
-        row.ok_or_else(|| StoreError::NotFound(format!("không có mục chờ xem xét số {id}")))
+        row.ok_or_else(|| StoreError::NotFound(format!("không có thư số {id} trong danh sách chờ xem xét")))
     }
 
-    /// Counts the message for a unit and request. Returns whether it is a resubmission.
+    /// Counts message `id` for a unit and request. Returns whether it is a resubmission.
+    /// Remembering an address another active unit already has is refused, as `unit add`
+    /// refuses it: each address belongs to one unit, or every later message from it would
+    /// wait in review as a shared address.
     pub async fn assign_review(&self, id: i64, a: &Assignment<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
         let resubmission = in_tx!(self, |tx| {
+            if let Some(address) = a.remember_address {
+                let address = address.to_lowercase();
+                let owner: Option<(String,)> = sqlx::query_as(
+                    "SELECT u.code FROM unit_addresses ua JOIN units u ON u.id = ua.unit_id \
+                     WHERE ua.address = $1 AND ua.unit_id <> $2 AND u.active ORDER BY u.code",
+                )
+                .bind(&address)
+                .bind(a.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((other,)) = owner {
+                    return Err(StoreError::Rejected(vec![format!(
+                        "không ghi nhớ được địa chỉ {address}: địa chỉ này đã thuộc đơn vị `{other}` \
+                         (mỗi địa chỉ chỉ thuộc một đơn vị). Hãy ghi nhận mà không ghi nhớ địa chỉ, \
+                         hoặc bỏ địa chỉ khỏi đơn vị `{other}` trước."
+                    )]));
+                }
+            }
             let claimed = sqlx::query(
                 "UPDATE review_items SET state = 'assigned', unit_id = $2, request_id = $3, resolution_note = $4, \
-                 resolved_at = $5 WHERE id = $1 AND state = 'open'",
+                 resolved_at = $5 WHERE incoming_id = $1 AND state = 'open'",
             )
             .bind(id)
             .bind(a.unit_id)
@@ -104,16 +132,14 @@ impl Store {
             .rows_affected();
             if claimed != 1 {
                 return Err(StoreError::Rejected(vec![format!(
-                    "mục {id} không còn chờ xem xét (đã được xử lý)"
+                    "thư số {id} không còn chờ xem xét (đã được xử lý)"
                 )]));
             }
-            let (incoming_id, received_at, attachments): (i64, DateTime<Utc>, String) = sqlx::query_as(
-                "SELECT m.id, m.received_at, m.attachments FROM incoming_messages m \
-                 JOIN review_items ri ON ri.incoming_id = m.id WHERE ri.id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (incoming_id, received_at, attachments): (i64, DateTime<Utc>, String) =
+                sqlx::query_as("SELECT m.id, m.received_at, m.attachments FROM incoming_messages m WHERE m.id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let (count,): (i64,) =
                 sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
                     .bind(a.request_id)
@@ -173,7 +199,7 @@ impl Store {
         Ok(resubmission)
     }
 
-    /// Decides the message is not a report.
+    /// Decides message `id` is not a report.
     pub async fn reject_review(&self, id: i64, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
         in_tx!(self, |tx| {
             resolve_in_tx!(tx, id, "rejected", note, now);
@@ -181,7 +207,7 @@ impl Store {
         Ok(())
     }
 
-    /// Grants the unit a later deadline for the request; the message is not counted. The
+    /// Grants the unit a later deadline for the request; message `id` is not counted. The
     /// unit's waiting reminders are removed and its slots marked for planning again.
     pub async fn extend_review(
         &self,
@@ -231,13 +257,13 @@ impl Store {
     }
 }
 
-/// Closes an open item with a state and note inside a transaction; its message is not
-/// counted.
+/// Closes the open item of message `$id` with a state and note inside a transaction; the
+/// message is not counted.
 macro_rules! resolve_in_tx {
     ($tx:expr, $id:expr, $state:expr, $note:expr, $now:expr) => {{
         let changed = sqlx::query(
             "UPDATE review_items SET state = $2, resolution_note = $3, resolved_at = $4 \
-             WHERE id = $1 AND state = 'open'",
+             WHERE incoming_id = $1 AND state = 'open'",
         )
         .bind($id)
         .bind($state)
@@ -248,17 +274,14 @@ macro_rules! resolve_in_tx {
         .rows_affected();
         if changed != 1 {
             return Err(StoreError::Rejected(vec![format!(
-                "mục {} không còn chờ xem xét (đã được xử lý)",
+                "thư số {} không còn chờ xem xét (đã được xử lý)",
                 $id
             )]));
         }
-        sqlx::query(
-            "UPDATE incoming_messages SET state = 'ignored' \
-             WHERE id = (SELECT incoming_id FROM review_items WHERE id = $1)",
-        )
-        .bind($id)
-        .execute(&mut *$tx)
-        .await?;
+        sqlx::query("UPDATE incoming_messages SET state = 'ignored' WHERE id = $1")
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
     }};
 }
 use resolve_in_tx;

@@ -454,6 +454,9 @@ pub async fn export_csv(
 }
 
 fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
+    // The name is what a browser saves under: no `/` or `\` (document numbers keep their
+    // words: `215/BC-PGDĐT` is saved as `215_BC-PGDĐT`), nothing a disk refuses.
+    let name = &crate::intake::message::safe_file_name(name);
     // RFC 6266: an ASCII fallback and the UTF-8 name.
     let ascii: String = name
         .chars()

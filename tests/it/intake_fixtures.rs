@@ -1,8 +1,9 @@
 //! The fixture suite: every `tests/fixtures/intake/*.eml` (made by `make_fixtures.py`)
 //! is read and classified against one fixed registry, as stored and with LF and with CRLF
 //! line endings, and must give the outcome `expected.toml` names. Also: whatever a message
-//! holds, the subject and file names that come out carry no control characters, and a
-//! 10 MB attachment is read whole. No servers: this is the pure part of intake.
+//! holds, the subject and file names that come out carry no control characters (and the
+//! names made for disks no `/` or `\`), and a 10 MB attachment is read whole. No servers:
+//! this is the pure part of intake.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -306,9 +307,15 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
             expect.file, letter.subject
         ));
     }
+    // A name keeps its `/` (document numbers: issue 12) but never a Windows path; the name
+    // made for disks and headers has neither.
     for a in &letter.attachments {
-        if a.name.chars().any(unsafe_char) || a.name.contains(['/', '\\']) {
+        if a.name.chars().any(unsafe_char) || a.name.contains('\\') {
             problems.push(format!("{} [{variant}] unsafe file name {:?}", expect.file, a.name));
+        }
+        let safe = message::safe_file_name(&a.name);
+        if safe.chars().any(unsafe_char) || safe.contains(['/', '\\']) || safe.starts_with('.') {
+            problems.push(format!("{} [{variant}] unsafe disk name {safe:?}", expect.file));
         }
     }
     problems

@@ -21,5 +21,6 @@ mod logs;
 mod mail_lab;
 mod properties;
 mod reminders;
+mod review_queue;
 mod service_unit;
 mod web;
