@@ -11,6 +11,8 @@
 mod auth;
 mod metrics;
 mod pages;
+mod password;
+mod throttle;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -21,7 +23,7 @@ use minijinja::Environment;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use auth::hash_password;
+pub use password::hash_password;
 
 use crate::daemon::Shared;
 use crate::store::Store;
@@ -124,7 +126,13 @@ pub async fn serve(listener: TcpListener, state: Arc<WebState>, mut shutdown: wa
             }
         }
     };
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+    if let Err(error) = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop)
+    .await
+    {
         tracing::error!(error = %error, "the web page stopped");
     }
 }

@@ -19,3 +19,4 @@ mod mail_lab;
 mod reminders;
 mod service_unit;
 mod web;
+mod web_limits;
