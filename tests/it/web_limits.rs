@@ -6,14 +6,16 @@
 //! Client machines are played by loopback addresses: the attacker is 127.0.0.1, the clerk
 //! 127.0.0.2 (Linux routes all of 127.0.0.0/8 to the loopback interface).
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::net::Ipv4Addr;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::harness::mail_lab::MailLab;
-use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, wait_until};
+use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, open_files, wait_until};
 use crate::harness::{Backend, Env};
 
 const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
@@ -283,4 +285,205 @@ fn healthz_shows_strangers_only_status_words() {
     let (status, _, body) = http(port, "GET", "/healthz", &[("Cookie", &session)], "");
     assert_eq!(status, 200);
     assert!(body.starts_with(&format!("ok: watching {mailbox}")), "{body}");
+}
+
+/// Raises this test process's own soft open-file limit (the flood needs ~1,600 sockets).
+fn allow_open_files(wanted: u64) {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    let numbers: Vec<u64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    let (soft, hard) = (numbers[0], numbers[1]);
+    if soft >= wanted {
+        return;
+    }
+    assert!(hard >= wanted, "the hard open-file limit {hard} is below {wanted}");
+    let status = Command::new("prlimit")
+        .args(["--pid", &std::process::id().to_string(), &format!("--nofile={wanted}:")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Keeps `count` connections to `port` open that each sent part of a request line and then
+/// nothing; replaces the oldest 50 every 100 ms (an attacker reconnecting) until `stop`.
+fn slowloris(port: u16, count: usize, stop: Arc<AtomicBool>, opened: std::sync::mpsc::Sender<usize>) {
+    let target = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let open = || -> Option<TcpStream> {
+        let mut stream = TcpStream::connect_timeout(&target, Duration::from_millis(200)).ok()?;
+        let _ = stream.write_all(b"GET /healthz HTT");
+        Some(stream)
+    };
+    let mut held = VecDeque::new();
+    let started = Instant::now();
+    while held.len() < count && started.elapsed() < Duration::from_secs(30) {
+        held.push_back(open());
+    }
+    let _ = opened.send(held.iter().flatten().count());
+    while !stop.load(Ordering::SeqCst) {
+        for _ in 0..50 {
+            held.pop_front();
+            held.push_back(open());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One `/healthz`, given up after `limit`: (status, how long it took).
+fn healthz_within(port: u16, limit: Duration) -> Result<(u16, Duration), String> {
+    let asked = Instant::now();
+    let target = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&target, limit).map_err(|e| format!("connect: {e}"))?;
+    stream.set_read_timeout(Some(limit)).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("write: {e}"))?;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("read after {:?}: {e}", asked.elapsed()))?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, asked.elapsed()))
+}
+
+#[test]
+fn idle_half_open_connections_starve_neither_healthz_nor_intake() {
+    allow_open_files(8192);
+    let lab = MailLab::shared();
+    let (env, mailbox) = office_with_mailbox(lab);
+    let unit = lab.address("pgd-muongcha");
+    env.baocao(&[
+        "unit",
+        "add",
+        "pgd-muongcha",
+        "--name",
+        "Phòng GD&ĐT huyện Mường Chà",
+        "--email",
+        &unit,
+    ])
+    .ok();
+    env.baocao(&[
+        "request",
+        "add",
+        "4189/KH-BCĐ",
+        "--title",
+        "Hiến máu tình nguyện",
+        "--deadline",
+        "17h00 ngày 30/12/2030",
+        "--unit",
+        "pgd-muongcha",
+        "--no-attachment-required",
+    ])
+    .ok();
+    env.baocao(&["request", "activate", "BC-1"]).ok();
+
+    // The default soft limit of a service started outside systemd.
+    let mut service = Service::start_with_open_files(&env, 1024);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let pid = service.pid();
+    assert!(lab.wait_for_inbox(&unit, 1, Duration::from_secs(20)), "the notice");
+    wait_until(Duration::from_secs(20), "a healthy service", || {
+        http(port, "GET", "/healthz", &[], "").0 == 200
+    });
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (opened_send, opened) = std::sync::mpsc::channel();
+    let flood = {
+        let stop = stop.clone();
+        std::thread::spawn(move || slowloris(port, 1500, stop, opened_send))
+    };
+    let opened = opened.recv_timeout(Duration::from_secs(60)).unwrap();
+    eprintln!("slowloris: {opened} of 1500 connections opened");
+    assert!(opened >= 1000, "the flood itself failed: {opened} connections");
+
+    // While they are held (and renewed), /healthz answers within a few seconds.
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        match healthz_within(port, Duration::from_secs(5)) {
+            Ok((status, took)) => {
+                assert_eq!(status, 200, "after {took:?}");
+                slowest = slowest.max(took);
+            }
+            Err(problem) => panic!("/healthz under 1,500 idle connections: {problem}"),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let descriptors = open_files(pid);
+    eprintln!("slowloris: slowest /healthz {slowest:?}; the service holds {descriptors} descriptors");
+    assert!(slowest < Duration::from_secs(3), "{slowest:?}");
+    assert!(descriptors < 512, "{descriptors} open descriptors");
+
+    // A unit's reply delivered during the flood is counted.
+    let notice = &lab.messages(&unit)[0];
+    let notice = mail_parser::MessageParser::default().parse(notice).unwrap();
+    let reply = format!(
+        "From: {unit}\r\nTo: {mailbox}\r\nSubject: RE: {subject}\r\nMessage-ID: <reply-slowloris@lab.test>\r\n\
+         In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở, đơn vị báo cáo kết quả: \
+         đã tổ chức 3 đợt hiến máu với 120 người tham gia.\r\n",
+        subject = notice.subject().unwrap(),
+        parent = notice.message_id().unwrap(),
+    );
+    lab.submit(&unit, &mailbox, &reply);
+    wait_until(
+        Duration::from_secs(30),
+        "the reply being counted during the flood",
+        || {
+            let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
+            status["requests"][0]["units"][0]["state"] == "reported"
+        },
+    );
+    assert!(
+        !service.log_text().contains("Too many open files"),
+        "{}",
+        service.log_text()
+    );
+
+    stop.store(true, Ordering::SeqCst);
+    flood.join().unwrap();
+    let (exit, took) = service.stop();
+    assert!(exit.success(), "{exit:?}\n{}", service.log_text());
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+}
+
+/// How long until the server closes `stream` (reads until end of file).
+fn closed_after(mut stream: TcpStream, since: Instant) -> Duration {
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut sink = Vec::new();
+    let _ = stream.read_to_end(&mut sink);
+    since.elapsed()
+}
+
+#[test]
+fn unfinished_headers_and_idle_kept_alive_connections_are_closed_after_ten_seconds() {
+    let env = office_with_clerk();
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let target = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+
+    let started = Instant::now();
+    let mut slow = TcpStream::connect(target).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .unwrap();
+    let slow = std::thread::spawn(move || closed_after(slow, started));
+
+    let mut kept = TcpStream::connect(target).unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut answer = [0u8; 12];
+    kept.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    let kept = std::thread::spawn(move || closed_after(kept, Instant::now()));
+
+    for (what, took) in [
+        ("unfinished headers", slow.join().unwrap()),
+        ("idle keep-alive", kept.join().unwrap()),
+    ] {
+        assert!(
+            took >= Duration::from_secs(9) && took < Duration::from_secs(15),
+            "{what}: closed after {took:?}"
+        );
+    }
 }

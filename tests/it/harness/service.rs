@@ -46,6 +46,16 @@ pub struct Service {
 impl Service {
     /// Starts `baocao run` on the environment's configuration and database (or `database`).
     pub fn start(env: &Env, database: Option<&str>) -> Service {
+        Service::spawn(env, database, None)
+    }
+
+    /// Like [`Service::start`], with the soft and hard open-file limits set to `limit`
+    /// (through `prlimit`, which then runs the binary in its own process).
+    pub fn start_with_open_files(env: &Env, limit: u32) -> Service {
+        Service::spawn(env, None, Some(limit))
+    }
+
+    fn spawn(env: &Env, database: Option<&str>, open_files: Option<u32>) -> Service {
         let n = {
             use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -67,7 +77,15 @@ impl Service {
         });
         let log = env.path(&format!("service-{n}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(binary())
+        let mut command = match open_files {
+            None => Command::new(binary()),
+            Some(limit) => {
+                let mut prlimit = Command::new("prlimit");
+                prlimit.arg(format!("--nofile={limit}:{limit}")).arg("--").arg(binary());
+                prlimit
+            }
+        };
+        let child = command
             .arg("--config")
             .arg(&env.config)
             .arg("--database")
@@ -297,4 +315,9 @@ pub fn memory_kib(pid: u32, field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// How many files and sockets process `pid` has open.
+pub fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
 }
