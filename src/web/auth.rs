@@ -7,16 +7,19 @@
 //! logins for one name block it for fifteen minutes.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::WebState;
+use super::password::PasswordChecks;
+use super::throttle::{Refusal, Throttle};
 
 pub const SESSION_COOKIE: &str = "baocao_session";
 const LOGIN_COOKIE: &str = "baocao_login";
@@ -32,34 +35,8 @@ struct Session {
 #[derive(Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
-    failures: Mutex<Throttle>,
-}
-
-/// Failed logins per user name: after [`Throttle::LIMIT`] failures within
-/// [`Throttle::WINDOW`], that name cannot log in until the window has passed.
-#[derive(Debug, Default)]
-struct Throttle {
-    failed: HashMap<String, (u32, Instant)>,
-}
-
-impl Throttle {
-    const LIMIT: u32 = 5;
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-    fn blocked(&mut self, name: &str, now: Instant) -> bool {
-        self.failed
-            .retain(|_, (_, first)| now.duration_since(*first) < Self::WINDOW);
-        self.failed.get(name).is_some_and(|(count, _)| *count >= Self::LIMIT)
-    }
-
-    fn failed(&mut self, name: &str, now: Instant) {
-        let entry = self.failed.entry(name.to_string()).or_insert((0, now));
-        entry.0 += 1;
-    }
-
-    fn succeeded(&mut self, name: &str) {
-        self.failed.remove(name);
-    }
+    throttle: Mutex<Throttle>,
+    checks: PasswordChecks,
 }
 
 impl Sessions {
@@ -183,7 +160,12 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn login(State(state): State<Arc<WebState>>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<Arc<WebState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref()).to_string();
     let expected = cookie(&headers, LOGIN_COOKIE);
     let fresh = matches!((&expected, &form.csrf), (Some(a), Some(b)) if constant_time_eq(a.as_bytes(), b.as_bytes()));
@@ -196,35 +178,49 @@ pub async fn login(State(state): State<Arc<WebState>>, headers: HeaderMap, Form(
     }
     let users = super::pages::current(&state).settings.web.users.clone();
     let name = form.user.trim().to_string();
-    let throttle_key = name.to_lowercase();
-    if lock_throttle(&state).blocked(&throttle_key, Instant::now()) {
-        tracing::warn!(user = %name, "a login was refused: too many failures");
-        return login_form(
-            &state,
-            &headers,
-            &next,
-            Some("Đăng nhập sai quá nhiều lần: thử lại sau 15 phút."),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    let client = peer.ip();
+    if let Err(refusal) = lock_throttle(&state).begin(&name, client, Instant::now()) {
+        tracing::warn!(user = %name, %client, ?refusal, "a login was refused: too many failures");
+        let problem = match refusal {
+            Refusal::Pair => "Đăng nhập sai quá nhiều lần: thử lại sau 15 phút.",
+            Refusal::Address => "Máy này đăng nhập sai quá nhiều lần: thử lại sau 15 phút.",
+        };
+        let mut refused = login_form(&state, &headers, &next, Some(problem), StatusCode::TOO_MANY_REQUESTS);
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(Throttle::WINDOW.as_secs()));
+        return refused;
     }
-    let password = form.password;
     let hash = users.iter().find(|u| u.name == name).map(|u| u.password_hash.clone());
-    let accepted = tokio::task::spawn_blocking(move || verify(hash.as_deref(), &password))
-        .await
-        .unwrap_or(false);
-    if !accepted {
-        lock_throttle(&state).failed(&throttle_key, Instant::now());
-        tracing::warn!(user = %name, "a login was refused");
-        return login_form(
-            &state,
-            &headers,
-            &next,
-            Some("Sai tên đăng nhập hoặc mật khẩu."),
-            StatusCode::UNAUTHORIZED,
-        );
+    let checked = state.sessions.checks.verify(hash, form.password).await;
+    let accepted = checked == Ok(true);
+    lock_throttle(&state).finish(&name, client, accepted, Instant::now());
+    match checked {
+        Err(super::password::Busy) => {
+            tracing::warn!(user = %name, %client, "a login waited too long for a password check");
+            let mut busy = login_form(
+                &state,
+                &headers,
+                &next,
+                Some("Máy chủ đang bận kiểm tra nhiều lần đăng nhập: thử lại sau ít phút."),
+                StatusCode::SERVICE_UNAVAILABLE,
+            );
+            busy.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(60u32));
+            return busy;
+        }
+        Ok(false) => {
+            tracing::warn!(user = %name, %client, "a login was refused");
+            return login_form(
+                &state,
+                &headers,
+                &next,
+                Some("Sai tên đăng nhập hoặc mật khẩu."),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        Ok(true) => {}
     }
-    lock_throttle(&state).succeeded(&throttle_key);
-    tracing::info!(user = %name, "logged in");
+    tracing::info!(user = %name, %client, "logged in");
     let token = state.sessions.create(&name);
     let secure = super::pages::current(&state).settings.web.secure_cookie;
     let mut response = Redirect::to(&next).into_response();
@@ -255,31 +251,7 @@ pub async fn logout(State(state): State<Arc<WebState>>, headers: HeaderMap, Form
 }
 
 fn lock_throttle(state: &WebState) -> std::sync::MutexGuard<'_, Throttle> {
-    state.sessions.failures.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Checks a password against a stored argon2 hash; an unknown user costs the same work.
-fn verify(hash: Option<&str>, password: &str) -> bool {
-    use argon2::{Argon2, PasswordHash, PasswordVerifier};
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let text = match hash {
-        Some(hash) => hash,
-        None => DUMMY.get_or_init(|| hash_password("không có người dùng này").unwrap_or_default()),
-    };
-    let Ok(parsed) = PasswordHash::new(text) else {
-        return false;
-    };
-    let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
-    ok && hash.is_some()
-}
-
-/// The argon2id hash `baocao user add` writes.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    state.sessions.throttle.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -307,12 +279,31 @@ fn set_cookie(response: &mut Response, line: &str) {
     }
 }
 
-/// Only paths of this site: never another host after logging in.
+/// Where a login leads: one of the read pages a login can be asked for (the paths
+/// [`may_read`] sends), matched by shape, or the overview. `next` comes from the browser,
+/// so nothing else ever reaches the Location header: no other host (`//evil`, `/\\evil`,
+/// `/%09/evil`), no scheme, no query, no control character, nothing longer than 200 bytes.
+/// The accepted shapes contain only ASCII letters, digits, `-`, `_` and `/`.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
-        _ => "/",
-    }
+    const OVERVIEW: &str = "/";
+    let Some(path) = next.filter(|p| p.len() <= 200) else {
+        return OVERVIEW;
+    };
+    let Some(rest) = path.strip_prefix('/') else {
+        return OVERVIEW;
+    };
+    let word = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let number = |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
+    let segments: Vec<&str> = rest.split('/').collect();
+    let known = match segments.as_slice() {
+        [""] | ["review"] | ["units"] => true,
+        ["requests", token] => word(token),
+        ["messages", id, "original"] => number(id),
+        _ => false,
+    };
+    if known { path } else { OVERVIEW }
 }
 
 fn url_escape(path: &str) -> String {
@@ -329,7 +320,7 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -338,38 +329,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password("mật-khẩu văn thư").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify(Some(&hash), "mật-khẩu văn thư"));
-        assert!(!verify(Some(&hash), "mat-khau van thu"));
-        assert!(!verify(None, "mật-khẩu văn thư"));
-    }
-
-    #[test]
-    fn five_failed_logins_block_that_name_for_a_while() {
-        let mut throttle = Throttle::default();
-        let start = Instant::now();
-        for _ in 0..Throttle::LIMIT {
-            assert!(!throttle.blocked("vanthu", start));
-            throttle.failed("vanthu", start);
+    fn after_login_only_the_sites_own_pages_are_followed() {
+        for own in ["/", "/review", "/units", "/requests/BC-1", "/messages/12/original"] {
+            assert_eq!(safe_next(Some(own)), own);
         }
-        assert!(throttle.blocked("vanthu", start + Duration::from_secs(60)));
-        assert!(
-            !throttle.blocked("ketoan", start + Duration::from_secs(60)),
-            "only that name"
-        );
-        assert!(!throttle.blocked("vanthu", start + Throttle::WINDOW + Duration::from_secs(1)));
-        throttle.failed("vanthu", start);
-        throttle.succeeded("vanthu");
-        assert!(!throttle.blocked("vanthu", start));
-    }
-
-    #[test]
-    fn after_login_only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/requests/BC-1")), "/requests/BC-1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        let long = format!("/requests/{}", "A".repeat(300));
+        for hostile in [
+            "//evil.example",
+            "/\\evil.example",
+            "/%2F%2Fevil.example",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: a=b",
+            "https://evil.example",
+            "evil.example",
+            "/requests/../../evil.example",
+            "/requests/BC-1?x=//evil.example",
+            "/requests/BC-1/",
+            "/units/",
+            "/messages/x/original",
+            "/requests/Đ",
+            "",
+            &long,
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -1,10 +1,11 @@
-//! `/metrics` in Prometheus's text format and `/healthz`: no personal data, no login.
+//! `/metrics` in Prometheus's text format and `/healthz`: no personal data, no login (a
+//! logged-in user also sees the status line on `/healthz`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::WebState;
@@ -73,15 +74,18 @@ pub async fn metrics(State(state): State<Arc<WebState>>) -> Response {
         .into_response()
 }
 
-pub async fn healthz(State(state): State<Arc<WebState>>) -> Response {
+/// `ok` or `unhealthy` (503) for monitors; the status line names the report mailbox, so only
+/// a logged-in user sees it.
+pub async fn healthz(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
     let live = state.live.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if live.healthy {
-        (StatusCode::OK, format!("ok: {}\n", live.status_line)).into_response()
+    let (status, word) = if live.healthy {
+        (StatusCode::OK, "ok")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("unhealthy: {}\n", live.status_line),
-        )
-            .into_response()
-    }
+        (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
+    };
+    let text = match super::auth::viewer(&state, &headers).user {
+        Some(_) => format!("{word}: {}\n", live.status_line),
+        None => format!("{word}\n"),
+    };
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
 }

@@ -7,10 +7,18 @@
 //! state is a POST that needs a logged-in user and the session's CSRF token; reading needs
 //! a login too unless `[web] public-read = true`. `/healthz` and `/metrics` carry no personal
 //! data and need no login.
+//!
+//! Under attack: at most 256 connections (fewer under a low open-file limit), 10 s for a
+//! request's headers and between kept-alive requests, the idlest connection closed to make
+//! room (`connections.rs`); two password checks at a time (`password.rs`); failed logins
+//! limited per name and address and per address (`throttle.rs`).
 
 mod auth;
+mod connections;
 mod metrics;
 mod pages;
+mod password;
+mod throttle;
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -21,7 +29,7 @@ use minijinja::Environment;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use auth::hash_password;
+pub use password::hash_password;
 
 use crate::daemon::Shared;
 use crate::store::Store;
@@ -114,19 +122,17 @@ async fn protect(mut response: axum::response::Response) -> axum::response::Resp
     response
 }
 
-/// Serves until `shutdown` turns true.
-pub async fn serve(listener: TcpListener, state: Arc<WebState>, mut shutdown: watch::Receiver<bool>) {
-    let app = router(state);
-    let stop = async move {
-        while !*shutdown.borrow() {
-            if shutdown.changed().await.is_err() {
-                return;
-            }
-        }
-    };
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
-        tracing::error!(error = %error, "the web page stopped");
-    }
+/// Serves until `shutdown` turns true, with the connection limits of `connections.rs`.
+pub async fn serve(listener: TcpListener, state: Arc<WebState>, shutdown: watch::Receiver<bool>) {
+    let open_files = connections::open_file_limit();
+    let limits = connections::Limits::for_open_files(open_files);
+    tracing::info!(
+        connections = limits.connections,
+        header_timeout_s = connections::HEADER_READ_TIMEOUT.as_secs(),
+        open_file_limit = open_files,
+        "web page limits"
+    );
+    connections::serve(listener, router(state), limits, shutdown).await;
 }
 
 /// The daemon's web page is wiring: it reads the clock here.

@@ -24,3 +24,4 @@ mod reminders;
 mod review_queue;
 mod service_unit;
 mod web;
+mod web_limits;

@@ -36,6 +36,7 @@ fn the_shipped_unit_passes_systemd_analyze_verify() {
         "User=baocao",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
+        "LimitNOFILE=",
     ] {
         assert!(unit.contains(needed), "the unit lacks {needed}");
     }

@@ -46,11 +46,21 @@ pub struct Service {
 impl Service {
     /// Starts `baocao run` on the environment's configuration and database (or `database`).
     pub fn start(env: &Env, database: Option<&str>) -> Service {
-        Service::start_logging(env, database, "info,sqlx=warn")
+        Service::spawn(env, database, None, "info,sqlx=warn")
     }
 
     /// [`start`](Self::start) with `RUST_LOG` set to `log_level`.
     pub fn start_logging(env: &Env, database: Option<&str>, log_level: &str) -> Service {
+        Service::spawn(env, database, None, log_level)
+    }
+
+    /// Like [`Service::start`], with the soft and hard open-file limits set to `limit`
+    /// (through `prlimit`, which then runs the binary in its own process).
+    pub fn start_with_open_files(env: &Env, limit: u32) -> Service {
+        Service::spawn(env, None, Some(limit), "info,sqlx=warn")
+    }
+
+    fn spawn(env: &Env, database: Option<&str>, open_files: Option<u32>, log_level: &str) -> Service {
         let n = {
             use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -72,7 +82,15 @@ impl Service {
         });
         let log = env.path(&format!("service-{n}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(binary())
+        let mut command = match open_files {
+            None => Command::new(binary()),
+            Some(limit) => {
+                let mut prlimit = Command::new("prlimit");
+                prlimit.arg(format!("--nofile={limit}:{limit}")).arg("--").arg(binary());
+                prlimit
+            }
+        };
+        let child = command
             .arg("--config")
             .arg(&env.config)
             .arg("--database")
@@ -247,4 +265,64 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, head.to_string(), body.to_string())
+}
+
+/// The same request as [`http`], from the local address `from` (any 127.0.0.x works on
+/// Linux), so tests can play several client machines.
+pub async fn http_from(
+    from: std::net::Ipv4Addr,
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((from, 0).into()).unwrap();
+    let mut stream = socket
+        .connect((std::net::Ipv4Addr::LOCALHOST, port).into())
+        .await
+        .expect("connect to the web page");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    let mut raw = Vec::new();
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        stream.read_to_end(&mut raw).await
+    };
+    match tokio::time::timeout(Duration::from_secs(60), exchange).await {
+        Ok(Ok(_)) => {}
+        // A connection closed without an answer reads as status 0.
+        Ok(Err(_)) => return (0, String::new(), String::new()),
+        Err(_) => panic!("{method} {path}: no answer within 60 s"),
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// A field of `/proc/PID/status` in kibibytes (`VmRSS`, `VmHWM`).
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// How many files and sockets process `pid` has open.
+pub fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |dir| dir.count())
 }
