@@ -26,6 +26,8 @@ const MAX_NESTING: usize = 8;
 /// thread's root) and the newest ones. A hostile message may carry millions; see
 /// [`bounded_ids`].
 pub const MAX_IDS: usize = 64;
+/// How many From addresses are looked at; a hostile message may list a hundred thousand.
+pub const MAX_AUTHORS: usize = 16;
 /// How many of the newest References [`Letter::thread_ids`] looks at.
 pub const THREAD_TAIL: usize = 32;
 /// An image with a Content-ID below this size is a signature logo, not a report.
@@ -316,9 +318,10 @@ fn clean_text(text: &str) -> String {
 }
 
 /// Every From mailbox's address, lower case: the first one (mail-parser's `from()`) first,
-/// then the others of every From header in order, each once.
+/// then the others of every From header in order, each once, at most [`MAX_AUTHORS`].
 fn from_addresses(message: &Message<'_>) -> Vec<String> {
     let mut addresses: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     let first = message.from().and_then(|a| a.first()).and_then(|a| a.address());
     let others = message
         .headers()
@@ -328,8 +331,11 @@ fn from_addresses(message: &Message<'_>) -> Vec<String> {
         .flat_map(|a| a.iter().filter_map(|m| m.address()));
     for address in first.into_iter().chain(others) {
         let address = clean_address(address);
-        if !address.is_empty() && !addresses.contains(&address) {
+        if !address.is_empty() && seen.insert(address.clone()) {
             addresses.push(address);
+            if addresses.len() == MAX_AUTHORS {
+                break;
+            }
         }
     }
     addresses
