@@ -3,7 +3,8 @@
 //! bad charsets, giant HTML…). For each one it prints how long baocao takes to decide it
 //! (read + classify, in process, optimised build) beside Python's standard `email` parser
 //! reading the same bytes in the same run, then the peak RSS of one `baocao intake import` of
-//! the whole set, with every outcome.
+//! the whole set, with every outcome; then `baocao run`'s RSS and `/healthz` latency under
+//! 160 concurrent wrong-password logins and under 1,500 half-open connections.
 //!
 //!   cargo bench --bench hostile [-- CAP_MB]
 
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use baocao::intake::classify::{self, Context};
 use baocao::intake::message;
 use baocao::intake::{Rules, Snapshot};
+use harness::service::{ALWAYS_OPEN, Service, http_from, memory_kib};
 use harness::{Backend, Env, binary};
 
 const PYTHON_PEER: &str = r#"
@@ -124,6 +126,91 @@ fn main() {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    daemon_under_attack();
+}
+
+/// `baocao run` with a web user: RSS and `/healthz` under a login flood and under idle
+/// half-open connections (Slowloris).
+fn daemon_under_attack() {
+    let env = Env::new(Backend::Sqlite);
+    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
+    std::fs::write(&env.config, config).unwrap();
+    let mut add = Command::new(binary())
+        .arg("--config")
+        .arg(&env.config)
+        .args(["user", "add", "vanthu", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(add.stdin.as_mut().unwrap(), b"mat-khau-van-thu\n").unwrap();
+    drop(add.stdin.take());
+    assert!(add.wait().unwrap().success());
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let pid = service.pid();
+    let idle = memory_kib(pid, "VmRSS");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let started = Instant::now();
+    let statuses: Vec<u16> = runtime.block_on(async {
+        let attempts: Vec<_> = (0..160u8)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let body = format!("user=vanthu&password=sai-{i}&csrf=0123456789abcdef&next=%2F");
+                    let from = std::net::Ipv4Addr::new(127, 0, 1, i);
+                    http_from(from, port, "POST", "/login", &[("Cookie", "baocao_login=0123456789abcdef")], &body)
+                        .await
+                        .0
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for a in attempts {
+            out.push(a.await.unwrap());
+        }
+        out
+    });
+    let flood_secs = started.elapsed().as_secs_f64();
+    let peak = memory_kib(pid, "VmHWM");
+    let after = memory_kib(pid, "VmRSS");
+    let count = |code| statuses.iter().filter(|s| **s == code).count();
+    println!(
+        "baocao run under 160 concurrent wrong-password logins from 160 addresses ({:.1} s): RSS {:.0} MB idle, peak {:.0} MB, {:.0} MB after; answers: {} refused (401), {} busy (503), {} throttled (429)",
+        flood_secs,
+        idle as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        after as f64 / 1024.0,
+        count(401),
+        count(503),
+        count(429)
+    );
+
+    let mut held = Vec::new();
+    for _ in 0..1500 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = std::io::Write::write_all(&mut stream, b"GET /healthz HTT");
+            held.push(stream);
+        }
+    }
+    let mut slowest = Duration::ZERO;
+    let mut answered = 0;
+    for _ in 0..5 {
+        let asked = Instant::now();
+        let (code, _, _) = runtime.block_on(http_from(std::net::Ipv4Addr::LOCALHOST, port, "GET", "/healthz", &[], ""));
+        slowest = slowest.max(asked.elapsed());
+        answered += usize::from(code == 200 || code == 503);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!(
+        "baocao run with {} half-open connections held: RSS {:.0} MB, {} descriptors open, /healthz answered {answered}/5, slowest {:.0} ms",
+        held.len(),
+        memory_kib(pid, "VmRSS") as f64 / 1024.0,
+        harness::service::open_files(pid),
+        slowest.as_secs_f64() * 1000.0
+    );
+    drop(held);
 }
 
 /// Python's parse time in seconds, or `None` past two minutes.
