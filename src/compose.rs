@@ -557,9 +557,20 @@ pub struct DigestVars {
     pub failing: Vec<FailingVars>,
     /// Set in December when next year's calendar has not been confirmed.
     pub calendar_warning: Option<String>,
+    /// Set when the running service cannot do its job (a mail server refuses its login).
+    pub service_warning: Option<String>,
 }
 
 impl DigestVars {
+    /// Whether the digest has anything to tell the office.
+    pub fn has_news(&self) -> bool {
+        !self.requests.is_empty()
+            || self.review_count > 0
+            || !self.failing.is_empty()
+            || self.calendar_warning.is_some()
+            || self.service_warning.is_some()
+    }
+
     pub fn date_parts(at: DateTime<Utc>, zone: Tz) -> (String, String) {
         let local = at.with_timezone(&zone);
         (format_date(local.date_naive()), weekday_vi(local.weekday()).to_string())
@@ -588,6 +599,7 @@ impl DigestVars {
                 reason: "550 5.1.1".into(),
             }],
             calendar_warning: Some("chưa có lịch năm sau".into()),
+            service_warning: Some("máy chủ thư từ chối đăng nhập".into()),
         }
     }
 }

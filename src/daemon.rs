@@ -108,6 +108,11 @@ struct Progress {
     tick_running_since: Option<Instant>,
     tick_done: Option<Instant>,
     smtp_problem: Option<String>,
+    /// The SMTP server refused our login: its answer. Sending pauses (5 minutes, doubling
+    /// to an hour) instead of trying the password at every tick.
+    smtp_login_refused: Option<String>,
+    smtp_paused_until: Option<Instant>,
+    smtp_pause: Duration,
     store_problem: Option<String>,
     reconcile_problem: Option<String>,
     calendar_warning: Option<String>,
@@ -260,6 +265,7 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                         .is_some_and(|s| matches!(s.phase, WatchPhase::Idle | WatchPhase::Polling | WatchPhase::Processing)),
                     last_tick: progress_now.tick_fired,
                     healthy: is_healthy,
+                    login_refused: login_refused(&watcher_status, &progress_now),
                 };
                 if health_due {
                     let health = ServiceHealth {
@@ -270,6 +276,7 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                         status_line: line.clone(),
                         imap_problem: imap_problem(&watcher_status),
                         smtp_problem: progress_now.smtp_problem.clone(),
+                        login_refused: login_refused(&watcher_status, &progress_now),
                     };
                     if let Err(error) = store.record_service_health(&health).await {
                         tracing::warn!(error = %error, "recording the service health failed");
@@ -478,17 +485,42 @@ async fn sender_loop(
         if stop.load(Ordering::SeqCst) {
             return;
         }
-        lock(&progress).tick_running_since = Some(Instant::now());
+        let may_send = {
+            let mut p = lock(&progress);
+            p.tick_running_since = Some(Instant::now());
+            p.smtp_paused_until.is_none_or(|until| Instant::now() >= until)
+        };
         let current = read(&shared);
-        let result = tick(&store, &current, &worker, &stop, digest_wanted).await;
+        let result = tick(&store, &current, &worker, &stop, digest_wanted, may_send).await;
         let mut p = lock(&progress);
         p.tick_running_since = None;
         p.tick_done = Some(Instant::now());
         match result {
-            Ok(smtp_problem) => {
+            Ok(smtp) => {
                 p.store_problem = None;
-                if let Some(problem) = smtp_problem {
-                    p.smtp_problem = problem;
+                match smtp {
+                    SmtpSeen::Nothing => {}
+                    SmtpSeen::Through => {
+                        p.smtp_problem = None;
+                        p.smtp_login_refused = None;
+                        p.smtp_paused_until = None;
+                        p.smtp_pause = Duration::ZERO;
+                    }
+                    SmtpSeen::Problem(problem) => {
+                        p.smtp_problem = Some(problem);
+                        p.smtp_login_refused = None;
+                    }
+                    SmtpSeen::LoginRefused(answer) => {
+                        p.smtp_pause = (p.smtp_pause * 2).clamp(SMTP_LOGIN_PAUSE_FIRST, SMTP_LOGIN_PAUSE_MAX);
+                        p.smtp_paused_until = Some(Instant::now() + p.smtp_pause);
+                        tracing::error!(
+                            answer = %answer,
+                            pause_seconds = p.smtp_pause.as_secs(),
+                            "the SMTP server refused the login: check the SMTP password; sending pauses"
+                        );
+                        p.smtp_problem = Some(answer.clone());
+                        p.smtp_login_refused = Some(answer);
+                    }
                 }
                 digest_wanted = false;
             }
@@ -503,15 +535,30 @@ async fn sender_loop(
     }
 }
 
-/// One pass of the sender. Returns the SMTP problem seen (`Some(None)`: mail went through;
-/// `None`: nothing was attempted).
+/// What a sender pass learnt of the SMTP server.
+enum SmtpSeen {
+    /// Nothing was attempted.
+    Nothing,
+    /// Mail went through.
+    Through,
+    /// The last attempt failed: why.
+    Problem(String),
+    /// The server refused our login: its answer.
+    LoginRefused(String),
+}
+
+const SMTP_LOGIN_PAUSE_FIRST: Duration = Duration::from_secs(5 * 60);
+const SMTP_LOGIN_PAUSE_MAX: Duration = Duration::from_secs(60 * 60);
+
+/// One pass of the sender: plan, queue, digest, and (when `may_send`) send.
 async fn tick(
     store: &Store,
     current: &Current,
     worker: &str,
     stop: &AtomicBool,
     digest_wanted: bool,
-) -> anyhow::Result<Option<Option<String>>> {
+    may_send: bool,
+) -> anyhow::Result<SmtpSeen> {
     let settings = &current.settings;
     let setup = Setup {
         settings,
@@ -531,10 +578,10 @@ async fn tick(
         tracing::info!("daily digest queued");
     }
     let Some(smtp) = &settings.smtp else {
-        return Ok(None);
+        return Ok(SmtpSeen::Nothing);
     };
-    if store.outbox_depth().await? == 0 {
-        return Ok(None);
+    if !may_send || store.outbox_depth().await? == 0 {
+        return Ok(SmtpSeen::Nothing);
     }
     // Built per pass: a rotated password file is picked up without a restart.
     let mailer = Mailer::new(settings)?;
@@ -550,10 +597,13 @@ async fn tick(
         stop,
     })
     .await?;
-    if summary.sent + summary.retry + summary.failed == 0 {
-        return Ok(None);
+    if let Some(answer) = summary.login_refused {
+        return Ok(SmtpSeen::LoginRefused(answer));
     }
-    Ok(Some(summary.last_problem))
+    if summary.sent + summary.retry + summary.failed == 0 {
+        return Ok(SmtpSeen::Nothing);
+    }
+    Ok(summary.last_problem.map_or(SmtpSeen::Through, SmtpSeen::Problem))
 }
 
 /// Reconciliation sweeps and the December calendar nudge, one at a time.
@@ -710,6 +760,10 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
             "intake retrying: {}",
             s.last_error.as_deref().map(short).unwrap_or_default()
         ),
+        Some(s) if s.phase == WatchPhase::LoginRefused => format!(
+            "IMAP login refused for {mailbox}: check the IMAP password file, then restart ({})",
+            s.last_error.as_deref().map(short).unwrap_or_default()
+        ),
         Some(s) if s.phase == WatchPhase::Standby => {
             format!("standby: another instance watches {mailbox}")
         }
@@ -727,7 +781,12 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
     if counts.review > 0 {
         parts.push(format!("{} in review", counts.review));
     }
-    if let Some(problem) = &progress.smtp_problem {
+    if let Some(answer) = &progress.smtp_login_refused {
+        parts.push(format!(
+            "SMTP login refused: check the SMTP password file, then restart ({})",
+            short(answer)
+        ));
+    } else if let Some(problem) = &progress.smtp_problem {
         parts.push(format!("SMTP failing: {}", short(problem)));
     }
     if let Some(problem) = &progress.store_problem {
@@ -778,8 +837,20 @@ fn healthy(settings: &Settings, watcher: &Option<WatcherStatus>, progress: &Prog
 fn imap_problem(watcher: &Option<WatcherStatus>) -> Option<String> {
     watcher
         .as_ref()
-        .filter(|s| s.phase == WatchPhase::Retrying)
+        .filter(|s| matches!(s.phase, WatchPhase::Retrying | WatchPhase::LoginRefused))
         .and_then(|s| s.last_error.clone())
+}
+
+/// Which servers refuse the service's login: `imap`, `smtp` or `imap smtp`.
+fn login_refused(watcher: &Option<WatcherStatus>, progress: &Progress) -> Option<String> {
+    let imap = watcher.as_ref().is_some_and(|s| s.phase == WatchPhase::LoginRefused);
+    let smtp = progress.smtp_login_refused.is_some();
+    match (imap, smtp) {
+        (true, true) => Some("imap smtp".into()),
+        (true, false) => Some("imap".into()),
+        (false, true) => Some("smtp".into()),
+        (false, false) => None,
+    }
 }
 
 fn notify(state: &[NotifyState<'_>]) {

@@ -1,6 +1,8 @@
 //! The daily digest mailed to the office on working days at the configured time: per
 //! active request, reported N/M, late and overdue units, the review queue and failing
-//! addresses; in December, a warning when next year's calendar is not confirmed.
+//! addresses; in December, a warning when next year's calendar is not confirmed. A day with
+//! nothing to say (no active request, nothing in review, no failing address, no warning)
+//! sends no digest.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -68,6 +70,20 @@ pub async fn digest_vars(
             "lịch nghỉ lễ, nghỉ bù năm {next_year} chưa được xác nhận trong tệp lịch; nhờ cán bộ CNTT cập nhật theo thông báo của Chính phủ (xem: baocao calendar show {next_year})"
         )
     });
+    // A fresh row of a running service that a mail server refuses to log in.
+    let service_warning = store
+        .service_health()
+        .await?
+        .into_iter()
+        .find(|h| (now - h.updated_at).num_seconds() <= 60)
+        .and_then(|h| h.login_refused)
+        .map(|servers| {
+            if servers.contains("imap") {
+                "máy chủ thư từ chối đăng nhập hộp thư nhận báo cáo (mật khẩu sai hoặc đã đổi): baocao không ghi nhận được báo cáo cho tới khi cán bộ CNTT sửa tệp mật khẩu và khởi động lại dịch vụ".to_string()
+            } else {
+                "máy chủ gửi thư từ chối đăng nhập (mật khẩu sai hoặc đã đổi): thư nhắc chưa được gửi cho tới khi cán bộ CNTT sửa tệp mật khẩu và khởi động lại dịch vụ".to_string()
+            }
+        });
     let (date, weekday) = DigestVars::date_parts(now, zone);
     Ok(DigestVars {
         office: office_vars(settings),
@@ -77,6 +93,7 @@ pub async fn digest_vars(
         review_count: store.open_review_count().await?,
         failing,
         calendar_warning,
+        service_warning,
     })
 }
 
@@ -114,6 +131,10 @@ pub async fn queue_digest(
         return Ok(0);
     }
     let vars = digest_vars(store, settings, setup.calendar, now).await?;
+    if !force && !vars.has_news() {
+        // "0 yêu cầu đang theo dõi" every morning teaches the office to ignore the digest.
+        return Ok(0);
+    }
     let rendered = setup.templates.render_digest(&vars)?;
     let mut queued = 0;
     for (to, key) in settings.digest.to.iter().zip(keys) {

@@ -76,6 +76,13 @@ pub fn classify(code: Option<u16>, permanent: bool, text: &str) -> FailureClass 
     FailureClass::Recipient
 }
 
+/// Whether a failed attempt means the server refused our login (535 "authentication
+/// credentials invalid", 534/538 and enhanced code 5.7.8): a wrong password, which every
+/// further attempt only repeats (and may get the account locked).
+pub fn login_refused(code: Option<u16>, permanent: bool, text: &str) -> bool {
+    permanent && (matches!(code, Some(534 | 535 | 538)) || text.contains("5.7.8"))
+}
+
 impl Mailer {
     /// Builds the client; reads the SMTP password now (not at start-up), so a rotated
     /// secret file is picked up at the next pass.

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::mailer::{Attempt, FailureClass, Mailer, classify};
+use crate::mailer::{Attempt, FailureClass, Mailer, classify, login_refused};
 use crate::plan::duration_vi;
 use crate::store::{Outcome, OutgoingMessage, Store, StoreError};
 
@@ -26,7 +26,16 @@ pub struct SendSummary {
     /// failed: how the daemon tells that the mail server is down.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_problem: Option<String>,
+    /// The server refused our login: its answer. The pass stopped there; the messages it
+    /// had claimed wait for the next attempt without being tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_refused: Option<String>,
 }
+
+/// What a message claimed but not tried after a refused login records.
+const NOT_TRIED: &str = "chưa gửi: máy chủ gửi thư từ chối đăng nhập của baocao";
+/// How long messages not tried after a refused login wait.
+const AFTER_REFUSED_LOGIN: Duration = Duration::minutes(5);
 
 /// How temporary failures are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,55 +136,47 @@ pub struct SendPass<'a> {
 /// left alone. So an instance never sends a message it no longer holds, and two instances
 /// on one database never send the same message twice however long a pass lasts.
 pub async fn send_due(pass: &SendPass<'_>) -> Result<SendSummary, StoreError> {
-    let SendPass {
-        store,
-        mailer,
-        worker,
-        concurrency,
-        ..
-    } = *pass;
     let mut summary = SendSummary::default();
-    store.cancel_obsolete_messages(pass.clock.now()).await?;
-    while !pass.stop.load(Ordering::SeqCst) {
+    pass.store.cancel_obsolete_messages(pass.clock.now()).await?;
+    let refused = AtomicBool::new(false);
+    let mut first = true;
+    while !pass.stop.load(Ordering::SeqCst) && !refused.load(Ordering::SeqCst) {
         let now = pass.clock.now();
-        let batch = store
+        let mut batch = pass
+            .store
             .claim_messages(
-                worker,
+                pass.worker,
                 now,
                 now + pass.lease,
                 pass.window_open,
-                (concurrency * 4) as i64,
+                (pass.concurrency * 4) as i64,
             )
             .await?;
         if batch.is_empty() {
             break;
         }
-        let results: Vec<Result<Option<(Outcome, bool)>, StoreError>> = futures::stream::iter(batch)
-            .map(|message| async move {
-                let now = pass.clock.now();
-                if !store.renew_claim(message.id, worker, now, now + pass.lease).await? {
-                    tracing::warn!(
-                        id = message.id,
-                        to = %message.to_address,
-                        "claim ran out before the send; left to whoever holds it now"
-                    );
-                    return Ok(None);
-                }
-                let attempt = mailer.send(&message).await;
-                let now = pass.clock.now();
-                let outcome = outcome_of(attempt, &message, &pass.retry, now, rand::random::<f64>());
-                log_outcome(&message, &outcome);
-                let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
-                Ok(Some((outcome, recorded)))
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
+        let mut results = Vec::new();
+        if std::mem::take(&mut first) {
+            // The pass's first message goes alone: if the server refuses our login, it hears
+            // the wrong password once, not once per connection.
+            let message = batch.remove(0);
+            results.push(send_one(pass, &refused, message).await);
+        }
+        results.extend(
+            futures::stream::iter(batch)
+                .map(|message| send_one(pass, &refused, message))
+                .buffer_unordered(pass.concurrency.max(1))
+                .collect::<Vec<_>>()
+                .await,
+        );
         for result in results {
-            let Some((outcome, recorded)) = result? else {
+            let Some((outcome, recorded, login)) = result? else {
                 summary.lost_claims += 1;
                 continue;
             };
+            if login.is_some() {
+                summary.login_refused = login;
+            }
             if !recorded {
                 summary.lost_claims += 1;
                 continue;
@@ -194,6 +195,49 @@ pub async fn send_due(pass: &SendPass<'_>) -> Result<SendSummary, StoreError> {
         }
     }
     Ok(summary)
+}
+
+/// One claimed message: renew the claim, send, record. `None` when the claim ran out first.
+/// After a refused login (`refused`) the message is put back for later without being tried.
+/// Returns the outcome, whether it was recorded, and the server's answer if it refused
+/// our login.
+async fn send_one(
+    pass: &SendPass<'_>,
+    refused: &AtomicBool,
+    message: OutgoingMessage,
+) -> Result<Option<(Outcome, bool, Option<String>)>, StoreError> {
+    let (store, worker) = (pass.store, pass.worker);
+    let now = pass.clock.now();
+    if !store.renew_claim(message.id, worker, now, now + pass.lease).await? {
+        tracing::warn!(
+            id = message.id,
+            to = %message.to_address,
+            "claim ran out before the send; left to whoever holds it now"
+        );
+        return Ok(None);
+    }
+    if refused.load(Ordering::SeqCst) {
+        // One refused login is enough: do not try the password again and again.
+        let outcome = Outcome::Retry {
+            error: NOT_TRIED.to_string(),
+            at: now + AFTER_REFUSED_LOGIN,
+        };
+        let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
+        return Ok(Some((outcome, recorded, None)));
+    }
+    let attempt = pass.mailer.send(&message).await;
+    let login = match &attempt {
+        Attempt::Refused { code, permanent, text } if login_refused(*code, *permanent, text) => {
+            refused.store(true, Ordering::SeqCst);
+            Some(text.clone())
+        }
+        _ => None,
+    };
+    let now = pass.clock.now();
+    let outcome = outcome_of(attempt, &message, &pass.retry, now, rand::random::<f64>());
+    log_outcome(&message, &outcome);
+    let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
+    Ok(Some((outcome, recorded, login)))
 }
 
 fn log_outcome(message: &OutgoingMessage, outcome: &Outcome) {

@@ -31,6 +31,8 @@ pub const EXIT_REFUSED: u8 = 1;
 pub const EXIT_UNAVAILABLE: u8 = 69;
 /// Something unexpected inside baocao or the database.
 pub const EXIT_SOFTWARE: u8 = 70;
+/// A mail server refuses the running service's login (sysexits EX_NOPERM).
+pub const EXIT_LOGIN_REFUSED: u8 = 77;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +106,9 @@ pub enum CliError {
     Unavailable { url: String, source: StoreError },
     #[error("lỗi bất ngờ")]
     Internal(#[source] anyhow::Error),
+    /// A mail server refuses the service's login: what is wrong and what to do.
+    #[error("{0}")]
+    MailLoginRefused(String),
 }
 
 impl From<crate::decisions::DecisionError> for CliError {
@@ -165,6 +170,12 @@ pub fn main() -> ExitCode {
             eprintln!("lỗi: không kết nối được cơ sở dữ liệu {}", redact_url(&url));
             eprintln!("chi tiết: {}", error_chain(&source));
             ExitCode::from(EXIT_UNAVAILABLE)
+        }
+        Err(CliError::MailLoginRefused(message)) => {
+            for line in message.lines() {
+                eprintln!("lỗi: {line}");
+            }
+            ExitCode::from(EXIT_LOGIN_REFUSED)
         }
         Err(CliError::Internal(error)) => {
             eprintln!("lỗi bất ngờ, xin báo cho cán bộ CNTT: {error:#}");

@@ -3,7 +3,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::{CliResult, Context, print_json};
+use super::{CliError, CliResult, Context, print_json};
 use crate::dates::format_instant;
 use crate::model::RequestState;
 use crate::report::status::{RequestStatus, render_text, request_status};
@@ -59,7 +59,39 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
     }
     println!();
     print_service(&service, now, context.settings.office.zone);
-    Ok(())
+    match running(&service, now).and_then(|s| s.login_refused.as_deref()) {
+        Some(servers) => Err(CliError::MailLoginRefused(login_refused_vi(servers))),
+        None => Ok(()),
+    }
+}
+
+/// The newest instance's row, if it is still alive.
+fn running(service: &[ServiceHealth], now: chrono::DateTime<chrono::Utc>) -> Option<&ServiceHealth> {
+    service
+        .first()
+        .filter(|s| (now - s.updated_at).num_seconds() <= SERVICE_SILENT_SECONDS)
+}
+
+/// What a refused login means for the office and what to do, for `imap`, `smtp` or both.
+fn login_refused_vi(servers: &str) -> String {
+    let mut lines = Vec::new();
+    if servers.contains("imap") {
+        lines.push(
+            "máy chủ thư từ chối đăng nhập hộp thư nhận báo cáo (IMAP): mật khẩu sai hoặc đã đổi; trong lúc này baocao không ghi nhận được báo cáo nào."
+                .to_string(),
+        );
+    }
+    if servers.contains("smtp") {
+        lines.push(
+            "máy chủ gửi thư từ chối đăng nhập (SMTP): mật khẩu sai hoặc đã đổi; trong lúc này không thư nhắc nào được gửi."
+                .to_string(),
+        );
+    }
+    lines.push(
+        "việc cần làm: cán bộ CNTT sửa tệp mật khẩu (password-file hoặc password-credential trong /etc/baocao/baocao.toml) rồi chạy: systemctl restart baocao"
+            .to_string(),
+    );
+    lines.join("\n")
 }
 
 /// One line about the service, and one per mail server it cannot reach.

@@ -56,9 +56,31 @@ pub async fn connect(server: &ServerSettings, password: &str) -> anyhow::Result<
     let session = tokio::time::timeout(NETWORK_TIMEOUT, login)
         .await
         .context("logging in to IMAP: timed out")?
-        .map_err(|(error, _)| error)
-        .with_context(|| format!("logging in to IMAP as {user}"))?;
+        .map_err(|(error, _)| match error {
+            // The server answered NO: the user or password is wrong (or the account locked),
+            // which trying again will not fix.
+            async_imap::error::Error::No(text) => anyhow::Error::new(LoginRefused {
+                user: user.to_string(),
+                server_said: text,
+            }),
+            other => anyhow::Error::new(other).context(format!("logging in to IMAP as {user}")),
+        })?;
     Ok(session)
+}
+
+/// The IMAP server refused our login: a wrong password, not a network hiccup.
+#[derive(Debug, thiserror::Error)]
+#[error("the IMAP server refused the login of {user}: {server_said}")]
+pub struct LoginRefused {
+    pub user: String,
+    pub server_said: String,
+}
+
+impl LoginRefused {
+    /// Whether `error`'s chain holds a refused login.
+    pub fn in_chain(error: &anyhow::Error) -> bool {
+        error.chain().any(|cause| cause.is::<LoginRefused>())
+    }
 }
 
 /// SASL PLAIN (RFC 4616): authorization id empty, user, password.

@@ -19,7 +19,7 @@ use rand::Rng as _;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::connect::{ImapSession, NETWORK_TIMEOUT, connect};
+use super::connect::{ImapSession, LoginRefused, NETWORK_TIMEOUT, connect};
 use super::pipeline::{Intake, Raw};
 use crate::config::{ImapSettings, Settings, StartFrom};
 use crate::store::{Checkpoint, Leadership, Origin, Recorded, Store};
@@ -37,6 +37,9 @@ const BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// Reconnection backoff.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(120);
+/// After a refused login: the first wait, doubling up to the longest.
+const LOGIN_BACKOFF_FIRST: Duration = Duration::from_secs(5 * 60);
+const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(60 * 60);
 
 /// What one pass over new mail did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -95,6 +98,8 @@ pub enum WatchPhase {
     Retrying,
     /// Another instance holds the mailbox's lock; waiting to take over.
     Standby,
+    /// The server refused the login (wrong password): waiting minutes before trying again.
+    LoginRefused,
     Stopped,
 }
 
@@ -107,6 +112,7 @@ impl WatchPhase {
             WatchPhase::Processing => "processing",
             WatchPhase::Retrying => "retrying",
             WatchPhase::Standby => "standby",
+            WatchPhase::LoginRefused => "login refused",
             WatchPhase::Stopped => "stopped",
         }
     }
@@ -292,9 +298,19 @@ impl Watcher {
                     if started.elapsed() > Duration::from_secs(60) {
                         backoff = BACKOFF_FIRST;
                     }
+                    // A refused login is not a network hiccup: retrying soon fixes nothing and
+                    // may get the account locked, so wait minutes, and say so.
+                    let refused = LoginRefused::in_chain(&error);
+                    if refused {
+                        backoff = backoff.max(LOGIN_BACKOFF_FIRST);
+                    }
                     let wait = jittered(backoff);
                     self.status.send_modify(|s| {
-                        s.phase = WatchPhase::Retrying;
+                        s.phase = if refused {
+                            WatchPhase::LoginRefused
+                        } else {
+                            WatchPhase::Retrying
+                        };
                         s.heartbeat = Instant::now();
                         s.last_error = Some(format!("{error:#}"));
                     });
@@ -302,14 +318,31 @@ impl Watcher {
                         mailbox = %self.imap.mailbox,
                         retry_in_ms = wait.as_millis() as u64,
                         error = format!("{error:#}"),
+                        login_refused = refused,
                         "intake connection lost"
                     );
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = shutdown.changed() => return Ok(()),
+                    if self.wait_beating(wait, &mut shutdown).await {
+                        return Ok(());
                     }
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    backoff = (backoff * 2).min(if refused { LOGIN_BACKOFF_MAX } else { BACKOFF_MAX });
                 }
+            }
+        }
+    }
+
+    /// Waits `wait`, showing it is alive every [`HEARTBEAT`]; true when asked to stop.
+    async fn wait_beating(&self, wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return false;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep((until - now).min(HEARTBEAT)) => {
+                    self.status.send_modify(|s| s.heartbeat = Instant::now());
+                }
+                _ = shutdown.changed() => return true,
             }
         }
     }

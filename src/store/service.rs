@@ -19,6 +19,8 @@ pub struct ServiceHealth {
     pub imap_problem: Option<String>,
     /// Mail cannot be sent: the last server answer or network error.
     pub smtp_problem: Option<String>,
+    /// Which servers refused the service's login: `imap`, `smtp` or `imap smtp`.
+    pub login_refused: Option<String>,
 }
 
 /// What `/metrics` counts.
@@ -72,8 +74,9 @@ impl Store {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO service_health (instance, pid, started_at, updated_at, status_line, imap_problem, \
-                 smtp_problem) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (instance) DO UPDATE SET \
-                 pid = $2, started_at = $3, updated_at = $4, status_line = $5, imap_problem = $6, smtp_problem = $7",
+                 smtp_problem, login_refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (instance) DO UPDATE SET \
+                 pid = $2, started_at = $3, updated_at = $4, status_line = $5, imap_problem = $6, smtp_problem = $7, \
+                 login_refused = $8",
             )
             .bind(&health.instance)
             .bind(health.pid)
@@ -82,6 +85,7 @@ impl Store {
             .bind(&health.status_line)
             .bind(&health.imap_problem)
             .bind(&health.smtp_problem)
+            .bind(&health.login_refused)
             .execute(pool)
             .await?;
         });
@@ -92,8 +96,8 @@ impl Store {
     pub async fn service_health(&self) -> StoreResult<Vec<ServiceHealth>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT instance, pid, started_at, updated_at, status_line, imap_problem, smtp_problem \
-                 FROM service_health ORDER BY updated_at DESC",
+                "SELECT instance, pid, started_at, updated_at, status_line, imap_problem, smtp_problem, \
+                 login_refused FROM service_health ORDER BY updated_at DESC",
             )
             .fetch_all(pool)
             .await?
@@ -157,6 +161,7 @@ impl Store {
             status_line: "write probe".into(),
             imap_problem: None,
             smtp_problem: None,
+            login_refused: None,
         };
         self.record_service_health(&probe).await?;
         self.forget_service(&probe.instance).await

@@ -78,10 +78,15 @@ pub async fn metrics(State(state): State<Arc<WebState>>) -> Response {
 /// a logged-in user sees it.
 pub async fn healthz(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
     let live = state.live.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let (status, word) = if live.healthy {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
+    // A refused login keeps the loops alive (the watchdog stays fed, so systemd does not
+    // restart into more failed logins) but the service does not do its job: say so.
+    let (status, word) = match (&live.login_refused, live.healthy) {
+        (Some(servers), _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unhealthy: login refused by {servers}"),
+        ),
+        (None, true) => (StatusCode::OK, "ok".to_string()),
+        (None, false) => (StatusCode::SERVICE_UNAVAILABLE, "unhealthy".to_string()),
     };
     let text = match super::auth::viewer(&state, &headers).user {
         Some(_) => format!("{word}: {}\n", live.status_line),

@@ -41,6 +41,8 @@ pub struct Live {
     pub watcher_connected: bool,
     pub last_tick: Option<Instant>,
     pub healthy: bool,
+    /// Which mail servers refuse the service's login (`imap`, `smtp`): a wrong password.
+    pub login_refused: Option<String>,
 }
 
 /// Everything a request handler needs.

@@ -407,6 +407,8 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
         "[reminders]\nnotice-on-activation = false\n[digest]\ntime = \"07:30\"\n",
     );
     add_units(&m, &UNITS[..3]);
+    // Nothing to follow yet: no digest saying "0 yêu cầu đang theo dõi".
+    assert_eq!(send_at(&m, "07:45 ngày 12/3/2030")["digest_queued"], 0);
     add_request(&m, "3d", "");
     m.env
         .baocao(&[
