@@ -83,6 +83,7 @@ fn state_vi(state: &str) -> &str {
         "assigned" => "đã ghi nhận",
         "rejected" => "không tính",
         "extended" => "đã gia hạn",
+        "superseded" => crate::store::SUPERSEDED,
         other => other,
     }
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::outbox::{REPORTED, insert_message};
+use super::review::supersede_reviews_in_tx;
 use super::slots::cancel_waiting_in_tx;
 use super::{Store, StoreResult, in_tx, on_pool};
 use crate::intake::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, State};
@@ -352,6 +353,7 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                             let _ = cancel_waiting_in_tx!(tx, Some(request_id), Some(unit_id), REPORTED, now);
+                            let _ = supersede_reviews_in_tx!(tx, request_id, unit_id, Some(id), now);
                             if let Some(queued) = new.receipt {
                                 receipt = queue_receipt_in_tx!(tx, queued, now);
                             }

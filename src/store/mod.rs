@@ -23,7 +23,7 @@ pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use leader::Leadership;
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
-pub use review::{Assignment, ReviewItem};
+pub use review::{Assignment, ReviewItem, SUPERSEDED};
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use status::{StatusFacts, SubmissionFact};

@@ -194,6 +194,7 @@ impl Store {
                     .await?;
             }
             let _ = cancel_waiting_in_tx!(tx, Some(a.request_id), Some(a.unit_id), REPORTED, now);
+            let _ = supersede_reviews_in_tx!(tx, a.request_id, a.unit_id, Some(id), now);
             resubmission
         });
         Ok(resubmission)
@@ -285,3 +286,29 @@ macro_rules! resolve_in_tx {
     }};
 }
 use resolve_in_tx;
+
+/// What a superseded review item says: the unit reported for that request afterwards.
+pub const SUPERSEDED: &str = "đã có báo cáo sau";
+
+/// Resolves the unit's open review items for the request, other than the message of
+/// `except_incoming`, as `superseded`: once a unit has been counted for a request, its
+/// earlier unclear messages for it (a reply without the attachment, say) need nobody. They
+/// are kept, with the note, and leave the queue.
+macro_rules! supersede_reviews_in_tx {
+    ($tx:expr, $request_id:expr, $unit_id:expr, $except_incoming:expr, $now:expr) => {{
+        let except: Option<i64> = $except_incoming;
+        sqlx::query(
+            "UPDATE review_items SET state = 'superseded', resolution_note = $1, resolved_at = $2 \
+             WHERE state = 'open' AND request_id = $3 AND unit_id = $4 AND ($5 IS NULL OR incoming_id <> $5)",
+        )
+        .bind($crate::store::review::SUPERSEDED)
+        .bind($now)
+        .bind($request_id)
+        .bind($unit_id)
+        .bind(except)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+    }};
+}
+pub(crate) use supersede_reviews_in_tx;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::outbox::REPORTED;
+use super::review::supersede_reviews_in_tx;
 use super::slots::cancel_waiting_in_tx;
 use super::{Store, StoreResult, in_tx, on_pool};
 
@@ -45,6 +46,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let _cancelled = cancel_waiting_in_tx!(tx, Some(s.request_id), Some(s.unit_id), REPORTED, now);
+            let _ = supersede_reviews_in_tx!(tx, s.request_id, s.unit_id, None, now);
             earlier > 0
         });
         Ok(earlier)

@@ -8,6 +8,7 @@ use crate::on_both_backends;
 on_both_backends!(
     imported_messages_are_counted_once_and_review_decides_the_rest,
     a_later_deadline_granted_from_review_replans_the_unit_reminders,
+    a_units_earlier_review_items_leave_the_queue_once_it_is_counted,
 );
 
 fn setup(backend: Backend) -> Env {
@@ -253,4 +254,61 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
     );
     let status = unit_status(&env, "thpt-dbp");
     assert_eq!(status["deadline"], "2024-01-10T10:00:00Z", "{status}");
+}
+
+fn a_units_earlier_review_items_leave_the_queue_once_it_is_counted(backend: Backend) {
+    let env = setup(backend);
+    let open = |env: &Env| -> Vec<serde_json::Value> {
+        env.baocao(&["review", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // Two replies without the required attachment wait in review…
+    for (n, at) in [(1, "09:00 ngày 20/12/2023"), (2, "10:00 ngày 20/12/2023")] {
+        let first = message(
+            "pgddt.muongcha@dienbien.edu.vn",
+            "Báo cáo [BC-1]",
+            &format!("muongcha-no-file-{n}@dienbien.edu.vn"),
+            "Kính gửi Sở, Phòng gửi báo cáo.",
+            false,
+        );
+        let outcome = import(&env, &format!("no-file-{n}.eml"), &first, at);
+        assert_eq!(outcome["reason"], "missing_attachment", "{outcome:#}");
+    }
+    // …and one from another unit, which stays.
+    let other = message(
+        "pgd.tuangiao@dienbien.edu.vn",
+        "Báo cáo [BC-1]",
+        "tuangiao-no-file@dienbien.edu.vn",
+        "Kính gửi Sở, Phòng gửi báo cáo.",
+        false,
+    );
+    import(&env, "other.eml", &other, "10:30 ngày 20/12/2023");
+    assert_eq!(open(&env).len(), 3);
+
+    // The report with its file arrives: the unit's earlier items are resolved on their own.
+    let report = message(
+        "pgddt.muongcha@dienbien.edu.vn",
+        "Báo cáo [BC-1]",
+        "muongcha-with-file@dienbien.edu.vn",
+        "Kính gửi Sở, Phòng gửi báo cáo kèm tệp.",
+        true,
+    );
+    assert_eq!(
+        import(&env, "with-file.eml", &report, "11:00 ngày 20/12/2023")["state"],
+        "counted"
+    );
+    let left = open(&env);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0]["from_address"], "pgd.tuangiao@dienbien.edu.vn", "{left:#?}");
+    let all = env.baocao(&["review", "list", "--all"]).ok().stdout;
+    assert_eq!(all.matches("đã có báo cáo sau").count(), 2, "{all}");
+
+    // A report marked by hand does the same for the other unit.
+    env.baocao(&["mark", "BC-1", "pgd-tuangiao", "--note", "nhận bản giấy"])
+        .ok();
+    assert!(open(&env).is_empty(), "{:#?}", open(&env));
 }
