@@ -29,7 +29,7 @@ pub async fn digest_vars(
             continue;
         }
         let facts = store.status_facts(request.id).await?;
-        let status = request_status(&request, &facts, now);
+        let status = request_status(&request, &facts, now, (calendar, zone));
         let names = |state: UnitState| -> Vec<String> {
             status
                 .units

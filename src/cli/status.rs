@@ -36,10 +36,16 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
         }
     };
     let now = context.now();
+    let calendar = context.calendar()?;
     let mut statuses = Vec::new();
     for request in &requests {
         let facts = context.store.status_facts(request.id).await?;
-        statuses.push(request_status(request, &facts, now));
+        statuses.push(request_status(
+            request,
+            &facts,
+            now,
+            (&calendar, context.settings.office.zone),
+        ));
     }
     let service = context.store.service_health().await?;
     if args.json {

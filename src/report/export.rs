@@ -71,7 +71,7 @@ pub struct Row {
     pub group: String,
     pub state: String,
     pub received_at: String,
-    /// "có" when late (reported after the deadline, or overdue), else empty.
+    /// How late ("muộn 2 giờ", "quá hạn 1 ngày làm việc"), else empty.
     pub late: String,
     pub attachments: String,
 }
@@ -132,11 +132,7 @@ fn row(number: usize, group: &str, unit: &UnitStatus, zone: Tz) -> Row {
         group: group.to_string(),
         state,
         received_at: unit.reported_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
-        late: if matches!(unit.state, UnitState::ReportedLate | UnitState::Overdue) {
-            "có".into()
-        } else {
-            String::new()
-        },
+        late: unit.late_by.clone().unwrap_or_default(),
         attachments: unit.attachments.join("; "),
     }
 }
@@ -286,6 +282,11 @@ mod tests {
             reminders_sent: 0,
             incoming_id: None,
             failing_addresses: vec![],
+            late_by: match state {
+                UnitState::ReportedLate => Some("muộn 2 giờ".into()),
+                UnitState::Overdue => Some("quá hạn 1 ngày làm việc".into()),
+                _ => None,
+            },
         }
     }
 
@@ -334,7 +335,13 @@ mod tests {
             .iter()
             .flat_map(|s| s.rows.iter().map(|r| format!("{} {} {}", r.code, r.state, r.late)))
             .collect();
-        assert_eq!(late, vec!["pgd-c báo cáo muộn có", "truong-a quá hạn có"]);
+        assert_eq!(
+            late,
+            vec![
+                "pgd-c báo cáo muộn muộn 2 giờ",
+                "truong-a quá hạn quá hạn 1 ngày làm việc"
+            ]
+        );
         let all = sections(&status(), Only::All, zone);
         assert_eq!(all.iter().map(|s| s.rows.len()).sum::<usize>(), 5);
         let reported = &all[0].rows[0];

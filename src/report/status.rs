@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::calendar::WorkingCalendar;
 use crate::dates::format_instant;
 use crate::model::{Request, SubmissionVia};
 use crate::store::StatusFacts;
@@ -72,6 +73,9 @@ pub struct UnitStatus {
     /// The incoming message of the deciding submission, when it came by email.
     pub incoming_id: Option<i64>,
     pub failing_addresses: Vec<String>,
+    /// How late, in words, for a unit that reported late ("muộn 2 giờ") or is overdue
+    /// ("quá hạn 1 ngày làm việc").
+    pub late_by: Option<String>,
 }
 
 /// The status of one request.
@@ -88,12 +92,25 @@ pub struct RequestStatus {
     pub units: Vec<UnitStatus>,
 }
 
-pub fn request_status(request: &Request, facts: &[StatusFacts], now: DateTime<Utc>) -> RequestStatus {
+pub fn request_status(
+    request: &Request,
+    facts: &[StatusFacts],
+    now: DateTime<Utc>,
+    days: (&WorkingCalendar, Tz),
+) -> RequestStatus {
     let units: Vec<UnitStatus> = facts
         .iter()
         .map(|f| {
             let state = unit_state(f, request.deadline, now);
             let deciding = f.submissions.iter().find(|s| !s.late).or_else(|| f.submissions.first());
+            let deadline = f.extended_deadline.unwrap_or(request.deadline);
+            let late_by = match (state, deciding) {
+                (UnitState::ReportedLate, Some(s)) => {
+                    Some(format!("muộn {}", lateness_vi(deadline, s.received_at, days)))
+                }
+                (UnitState::Overdue, _) => Some(format!("quá hạn {}", lateness_vi(deadline, now, days))),
+                _ => None,
+            };
             UnitStatus {
                 unit: f.unit.to_string(),
                 name: f.unit_name.clone(),
@@ -107,6 +124,7 @@ pub fn request_status(request: &Request, facts: &[StatusFacts], now: DateTime<Ut
                 reminders_sent: f.reminders_sent,
                 incoming_id: deciding.and_then(|s| s.incoming_id),
                 failing_addresses: f.failing_addresses.iter().map(|a| a.to_string()).collect(),
+                late_by,
             }
         })
         .collect();
@@ -120,6 +138,39 @@ pub fn request_status(request: &Request, facts: &[StatusFacts], now: DateTime<Ut
         reported: units.iter().filter(|u| u.state.has_reported()).count(),
         total: units.len(),
         units,
+    }
+}
+
+/// How long after `deadline` the instant `at` is, in the words an office uses: seconds,
+/// minutes or whole hours within the first day (never rounded up); past a day, on which
+/// working day after the deadline's date it came ("1 ngày làm việc": the first working day
+/// after), or whole hours when only days off lie between.
+pub fn lateness_vi(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone): (&WorkingCalendar, Tz)) -> String {
+    let seconds = (at - deadline).num_seconds().max(0);
+    if seconds < 60 {
+        return format!("{seconds} giây");
+    }
+    if seconds < 3600 {
+        return format!("{} phút", seconds / 60);
+    }
+    let hours = format!("{} giờ", seconds / 3600);
+    if seconds < 24 * 3600 {
+        return hours;
+    }
+    let (from, to) = (
+        deadline.with_timezone(&zone).date_naive(),
+        at.with_timezone(&zone).date_naive(),
+    );
+    let mut working = 0;
+    let mut day = from.succ_opt();
+    while let Some(d) = day.filter(|d| *d <= to) {
+        working += u32::from(calendar.is_working_day(d));
+        day = d.succ_opt();
+    }
+    if working == 0 {
+        hours
+    } else {
+        format!("{working} ngày làm việc")
     }
 }
 
@@ -151,6 +202,9 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         .iter()
         .map(|u| {
             let mut state = u.state.label_vi().to_string();
+            if let Some(late_by) = &u.late_by {
+                state.push_str(&format!(" ({late_by})"));
+            }
             if !u.failing_addresses.is_empty() {
                 state.push_str(" (!địa chỉ lỗi)");
             }
@@ -217,6 +271,32 @@ mod tests {
             reminders_sent: 0,
             failing_addresses: vec![],
         }
+    }
+
+    #[test]
+    fn lateness_is_said_in_the_largest_whole_unit_never_rounded_up() {
+        let calendar = WorkingCalendar::new(crate::calendar::CalendarFile::default());
+        let zone = chrono_tz::Asia::Ho_Chi_Minh;
+        let days = (&calendar, zone);
+        // Friday 15/12/2023 17:00 local.
+        let deadline = Utc.with_ymd_and_hms(2023, 12, 15, 10, 0, 0).unwrap();
+        let after = |s: i64| deadline + chrono::Duration::seconds(s);
+        assert_eq!(lateness_vi(deadline, after(20), days), "20 giây");
+        assert_eq!(lateness_vi(deadline, after(59 * 60 + 59), days), "59 phút");
+        assert_eq!(lateness_vi(deadline, after(2 * 3600 + 3599), days), "2 giờ");
+        // Monday 09:00: the first working day after the deadline.
+        assert_eq!(lateness_vi(deadline, after(64 * 3600), days), "1 ngày làm việc");
+        // Wednesday 16:59: the third.
+        assert_eq!(
+            lateness_vi(deadline, after(5 * 24 * 3600 - 60), days),
+            "3 ngày làm việc"
+        );
+        // Sunday 17:00, only days off since: hours.
+        assert_eq!(lateness_vi(deadline, after(48 * 3600), days), "48 giờ");
+        // Over New Year: due Saturday 30/12/2023, in on Tuesday 02/01/2024 (1/1 is a holiday).
+        let saturday = Utc.with_ymd_and_hms(2023, 12, 30, 16, 59, 59).unwrap();
+        let tuesday = Utc.with_ymd_and_hms(2024, 1, 2, 2, 0, 0).unwrap();
+        assert_eq!(lateness_vi(saturday, tuesday, days), "1 ngày làm việc");
     }
 
     #[test]

@@ -143,7 +143,8 @@ pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) ->
         Ok(v) => v,
         Err(r) => return r,
     };
-    let zone = current(&state).settings.office.zone;
+    let current = current(&state);
+    let zone = current.settings.office.zone;
     let at = now();
     let requests = match state.store.all_requests().await {
         Ok(all) => all
@@ -155,7 +156,10 @@ pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) ->
     let mut cards = Vec::new();
     for request in &requests {
         match state.store.status_facts(request.id).await {
-            Ok(facts) => cards.push(card(&request_status(request, &facts, at), zone)),
+            Ok(facts) => cards.push(card(
+                &request_status(request, &facts, at, (&current.calendar, zone)),
+                zone,
+            )),
             Err(e) => return store_failed(e),
         }
     }
@@ -205,7 +209,7 @@ struct UnitRow {
     code: String,
     name: String,
     state: &'static str,
-    state_label: &'static str,
+    state_label: String,
     reported: bool,
     received_at: String,
     via: &'static str,
@@ -234,7 +238,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
         Ok(f) => f,
         Err(e) => return store_failed(e),
     };
-    let status = request_status(&request, &facts, at);
+    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
     let setup = Setup {
         settings: &current.settings,
         calendar: &current.calendar,
@@ -261,7 +265,10 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
                     UnitState::Overdue => "overdue",
                     UnitState::Review => "review",
                 },
-                state_label: u.state.label_vi(),
+                state_label: match &u.late_by {
+                    Some(late_by) => format!("{} ({late_by})", u.state.label_vi()),
+                    None => u.state.label_vi().to_string(),
+                },
                 reported: u.state.has_reported(),
                 received_at: u.reported_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
                 via: match u.via {
@@ -413,7 +420,7 @@ async fn export(state: &WebState, headers: &HeaderMap, token: &str, only: Option
         Ok(f) => f,
         Err(e) => return store_failed(e),
     };
-    let status = request_status(&request, &facts, at);
+    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
     let sections = export::sections(&status, only, zone);
     let (bytes, content_type, extension) = if xlsx {
         let heading = export::heading(&status, &current.settings.office.name, only, at, zone);
