@@ -98,6 +98,19 @@ pub fn may_read(state: &WebState, headers: &HeaderMap, path: &str) -> Result<Vie
     Err(Redirect::to(&format!("/login?next={next}")).into_response())
 }
 
+/// Reading what is personal beyond the status (the review queue's senders and subjects, the
+/// units' addresses, original messages, attachments): a logged-in user, whatever
+/// `public-read` says.
+#[allow(clippy::result_large_err)]
+pub fn may_read_private(state: &WebState, headers: &HeaderMap, path: &str) -> Result<Viewer, Response> {
+    let viewer = viewer(state, headers);
+    if viewer.user.is_some() {
+        return Ok(viewer);
+    }
+    let next: String = url_escape(path);
+    Err(Redirect::to(&format!("/login?next={next}")).into_response())
+}
+
 /// State changes: the logged-in user, if the form carries the session's CSRF token.
 #[allow(clippy::result_large_err)]
 pub fn may_change(state: &WebState, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<String, Response> {

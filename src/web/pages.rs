@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Viewer, may_change, may_read, viewer};
+use super::auth::{Viewer, may_change, may_read, may_read_private, viewer};
 use super::{WebState, now};
 use crate::daemon::Current;
 use crate::dates::format_instant;
@@ -299,7 +299,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
 }
 
 pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let viewer = match may_read(&state, &headers, "/review") {
+    let viewer = match may_read_private(&state, &headers, "/review") {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -357,7 +357,7 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
 }
 
 pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
-    let viewer = match may_read(&state, &headers, "/units") {
+    let viewer = match may_read_private(&state, &headers, "/units") {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -510,7 +510,7 @@ async fn raw_message(state: &WebState, id: i64) -> Result<Vec<u8>, Response> {
 }
 
 pub async fn original(State(state): State<Arc<WebState>>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
-    if let Err(r) = may_read(&state, &headers, &format!("/messages/{id}/original")) {
+    if let Err(r) = may_read_private(&state, &headers, &format!("/messages/{id}/original")) {
         return r;
     }
     match raw_message(&state, id).await {
@@ -530,7 +530,7 @@ pub async fn attachment(
     Path(id): Path<i64>,
     Query(query): Query<NameQuery>,
 ) -> Response {
-    if let Err(r) = may_read(&state, &headers, &format!("/messages/{id}/original")) {
+    if let Err(r) = may_read_private(&state, &headers, &format!("/messages/{id}/original")) {
         return r;
     }
     let bytes = match raw_message(&state, id).await {

@@ -487,3 +487,31 @@ fn unfinished_headers_and_idle_kept_alive_connections_are_closed_after_ten_secon
         );
     }
 }
+
+#[test]
+fn public_read_shows_the_status_but_nothing_personal() {
+    let env = office_with_clerk();
+    let config = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(&env.config, config.replace("[web]\n", "[web]\npublic-read = true\n")).unwrap();
+    env.seed_000_request("17h00 ngày 30/12/2030");
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    for open in ["/", "/requests/BC-1"] {
+        let (status, head, _) = http(port, "GET", open, &[], "");
+        assert_eq!(status, 200, "{open} is public: {head}");
+    }
+    for private in [
+        "/review",
+        "/units",
+        "/messages/1/original",
+        "/messages/1/attachment?name=a.pdf",
+    ] {
+        let (status, head, _) = http(port, "GET", private, &[], "");
+        assert_eq!(status, 303, "{private} needs a login: {head}");
+        assert!(
+            header(&head, "location").is_some_and(|l| l.starts_with("/login")),
+            "{head}"
+        );
+    }
+}
