@@ -221,7 +221,15 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                     };
                     let slot = slots.iter().find(|s| s.id == id).copied();
                     let Some(slot) = slot else { continue };
-                    let message = compose_unit_message(setup, slot, request, unit, deadline, now)?;
+                    let mut message = compose_unit_message(setup, slot, request, unit, deadline, now)?;
+                    if message.kind != "notice" {
+                        // Reminders and overdue notices answer the notice: the unit's mail
+                        // client shows them as one conversation.
+                        if let Some(notice) = store.notice_message_id(request.id, unit.id).await? {
+                            message.in_reply_to = Some(notice.clone());
+                            message.references_ids = Some(notice);
+                        }
+                    }
                     settlements.push(Settlement::Queue(id, Box::new(message)));
                 }
                 Verdict::Skip(reason) => {

@@ -178,7 +178,7 @@ pub fn lateness_vi(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone):
 pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{} — {} ({}/{})\nHạn: {} · trạng thái: {} · {}/{} đã báo cáo\n",
+        "{} — {} (số {}, năm {})\nHạn: {} · trạng thái: {} · {}/{} đã báo cáo\n",
         status.request,
         status.title,
         status.code,

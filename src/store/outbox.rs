@@ -144,6 +144,21 @@ impl Store {
         Ok(found)
     }
 
+    /// The Message-ID of the notice sent to a unit for a request, if one went out.
+    pub async fn notice_message_id(&self, request_id: i64, unit_id: i64) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT message_id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
+                 AND kind = 'notice' AND state = 'sent' ORDER BY id LIMIT 1",
+            )
+            .bind(request_id)
+            .bind(unit_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(id,)| id))
+    }
+
     /// Queues a message that belongs to no slot (the digest). Returns false if a message
     /// with the same key was queued before.
     pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> StoreResult<bool> {

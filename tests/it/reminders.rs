@@ -240,6 +240,19 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             subjects.push((row["id"].as_i64().unwrap(), subject));
         }
         subjects.sort();
+        // Every later message answers the notice, so the unit's mail client threads them.
+        let notice_id = recorded
+            .iter()
+            .find(|r| r["to_address"] == address.as_str() && r["kind"] == "notice")
+            .map(|r| r["message_id"].as_str().unwrap().to_string())
+            .unwrap();
+        for raw in &raws {
+            let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+            if message.message_id() != Some(notice_id.as_str()) {
+                assert_eq!(header(&message, "In-Reply-To"), format!("<{notice_id}>"));
+                assert_eq!(header(&message, "References"), format!("<{notice_id}>"));
+            }
+        }
         let subjects: Vec<String> = subjects.into_iter().map(|(_, s)| s).collect();
         assert!(
             subjects[0].contains("Đề nghị báo cáo theo văn bản số 4189/KH-BCĐ"),
