@@ -668,6 +668,14 @@ async fn change_state(
         Err(r) => return r,
     };
     let back = format!("/requests/{token}");
+    if to == RequestState::Closed && form.get("confirm").map(String::as_str) != Some("yes") {
+        // Closing stops every reminder still to go: the form asks for a tick first, and a
+        // POST without it (no browser check) is refused here too.
+        return refused(
+            DecisionError::Refused("hãy đánh dấu ô xác nhận trước khi đóng yêu cầu".into()),
+            &back,
+        );
+    }
     let at = now();
     let request = match state.store.resolve_request(token).await {
         Ok(r) => r,

@@ -515,3 +515,50 @@ fn public_read_shows_the_status_but_nothing_personal() {
         );
     }
 }
+
+#[test]
+fn closing_a_request_on_the_page_needs_the_confirmation_tick() {
+    let env = office_with_clerk();
+    env.seed_000_request("17h00 ngày 30/12/2030");
+    let service = Service::start(&env, None);
+    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let port = service.web_port();
+    let cookie = format!("baocao_login={LOGIN_TOKEN}");
+    let (status, head, _) = http(
+        port,
+        "POST",
+        "/login",
+        &[("Cookie", &cookie)],
+        &login_body("vanthu", PASSWORD, "/"),
+    );
+    assert_eq!(status, 303, "{head}");
+    let session = header(&head, "set-cookie")
+        .and_then(|c| c.split(';').next().map(str::to_string))
+        .unwrap();
+    let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &session)], "");
+    assert!(page.contains("Tôi xác nhận đóng yêu cầu này"), "{page}");
+    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let state = || env.baocao(&["status", "BC-1", "--json"]).ok().json()["requests"][0]["state"].clone();
+
+    let (status, _, body) = http(
+        port,
+        "POST",
+        "/requests/BC-1/close",
+        &[("Cookie", &session)],
+        &form(&[("csrf", csrf)]),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("xác nhận"), "{body}");
+    assert_eq!(state(), "active");
+
+    let (status, _, _) = http(
+        port,
+        "POST",
+        "/requests/BC-1/close",
+        &[("Cookie", &session)],
+        &form(&[("csrf", csrf), ("confirm", "yes")]),
+    );
+    assert_eq!(status, 303);
+    assert_eq!(state(), "closed");
+}
