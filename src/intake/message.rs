@@ -26,6 +26,15 @@ const MAX_NESTING: usize = 8;
 /// thread's root) and the newest ones. A hostile message may carry millions; see
 /// [`bounded_ids`].
 pub const MAX_IDS: usize = 64;
+/// How much of a message's text is read for the rules (codes, phrases, the sender's own
+/// words): a report's covering note is short; a 25 MB text body is kept whole on disk.
+pub const MAX_TEXT_BYTES: usize = 2 * 1024 * 1024;
+/// How many files of one message are listed.
+pub const MAX_ATTACHMENTS: usize = 1000;
+/// A `Content-Type` or `Content-Disposition` field longer than this is cut before parsing:
+/// real ones are a few hundred bytes, and mail-parser joins RFC 2231 continuations in
+/// quadratic time.
+const MAX_PARAMETER_FIELD: usize = 16 * 1024;
 /// How many From addresses are looked at; a hostile message may list a hundred thousand.
 pub const MAX_AUTHORS: usize = 16;
 /// How many of the newest References [`Letter::thread_ids`] looks at.
@@ -208,20 +217,61 @@ pub fn read_header_only(raw_header: &[u8], size: usize) -> Result<Letter, Unread
 }
 
 fn read_with(raw: &[u8], header_only: bool) -> Result<Letter, Unreadable> {
+    let tamed = tame_parameter_fields(raw);
+    let parsed: &[u8] = tamed.as_deref().unwrap_or(raw);
     let outcome = std::panic::catch_unwind(|| {
         let parser = MessageParser::default();
         let message = if header_only {
-            parser.parse_headers(raw)
+            parser.parse_headers(parsed)
         } else {
-            parser.parse(raw)
+            parser.parse(parsed)
         };
-        message.map(|m| letter_of(&m, raw, header_only))
+        message.map(|m| {
+            let mut letter = letter_of(&m, parsed, header_only);
+            if tamed.is_some() {
+                // The identity and size are the original bytes', whatever was parsed.
+                letter.content_hash = content_hash(raw);
+                letter.size = raw.len();
+            }
+            letter
+        })
     });
     match outcome {
         Ok(Some(letter)) => Ok(letter),
         Ok(None) => Err(Unreadable("không đọc được thư (không có phần đầu thư hợp lệ)".into())),
         Err(_) => Err(Unreadable("không đọc được thư (cấu trúc MIME hỏng)".into())),
     }
+}
+
+/// A copy of `raw` with every `Content-Type`/`Content-Disposition` field (folded lines
+/// included) cut to [`MAX_PARAMETER_FIELD`] bytes, or `None` when no field is that long.
+fn tame_parameter_fields(raw: &[u8]) -> Option<Vec<u8>> {
+    let starts_field = |line: &[u8]| {
+        let lower: Vec<u8> = line.iter().take(20).map(u8::to_ascii_lowercase).collect();
+        lower.starts_with(b"content-type:") || lower.starts_with(b"content-disposition:")
+    };
+    let mut out: Option<Vec<u8>> = None;
+    let mut position = 0;
+    let mut field_len: Option<usize> = None;
+    for line in raw.split_inclusive(|b| *b == b'\n') {
+        let folded = matches!(line.first(), Some(b' ' | b'\t'));
+        field_len = match (field_len, folded) {
+            (Some(len), true) => Some(len + line.len()),
+            _ if starts_field(line) => Some(line.len()),
+            _ => None,
+        };
+        let over = field_len.is_some_and(|len| len > MAX_PARAMETER_FIELD) && folded;
+        if over && out.is_none() {
+            out = Some(raw[..position].to_vec());
+        }
+        if let Some(out) = out.as_mut()
+            && !over
+        {
+            out.extend_from_slice(line);
+        }
+        position += line.len();
+    }
+    out
 }
 
 fn letter_of(message: &Message<'_>, raw: &[u8], header_only: bool) -> Letter {
@@ -715,12 +765,22 @@ fn angle_ids(text: &str) -> Vec<String> {
 fn body_text(message: &Message<'_>) -> String {
     let mut text = String::new();
     for index in 0..message.text_body_count().max(1) {
+        if text.len() >= MAX_TEXT_BYTES {
+            break;
+        }
         if let Some(part) = message.body_text(index) {
             if !text.is_empty() {
                 text.push('\n');
             }
             text.push_str(&part);
         }
+    }
+    if text.len() > MAX_TEXT_BYTES {
+        let mut cut = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
     }
     clean_text(&text)
 }
@@ -814,7 +874,7 @@ pub fn attachment_named(raw: &[u8], name: &str) -> Option<Vec<u8>> {
 fn collect_attachments(message: &Message<'_>, depth: usize, out: &mut Vec<Attachment>) {
     each_file(message, depth, &mut |raw, part| {
         out.push(attachment_of(raw, part));
-        false
+        out.len() >= MAX_ATTACHMENTS
     });
 }
 
@@ -956,6 +1016,25 @@ mod tests {
         assert!(ids.len() <= 2 + THREAD_TAIL, "{} ids", ids.len());
         let unique: HashSet<&String> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
+    }
+
+    #[test]
+    fn a_parameter_field_of_many_continuations_is_cut_before_parsing() {
+        let mut raw = String::from("From: a@b.vn\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n");
+        raw.push_str("Content-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Disposition: attachment");
+        for i in 0..20_000 {
+            raw.push_str(&format!(";\r\n filename*{i}*=%C3%A1"));
+        }
+        raw.push_str("\r\n\r\nJVBERi0x\r\n--b--\r\n");
+        let tamed = tame_parameter_fields(raw.as_bytes()).expect("cut");
+        assert!(tamed.len() < 20 * 1024, "{}", tamed.len());
+        let l = letter(&raw);
+        assert_eq!(l.content_hash, content_hash(raw.as_bytes()));
+        assert_eq!(l.size, raw.len());
+        assert_eq!(l.attachments.len(), 1);
+        assert!(l.attachments[0].name.starts_with("ááá"), "{}", l.attachments[0].name);
+        // Ordinary messages are parsed as they are.
+        assert!(tame_parameter_fields(b"Content-Type: text/plain\r\n\r\nhi").is_none());
     }
 
     #[test]
