@@ -277,6 +277,7 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                         imap_problem: imap_problem(&watcher_status),
                         smtp_problem: progress_now.smtp_problem.clone(),
                         login_refused: login_refused(&watcher_status, &progress_now),
+                        status_vi: Some(status_line_vi(&current, &counts, &watcher_status, &progress_now)),
                     };
                     if let Err(error) = store.record_service_health(&health).await {
                         tracing::warn!(error = %error, "recording the service health failed");
@@ -800,6 +801,47 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
     }
     if let Some(problem) = &progress.web_problem {
         parts.push(problem.clone());
+    }
+    parts.join("; ")
+}
+
+/// The status line for the clerk (`baocao status`): what the service is doing, in Vietnamese;
+/// the English line with the technical detail goes to the journal.
+fn status_line_vi(current: &Current, counts: &Counts, watcher: &Option<WatcherStatus>, progress: &Progress) -> String {
+    let zone = current.settings.office.zone;
+    let mut parts = Vec::new();
+    parts.push(match watcher.as_ref().map(|s| s.phase) {
+        None => "chưa cấu hình hộp thư nhận báo cáo".to_string(),
+        Some(WatchPhase::Retrying | WatchPhase::Connecting) => {
+            "mất kết nối hộp thư nhận báo cáo, đang thử lại".to_string()
+        }
+        Some(WatchPhase::LoginRefused) => "máy chủ thư từ chối đăng nhập hộp thư nhận báo cáo".to_string(),
+        Some(WatchPhase::Standby) => "máy khác đang theo dõi hộp thư; máy này sẵn sàng thay thế".to_string(),
+        Some(WatchPhase::Stopped) => "đã ngừng theo dõi hộp thư".to_string(),
+        Some(WatchPhase::Idle | WatchPhase::Polling | WatchPhase::Processing) => {
+            "đang theo dõi hộp thư nhận báo cáo".to_string()
+        }
+    });
+    parts.push(format!("{} yêu cầu đang theo dõi", counts.active));
+    if let Some(at) = counts.next_reminder {
+        parts.push(format!("lần nhắc tiếp theo {}", crate::dates::format_instant(at, zone)));
+    }
+    if counts.review > 0 {
+        parts.push(format!("{} thư chờ xem xét", counts.review));
+    }
+    if progress.smtp_login_refused.is_some() {
+        parts.push("máy chủ gửi thư từ chối đăng nhập".to_string());
+    } else if progress.smtp_problem.is_some() {
+        parts.push("chưa gửi được thư, đang thử lại".to_string());
+    }
+    if progress.store_problem.is_some() {
+        parts.push("lỗi cơ sở dữ liệu".to_string());
+    }
+    if progress.reconcile_problem.is_some() {
+        parts.push("đối chiếu hộp thư thấy thư chưa được xử lý".to_string());
+    }
+    if progress.calendar_warning.is_some() {
+        parts.push("lịch nghỉ năm sau chưa được xác nhận".to_string());
     }
     parts.join("; ")
 }

@@ -113,11 +113,15 @@ fn print_service(service: &[ServiceHealth], now: chrono::DateTime<chrono::Utc>, 
         );
         return;
     }
-    println!("Dịch vụ baocao: đang chạy ({})", latest.status_line);
-    if let Some(problem) = &latest.imap_problem {
-        println!("  Không đọc được hộp thư nhận báo cáo, đang thử lại: {problem}");
+    println!(
+        "Dịch vụ baocao: đang chạy ({})",
+        latest.status_vi.as_deref().unwrap_or(&latest.status_line)
+    );
+    // The technical cause (English) is in the journal; the clerk reads what it means.
+    if latest.imap_problem.is_some() {
+        println!("  Không đọc được hộp thư nhận báo cáo, đang thử lại (chi tiết: journalctl -u baocao)");
     }
-    if let Some(problem) = &latest.smtp_problem {
-        println!("  Không gửi được thư, đang thử lại: {problem}");
+    if latest.smtp_problem.is_some() {
+        println!("  Không gửi được thư, đang thử lại (chi tiết: journalctl -u baocao)");
     }
 }

@@ -21,6 +21,8 @@ pub struct ServiceHealth {
     pub smtp_problem: Option<String>,
     /// Which servers refused the service's login: `imap`, `smtp` or `imap smtp`.
     pub login_refused: Option<String>,
+    /// The status line in Vietnamese, for the clerk.
+    pub status_vi: Option<String>,
 }
 
 /// What `/metrics` counts.
@@ -74,9 +76,9 @@ impl Store {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO service_health (instance, pid, started_at, updated_at, status_line, imap_problem, \
-                 smtp_problem, login_refused) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (instance) DO UPDATE SET \
-                 pid = $2, started_at = $3, updated_at = $4, status_line = $5, imap_problem = $6, smtp_problem = $7, \
-                 login_refused = $8",
+                 smtp_problem, login_refused, status_vi) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (instance) DO UPDATE SET pid = $2, started_at = $3, updated_at = $4, status_line = $5, \
+                 imap_problem = $6, smtp_problem = $7, login_refused = $8, status_vi = $9",
             )
             .bind(&health.instance)
             .bind(health.pid)
@@ -86,6 +88,7 @@ impl Store {
             .bind(&health.imap_problem)
             .bind(&health.smtp_problem)
             .bind(&health.login_refused)
+            .bind(&health.status_vi)
             .execute(pool)
             .await?;
         });
@@ -97,7 +100,7 @@ impl Store {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT instance, pid, started_at, updated_at, status_line, imap_problem, smtp_problem, \
-                 login_refused FROM service_health ORDER BY updated_at DESC",
+                 login_refused, status_vi FROM service_health ORDER BY updated_at DESC",
             )
             .fetch_all(pool)
             .await?
@@ -162,6 +165,7 @@ impl Store {
             imap_problem: None,
             smtp_problem: None,
             login_refused: None,
+            status_vi: None,
         };
         self.record_service_health(&probe).await?;
         self.forget_service(&probe.instance).await
