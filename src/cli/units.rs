@@ -325,11 +325,13 @@ async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
     for warning in &sheet.warnings {
         eprintln!("cảnh báo: {}: {warning}", file.display());
     }
-    let problems = sheet.row_problems();
+    // Row problems and registry problems together, so one run names them all.
+    let inputs = sheet.units();
+    let found = context.store.check_units(&inputs, ApplyMode::Upsert).await?;
+    let problems = sheet.problems(found.into_iter().map(|p| (p.input, p.text)));
     if !problems.is_empty() {
         return Err(refuse_with(problems));
     }
-    let inputs = sheet.good_units();
     let summary: ApplySummary = match context
         .store
         .apply_units(&inputs, ApplyMode::Upsert, context.now())

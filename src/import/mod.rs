@@ -10,8 +10,10 @@
 //! new lines; a code typed as a number (12, shown 12.0) is the code `12`.
 //!
 //! This module turns a file into one [`SheetRow`] per unit row, each with the unit it
-//! describes and the problems of the row itself. It does not touch the store: whether
-//! parents exist and addresses are free is checked against the registry by the caller.
+//! describes and the problems of the row itself. It does not touch the store: codes given
+//! twice, addresses given to two units, unknown parents and loops are found by
+//! `Store::check_units` over every row that has a code, and [`UnitSheet::problems`] puts
+//! both kinds together in row order, so one run names every problem of a file.
 
 pub mod encoding;
 
@@ -62,20 +64,40 @@ impl SheetRow {
 }
 
 impl UnitSheet {
-    /// The row problems, each as `dòng N: …`, in row order.
-    pub fn row_problems(&self) -> Vec<String> {
+    /// Every row that names a usable code, labelled `dòng N`: what the registry checks look
+    /// at, and what is applied when nothing is wrong.
+    pub fn units(&self) -> Vec<LabelledUnit> {
         self.rows
             .iter()
-            .flat_map(|row| row.problems.iter().map(move |p| format!("{}: {p}", row.label())))
+            .filter_map(|row| row.unit.clone().map(|unit| (row.label(), unit)))
             .collect()
     }
 
-    /// The units of the rows without problems, labelled by row.
-    pub fn good_units(&self) -> Vec<LabelledUnit> {
-        self.rows
+    /// Every problem of the file, `dòng N: …`, in row order: each row's own problems, then
+    /// what the registry checks found about it. `found` pairs an index into
+    /// [`UnitSheet::units`] with a sentence.
+    pub fn problems(&self, found: impl IntoIterator<Item = (usize, String)>) -> Vec<String> {
+        let numbers: Vec<usize> = self
+            .rows
             .iter()
-            .filter(|row| row.problems.is_empty())
-            .filter_map(|row| row.unit.clone().map(|unit| (row.label(), unit)))
+            .filter(|row| row.unit.is_some())
+            .map(|row| row.number)
+            .collect();
+        let mut problems: Vec<(usize, String)> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.problems.iter().map(move |p| (row.number, p.clone())))
+            .collect();
+        problems.extend(
+            found
+                .into_iter()
+                .filter_map(|(index, text)| numbers.get(index).map(|&number| (number, text))),
+        );
+        // Stable: a row's own problems stay before the registry's, each in the order found.
+        problems.sort_by_key(|(number, _)| *number);
+        problems
+            .into_iter()
+            .map(|(number, text)| format!("dòng {number}: {text}"))
             .collect()
     }
 }
@@ -406,8 +428,6 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
             .unwrap_or_default()
     };
     let mut sheet_rows = Vec::new();
-    let mut first_row_of: HashMap<UnitCode, usize> = HashMap::new();
-    let mut first_row_of_address: HashMap<EmailAddress, usize> = HashMap::new();
     for (number, cells) in rows.into_iter().skip(header_position + 1) {
         let data_columns = [
             Column::Code,
@@ -455,18 +475,6 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
                 .map_err(|e| problems.push(format!("cấp trên: {}", e.0)))
                 .ok()
         };
-        if let Some(code) = &code
-            && let Some(first) = first_row_of.insert(code.clone(), number)
-        {
-            problems.push(format!("mã đơn vị `{code}` trùng với dòng {first}"));
-        }
-        for address in &addresses {
-            if let Some(first) = first_row_of_address.get(address) {
-                problems.push(format!("địa chỉ {address} trùng với dòng {first}"));
-            } else {
-                first_row_of_address.insert(address.clone(), number);
-            }
-        }
         sheet_rows.push(SheetRow {
             number,
             unit: code.map(|code| UnitInput {
@@ -500,8 +508,8 @@ mod tests {
 
     fn units(text: &str) -> Vec<LabelledUnit> {
         let sheet = read(text).unwrap();
-        assert_eq!(sheet.row_problems(), Vec::<String>::new());
-        sheet.good_units()
+        assert_eq!(sheet.problems([]), Vec::<String>::new());
+        sheet.units()
     }
 
     fn unreadable(text: &str) -> String {
@@ -535,12 +543,22 @@ mod tests {
     }
 
     #[test]
-    fn every_bad_row_is_reported_with_its_number() {
-        let text =
-            "ma,ten,email\nu1,Một,a@x.vn\nu2,Hai,not-an-address\nu1,Trùng,b@x.vn\n,Không mã,c@x.vn\nu5,Năm,a@x.vn\n";
-        let problems = read(text).unwrap().row_problems();
+    fn every_bad_row_is_reported_with_its_number_and_registry_problems_join_in_row_order() {
+        let text = "ma,ten,email\nu1,Một,a@x.vn\nu2,Hai,not-an-address\nu3,,b@x.vn\n,Không mã,c@x.vn\nu5,Năm,a@x.vn\n";
+        let sheet = read(text).unwrap();
+        let problems = sheet.problems([]);
         let rows: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
-        assert_eq!(rows, ["dòng 3", "dòng 4", "dòng 5", "dòng 6"], "{problems:?}");
+        assert_eq!(rows, ["dòng 3", "dòng 4", "dòng 5"], "{problems:?}");
+        // Rows with a code take part in the registry checks, whatever else is wrong.
+        let codes: Vec<String> = sheet.units().iter().map(|(_, u)| u.code.to_string()).collect();
+        assert_eq!(codes, ["u1", "u2", "u3", "u5"]);
+        let problems = sheet.problems([
+            (3, "địa chỉ a@x.vn đã ghi cho đơn vị `u1` ở dòng 2".to_string()),
+            (1, "x".into()),
+        ]);
+        let rows: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(rows, ["dòng 3", "dòng 3", "dòng 4", "dòng 5", "dòng 6"], "{problems:?}");
+        assert_eq!(problems[1], "dòng 3: x");
     }
 
     #[test]
@@ -550,7 +568,7 @@ mod tests {
                     1,u1,  Một  ,u1@x.vn ,0215 123,\n,,,,,\n2,u2,\"Trường\nHai\",u2@x.vn,,đã gọi\n3,,,,0215,\n";
         let sheet = read(text).unwrap();
         assert_eq!(sheet.warnings, Vec::<String>::new());
-        let units = sheet.good_units();
+        let units = sheet.units();
         let rows: Vec<(&str, &str, &str)> = units
             .iter()
             .map(|(label, u)| (label.as_str(), u.code.as_str(), u.name.as_str()))
@@ -563,7 +581,7 @@ mod tests {
         // Empty lines are rows; a cell over two lines is one row; CRLF as Excel writes.
         let text = "Mã,Tên,Email\r\n\r\n\r\nu1,\"Một\r\nMột\",bad\r\n\r\nu2,Hai,\"a@x.vn\nbad\"\r\n";
         assert_eq!(
-            read(text).unwrap().row_problems(),
+            read(text).unwrap().problems([]),
             [
                 "dòng 4: địa chỉ email `bad` không hợp lệ",
                 "dòng 6: địa chỉ email `bad` không hợp lệ"
@@ -574,7 +592,7 @@ mod tests {
     #[test]
     fn an_unknown_column_is_ignored_with_one_warning() {
         let sheet = read("ma,ten,email,Fax,Website\nu1,Một,u1@x.vn,1,a\nu2,Hai,u2@x.vn,2,b\n").unwrap();
-        assert_eq!(sheet.good_units().len(), 2);
+        assert_eq!(sheet.units().len(), 2);
         assert_eq!(sheet.warnings.len(), 1, "{:?}", sheet.warnings);
         assert!(
             sheet.warnings[0].contains("\"Fax\", \"Website\""),
@@ -609,7 +627,7 @@ mod tests {
     fn headers_match_without_case_diacritics_or_punctuation() {
         for header in ["Mã đơn vị", "MÃ ĐƠN VỊ", "ma_don_vi", "Ma don vi (*)", "unit code"] {
             let text = format!("{header},Tên,E-mail\nu1,Một,u1@x.vn\n");
-            assert_eq!(read(&text).map(|s| s.good_units().len()), Ok(1), "{header}");
+            assert_eq!(read(&text).map(|s| s.units().len()), Ok(1), "{header}");
         }
     }
 

@@ -10,6 +10,7 @@ on_both_backends!(
     a_changed_row_updates_only_that_unit,
     a_file_with_three_bad_rows_reports_all_three_and_writes_nothing,
     registry_conflicts_reject_the_whole_file_by_row,
+    row_and_registry_problems_are_listed_together_in_row_order,
     an_xlsx_file_imports_like_a_csv,
 );
 
@@ -469,6 +470,61 @@ fn registry_conflicts_reject_the_whole_file_by_row(backend: Backend) {
     );
     let codes = env.baocao(&["unit", "list", "--json"]).ok().json();
     assert_eq!(codes.as_array().unwrap().len(), 1, "n1 must not have been written");
+}
+
+fn row_and_registry_problems_are_listed_together_in_row_order(backend: Backend) {
+    let env = Env::new(backend);
+    env.baocao(&["unit", "add", "old", "--name", "Cũ", "--email", "taken@x.vn"])
+        .ok();
+    let file = env.write(
+        "units.csv",
+        "ma,ten,email,cap_tren\n\
+         u1,Một,u1@x.vn,\n\
+         u2,Hai,hai-at-x.vn,\n\
+         u3,Ba,u3@x.vn,khong-co\n\
+         u1,Trùng mã,u1b@x.vn,\n\
+         u5,Năm,U1@x.vn,\n\
+         u6,Sáu,taken@x.vn,\n\
+         u7,Bảy,u7@x.vn,u2\n\
+         ,Tám,u8@x.vn,\n",
+    );
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .map(|l| l.trim_start_matches("lỗi: "))
+        .filter(|l| l.starts_with("dòng "))
+        .collect();
+    assert_eq!(lines.len(), 6, "{}", run.stderr);
+    assert!(run.stderr.contains("có 6 lỗi"), "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("dòng 3: ") && lines[0].contains("hai-at-x.vn"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1], "dòng 4: không có đơn vị cấp trên `khong-co`");
+    assert_eq!(lines[2], "dòng 5: mã đơn vị `u1` trùng với dòng 2");
+    assert!(
+        lines[3].starts_with("dòng 6: địa chỉ u1@x.vn") && lines[3].contains("`u1` ở dòng 2"),
+        "both rows of a shared address: {lines:?}"
+    );
+    assert!(
+        lines[4].starts_with("dòng 7: địa chỉ taken@x.vn đã thuộc đơn vị `old`"),
+        "{lines:?}"
+    );
+    assert!(lines[5].starts_with("dòng 9: "), "{lines:?}");
+    // u7's parent is u2, whose row has a problem of its own: not an unknown parent.
+    assert!(!run.stderr.contains("dòng 8"), "{}", run.stderr);
+    assert_eq!(
+        env.baocao(&["unit", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing written"
+    );
 }
 
 fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
