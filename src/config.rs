@@ -375,9 +375,20 @@ fn deserialize_leniently(
     text: &str,
     mut document: Spanned<toml::de::DeTable<'_>>,
 ) -> (Option<RawConfig>, Vec<Problem>, HashSet<String>) {
+    // Each round deserialises the whole document again: enough rounds for any file a person
+    // wrote, not a quadratic run on a generated one.
+    const MOST_ROUNDS: usize = 200;
     let mut problems = Vec::new();
     let mut left_out = HashSet::new();
     loop {
+        if problems.len() >= MOST_ROUNDS {
+            problems.push(Problem {
+                line: None,
+                key: String::new(),
+                message: format!("dừng sau {MOST_ROUNDS} lỗi: sửa các lỗi trên rồi kiểm tra lại"),
+            });
+            return (None, problems, left_out);
+        }
         let error = match RawConfig::deserialize(toml::de::Deserializer::from(document.clone())) {
             Ok(raw) => return (Some(raw), problems, left_out),
             Err(error) => error,
@@ -1649,6 +1660,17 @@ role = "admin"
         let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["smtp.prot", "office"]);
         assert_eq!(found[1].line, None);
+    }
+
+    #[test]
+    fn a_generated_file_with_thousands_of_unknown_keys_stops_after_two_hundred() {
+        let text = format!(
+            "{MINIMAL}{}",
+            (0..3000).map(|i| format!("k{i} = 1\n")).collect::<String>()
+        );
+        let found = problems(&text);
+        assert_eq!(found.len(), 201);
+        assert!(found[200].message.contains("dừng sau 200 lỗi"), "{:?}", found[200]);
     }
 
     #[test]
