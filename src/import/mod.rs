@@ -364,6 +364,22 @@ fn tidy(cell: &str) -> String {
         .to_string()
 }
 
+/// A code cell formatted as a number with decimals is saved to CSV as shown: `12.0`, or
+/// `12,0` with Vietnamese regional settings. The code is `12`.
+fn whole_number_as_typed(text: &str) -> String {
+    match text.split_once(['.', ',']) {
+        Some((whole, zeros))
+            if !whole.is_empty()
+                && whole.chars().all(|c| c.is_ascii_digit())
+                && !zeros.is_empty()
+                && zeros.chars().all(|c| c == '0') =>
+        {
+            whole.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The values of a cell that may hold several: separated by `;`, `,`, spaces or new lines.
 fn list(cell: &str) -> Vec<String> {
     cell.split(|c: char| c == ';' || c == ',' || c.is_whitespace())
@@ -440,7 +456,7 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
             continue;
         }
         let mut problems = Vec::new();
-        let code = UnitCode::parse(&cell(&cells, Column::Code))
+        let code = UnitCode::parse(&whole_number_as_typed(&cell(&cells, Column::Code)))
             .map_err(|e| problems.push(e.0))
             .ok();
         // A long name wrapped over two lines in its cell is one line of text.
@@ -467,7 +483,7 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
                 Err(e) => problems.push(e.0),
             }
         }
-        let parent_text = cell(&cells, Column::Parent);
+        let parent_text = whole_number_as_typed(&cell(&cells, Column::Parent));
         let parent = if parent_text.is_empty() {
             None
         } else {
@@ -629,6 +645,17 @@ mod tests {
             let text = format!("{header},Tên,E-mail\nu1,Một,u1@x.vn\n");
             assert_eq!(read(&text).map(|s| s.units().len()), Ok(1), "{header}");
         }
+    }
+
+    #[test]
+    fn a_code_formatted_with_decimals_in_a_csv_is_the_whole_number() {
+        let units =
+            units("Mã;Tên;Email;Cấp trên\n12,0;Mười hai;a@x.vn;\n13.00;Mười ba;b@x.vn;12.0\n12.5;Khác;c@x.vn;\n");
+        let codes: Vec<(&str, Option<&str>)> = units
+            .iter()
+            .map(|(_, u)| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+            .collect();
+        assert_eq!(codes, [("12", None), ("13", Some("12")), ("12.5", None)]);
     }
 
     #[test]
