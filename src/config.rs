@@ -6,6 +6,7 @@
 //! Vietnamese, so `baocao check-config` can list them all. Secrets are never read from the
 //! config file itself: it only names a file or a systemd credential ([`SecretSource`]).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -329,29 +330,150 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
 
 /// Checks configuration text. `path` names the file in messages, and a relative calendar
 /// file is found beside it (secret paths are kept as written).
+///
+/// Every problem comes out in one run: an unknown key or a value of the wrong type is
+/// named and left out (see [`deserialize_leniently`]), and the checks of the values that
+/// remain still run. Only a file that is not TOML at all stops at its first syntax error.
 pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+    let fail = |problems: Vec<Problem>| ConfigError {
         file: path.to_path_buf(),
-        problems: vec![deserialize_problem(text, &e)],
-    })?;
+        problems,
+    };
+    let document = toml::de::DeTable::parse(text).map_err(|e| fail(vec![deserialize_problem(text, &e)]))?;
+    let (raw, mut problems, left_out) = deserialize_leniently(text, document);
+    let Some(raw) = raw else {
+        return Err(fail(problems));
+    };
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut check = Checker {
         text,
         base_dir,
+        left_out,
         problems: Vec::new(),
         warnings: Vec::new(),
     };
     let settings = check.settings(raw);
+    problems.append(&mut check.problems);
+    // In the order of the file; problems without a line (a missing table) last.
+    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     match settings {
-        Some(settings) if check.problems.is_empty() => Ok(Loaded {
+        Some(settings) if problems.is_empty() => Ok(Loaded {
             settings,
             warnings: check.warnings,
         }),
-        _ => Err(ConfigError {
-            file: path.to_path_buf(),
-            problems: check.problems,
-        }),
+        _ => Err(fail(problems)),
+    }
+}
+
+/// Deserialises as much of the document as can be. serde stops at the first unknown key
+/// or value of the wrong type; each time, the key is reported with its line, taken out of
+/// the document, and deserialisation starts again, until the rest is accepted. Returns the
+/// raw configuration (`None` if an error could not be placed on a key), the problems, and
+/// the dotted keys left out, so the checks that follow do not also call them missing.
+fn deserialize_leniently(
+    text: &str,
+    mut document: Spanned<toml::de::DeTable<'_>>,
+) -> (Option<RawConfig>, Vec<Problem>, HashSet<String>) {
+    // Each round deserialises the whole document again: enough rounds for any file a person
+    // wrote, not a quadratic run on a generated one.
+    const MOST_ROUNDS: usize = 200;
+    let mut problems = Vec::new();
+    let mut left_out = HashSet::new();
+    loop {
+        if problems.len() >= MOST_ROUNDS {
+            problems.push(Problem {
+                line: None,
+                key: String::new(),
+                message: format!("dừng sau {MOST_ROUNDS} lỗi: sửa các lỗi trên rồi kiểm tra lại"),
+            });
+            return (None, problems, left_out);
+        }
+        let error = match RawConfig::deserialize(toml::de::Deserializer::from(document.clone())) {
+            Ok(raw) => return (Some(raw), problems, left_out),
+            Err(error) => error,
+        };
+        let mut problem = deserialize_problem(text, &error);
+        // Each round takes one entry out, or stops: this ends.
+        let path = error.span().and_then(|span| entry_at(document.get_ref(), span.start));
+        let Some(path) = path.filter(|path| take_out(document.get_mut(), path)) else {
+            problems.push(problem);
+            return (None, problems, left_out);
+        };
+        let key = dotted(&path);
+        if !problem.message.starts_with("thiếu khóa") {
+            problem.key = key.clone();
+        }
+        problems.push(problem);
+        left_out.insert(key);
+    }
+}
+
+/// One step from a table to an entry inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    /// An item of an array of tables (`[[web.users]]`).
+    Item(usize),
+}
+
+/// The dotted key of a path, without array positions: `web.users.name`.
+fn dotted(path: &[Step]) -> String {
+    path.iter()
+        .filter_map(|step| match step {
+            Step::Key(key) => Some(key.as_str()),
+            Step::Item(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The innermost entry at `offset`: the one whose key is there, else one inside a nested
+/// table, else the one whose value covers it.
+fn entry_at(table: &toml::de::DeTable<'_>, offset: usize) -> Option<Vec<Step>> {
+    use toml::de::DeValue;
+    let key_step = |key: &Spanned<std::borrow::Cow<'_, str>>| Step::Key(key.get_ref().to_string());
+    if let Some((key, _)) = table.iter().find(|(key, _)| key.span().contains(&offset)) {
+        return Some(vec![key_step(key)]);
+    }
+    for (key, value) in table.iter() {
+        let deeper = match value.get_ref() {
+            DeValue::Table(inner) => entry_at(inner, offset).map(|path| (None, path)),
+            DeValue::Array(items) => items.iter().enumerate().find_map(|(index, item)| match item.get_ref() {
+                DeValue::Table(inner) => entry_at(inner, offset).map(|path| (Some(index), path)),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if let Some((item, path)) = deeper {
+            let mut full = vec![key_step(key)];
+            full.extend(item.map(Step::Item));
+            full.extend(path);
+            return Some(full);
+        }
+    }
+    table
+        .iter()
+        .find(|(_, value)| value.span().contains(&offset))
+        .map(|(key, _)| vec![key_step(key)])
+}
+
+/// Removes the entry at `path`; says whether there was one.
+fn take_out(table: &mut toml::de::DeTable<'_>, path: &[Step]) -> bool {
+    use toml::de::DeValue;
+    match path {
+        [Step::Key(key)] => table.remove(key.as_str()).is_some(),
+        [Step::Key(key), rest @ ..] => match (table.get_mut(key.as_str()).map(|v| v.get_mut()), rest) {
+            (Some(DeValue::Table(inner)), _) => take_out(inner, rest),
+            (Some(DeValue::Array(items)), [Step::Item(index), rest @ ..]) => {
+                match items.get_mut(*index).map(|item| item.get_mut()) {
+                    Some(DeValue::Table(inner)) => take_out(inner, rest),
+                    _ => false,
+                }
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -361,11 +483,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
-    office: RawOffice,
+    office: Option<Spanned<RawOffice>>,
     #[serde(default)]
     database: RawDatabase,
-    smtp: Option<RawSmtp>,
-    imap: Option<RawImap>,
+    smtp: Option<Spanned<RawSmtp>>,
+    imap: Option<Spanned<RawImap>>,
     #[serde(default)]
     send_window: RawSendWindow,
     #[serde(default)]
@@ -398,8 +520,8 @@ struct RawWeb {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawWebUser {
-    name: String,
-    password_hash: String,
+    name: Option<String>,
+    password_hash: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -451,9 +573,9 @@ struct RawCalendar {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawOffice {
-    name: Spanned<String>,
+    name: Option<Spanned<String>>,
     time_zone: Option<Spanned<String>>,
-    report_mailbox: Spanned<String>,
+    report_mailbox: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -465,7 +587,7 @@ struct RawDatabase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawSmtp {
-    host: Spanned<String>,
+    host: Option<Spanned<String>>,
     port: Option<u16>,
     tls: Option<TlsMode>,
     user: Option<String>,
@@ -482,7 +604,7 @@ struct RawSmtp {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawImap {
-    host: Spanned<String>,
+    host: Option<Spanned<String>>,
     port: Option<u16>,
     tls: Option<TlsMode>,
     user: Option<String>,
@@ -515,6 +637,8 @@ struct RawReminders {
 struct Checker<'a> {
     text: &'a str,
     base_dir: PathBuf,
+    /// Dotted keys already reported as unknown or of the wrong type and left out.
+    left_out: HashSet<String>,
     problems: Vec<Problem>,
     warnings: Vec<Problem>,
 }
@@ -522,7 +646,9 @@ struct Checker<'a> {
 /// The fields SMTP and IMAP share.
 struct RawServer<'r> {
     section: &'static str,
-    host: &'r Spanned<String>,
+    /// Where the section is, for what it lacks.
+    table: Range<usize>,
+    host: &'r Option<Spanned<String>>,
     port: Option<u16>,
     default_port: u16,
     tls: Option<TlsMode>,
@@ -542,6 +668,14 @@ impl Checker<'_> {
         });
     }
 
+    /// A required key that is absent, unless it was there but unusable (already reported).
+    fn missing(&mut self, table: Option<Range<usize>>, key: &str) {
+        if !self.left_out.contains(key) {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            self.problem(table, key, format!("thiếu khóa bắt buộc `{name}`"));
+        }
+    }
+
     fn warn(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
         let line = span.map(|s| line_of(self.text, s.start));
         self.warnings.push(Problem {
@@ -552,7 +686,19 @@ impl Checker<'_> {
     }
 
     fn settings(&mut self, raw: RawConfig) -> Option<Settings> {
-        let office = self.office(&raw.office);
+        let office = match &raw.office {
+            Some(office) => self.office(office),
+            None => {
+                if !self.left_out.contains("office") {
+                    self.problem(
+                        None,
+                        "office",
+                        "thiếu bảng [office] (name = tên cơ quan, report-mailbox = hộp thư nhận báo cáo)",
+                    );
+                }
+                None
+            }
+        };
         let database_url = match &raw.database.url {
             Some(url) => {
                 let value = url.get_ref().trim().to_string();
@@ -570,7 +716,7 @@ impl Checker<'_> {
             }
             None => DEFAULT_DATABASE_URL.to_string(),
         };
-        let smtp = raw.smtp.as_ref().map(|s| self.smtp(s));
+        let smtp = raw.smtp.as_ref().map(|s| self.smtp(s.get_ref(), s.span()));
         if smtp.is_none() {
             self.warn(
                 None,
@@ -578,24 +724,29 @@ impl Checker<'_> {
                 "chưa cấu hình máy chủ gửi thư [smtp]: baocao sẽ không gửi được nhắc nhở",
             );
         }
-        let imap = raw.imap.as_ref().map(|i| ImapSettings {
-            server: self.server(RawServer {
-                section: "imap",
-                host: &i.host,
-                port: i.port,
-                default_port: match i.tls {
-                    Some(TlsMode::Implicit) | None => 993,
-                    _ => 143,
-                },
-                tls: i.tls,
-                user: &i.user,
-                password_file: &i.password_file,
-                password_credential: &i.password_credential,
-                ca_file: &i.ca_file,
-            }),
-            mailbox: i.mailbox.clone().unwrap_or_else(|| "INBOX".to_string()),
-            start_from: self.start_from(&i.start_from),
-        });
+        let imap = raw
+            .imap
+            .as_ref()
+            .map(|i| (i.span(), i.get_ref()))
+            .map(|(table, i)| ImapSettings {
+                server: self.server(RawServer {
+                    section: "imap",
+                    table,
+                    host: &i.host,
+                    port: i.port,
+                    default_port: match i.tls {
+                        Some(TlsMode::Implicit) | None => 993,
+                        _ => 143,
+                    },
+                    tls: i.tls,
+                    user: &i.user,
+                    password_file: &i.password_file,
+                    password_credential: &i.password_credential,
+                    ca_file: &i.ca_file,
+                }),
+                mailbox: i.mailbox.clone().unwrap_or_else(|| "INBOX".to_string()),
+                start_from: self.start_from(&i.start_from),
+            });
         if imap.is_none() {
             self.warn(
                 None,
@@ -664,7 +815,11 @@ impl Checker<'_> {
         for user in &raw.users {
             let span = user.span();
             let user = user.get_ref();
-            let name = user.name.trim().to_string();
+            let name = user.name.as_deref().unwrap_or_default().trim().to_string();
+            if user.name.is_none() {
+                self.missing(Some(span.clone()), "web.users.name");
+                continue;
+            }
             if name.is_empty() || name.contains(char::is_whitespace) {
                 self.problem(
                     Some(span.clone()),
@@ -673,7 +828,11 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            if argon2::PasswordHash::new(user.password_hash.trim()).is_err() {
+            let Some(password_hash) = &user.password_hash else {
+                self.missing(Some(span), "web.users.password-hash");
+                continue;
+            };
+            if argon2::PasswordHash::new(password_hash.trim()).is_err() {
                 self.problem(
                     Some(span),
                     "web.users.password-hash",
@@ -683,7 +842,7 @@ impl Checker<'_> {
             }
             users.push(WebUser {
                 name,
-                password_hash: user.password_hash.trim().to_string(),
+                password_hash: password_hash.trim().to_string(),
             });
         }
         WebSettings {
@@ -750,7 +909,7 @@ impl Checker<'_> {
         }
     }
 
-    fn smtp(&mut self, s: &RawSmtp) -> SmtpSettings {
+    fn smtp(&mut self, s: &RawSmtp, table: Range<usize>) -> SmtpSettings {
         let timeout =
             std::time::Duration::from_secs(self.bounded(&s.timeout_seconds, "smtp.timeout-seconds", 5..=3600, 120));
         let claim_lease = match &s.claim_lease_seconds {
@@ -771,6 +930,7 @@ impl Checker<'_> {
         SmtpSettings {
             server: self.server(RawServer {
                 section: "smtp",
+                table,
                 host: &s.host,
                 port: s.port,
                 default_port: match s.tls {
@@ -846,11 +1006,20 @@ impl Checker<'_> {
         }
     }
 
-    fn office(&mut self, raw: &RawOffice) -> Option<Office> {
-        let name = raw.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            self.problem(Some(raw.name.span()), "office.name", "tên cơ quan không được để trống");
-        }
+    fn office(&mut self, table: &Spanned<RawOffice>) -> Option<Office> {
+        let raw = table.get_ref();
+        let name = match &raw.name {
+            Some(name) => {
+                if name.get_ref().trim().is_empty() {
+                    self.problem(Some(name.span()), "office.name", "tên cơ quan không được để trống");
+                }
+                name.get_ref().trim().to_string()
+            }
+            None => {
+                self.missing(Some(table.span()), "office.name");
+                String::new()
+            }
+        };
         let zone = match &raw.time_zone {
             Some(zone) => match zone.get_ref().parse::<Tz>() {
                 Ok(tz) => tz,
@@ -865,10 +1034,16 @@ impl Checker<'_> {
             },
             None => chrono_tz::Asia::Ho_Chi_Minh,
         };
-        let report_mailbox = match EmailAddress::parse(raw.report_mailbox.get_ref()) {
-            Ok(address) => Some(address),
-            Err(e) => {
-                self.problem(Some(raw.report_mailbox.span()), "office.report-mailbox", e.0);
+        let report_mailbox = match &raw.report_mailbox {
+            Some(text) => match EmailAddress::parse(text.get_ref()) {
+                Ok(address) => Some(address),
+                Err(e) => {
+                    self.problem(Some(text.span()), "office.report-mailbox", e.0);
+                    None
+                }
+            },
+            None => {
+                self.missing(Some(table.span()), "office.report-mailbox");
                 None
             }
         };
@@ -881,25 +1056,36 @@ impl Checker<'_> {
 
     fn server(&mut self, raw: RawServer<'_>) -> ServerSettings {
         let section = raw.section;
-        let host = raw.host.get_ref().trim().to_string();
-        if host.is_empty() || host.contains(char::is_whitespace) {
-            self.problem(
-                Some(raw.host.span()),
-                &format!("{section}.host"),
-                "tên máy chủ không hợp lệ",
-            );
-        }
+        // Problems of the connection as a whole point at the host, or at the section.
+        let at = raw.host.as_ref().map_or(raw.table.clone(), |h| h.span());
+        let host = match raw.host {
+            Some(host) => {
+                let text = host.get_ref().trim().to_string();
+                if text.is_empty() || text.contains(char::is_whitespace) {
+                    self.problem(
+                        Some(host.span()),
+                        &format!("{section}.host"),
+                        "tên máy chủ không hợp lệ",
+                    );
+                }
+                text
+            }
+            None => {
+                self.missing(Some(raw.table.clone()), &format!("{section}.host"));
+                String::new()
+            }
+        };
         let tls = raw.tls.unwrap_or(TlsMode::Implicit);
         if tls == TlsMode::None && section == "imap" {
             // `baocao run` and `intake watch` refuse it; say so where the file is checked.
             self.problem(
-                Some(raw.host.span()),
+                Some(at.clone()),
                 "imap.tls",
                 "hộp thư báo cáo luôn đọc qua kết nối mã hóa: ghi tls = \"implicit\" (cổng 993) hoặc \"starttls\" (cổng 143)",
             );
         } else if tls == TlsMode::None && !is_loopback(&host) {
             self.warn(
-                Some(raw.host.span()),
+                Some(at.clone()),
                 &format!("{section}.tls"),
                 "kết nối không mã hóa tới máy chủ ngoài máy này: mật khẩu và thư đi qua mạng ở dạng rõ",
             );
@@ -941,9 +1127,15 @@ impl Checker<'_> {
             }
             (None, None) => None,
         };
-        if raw.user.is_some() && password.is_none() {
+        // An inline `password` (or a mistyped password key) was refused already: do not also
+        // say the password is missing.
+        let password_refused = self
+            .left_out
+            .iter()
+            .any(|key| key.starts_with(&format!("{section}.password")));
+        if raw.user.is_some() && password.is_none() && !password_refused {
             self.problem(
-                Some(raw.host.span()),
+                Some(at.clone()),
                 &format!("{section}.user"),
                 "có tên đăng nhập nhưng thiếu mật khẩu: thêm password-file hoặc password-credential",
             );
@@ -1151,15 +1343,35 @@ fn deserialize_problem(text: &str, error: &toml::de::Error) -> Problem {
             "không được ghi mật khẩu trong tệp cấu hình; dùng password-file (tệp chỉ root đọc được) hoặc password-credential (LoadCredential của systemd)".to_string()
         } else {
             let expected = rest.split_once("expected ").map(|(_, e)| e).unwrap_or_default();
+            let expected = expected.strip_prefix("one of ").unwrap_or(expected);
             format!("khóa `{field}` không có trong cấu hình của baocao (các khóa hợp lệ: {expected})")
         }
     } else if let Some(rest) = raw_message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or_default();
         format!("thiếu khóa bắt buộc `{field}`")
-    } else if raw_message.starts_with("unknown variant") {
-        format!("giá trị không được chấp nhận ({raw_message})")
+    } else if let Some(rest) = raw_message.strip_prefix("unknown variant `") {
+        let value = rest.split('`').next().unwrap_or_default();
+        let expected = rest.split_once("expected ").map(|(_, e)| e).unwrap_or_default();
+        let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+        format!("giá trị `{value}` không được chấp nhận; ghi một trong: {expected}")
     } else if span.is_some() && (raw_message.starts_with("invalid type") || raw_message.starts_with("invalid value")) {
-        format!("giá trị sai kiểu ({raw_message})")
+        let expected = raw_message.rsplit_once("expected ").map(|(_, e)| e).unwrap_or_default();
+        let wanted = match expected {
+            "a string" => "cần một chuỗi trong dấu ngoặc kép",
+            "a boolean" => "cần true hoặc false",
+            "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" => {
+                "cần một số nguyên, không có dấu ngoặc kép"
+            }
+            "f32" | "f64" => "cần một số, không có dấu ngoặc kép",
+            "a sequence" => "cần một danh sách [\"…\", \"…\"]",
+            _ if expected.starts_with("struct ") || expected == "a map" => "cần một bảng [tên-bảng]",
+            _ => "không đúng loại",
+        };
+        if raw_message.starts_with("invalid type") {
+            format!("giá trị sai kiểu: {wanted} ({raw_message})")
+        } else {
+            format!("giá trị nằm ngoài khoảng cho phép ({raw_message})")
+        }
     } else {
         format!("tệp không đúng cú pháp TOML ({raw_message})")
     };
@@ -1378,6 +1590,87 @@ remind-before = "7d,3x"
                 ("reminders.remind-before", Some(11)),
             ]
         );
+    }
+
+    #[test]
+    fn unknown_keys_wrong_types_and_wrong_values_come_out_together_in_file_order() {
+        let text = r#"
+[office]
+name = "X"
+report-mailbox = "not an address"
+colour = "blue"
+
+[smtp]
+host = "mail.x.vn"
+port = "465"
+tls = "ssl"
+user = "u"
+password = "secret"
+
+[reminders]
+remind-before = "7d,3x"
+
+[[web.users]]
+name = "vanthu"
+password-hash = 42
+[[web.users]]
+password-hash = "x"
+role = "admin"
+"#;
+        let found = problems(text);
+        let keys: Vec<(&str, Option<usize>)> = found.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("office.report-mailbox", Some(4)),
+                ("office.colour", Some(5)),
+                ("smtp.port", Some(9)),
+                ("smtp.tls", Some(10)),
+                // The inline password is refused once; `user` is not also said to lack one.
+                ("smtp.password", Some(12)),
+                ("reminders.remind-before", Some(15)),
+                ("web.users.password-hash", Some(19)),
+                ("web.users.name", Some(20)),
+                ("web.users.role", Some(22)),
+            ],
+            "{found:#?}"
+        );
+        assert!(found[2].message.contains("số nguyên"), "{}", found[2].message);
+        assert!(found[3].message.contains("`starttls`"), "{}", found[3].message);
+        assert!(!format!("{found:?}").contains("\"secret\""));
+    }
+
+    #[test]
+    fn a_key_left_out_for_its_type_is_not_also_missing() {
+        let found = problems("[office]\nname = \"X\"\nreport-mailbox = [\"a@x.vn\"]\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].key.as_str(), found[0].line),
+            ("office.report-mailbox", Some(3))
+        );
+        // Dotted keys are placed too.
+        let found = problems(&format!("smtp.host = \"h\"\nsmtp.port = \"x\"\n{MINIMAL}"));
+        assert_eq!(
+            (found[0].key.as_str(), found[0].line),
+            ("smtp.port", Some(2)),
+            "{found:?}"
+        );
+        // A missing [office] is named without a line, after the others.
+        let found = problems("[smtp]\nhost = \"h\"\nprot = 1\n");
+        let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["smtp.prot", "office"]);
+        assert_eq!(found[1].line, None);
+    }
+
+    #[test]
+    fn a_generated_file_with_thousands_of_unknown_keys_stops_after_two_hundred() {
+        let text = format!(
+            "{MINIMAL}{}",
+            (0..3000).map(|i| format!("k{i} = 1\n")).collect::<String>()
+        );
+        let found = problems(&text);
+        assert_eq!(found.len(), 201);
+        assert!(found[200].message.contains("dừng sau 200 lỗi"), "{:?}", found[200]);
     }
 
     #[test]

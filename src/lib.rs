@@ -1,7 +1,7 @@
 //! baocao: chase reports from subordinate units by email.
 //!
 //! See `ARCHITECTURE.md` for the map. Modules in reading order: the pure core (`model`,
-//! `matching`, `dates`), reading configuration (`config`) and unit files (`import`), the
+//! `matching`, `dates`), reading configuration (`config`) and unit lists (`import`), the
 //! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`),
 //! the service (`daemon`, `telemetry`) and the command line (`cli`).
 

@@ -32,7 +32,7 @@ pub enum UnitCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Nhập danh sách đơn vị từ tệp .csv hoặc .xlsx (cả tệp hoặc không gì cả)
+    /// Nhập danh sách đơn vị từ bảng tính .xlsx, .xls, .ods hoặc tệp .csv (cả tệp hoặc không gì cả)
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -302,6 +302,7 @@ struct ImportReport {
     reactivated: usize,
     unchanged: usize,
     units: Vec<ImportedUnit>,
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -311,28 +312,32 @@ struct ImportedUnit {
 }
 
 async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
-    let inputs = read_units(&file).map_err(|e| match e {
-        ImportError::Unreadable(message) => CliError::Refused(format!("{}: {message}", file.display())),
-        ImportError::BadRows(rows) => CliError::Refused(format!(
+    let refuse_with = |problems: Vec<String>| {
+        CliError::Refused(format!(
             "{}: không nhập gì vì có {} lỗi:\n{}",
             file.display(),
-            rows.len(),
-            rows.join("\n")
-        )),
-    })?;
+            problems.len(),
+            problems.join("\n")
+        ))
+    };
+    let sheet = read_units(&file)
+        .map_err(|ImportError::Unreadable(message)| CliError::Refused(format!("{}: {message}", file.display())))?;
+    for warning in &sheet.warnings {
+        eprintln!("cảnh báo: {}: {warning}", file.display());
+    }
+    // Row problems and registry problems together, so one run names them all.
+    let inputs = sheet.units();
+    let found = context.store.check_units(&inputs, ApplyMode::Upsert).await?;
+    let problems = sheet.problems(found.into_iter().map(|p| (p.input, p.text)));
+    if !problems.is_empty() {
+        return Err(refuse_with(problems));
+    }
     let summary: ApplySummary = match context
         .store
         .apply_units(&inputs, ApplyMode::Upsert, context.now())
         .await
     {
-        Err(crate::store::StoreError::Rejected(problems)) => {
-            return Err(CliError::Refused(format!(
-                "{}: không nhập gì vì có {} lỗi:\n{}",
-                file.display(),
-                problems.len(),
-                problems.join("\n")
-            )));
-        }
+        Err(crate::store::StoreError::Rejected(problems)) => return Err(refuse_with(problems)),
         other => other?,
     };
     let report = ImportReport {
@@ -348,6 +353,7 @@ async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
                 change: *change,
             })
             .collect(),
+        warnings: sheet.warnings,
     };
     if json {
         return print_json(&report);

@@ -28,7 +28,7 @@ pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use status::{StatusFacts, SubmissionFact};
 pub use submissions::ManualSubmission;
-pub use units::{ApplyMode, ApplySummary, UnitChange};
+pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -122,6 +122,14 @@ pub(super) fn parse_unit_code(text: &str) -> StoreResult<UnitCode> {
     })
 }
 
+/// One thing that would make a batch inconsistent with itself or with the registry:
+/// `input` is the index of the unit description it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchProblem {
+    pub input: usize,
+    pub text: String,
+}
+
 /// How `apply_units` treats a unit that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyMode {
@@ -161,6 +169,15 @@ impl Store {
         Ok(self.all_units().await?.into_iter().find(|u| &u.code == code))
     }
 
+    /// What applying these unit descriptions would run into with each other and with the
+    /// registry (codes twice, an address of two units, unknown parents, loops), without
+    /// applying anything. Each description is taken as far as it goes: an import checks the
+    /// rows that have problems of their own too, so one pass names every problem.
+    pub async fn check_units(&self, inputs: &[(String, UnitInput)], mode: ApplyMode) -> StoreResult<Vec<BatchProblem>> {
+        let existing = self.all_units().await?;
+        Ok(check_together(&existing, inputs, mode))
+    }
+
     /// Applies unit descriptions in one transaction: either all of them or none. Each input
     /// carries a label (`dòng 5`) used in the error sentences. Parents may be other units of
     /// the same batch.
@@ -172,8 +189,11 @@ impl Store {
     ) -> StoreResult<ApplySummary> {
         let summary = in_tx!(self, |tx| {
             let existing = load_all_units!(&mut *tx);
-            let problems = check_batch(&existing, inputs, mode);
+            let mut problems = check_each(inputs);
+            problems.extend(check_together(&existing, inputs, mode));
+            problems.sort_by_key(|p| p.input);
             if !problems.is_empty() {
+                let problems = problems.into_iter().map(|p| say(&inputs[p.input].0, p.text)).collect();
                 return Err(StoreError::Rejected(problems));
             }
             let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
@@ -296,69 +316,82 @@ fn same_description(unit: &Unit, input: &UnitInput) -> bool {
         && stored_groups == wanted_groups
 }
 
-/// Everything that would make the batch inconsistent with itself or with the registry.
-fn check_batch(existing: &[Unit], inputs: &[(String, UnitInput)], mode: ApplyMode) -> Vec<String> {
+/// `dòng 5: …`, or the sentence alone for an unlabelled input (`unit add`, `unit edit`).
+fn say(label: &str, text: String) -> String {
+    if label.is_empty() {
+        text
+    } else {
+        format!("{label}: {text}")
+    }
+}
+
+/// What each description lacks on its own (an import finds these while reading rows).
+fn check_each(inputs: &[(String, UnitInput)]) -> Vec<BatchProblem> {
     let mut problems = Vec::new();
-    let say = |label: &str, text: String| {
-        if label.is_empty() {
-            text
-        } else {
-            format!("{label}: {text}")
+    for (index, (_, input)) in inputs.iter().enumerate() {
+        if input.name.trim().is_empty() {
+            problems.push(BatchProblem {
+                input: index,
+                text: format!("đơn vị `{}` thiếu tên", input.code),
+            });
         }
-    };
+        if input.addresses.is_empty() {
+            problems.push(BatchProblem {
+                input: index,
+                text: format!("đơn vị `{}` cần ít nhất một địa chỉ email", input.code),
+            });
+        }
+    }
+    problems
+}
+
+/// Everything that would make the batch inconsistent with itself or with the registry.
+fn check_together(existing: &[Unit], inputs: &[(String, UnitInput)], mode: ApplyMode) -> Vec<BatchProblem> {
+    let mut problems = Vec::new();
     let stored: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
     let batch_codes: HashSet<&UnitCode> = inputs.iter().map(|(_, i)| &i.code).collect();
 
-    // Who owns each address after the batch: active stored units not in the batch, then the batch.
-    let mut owner: BTreeMap<&EmailAddress, &UnitCode> = BTreeMap::new();
+    // Who owns each address after the batch: active stored units not in the batch, then the
+    // batch (with the label of the description that gave it).
+    let mut owner: BTreeMap<&EmailAddress, (&UnitCode, Option<&str>)> = BTreeMap::new();
     for unit in existing.iter().filter(|u| u.active && !batch_codes.contains(&u.code)) {
         for address in &unit.addresses {
-            owner.insert(&address.address, &unit.code);
+            owner.insert(&address.address, (&unit.code, None));
         }
     }
     let mut seen_codes: HashMap<&UnitCode, &str> = HashMap::new();
-    for (label, input) in inputs {
+    for (index, (label, input)) in inputs.iter().enumerate() {
+        let mut problem = |text: String| problems.push(BatchProblem { input: index, text });
         if let Some(first) = seen_codes.insert(&input.code, label) {
-            problems.push(say(label, format!("mã đơn vị `{}` trùng với {first}", input.code)));
+            problem(format!("mã đơn vị `{}` trùng với {first}", input.code));
         }
         if mode == ApplyMode::Add && stored.get(&input.code).is_some_and(|u| u.active) {
-            problems.push(say(
-                label,
-                format!(
-                    "đơn vị `{}` đã có; dùng `baocao unit edit {}` để sửa",
-                    input.code, input.code
-                ),
-            ));
-        }
-        if input.name.trim().is_empty() {
-            problems.push(say(label, format!("đơn vị `{}` thiếu tên", input.code)));
-        }
-        if input.addresses.is_empty() {
-            problems.push(say(
-                label,
-                format!("đơn vị `{}` cần ít nhất một địa chỉ email", input.code),
+            problem(format!(
+                "đơn vị `{}` đã có; dùng `baocao unit edit {}` để sửa",
+                input.code, input.code
             ));
         }
         for address in &input.addresses {
             match owner.get(address) {
-                Some(other) if *other != &input.code => problems.push(say(
-                    label,
-                    format!("địa chỉ {address} đã thuộc đơn vị `{other}` (mỗi địa chỉ chỉ thuộc một đơn vị)"),
+                Some((other, Some(other_label))) if *other != &input.code && !other_label.is_empty() => {
+                    problem(format!(
+                        "địa chỉ {address} đã ghi cho đơn vị `{other}` ở {other_label} (mỗi địa chỉ chỉ thuộc một đơn vị)"
+                    ))
+                }
+                Some((other, _)) if *other != &input.code => problem(format!(
+                    "địa chỉ {address} đã thuộc đơn vị `{other}` (mỗi địa chỉ chỉ thuộc một đơn vị)"
                 )),
                 _ => {
-                    owner.insert(address, &input.code);
+                    owner.insert(address, (&input.code, Some(label)));
                 }
             }
         }
         if let Some(parent) = &input.parent {
             let known = batch_codes.contains(parent) || stored.get(parent).is_some_and(|u| u.active);
             if parent == &input.code {
-                problems.push(say(
-                    label,
-                    format!("đơn vị `{}` không thể là cấp trên của chính nó", input.code),
-                ));
+                problem(format!("đơn vị `{}` không thể là cấp trên của chính nó", input.code));
             } else if !known {
-                problems.push(say(label, format!("không có đơn vị cấp trên `{parent}`")));
+                problem(format!("không có đơn vị cấp trên `{parent}`"));
             }
         }
     }
@@ -374,15 +407,15 @@ fn check_batch(existing: &[Unit], inputs: &[(String, UnitInput)], mode: ApplyMod
             None => parent_of.remove(&input.code),
         };
     }
-    for (label, input) in inputs {
+    for (index, (_, input)) in inputs.iter().enumerate() {
         let mut current = &input.code;
         for _ in 0..=parent_of.len() {
             match parent_of.get(current) {
                 Some(&parent) if parent == &input.code && current != &input.code => {
-                    problems.push(say(
-                        label,
-                        format!("quan hệ cấp trên của `{}` tạo thành vòng", input.code),
-                    ));
+                    problems.push(BatchProblem {
+                        input: index,
+                        text: format!("quan hệ cấp trên của `{}` tạo thành vòng", input.code),
+                    });
                     break;
                 }
                 Some(&parent) => current = parent,
@@ -391,4 +424,67 @@ fn check_batch(existing: &[Unit], inputs: &[(String, UnitInput)], mode: ApplyMod
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(code: &str, addresses: &[&str], parent: Option<&str>) -> UnitInput {
+        UnitInput {
+            code: UnitCode::parse(code).unwrap(),
+            name: code.to_uppercase(),
+            groups: Vec::new(),
+            parent: parent.map(|p| UnitCode::parse(p).unwrap()),
+            addresses: addresses.iter().map(|a| EmailAddress::parse(a).unwrap()).collect(),
+        }
+    }
+
+    fn labelled(rows: &[(usize, UnitInput)]) -> Vec<(String, UnitInput)> {
+        rows.iter().map(|(row, u)| (format!("dòng {row}"), u.clone())).collect()
+    }
+
+    #[test]
+    fn a_shared_address_and_a_repeated_code_name_both_rows() {
+        let inputs = labelled(&[
+            (2, input("u1", &["a@x.vn"], None)),
+            (3, input("u2", &["a@x.vn"], None)),
+            (4, input("u1", &["b@x.vn"], None)),
+        ]);
+        let found: Vec<(usize, String)> = check_together(&[], &inputs, ApplyMode::Upsert)
+            .into_iter()
+            .map(|p| (p.input, p.text))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    1,
+                    "địa chỉ a@x.vn đã ghi cho đơn vị `u1` ở dòng 2 (mỗi địa chỉ chỉ thuộc một đơn vị)".to_string()
+                ),
+                (2, "mã đơn vị `u1` trùng với dòng 2".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn parents_in_the_batch_are_known_and_loops_are_found() {
+        let inputs = labelled(&[
+            (2, input("a", &["a@x.vn"], Some("b"))),
+            (3, input("b", &["b@x.vn"], Some("a"))),
+            (4, input("c", &["c@x.vn"], Some("khong-co"))),
+        ]);
+        let found: Vec<(usize, String)> = check_together(&[], &inputs, ApplyMode::Upsert)
+            .into_iter()
+            .map(|p| (p.input, p.text))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "không có đơn vị cấp trên `khong-co`".to_string()),
+                (0, "quan hệ cấp trên của `a` tạo thành vòng".to_string()),
+                (1, "quan hệ cấp trên của `b` tạo thành vòng".to_string()),
+            ]
+        );
+    }
 }

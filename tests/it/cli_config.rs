@@ -153,3 +153,72 @@ fn edited_templates_are_checked_with_the_configuration() {
         run.stderr
     );
 }
+
+#[test]
+fn unknown_keys_wrong_types_and_wrong_values_all_come_out_in_one_run() {
+    let (run, path, _dir) = check(
+        "[office]\n\
+         name = \"X\"\n\
+         report-mailbox = \"vanphong at x.vn\"\n\
+         colour = \"blue\"\n\
+         \n\
+         [smtp]\n\
+         host = \"mail.x.vn\"\n\
+         port = \"465\"\n\
+         tls = \"ssl\"\n\
+         \n\
+         [reminders]\n\
+         remind-before = \"7d,3x\"\n\
+         \n\
+         [web]\n\
+         public-read = \"yes\"\n\
+         [[web.users]]\n\
+         name = \"vanthu\"\n\
+         password-hash = 42\n",
+    );
+    assert_eq!(run.code, 78, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let file = path.display().to_string();
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let expected = [
+        (3, "office.report-mailbox"),
+        (4, "office.colour"),
+        (8, "smtp.port"),
+        (9, "smtp.tls"),
+        (12, "reminders.remind-before"),
+        (15, "web.public-read"),
+        (18, "web.users.password-hash"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{}", run.stderr);
+    for (line, (number, key)) in lines.iter().zip(expected) {
+        assert!(
+            line.starts_with(&format!("{file}:{number}: {key}: ")),
+            "expected {number}: {key} in {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_wrong_type_in_a_required_key_is_one_problem_beside_the_others() {
+    let (run, path, _dir) = check("[office]\nname = 5\ntime-zone = \"Mars/Olympus\"\n");
+    assert_eq!(run.code, 78, "{}", run.stderr);
+    let file = path.display().to_string();
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with(&format!("{file}:1: office.report-mailbox: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[1].starts_with(&format!("{file}:2: office.name: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[2].starts_with(&format!("{file}:3: office.time-zone: ")),
+        "{}",
+        run.stderr
+    );
+}

@@ -10,8 +10,241 @@ on_both_backends!(
     a_changed_row_updates_only_that_unit,
     a_file_with_three_bad_rows_reports_all_three_and_writes_nothing,
     registry_conflicts_reject_the_whole_file_by_row,
+    row_and_registry_problems_are_listed_together_in_row_order,
     an_xlsx_file_imports_like_a_csv,
 );
+
+/// The units of `tests/fixtures/units/don-vi-libreoffice.*`, whatever the format.
+fn assert_the_office_list_was_imported(env: &Env, format: &str, run: &crate::harness::Run) {
+    let report = run.json();
+    assert_eq!(report["created"], 4, "{format}: {report}");
+    let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.contains("Người liên hệ")).collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "{format}: one warning for the unknown column: {}",
+        run.stderr
+    );
+    assert!(warnings[0].contains("cảnh báo"), "{format}: {}", run.stderr);
+    assert!(
+        !run.stderr.contains("STT") && !run.stderr.contains("Ghi chú"),
+        "{format}: {}",
+        run.stderr
+    );
+
+    let show = |code: &str| env.baocao(&["unit", "show", code, "--json"]).ok().json();
+    // A code typed as a number is the number as written, not "12.0".
+    let twelve = show("12");
+    assert_eq!(twelve["name"], "Trường THPT số 12", "{format}");
+    assert_eq!(twelve["groups"], serde_json::json!(["truc-thuoc"]), "{format}");
+    assert_eq!(
+        twelve["emails"],
+        serde_json::json!(["thpt12@dienbien.edu.vn", "hieutruong.thpt12@gmail.com"]),
+        "{format}"
+    );
+    // Two addresses on two lines of one cell.
+    assert_eq!(
+        show("pgd-muongcha")["emails"],
+        serde_json::json!(["pgddt.muongcha@dienbien.edu.vn", "vanthu.muongcha@gmail.com"]),
+        "{format}"
+    );
+    let school = show("th-muongcha");
+    assert_eq!(school["name"], "Trường TH thị trấn Mường Chà", "{format}");
+    assert_eq!(school["groups"], serde_json::json!(["cap-1", "truc-thuoc"]), "{format}");
+    assert_eq!(
+        school["emails"],
+        serde_json::json!(["th.muongcha@dienbien.edu.vn", "th.muongcha@gmail.com"]),
+        "{format}"
+    );
+    assert_eq!(school["parent"], "pgd-muongcha", "{format}");
+    let thirteen = show("13");
+    assert_eq!(thirteen["name"], "Trường THCS số 13", "{format}");
+    assert_eq!(thirteen["parent"], "12", "{format}");
+}
+
+#[test]
+fn sheets_saved_by_libreoffice_import_with_title_rows_extra_columns_and_number_codes() {
+    for format in ["xlsx", "xls", "ods"] {
+        let env = Env::new(Backend::Sqlite);
+        let file = repo_root().join(format!("tests/fixtures/units/don-vi-libreoffice.{format}"));
+        let run = env.baocao(&["unit", "import", file.to_str().unwrap(), "--json"]).ok();
+        assert_the_office_list_was_imported(&env, format, &run);
+    }
+}
+
+#[test]
+fn csv_files_in_utf8_with_or_without_bom_in_utf16_in_windows_1258_and_in_tcvn3_import_alike() {
+    let fixtures = repo_root().join("tests/fixtures/units");
+    let utf8 = std::fs::read(fixtures.join("don-vi-utf8.csv")).unwrap();
+    let text = String::from_utf8(utf8.clone()).unwrap();
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend(&utf8);
+    // Excel's "Unicode Text": UTF-16 little-endian with a BOM, cells separated by tabs.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in text.replace(',', "\t").encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let cases: [(&str, Vec<u8>, Option<&str>); 5] = [
+        ("utf-8", utf8, None),
+        ("utf-8 with BOM", with_bom, None),
+        ("utf-16", utf16, None),
+        (
+            "windows-1258",
+            std::fs::read(fixtures.join("don-vi-windows-1258.csv")).unwrap(),
+            Some("Windows-1258"),
+        ),
+        (
+            "tcvn3",
+            std::fs::read(fixtures.join("don-vi-tcvn3.csv")).unwrap(),
+            Some("TCVN3"),
+        ),
+    ];
+    for (format, bytes, legacy) in cases {
+        let env = Env::new(Backend::Sqlite);
+        let name = if format == "utf-16" { "don-vi.txt" } else { "don-vi.csv" };
+        let file = env.write(name, bytes);
+        let run = env.baocao(&["unit", "import", file.to_str().unwrap(), "--json"]).ok();
+        assert_the_office_list_was_imported(&env, format, &run);
+        match legacy {
+            Some(encoding) => assert!(
+                run.stderr.contains(encoding) && run.stderr.contains("CSV UTF-8"),
+                "{format}: the clerk is told how the file was read: {}",
+                run.stderr
+            ),
+            None => assert!(!run.stderr.contains("bảng mã"), "{format}: {}", run.stderr),
+        }
+    }
+}
+
+#[test]
+fn a_spreadsheet_typed_in_vntime_fonts_is_converted_to_unicode() {
+    // Excel keeps what a .VnTime font shows as TCVN3 bytes read as Western letters.
+    let env = Env::new(Backend::Sqlite);
+    let path = env.path("don-vi-vntime.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let rows = [
+        ["DANH S\u{B8}CH \u{A7}\u{A5}N V\u{DE}", "", ""],
+        [
+            "M\u{B7} \u{AE}\u{AC}n v\u{DE}",
+            "T\u{AA}n \u{AE}\u{AC}n v\u{DE}",
+            "Email",
+        ],
+        [
+            "pgd-muongcha",
+            "Phßng Gi¸o dôc vµ §µo t¹o huyÖn M\u{AD}êng Chµ",
+            "pgd@muongcha.edu.vn",
+        ],
+        [
+            "th-muongcha",
+            "Tr\u{AD}êng TiÓu häc thÞ trÊn M\u{AD}êng Chµ",
+            "th@muongcha.edu.vn",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    workbook.save(&path).unwrap();
+    let run = env.baocao(&["unit", "import", path.to_str().unwrap()]).ok();
+    assert!(run.stderr.contains("TCVN3"), "{}", run.stderr);
+    assert_eq!(
+        env.baocao(&["unit", "show", "pgd-muongcha", "--json"]).ok().json()["name"],
+        "Phòng Giáo dục và Đào tạo huyện Mường Chà"
+    );
+    assert_eq!(
+        env.baocao(&["unit", "show", "th-muongcha", "--json"]).ok().json()["name"],
+        "Trường Tiểu học thị trấn Mường Chà"
+    );
+}
+
+#[test]
+fn a_csv_in_an_encoding_that_cannot_be_told_is_refused_with_how_to_save_it() {
+    let env = Env::new(Backend::Sqlite);
+    // Latin-1 bytes that read as neither Vietnamese code page.
+    let file = env.write(
+        "don-vi.csv",
+        b"ma,ten,email\nu1,\xC6\xD8\xC5 \xA4\xA4\xB1,u1@x.vn\n".as_slice(),
+    );
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("CSV UTF-8"), "{}", run.stderr);
+    assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
+    assert_eq!(
+        env.baocao(&["unit", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_missing_column_is_named_with_the_headers_it_may_have() {
+    let env = Env::new(Backend::Sqlite);
+    let file = env.write(
+        "don-vi.csv",
+        "DANH SÁCH ĐƠN VỊ,,,\n,,,\nSTT,Mã đơn vị,Tên đơn vị,Số điện thoại\n1,u1,Một,0215\n",
+    );
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for header in ["Email", "Địa chỉ email", "Thư điện tử"] {
+        assert!(
+            run.stderr.contains(&format!("\"{header}\"")),
+            "{header}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("dòng 3"),
+        "the header's row is named: {}",
+        run.stderr
+    );
+
+    let file = env.write("khong-tieu-de.csv", "Danh sách,,\nu1,Một,u1@x.vn\n");
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for header in ["Mã đơn vị", "Tên đơn vị", "Email"] {
+        assert!(
+            run.stderr.contains(&format!("\"{header}\"")),
+            "{header}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn rows_are_numbered_as_the_spreadsheet_shows_them() {
+    let env = Env::new(Backend::Sqlite);
+    // Title, empty row, header on row 3, a cell over two lines on row 4, a bad address on row 6.
+    let file = env.write(
+        "don-vi.csv",
+        "DANH SÁCH ĐƠN VỊ;;\n\nMã;Tên;Email\nu1;Một;\"u1@x.vn\nmot@x.vn\"\n\nu2;Hai;hai-at-x.vn\n",
+    );
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("có 1 lỗi"), "{}", run.stderr);
+    assert!(run.stderr.contains("dòng 6: "), "{}", run.stderr);
+
+    let path = env.path("don-vi.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let title = rust_xlsxwriter::Format::new();
+    sheet.merge_range(0, 0, 0, 3, "DANH SÁCH ĐƠN VỊ", &title).unwrap();
+    for (c, header) in ["STT", "Mã", "Tên", "Email"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *header).unwrap();
+    }
+    sheet.write_number(3, 0, 1).unwrap();
+    sheet.write_string(3, 1, "u1").unwrap();
+    sheet.write_string(3, 2, "Một").unwrap();
+    sheet.write_string(3, 3, "u1@x.vn").unwrap();
+    sheet.write_number(5, 0, 2).unwrap();
+    sheet.write_string(5, 1, "u2").unwrap();
+    sheet.write_string(5, 2, "Hai").unwrap();
+    sheet.write_string(5, 3, "hai-at-x.vn").unwrap();
+    workbook.save(&path).unwrap();
+    let run = env.baocao(&["unit", "import", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("dòng 6: "), "{}", run.stderr);
+}
 
 fn units_are_added_shown_edited_and_deactivated(backend: Backend) {
     let env = Env::new(backend);
@@ -237,6 +470,61 @@ fn registry_conflicts_reject_the_whole_file_by_row(backend: Backend) {
     );
     let codes = env.baocao(&["unit", "list", "--json"]).ok().json();
     assert_eq!(codes.as_array().unwrap().len(), 1, "n1 must not have been written");
+}
+
+fn row_and_registry_problems_are_listed_together_in_row_order(backend: Backend) {
+    let env = Env::new(backend);
+    env.baocao(&["unit", "add", "old", "--name", "Cũ", "--email", "taken@x.vn"])
+        .ok();
+    let file = env.write(
+        "units.csv",
+        "ma,ten,email,cap_tren\n\
+         u1,Một,u1@x.vn,\n\
+         u2,Hai,hai-at-x.vn,\n\
+         u3,Ba,u3@x.vn,khong-co\n\
+         u1,Trùng mã,u1b@x.vn,\n\
+         u5,Năm,U1@x.vn,\n\
+         u6,Sáu,taken@x.vn,\n\
+         u7,Bảy,u7@x.vn,u2\n\
+         ,Tám,u8@x.vn,\n",
+    );
+    let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .map(|l| l.trim_start_matches("lỗi: "))
+        .filter(|l| l.starts_with("dòng "))
+        .collect();
+    assert_eq!(lines.len(), 6, "{}", run.stderr);
+    assert!(run.stderr.contains("có 6 lỗi"), "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("dòng 3: ") && lines[0].contains("hai-at-x.vn"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1], "dòng 4: không có đơn vị cấp trên `khong-co`");
+    assert_eq!(lines[2], "dòng 5: mã đơn vị `u1` trùng với dòng 2");
+    assert!(
+        lines[3].starts_with("dòng 6: địa chỉ u1@x.vn") && lines[3].contains("`u1` ở dòng 2"),
+        "both rows of a shared address: {lines:?}"
+    );
+    assert!(
+        lines[4].starts_with("dòng 7: địa chỉ taken@x.vn đã thuộc đơn vị `old`"),
+        "{lines:?}"
+    );
+    assert!(lines[5].starts_with("dòng 9: "), "{lines:?}");
+    // u7's parent is u2, whose row has a problem of its own: not an unknown parent.
+    assert!(!run.stderr.contains("dòng 8"), "{}", run.stderr);
+    assert_eq!(
+        env.baocao(&["unit", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing written"
+    );
 }
 
 fn an_xlsx_file_imports_like_a_csv(backend: Backend) {

@@ -1,0 +1,668 @@
+//! Reading a unit list as an office keeps it: `.xlsx`, `.xls`, `.ods` or `.csv` (see
+//! [`encoding`] for the code pages a CSV may come in; `.txt` for Excel's "Unicode Text").
+//!
+//! The header row is found below any title rows ("DANH SÁCH ĐƠN VỊ …", merged cells): it
+//! is the first row that names at least two of baocao's columns, in Vietnamese (with or
+//! without diacritics) or English: mã đơn vị, tên đơn vị, nhóm, email, cấp trên. `STT`,
+//! `Ghi chú` and phone columns are ignored silently, any other column with one warning.
+//! Empty rows are skipped; rows are numbered as the spreadsheet numbers them. Cells are
+//! trimmed; a cell with several groups or addresses separates them with `;`, `,`, spaces or
+//! new lines; a code typed as a number (12, shown 12.0) is the code `12`.
+//!
+//! This module turns a file into one [`SheetRow`] per unit row, each with the unit it
+//! describes and the problems of the row itself. It does not touch the store: codes given
+//! twice, addresses given to two units, unknown parents and loops are found by
+//! `Store::check_units` over every row that has a code, and [`UnitSheet::problems`] puts
+//! both kinds together in row order, so one run names every problem of a file.
+
+pub mod encoding;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::matching::code_key;
+use crate::model::{EmailAddress, GroupCode, UnitCode, UnitInput};
+
+/// A file that could not be read as a unit list at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// One row, labelled `dòng N` as the spreadsheet numbers it.
+pub type LabelledUnit = (String, UnitInput);
+
+/// A unit list as read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSheet {
+    /// Every row that holds something in baocao's columns, in file order.
+    pub rows: Vec<SheetRow>,
+    /// What the clerk should know but does not stop the import (ignored columns, a legacy
+    /// code page).
+    pub warnings: Vec<String>,
+}
+
+/// One unit row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRow {
+    /// The row number the spreadsheet shows.
+    pub number: usize,
+    /// The unit as far as the row describes it; `None` when it has no usable code. A row
+    /// with problems still carries its unit, so registry checks can name its other faults.
+    pub unit: Option<UnitInput>,
+    /// What is wrong with the row itself, in Vietnamese.
+    pub problems: Vec<String>,
+}
+
+impl SheetRow {
+    pub fn label(&self) -> String {
+        format!("dòng {}", self.number)
+    }
+}
+
+impl UnitSheet {
+    /// Every row that names a usable code, labelled `dòng N`: what the registry checks look
+    /// at, and what is applied when nothing is wrong.
+    pub fn units(&self) -> Vec<LabelledUnit> {
+        self.rows
+            .iter()
+            .filter_map(|row| row.unit.clone().map(|unit| (row.label(), unit)))
+            .collect()
+    }
+
+    /// Every problem of the file, `dòng N: …`, in row order: each row's own problems, then
+    /// what the registry checks found about it. `found` pairs an index into
+    /// [`UnitSheet::units`] with a sentence.
+    pub fn problems(&self, found: impl IntoIterator<Item = (usize, String)>) -> Vec<String> {
+        let numbers: Vec<usize> = self
+            .rows
+            .iter()
+            .filter(|row| row.unit.is_some())
+            .map(|row| row.number)
+            .collect();
+        let mut problems: Vec<(usize, String)> = self
+            .rows
+            .iter()
+            .flat_map(|row| row.problems.iter().map(move |p| (row.number, p.clone())))
+            .collect();
+        problems.extend(
+            found
+                .into_iter()
+                .filter_map(|(index, text)| numbers.get(index).map(|&number| (number, text))),
+        );
+        // Stable: a row's own problems stay before the registry's, each in the order found.
+        problems.sort_by_key(|(number, _)| *number);
+        problems
+            .into_iter()
+            .map(|(number, text)| format!("dòng {number}: {text}"))
+            .collect()
+    }
+}
+
+/// Reads a spreadsheet or CSV file into unit rows.
+pub fn read_units(path: &Path) -> Result<UnitSheet, ImportError> {
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("csv") | Some("txt") => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| ImportError::Unreadable(format!("không đọc được tệp {}: {e}", path.display())))?;
+            sheet_from_csv(&bytes)
+        }
+        Some("xlsx") | Some("xlsm") | Some("xls") | Some("ods") => sheet_from_workbook(path),
+        _ => Err(ImportError::Unreadable(format!(
+            "tệp {} phải là bảng tính .xlsx, .xls, .ods hoặc tệp .csv",
+            path.display()
+        ))),
+    }
+}
+
+/// Rows as (spreadsheet row number, cells).
+type Rows = Vec<(usize, Vec<String>)>;
+
+fn sheet_from_csv(bytes: &[u8]) -> Result<UnitSheet, ImportError> {
+    let (text, text_encoding) = encoding::decode(bytes).map_err(ImportError::Unreadable)?;
+    // The separator is the one under which a header row appears (title rows above it may
+    // hold none); Excel writes `,` or `;` by region, "Unicode Text" uses tabs.
+    let mut best: Option<(usize, Rows)> = None;
+    for delimiter in [b',', b';', b'\t'] {
+        let rows = csv_rows(&text, delimiter)?;
+        let known = find_header(&rows).map_or(0, |(_, header)| header.columns.len());
+        if best.as_ref().is_none_or(|(best_known, _)| known > *best_known) {
+            best = Some((known, rows));
+        }
+    }
+    let rows = best.map(|(_, rows)| rows).unwrap_or_default();
+    let mut sheet = sheet_from_rows(rows)?;
+    if let Some(warning) = text_encoding.warning() {
+        sheet.warnings.insert(0, warning.to_string());
+    }
+    Ok(sheet)
+}
+
+fn csv_rows(text: &str, delimiter: u8) -> Result<Rows, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    // Excel numbers records, not lines: a cell over two lines is one row, an empty line
+    // (which the reader skips, placing the next record at its start) is a row.
+    let mut counted_to = 0;
+    let mut line_breaks = 0;
+    let mut line_breaks_inside_cells = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| ImportError::Unreadable(format!("tệp CSV hỏng: {e}")))?;
+        let offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+        let start = offset + text[offset..].len() - text[offset..].trim_start_matches(['\r', '\n']).len();
+        line_breaks += text.as_bytes()[counted_to.min(start)..start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = counted_to.max(start);
+        rows.push((
+            1 + line_breaks - line_breaks_inside_cells,
+            record.iter().map(str::to_string).collect(),
+        ));
+        line_breaks_inside_cells += record.iter().map(|cell| cell.matches('\n').count()).sum::<usize>();
+    }
+    Ok(rows)
+}
+
+fn sheet_from_workbook(path: &Path) -> Result<UnitSheet, ImportError> {
+    use calamine::Reader;
+    let mut workbook = calamine::open_workbook_auto(path)
+        .map_err(|e| ImportError::Unreadable(format!("không mở được bảng tính {}: {e}", path.display())))?;
+    let sheet_count = workbook.sheet_names().len();
+    if sheet_count == 0 {
+        return Err(ImportError::Unreadable("bảng tính không có trang tính nào".into()));
+    }
+    // The list is on the first sheet that has a header row (a cover sheet may come first).
+    let mut first_sheet_rows = None;
+    for index in 0..sheet_count {
+        let Some(range) = workbook.worksheet_range_at(index) else {
+            continue;
+        };
+        let range =
+            range.map_err(|e| ImportError::Unreadable(format!("không đọc được trang tính thứ {}: {e}", index + 1)))?;
+        let mut rows = workbook_rows(&range);
+        let mut cells: Vec<&mut String> = rows.iter_mut().flat_map(|(_, cells)| cells.iter_mut()).collect();
+        let converted = encoding::convert_tcvn3_cells(&mut cells);
+        if find_header(&rows).is_some() {
+            let mut sheet = sheet_from_rows(rows)?;
+            if converted {
+                sheet.warnings.insert(0, encoding::TCVN3_CELLS_WARNING.to_string());
+            }
+            return Ok(sheet);
+        }
+        first_sheet_rows.get_or_insert(rows);
+    }
+    sheet_from_rows(first_sheet_rows.unwrap_or_default())
+}
+
+fn workbook_rows(range: &calamine::Range<calamine::Data>) -> Rows {
+    let (first_row, first_column) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Cells left of the used range are empty; keep column positions stable.
+            let mut row = vec![String::new(); first_column];
+            row.extend(cells.iter().map(cell_text));
+            (first_row + i + 1, row)
+        })
+        .collect()
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::String(s) => s.clone(),
+        // A code typed as a number is stored as a float: 12 and 12.0 are the code `12`.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Column {
+    Code,
+    Name,
+    Groups,
+    Emails,
+    Parent,
+    /// Columns offices keep that baocao does not need: no warning.
+    Ignored,
+}
+
+/// The headers each column may have, as a clerk would write them; matched without regard
+/// to case, diacritics, spaces and punctuation (`Mã đơn vị`, `ma_don_vi`, `MA DON VI`).
+const COLUMNS: [(Column, &str, &[&str]); 6] = [
+    (
+        Column::Code,
+        "mã đơn vị",
+        &["Mã đơn vị", "Mã", "Mã ĐV", "code", "unit", "unit_code"],
+    ),
+    (
+        Column::Name,
+        "tên đơn vị",
+        &["Tên đơn vị", "Tên", "Đơn vị", "Tên cơ quan", "name"],
+    ),
+    (Column::Groups, "nhóm", &["Nhóm", "Nhóm đơn vị", "groups", "group"]),
+    (
+        Column::Emails,
+        "email",
+        &[
+            "Email",
+            "Địa chỉ email",
+            "Thư điện tử",
+            "Địa chỉ thư điện tử",
+            "E-mail",
+            "emails",
+        ],
+    ),
+    (
+        Column::Parent,
+        "cấp trên",
+        &["Cấp trên", "Đơn vị cấp trên", "Mã cấp trên", "parent"],
+    ),
+    (
+        Column::Ignored,
+        "",
+        &[
+            "STT",
+            "TT",
+            "Số TT",
+            "Số thứ tự",
+            "Ghi chú",
+            "Số điện thoại",
+            "Điện thoại",
+            "SĐT",
+            "ĐT",
+        ],
+    ),
+];
+
+const REQUIRED: [Column; 3] = [Column::Code, Column::Name, Column::Emails];
+
+/// A header row is looked for among this many rows at the top of the sheet.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+fn header_key(text: &str) -> String {
+    code_key(text).chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn column_for(header: &str) -> Option<Column> {
+    let key = header_key(header);
+    COLUMNS
+        .iter()
+        .find(|(_, _, names)| names.iter().any(|name| header_key(name) == key))
+        .map(|(column, _, _)| *column)
+}
+
+/// `mã đơn vị ("Mã đơn vị", "Mã", …)`: a column and the headers it may have.
+fn describe(column: Column) -> String {
+    let Some((_, what, names)) = COLUMNS.iter().find(|(c, _, _)| *c == column) else {
+        return String::new();
+    };
+    let names: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    format!("{what} ({})", names.join(", "))
+}
+
+/// The header row: where each column is, and what it holds that baocao does not know.
+#[derive(Debug)]
+struct Header {
+    columns: HashMap<Column, usize>,
+    unknown: Vec<String>,
+    repeated: Vec<String>,
+}
+
+fn read_header(cells: &[String]) -> Header {
+    let mut header = Header {
+        columns: HashMap::new(),
+        unknown: Vec::new(),
+        repeated: Vec::new(),
+    };
+    for (index, text) in cells.iter().enumerate() {
+        let text = tidy(text);
+        match column_for(&text) {
+            Some(Column::Ignored) => {}
+            Some(column) if header.columns.contains_key(&column) => header.repeated.push(text),
+            Some(column) => {
+                header.columns.insert(column, index);
+            }
+            None if text.is_empty() => {}
+            None => header.unknown.push(text),
+        }
+    }
+    header
+}
+
+/// The first row near the top that names at least two of baocao's columns.
+fn find_header(rows: &Rows) -> Option<(usize, Header)> {
+    rows.iter()
+        .take(HEADER_SEARCH_ROWS)
+        .enumerate()
+        .map(|(position, (_, cells))| (position, read_header(cells)))
+        .find(|(_, header)| header.columns.len() >= 2)
+}
+
+/// A cell as the clerk means it: composed Unicode, no invisible characters, no spaces
+/// around it.
+fn tidy(cell: &str) -> String {
+    cell.nfc()
+        .filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}'))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// A code cell formatted as a number with decimals is saved to CSV as shown: `12.0`, or
+/// `12,0` with Vietnamese regional settings. The code is `12`.
+fn whole_number_as_typed(text: &str) -> String {
+    match text.split_once(['.', ',']) {
+        Some((whole, zeros))
+            if !whole.is_empty()
+                && whole.chars().all(|c| c.is_ascii_digit())
+                && !zeros.is_empty()
+                && zeros.chars().all(|c| c == '0') =>
+        {
+            whole.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// The values of a cell that may hold several: separated by `;`, `,`, spaces or new lines.
+fn list(cell: &str) -> Vec<String> {
+    cell.split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
+    let Some((header_position, header)) = find_header(&rows) else {
+        let required: Vec<String> = REQUIRED.iter().map(|c| describe(*c)).collect();
+        return Err(ImportError::Unreadable(format!(
+            "không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu: cần các cột {}; \
+             có thể thêm cột {} và {}",
+            required.join(", "),
+            describe(Column::Groups),
+            describe(Column::Parent),
+        )));
+    };
+    let header_row = rows[header_position].0;
+    if !header.repeated.is_empty() {
+        return Err(ImportError::Unreadable(format!(
+            "dòng {header_row}: cột {} bị lặp ở dòng tiêu đề",
+            header
+                .repeated
+                .iter()
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let missing: Vec<String> = REQUIRED
+        .iter()
+        .filter(|c| !header.columns.contains_key(c))
+        .map(|c| format!("thiếu cột {}", describe(*c)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::Unreadable(format!(
+            "dòng {header_row}: {}",
+            missing.join("; ")
+        )));
+    }
+    let mut warnings = Vec::new();
+    if !header.unknown.is_empty() {
+        warnings.push(format!(
+            "bỏ qua cột {} (baocao không dùng)",
+            header
+                .unknown
+                .iter()
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    let cell = |cells: &[String], column: Column| -> String {
+        header
+            .columns
+            .get(&column)
+            .and_then(|&i| cells.get(i))
+            .map(|c| tidy(c))
+            .unwrap_or_default()
+    };
+    let mut sheet_rows = Vec::new();
+    for (number, cells) in rows.into_iter().skip(header_position + 1) {
+        let data_columns = [
+            Column::Code,
+            Column::Name,
+            Column::Groups,
+            Column::Emails,
+            Column::Parent,
+        ];
+        if data_columns.iter().all(|&column| cell(&cells, column).is_empty()) {
+            continue;
+        }
+        let mut problems = Vec::new();
+        let code = UnitCode::parse(&whole_number_as_typed(&cell(&cells, Column::Code)))
+            .map_err(|e| problems.push(e.0))
+            .ok();
+        // A long name wrapped over two lines in its cell is one line of text.
+        let name = cell(&cells, Column::Name)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if name.is_empty() {
+            problems.push("thiếu tên đơn vị".to_string());
+        }
+        let groups: Vec<GroupCode> = list(&cell(&cells, Column::Groups))
+            .iter()
+            .filter_map(|g| GroupCode::parse(g).map_err(|e| problems.push(e.0)).ok())
+            .collect();
+        let mut addresses: Vec<EmailAddress> = Vec::new();
+        let address_texts = list(&cell(&cells, Column::Emails));
+        if address_texts.is_empty() {
+            problems.push("thiếu địa chỉ email".to_string());
+        }
+        for text in address_texts {
+            match EmailAddress::parse(&text) {
+                Ok(address) if addresses.contains(&address) => {}
+                Ok(address) => addresses.push(address),
+                Err(e) => problems.push(e.0),
+            }
+        }
+        let parent_text = whole_number_as_typed(&cell(&cells, Column::Parent));
+        let parent = if parent_text.is_empty() {
+            None
+        } else {
+            UnitCode::parse(&parent_text)
+                .map_err(|e| problems.push(format!("cấp trên: {}", e.0)))
+                .ok()
+        };
+        sheet_rows.push(SheetRow {
+            number,
+            unit: code.map(|code| UnitInput {
+                code,
+                name,
+                groups,
+                parent,
+                addresses,
+            }),
+            problems,
+        });
+    }
+    if sheet_rows.is_empty() {
+        return Err(ImportError::Unreadable(format!(
+            "dưới dòng tiêu đề (dòng {header_row}) không có đơn vị nào"
+        )));
+    }
+    Ok(UnitSheet {
+        rows: sheet_rows,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<UnitSheet, ImportError> {
+        sheet_from_csv(text.as_bytes())
+    }
+
+    fn units(text: &str) -> Vec<LabelledUnit> {
+        let sheet = read(text).unwrap();
+        assert_eq!(sheet.problems([]), Vec::<String>::new());
+        sheet.units()
+    }
+
+    fn unreadable(text: &str) -> String {
+        match read(text) {
+            Err(ImportError::Unreadable(message)) => message,
+            Ok(sheet) => panic!("should be refused: {sheet:?}"),
+        }
+    }
+
+    #[test]
+    fn vietnamese_headers_semicolons_and_a_bom_are_understood() {
+        let text = "\u{feff}Mã;Tên;Nhóm;Email;Cấp trên\n\
+                    pgd-muongcha;Phòng GD&ĐT huyện Mường Chà, Điện Biên;phong-gddt;pgd@muongcha.edu.vn;\n\
+                    th-muongcha;Trường TH Mường Chà;truc-thuoc;a@x.vn;pgd-muongcha\n";
+        let units = units(text);
+        assert_eq!(units.len(), 2);
+        assert_eq!(units[0].0, "dòng 2");
+        assert_eq!(units[0].1.name, "Phòng GD&ĐT huyện Mường Chà, Điện Biên");
+        assert_eq!(units[1].1.parent.as_ref().unwrap().as_str(), "pgd-muongcha");
+    }
+
+    #[test]
+    fn several_values_in_a_cell_are_split_on_semicolons_commas_spaces_and_new_lines() {
+        let text = "code,name,groups,emails\nu1,Unit 1,\"a, b\",\"x@y.vn; Z@Y.VN,w@y.vn\nv@y.vn  u@y.vn\"\n";
+        let units = units(text);
+        assert_eq!(units[0].1.groups.len(), 2);
+        assert_eq!(
+            units[0].1.addresses.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            ["x@y.vn", "z@y.vn", "w@y.vn", "v@y.vn", "u@y.vn"]
+        );
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_number_and_registry_problems_join_in_row_order() {
+        let text = "ma,ten,email\nu1,Một,a@x.vn\nu2,Hai,not-an-address\nu3,,b@x.vn\n,Không mã,c@x.vn\nu5,Năm,a@x.vn\n";
+        let sheet = read(text).unwrap();
+        let problems = sheet.problems([]);
+        let rows: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(rows, ["dòng 3", "dòng 4", "dòng 5"], "{problems:?}");
+        // Rows with a code take part in the registry checks, whatever else is wrong.
+        let codes: Vec<String> = sheet.units().iter().map(|(_, u)| u.code.to_string()).collect();
+        assert_eq!(codes, ["u1", "u2", "u3", "u5"]);
+        let problems = sheet.problems([
+            (3, "địa chỉ a@x.vn đã ghi cho đơn vị `u1` ở dòng 2".to_string()),
+            (1, "x".into()),
+        ]);
+        let rows: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap()).collect();
+        assert_eq!(rows, ["dòng 3", "dòng 3", "dòng 4", "dòng 5", "dòng 6"], "{problems:?}");
+        assert_eq!(problems[1], "dòng 3: x");
+    }
+
+    #[test]
+    fn title_rows_empty_rows_and_office_columns_are_passed_over() {
+        let text = "DANH SÁCH ĐƠN VỊ,,,,,\n(Kèm theo Công văn số 12/SGDĐT),,,,,\n,,,,,\n\
+                    STT,Mã đơn vị,Tên đơn vị,Email,Số điện thoại,Ghi chú\n\
+                    1,u1,  Một  ,u1@x.vn ,0215 123,\n,,,,,\n2,u2,\"Trường\nHai\",u2@x.vn,,đã gọi\n3,,,,0215,\n";
+        let sheet = read(text).unwrap();
+        assert_eq!(sheet.warnings, Vec::<String>::new());
+        let units = sheet.units();
+        let rows: Vec<(&str, &str, &str)> = units
+            .iter()
+            .map(|(label, u)| (label.as_str(), u.code.as_str(), u.name.as_str()))
+            .collect();
+        assert_eq!(rows, [("dòng 5", "u1", "Một"), ("dòng 7", "u2", "Trường Hai")]);
+    }
+
+    #[test]
+    fn rows_are_numbered_as_excel_shows_the_file() {
+        // Empty lines are rows; a cell over two lines is one row; CRLF as Excel writes.
+        let text = "Mã,Tên,Email\r\n\r\n\r\nu1,\"Một\r\nMột\",bad\r\n\r\nu2,Hai,\"a@x.vn\nbad\"\r\n";
+        assert_eq!(
+            read(text).unwrap().problems([]),
+            [
+                "dòng 4: địa chỉ email `bad` không hợp lệ",
+                "dòng 6: địa chỉ email `bad` không hợp lệ"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_column_is_ignored_with_one_warning() {
+        let sheet = read("ma,ten,email,Fax,Website\nu1,Một,u1@x.vn,1,a\nu2,Hai,u2@x.vn,2,b\n").unwrap();
+        assert_eq!(sheet.units().len(), 2);
+        assert_eq!(sheet.warnings.len(), 1, "{:?}", sheet.warnings);
+        assert!(
+            sheet.warnings[0].contains("\"Fax\", \"Website\""),
+            "{:?}",
+            sheet.warnings
+        );
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_headers_it_may_have() {
+        let message = unreadable("STT,Mã,Tên,dien_thoai\n1,u1,x,0215\n");
+        assert!(message.starts_with("dòng 1: thiếu cột email"), "{message}");
+        assert!(message.contains("\"Địa chỉ email\", \"Thư điện tử\""), "{message}");
+        let message = unreadable("Danh sách\nu1,x,u1@x.vn\n");
+        for header in ["\"Mã đơn vị\"", "\"Tên đơn vị\"", "\"Email\"", "\"Cấp trên\""] {
+            assert!(message.contains(header), "{header}: {message}");
+        }
+        assert!(unreadable("ma,ten,email,Mã đơn vị\n").contains("bị lặp"));
+        assert!(unreadable("ma,ten,email\n,,\n").contains("không có đơn vị nào"));
+    }
+
+    #[test]
+    fn the_separator_is_the_one_that_shows_a_header() {
+        // The title row has commas, the table semicolons.
+        let semicolons = units("Danh sách, năm 2024\nMã;Tên;Email\nu1;Một, Hai;u1@x.vn\n");
+        assert_eq!(semicolons[0].1.name, "Một, Hai");
+        let tabs = units("Mã\tTên\tEmail\nu1\tMột\tu1@x.vn\n");
+        assert_eq!(tabs[0].1.code.as_str(), "u1");
+    }
+
+    #[test]
+    fn headers_match_without_case_diacritics_or_punctuation() {
+        for header in ["Mã đơn vị", "MÃ ĐƠN VỊ", "ma_don_vi", "Ma don vi (*)", "unit code"] {
+            let text = format!("{header},Tên,E-mail\nu1,Một,u1@x.vn\n");
+            assert_eq!(read(&text).map(|s| s.units().len()), Ok(1), "{header}");
+        }
+    }
+
+    #[test]
+    fn a_code_formatted_with_decimals_in_a_csv_is_the_whole_number() {
+        let units =
+            units("Mã;Tên;Email;Cấp trên\n12,0;Mười hai;a@x.vn;\n13.00;Mười ba;b@x.vn;12.0\n12.5;Khác;c@x.vn;\n");
+        let codes: Vec<(&str, Option<&str>)> = units
+            .iter()
+            .map(|(_, u)| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
+            .collect();
+        assert_eq!(codes, [("12", None), ("13", Some("12")), ("12.5", None)]);
+    }
+
+    #[test]
+    fn numbers_are_written_as_typed() {
+        use calamine::Data;
+        assert_eq!(cell_text(&Data::Float(12.0)), "12");
+        assert_eq!(cell_text(&Data::Float(12.5)), "12.5");
+        assert_eq!(cell_text(&Data::Int(7)), "7");
+    }
+}
