@@ -160,9 +160,16 @@ fn daemon_under_attack() {
                 tokio::spawn(async move {
                     let body = format!("user=vanthu&password=sai-{i}&csrf=0123456789abcdef&next=%2F");
                     let from = std::net::Ipv4Addr::new(127, 0, 1, i);
-                    http_from(from, port, "POST", "/login", &[("Cookie", "baocao_login=0123456789abcdef")], &body)
-                        .await
-                        .0
+                    http_from(
+                        from,
+                        port,
+                        "POST",
+                        "/login",
+                        &[("Cookie", "baocao_login=0123456789abcdef")],
+                        &body,
+                    )
+                    .await
+                    .0
                 })
             })
             .collect();
@@ -198,7 +205,14 @@ fn daemon_under_attack() {
     let mut answered = 0;
     for _ in 0..5 {
         let asked = Instant::now();
-        let (code, _, _) = runtime.block_on(http_from(std::net::Ipv4Addr::LOCALHOST, port, "GET", "/healthz", &[], ""));
+        let (code, _, _) = runtime.block_on(http_from(
+            std::net::Ipv4Addr::LOCALHOST,
+            port,
+            "GET",
+            "/healthz",
+            &[],
+            "",
+        ));
         slowest = slowest.max(asked.elapsed());
         answered += usize::from(code == 200 || code == 503);
         std::thread::sleep(Duration::from_millis(200));
