@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-test-env.sh
+bash scripts/setup-test-env.sh --for tests
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 
