@@ -7,7 +7,8 @@
 # demo:  Postfix, Dovecot and OpenSSL (the mail lab makes its own certificates), procps.
 # tests: the demo's, plus swaks and its Perl TLS modules, systemd's tools (systemd-analyze
 #        verifies the shipped unit; nothing is started), LibreOffice Calc (renders the XLSX
-#        export to PDF), Chromium and ChromeDriver (browser tests), and a PostgreSQL
+#        export to PDF), Chromium and ChromeDriver (browser tests), debootstrap and dpkg-dev
+#        with cargo-deb (the package test, scripts/test-package.sh), and a PostgreSQL
 #        reachable on 127.0.0.1:5432 with user postgres and trust auth.
 # Nothing here starts a system-wide mail server: the test harness runs its own. When another
 # apt-get or dpkg holds the package locks (unattended-upgrades, another build), this waits up
@@ -28,13 +29,16 @@ demo_packages=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl procps)
 test_packages=("${demo_packages[@]}" ca-certificates swaks
     libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
     postgresql postgresql-client systemd
-    libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core)
+    libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core
+    debootstrap dpkg-dev binutils)
 case "$purpose" in
     demo) packages=("${demo_packages[@]}") ;;
     tests) packages=("${test_packages[@]}") ;;
     *) echo "setup-test-env: --for takes demo or tests, not '$purpose'" >&2; exit 2 ;;
 esac
 
+# The package test builds the .deb with this cargo-deb; 3.8.0 builds on rustc 1.95.
+cargo_deb_version=3.8.0
 lock_wait_seconds=600
 
 need_root() {
@@ -95,6 +99,12 @@ if [ "$purpose" = demo ]; then
     exit 0
 fi
 
+# cargo-deb, at the pinned version, into the invoking user's cargo bin directory.
+if [ "$(cargo deb --version 2>/dev/null || true)" != "cargo-deb $cargo_deb_version" ]; then
+    echo "setup-test-env: installing cargo-deb $cargo_deb_version (about 2 minutes)"
+    cargo install cargo-deb --locked --version "$cargo_deb_version" --quiet
+fi
+
 # PostgreSQL: use the one on 127.0.0.1:5432 if it answers; otherwise start the
 # Debian cluster and make local TCP connections trusted for the postgres user.
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -121,4 +131,4 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; 
     echo "setup-test-env: PostgreSQL on 127.0.0.1:5432 does not accept user postgres without a password" >&2
     exit 1
 fi
-echo "setup-test-env: ok (postfix, dovecot, postgresql ready)"
+echo "setup-test-env: ok (postfix, dovecot, postgresql, cargo-deb $cargo_deb_version ready)"
