@@ -237,5 +237,13 @@ if [ ! -e "$root/etc/baocao/baocao.toml" ] && [ -e "$root/var/lib/baocao/baocao.
 fi
 expect "purge says what it kept" grep -q "kept the office's data" "$work/dpkg.out"
 
+# 6. Installed again over the kept user and data; then a configuration file the administrator
+#    deleted (dpkg does not bring it back) does not stop a reinstall.
+dpkg_in_root -i /tmp/baocao_0.1.0+3_amd64.deb
+expect "a new install after purge says what to do next" grep -q "systemctl enable --now baocao" "$work/dpkg.out"
+expect "a new install after purge keeps the database" test -e "$root/var/lib/baocao/baocao.db"
+rm "$root/etc/baocao/baocao.toml"
+dpkg_in_root -i /tmp/baocao_0.1.0+3_amd64.deb
+
 echo "package: $checks checks, $failures failed ($((SECONDS - began)) s)"
 [ "$failures" -eq 0 ]
