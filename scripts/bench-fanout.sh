@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 units=${1:-5000}
 concurrency=${2:-4}
 
-bash scripts/setup-test-env.sh >/dev/null
+bash scripts/setup-test-env.sh --for demo >/dev/null
 cargo build --release --locked --quiet --bin baocao
 bin=$PWD/target/release/baocao
 

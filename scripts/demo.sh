@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command (a): the main job on this machine, with SQLite as the embedded default.
-# Installs the local mail servers if missing (scripts/setup-test-env.sh), builds baocao, and
+# Installs the local mail servers if missing (scripts/setup-test-env.sh --for demo: Postfix,
+# Dovecot and OpenSSL, none of the tests' browsers or office suite), builds baocao, and
 # runs examples/demo.rs: seed 000's 23 units and request 4189/KH-BCĐ with a deadline two
 # minutes ahead, `baocao run` sending the notices and reminders through a local Postfix into
 # Dovecot, four replies (on time, without attachment, from a personal address, late), then
@@ -8,6 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup-test-env.sh >/dev/null
+bash scripts/setup-test-env.sh --for demo >/dev/null
 cargo build --locked --quiet --bin baocao
 BAOCAO_BIN="$PWD/target/debug/baocao" exec cargo run --locked --quiet --example demo

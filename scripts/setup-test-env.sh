@@ -1,11 +1,45 @@
 #!/usr/bin/env bash
-# Install what the tests and the demo need on a Debian machine, idempotently:
-# Postfix, Dovecot, OpenSSL (the harness makes its own certificates), swaks, systemd's tools
-# (systemd-analyze verifies the shipped unit; nothing is started), LibreOffice Calc (renders
-# the XLSX export to PDF), Chromium and ChromeDriver (browser tests), and a
-# PostgreSQL reachable on 127.0.0.1:5432 with user postgres and trust auth.
-# Nothing here starts a system-wide mail server: the test harness runs its own.
+# Install what the demo or the tests need on a Debian machine, idempotently:
+#
+#   bash scripts/setup-test-env.sh --for demo    # the demo and the fan-out benchmark
+#   bash scripts/setup-test-env.sh [--for tests] # everything scripts/test.sh needs (default)
+#
+# demo:  Postfix, Dovecot and OpenSSL (the mail lab makes its own certificates), procps.
+# tests: the demo's, plus swaks and its Perl TLS modules, systemd's tools (systemd-analyze
+#        verifies the shipped unit; nothing is started), LibreOffice Calc (renders the XLSX
+#        export to PDF), Chromium and ChromeDriver (browser tests), debootstrap and dpkg-dev
+#        with cargo-deb (the package test, scripts/test-package.sh), and a PostgreSQL
+#        reachable on 127.0.0.1:5432 with user postgres and trust auth.
+# Nothing here starts a system-wide mail server: the test harness runs its own. When another
+# apt-get or dpkg holds the package locks (unattended-upgrades, another build), this waits up
+# to 10 minutes for it instead of failing.
 set -euo pipefail
+
+purpose=tests
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --for) purpose=${2:-}; shift 2 || true ;;
+        --for=*) purpose=${1#--for=}; shift ;;
+        *) echo "setup-test-env: unknown argument $1 (use --for demo or --for tests)" >&2; exit 2 ;;
+    esac
+done
+
+# procps: the mail lab stops Dovecot with kill(1).
+demo_packages=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl procps)
+test_packages=("${demo_packages[@]}" ca-certificates swaks
+    libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
+    postgresql postgresql-client systemd
+    libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core
+    debootstrap dpkg-dev binutils)
+case "$purpose" in
+    demo) packages=("${demo_packages[@]}") ;;
+    tests) packages=("${test_packages[@]}") ;;
+    *) echo "setup-test-env: --for takes demo or tests, not '$purpose'" >&2; exit 2 ;;
+esac
+
+# The package test builds the .deb with this cargo-deb; 3.8.0 builds on rustc 1.95.
+cargo_deb_version=3.8.0
+lock_wait_seconds=600
 
 need_root() {
     if [ "$(id -u)" -ne 0 ]; then
@@ -14,10 +48,29 @@ need_root() {
     fi
 }
 
-packages=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl swaks
-    libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl procps
-    postgresql postgresql-client ca-certificates systemd
-    libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core)
+# apt-get, waiting for another package manager instead of failing at once with exit 100.
+# DPkg::Lock::Timeout covers dpkg's locks; apt-get update's lock on /var/lib/apt/lists has
+# no timeout option, so a refused lock is retried here until the same deadline.
+apt_get() {
+    local deadline=$((SECONDS + lock_wait_seconds)) errors status said=0
+    errors=$(mktemp)
+    while :; do
+        status=0
+        apt-get -o DPkg::Lock::Timeout="$lock_wait_seconds" "$@" 2>"$errors" || status=$?
+        if [ $status -ne 0 ] && [ $SECONDS -lt $deadline ] &&
+            grep -Eq 'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock' "$errors"; then
+            if [ $said = 0 ]; then
+                echo "setup-test-env: another package manager holds the apt lock; waiting up to ${lock_wait_seconds} s" >&2
+                said=1
+            fi
+            sleep 5
+            continue
+        fi
+        cat "$errors" >&2
+        rm -f "$errors"
+        return $status
+    done
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,9 +89,20 @@ if [ ${#missing[@]} -gt 0 ]; then
         created_policy=1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     if [ $created_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+if [ "$purpose" = demo ]; then
+    echo "setup-test-env: ok (postfix, dovecot ready)"
+    exit 0
+fi
+
+# cargo-deb, at the pinned version, into the invoking user's cargo bin directory.
+if [ "$(cargo deb --version 2>/dev/null || true)" != "cargo-deb $cargo_deb_version" ]; then
+    echo "setup-test-env: installing cargo-deb $cargo_deb_version (about 2 minutes)"
+    cargo install cargo-deb --locked --version "$cargo_deb_version" --quiet
 fi
 
 # PostgreSQL: use the one on 127.0.0.1:5432 if it answers; otherwise start the
@@ -67,4 +131,4 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; 
     echo "setup-test-env: PostgreSQL on 127.0.0.1:5432 does not accept user postgres without a password" >&2
     exit 1
 fi
-echo "setup-test-env: ok (postfix, dovecot, postgresql ready)"
+echo "setup-test-env: ok (postfix, dovecot, postgresql, cargo-deb $cargo_deb_version ready)"

@@ -8,7 +8,7 @@ use crate::harness::{binary, repo_root};
 fn verify(unit_text: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("baocao.service");
-    std::fs::write(&path, unit_text.replace("/usr/local/bin/baocao", binary())).unwrap();
+    std::fs::write(&path, unit_text.replace("/usr/bin/baocao", binary())).unwrap();
     let output = Command::new("systemd-analyze")
         .args(["verify", "--man=no"])
         .arg(&path)
