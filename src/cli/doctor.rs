@@ -88,8 +88,12 @@ pub async fn run(cli: &Cli) -> CliResult {
 
 async fn database(report: &mut Report, settings: &Settings) {
     let what = format!("Cơ sở dữ liệu {}", super::redact_url(&settings.database_url));
-    let store = match Store::connect(&settings.database_url).await {
+    let store = match Store::connect_existing(&settings.database_url).await {
         Ok(store) => store,
+        Err(crate::store::StoreError::NotFound(text)) => {
+            report.line(Verdict::Failed, &what, text);
+            return;
+        }
         Err(error) => {
             report.line(
                 Verdict::Failed,

@@ -220,7 +220,10 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::Calendar(command) = cli.command {
         return calendar::run(&settings, command);
     }
-    let store = open_store(&settings).await?;
+    let store = match cli.command {
+        Command::Migrate => open_store(&settings).await?,
+        _ => open_existing_store(&settings).await?,
+    };
     if let Command::Migrate = cli.command {
         store
             .migrate()
@@ -394,6 +397,18 @@ async fn open_store(settings: &Settings) -> CliResult<Store> {
             url: settings.database_url.clone(),
             source,
         })
+}
+
+/// The database, which must exist already (see `Store::connect_existing`).
+async fn open_existing_store(settings: &Settings) -> CliResult<Store> {
+    match Store::connect_existing(&settings.database_url).await {
+        Ok(store) => Ok(store),
+        Err(StoreError::NotFound(text)) => Err(CliError::Refused(text)),
+        Err(source) => Err(CliError::Unavailable {
+            url: settings.database_url.clone(),
+            source,
+        }),
+    }
 }
 
 /// Hides a password in a database URL before it is printed.

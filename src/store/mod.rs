@@ -129,6 +129,24 @@ impl Store {
         }
     }
 
+    /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
+    /// instead of being created: only `migrate` and the service create the database, so it
+    /// never ends up owned by whoever ran a command first (root, say).
+    pub async fn connect_existing(url: &str) -> StoreResult<Store> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            if !std::path::Path::new(path).exists() {
+                return Err(StoreError::NotFound(format!(
+                    "chưa có cơ sở dữ liệu {path}: cán bộ CNTT chạy `runuser -u baocao -- baocao migrate` để tạo"
+                )));
+            }
+        }
+        Store::connect(url).await
+    }
+
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {

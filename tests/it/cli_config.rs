@@ -222,3 +222,33 @@ fn a_wrong_type_in_a_required_key_is_one_problem_beside_the_others() {
         run.stderr
     );
 }
+
+#[test]
+fn only_migrate_creates_the_database() {
+    // Run as root before `migrate`, a command that created the SQLite file would leave it owned
+    // by root, and the service could not write it.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("baocao.toml");
+    std::fs::write(&config, crate::harness::MINIMAL_CONFIG).unwrap();
+    let database = dir.path().join("baocao.db");
+    let url = format!("sqlite://{}", database.display());
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", config.to_str().unwrap(), "--database", &url];
+        all.extend_from_slice(args);
+        baocao_raw(&all, dir.path())
+    };
+    for command in [&["unit", "list"][..], &["status"][..], &["doctor"][..]] {
+        let result = run(command);
+        assert_ne!(result.code, 0, "{command:?}");
+        assert!(
+            format!("{}{}", result.stdout, result.stderr).contains("chưa có cơ sở dữ liệu"),
+            "{command:?}: {}{}",
+            result.stdout,
+            result.stderr
+        );
+        assert!(!database.exists(), "{command:?} created the database");
+    }
+    run(&["migrate"]).ok();
+    assert!(database.exists());
+    run(&["unit", "list"]).ok();
+}
