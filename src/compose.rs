@@ -373,6 +373,9 @@ pub struct UnitMessage {
     pub days_late: i64,
     /// "2 ngày", "3 giờ"; empty before the deadline.
     pub time_late: String,
+    /// The unit's reply for this request waits in review because it had no file: the reminder
+    /// says so instead of "not received".
+    pub missing_attachment: bool,
 }
 
 impl UnitMessage {
@@ -407,6 +410,7 @@ impl UnitMessage {
             time_left,
             days_late,
             time_late,
+            missing_attachment: false,
         }
     }
 
@@ -434,6 +438,7 @@ impl UnitMessage {
             time_left: "3 ngày".into(),
             days_late: 1,
             time_late: "1 ngày".into(),
+            missing_attachment: true,
         }
     }
 }

@@ -221,7 +221,12 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                     };
                     let slot = slots.iter().find(|s| s.id == id).copied();
                     let Some(slot) = slot else { continue };
-                    let mut message = compose_unit_message(setup, slot, request, unit, deadline, now)?;
+                    let missing_attachment = slot.slot_kind()? != SlotKind::Notice
+                        && store
+                            .has_open_review(request.id, unit.id, crate::intake::Reason::MissingAttachment)
+                            .await?;
+                    let mut message =
+                        compose_unit_message(setup, slot, request, unit, deadline, now, missing_attachment)?;
                     if message.kind != "notice" {
                         // Reminders and overdue notices answer the notice: the unit's mail
                         // client shows them as one conversation.
@@ -255,6 +260,7 @@ fn compose_unit_message(
     unit: &Unit,
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
+    missing_attachment: bool,
 ) -> Result<NewMessage, ReminderError> {
     let office = &setup.settings.office;
     let kind = slot.slot_kind()?;
@@ -266,7 +272,7 @@ fn compose_unit_message(
         .or(unit.addresses.first())
         .map(|a| a.address.to_string())
         .unwrap_or_default();
-    let vars = UnitMessage::new(
+    let mut vars = UnitMessage::new(
         office_vars(setup.settings),
         UnitVars {
             code: unit.code.to_string(),
@@ -278,6 +284,7 @@ fn compose_unit_message(
         now,
         office.zone,
     );
+    vars.missing_attachment = missing_attachment;
     let rendered = setup.templates.render_unit_message(kind, &vars)?;
     Ok(NewMessage {
         slot_id: Some(slot.id),

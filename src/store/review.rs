@@ -287,6 +287,29 @@ macro_rules! resolve_in_tx {
 }
 use resolve_in_tx;
 
+impl Store {
+    /// Whether the unit has a message for the request waiting in review for `reason`.
+    pub async fn has_open_review(
+        &self,
+        request_id: i64,
+        unit_id: i64,
+        reason: crate::intake::Reason,
+    ) -> StoreResult<bool> {
+        let row: Option<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM review_items WHERE state = 'open' AND request_id = $1 AND unit_id = $2 \
+                 AND reason = $3 LIMIT 1",
+            )
+            .bind(request_id)
+            .bind(unit_id)
+            .bind(reason.as_str())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.is_some())
+    }
+}
+
 /// What a superseded review item says: the unit reported for that request afterwards.
 pub const SUPERSEDED: &str = "đã có báo cáo sau";
 

@@ -644,3 +644,49 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
     );
     assert_eq!(own["reason"], "own_message", "{own:#}");
 }
+
+#[test]
+fn a_unit_whose_reply_lacked_the_file_is_reminded_of_the_file() {
+    let m = mail_env(Backend::Sqlite, None, "[reminders]\nnotice-on-activation = false\n");
+    let addresses = add_units(&m, &UNITS[..2]);
+    add_request(&m, "3d", "");
+    // Mường Ảng replied, but without the report file the request asks for.
+    let reply = format!(
+        "From: {}\nTo: {}\nSubject: Báo cáo [BC-1]\nMessage-ID: <muongang-no-file@lab.test>\nMIME-Version: 1.0\n\
+         Content-Type: text/plain; charset=utf-8\n\nKính gửi Sở, Trung tâm gửi báo cáo.\n",
+        addresses[0], m.mailbox
+    );
+    let file = m.env.write("no-file.eml", reply);
+    let imported = m
+        .env
+        .baocao(&[
+            "intake",
+            "import",
+            file.to_str().unwrap(),
+            "--received-at",
+            "09:00 ngày 11/3/2030",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(imported[0]["reason"], "missing_attachment", "{imported:#}");
+    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    wait_for(m.lab, &addresses[0], 1);
+    wait_for(m.lab, &addresses[1], 1);
+    let text = |address: &str| {
+        let raw = &m.lab.messages(address)[0];
+        let message = mail_parser::MessageParser::default().parse(raw).unwrap();
+        message.body_text(0).unwrap().to_string()
+    };
+    assert!(
+        text(&addresses[0]).contains("chưa kèm tệp báo cáo"),
+        "{}",
+        text(&addresses[0])
+    );
+    assert!(
+        !text(&addresses[1]).contains("chưa kèm tệp báo cáo"),
+        "{}",
+        text(&addresses[1])
+    );
+}
