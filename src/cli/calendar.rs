@@ -14,7 +14,9 @@ use crate::dates::{format_date, weekday_vi};
 pub enum CalendarCommand {
     /// Các ngày nghỉ và ngày làm bù của một năm
     Show {
+        /// Năm, ví dụ 2026
         year: i32,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },

@@ -36,6 +36,7 @@ pub struct FileArgs {
     /// Thời điểm hộp thư nhận thư (mặc định: theo dòng Received trên cùng, nếu không có thì bây giờ)
     #[arg(long, value_name = "WHEN")]
     pub received_at: Option<String>,
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
 }
@@ -48,6 +49,7 @@ pub struct ImportArgs {
     /// Thời điểm hộp thư nhận thư (mặc định: theo dòng Received trên cùng, nếu không có thì bây giờ)
     #[arg(long, value_name = "WHEN")]
     pub received_at: Option<String>,
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
 }
@@ -61,6 +63,7 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArgs {
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
 }

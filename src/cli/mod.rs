@@ -38,9 +38,18 @@ pub const EXIT_LOGIN_REFUSED: u8 = 77;
 #[command(
     name = "baocao",
     version,
-    about = "Theo dõi báo cáo của các đơn vị qua email (báo cáo)"
+    about = "Theo dõi báo cáo của các đơn vị qua email (báo cáo)",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// In hướng dẫn sử dụng
+    #[arg(short = 'h', long = "help", global = true, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// In phiên bản
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// Tệp cấu hình (configuration file)
     #[arg(long, global = true, value_name = "PATH", default_value = config::DEFAULT_CONFIG_PATH)]
     pub config: PathBuf,
@@ -475,6 +484,33 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    /// Every flag and argument of every command, with where it is: `baocao review list --json`.
+    fn undocumented(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} {id}"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            if sub.get_about().is_none() {
+                out.push(format!("{path} {} (no description)", sub.get_name()));
+            }
+            undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_flag_and_argument_has_help_text() {
+        use clap::CommandFactory;
+        let mut missing = Vec::new();
+        undocumented(&super::Cli::command(), "baocao", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
+    }
 
     #[test]
     fn database_passwords_are_hidden() {

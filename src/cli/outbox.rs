@@ -17,17 +17,23 @@ pub enum OutboxCommand {
         /// Số thư tối đa
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
     /// Xem một thư: người nhận, tiêu đề, nội dung, các lần gửi
     Show {
+        /// Số thư gửi đi (cột đầu của outbox list)
         id: i64,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
     /// Gửi lại một thư lỗi ở lượt gửi kế tiếp
-    Retry { id: i64 },
+    Retry {
+        /// Số thư gửi đi (cột đầu của outbox list)
+        id: i64,
+    },
 }
 
 pub async fn run(context: &Context, command: OutboxCommand) -> CliResult {

@@ -24,6 +24,7 @@ pub enum RemindersCommand {
         /// Chỉ một yêu cầu (BC-17, số hiệu hoặc SỐ@NĂM)
         #[arg(long, value_name = "R")]
         request: Option<String>,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
@@ -35,6 +36,7 @@ pub enum RemindersCommand {
         /// Chỉ liệt kê thư sẽ gửi, không gửi và không ghi gì
         #[arg(long)]
         dry_run: bool,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },

@@ -21,15 +21,21 @@ pub enum RequestCommand {
         request: String,
     },
     /// Đóng một yêu cầu: ngừng nhắc
-    Close { request: String },
+    Close {
+        /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
+        request: String,
+    },
     /// Xem một yêu cầu
     Show {
+        /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
         request: String,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
     /// Liệt kê các yêu cầu
     List {
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
@@ -45,8 +51,10 @@ pub struct AddArgs {
     /// Hạn báo cáo: 31/12/2023, 31/12/2023 17:00, "17h00 ngày 31/12/2023", "trước ngày 31/12/2023"
     #[arg(long)]
     pub deadline: String,
+    /// Nhóm đơn vị phải báo cáo (ghi nhiều lần cho nhiều nhóm)
     #[arg(long = "group", value_name = "G")]
     pub groups: Vec<String>,
+    /// Đơn vị phải báo cáo, theo mã (ghi nhiều lần cho nhiều đơn vị)
     #[arg(long = "unit", value_name = "U")]
     pub units: Vec<String>,
     /// Ngày ban hành văn bản (dd/mm/yyyy)
@@ -64,6 +72,7 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
 }

@@ -15,6 +15,7 @@ pub enum ReviewCommand {
         /// Cả các mục đã xử lý
         #[arg(long)]
         all: bool,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
@@ -22,6 +23,7 @@ pub enum ReviewCommand {
     Show {
         /// Số thư (như `review list` và `intake import` in ra)
         id: i64,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },

@@ -13,6 +13,7 @@ use crate::store::ServiceHealth;
 pub struct StatusArgs {
     /// BC-17, số hiệu hoặc SỐ@NĂM; mặc định: mọi yêu cầu chưa đóng
     pub request: Option<String>,
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
 }

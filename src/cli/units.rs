@@ -17,10 +17,15 @@ pub enum UnitCommand {
     /// Sửa một đơn vị (chỉ các trường được ghi; --group/--email thay cả danh sách)
     Edit(EditArgs),
     /// Ngừng theo dõi một đơn vị (lịch sử vẫn giữ)
-    Remove { code: String },
+    Remove {
+        /// Mã đơn vị
+        code: String,
+    },
     /// Xem một đơn vị
     Show {
+        /// Mã đơn vị
         code: String,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
@@ -29,12 +34,15 @@ pub enum UnitCommand {
         /// Chỉ đơn vị thuộc nhóm này
         #[arg(long)]
         group: Option<String>,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
     /// Nhập danh sách đơn vị từ bảng tính .xlsx, .xls, .ods hoặc tệp .csv (cả tệp hoặc không gì cả)
     Import {
+        /// Tệp danh sách đơn vị (.xlsx, .xls, .ods, .csv)
         file: PathBuf,
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
     },
@@ -44,29 +52,37 @@ pub enum UnitCommand {
 pub struct UnitFields {
     /// Mã đơn vị, ví dụ pgd-muongcha
     pub code: String,
+    /// Tên đầy đủ của đơn vị, ví dụ "Phòng GD&ĐT huyện Mường Chà"
     #[arg(long)]
     pub name: String,
+    /// Nhóm đơn vị (ghi nhiều lần cho nhiều nhóm), ví dụ phong-gddt
     #[arg(long = "group", value_name = "G")]
     pub groups: Vec<String>,
     /// Địa chỉ email; địa chỉ đầu tiên là nơi nhận thư nhắc
     #[arg(long = "email", value_name = "ADDR", required = true)]
     pub emails: Vec<String>,
+    /// Mã đơn vị cấp trên
     #[arg(long)]
     pub parent: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
+    /// Mã đơn vị cần sửa
     pub code: String,
+    /// Tên mới
     #[arg(long)]
     pub name: Option<String>,
+    /// Nhóm (thay toàn bộ nhóm cũ; ghi nhiều lần cho nhiều nhóm)
     #[arg(long = "group", value_name = "G")]
     pub groups: Vec<String>,
     /// Bỏ hết nhóm của đơn vị
     #[arg(long, conflicts_with = "groups")]
     pub no_groups: bool,
+    /// Địa chỉ email (thay toàn bộ địa chỉ cũ; địa chỉ đầu tiên nhận thư nhắc)
     #[arg(long = "email", value_name = "ADDR")]
     pub emails: Vec<String>,
+    /// Mã đơn vị cấp trên mới
     #[arg(long, conflicts_with = "no_parent")]
     pub parent: Option<String>,
     /// Bỏ đơn vị cấp trên

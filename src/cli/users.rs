@@ -13,6 +13,7 @@ use super::{CliError, CliResult};
 pub enum UserCommand {
     /// Thêm (hoặc đổi mật khẩu) người được đăng nhập trang theo dõi
     Add {
+        /// Tên đăng nhập, ví dụ vanthu
         name: String,
         /// Đọc mật khẩu từ một dòng ở đầu vào chuẩn (cho script), thay vì hỏi
         #[arg(long)]
