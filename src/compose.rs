@@ -392,7 +392,7 @@ impl UnitMessage {
         zone: Tz,
     ) -> UnitMessage {
         let (days_left, time_left) = distance(at, deadline, zone);
-        let (days_late, time_late) = distance(deadline, at, zone);
+        let (days_late, time_late) = late_by(deadline, at);
         UnitMessage {
             office,
             unit,
@@ -523,6 +523,24 @@ fn distance(from: DateTime<Utc>, to: DateTime<Utc>, zone: Tz) -> (i64, String) {
     } else {
         (0, format!("{minutes} phút"))
     }
+}
+
+/// How long past `deadline` the instant `at` is, never rounded up (a notice 7 hours after an
+/// end-of-day deadline says "7 giờ", not "1 ngày"): whole days of 24 hours, else whole hours,
+/// minutes or seconds. `(0, "")` before the deadline.
+fn late_by(deadline: DateTime<Utc>, at: DateTime<Utc>) -> (i64, String) {
+    let seconds = (at - deadline).num_seconds();
+    if seconds <= 0 {
+        return (0, String::new());
+    }
+    let days = seconds / 86_400;
+    let text = match seconds {
+        s if s < 60 => format!("{s} giây"),
+        s if s < 3600 => format!("{} phút", s / 60),
+        s if s < 86_400 => format!("{} giờ", s / 3600),
+        _ => format!("{days} ngày"),
+    };
+    (days, text)
 }
 
 /// One request in the digest.
@@ -689,7 +707,7 @@ mod tests {
         let late = templates.render_receipt(&vars("08:00 ngày 31/12/2023", true)).unwrap();
         assert!(late.subject.contains("báo cáo bổ sung"), "{}", late.subject);
         assert!(
-            late.text.contains("sau hạn 29/12/2023 lúc 17:00 (trễ 2 ngày)"),
+            late.text.contains("sau hạn 29/12/2023 lúc 17:00 (trễ 1 ngày)"),
             "{}",
             late.text
         );
@@ -783,9 +801,14 @@ mod tests {
             (0, "40 phút".into())
         );
         assert_eq!(distance(at("17:30 ngày 17/1/2025"), deadline, zone), (0, String::new()));
+        // Lateness is never rounded up: Friday 17:00 → Monday 07:30 is 2 days and 14.5 hours.
+        assert_eq!(late_by(deadline, at("07:30 ngày 20/1/2025")), (2, "2 ngày".into()));
+        let end_of_day = at("đến hết ngày 17/1/2025");
+        assert_eq!(late_by(end_of_day, at("07:30 ngày 18/1/2025")), (0, "7 giờ".into()));
+        assert_eq!(late_by(deadline, at("17:00 ngày 17/1/2025")), (0, String::new()));
         assert_eq!(
-            distance(deadline, at("07:30 ngày 20/1/2025"), zone),
-            (3, "3 ngày".into())
+            late_by(deadline, deadline + chrono::Duration::seconds(20)),
+            (0, "20 giây".into())
         );
     }
 }
