@@ -135,17 +135,7 @@ fn daemon_under_attack() {
     let env = Env::new(Backend::Sqlite);
     let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
     std::fs::write(&env.config, config).unwrap();
-    let mut add = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .args(["user", "add", "vanthu", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(add.stdin.as_mut().unwrap(), b"mat-khau-van-thu\n").unwrap();
-    drop(add.stdin.take());
-    assert!(add.wait().unwrap().success());
+    env.add_web_user("vanthu", "mat-khau-van-thu");
     let service = Service::start(&env, None);
     service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
     let port = service.web_port();

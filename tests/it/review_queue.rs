@@ -4,7 +4,6 @@
 //! command line or from the web page's assign form. The web page also downloads an
 //! attachment whose name holds a document number under a name a disk accepts.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::harness::service::{ALWAYS_OPEN, Service, http};
@@ -288,25 +287,7 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     let counted_number = printed_number(&counted);
     let printed = import(&env, "w2.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "w2@x", None));
     let number = printed_number(&printed);
-    let add = Command::new(crate::harness::binary())
-        .args([
-            "--config",
-            env.config.to_str().unwrap(),
-            "user",
-            "add",
-            "vanthu",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            writeln!(child.stdin.take().unwrap(), "{PASSWORD}")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(add.status.success());
+    env.add_web_user("vanthu", PASSWORD);
     let service = Service::start(&env, None);
     service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
     let port = service.web_port();

@@ -60,25 +60,7 @@ fn prepared_office() -> Env {
         .ok()
         .json();
     assert_eq!(imported[0]["state"], "review", "{imported:#}");
-    let add = Command::new(crate::harness::binary())
-        .args([
-            "--config",
-            env.config.to_str().unwrap(),
-            "user",
-            "add",
-            "vanthu",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            writeln!(child.stdin.take().unwrap(), "{PASSWORD}")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(add.status.success());
+    env.add_web_user("vanthu", PASSWORD);
     env
 }
 

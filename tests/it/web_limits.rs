@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -25,24 +25,7 @@ const CLERK: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 const LOGIN_TOKEN: &str = "0123456789abcdef";
 
 fn add_clerk(env: &Env) {
-    let add = Command::new(crate::harness::binary())
-        .args([
-            "--config",
-            env.config.to_str().unwrap(),
-            "user",
-            "add",
-            "vanthu",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            writeln!(child.stdin.take().unwrap(), "{PASSWORD}")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(add.status.success());
+    env.add_web_user("vanthu", PASSWORD);
 }
 
 /// An office without a mailbox: only the web page and its clerk.

@@ -122,6 +122,22 @@ impl Env {
         path
     }
 
+    /// Adds a web page user with `baocao user add NAME --password-stdin`.
+    pub fn add_web_user(&self, name: &str, password: &str) {
+        use std::io::Write;
+        let mut child = Command::new(binary())
+            .arg("--config")
+            .arg(&self.config)
+            .args(["user", "add", name, "--password-stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run baocao user add");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+        let output = child.wait_with_output().expect("wait for baocao user add");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+
     /// Runs `baocao --config … --database … ARGS`.
     pub fn baocao(&self, args: &[&str]) -> Run {
         let output = Command::new(binary())
