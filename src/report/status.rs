@@ -73,8 +73,8 @@ pub struct UnitStatus {
     /// The incoming message of the deciding submission, when it came by email.
     pub incoming_id: Option<i64>,
     pub failing_addresses: Vec<String>,
-    /// How late, in words, for a unit that reported late ("muộn 2 giờ") or is overdue
-    /// ("quá hạn 1 ngày làm việc").
+    /// How late, in words ("2 giờ", "1 ngày làm việc"), for a unit that reported late or is
+    /// overdue; shown after the state ("báo cáo muộn 2 giờ", "quá hạn 1 ngày làm việc").
     pub late_by: Option<String>,
 }
 
@@ -105,10 +105,8 @@ pub fn request_status(
             let deciding = f.submissions.iter().find(|s| !s.late).or_else(|| f.submissions.first());
             let deadline = f.extended_deadline.unwrap_or(request.deadline);
             let late_by = match (state, deciding) {
-                (UnitState::ReportedLate, Some(s)) => {
-                    Some(format!("muộn {}", lateness_vi(deadline, s.received_at, days)))
-                }
-                (UnitState::Overdue, _) => Some(format!("quá hạn {}", lateness_vi(deadline, now, days))),
+                (UnitState::ReportedLate, Some(s)) => Some(lateness_vi(deadline, s.received_at, days)),
+                (UnitState::Overdue, _) => Some(lateness_vi(deadline, now, days)),
                 _ => None,
             };
             UnitStatus {
@@ -203,7 +201,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         .map(|u| {
             let mut state = u.state.label_vi().to_string();
             if let Some(late_by) = &u.late_by {
-                state.push_str(&format!(" ({late_by})"));
+                state.push_str(&format!(" {late_by}"));
             }
             if !u.failing_addresses.is_empty() {
                 state.push_str(" (!địa chỉ lỗi)");

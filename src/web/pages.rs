@@ -266,7 +266,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
                     UnitState::Review => "review",
                 },
                 state_label: match &u.late_by {
-                    Some(late_by) => format!("{} ({late_by})", u.state.label_vi()),
+                    Some(late_by) => format!("{} {late_by}", u.state.label_vi()),
                     None => u.state.label_vi().to_string(),
                 },
                 reported: u.state.has_reported(),
