@@ -77,6 +77,23 @@ async fn log_in(from: Ipv4Addr, port: u16, password: &str, next: &str) -> (u16, 
     http_from(from, port, "POST", "/login", &[("Cookie", &cookie)], &body).await
 }
 
+/// Logs the clerk in with the right password; the session cookie (`baocao_session=…`).
+fn session_cookie(port: u16) -> String {
+    let cookie = format!("baocao_login={LOGIN_TOKEN}");
+    let (status, head, _) = http(
+        port,
+        "POST",
+        "/login",
+        &[("Cookie", &cookie)],
+        &login_body("vanthu", PASSWORD, "/"),
+    );
+    assert_eq!(status, 303, "{head}");
+    header(&head, "set-cookie")
+        .and_then(|c| c.split(';').next().map(str::to_string))
+        .filter(|c| c.starts_with("baocao_session="))
+        .unwrap_or_else(|| panic!("no session cookie: {head}"))
+}
+
 fn header(head: &str, name: &str) -> Option<String> {
     head.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
@@ -252,19 +269,7 @@ fn healthz_shows_strangers_only_status_words() {
     assert!(!body.contains(&mailbox));
 
     // A logged-in user sees the whole status line.
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let (status, head, _) = http(
-        port,
-        "POST",
-        "/login",
-        &[("Cookie", &cookie)],
-        &login_body("vanthu", PASSWORD, "/"),
-    );
-    assert_eq!(status, 303, "{head}");
-    let session = header(&head, "set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_string))
-        .filter(|c| c.starts_with("baocao_session="))
-        .unwrap_or_else(|| panic!("no session cookie: {head}"));
+    let session = session_cookie(port);
     let (status, _, body) = http(port, "GET", "/healthz", &[("Cookie", &session)], "");
     assert_eq!(status, 200);
     assert!(body.starts_with(&format!("ok: watching {mailbox}")), "{body}");
@@ -506,18 +511,7 @@ fn closing_a_request_on_the_page_needs_the_confirmation_tick() {
     let service = Service::start(&env, None);
     service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
     let port = service.web_port();
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let (status, head, _) = http(
-        port,
-        "POST",
-        "/login",
-        &[("Cookie", &cookie)],
-        &login_body("vanthu", PASSWORD, "/"),
-    );
-    assert_eq!(status, 303, "{head}");
-    let session = header(&head, "set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_string))
-        .unwrap();
+    let session = session_cookie(port);
     let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &session)], "");
     assert!(page.contains("Tôi xác nhận đóng yêu cầu này"), "{page}");
     let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
