@@ -351,7 +351,7 @@ impl Watcher {
     /// instance watches the mailbox (its watcher records the mail).
     pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
         let Some(_leadership) = self.store.try_lead(&self.lock_name()).await? else {
-            bail!("another baocao instance is watching this mailbox and records its mail");
+            bail!("dịch vụ baocao đang theo dõi hộp thư này và tự ghi nhận thư mới; không cần chạy lệnh này");
         };
         self.remove_partial_copies();
         let mut session = self.open().await?;
