@@ -8,7 +8,10 @@
 #    second build; the officer's `cargo deb` builds release) as version 0.1.0, and makes two
 #    later versions from it whose shipped baocao.toml and calendar.toml differ, as a release
 #    that changes them would.
-# 2. Installs it with the root's own dpkg into a clean Debian 12 root made by debootstrap
+# 2. Installs it into a clean Debian 12 root made by debootstrap by running README.md's
+#    "With the Debian package" block line by line as root (apt install, editor, password
+#    files, check-config, migrate, doctor --direct, systemctl: the last two stand-ins), then
+#    with the root's own dpkg for the upgrades below
 #    (minbase, the package's dependencies and nothing else: no sudo, no systemd running), and
 #    checks every file, owner and mode, the conffiles, the service user, that the service is
 #    neither enabled nor started, and that `baocao check-config` passes as the service user
@@ -61,7 +64,7 @@ if [ "$(cat "$base/.baocao-stamp" 2>/dev/null || true)" != "$stamp" ]; then
 fi
 
 work=$(mktemp -d "$cache/run-XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf --one-file-system "$work"' EXIT
 root=$work/root
 cp -a "$base" "$root"
 
@@ -167,9 +170,61 @@ same_as_in_package() {
     dpkg-deb --fsys-tarfile "$1" | tar -xO ".$2" | cmp -s - "$root${3:-$2}"
 }
 
-# 1. A fresh install.
-dpkg_in_root -i /tmp/baocao_0.1.0_amd64.deb
-sed 's/^/  | /' "$work/dpkg.out"
+# 1. A fresh install, exactly as README.md's "With the Debian package" tells the IT officer:
+#    each line of its block, in order, run as root in the clean root from /tmp (where the
+#    package is). Two stand-ins: `editor` edits as an office would (the mail servers become
+#    127.0.0.1 on a closed port: no mail server runs here), and `systemctl` (no systemd runs
+#    in a chroot) records what it was asked.
+cat > "$root/usr/local/bin/editor" <<'SH'
+#!/bin/sh
+sed -i -e 's/^host = .*/host = "127.0.0.1"/' -e 's/^port = .*/port = 9/' "$1"
+SH
+cat > "$root/usr/local/bin/systemctl" <<'SH'
+#!/bin/sh
+echo "$*" >> /tmp/systemctl.calls
+SH
+chmod 0755 "$root/usr/local/bin/editor" "$root/usr/local/bin/systemctl"
+# A booted server has /proc and /dev (the README's `install … /dev/stdin <<< …` needs them).
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
+# --one-file-system: never follow a mount that failed to come off into the machine's /dev.
+trap 'umount "$root/dev" "$root/proc" 2>/dev/null || true; rm -rf --one-file-system "$work"' EXIT
+readme_block=$(awk '/^Then on the server, as root:/ { found = 1; next }
+    found && /^```sh/ { inside = 1; next }
+    inside && /^```/ { exit }
+    inside { print }' README.md)
+[ -n "$readme_block" ] || { echo "test-package: README.md has no package install block" >&2; exit 1; }
+readme_lines=0
+while IFS= read -r line; do
+    command=$(sed -E 's/[[:space:]]+#[[:space:]].*$//' <<<"$line")
+    [ -n "${command// /}" ] || continue
+    readme_lines=$((readme_lines + 1))
+    status=0
+    in_root /bin/bash -c "cd /tmp && $command" </dev/null >"$work/line.out" 2>&1 || status=$?
+    echo "  README \$ $command  → exit $status"
+    case "$command" in
+        "apt install "*)
+            cp "$work/line.out" "$work/dpkg.out"
+            sed 's/^/  | /' "$work/dpkg.out"
+            if [ "$status" -eq 0 ]; then ok; else not_ok "README: $command"; fi ;;
+        *" doctor"*)
+            # No mail server here: the SMTP and IMAP checks fail, everything else passes,
+            # and the credentials were read from /etc/baocao.
+            sed 's/^/  | /' "$work/line.out"
+            expect "README doctor: the database check passes" grep -q '^\[ok\] *Cơ sở dữ liệu' "$work/line.out"
+            expect "README doctor: SMTP is tried where the office set it" grep -q 'Máy chủ gửi thư 127.0.0.1:9: không kết nối được' "$work/line.out"
+            if grep -q 'Mật khẩu thư' "$work/line.out"; then not_ok "README doctor: the credentials in /etc/baocao were not read"; else ok; fi ;;
+        *)
+            if [ "$status" -eq 0 ]; then ok; else sed 's/^/  | /' "$work/line.out"; not_ok "README: $command"; fi ;;
+    esac
+done <<<"$readme_block"
+expect "README: every line of the install block ran" test "$readme_lines" -ge 8
+expect "README: the service is enabled and started" grep -qx "enable --now baocao" "$root/tmp/systemctl.calls"
+expect "README: the password files are root-only" test "$(in_root stat -c '%U %a' /etc/baocao/smtp-password)" = "root 600"
+rm -f "$root/usr/local/bin/editor" "$root/usr/local/bin/systemctl" "$root/etc/baocao/smtp-password" "$root/etc/baocao/imap-password"
+umount "$root/dev" "$root/proc"
+# The rest starts from the shipped configuration (written into the file: owner and mode stay).
+dpkg-deb --fsys-tarfile "$work/baocao_0.1.0_amd64.deb" | tar -xO ./etc/baocao/baocao.toml > "$root/etc/baocao/baocao.toml"
 expect "postinst says what to do next" grep -q "systemctl enable --now baocao" "$work/dpkg.out"
 expect "postinst says to migrate as the service user" grep -q "runuser -u baocao -- baocao migrate" "$work/dpkg.out"
 expect "the package depends on adduser" grep -q "adduser" <(dpkg-deb -f "$work/baocao_0.1.0_amd64.deb" Depends)

@@ -231,7 +231,42 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Where `--direct` reads systemd credentials when it does not run under systemd: the
+/// directory the unit's `LoadCredential=` lines take them from (the configuration's).
+static CREDENTIALS_FALLBACK: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `--direct`: credentials are read from `dir` when `$CREDENTIALS_DIRECTORY` is not set.
+pub fn read_credentials_from(dir: PathBuf) {
+    let _ = CREDENTIALS_FALLBACK.set(dir);
+}
+
 impl SecretSource {
+    /// Why this process cannot read the password of `what` (a server, in Vietnamese), or
+    /// `None` when it can.
+    pub fn problem_vi(&self, what: &str) -> Option<String> {
+        let path = match self.path() {
+            Ok(path) => path,
+            Err(_) => {
+                let SecretSource::Credential(name) = self else {
+                    return Some(format!("không đọc được mật khẩu {what}"));
+                };
+                return Some(format!(
+                    "mật khẩu {what} là systemd credential \"{name}\": chỉ dịch vụ baocao (do systemd chạy) đọc được"
+                ));
+            }
+        };
+        match std::fs::File::open(&path) {
+            Ok(_) => None,
+            Err(error) => Some(match error.kind() {
+                std::io::ErrorKind::PermissionDenied => {
+                    format!("không có quyền đọc tệp mật khẩu {what} ({})", path.display())
+                }
+                std::io::ErrorKind::NotFound => format!("không có tệp mật khẩu {what} ({})", path.display()),
+                _ => format!("không đọc được tệp mật khẩu {what} ({}): {error}", path.display()),
+            }),
+        }
+    }
+
     /// Reads the secret, trimming the trailing newline editors add.
     pub fn read(&self) -> Result<Secret, std::io::Error> {
         let path = self.path()?;
@@ -245,6 +280,9 @@ impl SecretSource {
             SecretSource::File(path) => Ok(path.clone()),
             SecretSource::Credential(name) => match std::env::var_os("CREDENTIALS_DIRECTORY") {
                 Some(dir) => Ok(Path::new(&dir).join(name)),
+                None if CREDENTIALS_FALLBACK.get().is_some() => {
+                    Ok(CREDENTIALS_FALLBACK.get().map(|dir| dir.join(name)).unwrap_or_default())
+                }
                 None => Err(std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     format!(

@@ -40,10 +40,11 @@ use crate::config::{self, ConfigError, Settings};
 use crate::digest::queue_digest;
 use crate::intake::pipeline::Intake;
 use crate::intake::watch::{WatchPhase, Watcher, WatcherStatus};
+use crate::jobs::{JobKind, Work};
 use crate::mailer::Mailer;
 use crate::reminders::{Setup, plan_new_units, queue_due};
 use crate::sender::{SendPass, send_due};
-use crate::store::{ServiceHealth, Store, StoreError};
+use crate::store::{JobAnswer, ServiceHealth, Store, StoreError};
 use crate::web::{Live, WebState};
 
 /// What the service is told from outside.
@@ -180,6 +181,7 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
         stop.clone(),
         wakes.clone(),
     ));
+    let jobs = tokio::spawn(jobs_loop(store.clone(), shared.clone(), stop.clone(), worker.clone()));
     let mut watcher = WatcherTask::start(&current, &store);
     let mut clockwork = Clockwork::start(settings, &wakes, &progress).await?;
     let live: Arc<Mutex<Live>> = Arc::default();
@@ -324,7 +326,15 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
             }
         }
     };
-    tokio::join!(watcher_stop, sender_stop, web_stop);
+    // A job sending for a command stops claiming at the stop flag; what it claimed is
+    // released with the sender's (same worker).
+    let jobs_stop = async {
+        let abort = jobs.abort_handle();
+        if tokio::time::timeout(SEND_GRACE, jobs).await.is_err() {
+            abort.abort();
+        }
+    };
+    tokio::join!(watcher_stop, sender_stop, web_stop, jobs_stop);
     maintenance.abort();
     let left = STOP_BUDGET.saturating_sub(stopped_at.elapsed());
     let _ = tokio::time::timeout(left, store.forget_service(&worker)).await;
@@ -605,6 +615,73 @@ async fn tick(
         return Ok(SmtpSeen::Nothing);
     }
     Ok(summary.last_problem.map_or(SmtpSeen::Through, SmtpSeen::Problem))
+}
+
+/// How often the service looks for work a command asked it to do.
+const JOB_POLL: Duration = Duration::from_secs(1);
+
+/// Does the work commands hand over (`service_jobs`), one job at a time, with the
+/// service's own passwords, and writes each answer back for the waiting command.
+async fn jobs_loop(store: Store, shared: Shared, stop: Arc<AtomicBool>, worker: String) {
+    let mut timer = tokio::time::interval(JOB_POLL);
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        timer.tick().await;
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let taken = match store.take_job(&worker, wall_clock()).await {
+            Ok(taken) => {
+                failing = false;
+                taken
+            }
+            Err(error) => {
+                if !failing {
+                    tracing::warn!(error = %error, "looking for jobs failed; trying again");
+                }
+                failing = true;
+                continue;
+            }
+        };
+        let Some((id, kind, requested_by)) = taken else {
+            continue;
+        };
+        let answer = match JobKind::parse(&kind) {
+            None => JobAnswer {
+                exit_code: 1,
+                err: format!("dịch vụ baocao phiên bản này không biết việc \"{kind}\": cập nhật dịch vụ"),
+                ..JobAnswer::default()
+            },
+            Some(job) => {
+                tracing::info!(job = id, kind = %kind, requested_by = %requested_by, "doing the work a command asked for");
+                let current = read(&shared);
+                crate::jobs::perform(
+                    job,
+                    &Work {
+                        store: &store,
+                        settings: &current.settings,
+                        calendar: &current.calendar,
+                        templates: &current.templates,
+                        worker: &worker,
+                        clock: Clock::system(),
+                        stop: &stop,
+                    },
+                )
+                .await
+            }
+        };
+        tracing::info!(job = id, exit_code = answer.exit_code, "job done");
+        for attempt in 1..=3 {
+            match store.finish_job(id, &answer, wall_clock()).await {
+                Ok(()) => break,
+                Err(error) if attempt == 3 => {
+                    tracing::error!(job = id, error = %error, "writing a job's answer failed; its command waits in vain")
+                }
+                Err(_) => tokio::time::sleep(JOB_POLL).await,
+            }
+        }
+    }
 }
 
 /// Reconciliation sweeps and the December calendar nudge, one at a time.

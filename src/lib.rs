@@ -6,6 +6,7 @@
 //! the service (`daemon`, `telemetry`) and the command line (`cli`).
 
 pub mod calendar;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod compose;
@@ -16,6 +17,7 @@ pub mod decisions;
 pub mod digest;
 pub mod import;
 pub mod intake;
+pub mod jobs;
 pub mod lunar;
 pub mod mailer;
 pub mod matching;

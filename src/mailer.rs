@@ -5,6 +5,8 @@
 //!
 //! [`classify`] turns an SMTP failure into what the sender does about it; it is pure.
 
+mod words;
+
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
@@ -172,9 +174,9 @@ impl Mailer {
             "auto-generated"
         };
         let mut builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(m.subject.clone())
+            .raw_header(words_header("From", &self.from))
+            .raw_header(words_header("To", &to))
+            .raw_header(subject_header(&m.subject))
             .message_id(Some(format!("<{}>", m.message_id)))
             .date_now()
             .raw_header(header("Auto-Submitted", auto_submitted))
@@ -227,6 +229,26 @@ impl Mailer {
             },
         }
     }
+}
+
+/// A `From`/`To` header whose display name is split into encoded-words only between words
+/// (see [`words`]); lettre reads the raw value back to check the message.
+fn words_header(name: &'static str, mailbox: &Mailbox) -> HeaderValue {
+    let encoded = match &mailbox.name {
+        Some(display) => words::mailbox(display, name, mailbox.email.as_ref()),
+        None => mailbox.email.to_string(),
+    };
+    HeaderValue::dangerous_new_pre_encoded(HeaderName::new_from_ascii_str(name), mailbox.to_string(), encoded)
+}
+
+/// The subject, encoded as [`words_header`] does; ASCII folded by lettre as before.
+fn subject_header(subject: &str) -> HeaderValue {
+    let name = HeaderName::new_from_ascii_str("Subject");
+    if subject.is_ascii() {
+        return HeaderValue::new(name, subject.to_string());
+    }
+    let subject = subject.replace(['\r', '\n'], " ");
+    HeaderValue::dangerous_new_pre_encoded(name, subject.clone(), words::encode("Subject", &subject))
 }
 
 fn describe_source(source: &crate::config::SecretSource) -> String {

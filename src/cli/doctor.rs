@@ -3,44 +3,26 @@
 //! login, mailbox, IDLE), templates, and the calendar file for this year and the next.
 //! Exit 1 when any check fails; warnings do not fail.
 
-use std::time::Duration;
-
 use chrono::Datelike;
+use clap::Args;
 
+use super::ask::{self, Asked, Route};
 use super::{Cli, CliError, CliResult};
-use crate::config::{self, ServerSettings, Settings};
+use crate::checks::{Check, Checks, Verdict};
+use crate::config::{self, Settings};
+use crate::jobs::JobKind;
 use crate::store::Store;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Ok,
-    Warning,
-    Failed,
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Tự đọc mật khẩu thư để kiểm tra đăng nhập (quyền root hoặc người dùng baocao), không nhờ dịch vụ đang chạy
+    #[arg(long)]
+    pub direct: bool,
 }
 
-struct Report {
-    failed: usize,
-}
-
-impl Report {
-    fn line(&mut self, verdict: Verdict, what: &str, detail: impl AsRef<str>) {
-        let mark = match verdict {
-            Verdict::Ok => "[ok]      ",
-            Verdict::Warning => "[cảnh báo]",
-            Verdict::Failed => "[lỗi]     ",
-        };
-        if verdict == Verdict::Failed {
-            self.failed += 1;
-        }
-        println!("{mark} {what}: {}", detail.as_ref());
-    }
-}
-
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-pub async fn run(cli: &Cli) -> CliResult {
+pub async fn run(cli: &Cli, args: &DoctorArgs) -> CliResult {
     crate::tls::install_crypto_provider();
-    let mut report = Report { failed: 0 };
+    let mut report = Checks::printing();
     let loaded = match config::load(&cli.config) {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -67,8 +49,7 @@ pub async fn run(cli: &Cli) -> CliResult {
     }
 
     database(&mut report, &settings).await;
-    smtp(&mut report, &settings).await;
-    imap(&mut report, &settings).await;
+    mail(&mut report, &settings, cli, args.direct).await;
 
     match crate::compose::Templates::load(settings.templates_dir.as_deref()) {
         Ok(loaded) if loaded.warnings.is_empty() => {
@@ -80,13 +61,13 @@ pub async fn run(cli: &Cli) -> CliResult {
 
     calendar(&mut report, &settings);
 
-    if report.failed > 0 {
-        return Err(CliError::Refused(format!("{} mục kiểm tra không đạt", report.failed)));
+    if report.failed() > 0 {
+        return Err(CliError::Refused(format!("{} mục kiểm tra không đạt", report.failed())));
     }
     Ok(())
 }
 
-async fn database(report: &mut Report, settings: &Settings) {
+async fn database(report: &mut Checks, settings: &Settings) {
     let what = format!("Cơ sở dữ liệu {}", super::redact_url(&settings.database_url));
     let store = match Store::connect_existing(&settings.database_url).await {
         Ok(store) => store,
@@ -129,126 +110,73 @@ async fn database(report: &mut Report, settings: &Settings) {
     store.close().await;
 }
 
-async fn reachable(server: &ServerSettings) -> Result<(), String> {
-    let address = format!("{}:{}", server.host, server.port);
-    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(&address)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(error.to_string()),
-        Err(_) => Err(format!("hết thời gian chờ sau {} giây", CONNECT_TIMEOUT.as_secs())),
+/// The SMTP and IMAP checks, with the passwords read here when this user can (or
+/// `--direct`), else made by the running service with its own.
+async fn mail(report: &mut Checks, settings: &Settings, cli: &Cli, direct: bool) {
+    if direct {
+        ask::prepare_direct(&cli.config);
     }
-}
-
-async fn smtp(report: &mut Report, settings: &Settings) {
-    let Some(smtp) = &settings.smtp else {
-        report.line(
-            Verdict::Warning,
-            "Máy chủ gửi thư",
-            "chưa cấu hình [smtp]: không gửi được thư nhắc",
-        );
-        return;
+    let unreadable = ask::unreadable(settings, JobKind::MailCheck);
+    let asked = Asked {
+        direct,
+        simulated: false,
     };
-    let what = format!("Máy chủ gửi thư {}:{}", smtp.server.host, smtp.server.port);
-    if let Err(error) = reachable(&smtp.server).await {
-        report.line(Verdict::Failed, &what, format!("không kết nối được: {error}"));
+    if unreadable.is_none() || direct {
+        if let Err(text) = ask::choose(asked, false, unreadable, "baocao doctor") {
+            report.line(Verdict::Failed, "Mật khẩu thư", text.replace('\n', " "));
+            return;
+        }
+        crate::checks::smtp(report, settings).await;
+        crate::checks::imap(report, settings).await;
         return;
     }
-    report.line(Verdict::Ok, &what, "kết nối được");
-    let mailer = match crate::mailer::Mailer::new(settings) {
-        Ok(mailer) => mailer,
-        Err(error) => {
-            report.line(Verdict::Failed, "Đăng nhập máy chủ gửi thư", format!("{error:#}"));
+    let store = match Store::connect_existing(&settings.database_url).await {
+        Ok(store) => store,
+        Err(_) => {
+            let why = unreadable.unwrap_or_default();
+            report.line(
+                Verdict::Failed,
+                "Mật khẩu thư",
+                format!("{why}; không hỏi được dịch vụ baocao vì cơ sở dữ liệu không mở được"),
+            );
             return;
         }
     };
-    match mailer.check_login().await {
-        Ok(()) => report.line(
-            Verdict::Ok,
-            "Đăng nhập máy chủ gửi thư",
-            match &smtp.server.user {
-                Some(user) => format!("đăng nhập được với {user} (TLS)"),
-                None => "máy chủ nhận thư không cần đăng nhập".into(),
-            },
-        ),
-        Err(error) => report.line(Verdict::Failed, "Đăng nhập máy chủ gửi thư", error),
-    }
-}
-
-async fn imap(report: &mut Report, settings: &Settings) {
-    let Some(imap) = &settings.imap else {
-        report.line(
-            Verdict::Warning,
-            "Hộp thư nhận báo cáo",
-            "chưa cấu hình [imap]: không nhận được báo cáo",
-        );
-        return;
-    };
-    let what = format!("Máy chủ IMAP {}:{}", imap.server.host, imap.server.port);
-    if let Err(error) = reachable(&imap.server).await {
-        report.line(Verdict::Failed, &what, format!("không kết nối được: {error}"));
-        return;
-    }
-    report.line(Verdict::Ok, &what, "kết nối được");
-    let password = match &imap.server.password {
-        Some(source) => match source.read() {
-            Ok(secret) => secret.expose().to_string(),
-            Err(error) => {
+    #[allow(clippy::disallowed_methods)]
+    let now = chrono::Utc::now();
+    let alive = ask::service_alive(&store, now).await.unwrap_or(false);
+    match ask::choose(asked, alive, unreadable, "baocao doctor") {
+        Ok(Route::Service) => match ask::ask(&store, JobKind::MailCheck).await {
+            Ok(answer) => {
                 report.line(
-                    Verdict::Failed,
-                    "Đăng nhập IMAP",
-                    format!("không đọc được mật khẩu: {error}"),
+                    Verdict::Ok,
+                    "Mật khẩu thư",
+                    "chỉ dịch vụ baocao đọc được; dịch vụ đang chạy đã kiểm tra máy chủ thư bằng mật khẩu đó",
                 );
-                return;
+                let checks: Vec<Check> = answer
+                    .json
+                    .as_deref()
+                    .and_then(|json| serde_json::from_str(json).ok())
+                    .unwrap_or_default();
+                if checks.is_empty() {
+                    report.line(Verdict::Failed, "Máy chủ thư", "dịch vụ không trả lời kết quả kiểm tra");
+                }
+                for check in checks {
+                    report.push(check);
+                }
             }
+            Err(error) => report.line(Verdict::Failed, "Máy chủ thư", error.to_string().replace('\n', " ")),
         },
-        None => String::new(),
-    };
-    let mut session = match crate::intake::connect::connect(&imap.server, &password).await {
-        Ok(session) => session,
-        Err(error) => {
-            report.line(Verdict::Failed, "Đăng nhập IMAP", format!("{error:#}"));
-            return;
+        Ok(Route::Here) => {
+            crate::checks::smtp(report, settings).await;
+            crate::checks::imap(report, settings).await;
         }
-    };
-    report.line(
-        Verdict::Ok,
-        "Đăng nhập IMAP",
-        format!("đăng nhập được với {}", imap.server.user.as_deref().unwrap_or_default()),
-    );
-    match tokio::time::timeout(CONNECT_TIMEOUT, session.examine(&imap.mailbox)).await {
-        Ok(Ok(mailbox)) => report.line(
-            Verdict::Ok,
-            &format!("Hộp thư {}", imap.mailbox),
-            format!("có, {} thư (chỉ đọc, không đánh dấu)", mailbox.exists),
-        ),
-        Ok(Err(error)) => report.line(
-            Verdict::Failed,
-            &format!("Hộp thư {}", imap.mailbox),
-            format!("không mở được: {error}"),
-        ),
-        Err(_) => report.line(
-            Verdict::Failed,
-            &format!("Hộp thư {}", imap.mailbox),
-            "hết thời gian chờ",
-        ),
+        Err(text) => report.line(Verdict::Failed, "Mật khẩu thư", text.replace('\n', " ")),
     }
-    match tokio::time::timeout(CONNECT_TIMEOUT, session.capabilities()).await {
-        Ok(Ok(capabilities)) if capabilities.has_str("IDLE") => {
-            report.line(Verdict::Ok, "IMAP IDLE", "máy chủ hỗ trợ: thư đến được nhận ngay")
-        }
-        Ok(Ok(_)) => report.line(
-            Verdict::Warning,
-            "IMAP IDLE",
-            format!(
-                "máy chủ không hỗ trợ: kiểm tra thư mới mỗi {} giây",
-                settings.intake.poll_interval.as_secs()
-            ),
-        ),
-        _ => report.line(Verdict::Failed, "IMAP IDLE", "không hỏi được khả năng của máy chủ"),
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(3), session.logout()).await;
+    store.close().await;
 }
 
-fn calendar(report: &mut Report, settings: &Settings) {
+fn calendar(report: &mut Checks, settings: &Settings) {
     let calendar = match config::load_calendar(settings) {
         Ok(calendar) => calendar,
         Err(error) => {

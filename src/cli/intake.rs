@@ -9,12 +9,14 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
 use crate::dates::format_instant;
 use crate::intake::classify::Snapshot;
 use crate::intake::pipeline::{Intake, Raw};
 use crate::intake::watch::Watcher;
 use crate::intake::{Letter, Outcome, State};
+use crate::jobs::JobKind;
 use crate::store::{Origin, Recorded};
 
 #[derive(Debug, Subcommand)]
@@ -26,7 +28,7 @@ pub enum IntakeCommand {
     /// Theo dõi hộp thư nhận báo cáo (IMAP IDLE), cho tới khi dừng bằng Ctrl+C / SIGTERM
     Watch(WatchArgs),
     /// Đối chiếu hộp thư với dữ liệu: mọi thư từ ngày bắt đầu đều đã được xử lý?
-    Reconcile(JsonArgs),
+    Reconcile(ReconcileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,13 +61,19 @@ pub struct WatchArgs {
     /// Xử lý thư mới một lần rồi thoát
     #[arg(long)]
     pub once: bool,
+    /// Tự đọc mật khẩu hộp thư (quyền root hoặc người dùng baocao; systemd credential đọc từ thư mục của tệp cấu hình)
+    #[arg(long)]
+    pub direct: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct JsonArgs {
+pub struct ReconcileArgs {
     /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
+    /// Tự đọc mật khẩu hộp thư và đối chiếu ngay trong lệnh này (quyền root hoặc người dùng baocao), không nhờ dịch vụ
+    #[arg(long)]
+    pub direct: bool,
 }
 
 pub async fn run(context: &Context, command: IntakeCommand) -> CliResult {
@@ -375,6 +383,26 @@ fn print_import_line(r: &Report) {
 }
 
 async fn watch(context: &Context, args: WatchArgs) -> CliResult {
+    if args.direct {
+        super::ask::prepare_direct(&context.config);
+    }
+    if let Some(why) = super::ask::unreadable(&context.settings, JobKind::Reconcile) {
+        // Watching is the service's own work: it cannot be handed over, only pointed to.
+        if !args.direct && super::ask::service_alive(&context.store, context.now()).await? {
+            return Err(CliError::Refused(format!(
+                "{why}.\nDịch vụ baocao đang chạy và theo dõi hộp thư: thư mới được xử lý ngay khi đến. \
+                 Xem: baocao status; đối chiếu hộp thư: baocao intake reconcile"
+            )));
+        }
+        let asked = Asked {
+            direct: args.direct,
+            simulated: false,
+        };
+        let refusal = super::ask::choose(asked, false, Some(why), "baocao intake watch")
+            .err()
+            .unwrap_or_default();
+        return Err(CliError::Refused(refusal));
+    }
     super::init_logging("info");
     let intake = recording_intake(context)?;
     let watcher = Watcher::new(&context.settings, context.store.clone(), intake)
@@ -398,43 +426,11 @@ async fn watch(context: &Context, args: WatchArgs) -> CliResult {
     watcher.run(stopped).await.map_err(CliError::Internal)
 }
 
-async fn reconcile(context: &Context, args: JsonArgs) -> CliResult {
-    let watcher = Watcher::new(&context.settings, context.store.clone(), Intake::new(&context.settings))
-        .map_err(|e| CliError::Refused(format!("{e:#}")))?;
-    let report = watcher
-        .reconcile()
-        .await
-        .map_err(|e| CliError::Refused(format!("không đối chiếu được: {e:#}")))?;
-    if args.json {
-        return print_json(&report);
-    }
-    let since = report
-        .start_from
-        .map(|t| format_instant(t, context.settings.office.zone))
-        .unwrap_or_default();
-    println!(
-        "Hộp thư {} có {} thư kể từ {since}; {} đã xử lý: {} báo cáo được ghi nhận, {} chờ xem xét, {} bỏ qua.",
-        report.mailbox,
-        report.in_mailbox,
-        report.accounted(),
-        report.counted,
-        report.review,
-        report.ignored
-    );
-    if !report.pending.is_empty() {
-        println!(
-            "{} thư mới chưa xử lý (UID {:?}).",
-            report.pending.len(),
-            report.pending
-        );
-    }
-    if !report.missing.is_empty() {
-        println!(
-            "CẢNH BÁO: {} thư không có trong dữ liệu (UID {:?}).",
-            report.missing.len(),
-            report.missing
-        );
-        return Err(CliError::Refused("có thư chưa được ghi nhận".into()));
-    }
-    Ok(())
+async fn reconcile(context: &Context, args: ReconcileArgs) -> CliResult {
+    let asked = Asked {
+        direct: args.direct,
+        simulated: false,
+    };
+    let answer = super::ask::work(context, JobKind::Reconcile, asked, "baocao intake reconcile", None).await?;
+    super::ask::print_answer(answer, args.json)
 }

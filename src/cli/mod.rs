@@ -5,6 +5,7 @@
 //! Exit codes: 0 done; 1 refused (bad input, not found, rows rejected); 2 wrong usage;
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
+mod ask;
 mod calendar;
 mod doctor;
 mod export;
@@ -15,6 +16,7 @@ mod requests;
 mod review;
 mod status;
 mod units;
+mod usage;
 mod users;
 
 use std::path::PathBuf;
@@ -67,7 +69,7 @@ pub enum Command {
     /// Kiểm tra tệp cấu hình: in `ok` hoặc liệt kê từng lỗi (dòng, khóa)
     CheckConfig,
     /// Kiểm tra mọi thứ dịch vụ cần: cấu hình, cơ sở dữ liệu, SMTP, IMAP, mẫu thư, tệp lịch
-    Doctor,
+    Doctor(doctor::DoctorArgs),
     /// Người được đăng nhập trang theo dõi
     #[command(subcommand)]
     User(users::UserCommand),
@@ -143,7 +145,18 @@ pub type CliResult<T = ()> = Result<T, CliError>;
 /// Parses the command line, runs the command and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
     quiet_on_closed_pipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = usage::vietnamese(&error);
+            if error.use_stderr() {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
     // The service parses mail while it sends and pings the watchdog: give it two threads.
     let runtime = match &cli.command {
         Command::Run => tokio::runtime::Builder::new_multi_thread()
@@ -219,8 +232,8 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::Run = cli.command {
         return run_service(&cli).await;
     }
-    if let Command::Doctor = cli.command {
-        return doctor::run(&cli).await;
+    if let Command::Doctor(args) = &cli.command {
+        return doctor::run(&cli, args).await;
     }
     if let Command::User(command) = cli.command {
         return users::run(&cli.config, command);
@@ -246,7 +259,11 @@ async fn run(cli: Cli) -> CliResult {
             "cơ sở dữ liệu chưa được khởi tạo hoặc cũ hơn phiên bản này: chạy `baocao migrate` trước".into(),
         ));
     }
-    let context = Context { settings, store };
+    let context = Context {
+        settings,
+        store,
+        config: cli.config.clone(),
+    };
     let outcome = match cli.command {
         Command::Unit(command) => units::run(&context, command).await,
         Command::Request(command) => requests::run(&context, command).await,
@@ -259,7 +276,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Intake(command) => intake::run(&context, command).await,
         Command::Review(command) => review::run(&context, command).await,
         Command::Run
-        | Command::Doctor
+        | Command::Doctor(_)
         | Command::User(_)
         | Command::CheckConfig
         | Command::Migrate
@@ -309,6 +326,8 @@ async fn run_service(cli: &Cli) -> CliResult {
 pub struct Context {
     pub settings: Settings,
     pub store: Store,
+    /// The configuration file (`--direct` reads systemd credentials beside it).
+    pub config: PathBuf,
 }
 
 impl Context {

@@ -3,16 +3,14 @@
 //! through another channel, and previewing the daily digest.
 
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
+use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
-use crate::clock::Clock;
 use crate::dates::format_instant;
-use crate::digest::{digest_vars, queue_digest};
-use crate::mailer::Mailer;
+use crate::digest::digest_vars;
+use crate::jobs::JobKind;
 use crate::plan::SlotKind;
-use crate::reminders::{PlanLine, QueueSummary, ReminderError, Setup, plan_new_units, plan_view, queue_due};
-use crate::sender::{SendPass, SendSummary, lease, send_due};
+use crate::reminders::{PlanLine, Setup, plan_view};
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersCommand {
@@ -39,6 +37,9 @@ pub enum RemindersCommand {
         /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
+        /// Tự đọc mật khẩu thư và gửi ngay trong lệnh này (quyền root hoặc người dùng baocao), không nhờ dịch vụ
+        #[arg(long)]
+        direct: bool,
     },
 }
 
@@ -66,14 +67,12 @@ pub struct DigestArgs {
 pub async fn run(context: &Context, command: RemindersCommand) -> CliResult {
     match command {
         RemindersCommand::Plan { at, request, json } => plan(context, at.as_deref(), request.as_deref(), json).await,
-        RemindersCommand::Send { at, dry_run, json } => send(context, at.as_deref(), dry_run, json).await,
-    }
-}
-
-fn internal(error: ReminderError) -> CliError {
-    match error {
-        ReminderError::Store(e) => e.into(),
-        ReminderError::Template(e) => CliError::Refused(e.to_string()),
+        RemindersCommand::Send {
+            at,
+            dry_run,
+            json,
+            direct,
+        } => send(context, at.as_deref(), dry_run, json, direct).await,
     }
 }
 
@@ -144,17 +143,20 @@ fn print_plan(lines: &[PlanLine], from: chrono::DateTime<chrono::Utc>, context: 
     println!("{sending} thư sẽ gửi (tính từ {})", format_instant(from, zone));
 }
 
-#[derive(Serialize)]
-struct SendReport {
-    at: chrono::DateTime<chrono::Utc>,
-    window_open: bool,
-    units_planned: usize,
-    slots: QueueSummary,
-    digest_queued: usize,
-    outbox: SendSummary,
+async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool, direct: bool) -> CliResult {
+    if dry_run {
+        return send_dry_run(context, at, json).await;
+    }
+    let asked = Asked {
+        direct,
+        simulated: at.is_some(),
+    };
+    let answer = super::ask::work(context, JobKind::SendDue, asked, "baocao reminders send", at).await?;
+    super::ask::print_answer(answer, json)
 }
 
-async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) -> CliResult {
+/// `reminders send --dry-run`: what would go now, nothing sent or written.
+async fn send_dry_run(context: &Context, at: Option<&str>, json: bool) -> CliResult {
     let now = context.at(at)?;
     let calendar = context.calendar()?;
     let templates = context.templates()?;
@@ -165,89 +167,31 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool) ->
         templates: &templates,
     };
     let zone = settings.office.zone;
-    if dry_run {
-        let lines: Vec<PlanLine> = plan_view(&context.store, &setup, now, None)
-            .await?
-            .into_iter()
-            .filter(|l| l.action == "send_now")
-            .collect();
-        if json {
-            return print_json(&lines);
-        }
-        if !setup.window_open(now) {
-            println!(
-                "{} nằm ngoài giờ gửi thư: chưa gửi thư nhắc nào",
-                format_instant(now, zone)
-            );
-        }
-        for line in &lines {
-            println!(
-                "sẽ gửi {} {} tới {} ({}): {}",
-                kind_vi(line.kind),
-                line.request,
-                line.unit,
-                line.unit_name,
-                line.reason
-            );
-        }
-        println!("{} thư nhắc đến giờ gửi; chưa gửi gì (--dry-run)", lines.len());
-        return Ok(());
-    }
-    if settings.smtp.is_none() {
-        return Err(CliError::Refused(
-            "chưa cấu hình máy chủ gửi thư [smtp] trong tệp cấu hình: không gửi được".into(),
-        ));
-    }
-    let mailer =
-        Mailer::new(settings).map_err(|e| CliError::Refused(format!("không chuẩn bị được việc gửi thư: {e:#}")))?;
-    let units_planned = plan_new_units(&context.store, settings, &calendar, now).await?;
-    let slots = queue_due(&context.store, &setup, now).await.map_err(internal)?;
-    let digest_queued = queue_digest(&context.store, &setup, now, false)
-        .await
-        .map_err(internal)?;
-    let smtp = settings.smtp.as_ref().map(|s| s.concurrency).unwrap_or(1);
-    let worker = crate::daemon::worker_id();
-    let window_open = setup.window_open(now);
-    let clock = match at {
-        Some(_) => Clock::starting_at(now),
-        None => Clock::system(),
-    };
-    let outbox = send_due(&SendPass {
-        store: &context.store,
-        mailer: &mailer,
-        worker: &worker,
-        concurrency: smtp,
-        retry: crate::sender::RetryPolicy::from_settings(settings),
-        lease: lease(settings),
-        window_open,
-        clock,
-        stop: &std::sync::atomic::AtomicBool::new(false),
-    })
-    .await?;
-    let report = SendReport {
-        at: now,
-        window_open,
-        units_planned,
-        slots,
-        digest_queued,
-        outbox,
-    };
+    let lines: Vec<PlanLine> = plan_view(&context.store, &setup, now, None)
+        .await?
+        .into_iter()
+        .filter(|l| l.action == "send_now")
+        .collect();
     if json {
-        return print_json(&report);
+        return print_json(&lines);
     }
-    if !report.window_open {
+    if !setup.window_open(now) {
         println!(
-            "{} nằm ngoài giờ gửi thư: thư nhắc chờ tới giờ làm việc",
+            "{} nằm ngoài giờ gửi thư: chưa gửi thư nhắc nào",
             format_instant(now, zone)
         );
     }
-    println!(
-        "đã gửi {} thư; {} thư chờ gửi lại; {} thư lỗi; bỏ qua {} lượt nhắc cũ; hủy {} lượt nhắc (đã báo cáo hoặc đã đóng)",
-        report.outbox.sent, report.outbox.retry, report.outbox.failed, slots.skipped, slots.cancelled
-    );
-    if report.outbox.failed > 0 || report.outbox.retry > 0 {
-        println!("xem thư lỗi bằng: baocao outbox list --failed");
+    for line in &lines {
+        println!(
+            "sẽ gửi {} {} tới {} ({}): {}",
+            kind_vi(line.kind),
+            line.request,
+            line.unit,
+            line.unit_name,
+            line.reason
+        );
     }
+    println!("{} thư nhắc đến giờ gửi; chưa gửi gì (--dry-run)", lines.len());
     Ok(())
 }
 

@@ -303,7 +303,7 @@ async fn list(context: &Context, json: bool) -> CliResult {
         .map(|r| {
             vec![
                 r.token.clone(),
-                format!("{}@{}", r.code, r.year),
+                format!("{} (năm {})", r.code, r.year),
                 r.title.clone(),
                 format_instant(r.deadline, zone),
                 r.state.label_vi().to_string(),

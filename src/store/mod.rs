@@ -9,6 +9,7 @@
 //! Business decisions (what a state means, what is due) are not made here.
 
 mod intake;
+mod jobs;
 mod leader;
 mod outbox;
 mod requests;
@@ -20,6 +21,7 @@ mod submissions;
 mod units;
 
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
+pub use jobs::{JobAnswer, JobState};
 pub use leader::Leadership;
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;

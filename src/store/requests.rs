@@ -174,11 +174,11 @@ impl Store {
             ))),
             1 => Ok(matches.into_iter().next().expect("one element, checked above")),
             _ => Err(StoreError::Rejected(vec![format!(
-                "có nhiều yêu cầu mang số `{}`: {}; ghi rõ năm (SỐ@NĂM) hoặc dùng mã BC-",
+                "có nhiều yêu cầu mang số `{}`: {}; ghi rõ năm (SỐ@NĂM, ví dụ 4189/KH-BCĐ@2024) hoặc dùng mã BC-",
                 text.trim(),
                 matches
                     .iter()
-                    .map(|r| format!("{}@{} ({})", r.code, r.year, r.token))
+                    .map(|r| format!("{} năm {} ({}, gõ {}@{})", r.code, r.year, r.token, r.code, r.year))
                     .collect::<Vec<_>>()
                     .join(", ")
             )])),

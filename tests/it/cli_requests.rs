@@ -145,7 +145,9 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
     let ambiguous = env.baocao(&["request", "show", "4189/KH-BCĐ"]);
     assert_eq!(ambiguous.code, 1);
     assert!(
-        ambiguous.stderr.contains("4189/KH-BCĐ@2023 (BC-1)"),
+        ambiguous
+            .stderr
+            .contains("4189/KH-BCĐ năm 2023 (BC-1, gõ 4189/KH-BCĐ@2023)"),
         "{}",
         ambiguous.stderr
     );
@@ -174,7 +176,7 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
     assert_eq!(listed.as_array().unwrap().len(), 2);
     let text = env.baocao(&["request", "list"]).ok().stdout;
     assert!(
-        text.contains("4189/KH-BCĐ@2024") && text.contains("2 yêu cầu"),
+        text.contains("4189/KH-BCĐ (năm 2024)") && text.contains("2 yêu cầu"),
         "{text}"
     );
 }

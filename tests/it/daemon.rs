@@ -12,6 +12,23 @@ use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
 use crate::harness::{Backend, Env, baocao_raw};
 
+/// The decoded text of each RFC 2047 encoded-word in header `name` of a raw message.
+fn encoded_pieces(raw: &[u8], name: &str) -> Vec<String> {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(raw);
+    let text = text.replace("\r\n", "\n");
+    let head = text.split("\n\n").next().unwrap_or_default().replace("\n ", " ");
+    let line = head
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}: ")))
+        .unwrap_or_default()
+        .to_string();
+    line.split_whitespace()
+        .filter_map(|t| t.strip_prefix("=?utf-8?b?")?.strip_suffix("?=").map(str::to_string))
+        .map(|b| String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap()).unwrap())
+        .collect()
+}
+
 struct Office {
     env: Env,
     lab: &'static MailLab,
@@ -137,7 +154,22 @@ fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_runn
 
     // A unit's reply reaches the report mailbox through Postfix: the running watcher counts it.
     let notice = &o.lab.messages(&addresses[0])[0];
+    // The office's name travels in encoded-words that each end between two words, so no
+    // mail client shows a word cut in two ("Điện Bi ên").
+    let pieces = encoded_pieces(notice, "From");
+    assert!(
+        pieces.len() > 1,
+        "the name needs more than one encoded-word: {pieces:?}"
+    );
+    assert_eq!(pieces.concat(), "Sở Giáo dục và Đào tạo tỉnh Điện Biên");
+    for piece in &pieces[..pieces.len() - 1] {
+        assert!(piece.ends_with(' '), "an encoded-word ends inside a word: {pieces:?}");
+    }
     let notice = mail_parser::MessageParser::default().parse(notice).unwrap();
+    assert_eq!(
+        notice.from().and_then(|f| f.first()).and_then(|a| a.name()),
+        Some("Sở Giáo dục và Đào tạo tỉnh Điện Biên")
+    );
     let reply = format!(
         "From: {from}\r\nTo: {to}\r\nSubject: RE: {subject}\r\nMessage-ID: <reply-daemon@lab.test>\r\n\
          In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\nMIME-Version: 1.0\r\n\

@@ -23,6 +23,7 @@ mod mail_lab;
 mod properties;
 mod reminders;
 mod review_queue;
+mod service_jobs;
 mod service_unit;
 mod web;
 mod web_limits;

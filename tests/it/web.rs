@@ -182,6 +182,17 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks the element `css` selects.
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn stop(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -382,6 +393,23 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     ] {
         assert!(head.contains(needed), "{needed} missing:\n{head}");
     }
+
+    // Closing a request asks for confirmation: the button alone submits nothing.
+    let browser = Browser::start().await;
+    browser.log_in(&base, PASSWORD).await;
+    browser.text_with("BC-1").await;
+    browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
+    let close_button = "form[action$='/close'] button";
+    browser.click(close_button).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
+    assert_eq!(shown["state"], "active", "closed without confirmation: {shown:#}");
+    browser.click("form[action$='/close'] input[name=confirm]").await;
+    browser.click(close_button).await;
+    browser.text_with("đã đóng").await;
+    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
+    assert_eq!(shown["state"], "closed", "{shown:#}");
+    browser.stop().await;
 }
 
 fn metric(text: &str, name: &str) -> Option<f64> {

@@ -450,6 +450,10 @@ fn unfinished_headers_and_idle_kept_alive_connections_are_closed_after_ten_secon
     service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
     let port = service.web_port();
     let target = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    // Healthy only once the clockwork has fired (a loaded machine may take a moment).
+    wait_until(Duration::from_secs(20), "/healthz says ok", || {
+        http(port, "GET", "/healthz", &[], "").0 == 200
+    });
 
     let started = Instant::now();
     let mut slow = TcpStream::connect(target).unwrap();

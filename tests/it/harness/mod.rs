@@ -140,6 +140,11 @@ impl Env {
 
     /// Runs `baocao --config … --database … ARGS`.
     pub fn baocao(&self, args: &[&str]) -> Run {
+        self.baocao_env(args, &[])
+    }
+
+    /// [`Env::baocao`] with these environment variables set.
+    pub fn baocao_env(&self, args: &[&str], vars: &[(&str, &Path)]) -> Run {
         let output = Command::new(binary())
             .arg("--config")
             .arg(&self.config)
@@ -147,6 +152,8 @@ impl Env {
             .arg(&self.db.url)
             .args(args)
             .env_remove("BAOCAO_DATABASE_URL")
+            .env_remove("CREDENTIALS_DIRECTORY")
+            .envs(vars.iter().copied())
             .current_dir(self.dir.path())
             .output()
             .expect("run baocao");

@@ -46,21 +46,33 @@ pub struct Service {
 impl Service {
     /// Starts `baocao run` on the environment's configuration and database (or `database`).
     pub fn start(env: &Env, database: Option<&str>) -> Service {
-        Service::spawn(env, database, None, "info,sqlx=warn")
+        Service::spawn(env, database, None, "info,sqlx=warn", &[])
+    }
+
+    /// [`Service::start`] with these environment variables set for the service only (as
+    /// systemd's `LoadCredential=` sets `CREDENTIALS_DIRECTORY`).
+    pub fn start_with_env(env: &Env, vars: &[(&str, &std::path::Path)]) -> Service {
+        Service::spawn(env, None, None, "info,sqlx=warn", vars)
     }
 
     /// [`start`](Self::start) with `RUST_LOG` set to `log_level`.
     pub fn start_logging(env: &Env, database: Option<&str>, log_level: &str) -> Service {
-        Service::spawn(env, database, None, log_level)
+        Service::spawn(env, database, None, log_level, &[])
     }
 
     /// Like [`Service::start`], with the soft and hard open-file limits set to `limit`
     /// (through `prlimit`, which then runs the binary in its own process).
     pub fn start_with_open_files(env: &Env, limit: u32) -> Service {
-        Service::spawn(env, None, Some(limit), "info,sqlx=warn")
+        Service::spawn(env, None, Some(limit), "info,sqlx=warn", &[])
     }
 
-    fn spawn(env: &Env, database: Option<&str>, open_files: Option<u32>, log_level: &str) -> Service {
+    fn spawn(
+        env: &Env,
+        database: Option<&str>,
+        open_files: Option<u32>,
+        log_level: &str,
+        vars: &[(&str, &std::path::Path)],
+    ) -> Service {
         let n = {
             use std::sync::atomic::{AtomicU32, Ordering};
             static NEXT: AtomicU32 = AtomicU32::new(1);
@@ -101,6 +113,7 @@ impl Service {
             .env("RUST_LOG", log_level)
             .env_remove("BAOCAO_DATABASE_URL")
             .env_remove("JOURNAL_STREAM")
+            .envs(vars.iter().copied())
             .current_dir(env.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -1,0 +1,175 @@
+//! Work a clerk's command hands to the running service (`service_jobs`): the command asks
+//! and waits, the service takes the oldest waiting job, does it and writes the answer back.
+//! A row moves `waiting` → `running` → `done`, or `waiting` → `abandoned` when the command
+//! stopped waiting before any service took it, so no job is ever done late.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreResult, in_tx, on_pool};
+
+/// What a finished job answers, as the asking command prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobAnswer {
+    pub exit_code: u8,
+    /// What the command prints on standard output.
+    pub out: String,
+    /// What it prints on standard error.
+    pub err: String,
+    /// The same answer for `--json`, when the job has one.
+    pub json: Option<String>,
+}
+
+/// Where a job stands, as the asking command sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    Waiting,
+    /// A service instance (`taken_by`) is doing it.
+    Running {
+        taken_by: String,
+    },
+    Done(JobAnswer),
+    Abandoned,
+}
+
+/// Finished and abandoned jobs are kept this long, to read who asked for what.
+const KEEP_DAYS: i64 = 30;
+
+impl Store {
+    /// Asks the service to do `kind`; returns the job's id.
+    pub async fn request_job(&self, kind: &str, requested_by: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+        let (id,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "INSERT INTO service_jobs (kind, state, requested_by, requested_at) \
+                 VALUES ($1, 'waiting', $2, $3) RETURNING id",
+            )
+            .bind(kind)
+            .bind(requested_by)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// Takes the oldest waiting job for `worker`: (id, kind, requested_by). Two services
+    /// asking at once never take the same job: the one that loses the race for a row (on
+    /// PostgreSQL its update finds the row taken) looks for the next.
+    pub async fn take_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<(i64, String, String)>> {
+        loop {
+            let taken: Option<Option<(i64, String, String)>> = in_tx!(self, |tx| {
+                let next: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM service_jobs WHERE state = 'waiting' ORDER BY id LIMIT 1")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match next {
+                    None => None,
+                    Some((id,)) => Some(
+                        sqlx::query_as(
+                            "UPDATE service_jobs SET state = 'running', taken_by = $2, taken_at = $3 \
+                             WHERE id = $1 AND state = 'waiting' RETURNING id, kind, requested_by",
+                        )
+                        .bind(id)
+                        .bind(worker)
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                    ),
+                }
+            });
+            match taken {
+                None => return Ok(None),
+                Some(Some(job)) => return Ok(Some(job)),
+                Some(None) => continue,
+            }
+        }
+    }
+
+    /// Writes a job's answer, and forgets jobs finished more than a month ago.
+    pub async fn finish_job(&self, id: i64, answer: &JobAnswer, now: DateTime<Utc>) -> StoreResult<()> {
+        let old = now - chrono::Duration::days(KEEP_DAYS);
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "UPDATE service_jobs SET state = 'done', finished_at = $2, exit_code = $3, out_text = $4, \
+                 err_text = $5, json = $6 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(i32::from(answer.exit_code))
+            .bind(&answer.out)
+            .bind(&answer.err)
+            .bind(&answer.json)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM service_jobs WHERE state IN ('done', 'abandoned') AND requested_at < $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Where job `id` stands.
+    pub async fn job_state(&self, id: i64) -> StoreResult<JobState> {
+        type Row = (
+            String,
+            Option<String>,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT state, taken_by, exit_code, out_text, err_text, json FROM service_jobs WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((state, taken_by, exit_code, out, err, json)) = row else {
+            return Err(super::StoreError::NotFound(format!("không có việc số {id}")));
+        };
+        Ok(match state.as_str() {
+            "waiting" => JobState::Waiting,
+            "running" => JobState::Running {
+                taken_by: taken_by.unwrap_or_default(),
+            },
+            "done" => JobState::Done(JobAnswer {
+                exit_code: exit_code.and_then(|c| u8::try_from(c).ok()).unwrap_or(70),
+                out: out.unwrap_or_default(),
+                err: err.unwrap_or_default(),
+                json,
+            }),
+            _ => JobState::Abandoned,
+        })
+    }
+
+    /// Marks job `id` abandoned if no service has taken it yet; false when one has.
+    pub async fn abandon_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE service_jobs SET state = 'abandoned', finished_at = $2 WHERE id = $1 AND state = 'waiting'",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// The service instances that wrote their health row at or after `since` (alive).
+    pub async fn live_services(&self, since: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT instance FROM service_health WHERE updated_at >= $1 AND instance NOT LIKE 'probe:%' \
+                 ORDER BY updated_at DESC",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(instance,)| instance).collect())
+    }
+}
