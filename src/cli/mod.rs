@@ -189,8 +189,8 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_REFUSED)
         }
         Err(CliError::Unavailable { url, source }) => {
-            eprintln!("lỗi: không kết nối được cơ sở dữ liệu {}", redact_url(&url));
-            eprintln!("chi tiết: {}", error_chain(&source));
+            eprintln!("lỗi: {}", unavailable_vi(&url, &source));
+            eprintln!("chi tiết (cho cán bộ CNTT): {}", error_chain(&source));
             ExitCode::from(EXIT_UNAVAILABLE)
         }
         Err(CliError::MailLoginRefused(message)) => {
@@ -437,6 +437,63 @@ async fn open_existing_store(settings: &Settings) -> CliResult<Store> {
             source,
         }),
     }
+}
+
+/// Why the database cannot be opened, in the clerk's words: a permission problem is not a
+/// connection problem, and a refused PostgreSQL login is neither.
+fn unavailable_vi(url: &str, source: &StoreError) -> String {
+    const AS_SERVICE: &str = "chạy lệnh bằng người dùng của dịch vụ: runuser -u baocao -- baocao …";
+    if let Some(path) = Store::sqlite_path(url) {
+        let file = std::path::Path::new(path);
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+        if std::fs::metadata(file).as_ref().is_err_and(denied) {
+            return format!(
+                "người dùng đang chạy lệnh không có quyền vào thư mục {}; {AS_SERVICE}",
+                dir.display()
+            );
+        }
+        match std::fs::OpenOptions::new().read(true).write(true).open(file) {
+            Err(e) if denied(&e) => {
+                return format!(
+                    "người dùng đang chạy lệnh không có quyền đọc và ghi tệp cơ sở dữ liệu {path}; {AS_SERVICE}"
+                );
+            }
+            Ok(_) if error_chain(source).contains("unable to open database file") => {
+                return format!(
+                    "người dùng đang chạy lệnh không tạo được tệp trong thư mục {} (SQLite ghi tệp -wal, -shm \
+                     bên cạnh cơ sở dữ liệu); {AS_SERVICE}",
+                    dir.display()
+                );
+            }
+            _ => {}
+        }
+    } else {
+        let text = error_chain(source).to_lowercase();
+        if [
+            "password authentication failed",
+            "no pg_hba.conf entry",
+            "permission denied",
+        ]
+        .iter()
+        .any(|t| text.contains(t))
+        {
+            return format!(
+                "PostgreSQL từ chối đăng nhập {}: kiểm tra tên người dùng, mật khẩu trong địa chỉ cơ sở dữ liệu và pg_hba.conf",
+                redact_url(url)
+            );
+        }
+        if text.contains("does not exist") {
+            return format!(
+                "máy chủ PostgreSQL chưa có cơ sở dữ liệu {}: tạo nó (createdb) rồi chạy baocao migrate",
+                redact_url(url)
+            );
+        }
+    }
+    format!("không kết nối được cơ sở dữ liệu {}", redact_url(url))
 }
 
 /// Hides a password in a database URL before it is printed.

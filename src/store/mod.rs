@@ -97,6 +97,18 @@ macro_rules! in_tx {
 pub(crate) use {in_tx, on_pool};
 
 impl Store {
+    /// The file of a `sqlite:` URL; `None` for PostgreSQL.
+    pub fn sqlite_path(url: &str) -> Option<&str> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return None;
+        }
+        Some(
+            url.strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url),
+        )
+    }
+
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {

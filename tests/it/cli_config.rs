@@ -252,3 +252,47 @@ fn only_migrate_creates_the_database() {
     assert!(database.exists());
     run(&["unit", "list"]).ok();
 }
+
+/// A database file the user may not write is a permission problem, said as one (and how to
+/// run the command instead), not "không kết nối được".
+#[test]
+fn a_database_the_user_may_not_write_is_named_a_permission_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = crate::harness::Env::new(crate::harness::Backend::Sqlite);
+    let db = env.db.url.trim_start_matches("sqlite://").to_string();
+    let root = std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let args = [
+        "--config",
+        env.config.to_str().unwrap(),
+        "--database",
+        env.db.url.as_str(),
+        "status",
+    ];
+    let output = if root {
+        // Root may write anything: ask as another user, who may read the directory only.
+        std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&env.config, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::process::Command::new("runuser")
+            .args(["-u", "nobody", "--", crate::harness::binary()])
+            .args(args)
+            .output()
+            .unwrap()
+    } else {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o000)).unwrap();
+        std::process::Command::new(crate::harness::binary())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(69), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "lỗi: người dùng đang chạy lệnh không có quyền đọc và ghi tệp cơ sở dữ liệu {db}"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("runuser -u baocao -- baocao"), "{stderr}");
+    assert!(!stderr.contains("không kết nối được"), "{stderr}");
+}
