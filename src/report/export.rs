@@ -147,12 +147,16 @@ pub fn heading(status: &RequestStatus, office: &str, only: Only, now: DateTime<U
             format_instant(status.deadline, zone),
             status.request
         ),
-        summary: format!(
-            "Đã báo cáo {}/{} đơn vị · Số liệu lúc {}",
-            status.reported,
-            status.total,
-            format_instant(now, zone)
-        ),
+        summary: {
+            let local = now.with_timezone(&zone);
+            format!(
+                "Đã báo cáo {}/{} đơn vị · Số liệu tính đến {} ngày {}",
+                status.reported,
+                status.total,
+                local.format("%H:%M"),
+                local.format("%d/%m/%Y")
+            )
+        },
     }
 }
 
@@ -288,6 +292,18 @@ mod tests {
                 _ => None,
             },
         }
+    }
+
+    #[test]
+    fn the_heading_says_when_the_figures_were_taken_once() {
+        let now: DateTime<Utc> = "2026-12-02T07:00:00Z".parse().unwrap();
+        let heading = heading(&status(), "Sở X", Only::Pending, now, chrono_tz::Asia::Ho_Chi_Minh);
+        assert!(
+            heading.summary.ends_with("Số liệu tính đến 14:00 ngày 02/12/2026"),
+            "{}",
+            heading.summary
+        );
+        assert_eq!(heading.summary.matches("lúc").count(), 0, "{}", heading.summary);
     }
 
     fn status() -> RequestStatus {
