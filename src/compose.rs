@@ -647,7 +647,14 @@ mod tests {
             assert!(message.text.contains("Kính gửi: Phòng Giáo dục và Đào tạo huyện Mẫu"));
             assert!(message.text.contains("31/12/2023 lúc 17:00"));
             assert!(message.html.is_none());
+            // A superior office writes to its unit as "đơn vị", not "quý đơn vị" (partners),
+            // and closes as Nghị định 30/2020/NĐ-CP letters do.
+            assert!(!message.text.contains("quý"), "{}", message.text);
+            assert!(message.text.contains("\nTrân trọng./.\n"), "{}", message.text);
         }
+        let receipt = templates.render_receipt(&ReceiptVars::sample()).unwrap();
+        assert!(!receipt.text.contains("quý"), "{}", receipt.text);
+        assert!(receipt.text.contains("\nTrân trọng./.\n"), "{}", receipt.text);
         let reminder = templates.render_unit_message(SlotKind::Reminder, &vars).unwrap();
         assert!(reminder.subject.contains("còn 3 ngày"), "{}", reminder.subject);
         let digest = templates.render_digest(&DigestVars::sample()).unwrap();
