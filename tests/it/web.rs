@@ -456,11 +456,12 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     let scrape = || http(port, "GET", "/metrics", &[], "").2;
     wait_until(
         Duration::from_secs(20),
-        "the notice being sent and the watcher connected",
+        "the notice being sent, the watcher connected and the clockwork fired once",
         || {
             let text = scrape();
             metric(&text, "baocao_outgoing_messages{kind=\"notice\",state=\"sent\"}") == Some(1.0)
                 && metric(&text, "baocao_watcher_connected") == Some(1.0)
+                && metric(&text, "baocao_last_tick_age_seconds").is_some_and(|age| age.is_finite())
         },
     );
     let before = scrape();
