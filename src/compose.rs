@@ -350,8 +350,11 @@ pub struct RequestVars {
     pub code: String,
     pub title: String,
     pub token: String,
-    /// `31/12/2023 lúc 17:00`, the unit's deadline (a granted extension included).
+    /// The unit's deadline as the directive wrote it ("trước ngày 31/12/2023"), or, when the
+    /// request has no wording or the unit was granted a later one, `31/12/2023 lúc 17:00`.
     pub deadline: String,
+    /// The instant baocao uses: `30/12/2023 lúc 23:59`.
+    pub deadline_at: String,
     pub deadline_date: String,
     pub issued_on: Option<String>,
     pub attachment_required: bool,
@@ -400,7 +403,11 @@ impl UnitMessage {
                 code: request.code.to_string(),
                 title: request.title.clone(),
                 token: request.token.clone(),
-                deadline: format_instant(deadline, zone),
+                deadline: match &request.deadline_wording {
+                    Some(text) if deadline == request.deadline => text.clone(),
+                    _ => format_instant(deadline, zone),
+                },
+                deadline_at: format_instant(deadline, zone),
                 deadline_date: format_date(deadline.with_timezone(&zone).date_naive()),
                 issued_on: request.issued_on.map(format_date),
                 attachment_required: request.attachment_required,
@@ -429,6 +436,7 @@ impl UnitMessage {
                 title: "Báo cáo kết quả thực hiện kế hoạch".into(),
                 token: Self::SAMPLE_TOKEN.into(),
                 deadline: "31/12/2023 lúc 17:00".into(),
+                deadline_at: "31/12/2023 lúc 17:00".into(),
                 deadline_date: "31/12/2023".into(),
                 issued_on: Some("01/12/2023".into()),
                 attachment_required: true,
@@ -664,6 +672,65 @@ mod tests {
     }
 
     #[test]
+    fn units_read_the_deadline_as_the_directive_wrote_it_unless_granted_a_later_one() {
+        let templates = Templates::built_in().unwrap();
+        let zone = chrono_tz::Asia::Ho_Chi_Minh;
+        let parsed = crate::dates::parse_deadline("Trước ngày 31/12/2023.", zone).unwrap();
+        let sample = UnitMessage::sample();
+        let request = Request {
+            id: 7,
+            code: crate::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
+            year: 2023,
+            token: "BC-7".into(),
+            title: "Báo cáo kết quả".into(),
+            issued_on: None,
+            deadline: parsed.instant,
+            deadline_wording: crate::dates::deadline_wording("Trước  ngày 31/12/2023."),
+            recipients: crate::model::Recipients::default(),
+            remind_before: crate::model::Offsets::parse("1d").unwrap(),
+            overdue_after: crate::model::Offsets::parse("1d").unwrap(),
+            attachment_required: true,
+            state: crate::model::RequestState::Active,
+            created_at: parsed.instant,
+        };
+        let at = parsed.instant - chrono::Duration::days(3);
+        let vars = |deadline| {
+            UnitMessage::new(
+                sample.office.clone(),
+                sample.unit.clone(),
+                &request,
+                deadline,
+                SlotKind::Notice,
+                at,
+                zone,
+            )
+        };
+        let notice = templates
+            .render_unit_message(SlotKind::Notice, &vars(parsed.instant))
+            .unwrap();
+        assert!(
+            notice.text.contains("Hạn báo cáo: trước ngày 31/12/2023"),
+            "{}",
+            notice.text
+        );
+        assert!(
+            notice.subject.contains("(hạn trước ngày 31/12/2023)"),
+            "{}",
+            notice.subject
+        );
+        assert!(!notice.text.contains("30/12/2023 lúc 23:59"), "{}", notice.text);
+        let later = crate::dates::parse_deadline("17:00 ngày 10/01/2024", zone)
+            .unwrap()
+            .instant;
+        let extended = templates.render_unit_message(SlotKind::Notice, &vars(later)).unwrap();
+        assert!(
+            extended.text.contains("Hạn báo cáo: 10/01/2024 lúc 17:00"),
+            "{}",
+            extended.text
+        );
+    }
+
+    #[test]
     fn the_receipt_says_what_was_received_and_whether_it_was_late() {
         let templates = Templates::built_in().unwrap();
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
@@ -677,6 +744,7 @@ mod tests {
             title: "Báo cáo kết quả".into(),
             issued_on: None,
             deadline: at("17:00 ngày 29/12/2023"),
+            deadline_wording: None,
             recipients: crate::model::Recipients::default(),
             remind_before: crate::model::Offsets::parse("1d").unwrap(),
             overdue_after: crate::model::Offsets::parse("1d").unwrap(),

@@ -19,6 +19,8 @@ pub enum DeadlineReading {
     EndOfDay,
     /// "trước ngày D": the end of the day before D.
     BeforeDay,
+    /// "trong tháng M/YYYY": the end of the month's last day.
+    EndOfMonth,
 }
 
 impl DeadlineReading {
@@ -28,6 +30,7 @@ impl DeadlineReading {
             DeadlineReading::AtTime => "đúng giờ đã ghi",
             DeadlineReading::EndOfDay => "đến hết ngày đã ghi",
             DeadlineReading::BeforeDay => "\"trước ngày\": hết ngày hôm trước",
+            DeadlineReading::EndOfMonth => "\"trong tháng\": hết ngày cuối tháng",
         }
     }
 }
@@ -39,20 +42,28 @@ pub struct ParsedDeadline {
     pub reading: DeadlineReading,
 }
 
-/// Why a date could not be read; the text is for the clerk.
+/// Why a date could not be read; the text is for the clerk, with three forms that are read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("không hiểu thời điểm `{input}`: {why}. Ví dụ đúng: 31/12/2023, 31/12/2023 17:00, 17h00 ngày 31/12/2023")]
+#[error(
+    "không hiểu thời điểm `{input}`: {why}. Ví dụ baocao đọc được: \"trước 17h00 ngày 15/01/2024\", \
+     \"chậm nhất ngày 20/12/2023\", \"trước ngày 20 tháng 12 năm 2023\""
+)]
 pub struct DateError {
     pub input: String,
     pub why: String,
 }
 
-/// Reads a deadline typed by a clerk, in the office's time zone.
+/// Reads a deadline as clerks type it and công văn write it, in the office's time zone:
+/// `31/12/2023`, `17h00 ngày 31/12/2023`, `trước 17 giờ 00 ngày 15/01/2024`, `16 giờ 30 phút,
+/// ngày 05/6/2024`, `trước 15 giờ chiều ngày …`, `chậm nhất (vào) ngày …`, `hạn chót …`,
+/// `đến hết ngày …`, `trong ngày …`, `trước ngày 20 tháng 12 năm 2023`, `trong tháng 12/2023`
+/// (end of the month), `thứ Sáu, ngày 15/12/2023` (the weekday is checked), RFC 3339.
+/// Periodic wordings (`hằng năm`, `định kỳ hằng tháng`) are refused with what to do instead.
 pub fn parse_deadline(text: &str, zone: Tz) -> Result<ParsedDeadline, DateError> {
     let input = text.trim();
-    let error = |why: &str| DateError {
+    let error = |why: String| DateError {
         input: input.to_string(),
-        why: why.to_string(),
+        why,
     };
     if let Ok(instant) = DateTime::parse_from_rfc3339(input) {
         return Ok(ParsedDeadline {
@@ -60,49 +71,288 @@ pub fn parse_deadline(text: &str, zone: Tz) -> Result<ParsedDeadline, DateError>
             reading: DeadlineReading::AtTime,
         });
     }
-    let lowered = input.to_lowercase();
-    let (rest, reading_for_bare_date) = strip_day_phrase(&lowered);
-    let words: Vec<&str> = rest
-        .split_whitespace()
-        .filter(|w| *w != "lúc" && *w != "ngày")
-        .collect();
-    let (date, time) = match words.as_slice() {
-        [one] => (
-            parse_date(one).ok_or_else(|| error("ngày không đúng dạng dd/mm/yyyy"))?,
-            None,
-        ),
-        [first, second] => {
-            // Either "DATE TIME" or "TIME DATE" ("17h00 ngày 31/12/2023").
-            if let Some(date) = parse_date(first) {
-                (
-                    date,
-                    Some(parse_time(second).ok_or_else(|| error("giờ không đúng dạng HH:MM hoặc 17h00"))?),
-                )
-            } else if let Some(date) = parse_date(second) {
-                (
-                    date,
-                    Some(parse_time(first).ok_or_else(|| error("giờ không đúng dạng HH:MM hoặc 17h00"))?),
-                )
-            } else {
-                return Err(error("ngày không đúng dạng dd/mm/yyyy"));
+    let words = read_words(input).map_err(error)?;
+    let (local, reading) = match (words.date, words.month, words.time) {
+        (None, None, _) => return Err(error("chưa ghi ngày".into())),
+        (Some(_), Some(_), _) => return Err(error("có cả ngày và tháng, chỉ ghi một".into())),
+        (None, Some(_), Some(_)) => return Err(error("\"trong tháng\" không kèm giờ".into())),
+        (None, Some((year, month)), None) => {
+            if words.before {
+                return Err(error(
+                    "\"trước tháng\": ghi rõ ngày, ví dụ \"trước ngày 01/12/2023\"".into(),
+                ));
             }
+            let first_of_next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)
+            };
+            let last = first_of_next
+                .and_then(|d| d.pred_opt())
+                .ok_or_else(|| error("tháng ngoài phạm vi".into()))?;
+            (end_of_day(last), DeadlineReading::EndOfMonth)
         }
-        [] => return Err(error("chưa ghi ngày")),
-        _ => return Err(error("có chữ thừa")),
-    };
-    let (local, reading) = match (time, reading_for_bare_date) {
-        (Some(_), DeadlineReading::BeforeDay) => {
-            return Err(error("\"trước ngày\" đi với một ngày, không kèm giờ"));
+        (Some(date), None, Some(time)) => {
+            if words.before_day {
+                return Err(error(
+                    "\"trước ngày\" đi với một ngày, không kèm giờ (viết \"trước 17h00 ngày …\")".into(),
+                ));
+            }
+            (date.and_time(time), DeadlineReading::AtTime)
         }
-        (Some(time), _) => (date.and_time(time), DeadlineReading::AtTime),
-        (None, DeadlineReading::BeforeDay) => {
-            let day_before = date.pred_opt().ok_or_else(|| error("ngày ngoài phạm vi"))?;
+        (Some(date), None, None) if words.before => {
+            let day_before = date.pred_opt().ok_or_else(|| error("ngày ngoài phạm vi".into()))?;
             (end_of_day(day_before), DeadlineReading::BeforeDay)
         }
-        (None, _) => (end_of_day(date), DeadlineReading::EndOfDay),
+        (Some(date), None, None) => (end_of_day(date), DeadlineReading::EndOfDay),
     };
-    let instant = local_to_utc(local, zone).ok_or_else(|| error("giờ này không tồn tại ở múi giờ của cơ quan"))?;
+    if let (Some(stated), Some(date)) = (words.weekday, words.date)
+        && date.weekday() != stated
+    {
+        return Err(error(format!(
+            "ngày {} là {}, không phải {}",
+            format_date(date),
+            weekday_vi(date.weekday()),
+            weekday_vi(stated)
+        )));
+    }
+    let instant =
+        local_to_utc(local, zone).ok_or_else(|| error("giờ này không tồn tại ở múi giờ của cơ quan".into()))?;
     Ok(ParsedDeadline { instant, reading })
+}
+
+/// What the words of a deadline say.
+#[derive(Debug, Default)]
+struct Words {
+    date: Option<NaiveDate>,
+    /// "trong tháng 12/2023": (year, month).
+    month: Option<(i32, u32)>,
+    time: Option<NaiveTime>,
+    /// "trước …" anywhere before the date.
+    before: bool,
+    /// "trước ngày" (the word right after "trước" is "ngày").
+    before_day: bool,
+    weekday: Option<Weekday>,
+}
+
+/// Words that carry no date and no time: the phrasing around them.
+const FILLER: &[&str] = &[
+    "ngày", "lúc", "vào", "là", "chậm", "nhất", "hạn", "chót", "cuối", "cùng", "đến", "hết", "trong", "thời", "báo",
+    "cáo", "nộp", "gửi", "về", "tại", "hôm", "trước", "-", "–", ":",
+];
+
+/// The Vietnamese weekday after "thứ": `hai` … `bảy`, `2` … `7`.
+fn weekday_after_thu(word: &str) -> Option<Weekday> {
+    Some(match word {
+        "hai" | "2" => Weekday::Mon,
+        "ba" | "3" => Weekday::Tue,
+        "tư" | "4" => Weekday::Wed,
+        "năm" | "5" => Weekday::Thu,
+        "sáu" | "6" => Weekday::Fri,
+        "bảy" | "7" => Weekday::Sat,
+        _ => return None,
+    })
+}
+
+fn number(word: &str) -> Option<u32> {
+    (!word.is_empty() && word.len() <= 4 && word.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| word.parse().ok())
+        .flatten()
+}
+
+/// Splits the text into words (lower case, NFC, punctuation around words removed) and reads
+/// the date, the time and the phrasing; `Err` names what could not be read.
+fn read_words(input: &str) -> Result<Words, String> {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = input.nfc().collect::<String>().to_lowercase();
+    if [
+        "hằng năm",
+        "hàng năm",
+        "hằng tháng",
+        "hàng tháng",
+        "hằng quý",
+        "hàng quý",
+        "hằng tuần",
+        "hàng tuần",
+        "định kỳ",
+    ]
+    .iter()
+    .any(|p| text.contains(p))
+    {
+        return Err(
+            "đây là hạn định kỳ (lặp lại mỗi kỳ); baocao theo dõi từng kỳ: tạo một yêu cầu cho kỳ này với \
+                    hạn cụ thể, ví dụ \"trước ngày 25/01/2025\""
+                .into(),
+        );
+    }
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"' | '“' | '”'))
+        .map(|w| w.trim_end_matches(['.', ':']).to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut read = Words::default();
+    let mut i = 0;
+    let set_date = |read: &mut Words, date: NaiveDate| -> Result<(), String> {
+        if read.date.replace(date).is_some() {
+            return Err("có hai ngày".into());
+        }
+        Ok(())
+    };
+    let set_time = |read: &mut Words, time: NaiveTime| -> Result<(), String> {
+        if read.time.replace(time).is_some() {
+            return Err("có hai giờ".into());
+        }
+        Ok(())
+    };
+    while i < words.len() {
+        let word = words[i].as_str();
+        let next = |k: usize| words.get(i + k).map(String::as_str).unwrap_or("");
+        // 20 tháng 12 năm 2023
+        if let (Some(d), "tháng", Some(m), "năm", Some(y)) =
+            (number(word), next(1), number(next(2)), next(3), number(next(4)))
+        {
+            let date = NaiveDate::from_ymd_opt(y as i32, m, d)
+                .ok_or_else(|| format!("không có ngày {d} tháng {m} năm {y}"))?;
+            set_date(&mut read, date)?;
+            i += 5;
+            continue;
+        }
+        // tháng 12/2023, tháng 12 năm 2023
+        if word == "tháng" {
+            let (month, year, used) = match (next(1).split_once('/'), number(next(1)), next(2), number(next(3))) {
+                (Some((m, y)), _, _, _) => (number(m), number(y), 2),
+                (None, Some(m), "năm", Some(y)) => (Some(m), Some(y), 4),
+                _ => (None, None, 1),
+            };
+            match (month, year) {
+                (Some(m), Some(y)) if (1..=12).contains(&m) && y >= 1000 => {
+                    read.month = Some((y as i32, m));
+                    i += used;
+                    continue;
+                }
+                _ => return Err("sau \"tháng\" cần tháng và năm, ví dụ \"trong tháng 12/2023\"".into()),
+            }
+        }
+        if let Some(date) = parse_date(word) {
+            set_date(&mut read, date)?;
+            i += 1;
+            continue;
+        }
+        if word.contains('/') && word.split('/').count() == 2 && word.split('/').all(|p| number(p).is_some()) {
+            return Err(format!("`{word}` thiếu năm: ghi đủ ngày/tháng/năm"));
+        }
+        // 17 giờ 00 phút [chiều], 17 giờ, 10 giờ sáng
+        if let (Some(h), "giờ") = (number(word), next(1)) {
+            let mut used = 2;
+            let mut minutes = 0;
+            if let Some(m) = number(next(2)) {
+                minutes = m;
+                used = 3;
+                if next(3) == "phút" {
+                    used = 4;
+                }
+            }
+            let (time, extra) = time_of_day(h, minutes, words.get(i + used).map(String::as_str))
+                .ok_or_else(|| format!("giờ không hợp lệ: {h} giờ {minutes} phút"))?;
+            set_time(&mut read, time)?;
+            i += used + extra;
+            continue;
+        }
+        // 17h00, 17h, 17:00, 7g30 [sáng|chiều]
+        if word.starts_with(|c: char| c.is_ascii_digit()) && word.contains([':', 'h', 'g']) {
+            let (h, m) = word.split_once([':', 'h', 'g']).unwrap_or((word, ""));
+            let m = m.trim_end_matches("p").trim_end_matches("ph");
+            let (Some(h), Some(m)) = (number(h), if m.is_empty() { Some(0) } else { number(m) }) else {
+                return Err(format!(
+                    "giờ không đúng dạng: `{word}` (viết 17:00, 17h00 hoặc 17 giờ 00)"
+                ));
+            };
+            let (time, extra) = time_of_day(h, m, words.get(i + 1).map(String::as_str))
+                .ok_or_else(|| format!("giờ không hợp lệ: `{word}`"))?;
+            set_time(&mut read, time)?;
+            i += 1 + extra;
+            continue;
+        }
+        if word == "thứ" {
+            read.weekday = Some(weekday_after_thu(next(1)).ok_or_else(|| format!("không hiểu `thứ {}`", next(1)))?);
+            i += 2;
+            continue;
+        }
+        if word == "chủ" && next(1) == "nhật" {
+            read.weekday = Some(Weekday::Sun);
+            i += 2;
+            continue;
+        }
+        if word == "trước" && read.date.is_none() && read.month.is_none() {
+            read.before = true;
+            read.before_day = next(1) == "ngày" && read.time.is_none();
+        }
+        if FILLER.contains(&word) {
+            i += 1;
+            continue;
+        }
+        return Err(format!("có chữ không hiểu: `{word}`"));
+    }
+    // "trước 17h00 ngày …" is the time itself; "trước ngày …" alone is the day before.
+    if read.time.is_some() {
+        read.before = false;
+    }
+    Ok(read)
+}
+
+/// `h` giờ `m` phút with an optional part of the day after it (`sáng`, `trưa`, `chiều`,
+/// `tối`, `đêm`): the time and how many words the part of the day took.
+fn time_of_day(hours: u32, minutes: u32, part: Option<&str>) -> Option<(NaiveTime, usize)> {
+    let (hours, extra) = match part {
+        Some("sáng") if hours <= 12 => (hours, 1),
+        Some("trưa") if (1..=2).contains(&hours) => (hours + 12, 1),
+        Some("trưa") if (10..=14).contains(&hours) => (hours, 1),
+        Some("chiều" | "tối" | "đêm") if (1..12).contains(&hours) => (hours + 12, 1),
+        Some("chiều" | "tối" | "đêm") if (12..=24).contains(&hours) => (hours, 1),
+        Some("chiều" | "tối" | "đêm" | "trưa" | "sáng") => return None,
+        _ => (hours, 0),
+    };
+    if minutes > 59 || hours > 24 || (hours == 24 && minutes > 0) {
+        return None;
+    }
+    if hours == 24 {
+        // "24 giờ" is the end of the day, which the end-of-day reading already covers.
+        return NaiveTime::from_hms_opt(23, 59, 59).map(|t| (t, extra));
+    }
+    NaiveTime::from_hms_opt(hours, minutes, 0).map(|t| (t, extra))
+}
+
+/// The deadline as written, to keep and show to units: spaces tidied, NFC, a leading
+/// phrase word in lower case ("Trước ngày …" → "trước ngày …"), no final full stop; `None`
+/// for an RFC 3339 instant (a machine's, not a directive's).
+pub fn deadline_wording(text: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let text = text.trim();
+    if text.is_empty() || DateTime::parse_from_rfc3339(text).is_ok() {
+        return None;
+    }
+    let tidy: String = text
+        .nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tidy = tidy.trim_end_matches('.').to_string();
+    let first = tidy.split(' ').next().unwrap_or_default().to_lowercase();
+    if ["trước", "chậm", "đến", "hạn", "trong", "hết", "ngày", "thời"].contains(&first.as_str()) {
+        let mut chars = tidy.chars();
+        return chars.next().map(|c| c.to_lowercase().chain(chars).collect());
+    }
+    Some(tidy)
+}
+
+/// The deadline for the office: the instant baocao uses, and the directive's wording beside it
+/// when there is one: `30/12/2023 lúc 23:59 (văn bản ghi: trước ngày 31/12/2023)`.
+pub fn deadline_shown(instant: DateTime<Utc>, wording: Option<&str>, zone: Tz) -> String {
+    match wording {
+        Some(text) => format!("{} (văn bản ghi: {text})", format_instant(instant, zone)),
+        None => format_instant(instant, zone),
+    }
 }
 
 /// Reads a calendar date: `27/12/2022`, `7/4/2023` or `2022-12-27`.
@@ -120,36 +370,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         }
         _ => None,
     }
-}
-
-/// Reads a time of day: `17:00`, `17h00`, `17h`, `7g30`.
-fn parse_time(text: &str) -> Option<NaiveTime> {
-    let (hours, minutes) = text.split_once([':', 'h', 'g']).unwrap_or((text, ""));
-    let hours: u32 = hours.parse().ok()?;
-    let minutes: u32 = if minutes.is_empty() { 0 } else { minutes.parse().ok()? };
-    if minutes > 59 || (minutes > 0 && hours > 23) || hours > 24 {
-        return None;
-    }
-    if hours == 24 {
-        // "24h00" is the end of the day, which the end-of-day reading already covers.
-        return NaiveTime::from_hms_opt(23, 59, 59);
-    }
-    NaiveTime::from_hms_opt(hours, minutes, 0)
-}
-
-/// Removes a leading "đến hết ngày", "chậm nhất ngày", "trước ngày", "hạn" and returns how
-/// a bare date after it is to be read.
-fn strip_day_phrase(lowered: &str) -> (&str, DeadlineReading) {
-    const END_OF_DAY: [&str; 4] = ["đến hết ngày", "chậm nhất ngày", "chậm nhất là ngày", "hết ngày"];
-    for phrase in END_OF_DAY {
-        if let Some(rest) = lowered.strip_prefix(phrase) {
-            return (rest, DeadlineReading::EndOfDay);
-        }
-    }
-    if let Some(rest) = lowered.strip_prefix("trước ngày") {
-        return (rest, DeadlineReading::BeforeDay);
-    }
-    (lowered, DeadlineReading::EndOfDay)
 }
 
 fn end_of_day(date: NaiveDate) -> NaiveDateTime {
@@ -207,30 +427,110 @@ mod tests {
 
     const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
-    fn shown(text: &str) -> (String, DeadlineReading) {
-        let parsed = parse_deadline(text, ZONE).unwrap();
-        (format_instant(parsed.instant, ZONE), parsed.reading)
-    }
-
+    /// Wordings from real công văn and kế hoạch (and what clerks type), and what each becomes.
     #[test]
-    fn deadlines_in_the_forms_clerks_write() {
+    fn deadlines_in_the_forms_directives_and_clerks_write() {
         use DeadlineReading::*;
         let cases = [
+            // What clerks type.
             ("31/12/2023", "31/12/2023 lúc 23:59", EndOfDay),
             ("31/12/2023 17:00", "31/12/2023 lúc 17:00", AtTime),
             ("31/12/2023 lúc 17:00", "31/12/2023 lúc 17:00", AtTime),
             ("17h00 ngày 31/12/2023", "31/12/2023 lúc 17:00", AtTime),
             ("17h ngày 31/12/2023", "31/12/2023 lúc 17:00", AtTime),
             ("7g30 ngày 5/1/2024", "05/01/2024 lúc 07:30", AtTime),
-            ("Đến hết ngày 31/12/2023", "31/12/2023 lúc 23:59", EndOfDay),
-            ("chậm nhất ngày 31/12/2023", "31/12/2023 lúc 23:59", EndOfDay),
-            ("trước ngày 31/12/2023", "30/12/2023 lúc 23:59", BeforeDay),
-            ("trước ngày 1/1/2024", "31/12/2023 lúc 23:59", BeforeDay),
             ("2023-12-31T10:00:00Z", "31/12/2023 lúc 17:00", AtTime),
             ("2023-12-31", "31/12/2023 lúc 23:59", EndOfDay),
+            ("31.12.2023", "31/12/2023 lúc 23:59", EndOfDay),
+            ("31-12-2023", "31/12/2023 lúc 23:59", EndOfDay),
+            // Before a time on a day: the time itself.
+            ("trước 17h00 ngày 15/01/2024", "15/01/2024 lúc 17:00", AtTime),
+            ("Trước 17h00 ngày 15/01/2024", "15/01/2024 lúc 17:00", AtTime),
+            ("trước 17 giờ 00 ngày 15/01/2024", "15/01/2024 lúc 17:00", AtTime),
+            ("trước 17 giờ ngày 15/01/2024", "15/01/2024 lúc 17:00", AtTime),
+            ("17 giờ 00 phút ngày 12/01/2024", "12/01/2024 lúc 17:00", AtTime),
+            ("trước 16 giờ 30 phút, ngày 05/6/2024", "05/06/2024 lúc 16:30", AtTime),
+            ("16h30, ngày 05/6/2024", "05/06/2024 lúc 16:30", AtTime),
+            ("16h30 ngày 05/6/2024.", "05/06/2024 lúc 16:30", AtTime),
+            ("trước 10 giờ sáng ngày 20/12/2023", "20/12/2023 lúc 10:00", AtTime),
+            ("trước 15 giờ chiều ngày 20/12/2023", "20/12/2023 lúc 15:00", AtTime),
+            ("trước 3 giờ chiều ngày 20/12/2023", "20/12/2023 lúc 15:00", AtTime),
+            ("trước 4h30 chiều ngày 20/12/2023", "20/12/2023 lúc 16:30", AtTime),
+            ("trước 11 giờ trưa ngày 20/12/2023", "20/12/2023 lúc 11:00", AtTime),
+            ("trước 8 giờ tối ngày 20/12/2023", "20/12/2023 lúc 20:00", AtTime),
+            ("trước 17:00 ngày 20/12/2023", "20/12/2023 lúc 17:00", AtTime),
+            ("ngày 20/12/2023, trước 17h", "20/12/2023 lúc 17:00", AtTime),
+            ("trước 17 giờ, thứ Sáu ngày 15/12/2023", "15/12/2023 lúc 17:00", AtTime),
+            ("24 giờ ngày 31/12/2023", "31/12/2023 lúc 23:59", AtTime),
+            ("hạn chót 17h00 ngày 20/12/2023", "20/12/2023 lúc 17:00", AtTime),
+            // By the end of a day.
+            ("Đến hết ngày 31/12/2023", "31/12/2023 lúc 23:59", EndOfDay),
+            ("chậm nhất ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("chậm nhất vào ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("chậm nhất là ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("chậm nhất là vào ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("hạn chót 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("hạn chót ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("thời hạn báo cáo: ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("ngày 5/6/2024", "05/06/2024 lúc 23:59", EndOfDay),
+            ("trong ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("hết ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("đến ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            (
+                "gửi về trước thứ Sáu, ngày 15/12/2023",
+                "14/12/2023 lúc 23:59",
+                BeforeDay,
+            ),
+            ("ngày 20 tháng 12 năm 2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("chậm nhất ngày 20 tháng 12 năm 2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("thứ Tư, ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            ("Thứ 4 ngày 20/12/2023", "20/12/2023 lúc 23:59", EndOfDay),
+            // Before a day: the end of the day before.
+            ("trước ngày 31/12/2023", "30/12/2023 lúc 23:59", BeforeDay),
+            ("trước ngày 1/1/2024", "31/12/2023 lúc 23:59", BeforeDay),
+            ("trước ngày 20 tháng 12 năm 2023", "19/12/2023 lúc 23:59", BeforeDay),
+            ("Trước ngày 20/12/2023 (thứ Tư)", "19/12/2023 lúc 23:59", BeforeDay),
+            ("gửi trước ngày 01/3/2024", "29/02/2024 lúc 23:59", BeforeDay),
+            // Within a month: its last day.
+            ("trong tháng 12/2023", "31/12/2023 lúc 23:59", EndOfMonth),
+            ("trong tháng 2 năm 2024", "29/02/2024 lúc 23:59", EndOfMonth),
+            ("trong tháng 11/2024", "30/11/2024 lúc 23:59", EndOfMonth),
         ];
+        assert!(cases.len() >= 40);
         for (input, expected, reading) in cases {
-            assert_eq!(shown(input), (expected.to_string(), reading), "{input}");
+            let parsed = parse_deadline(input, ZONE).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert_eq!(
+                (format_instant(parsed.instant, ZONE), parsed.reading),
+                (expected.to_string(), reading),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn periodic_and_unreadable_deadlines_say_why_and_show_three_readable_forms() {
+        for (input, why) in [
+            ("trước ngày 15/12 hằng năm", "hạn định kỳ"),
+            ("định kỳ hằng tháng trước ngày 25", "hạn định kỳ"),
+            ("hàng quý, trước ngày 20 của tháng cuối quý", "hạn định kỳ"),
+            ("trước ngày 15/12", "thiếu năm"),
+            (
+                "thứ Sáu, ngày 20/12/2023",
+                "ngày 20/12/2023 là thứ Tư, không phải thứ Sáu",
+            ),
+            ("trước ngày 31/12/2023 17:00", "\"trước ngày\" đi với một ngày"),
+            ("trước tháng 12/2023", "ghi rõ ngày"),
+            ("sớm nhất có thể", "có chữ không hiểu: `sớm`"),
+            ("17h ngày 20/12/2023 hoặc 21/12/2023", "có chữ không hiểu: `hoặc`"),
+            ("ngày 20/12/2023 và 21/12/2023", "có chữ không hiểu: `và`"),
+            ("13 giờ sáng ngày 20/12/2023", "giờ không hợp lệ"),
+        ] {
+            let error = parse_deadline(input, ZONE).expect_err(input).to_string();
+            assert!(error.contains(why), "{input}: {error}");
+            assert!(
+                error.contains("\"trước 17h00 ngày 15/01/2024\", \"chậm nhất ngày 20/12/2023\", \"trước ngày 20 tháng 12 năm 2023\""),
+                "{error}"
+            );
         }
     }
 

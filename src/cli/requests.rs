@@ -87,6 +87,8 @@ pub struct RequestView {
     pub issued_on: Option<chrono::NaiveDate>,
     pub deadline: DateTime<Utc>,
     pub deadline_text: String,
+    /// The deadline as the directive wrote it, when it was given in words.
+    pub deadline_wording: Option<String>,
     pub recipients: Recipients,
     pub remind_before: String,
     pub overdue_after: String,
@@ -104,6 +106,7 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
         issued_on: request.issued_on,
         deadline: request.deadline,
         deadline_text: format_instant(request.deadline, zone),
+        deadline_wording: request.deadline_wording.clone(),
         recipients: request.recipients.clone(),
         remind_before: request.remind_before.to_text(),
         overdue_after: request.overdue_after.to_text_ascending(),
@@ -165,6 +168,7 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         title: args.title.trim().to_string(),
         issued_on,
         deadline: deadline.instant,
+        deadline_wording: dates::deadline_wording(&args.deadline),
         recipients,
         remind_before: offsets(&args.remind, &defaults.remind_before)?,
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
@@ -211,6 +215,9 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         format_instant(request.deadline, zone),
         deadline.reading.explain_vi()
     );
+    if let Some(wording) = &request.deadline_wording {
+        println!("  Văn bản ghi: {wording} (đơn vị đọc hạn như vậy trong thư)");
+    }
     println!("  Đơn vị:     {} đơn vị phải báo cáo", units.len());
     print_policy(&request);
     println!("bắt đầu theo dõi bằng: baocao request activate {}", request.token);
@@ -278,7 +285,10 @@ async fn show(context: &Context, reference: &str, json: bool) -> CliResult {
     if let Some(issued) = request.issued_on {
         println!("  Ban hành:   {}", dates::format_date(issued));
     }
-    println!("  Hạn:        {}", format_instant(request.deadline, zone));
+    println!(
+        "  Hạn:        {}",
+        dates::deadline_shown(request.deadline, request.deadline_wording.as_deref(), zone)
+    );
     println!("  Trạng thái: {}", request.state.label_vi());
     let mut named: Vec<String> = request.recipients.groups.iter().map(|g| format!("nhóm {g}")).collect();
     named.extend(request.recipients.units.iter().map(|u| u.to_string()));

@@ -104,6 +104,8 @@ pub struct Request {
     pub title: String,
     pub issued_on: Option<NaiveDate>,
     pub deadline: DateTime<Utc>,
+    /// The deadline as the directive wrote it ("trước ngày 31/12/2023"), shown to units.
+    pub deadline_wording: Option<String>,
     pub recipients: Recipients,
     pub remind_before: Offsets,
     pub overdue_after: Offsets,
@@ -120,6 +122,8 @@ pub struct RequestInput {
     pub title: String,
     pub issued_on: Option<NaiveDate>,
     pub deadline: DateTime<Utc>,
+    /// The deadline as the directive wrote it.
+    pub deadline_wording: Option<String>,
     pub recipients: Recipients,
     pub remind_before: Offsets,
     pub overdue_after: Offsets,

@@ -144,7 +144,7 @@ pub fn heading(status: &RequestStatus, office: &str, only: Only, now: DateTime<U
         request: format!("Văn bản số {}: {}", status.code, status.title),
         deadline: format!(
             "Hạn báo cáo: {} · Mã theo dõi: {}",
-            format_instant(status.deadline, zone),
+            crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
             status.request
         ),
         summary: {
@@ -304,6 +304,10 @@ mod tests {
             heading.summary
         );
         assert_eq!(heading.summary.matches("lúc").count(), 0, "{}", heading.summary);
+        assert_eq!(
+            heading.deadline,
+            "Hạn báo cáo: 30/12/2023 lúc 17:00 (văn bản ghi: trước 17h00 ngày 30/12/2023) · Mã theo dõi: BC-1"
+        );
     }
 
     fn status() -> RequestStatus {
@@ -314,6 +318,7 @@ mod tests {
             title: "Hiến máu tình nguyện".into(),
             state: RequestState::Active,
             deadline: Utc.with_ymd_and_hms(2023, 12, 30, 10, 0, 0).unwrap(),
+            deadline_wording: Some("trước 17h00 ngày 30/12/2023".into()),
             reported: 2,
             total: 5,
             units: vec![

@@ -87,6 +87,8 @@ pub struct RequestStatus {
     pub title: String,
     pub state: crate::model::RequestState,
     pub deadline: DateTime<Utc>,
+    /// The deadline as the directive wrote it.
+    pub deadline_wording: Option<String>,
     pub reported: usize,
     pub total: usize,
     pub units: Vec<UnitStatus>,
@@ -133,6 +135,7 @@ pub fn request_status(
         title: request.title.clone(),
         state: request.state,
         deadline: request.deadline,
+        deadline_wording: request.deadline_wording.clone(),
         reported: units.iter().filter(|u| u.state.has_reported()).count(),
         total: units.len(),
         units,
@@ -181,7 +184,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         status.title,
         status.code,
         status.year,
-        format_instant(status.deadline, zone),
+        crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
         status.state.label_vi(),
         status.reported,
         status.total

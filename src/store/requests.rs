@@ -51,6 +51,7 @@ struct RequestRow {
     title: String,
     issued_on: Option<NaiveDate>,
     deadline: DateTime<Utc>,
+    deadline_wording: Option<String>,
     remind_before: String,
     overdue_after: String,
     attachment_required: bool,
@@ -65,7 +66,7 @@ struct RecipientRow {
     value: String,
 }
 
-const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, remind_before, \
+const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, remind_before, \
      overdue_after, attachment_required, state, created_at FROM requests";
 
 macro_rules! load_all_requests {
@@ -137,6 +138,7 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 title: row.title,
                 issued_on: row.issued_on,
                 deadline: row.deadline,
+                deadline_wording: row.deadline_wording,
                 recipients: by_request.remove(&row.id).unwrap_or_default(),
                 remind_before: Offsets::parse(&row.remind_before)
                     .map_err(|_| corrupt("requests.remind_before", &row.remind_before))?,
@@ -225,8 +227,8 @@ impl Store {
             }
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
-                 overdue_after, attachment_required, state, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10) RETURNING id",
+                 overdue_after, attachment_required, state, created_at, updated_at, deadline_wording) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11) RETURNING id",
             )
             .bind(input.code.as_str())
             .bind(&key)
@@ -238,6 +240,7 @@ impl Store {
             .bind(input.overdue_after.to_text())
             .bind(input.attachment_required)
             .bind(now)
+            .bind(&input.deadline_wording)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("UPDATE requests SET token = $1 WHERE id = $2")

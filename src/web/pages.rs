@@ -121,7 +121,7 @@ fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
         token: status.request.clone(),
         code: status.code.clone(),
         title: status.title.clone(),
-        deadline: format_instant(status.deadline, zone),
+        deadline: crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
         state: match status.state {
             RequestState::Draft => "draft",
             RequestState::Active => "active",

@@ -77,7 +77,16 @@ fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend)
     assert_eq!(shown["year"], 2023);
     assert_eq!(shown["deadline"], "2023-12-30T16:59:59Z");
     assert_eq!(shown["deadline_text"], "30/12/2023 lúc 23:59");
+    assert_eq!(shown["deadline_wording"], "trước ngày 31/12/2023");
     assert_eq!(shown["issued_on"], "2022-12-27");
+    // The clerk sees the instant and the directive's words.
+    let text = env.baocao(&["request", "show", "BC-1"]).ok().stdout;
+    assert!(
+        text.contains("Hạn:        30/12/2023 lúc 23:59 (văn bản ghi: trước ngày 31/12/2023)"),
+        "{text}"
+    );
+    let status = env.baocao(&["status", "BC-1"]).ok().stdout;
+    assert!(status.contains("(văn bản ghi: trước ngày 31/12/2023)"), "{status}");
     assert_eq!(shown["state"], "draft");
     assert_eq!(shown["remind_before"], "7d,3d,1d");
     assert_eq!(shown["attachment_required"], true);

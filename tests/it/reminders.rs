@@ -67,7 +67,7 @@ fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
             "--title",
             "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
             "--deadline",
-            "17h00 ngày 15/3/2030",
+            "trước 17h00 ngày 15/3/2030",
             "--group",
             "gdnn-gdtx",
             "--remind",
@@ -221,7 +221,9 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             let text = message.body_text(0).unwrap();
             assert!(text.contains("[BC-1]"), "{text}");
             assert!(text.contains(&format!("Kính gửi: {name}")), "{text}");
-            assert!(text.contains("15/03/2030 lúc 17:00"), "{text}");
+            // The unit reads the deadline as the directive wrote it.
+            assert!(text.contains("Hạn báo cáo: trước 17h00 ngày 15/3/2030"), "{text}");
+            assert!(subject.contains("(hạn trước 17h00 ngày 15/3/2030)"), "{subject}");
             assert_eq!(header(&message, "Auto-Submitted"), "auto-generated");
             assert_eq!(header(&message, "X-Auto-Response-Suppress"), "OOF, AutoReply");
             assert_eq!(
