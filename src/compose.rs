@@ -671,28 +671,36 @@ mod tests {
         assert!(digest.text.contains("b@example.vn"));
     }
 
-    #[test]
-    fn units_read_the_deadline_as_the_directive_wrote_it_unless_granted_a_later_one() {
-        let templates = Templates::built_in().unwrap();
-        let zone = chrono_tz::Asia::Ho_Chi_Minh;
-        let parsed = crate::dates::parse_deadline("Trước ngày 31/12/2023.", zone).unwrap();
-        let sample = UnitMessage::sample();
-        let request = Request {
+    /// Request BC-7, active, due at `deadline`, written as `wording`.
+    fn request_due(deadline: DateTime<Utc>, wording: Option<String>) -> Request {
+        Request {
             id: 7,
             code: crate::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
             year: 2023,
             token: "BC-7".into(),
             title: "Báo cáo kết quả".into(),
             issued_on: None,
-            deadline: parsed.instant,
-            deadline_wording: crate::dates::deadline_wording("Trước  ngày 31/12/2023."),
+            deadline,
+            deadline_wording: wording,
             recipients: crate::model::Recipients::default(),
             remind_before: crate::model::Offsets::parse("1d").unwrap(),
             overdue_after: crate::model::Offsets::parse("1d").unwrap(),
             attachment_required: true,
             state: crate::model::RequestState::Active,
-            created_at: parsed.instant,
-        };
+            created_at: deadline,
+        }
+    }
+
+    #[test]
+    fn units_read_the_deadline_as_the_directive_wrote_it_unless_granted_a_later_one() {
+        let templates = Templates::built_in().unwrap();
+        let zone = chrono_tz::Asia::Ho_Chi_Minh;
+        let parsed = crate::dates::parse_deadline("Trước ngày 31/12/2023.", zone).unwrap();
+        let sample = UnitMessage::sample();
+        let request = request_due(
+            parsed.instant,
+            crate::dates::deadline_wording("Trước  ngày 31/12/2023."),
+        );
         let at = parsed.instant - chrono::Duration::days(3);
         let vars = |deadline| {
             UnitMessage::new(
@@ -736,22 +744,7 @@ mod tests {
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
         let at = |text: &str| crate::dates::parse_deadline(text, zone).unwrap().instant;
         let sample = UnitMessage::sample();
-        let request = Request {
-            id: 7,
-            code: crate::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
-            year: 2023,
-            token: "BC-7".into(),
-            title: "Báo cáo kết quả".into(),
-            issued_on: None,
-            deadline: at("17:00 ngày 29/12/2023"),
-            deadline_wording: None,
-            recipients: crate::model::Recipients::default(),
-            remind_before: crate::model::Offsets::parse("1d").unwrap(),
-            overdue_after: crate::model::Offsets::parse("1d").unwrap(),
-            attachment_required: true,
-            state: crate::model::RequestState::Active,
-            created_at: at("01/12/2023"),
-        };
+        let request = request_due(at("17:00 ngày 29/12/2023"), None);
         let vars = |received: &str, resubmission| {
             ReceiptVars::new(
                 sample.office.clone(),
