@@ -205,6 +205,9 @@ pub struct ReminderDefaults {
     pub notice_on_activation: bool,
     /// A message that still fails temporarily this long after it was queued is given up.
     pub give_up_after_minutes: i64,
+    /// No overdue notice goes out this long after the deadline (a long-past request
+    /// activated late, or a service started after a long stop).
+    pub stop_overdue_after_minutes: i64,
 }
 
 /// A password's source: a file (mode 0600) or a systemd credential name, read when a
@@ -667,6 +670,7 @@ struct RawReminders {
     overdue_after: Option<Spanned<String>>,
     notice_on_activation: Option<bool>,
     give_up_after: Option<Spanned<String>>,
+    stop_overdue_after: Option<Spanned<String>>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1301,25 +1305,29 @@ impl Checker<'_> {
         };
         let remind_before = offsets(&raw.remind_before, "reminders.remind-before", "7d,3d,1d");
         let overdue_after = offsets(&raw.overdue_after, "reminders.overdue-after", "1d,3d,7d");
-        let give_up_after_minutes = match &raw.give_up_after {
+        let mut one_duration = |value: &Option<Spanned<String>>, key: &str, default_minutes: i64| match value {
             Some(text) => match Offsets::parse(text.get_ref()).map(|o| o.minutes().to_vec()) {
                 Ok(minutes) if minutes.len() == 1 => minutes[0],
                 _ => {
                     self.problem(
                         Some(text.span()),
-                        "reminders.give-up-after",
+                        key,
                         "ghi một khoảng thời gian, ví dụ \"3d\" hoặc \"36h\"",
                     );
-                    3 * 24 * 60
+                    default_minutes
                 }
             },
-            None => 3 * 24 * 60,
+            None => default_minutes,
         };
+        let give_up_after_minutes = one_duration(&raw.give_up_after, "reminders.give-up-after", 3 * 24 * 60);
+        let stop_overdue_after_minutes =
+            one_duration(&raw.stop_overdue_after, "reminders.stop-overdue-after", 30 * 24 * 60);
         ReminderDefaults {
             remind_before,
             overdue_after,
             notice_on_activation: raw.notice_on_activation.unwrap_or(true),
             give_up_after_minutes,
+            stop_overdue_after_minutes,
         }
     }
 }

@@ -41,6 +41,11 @@ impl Setup<'_> {
         next_opening(at, &self.settings.send_window, self.calendar, self.settings.office.zone)
             .is_some_and(|opening| opening.moved.is_none())
     }
+
+    /// How long after a deadline overdue notices stop.
+    pub fn stop_overdue_after(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.settings.reminders.stop_overdue_after_minutes)
+    }
 }
 
 /// Plans the slots of every (request, unit) of an active request not planned yet.
@@ -67,6 +72,7 @@ pub async fn plan_new_units(
             remind_before: &request.remind_before,
             overdue_after: &request.overdue_after,
             notice_on_activation: settings.reminders.notice_on_activation,
+            stop_overdue_after: chrono::Duration::minutes(settings.reminders.stop_overdue_after_minutes),
             window: &settings.send_window,
             calendar,
             zone: settings.office.zone,
@@ -95,6 +101,8 @@ pub struct GroupFacts {
     pub has_address: bool,
     /// The unit's deadline (an extension included).
     pub deadline: DateTime<Utc>,
+    /// No overdue notice goes this long after the deadline.
+    pub stop_overdue_after: chrono::Duration,
 }
 
 /// A due slot as [`settle_group`] sees it: id, kind, due instant.
@@ -125,7 +133,13 @@ impl Registry {
             .or(self.requests.get(&request_id).map(|r| r.deadline))
     }
 
-    fn facts(&self, request_id: i64, unit_id: i64, now: DateTime<Utc>) -> GroupFacts {
+    fn facts(
+        &self,
+        request_id: i64,
+        unit_id: i64,
+        now: DateTime<Utc>,
+        stop_overdue_after: chrono::Duration,
+    ) -> GroupFacts {
         let request = self.requests.get(&request_id);
         let unit = self.units.get(&unit_id);
         GroupFacts {
@@ -134,6 +148,7 @@ impl Registry {
             reported: self.reported.contains(&(request_id, unit_id)),
             has_address: unit.is_some_and(|u| !u.addresses.is_empty()),
             deadline: self.deadline(request_id, unit_id).unwrap_or(now),
+            stop_overdue_after,
         }
     }
 }
@@ -151,6 +166,8 @@ pub const CANCEL_REMOVED: &str = "không gửi: đơn vị đã bị gỡ khỏi
 pub const CANCEL_REPORTED: &str = crate::store::REPORTED;
 pub const CANCEL_NO_ADDRESS: &str = "không gửi: đơn vị chưa có địa chỉ email";
 pub const SKIP_PAST_DEADLINE: &str = "bỏ qua: đến lượt gửi thì đã qua hạn; thư quá hạn sẽ gửi theo lịch";
+pub const SKIP_LONG_OVERDUE: &str =
+    "bỏ qua: hạn đã qua quá lâu (reminders.stop-overdue-after), không gửi thư quá hạn nữa";
 
 /// Decides the due slots of one (request, unit): `(slot id, kind, due_at)` in any order.
 pub fn settle_group(slots: &[DueSlot], facts: GroupFacts, now: DateTime<Utc>) -> Vec<(i64, Verdict)> {
@@ -179,8 +196,11 @@ pub fn settle_group(slots: &[DueSlot], facts: GroupFacts, now: DateTime<Utc>) ->
         .collect();
     if let Some(id) = latest {
         let is_reminder = slots.iter().any(|(s, kind, _)| *s == id && *kind == SlotKind::Reminder);
+        let is_overdue = slots.iter().any(|(s, kind, _)| *s == id && *kind == SlotKind::Overdue);
         if is_reminder && now >= facts.deadline {
             verdicts.push((id, Verdict::Skip(SKIP_PAST_DEADLINE.to_string())));
+        } else if is_overdue && now - facts.deadline > facts.stop_overdue_after {
+            verdicts.push((id, Verdict::Skip(SKIP_LONG_OVERDUE.to_string())));
         } else {
             verdicts.push((id, Verdict::Send));
         }
@@ -207,7 +227,7 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
     for ((request_id, unit_id), slots) in groups {
         let request = registry.requests.get(&request_id);
         let unit = registry.units.get(&unit_id);
-        let facts = registry.facts(request_id, unit_id, now);
+        let facts = registry.facts(request_id, unit_id, now, setup.stop_overdue_after());
         let deadline = facts.deadline;
         let keyed: Vec<DueSlot> = slots
             .iter()
@@ -285,6 +305,10 @@ fn compose_unit_message(
         office.zone,
     );
     vars.missing_attachment = missing_attachment;
+    if kind == SlotKind::Overdue {
+        // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
+        vars.time_late = crate::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
+    }
     let rendered = setup.templates.render_unit_message(kind, &vars)?;
     Ok(NewMessage {
         slot_id: Some(slot.id),
@@ -358,7 +382,11 @@ pub async fn plan_view(
             .push((slot.id, slot.slot_kind()?, slot.due_at));
     }
     for ((request_id, unit_id), group) in due_groups {
-        verdicts.extend(settle_group(&group, registry.facts(request_id, unit_id, from), from));
+        verdicts.extend(settle_group(
+            &group,
+            registry.facts(request_id, unit_id, from, setup.stop_overdue_after()),
+            from,
+        ));
     }
 
     let mut lines = Vec::new();
@@ -413,6 +441,7 @@ mod tests {
             reported: false,
             has_address: true,
             deadline: at(17, 10),
+            stop_overdue_after: chrono::Duration::days(30),
         }
     }
 
@@ -442,6 +471,21 @@ mod tests {
         let overdue = [(2, SlotKind::Reminder, at(16, 2)), (4, SlotKind::Overdue, at(18, 2))];
         let verdicts = settle_group(&overdue, facts(), at(18, 3));
         assert_eq!(verdicts[1], (4, Verdict::Send));
+    }
+
+    #[test]
+    fn a_service_started_long_after_the_deadline_sends_no_overdue_notice() {
+        // Deadline 17/1 10:00; a 7-day stop lets the limit pass (30 days by default, 5 here).
+        let slots = [(4, SlotKind::Overdue, at(18, 2))];
+        let short = GroupFacts {
+            stop_overdue_after: chrono::Duration::days(5),
+            ..facts()
+        };
+        assert_eq!(
+            settle_group(&slots, short, at(24, 2)),
+            vec![(4, Verdict::Skip(SKIP_LONG_OVERDUE.into()))]
+        );
+        assert_eq!(settle_group(&slots, facts(), at(24, 2)), vec![(4, Verdict::Send)]);
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Opening {
     pub at: DateTime<Utc>,
     /// `None` when the due instant was already inside the window.
     pub moved: Option<MoveReason>,
+    /// Moved to an earlier opening (a reminder must not arrive after its target).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub earlier: bool,
 }
 
 impl Opening {
@@ -43,10 +46,18 @@ impl Opening {
         let because = match reason {
             MoveReason::OutsideHours => "ngoài giờ làm việc".to_string(),
             MoveReason::Weekend => "ngày nghỉ cuối tuần".to_string(),
+            MoveReason::Holiday(name) if name.to_lowercase().starts_with("nghỉ") => {
+                let mut chars = name.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_lowercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
             MoveReason::Holiday(name) => format!("nghỉ {name}"),
         };
         format!(
-            "dời sang {} {} {} vì {because}",
+            "{} {} {} {} vì {because}",
+            if self.earlier { "đưa lên" } else { "dời sang" },
             local.format("%H:%M"),
             weekday_vi(local.weekday()),
             local.format("%d/%m/%Y")
@@ -76,7 +87,11 @@ pub fn next_opening(due: DateTime<Utc>, window: &SendWindow, calendar: &WorkingC
                     continue;
                 }
                 if local.time() >= *start {
-                    return Some(Opening { at: due, moved: None });
+                    return Some(Opening {
+                        at: due,
+                        moved: None,
+                        earlier: false,
+                    });
                 }
                 day.and_time(*start)
             } else {
@@ -86,6 +101,7 @@ pub fn next_opening(due: DateTime<Utc>, window: &SendWindow, calendar: &WorkingC
             return Some(Opening {
                 at,
                 moved: Some(first_reason.unwrap_or(MoveReason::OutsideHours)),
+                earlier: false,
             });
         }
         if day == local.date() {
@@ -93,6 +109,67 @@ pub fn next_opening(due: DateTime<Utc>, window: &SendWindow, calendar: &WorkingC
         }
     }
     None
+}
+
+/// The last opening at or before `target`: `target` itself when it is inside the window,
+/// else the start of the last period of the window that began before it (on a working day
+/// when the window keeps to them), or `None` if none comes within a year before. What a
+/// reminder uses so that it never arrives after its target.
+pub fn last_opening(
+    target: DateTime<Utc>,
+    window: &SendWindow,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+) -> Option<Opening> {
+    let local = target.with_timezone(&zone).naive_local();
+    let reason = match calendar.day(local.date()) {
+        DayKind::Holiday(name) if window.working_days_only => MoveReason::Holiday(name),
+        kind if window.working_days_only && !kind.is_working() => MoveReason::Weekend,
+        _ => MoveReason::OutsideHours,
+    };
+    let mut day = local.date();
+    for _ in 0..400 {
+        let open = !window.working_days_only || calendar.day(day).is_working();
+        if open {
+            for (start, end) in window.periods.iter().rev() {
+                let start_at = day.and_time(*start);
+                if start_at > local {
+                    continue;
+                }
+                if day == local.date() && local.time() < *end {
+                    return Some(Opening {
+                        at: target,
+                        moved: None,
+                        earlier: false,
+                    });
+                }
+                return Some(Opening {
+                    at: local_to_utc(start_at, zone)?,
+                    moved: Some(reason),
+                    earlier: true,
+                });
+            }
+        }
+        day = day.pred_opt()?;
+    }
+    None
+}
+
+/// The first opening of the window on the `n`th working day after `date` (the morning an
+/// overdue notice "n working days late" goes), with the day it falls on.
+pub fn working_morning_after(
+    date: chrono::NaiveDate,
+    n: u32,
+    window: &SendWindow,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+) -> Option<DateTime<Utc>> {
+    let mut day = date;
+    for _ in 0..n.max(1) {
+        day = calendar.next_working_day(day.succ_opt()?)?;
+    }
+    let (start, _) = window.periods.first()?;
+    local_to_utc(day.and_time(*start), zone)
 }
 
 #[cfg(test)]

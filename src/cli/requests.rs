@@ -19,11 +19,17 @@ pub enum RequestCommand {
     Activate {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
         request: String,
+        /// Coi như bây giờ là thời điểm này (lập lịch nhắc từ đó), ví dụ "08:00 ngày 2/1/2024"
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
     /// Đóng một yêu cầu: ngừng nhắc
     Close {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
         request: String,
+        /// Coi như bây giờ là thời điểm này
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
     /// Xem một yêu cầu
     Show {
@@ -119,8 +125,12 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
 pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     match command {
         RequestCommand::Add(args) => add(context, args).await,
-        RequestCommand::Activate { request } => change_state(context, &request, RequestState::Active).await,
-        RequestCommand::Close { request } => change_state(context, &request, RequestState::Closed).await,
+        RequestCommand::Activate { request, at } => {
+            change_state(context, &request, RequestState::Active, at.as_deref()).await
+        }
+        RequestCommand::Close { request, at } => {
+            change_state(context, &request, RequestState::Closed, at.as_deref()).await
+        }
         RequestCommand::Show { request, json } => show(context, &request, json).await,
         RequestCommand::List { json } => list(context, json).await,
     }
@@ -243,9 +253,9 @@ fn or_none(text: String) -> String {
     if text.is_empty() { "không".to_string() } else { text }
 }
 
-async fn change_state(context: &Context, reference: &str, to: RequestState) -> CliResult {
+async fn change_state(context: &Context, reference: &str, to: RequestState, at: Option<&str>) -> CliResult {
     let request = context.store.resolve_request(reference).await?;
-    let now = context.now();
+    let now = context.at(at)?;
     let units = context.store.set_request_state(&request, to, now).await?;
     match to {
         RequestState::Active => {
@@ -257,6 +267,15 @@ async fn change_state(context: &Context, reference: &str, to: RequestState) -> C
             );
             let calendar = context.calendar()?;
             crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+            let stop = chrono::Duration::minutes(context.settings.reminders.stop_overdue_after_minutes);
+            if now - request.deadline > stop {
+                println!(
+                    "hạn đã qua {}: chỉ gửi thông báo, không gửi thư quá hạn (reminders.stop-overdue-after)",
+                    crate::plan::duration_vi((now - request.deadline).num_days() * 24 * 60)
+                );
+            } else if now > request.deadline {
+                println!("hạn đã qua: thư quá hạn đã đến lượt trước lúc này không gửi; thông báo thay cho chúng");
+            }
             println!(
                 "xem lịch gửi thư nhắc bằng: baocao reminders plan --request {}",
                 request.token

@@ -44,6 +44,9 @@ pub enum ReviewCommand {
         /// Hạn mới, ví dụ "17:00 ngày 05/01/2024" hoặc "05/01/2024"
         #[arg(long, value_name = "WHEN")]
         until: String,
+        /// Coi như bây giờ là thời điểm này (lập lại lịch nhắc từ đó)
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
 }
 
@@ -71,7 +74,7 @@ pub async fn run(context: &Context, command: ReviewCommand) -> CliResult {
         ReviewCommand::Show { id, json } => show(context, id, json).await,
         ReviewCommand::Assign(args) => assign(context, args).await,
         ReviewCommand::Reject { id, reason } => reject(context, id, &reason).await,
-        ReviewCommand::Extend { id, until } => extend(context, id, &until).await,
+        ReviewCommand::Extend { id, until, at } => extend(context, id, &until, at.as_deref()).await,
     }
 }
 
@@ -236,9 +239,9 @@ async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
     Ok(())
 }
 
-async fn extend(context: &Context, id: i64, until: &str) -> CliResult {
+async fn extend(context: &Context, id: i64, until: &str, at: Option<&str>) -> CliResult {
     let item = context.store.review_item(id).await?;
-    let now = context.now();
+    let now = context.at(at)?;
     let note = crate::decisions::extend(&context.store, id, until, context.settings.office.zone, now).await?;
     let calendar = context.calendar()?;
     crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;

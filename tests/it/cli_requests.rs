@@ -9,6 +9,7 @@ on_both_backends!(
     activation_and_closing_follow_the_life_of_a_request,
     status_of_the_seed_request_lists_every_unit_as_pending,
     bad_request_input_is_refused_with_a_reason,
+    a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail,
 );
 
 fn with_seed_units(backend: Backend) -> Env {
@@ -291,4 +292,40 @@ fn bad_request_input_is_refused_with_a_reason(backend: Backend) {
         env.baocao(&["request", "list", "--json"]).ok().json(),
         serde_json::json!([])
     );
+}
+
+/// Seed 000's request (deadline "trước ngày 31/12/2023") activated in December 2026: the
+/// units get the notice only; no overdue notice is planned, and the plan never claims the
+/// service "was down".
+fn a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail(backend: Backend) {
+    let env = with_seed_units(backend);
+    add_seed_request(&env, "trước ngày 31/12/2023").ok();
+    let activated = env
+        .baocao(&["request", "activate", "BC-1", "--at", "09:00 ngày 2/12/2026"])
+        .ok();
+    assert!(
+        activated.stdout.contains("chỉ gửi thông báo, không gửi thư quá hạn"),
+        "{}",
+        activated.stdout
+    );
+    let plan = env
+        .baocao(&[
+            "reminders",
+            "plan",
+            "--request",
+            "BC-1",
+            "--at",
+            "08:00 ngày 2/12/2026",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let lines = plan.as_array().unwrap();
+    assert_eq!(lines.len(), 23, "one notice per unit: {plan:#}");
+    assert!(lines.iter().all(|l| l["kind"] == "notice"), "{plan:#}");
+    let text = env
+        .baocao(&["reminders", "plan", "--request", "BC-1", "--at", "08:00 ngày 2/12/2026"])
+        .ok()
+        .stdout;
+    assert!(!text.contains("ngừng"), "{text}");
 }

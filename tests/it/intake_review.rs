@@ -49,7 +49,8 @@ fn setup(backend: Backend) -> Env {
         "thpt-dbp",
     ])
     .ok();
-    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 18/12/2023"])
+        .ok();
     env
 }
 
@@ -219,8 +220,16 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
     let id = items[0]["id"].as_i64().unwrap().to_string();
     let refused = env.baocao(&["review", "extend", &id, "--until", "20/12/2023 17:00"]);
     assert_eq!(refused.code, 1, "an earlier deadline is not an extension: {refused:?}");
-    env.baocao(&["review", "extend", &id, "--until", "17:00 ngày 10/01/2024"])
-        .ok();
+    env.baocao(&[
+        "review",
+        "extend",
+        &id,
+        "--until",
+        "17:00 ngày 10/01/2024",
+        "--at",
+        "26/12/2023 10:05",
+    ])
+    .ok();
     let plan = env
         .baocao(&[
             "reminders",
@@ -241,11 +250,12 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
             .map(|l| l["due_local"].as_str().unwrap().to_string())
             .collect()
     };
-    // Overdue notices now follow 10/01/2024 (the first: 11/01 17:00, moved into the send
-    // window of Friday 12/01); the other units keep the deadline 29/12/2023.
+    // Overdue notices now follow 10/01/2024 (the first: the first working morning after,
+    // Thursday 11/01); the other units keep the deadline Friday 29/12/2023 (the first
+    // working morning after it is Tuesday 02/01/2024, New Year's Day being off).
     assert_eq!(
         overdue_of("thpt-dbp").first().map(String::as_str),
-        Some("12/01/2024 lúc 07:30"),
+        Some("11/01/2024 lúc 07:30"),
         "{plan}"
     );
     assert_eq!(

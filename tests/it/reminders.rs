@@ -151,9 +151,10 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
     assert_eq!(
         &reasons[1..],
         [
-            "3 ngày trước hạn; dời sang 07:30 thứ Tư 13/03/2030 vì ngoài giờ làm việc",
-            "1 ngày trước hạn; dời sang 07:30 thứ Sáu 15/03/2030 vì ngoài giờ làm việc",
-            "1 ngày sau hạn; dời sang 07:30 thứ Hai 18/03/2030 vì ngày nghỉ cuối tuần",
+            // 17:00 is the window's end: the afternoon of that day, never after it.
+            "3 ngày trước hạn; đưa lên 13:30 thứ Ba 12/03/2030 vì ngoài giờ làm việc",
+            "1 ngày trước hạn; đưa lên 13:30 thứ Năm 14/03/2030 vì ngoài giờ làm việc",
+            "1 ngày làm việc sau hạn: 07:30 thứ Hai 18/03/2030",
         ]
     );
 
@@ -164,7 +165,7 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
         wait_for(m.lab, address, 1);
     }
     // The 3-day reminder.
-    let sent = send_at(&m, "07:30 ngày 13/3/2030");
+    let sent = send_at(&m, "13:30 ngày 12/3/2030");
     assert_eq!(sent["outbox"]["sent"], 5, "{sent:#}");
     for address in &addresses {
         wait_for(m.lab, address, 2);
@@ -181,7 +182,7 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             "10:00 ngày 13/3/2030",
         ])
         .ok();
-    let sent = send_at(&m, "07:30 ngày 15/3/2030");
+    let sent = send_at(&m, "13:30 ngày 14/3/2030");
     assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
     let sent = send_at(&m, "07:30 ngày 18/3/2030");
     assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
@@ -224,6 +225,10 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             // The unit reads the deadline as the directive wrote it.
             assert!(text.contains("Hạn báo cáo: trước 17h00 ngày 15/3/2030"), "{text}");
             assert!(subject.contains("(hạn trước 17h00 ngày 15/3/2030)"), "{subject}");
+            if subject.contains("Quá hạn") {
+                // Monday morning after a Friday deadline: late by one working day.
+                assert!(text.contains("Đã quá hạn báo cáo 1 ngày làm việc nhưng"), "{text}");
+            }
             assert_eq!(header(&message, "Auto-Submitted"), "auto-generated");
             assert_eq!(header(&message, "X-Auto-Response-Suppress"), "OOF, AutoReply");
             assert_eq!(
@@ -260,12 +265,13 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             subjects[0].contains("Đề nghị báo cáo theo văn bản số 4189/KH-BCĐ"),
             "{subjects:?}"
         );
+        // Moved earlier, the reminders say what the policy says: 3 days, then 1 day left.
         assert!(
-            subjects[1].contains("Nhắc báo cáo") && subjects[1].contains("còn 2 ngày"),
+            subjects[1].contains("Nhắc báo cáo") && subjects[1].contains("còn 3 ngày"),
             "{subjects:?}"
         );
         if subjects.len() == 4 {
-            assert!(subjects[2].contains("còn 10 giờ"), "{subjects:?}");
+            assert!(subjects[2].contains("còn 1 ngày"), "{subjects:?}");
             assert!(subjects[3].contains("Quá hạn báo cáo"), "{subjects:?}");
         }
     }
