@@ -1,12 +1,13 @@
 //! `baocao calendar show YEAR`: the year's holidays, days off and make-up working days, as
-//! baocao will use them for the send window and deadline warnings.
+//! baocao will use them for the send window and deadline warnings, with the document each
+//! comes from.
 
 use chrono::Datelike;
 use clap::Subcommand;
 use serde::Serialize;
 
 use super::{CliError, CliResult, print_json};
-use crate::calendar::DayKind;
+use crate::calendar::{DayKind, LABOUR_CODE_HOLIDAYS};
 use crate::config::{Settings, load_calendar};
 use crate::dates::{format_date, weekday_vi};
 
@@ -34,10 +35,16 @@ struct DayJson {
     date: chrono::NaiveDate,
     #[serde(flatten)]
     kind: DayKind,
+    /// The document the calendar file names for this day, if any.
+    source: Option<String>,
 }
 
 pub fn run(settings: &Settings, command: CalendarCommand) -> CliResult {
     let CalendarCommand::Show { year, json } = command;
+    show(settings, year, json)
+}
+
+fn show(settings: &Settings, year: i32, json: bool) -> CliResult {
     if !(1900..=2199).contains(&year) {
         return Err(CliError::Refused(format!("năm {year} nằm ngoài khoảng 1900–2199")));
     }
@@ -47,7 +54,14 @@ pub fn run(settings: &Settings, command: CalendarCommand) -> CliResult {
         return print_json(&CalendarJson {
             year,
             confirmed: calendar.is_confirmed(year),
-            days: days.into_iter().map(|(date, kind)| DayJson { date, kind }).collect(),
+            days: days
+                .into_iter()
+                .map(|(date, kind)| DayJson {
+                    date,
+                    kind,
+                    source: calendar.source(date),
+                })
+                .collect(),
         });
     }
     println!("Lịch làm việc năm {year}");
@@ -60,9 +74,17 @@ pub fn run(settings: &Settings, command: CalendarCommand) -> CliResult {
         );
     }
     let line = |date: chrono::NaiveDate, name: &str| {
-        println!("  {}  {:<9} {name}", format_date(date), weekday_vi(date.weekday()));
+        let source = calendar
+            .source(date)
+            .map(|source| format!(" — theo {source}"))
+            .unwrap_or_default();
+        println!(
+            "  {}  {:<9} {name}{source}",
+            format_date(date),
+            weekday_vi(date.weekday())
+        );
     };
-    println!("Ngày nghỉ lễ, Tết, nghỉ bù và nghỉ hoán đổi:");
+    println!("Ngày nghỉ lễ, Tết, nghỉ bù và nghỉ hoán đổi (ngày lễ theo luật: {LABOUR_CODE_HOLIDAYS}):");
     for (date, kind) in &days {
         if let DayKind::Holiday(name) = kind {
             line(*date, name);
