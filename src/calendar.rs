@@ -482,6 +482,147 @@ mod tests {
         let error = parse_calendar_file("[[day-of]]\ndate = \"1/1/2025\"\n").unwrap_err();
         assert!(error.0.contains("day-of"), "{error}");
     }
+    /// Every day of 2023–2026 as the government's notices make it, against the shipped
+    /// `config/calendar.toml`: the weekdays off and the weekend days worked are listed; every
+    /// other day is a working day from Monday to Friday and off on Saturday and Sunday.
+    #[test]
+    fn the_shipped_calendar_matches_the_notices_of_2023_to_2026() {
+        struct Year {
+            year: i32,
+            /// Weekdays off (dd/mm), with why.
+            off: &'static [(&'static str, &'static str)],
+            /// Saturdays worked (làm bù).
+            worked: &'static [&'static str],
+            /// A few days that stay ordinary working days.
+            ordinary: &'static [&'static str],
+        }
+        let years = [
+            Year {
+                year: 2023,
+                off: &[
+                    ("02/01", "nghỉ bù: 01/01 is a Sunday (Labour Code art. 111(3))"),
+                    ("20/01", "Tết, 29 Chạp (5034/TB-LĐTBXH)"),
+                    ("23/01", "Tết, mùng 2"),
+                    ("24/01", "Tết, mùng 3"),
+                    ("25/01", "nghỉ bù (5034/TB-LĐTBXH)"),
+                    ("26/01", "nghỉ bù (5034/TB-LĐTBXH)"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/05", "nghỉ bù: Giỗ Tổ 29/04 is a Saturday"),
+                    ("03/05", "nghỉ bù: 30/04 is a Sunday"),
+                    ("01/09", "Quốc khánh, adjacent day (5034/TB-LĐTBXH)"),
+                    ("04/09", "nghỉ bù: 02/09 is a Saturday (5034/TB-LĐTBXH)"),
+                ],
+                worked: &[],
+                // 27/01/2023 (mùng 6) is an ordinary Friday, not a day off.
+                ordinary: &["19/01", "27/01", "04/05", "05/09"],
+            },
+            Year {
+                year: 2024,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("08/02", "Tết, 29 Chạp (5015/TB-LĐTBXH)"),
+                    ("09/02", "Tết, 30 Chạp"),
+                    ("12/02", "Tết, mùng 3"),
+                    ("13/02", "nghỉ bù"),
+                    ("14/02", "nghỉ bù (5015/TB-LĐTBXH)"),
+                    ("18/04", "Giỗ Tổ Hùng Vương"),
+                    ("29/04", "swapped with Saturday 04/05 (2450/VPCP-KGVX)"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/09", "Quốc khánh"),
+                    ("03/09", "Quốc khánh, adjacent day"),
+                ],
+                worked: &["04/05"],
+                ordinary: &["07/02", "15/02", "02/05", "30/08", "04/09"],
+            },
+            Year {
+                year: 2025,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("27/01", "Tết, 28 Chạp (6150/TB-BLĐTBXH)"),
+                    ("28/01", "Tết, 29 Chạp"),
+                    ("29/01", "Tết, mùng 1"),
+                    ("30/01", "Tết, mùng 2"),
+                    ("31/01", "Tết, mùng 3"),
+                    ("07/04", "Giỗ Tổ Hùng Vương"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/05", "swapped with Saturday 26/04 (6150/TB-BLĐTBXH)"),
+                    ("01/09", "Quốc khánh, adjacent day"),
+                    ("02/09", "Quốc khánh"),
+                ],
+                worked: &["26/04"],
+                // 03/02/2025: the law alone would give it as nghỉ bù for mùng 4 on Saturday 01/02.
+                ordinary: &["24/01", "03/02", "08/04", "29/04", "05/05", "03/09"],
+            },
+            Year {
+                year: 2026,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("02/01", "swapped with Saturday 10/01 (12729/VPCP-KGVX)"),
+                    ("16/02", "Tết, 29 Chạp (9441/TB-BNV)"),
+                    ("17/02", "Tết, mùng 1"),
+                    ("18/02", "Tết, mùng 2"),
+                    ("19/02", "Tết, mùng 3"),
+                    ("20/02", "Tết, mùng 4"),
+                    ("27/04", "nghỉ bù: Giỗ Tổ 26/04 is a Sunday"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("31/08", "swapped with Saturday 22/08 (9441/TB-BNV)"),
+                    ("01/09", "Quốc khánh, adjacent day"),
+                    ("02/09", "Quốc khánh"),
+                ],
+                worked: &["10/01", "22/08"],
+                // No swap for 28–29/04/2026; 24/11/2026 is not (yet) a holiday.
+                ordinary: &["05/01", "13/02", "23/02", "28/04", "29/04", "28/08", "03/09", "24/11"],
+            },
+        ];
+        let calendar = WorkingCalendar::new(parse_calendar_file(include_str!("../config/calendar.toml")).unwrap());
+        let on = |year: i32, day_month: &str| crate::dates::parse_date(&format!("{day_month}/{year}")).unwrap();
+        for y in &years {
+            assert!(calendar.is_confirmed(y.year), "{} is confirmed", y.year);
+            let off: Vec<NaiveDate> = y.off.iter().map(|(dm, _)| on(y.year, dm)).collect();
+            let worked: Vec<NaiveDate> = y.worked.iter().map(|dm| on(y.year, dm)).collect();
+            for (date, (_, why)) in off.iter().zip(y.off) {
+                assert!(!is_weekend(*date), "{date} is listed as a weekday");
+                assert!(matches!(calendar.day(*date), DayKind::Holiday(_)), "{date} ({why})");
+            }
+            for date in &worked {
+                assert!(is_weekend(*date), "{date} is listed as a weekend day");
+                assert!(
+                    matches!(calendar.day(*date), DayKind::MakeUpWorkday(_)),
+                    "{date} is làm bù"
+                );
+            }
+            for date in y.ordinary.iter().map(|dm| on(y.year, dm)) {
+                assert_eq!(
+                    calendar.day(date),
+                    DayKind::Working,
+                    "{date} is an ordinary working day"
+                );
+            }
+            let mut day = NaiveDate::from_ymd_opt(y.year, 1, 1).unwrap();
+            while day.year() == y.year {
+                let expected = (!is_weekend(day) && !off.contains(&day)) || worked.contains(&day);
+                assert_eq!(calendar.is_working_day(day), expected, "{day}: {:?}", calendar.day(day));
+                day = day.succ_opt().unwrap();
+            }
+            // Every entry of the file names its document.
+            for (date, _) in calendar.special_days(y.year) {
+                let from_file =
+                    calendar.file.days_off.contains_key(&date) || calendar.file.working_days.contains_key(&date);
+                assert!(!from_file || calendar.source(date).is_some(), "{date} has a source");
+            }
+        }
+        // 2027 is not decided yet: statutory days only, with the law's nghỉ bù.
+        assert!(!calendar.is_confirmed(2027));
+        assert!(matches!(calendar.day(d(2027, 5, 3)), DayKind::Holiday(n) if n.starts_with("Nghỉ bù")));
+        assert!(
+            calendar.file.holidays.is_empty(),
+            "24/11 is not law yet: the example stays commented out"
+        );
+    }
+
     const CULTURE_DAY: &str = "[[holiday]]\ndate = \"24/11\"\nfrom-year = 2026\nname = \"Ngày Văn hóa Việt Nam\"\n\
                                source = \"Luật số 1/2026/QH15\"\n";
 

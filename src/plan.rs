@@ -350,7 +350,7 @@ mod tests {
                 )],
             },
             Case {
-                what: "Tết Bính Ngọ 2026 (not in the file: computed, off 16/2–20/2 plus weekends)",
+                what: "Tết Bính Ngọ 2026 (decided: off 14/2–22/2, the built-in Tết days plus weekends)",
                 deadline: "17:00 ngày 24/2/2026",
                 activated: "09:00 ngày 9/2/2026",
                 remind: "7d",

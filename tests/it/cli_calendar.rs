@@ -27,12 +27,43 @@ fn a_confirmed_year_lists_its_government_days_off_and_make_up_saturday() {
         run.stdout
     );
     assert!(run.stdout.contains("Ngày làm bù"), "{}", run.stdout);
-    assert!(run.stdout.contains("04/05/2024  thứ Bảy   Làm bù"), "{}", run.stdout);
+    // Each entry of the file says which document it comes from.
+    assert!(
+        run.stdout.contains(
+            "04/05/2024  thứ Bảy   Làm bù cho thứ Hai 29/04/2024 — theo Công văn 2450/VPCP-KGVX ngày 12/04/2024"
+        ),
+        "{}",
+        run.stdout
+    );
+    // 2023: Tết was 20–26/01 (Thông báo 5034/TB-LĐTBXH); Friday 27/01 was a working day.
+    let run = show("2023", false).ok();
+    assert!(
+        run.stdout.contains(
+            "20/01/2023  thứ Sáu   Nghỉ Tết Quý Mão (29 tháng Chạp) — theo Thông báo 5034/TB-LĐTBXH ngày 07/12/2022"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("26/01/2023  thứ Năm   Nghỉ bù Tết Quý Mão"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("27/01/2023"), "{}", run.stdout);
+    // 2026 in JSON: the source travels with each day.
+    let json = show("2026", true).ok().json();
+    assert_eq!(json["confirmed"], true);
+    let days = json["days"].as_array().unwrap();
+    let day = |date: &str| days.iter().find(|d| d["date"] == date).cloned().unwrap();
+    assert_eq!(day("2026-08-22")["kind"], "make_up_workday");
+    assert_eq!(day("2026-08-22")["source"], "Thông báo 9441/TB-BNV ngày 16/10/2025");
+    assert_eq!(day("2026-01-02")["source"], "Công văn 12729/VPCP-KGVX ngày 25/12/2025");
+    assert_eq!(day("2026-02-17")["source"], serde_json::Value::Null);
 }
 
 #[test]
 fn an_unconfirmed_year_says_so_and_still_knows_the_lunar_holidays() {
-    let json = show("2026", true).ok().json();
+    let json = show("2027", true).ok().json();
     assert_eq!(json["confirmed"], false);
     let days = json["days"].as_array().unwrap();
     let find = |date: &str| {
@@ -40,11 +71,12 @@ fn an_unconfirmed_year_says_so_and_still_knows_the_lunar_holidays() {
             .find(|d| d["date"] == date)
             .map(|d| d["name"].as_str().unwrap().to_string())
     };
-    assert_eq!(find("2026-02-17").as_deref(), Some("Tết Nguyên đán (mùng 1)"));
-    assert_eq!(find("2026-04-26").as_deref(), Some("Giỗ Tổ Hùng Vương (10/3 âm lịch)"));
-    // Giỗ Tổ 2026 is a Sunday: the law gives Monday 27/4 off.
-    assert!(find("2026-04-27").unwrap().starts_with("Nghỉ bù"));
-    assert!(show("2026", false).ok().stdout.contains("CHƯA cập nhật"));
+    assert_eq!(find("2027-02-06").as_deref(), Some("Tết Nguyên đán (mùng 1)"));
+    assert_eq!(find("2027-04-16").as_deref(), Some("Giỗ Tổ Hùng Vương (10/3 âm lịch)"));
+    // 1/5/2027 is a Saturday: the law gives Monday 3/5 off.
+    assert!(find("2027-05-03").unwrap().starts_with("Nghỉ bù"));
+    let text = show("2027", false).ok().stdout;
+    assert!(text.contains("CHƯA cập nhật"), "{text}");
 }
 
 #[test]
