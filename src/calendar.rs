@@ -129,6 +129,21 @@ impl WorkingCalendar {
             .and_then(|h| h.source.clone())
     }
 
+    /// The years whose government decisions the office needs now and that the file does not
+    /// confirm: the current year always, and next year in December (when its decisions are
+    /// usually published). Empty when all is well.
+    pub fn years_to_confirm(&self, today: NaiveDate) -> Vec<i32> {
+        let year = today.year();
+        let mut years = Vec::new();
+        if !self.is_confirmed(year) {
+            years.push(year);
+        }
+        if today.month() == 12 && !self.is_confirmed(year + 1) {
+            years.push(year + 1);
+        }
+        years
+    }
+
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         self.day(date).is_working()
     }
@@ -162,6 +177,33 @@ impl WorkingCalendar {
 
 fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// How to bring a calendar up to date, in Vietnamese, for the years `years_to_confirm` names:
+/// what is wrong and the commands that fix it. The digest and `doctor` show it.
+pub fn unconfirmed_vi(years: &[i32]) -> Option<String> {
+    let first = years.first()?;
+    Some(format!(
+        "lịch nghỉ lễ năm {} chưa được xác nhận trong tệp lịch: baocao đang dùng ngày lễ theo luật và tự tính nghỉ bù, \
+         chưa có lịch nghỉ Tết, hoán đổi, làm bù của Chính phủ năm đó. Nhờ cán bộ CNTT nhập theo thông báo của Bộ Nội vụ: \
+         baocao calendar add {first} --swap NGÀY_NGHỈ:NGÀY_LÀM_BÙ --source \"…\" (--day-off NGÀY --name \"…\" cho ngày \
+         nghỉ thêm), rồi baocao calendar add {first} --confirm và systemctl reload baocao (README, mục Calendar file)",
+        listed(years)
+    ))
+}
+
+/// The same in a few words, for the service's status line and the web page.
+pub fn unconfirmed_short_vi(years: &[i32]) -> Option<String> {
+    let first = years.first()?;
+    Some(format!(
+        "lịch nghỉ lễ năm {} chưa được xác nhận, ngày nghỉ Tết và hoán đổi có thể chưa đúng: nhờ cán bộ CNTT \
+         cập nhật tệp lịch (baocao calendar add {first} …)",
+        listed(years)
+    ))
+}
+
+fn listed(years: &[i32]) -> String {
+    years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" và ")
 }
 
 /// The name of the statutory day off on `date`, if it is one. The year's days are computed
@@ -727,5 +769,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.0.contains("vừa là ngày nghỉ vừa là ngày làm việc"), "{error}");
+    }
+
+    #[test]
+    fn the_years_to_confirm_are_this_one_and_in_december_the_next() {
+        let mut file = CalendarFile::default();
+        file.confirmed_years.extend([2026]);
+        let calendar = WorkingCalendar::new(file);
+        assert!(calendar.years_to_confirm(d(2026, 6, 1)).is_empty());
+        assert_eq!(calendar.years_to_confirm(d(2026, 12, 1)), [2027]);
+        assert_eq!(calendar.years_to_confirm(d(2027, 1, 2)), [2027]);
+        assert_eq!(calendar.years_to_confirm(d(2027, 12, 31)), [2027, 2028]);
+        let text = unconfirmed_vi(&[2027, 2028]).unwrap();
+        assert!(
+            text.starts_with("lịch nghỉ lễ năm 2027 và 2028 chưa được xác nhận"),
+            "{text}"
+        );
+        assert!(text.contains("baocao calendar add 2027 --confirm") && text.contains("systemctl reload baocao"));
+        assert_eq!(unconfirmed_vi(&[]), None);
+        let short = unconfirmed_short_vi(&[2027]).unwrap();
+        assert!(short.starts_with("lịch nghỉ lễ năm 2027 chưa được xác nhận") && short.contains("calendar add 2027"));
     }
 }
