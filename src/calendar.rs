@@ -8,7 +8,10 @@
 //!
 //! The yearly government decisions (the exact Tết break, swapped days, make-up working
 //! Saturdays) come from a calendar file ([`CalendarFile`]) the IT officer updates; its
-//! entries win over the built-in rules. Pure code.
+//! entries win over the built-in rules, and each may name the document it comes from
+//! (`source`). A holiday a new law adds is a `[[holiday]]` entry of the file (day/month and
+//! the first year): it then counts as a statutory holiday for every year from then on,
+//! nghỉ bù included. Pure code.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, OnceLock};
@@ -37,13 +40,42 @@ impl DayKind {
 }
 
 /// The yearly decisions: extra days off, make-up working days, and the years whose
-/// decisions have been entered (so the digest can warn when next year's are missing).
+/// decisions have been entered (so the service can warn when this year's or next year's are
+/// missing); the document each entry comes from; holidays added by law after 2019.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CalendarFile {
     pub days_off: BTreeMap<NaiveDate, String>,
     pub working_days: BTreeMap<NaiveDate, String>,
     pub confirmed_years: BTreeSet<i32>,
+    /// The `source` of a `[[day-off]]` or `[[working-day]]` entry, by its date.
+    pub sources: BTreeMap<NaiveDate, String>,
+    /// `[[holiday]]` entries: yearly holidays on a fixed day and month, from a year on.
+    pub holidays: Vec<YearlyHoliday>,
 }
+
+/// A yearly holiday on a fixed solar day and month that a law added (`[[holiday]]`), e.g.
+/// 24/11 "Ngày Văn hóa Việt Nam" once it is enacted. From `from_year` on it is a statutory
+/// holiday like 30/4: a day off, with nghỉ bù when it falls on a weekend in an unconfirmed year.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct YearlyHoliday {
+    pub day: u32,
+    pub month: u32,
+    pub from_year: i32,
+    pub name: String,
+    pub source: Option<String>,
+}
+
+impl YearlyHoliday {
+    /// Its date in `year`, if it applies that year.
+    pub fn date_in(&self, year: i32) -> Option<NaiveDate> {
+        (year >= self.from_year)
+            .then(|| NaiveDate::from_ymd_opt(year, self.month, self.day))
+            .flatten()
+    }
+}
+
+/// Where the statutory holidays come from.
+pub const LABOUR_CODE_HOLIDAYS: &str = "Bộ luật Lao động 2019, Điều 112";
 
 /// Built-in rules plus the calendar file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +97,7 @@ impl WorkingCalendar {
             return DayKind::Holiday(name.clone());
         }
         let compensate = !self.is_confirmed(date.year());
-        if let Some(name) = built_in_holiday(date, compensate) {
+        if let Some(name) = built_in_holiday(date, compensate, &self.file.holidays) {
             return DayKind::Holiday(name);
         }
         if is_weekend(date) {
@@ -73,6 +105,43 @@ impl WorkingCalendar {
         } else {
             DayKind::Working
         }
+    }
+
+    /// The statutory holiday on `date` (built in or a `[[holiday]]`), without nghỉ bù and
+    /// without the file's yearly decisions: what the day is before any decision.
+    pub fn statutory_holiday(&self, date: NaiveDate) -> Option<String> {
+        built_in_holiday(date, false, &self.file.holidays)
+    }
+
+    /// The document that makes `date` what it is, when the calendar file names one: the
+    /// `source` of its `[[day-off]]`/`[[working-day]]` entry, or of the `[[holiday]]` it is.
+    pub fn source(&self, date: NaiveDate) -> Option<String> {
+        if self.file.working_days.contains_key(&date) || self.file.days_off.contains_key(&date) {
+            return self.file.sources.get(&date).cloned();
+        }
+        let DayKind::Holiday(name) = self.day(date) else {
+            return None;
+        };
+        self.file
+            .holidays
+            .iter()
+            .find(|h| h.date_in(date.year()) == Some(date) && h.name == name)
+            .and_then(|h| h.source.clone())
+    }
+
+    /// The years whose government decisions the office needs now and that the file does not
+    /// confirm: the current year always, and next year in December (when its decisions are
+    /// usually published). Empty when all is well.
+    pub fn years_to_confirm(&self, today: NaiveDate) -> Vec<i32> {
+        let year = today.year();
+        let mut years = Vec::new();
+        if !self.is_confirmed(year) {
+            years.push(year);
+        }
+        if today.month() == 12 && !self.is_confirmed(year + 1) {
+            years.push(year + 1);
+        }
+        years
     }
 
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
@@ -110,18 +179,47 @@ fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
+/// How to bring a calendar up to date, in Vietnamese, for the years `years_to_confirm` names:
+/// what is wrong and the commands that fix it. The digest and `doctor` show it.
+pub fn unconfirmed_vi(years: &[i32]) -> Option<String> {
+    let first = years.first()?;
+    Some(format!(
+        "lịch nghỉ lễ năm {} chưa được xác nhận trong tệp lịch: baocao đang dùng ngày lễ theo luật và tự tính nghỉ bù, \
+         chưa có lịch nghỉ Tết, hoán đổi, làm bù của Chính phủ năm đó. Nhờ cán bộ CNTT nhập theo thông báo của Bộ Nội vụ: \
+         baocao calendar add {first} --swap NGÀY_NGHỈ:NGÀY_LÀM_BÙ --source \"…\" (--day-off NGÀY --name \"…\" cho ngày \
+         nghỉ thêm), rồi baocao calendar add {first} --confirm và systemctl reload baocao (README, mục Calendar file)",
+        listed(years)
+    ))
+}
+
+/// The same in a few words, for the service's status line and the web page.
+pub fn unconfirmed_short_vi(years: &[i32]) -> Option<String> {
+    let first = years.first()?;
+    Some(format!(
+        "lịch nghỉ lễ năm {} chưa được xác nhận, ngày nghỉ Tết và hoán đổi có thể chưa đúng: nhờ cán bộ CNTT \
+         cập nhật tệp lịch (baocao calendar add {first} …)",
+        listed(years)
+    ))
+}
+
+fn listed(years: &[i32]) -> String {
+    years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" và ")
+}
+
 /// The name of the statutory day off on `date`, if it is one. The year's days are computed
 /// once and remembered: planning asks about the same few years many times.
-fn built_in_holiday(date: NaiveDate, compensate: bool) -> Option<String> {
-    type Cache = HashMap<(i32, bool), BTreeMap<NaiveDate, String>>;
+fn built_in_holiday(date: NaiveDate, compensate: bool, holidays: &[YearlyHoliday]) -> Option<String> {
+    type Cache = HashMap<(i32, bool, Vec<YearlyHoliday>), BTreeMap<NaiveDate, String>>;
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let year = date.year();
+    let added: Vec<YearlyHoliday> = holidays.iter().filter(|h| h.date_in(year).is_some()).cloned().collect();
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     cache
-        .entry((date.year(), compensate))
-        .or_insert_with(|| built_in_days_off(date.year(), compensate))
+        .entry((year, compensate, added))
+        .or_insert_with_key(|(_, _, added)| built_in_days_off(year, compensate, added))
         .get(&date)
         .cloned()
 }
@@ -129,8 +227,9 @@ fn built_in_holiday(date: NaiveDate, compensate: bool) -> Option<String> {
 /// The statutory days off of `year` with their names; with `compensate`, also the
 /// compensatory days the law gives for holidays on a weekend. Once a year's government
 /// decisions are in the calendar file, the file lists the compensatory days itself (the
-/// government often places them elsewhere), so they are not computed.
-pub fn built_in_days_off(year: i32, compensate: bool) -> BTreeMap<NaiveDate, String> {
+/// government often places them elsewhere), so they are not computed. `holidays` are the
+/// `[[holiday]]` entries of the file; they count like the built-in ones.
+pub fn built_in_days_off(year: i32, compensate: bool, holidays: &[YearlyHoliday]) -> BTreeMap<NaiveDate, String> {
     let mut days: Vec<(NaiveDate, String)> = Vec::new();
     let mut add = |date: Option<NaiveDate>, name: &str| {
         if let Some(date) = date {
@@ -160,6 +259,12 @@ pub fn built_in_days_off(year: i32, compensate: bool) -> BTreeMap<NaiveDate, Str
         _ => ymd(9, 1),
     };
     add(adjacent, "Quốc khánh (ngày liền kề)");
+    for holiday in holidays {
+        add(holiday.date_in(year), &holiday.name);
+    }
+    // One day off per date, even when a holiday of the file meets a built-in one.
+    let mut seen = BTreeSet::new();
+    days.retain(|(date, _)| seen.insert(*date));
 
     let mut off: BTreeMap<NaiveDate, String> = days.iter().cloned().collect();
     if !compensate {
@@ -194,6 +299,8 @@ struct RawCalendarFile {
     day_off: Vec<RawDay>,
     #[serde(default)]
     working_day: Vec<RawDay>,
+    #[serde(default)]
+    holiday: Vec<RawHoliday>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,10 +308,27 @@ struct RawCalendarFile {
 struct RawDay {
     date: toml::Spanned<String>,
     name: String,
+    #[serde(default)]
+    source: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHoliday {
+    /// `dd/mm`, every year.
+    date: toml::Spanned<String>,
+    from_year: toml::Spanned<i32>,
+    name: toml::Spanned<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// The built-in holidays on a fixed day and month, (day, month).
+const FIXED_BUILT_IN: [(u32, u32); 4] = [(1, 1), (30, 4), (1, 5), (2, 9)];
+
 /// Reads a calendar file (format in README: `confirmed-years`, `[[day-off]]`,
-/// `[[working-day]]`, dates as dd/mm/yyyy).
+/// `[[working-day]]` with dates as dd/mm/yyyy, `[[holiday]]` with dd/mm and `from-year`;
+/// every entry may have a `source`).
 pub fn parse_calendar_file(text: &str) -> Result<CalendarFile, CalendarFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
@@ -219,35 +343,94 @@ pub fn parse_calendar_file(text: &str) -> Result<CalendarFile, CalendarFileError
         confirmed_years: raw.confirmed_years.into_iter().collect(),
         ..Default::default()
     };
+    let source_of = |source: Option<String>| source.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let mut problems = Vec::new();
-    for (days, target) in [
-        (raw.day_off, &mut file.days_off),
-        (raw.working_day, &mut file.working_days),
-    ] {
+    // Where each date was first seen, to name both lines of a duplicate.
+    let mut lines: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    for (days, working) in [(raw.day_off, false), (raw.working_day, true)] {
         for day in days {
-            match crate::dates::parse_date(day.date.get_ref()) {
-                Some(date) => {
-                    target.insert(date, day.name.trim().to_string());
-                }
-                None => problems.push(format!(
-                    "dòng {}: ngày `{}` không đúng dạng dd/mm/yyyy",
-                    line_of(day.date.span().start),
+            let line = line_of(day.date.span().start);
+            let Some(date) = crate::dates::parse_date(day.date.get_ref()) else {
+                problems.push(format!(
+                    "dòng {line}: ngày `{}` không đúng dạng dd/mm/yyyy",
                     day.date.get_ref()
-                )),
+                ));
+                continue;
+            };
+            if let Some(first) = lines.get(&date) {
+                let what = if file.working_days.contains_key(&date) == working {
+                    "đã có"
+                } else {
+                    "vừa là ngày nghỉ vừa là ngày làm việc: đã có"
+                };
+                problems.push(format!(
+                    "dòng {line}: ngày {} {what} ở dòng {first}",
+                    date.format("%d/%m/%Y")
+                ));
+                continue;
+            }
+            lines.insert(date, line);
+            let target = if working {
+                &mut file.working_days
+            } else {
+                &mut file.days_off
+            };
+            target.insert(date, day.name.trim().to_string());
+            if let Some(source) = source_of(day.source) {
+                file.sources.insert(date, source);
             }
         }
     }
-    for (date, _) in file.days_off.iter().filter(|(d, _)| file.working_days.contains_key(*d)) {
-        problems.push(format!(
-            "ngày {} vừa là ngày nghỉ vừa là ngày làm việc",
-            date.format("%d/%m/%Y")
-        ));
+    for holiday in raw.holiday {
+        let line = line_of(holiday.date.span().start);
+        let Some((day, month)) = day_and_month(holiday.date.get_ref()) else {
+            problems.push(format!(
+                "dòng {line}: ngày `{}` của [[holiday]] cần dạng dd/mm (ngày/tháng, lặp lại hằng năm), ví dụ \"24/11\"",
+                holiday.date.get_ref()
+            ));
+            continue;
+        };
+        let from_year = *holiday.from_year.get_ref();
+        let name = holiday.name.get_ref().trim().to_string();
+        if FIXED_BUILT_IN.contains(&(day, month)) {
+            problems.push(format!(
+                "dòng {line}: ngày {day:02}/{month:02} đã là ngày lễ có sẵn trong baocao, không cần [[holiday]]"
+            ));
+        } else if file.holidays.iter().any(|h| (h.day, h.month) == (day, month)) {
+            problems.push(format!("dòng {line}: [[holiday]] ngày {day:02}/{month:02} đã có"));
+        } else if !(1900..=2199).contains(&from_year) {
+            problems.push(format!(
+                "dòng {}: from-year = {from_year} nằm ngoài khoảng 1900–2199",
+                line_of(holiday.from_year.span().start)
+            ));
+        } else if name.is_empty() {
+            problems.push(format!(
+                "dòng {}: [[holiday]] cần tên (name), ví dụ \"Ngày Văn hóa Việt Nam\"",
+                line_of(holiday.name.span().start)
+            ));
+        } else {
+            file.holidays.push(YearlyHoliday {
+                day,
+                month,
+                from_year,
+                name,
+                source: source_of(holiday.source),
+            });
+        }
     }
     if problems.is_empty() {
         Ok(file)
     } else {
         Err(CalendarFileError(problems.join("\n")))
     }
+}
+
+/// `24/11` → (24, 11): a day and month that exist every year (so not 29/02).
+fn day_and_month(text: &str) -> Option<(u32, u32)> {
+    let (day, month) = text.trim().split_once('/')?;
+    let (day, month): (u32, u32) = (day.trim().parse().ok()?, month.trim().parse().ok()?);
+    // 2023 is not a leap year: 29/02 does not pass.
+    NaiveDate::from_ymd_opt(2023, month, day).map(|_| (day, month))
 }
 
 #[cfg(test)]
@@ -340,5 +523,271 @@ mod tests {
         assert!(error.0.starts_with("dòng 2:"), "{error}");
         let error = parse_calendar_file("[[day-of]]\ndate = \"1/1/2025\"\n").unwrap_err();
         assert!(error.0.contains("day-of"), "{error}");
+    }
+    /// Every day of 2023–2026 as the government's notices make it, against the shipped
+    /// `config/calendar.toml`: the weekdays off and the weekend days worked are listed; every
+    /// other day is a working day from Monday to Friday and off on Saturday and Sunday.
+    #[test]
+    fn the_shipped_calendar_matches_the_notices_of_2023_to_2026() {
+        struct Year {
+            year: i32,
+            /// Weekdays off (dd/mm), with why.
+            off: &'static [(&'static str, &'static str)],
+            /// Saturdays worked (làm bù).
+            worked: &'static [&'static str],
+            /// A few days that stay ordinary working days.
+            ordinary: &'static [&'static str],
+        }
+        let years = [
+            Year {
+                year: 2023,
+                off: &[
+                    ("02/01", "nghỉ bù: 01/01 is a Sunday (Labour Code art. 111(3))"),
+                    ("20/01", "Tết, 29 Chạp (5034/TB-LĐTBXH)"),
+                    ("23/01", "Tết, mùng 2"),
+                    ("24/01", "Tết, mùng 3"),
+                    ("25/01", "nghỉ bù (5034/TB-LĐTBXH)"),
+                    ("26/01", "nghỉ bù (5034/TB-LĐTBXH)"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/05", "nghỉ bù: Giỗ Tổ 29/04 is a Saturday"),
+                    ("03/05", "nghỉ bù: 30/04 is a Sunday"),
+                    ("01/09", "Quốc khánh, adjacent day (5034/TB-LĐTBXH)"),
+                    ("04/09", "nghỉ bù: 02/09 is a Saturday (5034/TB-LĐTBXH)"),
+                ],
+                worked: &[],
+                // 27/01/2023 (mùng 6) is an ordinary Friday, not a day off.
+                ordinary: &["19/01", "27/01", "04/05", "05/09"],
+            },
+            Year {
+                year: 2024,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("08/02", "Tết, 29 Chạp (5015/TB-LĐTBXH)"),
+                    ("09/02", "Tết, 30 Chạp"),
+                    ("12/02", "Tết, mùng 3"),
+                    ("13/02", "nghỉ bù"),
+                    ("14/02", "nghỉ bù (5015/TB-LĐTBXH)"),
+                    ("18/04", "Giỗ Tổ Hùng Vương"),
+                    ("29/04", "swapped with Saturday 04/05 (2450/VPCP-KGVX)"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/09", "Quốc khánh"),
+                    ("03/09", "Quốc khánh, adjacent day"),
+                ],
+                worked: &["04/05"],
+                ordinary: &["07/02", "15/02", "02/05", "30/08", "04/09"],
+            },
+            Year {
+                year: 2025,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("27/01", "Tết, 28 Chạp (6150/TB-BLĐTBXH)"),
+                    ("28/01", "Tết, 29 Chạp"),
+                    ("29/01", "Tết, mùng 1"),
+                    ("30/01", "Tết, mùng 2"),
+                    ("31/01", "Tết, mùng 3"),
+                    ("07/04", "Giỗ Tổ Hùng Vương"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("02/05", "swapped with Saturday 26/04 (6150/TB-BLĐTBXH)"),
+                    ("01/09", "Quốc khánh, adjacent day"),
+                    ("02/09", "Quốc khánh"),
+                ],
+                worked: &["26/04"],
+                // 03/02/2025: the law alone would give it as nghỉ bù for mùng 4 on Saturday 01/02.
+                ordinary: &["24/01", "03/02", "08/04", "29/04", "05/05", "03/09"],
+            },
+            Year {
+                year: 2026,
+                off: &[
+                    ("01/01", "Tết Dương lịch"),
+                    ("02/01", "swapped with Saturday 10/01 (12729/VPCP-KGVX)"),
+                    ("16/02", "Tết, 29 Chạp (9441/TB-BNV)"),
+                    ("17/02", "Tết, mùng 1"),
+                    ("18/02", "Tết, mùng 2"),
+                    ("19/02", "Tết, mùng 3"),
+                    ("20/02", "Tết, mùng 4"),
+                    ("27/04", "nghỉ bù: Giỗ Tổ 26/04 is a Sunday"),
+                    ("30/04", "Ngày Chiến thắng"),
+                    ("01/05", "Quốc tế Lao động"),
+                    ("31/08", "swapped with Saturday 22/08 (9441/TB-BNV)"),
+                    ("01/09", "Quốc khánh, adjacent day"),
+                    ("02/09", "Quốc khánh"),
+                ],
+                worked: &["10/01", "22/08"],
+                // No swap for 28–29/04/2026; 24/11/2026 is not (yet) a holiday.
+                ordinary: &["05/01", "13/02", "23/02", "28/04", "29/04", "28/08", "03/09", "24/11"],
+            },
+        ];
+        let calendar = WorkingCalendar::new(parse_calendar_file(include_str!("../config/calendar.toml")).unwrap());
+        let on = |year: i32, day_month: &str| crate::dates::parse_date(&format!("{day_month}/{year}")).unwrap();
+        for y in &years {
+            assert!(calendar.is_confirmed(y.year), "{} is confirmed", y.year);
+            let off: Vec<NaiveDate> = y.off.iter().map(|(dm, _)| on(y.year, dm)).collect();
+            let worked: Vec<NaiveDate> = y.worked.iter().map(|dm| on(y.year, dm)).collect();
+            for (date, (_, why)) in off.iter().zip(y.off) {
+                assert!(!is_weekend(*date), "{date} is listed as a weekday");
+                assert!(matches!(calendar.day(*date), DayKind::Holiday(_)), "{date} ({why})");
+            }
+            for date in &worked {
+                assert!(is_weekend(*date), "{date} is listed as a weekend day");
+                assert!(
+                    matches!(calendar.day(*date), DayKind::MakeUpWorkday(_)),
+                    "{date} is làm bù"
+                );
+            }
+            for date in y.ordinary.iter().map(|dm| on(y.year, dm)) {
+                assert_eq!(
+                    calendar.day(date),
+                    DayKind::Working,
+                    "{date} is an ordinary working day"
+                );
+            }
+            let mut day = NaiveDate::from_ymd_opt(y.year, 1, 1).unwrap();
+            while day.year() == y.year {
+                let expected = (!is_weekend(day) && !off.contains(&day)) || worked.contains(&day);
+                assert_eq!(calendar.is_working_day(day), expected, "{day}: {:?}", calendar.day(day));
+                day = day.succ_opt().unwrap();
+            }
+            // Every entry of the file names its document.
+            for (date, _) in calendar.special_days(y.year) {
+                let from_file =
+                    calendar.file.days_off.contains_key(&date) || calendar.file.working_days.contains_key(&date);
+                assert!(!from_file || calendar.source(date).is_some(), "{date} has a source");
+            }
+        }
+        // 2027 is not decided yet: statutory days only, with the law's nghỉ bù.
+        assert!(!calendar.is_confirmed(2027));
+        assert!(matches!(calendar.day(d(2027, 5, 3)), DayKind::Holiday(n) if n.starts_with("Nghỉ bù")));
+        assert!(
+            calendar.file.holidays.is_empty(),
+            "24/11 is not law yet: the example stays commented out"
+        );
+    }
+
+    const CULTURE_DAY: &str = "[[holiday]]\ndate = \"24/11\"\nfrom-year = 2026\nname = \"Ngày Văn hóa Việt Nam\"\n\
+                               source = \"Luật số 1/2026/QH15\"\n";
+
+    #[test]
+    fn a_holiday_added_by_law_counts_every_year_from_its_first() {
+        let file = parse_calendar_file(CULTURE_DAY).unwrap();
+        assert_eq!(
+            file.holidays,
+            [YearlyHoliday {
+                day: 24,
+                month: 11,
+                from_year: 2026,
+                name: "Ngày Văn hóa Việt Nam".into(),
+                source: Some("Luật số 1/2026/QH15".into()),
+            }]
+        );
+        let calendar = WorkingCalendar::new(file);
+        assert!(calendar.is_working_day(d(2025, 11, 24)), "not before its first year");
+        assert_eq!(
+            calendar.day(d(2026, 11, 24)),
+            DayKind::Holiday("Ngày Văn hóa Việt Nam".into())
+        );
+        assert_eq!(calendar.source(d(2026, 11, 24)).as_deref(), Some("Luật số 1/2026/QH15"));
+        assert_eq!(
+            calendar.statutory_holiday(d(2031, 11, 24)).as_deref(),
+            Some("Ngày Văn hóa Việt Nam")
+        );
+        // 24/11/2029 is a Saturday: an unconfirmed year gets Monday 26/11 off, like 30/4 would.
+        assert!(!calendar.is_working_day(d(2029, 11, 24)));
+        assert_eq!(
+            calendar.day(d(2029, 11, 26)),
+            DayKind::Holiday("Nghỉ bù Ngày Văn hóa Việt Nam".into())
+        );
+        assert!(calendar.is_working_day(d(2029, 11, 27)));
+        assert!(
+            calendar
+                .special_days(2029)
+                .iter()
+                .any(|(date, _)| *date == d(2029, 11, 24))
+        );
+        // Once 2029 is confirmed, the file says where the nghỉ bù goes.
+        let mut file = parse_calendar_file(CULTURE_DAY).unwrap();
+        file.confirmed_years.insert(2029);
+        assert!(WorkingCalendar::new(file).is_working_day(d(2029, 11, 26)));
+        // A holiday of the file that meets a built-in one (10/02/2024 is mùng 1 Tết, a
+        // Saturday) is one day off, with one nghỉ bù, not two.
+        let tet_day = parse_calendar_file("[[holiday]]\ndate = \"10/02\"\nfrom-year = 2024\nname = \"X\"\n").unwrap();
+        assert_eq!(
+            built_in_days_off(2024, true, &tet_day.holidays).len(),
+            built_in_days_off(2024, true, &[]).len()
+        );
+    }
+
+    #[test]
+    fn holiday_entries_are_checked() {
+        let refused = |text: &str| parse_calendar_file(text).unwrap_err().0;
+        let holiday = |date: &str| format!("[[holiday]]\ndate = \"{date}\"\nfrom-year = 2026\nname = \"X\"\n");
+        assert!(refused(&holiday("24/13")).contains("dòng 2: ngày `24/13` của [[holiday]] cần dạng dd/mm"));
+        assert!(
+            refused(&holiday("29/02")).contains("cần dạng dd/mm"),
+            "not in every year"
+        );
+        assert!(refused(&holiday("24/11/2026")).contains("cần dạng dd/mm"));
+        assert!(refused(&holiday("2/9")).contains("ngày 02/09 đã là ngày lễ có sẵn"));
+        let twice = format!("{CULTURE_DAY}{}", holiday("24/11"));
+        assert!(
+            refused(&twice).contains("dòng 7: [[holiday]] ngày 24/11 đã có"),
+            "{}",
+            refused(&twice)
+        );
+        assert!(refused("[[holiday]]\ndate = \"24/11\"\nname = \"X\"\n").contains("from-year"));
+        assert!(refused("[[holiday]]\ndate = \"24/11\"\nfrom-year = 2026\nname = \" \"\n").contains("cần tên"));
+        assert!(refused("[[holiday]]\ndate = \"24/11\"\nfrom-year = 26\nname = \"X\"\n").contains("from-year = 26"));
+        assert!(refused("[[holiday]]\ndate = \"24/11\"\nfrom-year = 2026\nname = \"X\"\nyear = 1\n").contains("year"));
+    }
+
+    #[test]
+    fn entries_keep_their_source_and_a_date_may_appear_once() {
+        let file = parse_calendar_file(
+            "[[day-off]]\ndate = \"02/01/2026\"\nname = \"Nghỉ\"\nsource = \" Công văn 12729/VPCP-KGVX ngày 25/12/2025 \"\n\
+             [[working-day]]\ndate = \"10/01/2026\"\nname = \"Làm bù\"\n",
+        )
+        .unwrap();
+        let calendar = WorkingCalendar::new(file);
+        assert_eq!(
+            calendar.source(d(2026, 1, 2)).as_deref(),
+            Some("Công văn 12729/VPCP-KGVX ngày 25/12/2025")
+        );
+        assert_eq!(calendar.source(d(2026, 1, 10)), None, "source is optional");
+        assert_eq!(
+            calendar.source(d(2026, 1, 1)),
+            None,
+            "built-in days have none of their own"
+        );
+        let error = parse_calendar_file(
+            "[[day-off]]\ndate = \"02/01/2026\"\nname = \"a\"\n[[day-off]]\ndate = \"2/1/2026\"\nname = \"b\"\n",
+        )
+        .unwrap_err();
+        assert!(error.0.contains("dòng 5: ngày 02/01/2026 đã có ở dòng 2"), "{error}");
+        let error = parse_calendar_file(
+            "[[day-off]]\ndate = \"10/01/2026\"\nname = \"a\"\n[[working-day]]\ndate = \"10/01/2026\"\nname = \"b\"\n",
+        )
+        .unwrap_err();
+        assert!(error.0.contains("vừa là ngày nghỉ vừa là ngày làm việc"), "{error}");
+    }
+
+    #[test]
+    fn the_years_to_confirm_are_this_one_and_in_december_the_next() {
+        let mut file = CalendarFile::default();
+        file.confirmed_years.extend([2026]);
+        let calendar = WorkingCalendar::new(file);
+        assert!(calendar.years_to_confirm(d(2026, 6, 1)).is_empty());
+        assert_eq!(calendar.years_to_confirm(d(2026, 12, 1)), [2027]);
+        assert_eq!(calendar.years_to_confirm(d(2027, 1, 2)), [2027]);
+        assert_eq!(calendar.years_to_confirm(d(2027, 12, 31)), [2027, 2028]);
+        let text = unconfirmed_vi(&[2027, 2028]).unwrap();
+        assert!(
+            text.starts_with("lịch nghỉ lễ năm 2027 và 2028 chưa được xác nhận"),
+            "{text}"
+        );
+        assert!(text.contains("baocao calendar add 2027 --confirm") && text.contains("systemctl reload baocao"));
+        assert_eq!(unconfirmed_vi(&[]), None);
+        let short = unconfirmed_short_vi(&[2027]).unwrap();
+        assert!(short.starts_with("lịch nghỉ lễ năm 2027 chưa được xác nhận") && short.contains("calendar add 2027"));
     }
 }

@@ -7,8 +7,8 @@
 //! background and the status line and `baocao status` say so.
 //!
 //! tokio-cron-scheduler is the clockwork, not the memory: its jobs only wake workers (the
-//! sender every `tick-seconds`, the digest at its time, the reconciliation sweep, the
-//! December calendar nudge). Each worker is one task that runs its jobs one after another,
+//! sender every `tick-seconds`, the digest at its time, the reconciliation sweep, the daily
+//! calendar nudge). Each worker is one task that runs its jobs one after another,
 //! so a job never overlaps itself, and every job reads the truth from the database, so a
 //! missed tick loses nothing and CLI changes are seen at the next tick.
 //!
@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use sd_notify::NotifyState;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -116,7 +116,9 @@ struct Progress {
     smtp_pause: Duration,
     store_problem: Option<String>,
     reconcile_problem: Option<String>,
-    calendar_warning: Option<String>,
+    /// The years whose calendar is not confirmed and matters now: this year, and next year
+    /// in December (`WorkingCalendar::years_to_confirm`).
+    calendar_unconfirmed: Vec<i32>,
     web_problem: Option<String>,
 }
 
@@ -238,6 +240,8 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
                             Err(error) => tracing::error!(error = %error, "the clockwork keeps its old schedule"),
                         }
                         wakes.send.notify_one();
+                        // A calendar confirmed since clears its warning now.
+                        wakes.nudge.notify_one();
                     }
                 }
                 Some(Event::Stop) | None => break,
@@ -456,9 +460,9 @@ impl Clockwork {
         .map_err(fail)?;
         scheduler.add(job).await.map_err(fail)?;
 
-        // December, every morning: is next year's calendar confirmed?
+        // Every morning: is this year's calendar confirmed (and in December, next year's)?
         let nudge = wakes.nudge.clone();
-        let job = Job::new_async_tz("0 0 8 * 12 *", zone, move |_, _| {
+        let job = Job::new_async_tz("0 0 8 * * *", zone, move |_, _| {
             let nudge = nudge.clone();
             Box::pin(async move { nudge.notify_one() })
         })
@@ -684,9 +688,11 @@ async fn jobs_loop(store: Store, shared: Shared, stop: Arc<AtomicBool>, worker: 
     }
 }
 
-/// Reconciliation sweeps and the December calendar nudge, one at a time.
+/// Reconciliation sweeps and the calendar nudge (this year not confirmed; in December, next
+/// year not confirmed), one at a time.
 async fn maintenance_loop(store: Store, shared: Shared, progress: SharedProgress, stop: Arc<AtomicBool>, wakes: Wakes) {
-    // The nudge also runs once at start, so a service started in December says it at once.
+    // The nudge also runs at start and after a reload, so it says it at once and a confirmed
+    // calendar clears it.
     wakes.nudge.notify_one();
     loop {
         let reconcile = tokio::select! {
@@ -701,17 +707,18 @@ async fn maintenance_loop(store: Store, shared: Shared, progress: SharedProgress
             let problem = sweep(&store, &current.settings).await;
             lock(&progress).reconcile_problem = problem;
         } else {
-            let local = wall_clock().with_timezone(&current.settings.office.zone);
-            let next_year = local.year() + 1;
-            let warning = (local.month() == 12 && !current.calendar.is_confirmed(next_year))
-                .then(|| format!("{next_year} calendar not confirmed"));
-            if warning.is_some() {
+            let today = wall_clock().with_timezone(&current.settings.office.zone).date_naive();
+            let years = current.calendar.years_to_confirm(today);
+            if !years.is_empty() {
                 tracing::warn!(
-                    year = next_year,
-                    "next year's calendar is not confirmed: enter the government's holiday decisions in the calendar file"
+                    years = ?years,
+                    "the working calendar is not confirmed for {}: enter the government's holiday decisions in the \
+                     calendar file (baocao calendar add YEAR ..., then baocao calendar add YEAR --confirm), then \
+                     systemctl reload baocao",
+                    years_en(&years)
                 );
             }
-            lock(&progress).calendar_warning = warning;
+            lock(&progress).calendar_unconfirmed = years;
         }
     }
 }
@@ -873,8 +880,11 @@ fn status_line(current: &Current, counts: &Counts, watcher: &Option<WatcherStatu
     if let Some(problem) = &progress.reconcile_problem {
         parts.push(format!("reconcile: {problem}"));
     }
-    if let Some(warning) = &progress.calendar_warning {
-        parts.push(warning.clone());
+    if !progress.calendar_unconfirmed.is_empty() {
+        parts.push(format!(
+            "calendar {} not confirmed (baocao calendar add, then reload)",
+            years_en(&progress.calendar_unconfirmed)
+        ));
     }
     if let Some(problem) = &progress.web_problem {
         parts.push(problem.clone());
@@ -917,10 +927,14 @@ fn status_line_vi(current: &Current, counts: &Counts, watcher: &Option<WatcherSt
     if progress.reconcile_problem.is_some() {
         parts.push("đối chiếu hộp thư thấy thư chưa được xử lý".to_string());
     }
-    if progress.calendar_warning.is_some() {
-        parts.push("lịch nghỉ năm sau chưa được xác nhận".to_string());
+    if let Some(warning) = crate::calendar::unconfirmed_short_vi(&progress.calendar_unconfirmed) {
+        parts.push(warning);
     }
     parts.join("; ")
+}
+
+fn years_en(years: &[i32]) -> String {
+    years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" and ")
 }
 
 fn short(text: &str) -> String {
@@ -1088,5 +1102,38 @@ mod tests {
             status_line(&current, &counts, &down, &p),
             "intake retrying: connecting to mail:993: timed out; 3 requests active; 2 in review; SMTP failing: connection refused"
         );
+    }
+
+    #[test]
+    fn an_unconfirmed_calendar_shows_in_both_status_lines() {
+        let current = Current {
+            settings: settings(),
+            templates: Arc::new(Templates::built_in().unwrap()),
+            calendar: Arc::new(WorkingCalendar::default()),
+        };
+        let counts = Counts {
+            active: 1,
+            next_reminder: None,
+            review: 0,
+        };
+        let idle = watcher(WatchPhase::Idle, Duration::ZERO);
+        let mut p = Progress::default();
+        assert!(!status_line_vi(&current, &counts, &idle, &p).contains("lịch nghỉ lễ"));
+        // This year (not only next year in December).
+        p.calendar_unconfirmed = vec![2027];
+        assert_eq!(
+            status_line(&current, &counts, &idle, &p),
+            "watching vanphong@so.vn (IDLE); 1 request active; calendar 2027 not confirmed (baocao calendar add, then reload)"
+        );
+        let vi = status_line_vi(&current, &counts, &idle, &p);
+        assert!(
+            vi.ends_with(
+                "lịch nghỉ lễ năm 2027 chưa được xác nhận, ngày nghỉ Tết và hoán đổi có thể chưa đúng: nhờ cán bộ CNTT \
+                 cập nhật tệp lịch (baocao calendar add 2027 …)"
+            ),
+            "{vi}"
+        );
+        p.calendar_unconfirmed = vec![2027, 2028];
+        assert!(status_line(&current, &counts, &idle, &p).contains("calendar 2027 and 2028 not confirmed"));
     }
 }

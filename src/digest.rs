@@ -1,8 +1,10 @@
 //! The daily digest mailed to the office on working days at the configured time: per
 //! active request, reported N/M, late and overdue units, the review queue and failing
-//! addresses; in December, a warning when next year's calendar is not confirmed. A day with
-//! nothing to say (no active request, nothing in review, no failing address, no warning)
-//! sends no digest.
+//! addresses; a warning, with how to fix it, when this year's calendar is not confirmed, and
+//! in December when next year's is not. A day with nothing to say (no active request, nothing
+//! in review, no failing address, no December calendar nudge, no service warning) sends no
+//! digest: an unconfirmed current year rides along with a digest that has news, it does not
+//! make one by itself.
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -63,13 +65,8 @@ pub async fn digest_vars(
             });
         }
     }
-    let local = now.with_timezone(&zone);
-    let next_year = local.year() + 1;
-    let calendar_warning = (local.month() == 12 && !calendar.is_confirmed(next_year)).then(|| {
-        format!(
-            "lịch nghỉ lễ, nghỉ bù năm {next_year} chưa được xác nhận trong tệp lịch; nhờ cán bộ CNTT cập nhật theo thông báo của Chính phủ (xem: baocao calendar show {next_year})"
-        )
-    });
+    let today = now.with_timezone(&zone).date_naive();
+    let unconfirmed = calendar.years_to_confirm(today);
     // A fresh row of a running service that a mail server refuses to log in.
     let service_warning = store
         .service_health()
@@ -85,16 +82,27 @@ pub async fn digest_vars(
             }
         });
     let (date, weekday) = DigestVars::date_parts(now, zone);
-    Ok(DigestVars {
+    let mut vars = DigestVars {
         office: office_vars(settings),
         date,
         weekday,
         requests,
         review_count: store.open_review_count().await?,
         failing,
-        calendar_warning,
+        calendar_warning: None,
         service_warning,
-    })
+    };
+    vars.calendar_warning = calendar_warning(&unconfirmed, today.year(), vars.has_news());
+    Ok(vars)
+}
+
+/// The digest's calendar line: the years not confirmed and how to fix it, when next year's
+/// (December) is among them or the digest goes out anyway for its other news.
+fn calendar_warning(unconfirmed: &[i32], year: i32, has_news: bool) -> Option<String> {
+    let next_year_nudge = unconfirmed.contains(&(year + 1));
+    (next_year_nudge || has_news)
+        .then(|| crate::calendar::unconfirmed_vi(unconfirmed))
+        .flatten()
 }
 
 /// Whether today's digest is due at `now`: a working day, at or after the configured time.
@@ -165,4 +173,26 @@ pub async fn queue_digest(
         }
     }
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_calendar_line_warns_about_this_year_and_in_december_the_next() {
+        // Nothing unconfirmed: no line.
+        assert_eq!(calendar_warning(&[], 2026, true), None);
+        // This year unconfirmed: in a digest that goes out anyway, with how to fix it …
+        let line = calendar_warning(&[2027], 2027, true).unwrap();
+        assert!(line.starts_with("lịch nghỉ lễ năm 2027 chưa được xác nhận"), "{line}");
+        assert!(line.contains("baocao calendar add 2027 --confirm"), "{line}");
+        // … but it sends no digest by itself.
+        assert_eq!(calendar_warning(&[2027], 2027, false), None);
+        // December: next year's nudge is news by itself, as it always was.
+        let line = calendar_warning(&[2027], 2026, false).unwrap();
+        assert!(line.starts_with("lịch nghỉ lễ năm 2027 chưa được xác nhận"), "{line}");
+        let both = calendar_warning(&[2026, 2027], 2026, false).unwrap();
+        assert!(both.starts_with("lịch nghỉ lễ năm 2026 và 2027"), "{both}");
+    }
 }

@@ -6,6 +6,7 @@
 //! the service (`daemon`, `telemetry`) and the command line (`cli`).
 
 pub mod calendar;
+pub mod calendar_edit;
 pub mod checks;
 pub mod cli;
 pub mod clock;

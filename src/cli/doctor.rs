@@ -193,20 +193,72 @@ fn calendar(report: &mut Checks, settings: &Settings) {
         return;
     };
     #[allow(clippy::disallowed_methods)]
-    let year = chrono::Utc::now().with_timezone(&settings.office.zone).year();
-    for y in [year, year + 1] {
-        let what = format!("Lịch năm {y}");
-        if calendar.is_confirmed(y) {
-            report.line(Verdict::Ok, &what, format!("đã xác nhận trong {}", path.display()));
-        } else {
-            report.line(
+    let today = chrono::Utc::now().with_timezone(&settings.office.zone).date_naive();
+    for line in calendar_lines(&calendar, &path.display().to_string(), today) {
+        report.line(line.0, &line.1, line.2);
+    }
+}
+
+/// The calendar lines of `doctor` for this year and the next, each unconfirmed one with how
+/// to update it.
+fn calendar_lines(
+    calendar: &crate::calendar::WorkingCalendar,
+    path: &str,
+    today: chrono::NaiveDate,
+) -> Vec<(Verdict, String, String)> {
+    let year = today.year();
+    [year, year + 1]
+        .into_iter()
+        .map(|y| {
+            let what = format!("Lịch năm {y}");
+            if calendar.is_confirmed(y) {
+                return (Verdict::Ok, what, format!("đã xác nhận trong {path}"));
+            }
+            let when = if y == year {
+                "baocao đang dùng ngày lễ theo luật và tự tính nghỉ bù, chưa có lịch nghỉ Tết, hoán đổi, làm bù \
+                 của Chính phủ"
+            } else {
+                "quyết định của năm sau thường có vào tháng 10–12"
+            };
+            (
                 Verdict::Warning,
-                &what,
+                what,
                 format!(
-                    "chưa xác nhận trong {}: nhập quyết định nghỉ lễ, Tết của năm rồi thêm {y} vào confirmed-years",
-                    path.display()
+                    "chưa xác nhận trong {path}: {when}; nhập theo thông báo của Bộ Nội vụ bằng sudo baocao calendar \
+                     add {y} --swap NGÀY_NGHỈ:NGÀY_LÀM_BÙ --source \"…\" (--day-off NGÀY --name \"…\" cho ngày nghỉ \
+                     thêm), rồi sudo baocao calendar add {y} --confirm và sudo systemctl reload baocao"
                 ),
-            );
-        }
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unconfirmed_year_says_how_to_update_it() {
+        let mut file = crate::calendar::CalendarFile::default();
+        file.confirmed_years.insert(2026);
+        let calendar = crate::calendar::WorkingCalendar::new(file);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let lines = calendar_lines(&calendar, "/etc/baocao/calendar.toml", today);
+        assert_eq!(lines[0].0, Verdict::Ok);
+        assert_eq!(lines[1].0, Verdict::Warning);
+        assert!(
+            lines[1].2.contains("sudo baocao calendar add 2027 --confirm"),
+            "{}",
+            lines[1].2
+        );
+        let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+        let lines = calendar_lines(&calendar, "/etc/baocao/calendar.toml", today);
+        assert_eq!((lines[0].0, lines[0].1.as_str()), (Verdict::Warning, "Lịch năm 2027"));
+        assert!(lines[0].2.contains("tự tính nghỉ bù"), "{}", lines[0].2);
+        assert!(
+            lines[0].2.contains("sudo baocao calendar add 2027 --swap"),
+            "{}",
+            lines[0].2
+        );
     }
 }

@@ -195,6 +195,13 @@ pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) ->
             }
             text
         });
+    // This year's calendar not confirmed (in December, next year's too): said on the page.
+    let today = at.with_timezone(&zone).date_naive();
+    let calendar_warning = crate::calendar::unconfirmed_short_vi(&current.calendar.years_to_confirm(today));
+    let service = match (service, calendar_warning) {
+        (Some(service), Some(warning)) => Some(format!("{service}; {warning}")),
+        (service, warning) => service.or(warning),
+    };
     let context = minijinja::context! {
         page => "overview",
         requests => Value::from(minijinja::value::Serde(&cards)),

@@ -458,6 +458,13 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
     let text = message.body_text(0).unwrap();
     assert!(text.contains("Đã báo cáo: 1/3"), "{text}");
     assert!(text.contains("Chưa báo cáo, còn trong hạn: 2 đơn vị"), "{text}");
+    // No calendar file: 2030 is not confirmed, and a digest that goes out says so and how to fix it
+    // (on 12/3, with nothing else to say, the warning alone sent no digest).
+    assert!(
+        text.contains("Lưu ý: lịch nghỉ lễ năm 2030 chưa được xác nhận trong tệp lịch"),
+        "{text}"
+    );
+    assert!(text.contains("baocao calendar add 2030 --confirm"), "{text}");
     // The next working day brings the next digest.
     assert_eq!(send_at(&m, "07:30 ngày 14/3/2030")["digest_queued"], 1);
 }

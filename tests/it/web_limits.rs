@@ -493,6 +493,13 @@ fn public_read_shows_the_status_but_nothing_personal() {
         let (status, head, _) = http(port, "GET", open, &[], "");
         assert_eq!(status, 200, "{open} is public: {head}");
     }
+    // No calendar file: this year's calendar is not confirmed, and the overview says so.
+    let (_, _, overview) = http(port, "GET", "/", &[], "");
+    assert!(
+        overview.contains("chưa được xác nhận, ngày nghỉ Tết và hoán đổi có thể chưa đúng")
+            && overview.contains("baocao calendar add"),
+        "{overview}"
+    );
     for private in [
         "/review",
         "/units",
