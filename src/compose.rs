@@ -337,6 +337,8 @@ fn variable_paths(value: &serde_json::Value) -> BTreeSet<String> {
 pub struct OfficeVars {
     pub name: String,
     pub mailbox: String,
+    /// Who to call ("bà Lò Thị Hoa, văn thư, ĐT 0215 3826 123"), when configured.
+    pub contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,7 +350,16 @@ pub struct UnitVars {
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestVars {
     pub code: String,
+    /// The directive's kind: `Kế hoạch` (from `KH` in the number), `Công văn`, or as given.
+    pub kind: String,
+    /// Who issued it, when known.
+    pub issuer: Option<String>,
+    /// What to report, when given.
+    pub content: Option<String>,
     pub title: String,
+    /// The title as it reads after "về việc": first letter in lower case unless the first
+    /// word is an abbreviation ("triển khai …", "UBND …").
+    pub title_after_ve_viec: String,
     pub token: String,
     /// The unit's deadline as the directive wrote it ("trước ngày 31/12/2023"), or, when the
     /// request has no wording or the unit was granted a later one, `31/12/2023 lúc 17:00`.
@@ -358,6 +369,22 @@ pub struct RequestVars {
     pub deadline_date: String,
     pub issued_on: Option<String>,
     pub attachment_required: bool,
+}
+
+/// A title as it reads after "về việc": the first letter lowered unless the first word is an
+/// abbreviation written in capitals (UBND, HĐND, THPT).
+fn after_ve_viec(title: &str) -> String {
+    let title = title.trim();
+    let first_word = title.split_whitespace().next().unwrap_or_default();
+    let capitals = first_word.chars().filter(|c| c.is_uppercase()).count();
+    if capitals > 1 {
+        return title.to_string();
+    }
+    let mut chars = title.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The variables of a notice, reminder or overdue notice.
@@ -401,7 +428,15 @@ impl UnitMessage {
             unit,
             request: RequestVars {
                 code: request.code.to_string(),
+                kind: request
+                    .letter
+                    .kind
+                    .clone()
+                    .unwrap_or_else(|| crate::model::document_kind(request.code.as_str()).to_string()),
+                issuer: request.letter.issuer.clone(),
+                content: request.letter.content.clone(),
                 title: request.title.clone(),
+                title_after_ve_viec: after_ve_viec(&request.title),
                 token: request.token.clone(),
                 deadline: match &request.deadline_wording {
                     Some(text) if deadline == request.deadline => text.clone(),
@@ -426,6 +461,7 @@ impl UnitMessage {
             office: OfficeVars {
                 name: "Sở Giáo dục và Đào tạo".into(),
                 mailbox: "vanphong@example.vn".into(),
+                contact: Some("bà Lò Thị Hoa, văn thư, ĐT 0215 3826 123".into()),
             },
             unit: UnitVars {
                 code: "pgd-mau".into(),
@@ -433,7 +469,11 @@ impl UnitMessage {
             },
             request: RequestVars {
                 code: "4189/KH-BCĐ".into(),
+                kind: "Kế hoạch".into(),
+                issuer: Some("Ban Chỉ đạo vận động hiến máu tình nguyện tỉnh".into()),
+                content: Some("kết quả thực hiện theo Phụ lục kèm theo".into()),
                 title: "Báo cáo kết quả thực hiện kế hoạch".into(),
+                title_after_ve_viec: "báo cáo kết quả thực hiện kế hoạch".into(),
                 token: Self::SAMPLE_TOKEN.into(),
                 deadline: "31/12/2023 lúc 17:00".into(),
                 deadline_at: "31/12/2023 lúc 17:00".into(),
@@ -671,6 +711,64 @@ mod tests {
         assert!(digest.text.contains("b@example.vn"));
     }
 
+    #[test]
+    fn letters_open_with_the_directive_as_an_office_writes_to_its_units() {
+        let templates = Templates::built_in().unwrap();
+        let vars = UnitMessage::sample();
+        let notice = templates.render_unit_message(SlotKind::Notice, &vars).unwrap().text;
+        assert!(
+            notice.contains(
+                "Thực hiện Kế hoạch số 4189/KH-BCĐ ngày 01/12/2023 của Ban Chỉ đạo vận động hiến máu tình nguyện \
+                 tỉnh về việc báo cáo kết quả thực hiện kế hoạch, Sở Giáo dục và Đào tạo đề nghị đơn vị báo cáo \
+                 kết quả thực hiện theo Phụ lục kèm theo."
+            ),
+            "{notice}"
+        );
+        assert!(
+            notice.contains("Thông tin liên hệ: bà Lò Thị Hoa, văn thư, ĐT 0215 3826 123.\n\nMã theo dõi"),
+            "{notice}"
+        );
+        // Without the optional facts the sentence still reads.
+        let mut bare = UnitMessage::sample();
+        bare.request.issuer = None;
+        bare.request.content = None;
+        bare.request.issued_on = None;
+        bare.office.contact = None;
+        let notice = templates.render_unit_message(SlotKind::Notice, &bare).unwrap().text;
+        assert!(
+            notice.contains("Thực hiện Kế hoạch số 4189/KH-BCĐ về việc báo cáo kết quả thực hiện kế hoạch, Sở Giáo dục và Đào tạo đề nghị đơn vị báo cáo kết quả thực hiện."),
+            "{notice}"
+        );
+        assert!(!notice.contains("liên hệ"), "{notice}");
+        for kind in [SlotKind::Reminder, SlotKind::Overdue] {
+            let text = templates.render_unit_message(kind, &vars).unwrap().text;
+            assert!(
+                text.contains("Thực hiện Kế hoạch số 4189/KH-BCĐ ngày 01/12/2023 của Ban Chỉ đạo"),
+                "{text}"
+            );
+        }
+        let digest = templates.render_digest(&DigestVars::sample()).unwrap().text;
+        assert!(
+            !digest.contains("baocao "),
+            "no command in a letter to the leadership: {digest}"
+        );
+    }
+
+    #[test]
+    fn titles_read_after_ve_viec_and_kinds_come_from_the_number() {
+        assert_eq!(
+            after_ve_viec("Triển khai Kế hoạch hiến máu"),
+            "triển khai Kế hoạch hiến máu"
+        );
+        assert_eq!(after_ve_viec("UBND tỉnh giao nhiệm vụ"), "UBND tỉnh giao nhiệm vụ");
+        assert_eq!(crate::model::document_kind("4189/KH-BCĐ"), "Kế hoạch");
+        assert_eq!(crate::model::document_kind("12/QĐ-UBND"), "Quyết định");
+        assert_eq!(crate::model::document_kind("76/TB-SGDĐT"), "Thông báo");
+        assert_eq!(crate::model::document_kind("165/LĐLĐ"), "Công văn");
+        assert_eq!(crate::model::document_kind("1234/SGDĐT-VP"), "Công văn");
+        assert_eq!(crate::model::document_kind("KH"), "Công văn");
+    }
+
     /// Request BC-7, active, due at `deadline`, written as `wording`.
     fn request_due(deadline: DateTime<Utc>, wording: Option<String>) -> Request {
         Request {
@@ -682,6 +780,7 @@ mod tests {
             issued_on: None,
             deadline,
             deadline_wording: wording,
+            letter: crate::model::LetterFields::default(),
             recipients: crate::model::Recipients::default(),
             remind_before: crate::model::Offsets::parse("1d").unwrap(),
             overdue_after: crate::model::Offsets::parse("1d").unwrap(),

@@ -134,6 +134,9 @@ pub struct Office {
     pub zone: Tz,
     /// The watched mailbox: reminders are sent from it and replies and bounces come to it.
     pub report_mailbox: EmailAddress,
+    /// Who units may call about a request ("bà Lò Thị Hoa, văn thư, ĐT 0215 3826 123"),
+    /// printed before "Trân trọng./." in every letter.
+    pub contact: Option<String>,
 }
 
 /// How a connection to a mail server is protected.
@@ -617,6 +620,7 @@ struct RawOffice {
     name: Option<Spanned<String>>,
     time_zone: Option<Spanned<String>>,
     report_mailbox: Option<Spanned<String>>,
+    contact: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1093,6 +1097,11 @@ impl Checker<'_> {
             name,
             zone,
             report_mailbox: report_mailbox?,
+            contact: raw
+                .contact
+                .as_deref()
+                .map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|c| !c.is_empty()),
         })
     }
 

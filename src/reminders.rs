@@ -331,6 +331,7 @@ pub fn office_vars(settings: &Settings) -> OfficeVars {
     OfficeVars {
         name: settings.office.name.clone(),
         mailbox: settings.office.report_mailbox.to_string(),
+        contact: settings.office.contact.clone(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::{GroupCode, Offsets, Recipients, Request, RequestCode, Request
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
     /// Tạo một yêu cầu báo cáo (bản nháp; chưa gửi gì)
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Bắt đầu theo dõi và nhắc một yêu cầu
     Activate {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
@@ -66,6 +66,15 @@ pub struct AddArgs {
     /// Ngày ban hành văn bản (dd/mm/yyyy)
     #[arg(long)]
     pub issued: Option<String>,
+    /// Cơ quan ban hành văn bản, ví dụ "Ban Chỉ đạo vận động hiến máu tình nguyện tỉnh"
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Loại văn bản (mặc định theo số hiệu: KH → Kế hoạch, QĐ → Quyết định, không có → Công văn)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Nội dung yêu cầu: báo cáo gì, theo mẫu nào
+    #[arg(long)]
+    pub content: Option<String>,
     /// Năm của số hiệu (mặc định: năm ban hành, hoặc năm của hạn)
     #[arg(long)]
     pub year: Option<i32>,
@@ -95,6 +104,8 @@ pub struct RequestView {
     pub deadline_text: String,
     /// The deadline as the directive wrote it, when it was given in words.
     pub deadline_wording: Option<String>,
+    /// Who issued the directive, its kind and what to report (each may be null).
+    pub letter: crate::model::LetterFields,
     pub recipients: Recipients,
     pub remind_before: String,
     pub overdue_after: String,
@@ -113,6 +124,7 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
         deadline: request.deadline,
         deadline_text: format_instant(request.deadline, zone),
         deadline_wording: request.deadline_wording.clone(),
+        letter: request.letter.clone(),
         recipients: request.recipients.clone(),
         remind_before: request.remind_before.to_text(),
         overdue_after: request.overdue_after.to_text_ascending(),
@@ -124,7 +136,7 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
 
 pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     match command {
-        RequestCommand::Add(args) => add(context, args).await,
+        RequestCommand::Add(args) => add(context, *args).await,
         RequestCommand::Activate { request, at } => {
             change_state(context, &request, RequestState::Active, at.as_deref()).await
         }
@@ -134,6 +146,12 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
         RequestCommand::Show { request, json } => show(context, &request, json).await,
         RequestCommand::List { json } => list(context, json).await,
     }
+}
+
+/// A typed value with its spaces tidied; nothing when empty.
+fn tidy(text: Option<&str>) -> Option<String> {
+    text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
 }
 
 fn refused(message: impl ToString) -> CliError {
@@ -179,6 +197,11 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         issued_on,
         deadline: deadline.instant,
         deadline_wording: dates::deadline_wording(&args.deadline),
+        letter: crate::model::LetterFields {
+            issuer: tidy(args.issuer.as_deref()),
+            kind: tidy(args.kind.as_deref()),
+            content: tidy(args.content.as_deref()),
+        },
         recipients,
         remind_before: offsets(&args.remind, &defaults.remind_before)?,
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,

@@ -106,12 +106,59 @@ pub struct Request {
     pub deadline: DateTime<Utc>,
     /// The deadline as the directive wrote it ("trước ngày 31/12/2023"), shown to units.
     pub deadline_wording: Option<String>,
+    /// The letter's facts: who issued the directive, its kind, what to report.
+    pub letter: LetterFields,
     pub recipients: Recipients,
     pub remind_before: Offsets,
     pub overdue_after: Offsets,
     pub attachment_required: bool,
     pub state: RequestState,
     pub created_at: DateTime<Utc>,
+}
+
+/// What the letters to units say about the directive besides its number and title; each
+/// optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LetterFields {
+    /// Who issued the directive: "Ban Chỉ đạo vận động hiến máu tình nguyện tỉnh".
+    pub issuer: Option<String>,
+    /// The directive's kind when its number does not say it: "Công văn", "Kế hoạch".
+    pub kind: Option<String>,
+    /// What to report and in what form (nội dung yêu cầu).
+    pub content: Option<String>,
+}
+
+/// The kind of a document from the abbreviation in its number, as Nghị định 30/2020/NĐ-CP
+/// (Phụ lục III) writes them: `4189/KH-BCĐ` is a Kế hoạch; a number without a kind
+/// abbreviation (`165/LĐLĐ`, `123/SGDĐT-VP`) is a Công văn.
+pub fn document_kind(code: &str) -> &'static str {
+    let symbol = code.split_once('/').map_or("", |(_, s)| s);
+    let first = symbol.split('-').next().unwrap_or_default().trim();
+    const KINDS: &[(&str, &str)] = &[
+        ("NQ", "Nghị quyết"),
+        ("QĐ", "Quyết định"),
+        ("CT", "Chỉ thị"),
+        ("QC", "Quy chế"),
+        ("QyĐ", "Quy định"),
+        ("TC", "Thông cáo"),
+        ("TB", "Thông báo"),
+        ("HD", "Hướng dẫn"),
+        ("CTr", "Chương trình"),
+        ("KH", "Kế hoạch"),
+        ("PA", "Phương án"),
+        ("ĐA", "Đề án"),
+        ("DA", "Dự án"),
+        ("BC", "Báo cáo"),
+        ("BB", "Biên bản"),
+        ("TTr", "Tờ trình"),
+        ("CĐ", "Công điện"),
+        ("GM", "Giấy mời"),
+    ];
+    let has_second_part = symbol.contains('-');
+    KINDS
+        .iter()
+        .find(|(abbreviation, _)| has_second_part && first == *abbreviation)
+        .map_or("Công văn", |(_, kind)| kind)
 }
 
 /// What a clerk gives to create a request.
@@ -124,6 +171,7 @@ pub struct RequestInput {
     pub deadline: DateTime<Utc>,
     /// The deadline as the directive wrote it.
     pub deadline_wording: Option<String>,
+    pub letter: LetterFields,
     pub recipients: Recipients,
     pub remind_before: Offsets,
     pub overdue_after: Offsets,

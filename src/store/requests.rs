@@ -52,6 +52,9 @@ struct RequestRow {
     issued_on: Option<NaiveDate>,
     deadline: DateTime<Utc>,
     deadline_wording: Option<String>,
+    issuer: Option<String>,
+    doc_kind: Option<String>,
+    content: Option<String>,
     remind_before: String,
     overdue_after: String,
     attachment_required: bool,
@@ -66,7 +69,7 @@ struct RecipientRow {
     value: String,
 }
 
-const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, remind_before, \
+const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
      overdue_after, attachment_required, state, created_at FROM requests";
 
 macro_rules! load_all_requests {
@@ -139,6 +142,11 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 issued_on: row.issued_on,
                 deadline: row.deadline,
                 deadline_wording: row.deadline_wording,
+                letter: crate::model::LetterFields {
+                    issuer: row.issuer,
+                    kind: row.doc_kind,
+                    content: row.content,
+                },
                 recipients: by_request.remove(&row.id).unwrap_or_default(),
                 remind_before: Offsets::parse(&row.remind_before)
                     .map_err(|_| corrupt("requests.remind_before", &row.remind_before))?,
@@ -227,8 +235,8 @@ impl Store {
             }
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
-                 overdue_after, attachment_required, state, created_at, updated_at, deadline_wording) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11) RETURNING id",
+                 overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
+                 content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14) RETURNING id",
             )
             .bind(input.code.as_str())
             .bind(&key)
@@ -241,6 +249,9 @@ impl Store {
             .bind(input.attachment_required)
             .bind(now)
             .bind(&input.deadline_wording)
+            .bind(&input.letter.issuer)
+            .bind(&input.letter.kind)
+            .bind(&input.letter.content)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("UPDATE requests SET token = $1 WHERE id = $2")

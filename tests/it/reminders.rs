@@ -68,6 +68,10 @@ fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
             "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
             "--deadline",
             "trước 17h00 ngày 15/3/2030",
+            "--issuer",
+            "Ban Chỉ đạo Vận động hiến máu tình nguyện tỉnh Điện Biên",
+            "--content",
+            "kết quả triển khai theo Phụ lục kèm theo",
             "--group",
             "gdnn-gdtx",
             "--remind",
@@ -222,12 +226,21 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             let text = message.body_text(0).unwrap();
             assert!(text.contains("[BC-1]"), "{text}");
             assert!(text.contains(&format!("Kính gửi: {name}")), "{text}");
+            // The letter opens as an office writes to its units.
+            assert!(
+                text.contains(
+                    "Thực hiện Kế hoạch số 4189/KH-BCĐ của Ban Chỉ đạo Vận động hiến máu tình nguyện tỉnh Điện Biên \
+                     về việc triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện, "
+                ),
+                "{text}"
+            );
+            assert!(text.contains("Trân trọng./."), "{text}");
             // The unit reads the deadline as the directive wrote it.
             assert!(text.contains("Hạn báo cáo: trước 17h00 ngày 15/3/2030"), "{text}");
             assert!(subject.contains("(hạn trước 17h00 ngày 15/3/2030)"), "{subject}");
             if subject.contains("Quá hạn") {
                 // Monday morning after a Friday deadline: late by one working day.
-                assert!(text.contains("Đã quá hạn báo cáo 1 ngày làm việc nhưng"), "{text}");
+                assert!(text.contains("đã quá hạn báo cáo 1 ngày làm việc nhưng"), "{text}");
             }
             assert_eq!(header(&message, "Auto-Submitted"), "auto-generated");
             assert_eq!(header(&message, "X-Auto-Response-Suppress"), "OOF, AutoReply");
