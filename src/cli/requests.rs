@@ -31,6 +31,25 @@ pub enum RequestCommand {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
+    /// Gia hạn báo cáo cho cả yêu cầu hoặc cho một số đơn vị; lịch nhắc lập lại theo hạn mới
+    Extend {
+        /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
+        request: String,
+        /// Hạn mới, như văn bản ghi: "trước 17h00 ngày 10/01/2024", "10/01/2024"
+        #[arg(long, value_name = "WHEN")]
+        until: String,
+        /// Chỉ gia hạn cho đơn vị này (ghi nhiều lần cho nhiều đơn vị); không ghi: cả yêu cầu
+        #[arg(long = "unit", value_name = "U")]
+        units: Vec<String>,
+        /// Coi như bây giờ là thời điểm này (lập lại lịch nhắc từ đó)
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Xóa một yêu cầu còn là bản nháp (chưa gửi gì)
+    Delete {
+        /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
+        request: String,
+    },
     /// Xem một yêu cầu
     Show {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
@@ -142,6 +161,18 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
         }
         RequestCommand::Close { request, at } => {
             change_state(context, &request, RequestState::Closed, at.as_deref()).await
+        }
+        RequestCommand::Extend {
+            request,
+            until,
+            units,
+            at,
+        } => extend(context, &request, &until, &units, at.as_deref()).await,
+        RequestCommand::Delete { request } => {
+            let request = context.store.resolve_request(&request).await?;
+            context.store.delete_draft(&request).await?;
+            println!("đã xóa bản nháp {} ({})", request.token, request.code);
+            Ok(())
         }
         RequestCommand::Show { request, json } => show(context, &request, json).await,
         RequestCommand::List { json } => list(context, json).await,
@@ -312,6 +343,73 @@ async fn change_state(context: &Context, reference: &str, to: RequestState, at: 
             println!("đã đóng {} ({}); không nhắc thêm", request.token, request.code);
         }
     }
+    Ok(())
+}
+
+/// `request extend`: a later deadline for the whole request or some units, re-planned at once.
+async fn extend(context: &Context, reference: &str, until: &str, units: &[String], at: Option<&str>) -> CliResult {
+    let zone = context.settings.office.zone;
+    let request = context.store.resolve_request(reference).await?;
+    if request.state == RequestState::Closed {
+        return Err(refused(format!(
+            "yêu cầu {} đã đóng: không gia hạn được",
+            request.token
+        )));
+    }
+    let now = context.at(at)?;
+    let parsed = parse_deadline(until, zone).map_err(refused)?;
+    let shown = dates::deadline_shown(parsed.instant, dates::deadline_wording(until).as_deref(), zone);
+    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    let count = if units.is_empty() {
+        if parsed.instant <= request.deadline {
+            return Err(refused(format!(
+                "hạn mới phải sau hạn hiện tại ({})",
+                format_instant(request.deadline, zone)
+            )));
+        }
+        let wording = dates::deadline_wording(until);
+        context
+            .store
+            .extend_request(&request, parsed.instant, wording.as_deref(), None, &note, now)
+            .await?
+    } else {
+        let mut ids = Vec::new();
+        for code in units {
+            let parsed_code = UnitCode::parse(code).map_err(refused)?;
+            let unit = context
+                .store
+                .find_unit(&parsed_code)
+                .await?
+                .ok_or_else(|| refused(format!("không có đơn vị `{code}`")))?;
+            let current = context.store.unit_deadline(&request, unit.id).await?;
+            if parsed.instant <= current {
+                return Err(refused(format!(
+                    "hạn mới của {} phải sau hạn hiện tại ({})",
+                    unit.code,
+                    format_instant(current, zone)
+                )));
+            }
+            ids.push(unit.id);
+        }
+        context
+            .store
+            .extend_request(&request, parsed.instant, None, Some(&ids), &note, now)
+            .await?
+    };
+    tracing::info!(request = %request.token, until = %parsed.instant, units = count, "deadline extended");
+    if request.state == RequestState::Active {
+        let calendar = context.calendar()?;
+        crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+    }
+    let whom = if units.is_empty() {
+        "cả yêu cầu".to_string()
+    } else {
+        units.join(", ")
+    };
+    println!(
+        "đã gia hạn {} ({whom}) đến {shown}; lập lại lịch nhắc cho {count} đơn vị, đơn vị chưa báo cáo nhận thông báo hạn mới",
+        request.token
+    );
     Ok(())
 }
 

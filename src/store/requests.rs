@@ -351,3 +351,121 @@ impl Store {
         rows.iter().map(|(code,)| super::units::parse_unit_code(code)).collect()
     }
 }
+
+impl Store {
+    /// A later deadline for the whole request (`units` = `None`: the request's deadline and
+    /// wording change, and a unit's own earlier extension gives way) or for some units (their
+    /// own deadline). The affected units' waiting messages and planned slots are dropped so
+    /// the next planning pass lays them out again (with a notice that carries the new
+    /// deadline). Returns how many units were re-planned.
+    pub async fn extend_request(
+        &self,
+        request: &Request,
+        until: DateTime<Utc>,
+        wording: Option<&str>,
+        units: Option<&[i64]>,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let id = request.id;
+        let affected = in_tx!(self, |tx| {
+            let affected: Vec<i64> = match units {
+                None => {
+                    sqlx::query(
+                        "UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4",
+                    )
+                    .bind(until)
+                    .bind(wording)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    let rows: Vec<(i64,)> = sqlx::query_as(
+                        "SELECT unit_id FROM request_units WHERE request_id = $1 \
+                         AND (extended_deadline IS NULL OR extended_deadline <= $2)",
+                    )
+                    .bind(id)
+                    .bind(until)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE request_units SET extended_deadline = NULL WHERE request_id = $1 \
+                         AND extended_deadline <= $2",
+                    )
+                    .bind(id)
+                    .bind(until)
+                    .execute(&mut *tx)
+                    .await?;
+                    rows.into_iter().map(|(unit,)| unit).collect()
+                }
+                Some(units) => {
+                    for unit in units {
+                        let changed = sqlx::query(
+                            "UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2",
+                        )
+                        .bind(id)
+                        .bind(unit)
+                        .bind(until)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if changed != 1 {
+                            return Err(StoreError::Rejected(vec![
+                                "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
+                            ]));
+                        }
+                    }
+                    units.to_vec()
+                }
+            };
+            for unit in &affected {
+                sqlx::query("UPDATE request_units SET slots_planned_at = NULL WHERE request_id = $1 AND unit_id = $2")
+                    .bind(id)
+                    .bind(unit)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
+                     WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
+                     AND request_id = $1 AND unit_id = $2",
+                )
+                .bind(id)
+                .bind(unit)
+                .bind(note)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
+                    .bind(id)
+                    .bind(unit)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            super::outbox::cancel_slots_of_cancelled_messages!(tx, now);
+            affected
+        });
+        Ok(affected.len())
+    }
+
+    /// Deletes a draft request (nothing was sent for it); any other state is refused.
+    pub async fn delete_draft(&self, request: &Request) -> StoreResult<()> {
+        if request.state != RequestState::Draft {
+            return Err(StoreError::Rejected(vec![format!(
+                "chỉ xóa được yêu cầu ở trạng thái nháp; {} đang \"{}\" (đóng bằng: baocao request close {})",
+                request.token,
+                request.state.label_vi(),
+                request.token
+            )]));
+        }
+        in_tx!(self, |tx| {
+            for sql in [
+                "DELETE FROM request_recipients WHERE request_id = $1",
+                "DELETE FROM request_units WHERE request_id = $1",
+                "DELETE FROM requests WHERE id = $1 AND state = 'draft'",
+            ] {
+                sqlx::query(sql).bind(request.id).execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+}

@@ -10,6 +10,7 @@ on_both_backends!(
     status_of_the_seed_request_lists_every_unit_as_pending,
     bad_request_input_is_refused_with_a_reason,
     a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail,
+    a_request_is_extended_for_all_or_some_units_and_a_draft_deleted,
 );
 
 fn with_seed_units(backend: Backend) -> Env {
@@ -328,4 +329,105 @@ fn a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail(backen
         .ok()
         .stdout;
     assert!(!text.contains("ngừng"), "{text}");
+}
+
+fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Backend) {
+    let env = with_seed_units(backend);
+    add_seed_request(&env, "trước ngày 31/12/2023").ok();
+    env.baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 18/12/2023"])
+        .ok();
+    let at = ["--at", "09:00 ngày 20/12/2023"];
+    let earlier = env.baocao(&["request", "extend", "BC-1", "--until", "29/12/2023", at[0], at[1]]);
+    assert_eq!(earlier.code, 1);
+    assert!(
+        earlier
+            .stderr
+            .contains("hạn mới phải sau hạn hiện tại (30/12/2023 lúc 23:59)"),
+        "{}",
+        earlier.stderr
+    );
+
+    let extended = env
+        .baocao(&[
+            "request",
+            "extend",
+            "BC-1",
+            "--until",
+            "trước ngày 10/01/2024",
+            at[0],
+            at[1],
+        ])
+        .ok();
+    assert!(
+        extended.stdout.contains(
+            "đã gia hạn BC-1 (cả yêu cầu) đến 09/01/2024 lúc 23:59 (văn bản ghi: trước ngày 10/01/2024); \
+             lập lại lịch nhắc cho 23 đơn vị"
+        ),
+        "{}",
+        extended.stdout
+    );
+    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
+    assert_eq!(shown["deadline"], "2024-01-09T16:59:59Z");
+    assert_eq!(shown["deadline_wording"], "trước ngày 10/01/2024");
+    let plan = env
+        .baocao(&["reminders", "plan", "--request", "BC-1", at[0], at[1], "--json"])
+        .ok()
+        .json();
+    let overdue: Vec<&str> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["unit"] == "pgd-muongcha" && l["kind"] == "overdue")
+        .map(|l| l["due_local"].as_str().unwrap())
+        .collect();
+    // The first working morning after Tuesday 09/01/2024.
+    assert_eq!(overdue.first(), Some(&"10/01/2024 lúc 07:30"), "{plan:#}");
+
+    // One unit gets more time than the rest.
+    env.baocao(&[
+        "request",
+        "extend",
+        "BC-1",
+        "--until",
+        "17h00 ngày 15/01/2024",
+        "--unit",
+        "pgd-muongcha",
+        at[0],
+        at[1],
+    ])
+    .ok();
+    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    let deadline_of = |unit: &str| {
+        status["requests"][0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == unit)
+            .map(|u| u["deadline"].as_str().unwrap().to_string())
+    };
+    assert_eq!(deadline_of("pgd-muongcha").as_deref(), Some("2024-01-15T10:00:00Z"));
+    assert_eq!(deadline_of("pgd-tuangiao").as_deref(), Some("2024-01-09T16:59:59Z"));
+
+    // Only a draft is deleted.
+    let refused = env.baocao(&["request", "delete", "BC-1"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("chỉ xóa được yêu cầu ở trạng thái nháp"),
+        "{}",
+        refused.stderr
+    );
+    env.baocao(&[
+        "request",
+        "add",
+        "165/LĐLĐ",
+        "--title",
+        "Phong trào thi đua",
+        "--deadline",
+        "31/05/2030",
+        "--unit",
+        "pgd-muongcha",
+    ])
+    .ok();
+    env.baocao(&["request", "delete", "BC-2"]).ok();
+    assert_eq!(env.baocao(&["request", "show", "BC-2"]).code, 1);
 }
