@@ -374,7 +374,13 @@ pub struct RequestVars {
 /// A title as it reads after "về việc": the first letter lowered unless the first word is an
 /// abbreviation written in capitals (UBND, HĐND, THPT).
 fn after_ve_viec(title: &str) -> String {
-    let title = title.trim();
+    let mut title = title.trim();
+    // The title as a directive prints it: "V/v triển khai …", "Về việc triển khai …".
+    for prefix in ["V/v ", "v/v ", "V/V ", "Về việc ", "về việc "] {
+        if let Some(rest) = title.strip_prefix(prefix) {
+            title = rest.trim_start();
+        }
+    }
     let first_word = title.split_whitespace().next().unwrap_or_default();
     let capitals = first_word.chars().filter(|c| c.is_uppercase()).count();
     if capitals > 1 {
@@ -767,6 +773,11 @@ mod tests {
         assert_eq!(crate::model::document_kind("165/LĐLĐ"), "Công văn");
         assert_eq!(crate::model::document_kind("1234/SGDĐT-VP"), "Công văn");
         assert_eq!(crate::model::document_kind("KH"), "Công văn");
+        assert_eq!(crate::model::document_kind("12/2024/QĐ-UBND"), "Quyết định");
+        assert_eq!(crate::model::document_kind("4189/kh-bcđ"), "Kế hoạch");
+        assert_eq!(crate::model::document_kind("5/TTr-UBND"), "Tờ trình");
+        assert_eq!(after_ve_viec("V/v triển khai kế hoạch"), "triển khai kế hoạch");
+        assert_eq!(after_ve_viec("Về việc Báo cáo số liệu"), "báo cáo số liệu");
     }
 
     /// Request BC-7, active, due at `deadline`, written as `wording`.

@@ -336,6 +336,14 @@ pub async fn run(options: Options, mut events: mpsc::Receiver<Event>) -> Result<
         let abort = jobs.abort_handle();
         if tokio::time::timeout(SEND_GRACE, jobs).await.is_err() {
             abort.abort();
+            if let Ok(n) = store.release_claims(&job_worker(&worker), wall_clock()).await
+                && n > 0
+            {
+                tracing::warn!(
+                    released = n,
+                    "a job's send did not finish in time; it goes again after restart"
+                );
+            }
         }
     };
     tokio::join!(watcher_stop, sender_stop, web_stop, jobs_stop);
@@ -659,20 +667,33 @@ async fn jobs_loop(store: Store, shared: Shared, stop: Arc<AtomicBool>, worker: 
             },
             Some(job) => {
                 tracing::info!(job = id, kind = %kind, requested_by = %requested_by, "doing the work a command asked for");
-                let current = read(&shared);
-                crate::jobs::perform(
-                    job,
-                    &Work {
-                        store: &store,
-                        settings: &current.settings,
-                        calendar: &current.calendar,
-                        templates: &current.templates,
-                        worker: &worker,
-                        clock: Clock::system(),
-                        stop: &stop,
-                    },
-                )
-                .await
+                let (store, current, stop) = (store.clone(), read(&shared), stop.clone());
+                // Its own claims: the sender pass never renews a message a job claimed.
+                let job_worker = job_worker(&worker);
+                // Its own task: a panic ends this job with an answer, not the jobs loop.
+                let task = tokio::spawn(async move {
+                    crate::jobs::perform(
+                        job,
+                        &Work {
+                            store: &store,
+                            settings: &current.settings,
+                            calendar: &current.calendar,
+                            templates: &current.templates,
+                            worker: &job_worker,
+                            clock: Clock::system(),
+                            stop: &stop,
+                        },
+                    )
+                    .await
+                });
+                task.await.unwrap_or_else(|error| {
+                    tracing::error!(job = id, error = %error, "the job failed unexpectedly");
+                    JobAnswer {
+                        exit_code: 70,
+                        err: "dịch vụ gặp lỗi bất ngờ khi làm việc này; xem journalctl -u baocao".into(),
+                        ..JobAnswer::default()
+                    }
+                })
             }
         };
         tracing::info!(job = id, exit_code = answer.exit_code, "job done");
@@ -686,6 +707,11 @@ async fn jobs_loop(store: Store, shared: Shared, stop: Arc<AtomicBool>, worker: 
             }
         }
     }
+}
+
+/// The worker name a service's jobs claim messages under.
+fn job_worker(worker: &str) -> String {
+    format!("{worker}/job")
 }
 
 /// Reconciliation sweeps and the calendar nudge (this year not confirmed; in December, next

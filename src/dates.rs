@@ -204,6 +204,12 @@ fn read_words(input: &str) -> Result<Words, String> {
         }
         Ok(())
     };
+    let weekday_twice = |read: &Words| -> Result<(), String> {
+        if read.weekday.is_some() {
+            return Err("có hai thứ trong tuần".into());
+        }
+        Ok(())
+    };
     while i < words.len() {
         let word = words[i].as_str();
         let next = |k: usize| words.get(i + k).map(String::as_str).unwrap_or("");
@@ -274,11 +280,13 @@ fn read_words(input: &str) -> Result<Words, String> {
             continue;
         }
         if word == "thứ" {
+            weekday_twice(&read)?;
             read.weekday = Some(weekday_after_thu(next(1)).ok_or_else(|| format!("không hiểu `thứ {}`", next(1)))?);
             i += 2;
             continue;
         }
         if word == "chủ" && next(1) == "nhật" {
+            weekday_twice(&read)?;
             read.weekday = Some(Weekday::Sun);
             i += 2;
             continue;
@@ -292,6 +300,14 @@ fn read_words(input: &str) -> Result<Words, String> {
             continue;
         }
         return Err(format!("có chữ không hiểu: `{word}`"));
+    }
+    if let Some(year) = read.date.map(|d| d.year()).or(read.month.map(|(y, _)| y))
+        && !(2000..=2100).contains(&year)
+    {
+        return Err(format!("năm {year} không hợp lệ (ghi đủ 4 chữ số, ví dụ 2024)"));
+    }
+    if read.weekday.is_some() && read.date.is_none() {
+        return Err("ghi thứ trong tuần thì ghi cả ngày".into());
     }
     // "trước 17h00 ngày …" is the time itself; "trước ngày …" alone is the day before.
     if read.time.is_some() {
@@ -307,8 +323,14 @@ fn time_of_day(hours: u32, minutes: u32, part: Option<&str>) -> Option<(NaiveTim
         Some("sáng") if hours <= 12 => (hours, 1),
         Some("trưa") if (1..=2).contains(&hours) => (hours + 12, 1),
         Some("trưa") if (10..=14).contains(&hours) => (hours, 1),
-        Some("chiều" | "tối" | "đêm") if (1..12).contains(&hours) => (hours + 12, 1),
-        Some("chiều" | "tối" | "đêm") if (12..=24).contains(&hours) => (hours, 1),
+        Some("chiều") if (1..12).contains(&hours) => (hours + 12, 1),
+        Some("chiều") if (12..=23).contains(&hours) => (hours, 1),
+        // "12 giờ đêm" / "12 giờ tối" is midnight at the end of the day, "11 giờ đêm" is 23:00;
+        // "2 giờ đêm" could be either night: refused.
+        Some("tối") if (1..12).contains(&hours) => (hours + 12, 1),
+        Some("đêm") if (6..12).contains(&hours) => (hours + 12, 1),
+        Some("tối" | "đêm") if hours == 12 => (24, 1),
+        Some("tối" | "đêm") if (13..=24).contains(&hours) => (hours, 1),
         Some("chiều" | "tối" | "đêm" | "trưa" | "sáng") => return None,
         _ => (hours, 0),
     };
@@ -458,6 +480,8 @@ mod tests {
             ("trước 4h30 chiều ngày 20/12/2023", "20/12/2023 lúc 16:30", AtTime),
             ("trước 11 giờ trưa ngày 20/12/2023", "20/12/2023 lúc 11:00", AtTime),
             ("trước 8 giờ tối ngày 20/12/2023", "20/12/2023 lúc 20:00", AtTime),
+            ("trước 12 giờ đêm ngày 31/12/2023", "31/12/2023 lúc 23:59", AtTime),
+            ("trước 11 giờ đêm ngày 31/12/2023", "31/12/2023 lúc 23:00", AtTime),
             ("trước 17:00 ngày 20/12/2023", "20/12/2023 lúc 17:00", AtTime),
             ("ngày 20/12/2023, trước 17h", "20/12/2023 lúc 17:00", AtTime),
             ("trước 17 giờ, thứ Sáu ngày 15/12/2023", "15/12/2023 lúc 17:00", AtTime),
@@ -524,6 +548,11 @@ mod tests {
             ("17h ngày 20/12/2023 hoặc 21/12/2023", "có chữ không hiểu: `hoặc`"),
             ("ngày 20/12/2023 và 21/12/2023", "có chữ không hiểu: `và`"),
             ("13 giờ sáng ngày 20/12/2023", "giờ không hợp lệ"),
+            ("trước 2 giờ đêm ngày 20/12/2023", "giờ không hợp lệ"),
+            ("ngày 20 tháng 12 năm 23", "năm 23 không hợp lệ"),
+            ("31/12/0023", "năm 23 không hợp lệ"),
+            ("thứ Hai thứ Ba ngày 18/12/2023", "có hai thứ trong tuần"),
+            ("thứ Sáu trong tháng 12/2023", "ghi thứ trong tuần thì ghi cả ngày"),
         ] {
             let error = parse_deadline(input, ZONE).expect_err(input).to_string();
             assert!(error.contains(why), "{input}: {error}");

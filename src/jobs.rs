@@ -27,6 +27,8 @@ use crate::store::{JobAnswer, Store};
 const REFUSED: u8 = 1;
 /// Exit code of an unexpected failure (as the command line's).
 const SOFTWARE: u8 = 70;
+/// Exit code of a mail server refusing the login (as the command line's).
+const LOGIN_REFUSED: u8 = 77;
 
 /// What a clerk's command may hand to the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,10 +201,20 @@ async fn send_due_now(work: &Work<'_>) -> JobAnswer {
         digest_queued,
         outbox,
     };
+    let (exit_code, err) = match &report.outbox.login_refused {
+        Some(answer) => (
+            LOGIN_REFUSED,
+            format!(
+                "máy chủ gửi thư từ chối đăng nhập ({answer}): kiểm tra mật khẩu SMTP của dịch vụ; thư chờ gửi lại \
+                 khi đăng nhập được"
+            ),
+        ),
+        None => (0, String::new()),
+    };
     JobAnswer {
-        exit_code: 0,
+        exit_code,
         out: report.text(settings.office.zone),
-        err: String::new(),
+        err,
         json: json(&report),
     }
 }
@@ -243,6 +255,13 @@ async fn reconcile(work: &Work<'_>) -> JobAnswer {
     };
     let report = match watcher.reconcile().await {
         Ok(report) => report,
+        Err(error) if crate::intake::connect::LoginRefused::in_chain(&error) => {
+            return JobAnswer {
+                exit_code: LOGIN_REFUSED,
+                err: format!("máy chủ IMAP từ chối đăng nhập hộp thư nhận báo cáo ({error:#}): kiểm tra mật khẩu IMAP"),
+                ..JobAnswer::default()
+            };
+        }
         Err(error) => return refused(format!("không đối chiếu được: {error:#}")),
     };
     JobAnswer {

@@ -115,7 +115,17 @@ pub fn plan_slots(input: &PlanInput<'_>) -> Vec<PlannedSlot> {
                     SlotKind::Reminder => {
                         let earlier = last_opening(planned_at, input.window, input.calendar, input.zone)
                             .filter(|o| o.at > input.activated_at);
-                        match earlier {
+                        // Activated inside the period the reminder would move to: at once.
+                        let at_activation = || {
+                            next_opening(input.activated_at, input.window, input.calendar, input.zone)
+                                .filter(|o| o.moved.is_none() && o.at < planned_at)
+                                .map(|o| crate::window::Opening {
+                                    earlier: true,
+                                    moved: Some(crate::window::MoveReason::OutsideHours),
+                                    ..o
+                                })
+                        };
+                        match earlier.or_else(at_activation) {
                             Some(opening) => opening,
                             None => next_opening(planned_at, input.window, input.calendar, input.zone)?,
                         }
@@ -141,16 +151,21 @@ pub fn plan_slots(input: &PlanInput<'_>) -> Vec<PlannedSlot> {
             }),
     );
     slots.sort_by_key(|s| (s.due_at, s.planned_at));
-    // Two slots the window moved onto the same opening would arrive together: keep the later one.
-    slots.dedup_by(|later, earlier| {
-        if later.due_at == earlier.due_at {
-            std::mem::swap(later, earlier);
-            true
-        } else {
-            false
+    // Two slots on the same opening would arrive together: keep one. The notice always stays
+    // (it is the first letter, and later ones are threaded under it); otherwise the later in
+    // the policy, the more urgent text.
+    let mut kept: Vec<PlannedSlot> = Vec::with_capacity(slots.len());
+    for slot in slots {
+        match kept.last_mut() {
+            Some(last) if last.due_at == slot.due_at => {
+                if last.kind != SlotKind::Notice {
+                    *last = slot;
+                }
+            }
+            _ => kept.push(slot),
         }
-    });
-    slots
+    }
+    kept
 }
 
 /// The overdue notice `minutes` after the deadline, or `None` when its time had passed at
@@ -163,8 +178,13 @@ fn overdue_slot(input: &PlanInput<'_>, minutes: i64) -> Option<PlannedSlot> {
     let whole_days = (minutes > 0 && minutes % (24 * 60) == 0).then_some(minutes / (24 * 60));
     let (due_at, reason) = match whole_days {
         Some(days) => {
-            let day = input.deadline.with_timezone(&input.zone).date_naive();
-            let at = working_morning_after(day, u32::try_from(days).ok()?, input.window, input.calendar, input.zone)?;
+            let at = working_morning_after(
+                input.deadline,
+                u32::try_from(days).ok()?,
+                input.window,
+                input.calendar,
+                input.zone,
+            )?;
             let local = at.with_timezone(&input.zone);
             let reason = format!(
                 "{days} ngày làm việc sau hạn: {} {} {}",
@@ -320,18 +340,43 @@ mod tests {
         use SlotKind::Reminder;
         // Activated on Saturday two days before a Monday 10:00 deadline: 7d and 3d are past;
         // the 1d reminder's last earlier opening (Friday) is before the activation, so it
-        // waits for Monday 07:30, still before the deadline, where the notice would also go:
-        // the unit gets one message, the more urgent reminder.
+        // would wait for Monday 07:30, where the notice goes too: the unit gets the notice (its
+        // first letter, which later ones thread under), not both.
         let slots = plan("10:00 ngày 20/1/2025", "09:00 ngày 18/1/2025", "7d,3d,1d", "");
         expect(
             &slots,
             &[(
-                Reminder,
+                SlotKind::Notice,
                 "07:30 ngày 20/1/2025",
-                "1 ngày trước hạn; dời sang 07:30 thứ Hai 20/01/2025 vì ngày nghỉ cuối tuần",
+                "thông báo khi bắt đầu theo dõi; dời sang 07:30 thứ Hai 20/01/2025 vì ngày nghỉ cuối tuần",
             )],
             "activated on Saturday",
         );
+        // Without a notice on activation, that reminder goes at Monday 07:30.
+        let calendar = WorkingCalendar::default();
+        let window = window();
+        let (remind, none) = (Offsets::parse("1d").unwrap(), Offsets::parse("").unwrap());
+        let quiet = |activated: &str, deadline: &str| {
+            plan_slots(&PlanInput {
+                deadline: local(deadline),
+                activated_at: local(activated),
+                remind_before: &remind,
+                overdue_after: &none,
+                notice_on_activation: false,
+                stop_overdue_after: Duration::days(30),
+                window: &window,
+                calendar: &calendar,
+                zone: ZONE,
+            })
+        };
+        let slots = quiet("09:00 ngày 18/1/2025", "10:00 ngày 20/1/2025");
+        assert_eq!(slots.len(), 1);
+        assert_eq!(slots[0].due_at, local("07:30 ngày 20/1/2025"), "{slots:?}");
+        // Activated on Friday at 14:00 inside the afternoon period the reminder would move to:
+        // it goes at once rather than on the deadline's own morning.
+        let slots = quiet("14:00 ngày 17/1/2025", "10:00 ngày 20/1/2025");
+        assert_eq!(slots.len(), 1);
+        assert_eq!(slots[0].due_at, local("14:00 ngày 17/1/2025"), "{slots:?}");
         // A Monday 07:00 deadline: the Sunday reminder goes on Friday afternoon.
         let slots = plan("07:00 ngày 20/1/2025", "09:00 ngày 15/1/2025", "1d", "");
         expect(
@@ -405,6 +450,11 @@ mod tests {
             &[(Notice, "09:00 ngày 2/12/2026", "thông báo")],
             "three years late",
         );
+        // A deadline at 00:00 (the end of the day before): the first working morning is the
+        // same day.
+        let slots = plan("00:00 ngày 15/1/2025", "09:00 ngày 6/1/2025", "", "1d");
+        let overdue: Vec<_> = slots.iter().filter(|s| s.0 == Overdue).collect();
+        assert_eq!(overdue[0].1, local("07:30 ngày 15/1/2025"), "{overdue:?}");
         // No overdue notice later than stop-overdue-after (30 days by default).
         let slots = plan("17:00 ngày 17/1/2025", "09:00 ngày 6/1/2025", "", "1d,45d");
         let overdue: Vec<_> = slots.iter().filter(|s| s.0 == Overdue).collect();

@@ -155,21 +155,32 @@ pub fn last_opening(
     None
 }
 
-/// The first opening of the window on the `n`th working day after `date` (the morning an
-/// overdue notice "n working days late" goes), with the day it falls on.
+/// The `n`th working morning after `after` (the window's first opening on a working day,
+/// strictly later than `after`): when an overdue notice "n working days late" goes. A
+/// deadline at 00:00 or 06:00 has its first working morning the same day.
 pub fn working_morning_after(
-    date: chrono::NaiveDate,
+    after: DateTime<Utc>,
     n: u32,
     window: &SendWindow,
     calendar: &WorkingCalendar,
     zone: Tz,
 ) -> Option<DateTime<Utc>> {
-    let mut day = date;
-    for _ in 0..n.max(1) {
-        day = calendar.next_working_day(day.succ_opt()?)?;
-    }
     let (start, _) = window.periods.first()?;
-    local_to_utc(day.and_time(*start), zone)
+    let mut day = after.with_timezone(&zone).date_naive();
+    let mut seen = 0;
+    for _ in 0..800 {
+        if calendar.is_working_day(day) {
+            let morning = local_to_utc(day.and_time(*start), zone)?;
+            if morning > after {
+                seen += 1;
+                if seen >= n.max(1) {
+                    return Some(morning);
+                }
+            }
+        }
+        day = day.succ_opt()?;
+    }
+    None
 }
 
 #[cfg(test)]

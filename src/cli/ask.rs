@@ -18,6 +18,8 @@ use crate::store::{JobAnswer, JobState, Store};
 const ALIVE_WITHIN: Duration = Duration::from_secs(30);
 /// How long a command waits for a running service to take its job before giving up.
 const PICKUP_WAIT: Duration = Duration::from_secs(30);
+/// The longest a command waits for its answer.
+const RUNNING_WAIT: Duration = Duration::from_secs(60 * 60);
 /// How often the command looks at its job.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -46,9 +48,8 @@ pub fn choose(asked: Asked, service_alive: bool, unreadable: Option<String>, com
         return match unreadable {
             None => Ok(Route::Here),
             Some(why) => Err(format!(
-                "{why}.\n{} đọc mật khẩu thư ngay trong lệnh này: chạy bằng quyền root (mật khẩu là systemd \
-                 credential: đọc từ thư mục của tệp cấu hình) hoặc người dùng baocao; bỏ {} để nhờ dịch vụ baocao \
-                 đang chạy làm thay.",
+                "{why}.\n{} đọc mật khẩu thư ngay trong lệnh này: chạy bằng quyền root (systemd credential được \
+                 đọc từ thư mục của tệp cấu hình); bỏ {} để nhờ dịch vụ baocao đang chạy làm thay.",
                 if asked.direct { "--direct" } else { "--at" },
                 if asked.direct { "--direct" } else { "--at" },
             )),
@@ -109,7 +110,7 @@ pub async fn work(
     at: Option<&str>,
 ) -> CliResult<JobAnswer> {
     let now = context.at(at)?;
-    if asked.direct {
+    if asked.direct || asked.simulated {
         prepare_direct(&context.config);
     }
     let alive = if asked.direct || asked.simulated {
@@ -143,24 +144,39 @@ pub async fn work(
     }
 }
 
-/// Hands `kind` to the running service and waits for its answer.
+/// Hands `kind` to the running service and waits for its answer, touching the job while it
+/// waits (a command that is killed stops touching it, and the service then never takes it).
+/// Gives up when no service takes it within [`PICKUP_WAIT`] of the last moment a service
+/// was idle, when the service doing it stops, or after [`RUNNING_WAIT`].
 pub async fn ask(store: &Store, kind: JobKind) -> CliResult<JobAnswer> {
     #[allow(clippy::disallowed_methods)]
     let now = || chrono::Utc::now();
+    let alive_since = |now: DateTime<Utc>| now - chrono::Duration::from_std(ALIVE_WITHIN).unwrap_or_default();
     let id = store.request_job(kind.as_str(), &requested_by(), now()).await?;
     eprintln!("(dịch vụ baocao đang chạy làm việc này thay lệnh: việc số {id})");
     let asked_at = std::time::Instant::now();
-    let mut last_alive_check = std::time::Instant::now();
+    let mut idle_since = std::time::Instant::now();
+    let mut last_check = std::time::Instant::now();
     loop {
-        match store.job_state(id).await? {
+        let state = store.job_state(id).await?;
+        let check_now = last_check.elapsed() >= Duration::from_secs(2);
+        if check_now {
+            last_check = std::time::Instant::now();
+        }
+        match state {
             JobState::Done(answer) => return Ok(answer),
             JobState::Abandoned => {
                 return Err(CliError::Refused(format!(
                     "việc số {id} đã bị hủy trước khi dịch vụ nhận"
                 )));
             }
-            JobState::Waiting if asked_at.elapsed() >= PICKUP_WAIT => {
-                if store.abandon_job(id, now()).await? {
+            JobState::Waiting => {
+                store.touch_job(id, now()).await?;
+                // A service busy with an earlier job takes this one after it.
+                if check_now && store.jobs_running(alive_since(now())).await? > 0 {
+                    idle_since = std::time::Instant::now();
+                }
+                if idle_since.elapsed() >= PICKUP_WAIT && store.abandon_job(id, now()).await? {
                     return Err(CliError::Refused(format!(
                         "dịch vụ baocao không nhận việc trong {} giây (đã hủy việc số {id}): xem systemctl status baocao \
                          và journalctl -u baocao",
@@ -168,18 +184,19 @@ pub async fn ask(store: &Store, kind: JobKind) -> CliResult<JobAnswer> {
                     )));
                 }
             }
-            JobState::Waiting => {}
             JobState::Running { taken_by } => {
-                if last_alive_check.elapsed() >= Duration::from_secs(5) {
-                    last_alive_check = std::time::Instant::now();
-                    let since = now() - chrono::Duration::from_std(ALIVE_WITHIN).unwrap_or_default();
-                    if !store.live_services(since).await?.contains(&taken_by) {
-                        return Err(CliError::Refused(format!(
-                            "dịch vụ baocao đã dừng khi đang làm việc số {id}: xem journalctl -u baocao rồi chạy lại lệnh"
-                        )));
-                    }
+                if check_now && !store.live_services(alive_since(now())).await?.contains(&taken_by) {
+                    return Err(CliError::Refused(format!(
+                        "dịch vụ baocao đã dừng khi đang làm việc số {id}: xem journalctl -u baocao rồi chạy lại lệnh"
+                    )));
                 }
             }
+        }
+        if asked_at.elapsed() >= RUNNING_WAIT {
+            return Err(CliError::Refused(format!(
+                "sau {} phút dịch vụ baocao chưa xong việc số {id}; kết quả ghi trong journalctl -u baocao",
+                RUNNING_WAIT.as_secs() / 60
+            )));
         }
         tokio::time::sleep(POLL).await;
     }

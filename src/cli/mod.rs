@@ -473,13 +473,15 @@ fn unavailable_vi(url: &str, source: &StoreError) -> String {
         }
     } else {
         let text = error_chain(source).to_lowercase();
-        if [
-            "password authentication failed",
-            "no pg_hba.conf entry",
-            "permission denied",
-        ]
-        .iter()
-        .any(|t| text.contains(t))
+        let no_role = text.contains("role") && text.contains("does not exist");
+        if no_role
+            || [
+                "password authentication failed",
+                "no pg_hba.conf entry",
+                "permission denied",
+            ]
+            .iter()
+            .any(|t| text.contains(t))
         {
             return format!(
                 "PostgreSQL từ chối đăng nhập {}: kiểm tra tên người dùng, mật khẩu trong địa chỉ cơ sở dữ liệu và pg_hba.conf",

@@ -65,9 +65,12 @@ pub fn vietnamese(error: &clap::Error) -> String {
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let value = context(error, ContextKind::InvalidValue).unwrap_or_default();
             let reason = first.split_once("': ").map(|(_, why)| why.to_string());
+            let choices = context(error, ContextKind::ValidValue)
+                .map(|values| format!(" (chọn: {values})"))
+                .unwrap_or_default();
             match reason {
-                Some(why) => format!("giá trị '{value}' không hợp lệ cho '{invalid}': {why}"),
-                None => format!("giá trị '{value}' không hợp lệ cho '{invalid}'"),
+                Some(why) => format!("giá trị '{value}' không hợp lệ cho '{invalid}': {why}{choices}"),
+                None => format!("giá trị '{value}' không hợp lệ cho '{invalid}'{choices}"),
             }
         }
         ErrorKind::ArgumentConflict => {
@@ -145,6 +148,7 @@ mod tests {
             text.starts_with("lỗi: giá trị 'pdf' không hợp lệ cho '--format"),
             "{text}"
         );
+        assert!(text.contains("(chọn: csv, xlsx)"), "{text}");
         for english in ["error:", "Usage:", "For more information"] {
             assert!(!text.contains(english), "{text}");
         }

@@ -16,7 +16,8 @@ const SUFFIX: &str = "?=";
 /// How many bytes of text fit one encoded-word on a line that already holds `used`
 /// characters.
 fn budget(used: usize) -> usize {
-    LINE.saturating_sub(used + PREFIX.len() + SUFFIX.len()) / 4 * 3
+    // RFC 2047: an encoded-word is at most 75 characters (12 of them around 60 of base64).
+    (LINE.saturating_sub(used + PREFIX.len() + SUFFIX.len()) / 4 * 3).min(45)
 }
 
 /// `text` split into pieces that each end after a space (or at the end), never inside a
@@ -125,6 +126,9 @@ mod tests {
                 let value = encode(header, name);
                 let words = decoded_words(&value);
                 assert_eq!(words.concat(), *name, "{value}");
+                for word in value.split_whitespace() {
+                    assert!(word.len() <= 75, "RFC 2047 allows 75 characters: {word}");
+                }
                 for (n, line) in value.split("\r\n").enumerate() {
                     let width = line.len() + if n == 0 { header.len() + 2 } else { 0 };
                     assert!(width <= LINE, "{header}: line {n} is {width} long: {value}");

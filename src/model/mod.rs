@@ -132,8 +132,9 @@ pub struct LetterFields {
 /// (Phụ lục III) writes them: `4189/KH-BCĐ` is a Kế hoạch; a number without a kind
 /// abbreviation (`165/LĐLĐ`, `123/SGDĐT-VP`) is a Công văn.
 pub fn document_kind(code: &str) -> &'static str {
-    let symbol = code.split_once('/').map_or("", |(_, s)| s);
-    let first = symbol.split('-').next().unwrap_or_default().trim();
+    // `12/2024/QĐ-UBND`: the symbol follows the last slash; `kh-bcđ` reads as `KH-BCĐ`.
+    let symbol = code.rsplit_once('/').map_or("", |(_, s)| s).to_lowercase();
+    let first = symbol.split('-').next().unwrap_or_default().trim().to_string();
     const KINDS: &[(&str, &str)] = &[
         ("NQ", "Nghị quyết"),
         ("QĐ", "Quyết định"),
@@ -157,7 +158,7 @@ pub fn document_kind(code: &str) -> &'static str {
     let has_second_part = symbol.contains('-');
     KINDS
         .iter()
-        .find(|(abbreviation, _)| has_second_part && first == *abbreviation)
+        .find(|(abbreviation, _)| has_second_part && first == abbreviation.to_lowercase())
         .map_or("Công văn", |(_, kind)| kind)
 }
 

@@ -33,14 +33,17 @@ pub enum JobState {
 
 /// Finished and abandoned jobs are kept this long, to read who asked for what.
 const KEEP_DAYS: i64 = 30;
+/// A waiting job whose command has not touched it for this long is not taken: the command
+/// is gone (killed, timed out), and nobody would read the answer.
+pub const UNTOUCHED_SECONDS: i64 = 20;
 
 impl Store {
     /// Asks the service to do `kind`; returns the job's id.
     pub async fn request_job(&self, kind: &str, requested_by: &str, now: DateTime<Utc>) -> StoreResult<i64> {
         let (id,): (i64,) = on_pool!(self, |pool| {
             sqlx::query_as(
-                "INSERT INTO service_jobs (kind, state, requested_by, requested_at) \
-                 VALUES ($1, 'waiting', $2, $3) RETURNING id",
+                "INSERT INTO service_jobs (kind, state, requested_by, requested_at, touched_at) \
+                 VALUES ($1, 'waiting', $2, $3, $3) RETURNING id",
             )
             .bind(kind)
             .bind(requested_by)
@@ -55,12 +58,34 @@ impl Store {
     /// asking at once never take the same job: the one that loses the race for a row (on
     /// PostgreSQL its update finds the row taken) looks for the next.
     pub async fn take_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<(i64, String, String)>> {
+        let stale = now - chrono::Duration::seconds(UNTOUCHED_SECONDS);
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE service_jobs SET state = 'abandoned', finished_at = $1 \
+                 WHERE state = 'waiting' AND touched_at < $2",
+            )
+            .bind(now)
+            .bind(stale)
+            .execute(pool)
+            .await?;
+            // A job whose service stopped writing its health row will never be finished.
+            sqlx::query(
+                "UPDATE service_jobs SET state = 'abandoned', finished_at = $1 WHERE state = 'running' \
+                 AND taken_by NOT IN (SELECT instance FROM service_health WHERE updated_at >= $2)",
+            )
+            .bind(now)
+            .bind(now - chrono::Duration::seconds(60))
+            .execute(pool)
+            .await?;
+        });
         loop {
             let taken: Option<Option<(i64, String, String)>> = in_tx!(self, |tx| {
-                let next: Option<(i64,)> =
-                    sqlx::query_as("SELECT id FROM service_jobs WHERE state = 'waiting' ORDER BY id LIMIT 1")
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let next: Option<(i64,)> = sqlx::query_as(
+                    "SELECT id FROM service_jobs WHERE state = 'waiting' AND touched_at >= $1 ORDER BY id LIMIT 1",
+                )
+                .bind(stale)
+                .fetch_optional(&mut *tx)
+                .await?;
                 match next {
                     None => None,
                     Some((id,)) => Some(
@@ -142,6 +167,33 @@ impl Store {
             }),
             _ => JobState::Abandoned,
         })
+    }
+
+    /// The waiting command is still there: keeps job `id` takeable.
+    pub async fn touch_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE service_jobs SET touched_at = $2 WHERE id = $1 AND state = 'waiting'")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many jobs services alive `since` are doing now (a busy service takes the next one
+    /// later).
+    pub async fn jobs_running(&self, since: DateTime<Utc>) -> StoreResult<i64> {
+        let (count,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM service_jobs j JOIN service_health h ON h.instance = j.taken_by \
+                 WHERE j.state = 'running' AND h.updated_at >= $1",
+            )
+            .bind(since)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(count)
     }
 
     /// Marks job `id` abandoned if no service has taken it yet; false when one has.

@@ -171,6 +171,23 @@ fn job_rules(backend: Backend) {
     runtime.block_on(async {
         let store = Store::connect(&env.db.url).await.unwrap();
         let now: chrono::DateTime<chrono::Utc> = "2026-12-02T08:00:00Z".parse().unwrap();
+        // Takers A and B are live services (a job whose service is gone is abandoned).
+        for instance in ["A", "B"] {
+            store
+                .record_service_health(&baocao::store::ServiceHealth {
+                    instance: instance.into(),
+                    pid: 1,
+                    started_at: now,
+                    updated_at: now,
+                    status_line: "running".into(),
+                    imap_problem: None,
+                    smtp_problem: None,
+                    login_refused: None,
+                    status_vi: None,
+                })
+                .await
+                .unwrap();
+        }
         let first = store.request_job("send_due", "vanthu", now).await.unwrap();
         let second = store.request_job("reconcile", "vanthu", now).await.unwrap();
         assert_eq!(store.job_state(first).await.unwrap(), JobState::Waiting);
@@ -203,13 +220,23 @@ fn job_rules(backend: Backend) {
         store.finish_job(first, &answer, now).await.unwrap();
         assert_eq!(store.job_state(first).await.unwrap(), JobState::Done(answer));
 
-        assert!(
-            store
-                .live_services(now - chrono::Duration::seconds(30))
-                .await
-                .unwrap()
-                .is_empty()
+        let live = store.live_services(now - chrono::Duration::seconds(30)).await.unwrap();
+        assert_eq!(live.len(), 2, "{live:?}");
+        assert_eq!(
+            store.jobs_running(now - chrono::Duration::seconds(30)).await.unwrap(),
+            1
         );
+
+        // A command that was killed stops touching its job: a service never takes it late.
+        let later = |s: i64| now + chrono::Duration::seconds(s);
+        let gone = store.request_job("send_due", "vanthu", now).await.unwrap();
+        assert_eq!(store.take_job("A", later(25)).await.unwrap(), None);
+        assert_eq!(store.job_state(gone).await.unwrap(), JobState::Abandoned);
+        // One that waits keeps it takeable.
+        let waiting = store.request_job("send_due", "vanthu", later(30)).await.unwrap();
+        store.touch_job(waiting, later(45)).await.unwrap();
+        let taken = store.take_job("A", later(55)).await.unwrap();
+        assert_eq!(taken.map(|t| t.0), Some(waiting));
         store.close().await;
     });
 }
