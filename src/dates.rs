@@ -346,11 +346,21 @@ fn time_of_day(hours: u32, minutes: u32, part: Option<&str>) -> Option<(NaiveTim
 
 /// The deadline as written, to keep and show to units: spaces tidied, NFC, a leading
 /// phrase word in lower case ("Trước ngày …" → "trước ngày …"), no final full stop; `None`
-/// for an RFC 3339 instant (a machine's, not a directive's).
+/// for an RFC 3339 instant or a date with a time and no words (`31/12/2023 17:00`, `17:00
+/// ngày …`): those say nothing the instant does not, and units read `31/12/2023 lúc 17:00`.
+/// A bare date is kept: it means the whole day, which "lúc 23:59" would misstate.
 pub fn deadline_wording(text: &str) -> Option<String> {
     use unicode_normalization::UnicodeNormalization;
     let text = text.trim();
     if text.is_empty() || DateTime::parse_from_rfc3339(text).is_ok() {
+        return None;
+    }
+    let lowered: String = text.nfc().collect::<String>().to_lowercase();
+    let worded = lowered
+        .split(|c: char| !c.is_alphabetic())
+        .any(|word| !word.is_empty() && !matches!(word, "ngày" | "lúc" | "h" | "g"));
+    let timed = parse_deadline(text, chrono_tz::UTC).is_ok_and(|d| d.reading == DeadlineReading::AtTime);
+    if timed && !worded {
         return None;
     }
     let tidy: String = text
@@ -529,6 +539,27 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn the_wording_is_kept_only_when_it_says_more_than_the_instant() {
+        assert_eq!(
+            deadline_wording("Trước  ngày 31/12/2023."),
+            Some("trước ngày 31/12/2023".into())
+        );
+        assert_eq!(deadline_wording("ngày 5/6/2024"), Some("ngày 5/6/2024".into()));
+        assert_eq!(deadline_wording("31/12/2023"), Some("31/12/2023".into()));
+        assert_eq!(deadline_wording("31/12/2023 17:00"), None);
+        assert_eq!(deadline_wording("17h00 ngày 31/12/2023"), None);
+        assert_eq!(deadline_wording("2023-12-31T10:00:00Z"), None);
+        assert_eq!(
+            deadline_wording("chậm nhất ngày 20/12/2023"),
+            Some("chậm nhất ngày 20/12/2023".into())
+        );
+        assert_eq!(
+            deadline_wording("17 giờ 00 ngày 12/01/2024"),
+            Some("17 giờ 00 ngày 12/01/2024".into())
+        );
     }
 
     #[test]
