@@ -358,7 +358,8 @@ async fn extend(context: &Context, reference: &str, until: &str, units: &[String
     }
     let now = context.at(at)?;
     let parsed = parse_deadline(until, zone).map_err(refused)?;
-    let shown = dates::deadline_shown(parsed.instant, dates::deadline_wording(until).as_deref(), zone);
+    let wording = dates::deadline_wording(until);
+    let shown = dates::deadline_shown(parsed.instant, wording.as_deref(), zone);
     let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
     let count = if units.is_empty() {
         if parsed.instant <= request.deadline {
@@ -367,7 +368,6 @@ async fn extend(context: &Context, reference: &str, until: &str, units: &[String
                 format_instant(request.deadline, zone)
             )));
         }
-        let wording = dates::deadline_wording(until);
         context
             .store
             .extend_request(&request, parsed.instant, wording.as_deref(), None, &note, now)

@@ -58,6 +58,15 @@ impl Store {
     /// asking at once never take the same job: the one that loses the race for a row (on
     /// PostgreSQL its update finds the row taken) looks for the next.
     pub async fn take_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<(i64, String, String)>> {
+        // Polled every second: a read, and a write only when some job is open.
+        let (open,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM service_jobs WHERE state IN ('waiting', 'running')")
+                .fetch_one(pool)
+                .await?
+        });
+        if open == 0 {
+            return Ok(None);
+        }
         let stale = now - chrono::Duration::seconds(UNTOUCHED_SECONDS);
         on_pool!(self, |pool| {
             sqlx::query(

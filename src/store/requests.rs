@@ -419,27 +419,7 @@ impl Store {
                 }
             };
             for unit in &affected {
-                sqlx::query("UPDATE request_units SET slots_planned_at = NULL WHERE request_id = $1 AND unit_id = $2")
-                    .bind(id)
-                    .bind(unit)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
-                     WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
-                     AND request_id = $1 AND unit_id = $2",
-                )
-                .bind(id)
-                .bind(unit)
-                .bind(note)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
-                    .bind(id)
-                    .bind(unit)
-                    .execute(&mut *tx)
-                    .await?;
+                super::slots::replan_unit_in_tx!(tx, id, unit, note, now);
             }
             super::outbox::cancel_slots_of_cancelled_messages!(tx, now);
             affected

@@ -236,23 +236,8 @@ impl Store {
                     "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
                 ]));
             }
-            sqlx::query(
-                "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
-                 WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
-                 AND request_id = $1 AND unit_id = $2",
-            )
-            .bind(request_id)
-            .bind(unit_id)
-            .bind(note)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            super::slots::replan_unit_in_tx!(tx, request_id, unit_id, note, now);
             cancel_slots_of_cancelled_messages!(tx, now);
-            sqlx::query("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
-                .bind(request_id)
-                .bind(unit_id)
-                .execute(&mut *tx)
-                .await?;
         });
         Ok(())
     }

@@ -90,6 +90,36 @@ macro_rules! cancel_waiting_in_tx {
 }
 pub(crate) use cancel_waiting_in_tx;
 
+/// Drops what waits for one (request, unit) — queued messages (cancelled with `$note`) and
+/// planned slots — and marks it to be planned again, inside a transaction; the caller then
+/// runs `cancel_slots_of_cancelled_messages!` once. Used when its deadline changes.
+macro_rules! replan_unit_in_tx {
+    ($tx:expr, $request_id:expr, $unit_id:expr, $note:expr, $now:expr) => {{
+        sqlx::query("UPDATE request_units SET slots_planned_at = NULL WHERE request_id = $1 AND unit_id = $2")
+            .bind($request_id)
+            .bind($unit_id)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
+             WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
+             AND request_id = $1 AND unit_id = $2",
+        )
+        .bind($request_id)
+        .bind($unit_id)
+        .bind($note)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
+            .bind($request_id)
+            .bind($unit_id)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use replan_unit_in_tx;
+
 const SLOT_COLUMNS: &str = "SELECT id, request_id, unit_id, kind, offset_minutes, planned_at, due_at, due_reason, \
      state, state_reason FROM reminder_slots";
 
