@@ -25,6 +25,10 @@ use crate::plan::SlotKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TemplateKind {
     Notice,
+    /// The notice of a request "để biết": no deadline, no report asked.
+    Information,
+    /// A second notice after the deadline was extended: "gia hạn".
+    Extension,
     Reminder,
     Overdue,
     Receipt,
@@ -32,8 +36,10 @@ pub enum TemplateKind {
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 5] = [
+    pub const ALL: [TemplateKind; 7] = [
         TemplateKind::Notice,
+        TemplateKind::Information,
+        TemplateKind::Extension,
         TemplateKind::Reminder,
         TemplateKind::Overdue,
         TemplateKind::Receipt,
@@ -43,6 +49,8 @@ impl TemplateKind {
     pub fn as_str(self) -> &'static str {
         match self {
             TemplateKind::Notice => "notice",
+            TemplateKind::Information => "information",
+            TemplateKind::Extension => "extension",
             TemplateKind::Reminder => "reminder",
             TemplateKind::Overdue => "overdue",
             TemplateKind::Receipt => "receipt",
@@ -64,12 +72,28 @@ impl From<SlotKind> for TemplateKind {
 const PARTS: [&str; 3] = ["subject.txt", "body.txt", "body.html"];
 
 /// The built-in templates: `(file name, text)`.
-const BUILT_IN: [(&str, &str); 10] = [
+const BUILT_IN: [(&str, &str); 14] = [
     (
         "notice.subject.txt",
         include_str!("../config/templates/notice.subject.txt"),
     ),
     ("notice.body.txt", include_str!("../config/templates/notice.body.txt")),
+    (
+        "information.subject.txt",
+        include_str!("../config/templates/information.subject.txt"),
+    ),
+    (
+        "information.body.txt",
+        include_str!("../config/templates/information.body.txt"),
+    ),
+    (
+        "extension.subject.txt",
+        include_str!("../config/templates/extension.subject.txt"),
+    ),
+    (
+        "extension.body.txt",
+        include_str!("../config/templates/extension.body.txt"),
+    ),
     (
         "reminder.subject.txt",
         include_str!("../config/templates/reminder.subject.txt"),
@@ -254,9 +278,10 @@ impl Templates {
         problems
     }
 
-    /// The notice, reminder or overdue notice for one unit.
-    pub fn render_unit_message(&self, kind: SlotKind, vars: &UnitMessage) -> Result<Rendered, TemplateError> {
-        self.render(TemplateKind::from(kind), vars)
+    /// The notice (or its "để biết" or "gia hạn" form), reminder or overdue notice for one
+    /// unit.
+    pub fn render_unit_message(&self, kind: TemplateKind, vars: &UnitMessage) -> Result<Rendered, TemplateError> {
+        self.render(kind, vars)
     }
 
     /// The receipt for a counted submission.
@@ -362,7 +387,8 @@ pub struct RequestVars {
     pub title_after_ve_viec: String,
     pub token: String,
     /// The unit's deadline as the directive wrote it ("trước ngày 31/12/2023"), or, when the
-    /// request has no wording or the unit was granted a later one, `31/12/2023 lúc 17:00`.
+    /// request has no wording or the unit was granted a later one, `31/12/2023 lúc 17:00`;
+    /// empty for a request "để biết".
     pub deadline: String,
     /// The instant baocao uses: `30/12/2023 lúc 23:59`.
     pub deadline_at: String,
@@ -412,6 +438,8 @@ pub struct UnitMessage {
     /// The unit's reply for this request waits in review because it had no file: the reminder
     /// says so instead of "not received".
     pub missing_attachment: bool,
+    /// The names of the request's files this message carries (the notice only).
+    pub files: Vec<String>,
 }
 
 impl UnitMessage {
@@ -422,13 +450,14 @@ impl UnitMessage {
         office: OfficeVars,
         unit: UnitVars,
         request: &Request,
-        deadline: DateTime<Utc>,
+        deadline: Option<DateTime<Utc>>,
         kind: SlotKind,
         at: DateTime<Utc>,
         zone: Tz,
     ) -> UnitMessage {
-        let (days_left, time_left) = distance(at, deadline, zone);
-        let (days_late, time_late) = late_by(deadline, at);
+        let (days_left, time_left) = deadline.map_or((0, String::new()), |d| distance(at, d, zone));
+        let (days_late, time_late) = deadline.map_or((0, String::new()), |d| late_by(d, at));
+        let text = |f: &dyn Fn(DateTime<Utc>) -> String| deadline.map(f).unwrap_or_default();
         UnitMessage {
             office,
             unit,
@@ -445,11 +474,11 @@ impl UnitMessage {
                 title_after_ve_viec: after_ve_viec(&request.title),
                 token: request.token.clone(),
                 deadline: match &request.deadline_wording {
-                    Some(text) if deadline == request.deadline => text.clone(),
-                    _ => format_instant(deadline, zone),
+                    Some(wording) if deadline == request.deadline => wording.clone(),
+                    _ => text(&|d| format_instant(d, zone)),
                 },
-                deadline_at: format_instant(deadline, zone),
-                deadline_date: format_date(deadline.with_timezone(&zone).date_naive()),
+                deadline_at: text(&|d| format_instant(d, zone)),
+                deadline_date: text(&|d| format_date(d.with_timezone(&zone).date_naive())),
                 issued_on: request.issued_on.map(format_date),
                 attachment_required: request.attachment_required,
             },
@@ -459,6 +488,7 @@ impl UnitMessage {
             days_late,
             time_late,
             missing_attachment: false,
+            files: Vec::new(),
         }
     }
 
@@ -493,6 +523,7 @@ impl UnitMessage {
             days_late: 1,
             time_late: "1 ngày".into(),
             missing_attachment: true,
+            files: vec!["1062-KH-UBND.pdf".into(), "Phu luc bieu mau.xlsx".into()],
         }
     }
 }
@@ -530,7 +561,15 @@ impl ReceiptVars {
         zone: Tz,
     ) -> ReceiptVars {
         // The request's variables exactly as a reminder shows them.
-        let message = UnitMessage::new(office, unit, request, deadline, SlotKind::Reminder, received_at, zone);
+        let message = UnitMessage::new(
+            office,
+            unit,
+            request,
+            Some(deadline),
+            SlotKind::Reminder,
+            received_at,
+            zone,
+        );
         ReceiptVars {
             office: message.office,
             unit: message.unit,
@@ -612,6 +651,10 @@ pub struct DigestRequest {
     pub overdue: Vec<String>,
     /// Names of units without a report, still in time.
     pub pending: Vec<String>,
+    /// A request "để biết": `reported` counts the units its notice reached.
+    pub for_information: bool,
+    /// A request "để biết": names of units its notice has not reached yet.
+    pub not_informed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -658,17 +701,34 @@ impl DigestVars {
             office: UnitMessage::sample().office,
             date: "23/11/2026".into(),
             weekday: "thứ Hai".into(),
-            requests: vec![DigestRequest {
-                token: "BC-1".into(),
-                code: "4189/KH-BCĐ".into(),
-                title: "Báo cáo".into(),
-                deadline: "31/12/2023 lúc 17:00".into(),
-                reported: 1,
-                total: 3,
-                late: vec!["Đơn vị A".into()],
-                overdue: vec!["Đơn vị B".into()],
-                pending: vec!["Đơn vị C".into()],
-            }],
+            requests: vec![
+                DigestRequest {
+                    token: "BC-1".into(),
+                    code: "4189/KH-BCĐ".into(),
+                    title: "Báo cáo".into(),
+                    deadline: "31/12/2023 lúc 17:00".into(),
+                    reported: 1,
+                    total: 3,
+                    late: vec!["Đơn vị A".into()],
+                    overdue: vec!["Đơn vị B".into()],
+                    pending: vec!["Đơn vị C".into()],
+                    for_information: false,
+                    not_informed: vec![],
+                },
+                DigestRequest {
+                    token: "BC-2".into(),
+                    code: "165/LĐLĐ".into(),
+                    title: "V/v triển khai kế hoạch".into(),
+                    deadline: "để biết".into(),
+                    reported: 2,
+                    total: 3,
+                    late: vec![],
+                    overdue: vec![],
+                    pending: vec![],
+                    for_information: true,
+                    not_informed: vec!["Đơn vị D".into()],
+                },
+            ],
             review_count: 2,
             failing: vec![FailingVars {
                 unit: "Đơn vị B".into(),
@@ -694,7 +754,7 @@ mod tests {
         let templates = Templates::built_in().unwrap();
         let vars = UnitMessage::sample();
         for kind in [SlotKind::Notice, SlotKind::Reminder, SlotKind::Overdue] {
-            let message = templates.render_unit_message(kind, &vars).unwrap();
+            let message = templates.render_unit_message(kind.into(), &vars).unwrap();
             assert!(message.subject.starts_with("[BC-9999]"), "{}", message.subject);
             assert!(!message.subject.contains('\n'));
             assert!(message.text.contains("[BC-9999]"));
@@ -709,19 +769,67 @@ mod tests {
         let receipt = templates.render_receipt(&ReceiptVars::sample()).unwrap();
         assert!(!receipt.text.contains("quý"), "{}", receipt.text);
         assert!(receipt.text.contains("\nTrân trọng./.\n"), "{}", receipt.text);
-        let reminder = templates.render_unit_message(SlotKind::Reminder, &vars).unwrap();
+        let reminder = templates.render_unit_message(TemplateKind::Reminder, &vars).unwrap();
         assert!(reminder.subject.contains("còn 3 ngày"), "{}", reminder.subject);
         let digest = templates.render_digest(&DigestVars::sample()).unwrap();
         assert!(digest.text.contains("Đã báo cáo: 1/3"), "{}", digest.text);
         assert!(digest.text.contains("Quá hạn, chưa báo cáo (1): Đơn vị B"));
         assert!(digest.text.contains("b@example.vn"));
+        assert!(
+            digest
+                .text
+                .contains("Văn bản để biết (không yêu cầu báo cáo): đã gửi tới 2/3 đơn vị; chưa gửi được: Đơn vị D."),
+            "{}",
+            digest.text
+        );
+    }
+
+    #[test]
+    fn a_directive_for_information_and_an_extension_have_their_own_letters() {
+        let templates = Templates::built_in().unwrap();
+        let mut vars = UnitMessage::sample();
+        let notice = templates.render_unit_message(TemplateKind::Notice, &vars).unwrap();
+        // The request's files are listed where the unit looks for them.
+        assert!(
+            notice
+                .text
+                .contains("Văn bản, biểu mẫu kèm theo thư này:\n  - 1062-KH-UBND.pdf\n  - Phu luc bieu mau.xlsx\n"),
+            "{}",
+            notice.text
+        );
+        let extension = templates.render_unit_message(TemplateKind::Extension, &vars).unwrap();
+        assert!(
+            extension
+                .subject
+                .starts_with("[BC-9999] Gia hạn báo cáo theo Kế hoạch số 4189/KH-BCĐ")
+        );
+        assert!(
+            extension.text.contains("thông báo gia hạn thời gian báo cáo"),
+            "{}",
+            extension.text
+        );
+        assert!(extension.text.contains("Hạn báo cáo mới: 31/12/2023 lúc 17:00"));
+        // "Để biết": no deadline, no report asked, no reply expected.
+        vars.request.deadline = String::new();
+        vars.request.content = None;
+        let info = templates.render_unit_message(TemplateKind::Information, &vars).unwrap();
+        assert!(info.subject.ends_with("(để biết, thực hiện)"), "{}", info.subject);
+        assert!(
+            info.text.contains("Đề nghị đơn vị nghiên cứu, triển khai thực hiện."),
+            "{}",
+            info.text
+        );
+        assert!(info.text.contains("không yêu cầu báo cáo"));
+        assert!(!info.text.contains("Hạn báo cáo"));
+        assert!(info.text.contains("\nTrân trọng./.\n"));
+        assert!(!info.text.contains("quý"));
     }
 
     #[test]
     fn letters_open_with_the_directive_as_an_office_writes_to_its_units() {
         let templates = Templates::built_in().unwrap();
         let vars = UnitMessage::sample();
-        let notice = templates.render_unit_message(SlotKind::Notice, &vars).unwrap().text;
+        let notice = templates.render_unit_message(TemplateKind::Notice, &vars).unwrap().text;
         assert!(
             notice.contains(
                 "Thực hiện Kế hoạch số 4189/KH-BCĐ ngày 01/12/2023 của Ban Chỉ đạo vận động hiến máu tình nguyện \
@@ -740,14 +848,14 @@ mod tests {
         bare.request.content = None;
         bare.request.issued_on = None;
         bare.office.contact = None;
-        let notice = templates.render_unit_message(SlotKind::Notice, &bare).unwrap().text;
+        let notice = templates.render_unit_message(TemplateKind::Notice, &bare).unwrap().text;
         assert!(
             notice.contains("Thực hiện Kế hoạch số 4189/KH-BCĐ về việc báo cáo kết quả thực hiện kế hoạch, Sở Giáo dục và Đào tạo đề nghị đơn vị báo cáo kết quả thực hiện."),
             "{notice}"
         );
         assert!(!notice.contains("liên hệ"), "{notice}");
         for kind in [SlotKind::Reminder, SlotKind::Overdue] {
-            let text = templates.render_unit_message(kind, &vars).unwrap().text;
+            let text = templates.render_unit_message(kind.into(), &vars).unwrap().text;
             assert!(
                 text.contains("Thực hiện Kế hoạch số 4189/KH-BCĐ ngày 01/12/2023 của Ban Chỉ đạo"),
                 "{text}"
@@ -789,7 +897,7 @@ mod tests {
             token: "BC-7".into(),
             title: "Báo cáo kết quả".into(),
             issued_on: None,
-            deadline,
+            deadline: Some(deadline),
             deadline_wording: wording,
             letter: crate::model::LetterFields::default(),
             recipients: crate::model::Recipients::default(),
@@ -817,14 +925,14 @@ mod tests {
                 sample.office.clone(),
                 sample.unit.clone(),
                 &request,
-                deadline,
+                Some(deadline),
                 SlotKind::Notice,
                 at,
                 zone,
             )
         };
         let notice = templates
-            .render_unit_message(SlotKind::Notice, &vars(parsed.instant))
+            .render_unit_message(TemplateKind::Notice, &vars(parsed.instant))
             .unwrap();
         assert!(
             notice.text.contains("Hạn báo cáo: trước ngày 31/12/2023"),
@@ -840,7 +948,9 @@ mod tests {
         let later = crate::dates::parse_deadline("17:00 ngày 10/01/2024", zone)
             .unwrap()
             .instant;
-        let extended = templates.render_unit_message(SlotKind::Notice, &vars(later)).unwrap();
+        let extended = templates
+            .render_unit_message(TemplateKind::Notice, &vars(later))
+            .unwrap();
         assert!(
             extended.text.contains("Hạn báo cáo: 10/01/2024 lúc 17:00"),
             "{}",
@@ -908,7 +1018,10 @@ mod tests {
         assert!(loaded.warnings.is_empty());
         let mut vars = UnitMessage::sample();
         vars.unit.name = "A <B>".into();
-        let message = loaded.templates.render_unit_message(SlotKind::Reminder, &vars).unwrap();
+        let message = loaded
+            .templates
+            .render_unit_message(TemplateKind::Reminder, &vars)
+            .unwrap();
         assert_eq!(message.subject, "Nhắc lần nữa [BC-9999]");
         assert!(message.text.contains("Kính gửi: A <B>"), "text bodies are not escaped");
         assert_eq!(

@@ -380,11 +380,21 @@ pub fn deadline_wording(text: &str) -> Option<String> {
 
 /// The deadline for the office: the instant baocao uses, and the directive's wording beside it
 /// when there is one: `30/12/2023 lúc 23:59 (văn bản ghi: trước ngày 31/12/2023)`.
-pub fn deadline_shown(instant: DateTime<Utc>, wording: Option<&str>, zone: Tz) -> String {
-    match wording {
-        Some(text) => format!("{} (văn bản ghi: {text})", format_instant(instant, zone)),
-        None => format_instant(instant, zone),
+/// A request "để biết" has no deadline and shows this instead.
+pub fn deadline_shown(instant: Option<DateTime<Utc>>, wording: Option<&str>, zone: Tz) -> String {
+    match (instant, wording) {
+        (None, _) => NO_DEADLINE_VI.to_string(),
+        (Some(instant), Some(text)) => format!("{} (văn bản ghi: {text})", format_instant(instant, zone)),
+        (Some(instant), None) => format_instant(instant, zone),
     }
+}
+
+/// What stands for the deadline of a request "để biết" (it asks no report).
+pub const NO_DEADLINE_VI: &str = "không có (văn bản để biết, không yêu cầu báo cáo)";
+
+/// The instant as `format_instant` writes it, or "để biết" for a request without a deadline.
+pub fn format_deadline(instant: Option<DateTime<Utc>>, zone: Tz) -> String {
+    instant.map_or_else(|| "để biết".to_string(), |i| format_instant(i, zone))
 }
 
 /// Reads a calendar date: `27/12/2022`, `7/4/2023` or `2022-12-27`.

@@ -11,7 +11,6 @@ use chrono::{DateTime, Datelike, Utc};
 use crate::calendar::WorkingCalendar;
 use crate::compose::{DigestRequest, DigestVars, FailingVars};
 use crate::config::Settings;
-use crate::dates::format_instant;
 use crate::model::RequestState;
 use crate::reminders::{ReminderError, Setup, office_vars};
 use crate::report::status::{UnitState, request_status};
@@ -44,12 +43,14 @@ pub async fn digest_vars(
             token: request.token.clone(),
             code: request.code.to_string(),
             title: request.title.clone(),
-            deadline: format_instant(request.deadline, zone),
+            deadline: crate::dates::format_deadline(request.deadline, zone),
             reported: status.reported,
             total: status.total,
             late: names(UnitState::ReportedLate),
             overdue: names(UnitState::Overdue),
             pending: names(UnitState::Pending),
+            for_information: !request.expects_report(),
+            not_informed: names(UnitState::NotInformed),
         });
     }
     let mut failing = Vec::new();

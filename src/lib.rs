@@ -19,6 +19,8 @@ pub mod digest;
 pub mod import;
 pub mod intake;
 pub mod jobs;
+#[cfg(test)]
+mod letters_doc;
 pub mod lunar;
 pub mod mailer;
 pub mod matching;

@@ -10,8 +10,8 @@ mod words;
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
@@ -189,9 +189,24 @@ impl Mailer {
             let angled: Vec<String> = ids.split_whitespace().map(|id| format!("<{id}>")).collect();
             builder = builder.references(angled.join(" "));
         }
-        let message = match &m.body_html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(m.body.clone(), html.clone()))?,
-            None => builder.singlepart(SinglePart::plain(m.body.clone()))?,
+        let message = match (&m.body_html, m.files.is_empty()) {
+            (Some(html), true) => builder.multipart(MultiPart::alternative_plain_html(m.body.clone(), html.clone()))?,
+            (None, true) => builder.singlepart(SinglePart::plain(m.body.clone()))?,
+            (html, false) => {
+                let mut mixed = match html {
+                    Some(html) => {
+                        MultiPart::mixed().multipart(MultiPart::alternative_plain_html(m.body.clone(), html.clone()))
+                    }
+                    None => MultiPart::mixed().singlepart(SinglePart::plain(m.body.clone())),
+                };
+                for file in &m.files {
+                    let content_type = ContentType::parse(&file.content_type)
+                        .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("a valid type"));
+                    mixed =
+                        mixed.singlepart(Attachment::new(file.file_name.clone()).body(file.data.clone(), content_type));
+                }
+                builder.multipart(mixed)?
+            }
         };
         Ok(message)
     }

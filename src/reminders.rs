@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::calendar::WorkingCalendar;
-use crate::compose::{OfficeVars, TemplateError, Templates, UnitMessage, UnitVars};
+use crate::compose::{OfficeVars, TemplateError, TemplateKind, Templates, UnitMessage, UnitVars};
 use crate::config::Settings;
 use crate::dates::format_instant;
-use crate::model::{Request, RequestState, Unit};
+use crate::model::{Offsets, Request, RequestState, Unit};
 use crate::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
 use crate::store::{NewMessage, Settlement, SlotRow, Store, StoreError};
 use crate::window::next_opening;
@@ -66,12 +66,23 @@ pub async fn plan_new_units(
         let Some(request) = requests.get(&unit.request_id) else {
             continue;
         };
+        // A request "để biết" sends its notice and nothing else, whatever the settings.
+        let none = Offsets::default();
+        let (deadline, remind_before, overdue_after, notice) = match request.deadline {
+            Some(deadline) => (
+                unit.extended_deadline.unwrap_or(deadline),
+                &request.remind_before,
+                &request.overdue_after,
+                settings.reminders.notice_on_activation,
+            ),
+            None => (now, &none, &none, true),
+        };
         let input = PlanInput {
-            deadline: unit.extended_deadline.unwrap_or(request.deadline),
+            deadline,
             activated_at: now,
-            remind_before: &request.remind_before,
-            overdue_after: &request.overdue_after,
-            notice_on_activation: settings.reminders.notice_on_activation,
+            remind_before,
+            overdue_after,
+            notice_on_activation: notice,
             stop_overdue_after: chrono::Duration::minutes(settings.reminders.stop_overdue_after_minutes),
             window: &settings.send_window,
             calendar,
@@ -130,7 +141,7 @@ impl Registry {
         self.extended
             .get(&(request_id, unit_id))
             .copied()
-            .or(self.requests.get(&request_id).map(|r| r.deadline))
+            .or(self.requests.get(&request_id).and_then(|r| r.deadline))
     }
 
     fn facts(
@@ -224,6 +235,7 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
         groups.entry((slot.request_id, slot.unit_id)).or_default().push(slot);
     }
     let mut settlements = Vec::new();
+    let mut files: HashMap<i64, Vec<String>> = HashMap::new();
     for ((request_id, unit_id), slots) in groups {
         let request = registry.requests.get(&request_id);
         let unit = registry.units.get(&unit_id);
@@ -241,19 +253,39 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                     };
                     let slot = slots.iter().find(|s| s.id == id).copied();
                     let Some(slot) = slot else { continue };
-                    let missing_attachment = slot.slot_kind()? != SlotKind::Notice
+                    let kind = slot.slot_kind()?;
+                    let missing_attachment = kind != SlotKind::Notice
                         && store
                             .has_open_review(request.id, unit.id, crate::intake::Reason::MissingAttachment)
                             .await?;
-                    let mut message =
-                        compose_unit_message(setup, slot, request, unit, deadline, now, missing_attachment)?;
-                    if message.kind != "notice" {
-                        // Reminders and overdue notices answer the notice: the unit's mail
-                        // client shows them as one conversation.
-                        if let Some(notice) = store.notice_message_id(request.id, unit.id).await? {
-                            message.in_reply_to = Some(notice.clone());
-                            message.references_ids = Some(notice);
+                    let earlier_notice = store.notice_message_id(request.id, unit.id).await?;
+                    let template = match (kind, request.expects_report(), &earlier_notice) {
+                        (SlotKind::Notice, false, _) => TemplateKind::Information,
+                        // A second notice: the deadline was extended since the first.
+                        (SlotKind::Notice, true, Some(_)) => TemplateKind::Extension,
+                        (kind, _, _) => kind.into(),
+                    };
+                    let files = match template {
+                        TemplateKind::Notice | TemplateKind::Information => {
+                            files_of(store, &mut files, request.id).await?
                         }
+                        _ => Vec::new(),
+                    };
+                    let message = UnitLetter {
+                        slot,
+                        request,
+                        unit,
+                        template,
+                        deadline: request.expects_report().then_some(deadline),
+                        missing_attachment,
+                        files,
+                    };
+                    let mut message = compose_unit_message(setup, &message, now)?;
+                    // Reminders, overdue notices and an extension answer the notice: the
+                    // unit's mail client shows them as one conversation.
+                    if let Some(notice) = earlier_notice {
+                        message.in_reply_to = Some(notice.clone());
+                        message.references_ids = Some(notice);
                     }
                     settlements.push(Settlement::Queue(id, Box::new(message)));
                 }
@@ -272,16 +304,53 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
     Ok(summary)
 }
 
+/// The names of a request's files, loaded once per pass.
+async fn files_of(
+    store: &Store,
+    loaded: &mut HashMap<i64, Vec<String>>,
+    request_id: i64,
+) -> Result<Vec<String>, StoreError> {
+    if let Some(names) = loaded.get(&request_id) {
+        return Ok(names.clone());
+    }
+    let names: Vec<String> = store
+        .request_files(request_id)
+        .await?
+        .into_iter()
+        .map(|f| f.file_name)
+        .collect();
+    loaded.insert(request_id, names.clone());
+    Ok(names)
+}
+
+/// What one slot's letter is made of.
+struct UnitLetter<'a> {
+    slot: &'a SlotRow,
+    request: &'a Request,
+    unit: &'a Unit,
+    template: TemplateKind,
+    /// The unit's deadline; `None` for a request "để biết".
+    deadline: Option<DateTime<Utc>>,
+    missing_attachment: bool,
+    /// The names of the files it carries.
+    files: Vec<String>,
+}
+
 /// The message of one slot, rendered now.
 fn compose_unit_message(
     setup: &Setup<'_>,
-    slot: &SlotRow,
-    request: &Request,
-    unit: &Unit,
-    deadline: DateTime<Utc>,
+    letter: &UnitLetter<'_>,
     now: DateTime<Utc>,
-    missing_attachment: bool,
 ) -> Result<NewMessage, ReminderError> {
+    let UnitLetter {
+        slot,
+        request,
+        unit,
+        template,
+        deadline,
+        missing_attachment,
+        ..
+    } = *letter;
     let office = &setup.settings.office;
     let kind = slot.slot_kind()?;
     // The first address that is not failing, else the first.
@@ -305,11 +374,12 @@ fn compose_unit_message(
         office.zone,
     );
     vars.missing_attachment = missing_attachment;
-    if kind == SlotKind::Overdue {
+    vars.files = letter.files.clone();
+    if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
         // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
         vars.time_late = crate::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
     }
-    let rendered = setup.templates.render_unit_message(kind, &vars)?;
+    let rendered = setup.templates.render_unit_message(template, &vars)?;
     Ok(NewMessage {
         slot_id: Some(slot.id),
         dedupe_key: format!("slot:{}", slot.id),

@@ -298,6 +298,7 @@ mod tests {
             retry_since: Some(at),
             in_reply_to: None,
             references_ids: None,
+            files: Vec::new(),
         }
     }
 

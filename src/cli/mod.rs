@@ -559,6 +559,16 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> CliResult {
     Ok(())
 }
 
+/// Why a file could not be read, in words a clerk knows.
+pub fn io_error_vi(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "không có tệp này".to_string(),
+        std::io::ErrorKind::PermissionDenied => "không có quyền đọc tệp".to_string(),
+        std::io::ErrorKind::IsADirectory => "đây là thư mục, không phải tệp".to_string(),
+        _ => error.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url;

@@ -45,6 +45,8 @@ pub enum RequestCommand {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
+    /// Sửa yêu cầu: trích yếu, nội dung, cơ quan ban hành, hạn, nhóm/đơn vị, tệp gửi kèm; mỗi thay đổi được ghi lại
+    Edit(Box<EditArgs>),
     /// Xóa một yêu cầu còn là bản nháp (chưa gửi gì)
     Delete {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
@@ -74,8 +76,17 @@ pub struct AddArgs {
     #[arg(long)]
     pub title: String,
     /// Hạn báo cáo: 31/12/2023, 31/12/2023 17:00, "17h00 ngày 31/12/2023", "trước ngày 31/12/2023"
+    #[arg(long, required_unless_present = "no_report")]
+    pub deadline: Option<String>,
+    /// Văn bản để biết, không yêu cầu báo cáo: chỉ gửi văn bản, không hạn, không nhắc
+    #[arg(long, conflicts_with_all = ["deadline", "remind", "overdue"])]
+    pub no_report: bool,
+    /// Tệp gửi kèm thông báo: văn bản gốc, biểu mẫu (ghi nhiều lần cho nhiều tệp; tổng ≤ 10 MB)
+    #[arg(long = "attach", value_name = "TỆP")]
+    pub attach: Vec<std::path::PathBuf>,
+    /// Xác nhận dùng lại số hiệu của một yêu cầu đã đóng (yêu cầu cũ giữ nguyên hồ sơ)
     #[arg(long)]
-    pub deadline: String,
+    pub reuse_number: bool,
     /// Nhóm đơn vị phải báo cáo (ghi nhiều lần cho nhiều nhóm)
     #[arg(long = "group", value_name = "G")]
     pub groups: Vec<String>,
@@ -111,6 +122,48 @@ pub struct AddArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
+    pub request: String,
+    /// Trích yếu mới
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Nội dung yêu cầu mới ("" để bỏ)
+    #[arg(long)]
+    pub content: Option<String>,
+    /// Cơ quan ban hành mới ("" để bỏ)
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Loại văn bản mới ("" để tính theo số hiệu)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Hạn mới, như văn bản ghi; yêu cầu đang theo dõi chỉ được lùi hạn (gia hạn), lịch nhắc lập lại
+    #[arg(long, value_name = "WHEN")]
+    pub deadline: Option<String>,
+    /// Thêm nhóm đơn vị phải báo cáo
+    #[arg(long = "add-group", value_name = "G")]
+    pub add_groups: Vec<String>,
+    /// Bỏ nhóm đơn vị
+    #[arg(long = "remove-group", value_name = "G")]
+    pub remove_groups: Vec<String>,
+    /// Thêm đơn vị phải báo cáo
+    #[arg(long = "add-unit", value_name = "U")]
+    pub add_units: Vec<String>,
+    /// Bỏ đơn vị
+    #[arg(long = "remove-unit", value_name = "U")]
+    pub remove_units: Vec<String>,
+    /// Thêm tệp gửi kèm thông báo (đơn vị chưa nhận thông báo sẽ nhận cùng thông báo)
+    #[arg(long = "attach", value_name = "TỆP")]
+    pub attach: Vec<std::path::PathBuf>,
+    /// Bỏ tệp gửi kèm, theo tên tệp
+    #[arg(long = "remove-attachment", value_name = "TÊN")]
+    pub remove_attachments: Vec<String>,
+    /// Coi như bây giờ là thời điểm này (lập lại lịch nhắc từ đó)
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+}
+
 /// A request as `--json` shows it. Field names are stable.
 #[derive(Debug, Serialize)]
 pub struct RequestView {
@@ -119,7 +172,8 @@ pub struct RequestView {
     pub year: i32,
     pub title: String,
     pub issued_on: Option<chrono::NaiveDate>,
-    pub deadline: DateTime<Utc>,
+    /// `null` for a request "để biết" (no report asked).
+    pub deadline: Option<DateTime<Utc>>,
     pub deadline_text: String,
     /// The deadline as the directive wrote it, when it was given in words.
     pub deadline_wording: Option<String>,
@@ -131,9 +185,11 @@ pub struct RequestView {
     pub attachment_required: bool,
     pub state: RequestState,
     pub units: Vec<String>,
+    /// The files sent with the notice.
+    pub files: Vec<crate::store::StoredFile>,
 }
 
-fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
+fn view(request: &Request, units: Vec<UnitCode>, files: Vec<crate::store::StoredFile>, zone: Tz) -> RequestView {
     RequestView {
         token: request.token.clone(),
         code: request.code.to_string(),
@@ -141,7 +197,7 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
         title: request.title.clone(),
         issued_on: request.issued_on,
         deadline: request.deadline,
-        deadline_text: format_instant(request.deadline, zone),
+        deadline_text: dates::format_deadline(request.deadline, zone),
         deadline_wording: request.deadline_wording.clone(),
         letter: request.letter.clone(),
         recipients: request.recipients.clone(),
@@ -150,6 +206,7 @@ fn view(request: &Request, units: Vec<UnitCode>, zone: Tz) -> RequestView {
         attachment_required: request.attachment_required,
         state: request.state,
         units: units.iter().map(|u| u.to_string()).collect(),
+        files,
     }
 }
 
@@ -168,6 +225,7 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
             units,
             at,
         } => extend(context, &request, &until, &units, at.as_deref()).await,
+        RequestCommand::Edit(args) => edit(context, *args).await,
         RequestCommand::Delete { request } => {
             let request = context.store.resolve_request(&request).await?;
             context.store.delete_draft(&request).await?;
@@ -189,10 +247,38 @@ fn refused(message: impl ToString) -> CliError {
     CliError::Refused(message.to_string())
 }
 
+/// Reads the files to send with a notice; refuses one it cannot read, naming it.
+fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::model::FileInput>> {
+    paths
+        .iter()
+        .map(|path| {
+            let data = std::fs::read(path).map_err(|e| {
+                refused(format!(
+                    "không đọc được tệp {}: {}",
+                    path.display(),
+                    crate::cli::io_error_vi(&e)
+                ))
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| refused(format!("`{}` không phải là tệp", path.display())))?;
+            Ok(crate::model::FileInput {
+                content_type: crate::model::FileInput::content_type_of(&name).to_string(),
+                name,
+                data,
+            })
+        })
+        .collect()
+}
+
 async fn add(context: &Context, args: AddArgs) -> CliResult {
     let zone = context.settings.office.zone;
     let code = RequestCode::parse(&args.code).map_err(refused)?;
-    let deadline = parse_deadline(&args.deadline, zone).map_err(refused)?;
+    let deadline = match &args.deadline {
+        Some(text) if !args.no_report => Some(parse_deadline(text, zone).map_err(refused)?),
+        _ => None,
+    };
     let issued_on = match &args.issued {
         Some(text) => Some(
             dates::parse_date(text)
@@ -201,9 +287,10 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         None => None,
     };
     let defaults = &context.settings.reminders;
-    let offsets = |text: &Option<String>, default: &Offsets| match text {
-        Some(text) => Offsets::parse(text).map_err(refused),
-        None => Ok(default.clone()),
+    let offsets = |text: &Option<String>, default: &Offsets| match (args.no_report, text) {
+        (true, _) => Ok(Offsets::default()),
+        (false, Some(text)) => Offsets::parse(text).map_err(refused),
+        (false, None) => Ok(default.clone()),
     };
     let recipients = Recipients {
         groups: args
@@ -219,15 +306,20 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
             .collect::<Result<_, _>>()
             .map_err(refused)?,
     };
+    let now = context.now();
     let input = RequestInput {
         year: args
             .year
-            .unwrap_or_else(|| dates::request_year(issued_on, deadline.instant, zone)),
+            .unwrap_or_else(|| dates::request_year(issued_on, deadline.as_ref().map_or(now, |d| d.instant), zone)),
         code,
         title: args.title.trim().to_string(),
         issued_on,
-        deadline: deadline.instant,
-        deadline_wording: dates::deadline_wording(&args.deadline),
+        deadline: deadline.as_ref().map(|d| d.instant),
+        deadline_wording: args
+            .deadline
+            .as_deref()
+            .and_then(dates::deadline_wording)
+            .filter(|_| !args.no_report),
         letter: crate::model::LetterFields {
             issuer: tidy(args.issuer.as_deref()),
             kind: tidy(args.kind.as_deref()),
@@ -236,17 +328,59 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         recipients,
         remind_before: offsets(&args.remind, &defaults.remind_before)?,
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
-        attachment_required: !args.no_attachment_required,
+        attachment_required: !args.no_attachment_required && !args.no_report,
+        files: read_files(&args.attach)?,
+        reuse_closed_number: args.reuse_number,
     };
-    let now = context.now();
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;
+    let files = context.store.request_files(request.id).await?;
+    if let Some(instant) = request.deadline {
+        warn_about_deadline(context, instant, now)?;
+    }
+    if args.json {
+        return print_json(&view(&request, units, files, zone));
+    }
+    println!(
+        "đã tạo yêu cầu {} (bản nháp): số {} năm {}",
+        request.token, request.code, request.year
+    );
+    println!("  Trích yếu:  {}", request.title);
+    match &deadline {
+        Some(parsed) => {
+            println!(
+                "  Hạn:        {} ({})",
+                format_instant(parsed.instant, zone),
+                parsed.reading.explain_vi()
+            );
+            if let Some(wording) = &request.deadline_wording {
+                println!("  Văn bản ghi: {wording} (đơn vị đọc hạn như vậy trong thư)");
+            }
+            println!("  Đơn vị:     {} đơn vị phải báo cáo", units.len());
+        }
+        None => {
+            println!("  Hạn:        {}", dates::NO_DEADLINE_VI);
+            println!(
+                "  Đơn vị:     {} đơn vị nhận văn bản (chỉ gửi thông báo, không nhắc)",
+                units.len()
+            );
+        }
+    }
+    print_files(&files);
+    print_policy(&request);
+    println!("bắt đầu theo dõi bằng: baocao request activate {}", request.token);
+    Ok(())
+}
+
+/// Warns when a deadline falls on a day off or has passed.
+fn warn_about_deadline(context: &Context, deadline: DateTime<Utc>, now: DateTime<Utc>) -> CliResult {
+    let zone = context.settings.office.zone;
     let calendar = context.calendar()?;
-    let deadline_day = request.deadline.with_timezone(&zone).date_naive();
+    let deadline_day = deadline.with_timezone(&zone).date_naive();
     let kind = calendar.day(deadline_day);
     if !kind.is_working() {
         let date = dates::format_date(deadline_day);
-        let why = match (&kind, weekend_day(request.deadline, zone)) {
+        let why = match (&kind, weekend_day(deadline, zone)) {
             (DayKind::Holiday(name), _) => format!("{date}, ngày nghỉ {name}"),
             (_, Some(day)) => format!("{} ({date}), ngày nghỉ", weekday_vi(day)),
             _ => format!("{date}, ngày nghỉ"),
@@ -263,33 +397,36 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
             .unwrap_or_default();
         eprintln!("cảnh báo: hạn báo cáo rơi vào {why}{next}; baocao giữ nguyên hạn này, không tự dời");
     }
-    if request.deadline <= now {
+    if deadline <= now {
         eprintln!("cảnh báo: hạn báo cáo đã qua");
     }
-    if args.json {
-        return print_json(&view(&request, units, zone));
-    }
-    println!(
-        "đã tạo yêu cầu {} (bản nháp): số {} năm {}",
-        request.token, request.code, request.year
-    );
-    println!("  Trích yếu:  {}", request.title);
-    println!(
-        "  Hạn:        {} ({})",
-        format_instant(request.deadline, zone),
-        deadline.reading.explain_vi()
-    );
-    if let Some(wording) = &request.deadline_wording {
-        println!("  Văn bản ghi: {wording} (đơn vị đọc hạn như vậy trong thư)");
-    }
-    println!("  Đơn vị:     {} đơn vị phải báo cáo", units.len());
-    print_policy(&request);
-    println!("bắt đầu theo dõi bằng: baocao request activate {}", request.token);
     Ok(())
+}
+
+fn print_files(files: &[crate::store::StoredFile]) {
+    if files.is_empty() {
+        return;
+    }
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| format!("{} ({})", f.file_name, size_vi(f.size)))
+        .collect();
+    println!("  Gửi kèm:    {}", names.join(", "));
+}
+
+fn size_vi(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
 /// The reminder policy and attachment rule, as `add` and `show` print them.
 fn print_policy(request: &Request) {
+    if !request.expects_report() {
+        return;
+    }
     println!(
         "  Nhắc:       trước hạn {} · sau hạn {}",
         or_none(request.remind_before.to_text()),
@@ -308,30 +445,39 @@ fn or_none(text: String) -> String {
 }
 
 async fn change_state(context: &Context, reference: &str, to: RequestState, at: Option<&str>) -> CliResult {
+    let zone = context.settings.office.zone;
     let request = context.store.resolve_request(reference).await?;
     let now = context.at(at)?;
     let units = context.store.set_request_state(&request, to, now).await?;
     match to {
         RequestState::Active => {
-            println!(
-                "đã bắt đầu theo dõi {} ({}): {units} đơn vị, hạn {}",
-                request.token,
-                request.code,
-                format_instant(request.deadline, context.settings.office.zone)
-            );
+            match request.deadline {
+                Some(deadline) => println!(
+                    "đã bắt đầu theo dõi {} ({}): {units} đơn vị, hạn {}",
+                    request.token,
+                    request.code,
+                    format_instant(deadline, zone)
+                ),
+                None => println!(
+                    "đã bắt đầu gửi {} ({}): văn bản để biết tới {units} đơn vị; chỉ gửi thông báo, không nhắc",
+                    request.token, request.code
+                ),
+            }
             let calendar = context.calendar()?;
             crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
             let stop = chrono::Duration::minutes(context.settings.reminders.stop_overdue_after_minutes);
-            if now - request.deadline > stop {
-                println!(
-                    "hạn đã qua {}: chỉ gửi thông báo, không gửi thư quá hạn (reminders.stop-overdue-after)",
-                    crate::plan::duration_vi((now - request.deadline).num_days() * 24 * 60)
-                );
-            } else if now > request.deadline {
-                println!("hạn đã qua: thư quá hạn đã đến lượt trước lúc này không gửi; thông báo thay cho chúng");
+            if let Some(deadline) = request.deadline {
+                if now - deadline > stop {
+                    println!(
+                        "hạn đã qua {}: chỉ gửi thông báo, không gửi thư quá hạn (reminders.stop-overdue-after)",
+                        crate::plan::duration_vi((now - deadline).num_days() * 24 * 60)
+                    );
+                } else if now > deadline {
+                    println!("hạn đã qua: thư quá hạn đã đến lượt trước lúc này không gửi; thông báo thay cho chúng");
+                }
             }
             println!(
-                "xem lịch gửi thư nhắc bằng: baocao reminders plan --request {}",
+                "xem lịch gửi thư bằng: baocao reminders plan --request {}",
                 request.token
             );
         }
@@ -346,6 +492,16 @@ async fn change_state(context: &Context, reference: &str, to: RequestState, at: 
     Ok(())
 }
 
+/// The deadline of a request that asks a report; a request "để biết" has none to change.
+fn deadline_of(request: &Request) -> CliResult<DateTime<Utc>> {
+    request.deadline.ok_or_else(|| {
+        refused(format!(
+            "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn để gia hạn",
+            request.token
+        ))
+    })
+}
+
 /// `request extend`: a later deadline for the whole request or some units, re-planned at once.
 async fn extend(context: &Context, reference: &str, until: &str, units: &[String], at: Option<&str>) -> CliResult {
     let zone = context.settings.office.zone;
@@ -356,24 +512,40 @@ async fn extend(context: &Context, reference: &str, until: &str, units: &[String
             request.token
         )));
     }
+    let current = deadline_of(&request)?;
     let now = context.at(at)?;
     let parsed = parse_deadline(until, zone).map_err(refused)?;
     let wording = dates::deadline_wording(until);
-    let shown = dates::deadline_shown(parsed.instant, wording.as_deref(), zone);
+    let shown = dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone);
     let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    let by = crate::store::os_user();
     let count = if units.is_empty() {
-        if parsed.instant <= request.deadline {
+        if parsed.instant <= current {
             return Err(refused(format!(
                 "hạn mới phải sau hạn hiện tại ({})",
-                format_instant(request.deadline, zone)
+                format_instant(current, zone)
             )));
         }
-        context
-            .store
-            .extend_request(&request, parsed.instant, wording.as_deref(), None, &note, now)
-            .await?
+        let extension = crate::store::Extension {
+            until: parsed.instant,
+            wording: wording.as_deref(),
+            units: None,
+            note: &note,
+            by: &by,
+            change: (
+                "hạn báo cáo (gia hạn)".to_string(),
+                Some(dates::deadline_shown(
+                    request.deadline,
+                    request.deadline_wording.as_deref(),
+                    zone,
+                )),
+                Some(shown.clone()),
+            ),
+        };
+        context.store.extend_request(&request, &extension, now).await?
     } else {
         let mut ids = Vec::new();
+        let mut before = Vec::new();
         for code in units {
             let parsed_code = UnitCode::parse(code).map_err(refused)?;
             let unit = context
@@ -390,11 +562,21 @@ async fn extend(context: &Context, reference: &str, until: &str, units: &[String
                 )));
             }
             ids.push(unit.id);
+            before.push(format!("{}: {}", unit.code, format_instant(current, zone)));
         }
-        context
-            .store
-            .extend_request(&request, parsed.instant, None, Some(&ids), &note, now)
-            .await?
+        let extension = crate::store::Extension {
+            until: parsed.instant,
+            wording: None,
+            units: Some(&ids),
+            note: &note,
+            by: &by,
+            change: (
+                format!("hạn báo cáo của {} (gia hạn)", units.join(", ")),
+                Some(before.join("; ")),
+                Some(format_instant(parsed.instant, zone)),
+            ),
+        };
+        context.store.extend_request(&request, &extension, now).await?
     };
     tracing::info!(request = %request.token, until = %parsed.instant, units = count, "deadline extended");
     if request.state == RequestState::Active {
@@ -407,23 +589,133 @@ async fn extend(context: &Context, reference: &str, until: &str, units: &[String
         units.join(", ")
     };
     println!(
-        "đã gia hạn {} ({whom}) đến {shown}; lập lại lịch nhắc cho {count} đơn vị, đơn vị chưa báo cáo nhận thông báo hạn mới",
+        "đã gia hạn {} ({whom}) đến {shown}; lập lại lịch nhắc cho {count} đơn vị, đơn vị chưa báo cáo nhận thư gia hạn",
         request.token
     );
     Ok(())
+}
+
+/// An optional text a clerk may clear with "": `Some(None)` clears.
+fn cleared(text: Option<&str>) -> Option<Option<String>> {
+    text.map(|t| tidy(Some(t)))
+}
+
+/// `request edit`: corrections and changes, each recorded; a new deadline re-plans.
+async fn edit(context: &Context, args: EditArgs) -> CliResult {
+    let zone = context.settings.office.zone;
+    let request = context.store.resolve_request(&args.request).await?;
+    let now = context.at(args.at.as_deref())?;
+    let deadline = match &args.deadline {
+        None => None,
+        Some(text) => {
+            let current = deadline_of(&request)?;
+            let parsed = parse_deadline(text, zone).map_err(refused)?;
+            if request.state == RequestState::Active && parsed.instant < current {
+                return Err(refused(format!(
+                    "yêu cầu {} đang theo dõi, đơn vị đã nhận hạn {}: chỉ được lùi hạn (gia hạn); \
+                     rút ngắn hạn cần một văn bản mới",
+                    request.token,
+                    format_instant(current, zone)
+                )));
+            }
+            let wording = dates::deadline_wording(text);
+            Some(crate::store::NewDeadline {
+                at: parsed.instant,
+                after_shown: dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone),
+                wording,
+                before_shown: Some(dates::deadline_shown(
+                    request.deadline,
+                    request.deadline_wording.as_deref(),
+                    zone,
+                )),
+            })
+        }
+    };
+    let groups = |codes: &[String]| -> CliResult<Vec<GroupCode>> {
+        codes.iter().map(|g| GroupCode::parse(g).map_err(refused)).collect()
+    };
+    let units = |codes: &[String]| -> CliResult<Vec<UnitCode>> {
+        codes.iter().map(|u| UnitCode::parse(u).map_err(refused)).collect()
+    };
+    let edit = crate::store::RequestEdit {
+        title: tidy(args.title.as_deref()),
+        content: cleared(args.content.as_deref()),
+        issuer: cleared(args.issuer.as_deref()),
+        kind: cleared(args.kind.as_deref()),
+        deadline,
+        add_groups: groups(&args.add_groups)?,
+        remove_groups: groups(&args.remove_groups)?,
+        add_units: units(&args.add_units)?,
+        remove_units: units(&args.remove_units)?,
+        add_files: read_files(&args.attach)?,
+        remove_files: args.remove_attachments.clone(),
+        by: crate::store::os_user(),
+        note: "hạn báo cáo đã sửa; lập lại lịch nhắc".to_string(),
+    };
+    let done = context.store.edit_request(&request, &edit, now).await?;
+    tracing::info!(request = %request.token, changes = done.changes.len(), "request edited");
+    if request.state == RequestState::Active {
+        let calendar = context.calendar()?;
+        crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+    }
+    println!("đã sửa {} ({}):", request.token, request.code);
+    for (field, before, after) in &done.changes {
+        println!("  {field}: {}", change_vi(before.as_deref(), after.as_deref()));
+    }
+    if !done.units_added.is_empty() {
+        println!(
+            "  thêm {} đơn vị: {}",
+            done.units_added.len(),
+            done.units_added.join(", ")
+        );
+    }
+    if !done.units_removed.is_empty() {
+        println!(
+            "  bỏ {} đơn vị (đơn vị đã báo cáo vẫn giữ báo cáo): {}",
+            done.units_removed.len(),
+            done.units_removed.join(", ")
+        );
+    }
+    if done.replanned > 0 {
+        println!(
+            "  lập lại lịch nhắc cho {} đơn vị; đơn vị đã nhận thông báo sẽ nhận thư gia hạn",
+            done.replanned
+        );
+    }
+    if request.state == RequestState::Active && !edit.add_files.is_empty() {
+        println!("  tệp mới gửi kèm thông báo của đơn vị chưa nhận thông báo; đơn vị đã nhận không được gửi lại");
+    }
+    Ok(())
+}
+
+/// "cũ → mới", "(trống) → mới", "cũ → (bỏ)".
+fn change_vi(before: Option<&str>, after: Option<&str>) -> String {
+    match (before, after) {
+        (None, Some(after)) => format!("thêm {after}"),
+        (Some(before), None) => format!("bỏ {before}"),
+        (Some(before), Some(after)) => format!("{before} → {after}"),
+        (None, None) => String::new(),
+    }
 }
 
 async fn show(context: &Context, reference: &str, json: bool) -> CliResult {
     let zone = context.settings.office.zone;
     let request = context.store.resolve_request(reference).await?;
     let units = context.store.request_unit_codes(request.id).await?;
+    let files = context.store.request_files(request.id).await?;
     if json {
-        return print_json(&view(&request, units, zone));
+        return print_json(&view(&request, units, files, zone));
     }
     println!("{} — số {} năm {}", request.token, request.code, request.year);
     println!("  Trích yếu:  {}", request.title);
     if let Some(issued) = request.issued_on {
         println!("  Ban hành:   {}", dates::format_date(issued));
+    }
+    if let Some(issuer) = &request.letter.issuer {
+        println!("  Cơ quan:    {issuer}");
+    }
+    if let Some(content) = &request.letter.content {
+        println!("  Nội dung:   {content}");
     }
     println!(
         "  Hạn:        {}",
@@ -433,7 +725,21 @@ async fn show(context: &Context, reference: &str, json: bool) -> CliResult {
     let mut named: Vec<String> = request.recipients.groups.iter().map(|g| format!("nhóm {g}")).collect();
     named.extend(request.recipients.units.iter().map(|u| u.to_string()));
     println!("  Gửi tới:    {} → {} đơn vị", named.join(", "), units.len());
+    print_files(&files);
     print_policy(&request);
+    let changes = context.store.request_changes(request.id).await?;
+    if !changes.is_empty() {
+        println!("  Lịch sử thay đổi:");
+        for change in changes {
+            println!(
+                "    {} ({}) {}: {}",
+                format_instant(change.changed_at, zone),
+                change.changed_by,
+                change.field,
+                change_vi(change.before.as_deref(), change.after.as_deref())
+            );
+        }
+    }
     Ok(())
 }
 
@@ -444,7 +750,8 @@ async fn list(context: &Context, json: bool) -> CliResult {
         let mut views = Vec::new();
         for request in &requests {
             let units = context.store.request_unit_codes(request.id).await?;
-            views.push(view(request, units, zone));
+            let files = context.store.request_files(request.id).await?;
+            views.push(view(request, units, files, zone));
         }
         return print_json(&views);
     }
@@ -455,7 +762,7 @@ async fn list(context: &Context, json: bool) -> CliResult {
                 r.token.clone(),
                 format!("{} (năm {})", r.code, r.year),
                 r.title.clone(),
-                format_instant(r.deadline, zone),
+                dates::format_deadline(r.deadline, zone),
                 r.state.label_vi().to_string(),
             ]
         })

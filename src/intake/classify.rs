@@ -260,7 +260,10 @@ pub struct RequestFacts {
     pub token: String,
     pub deadline: DateTime<Utc>,
     pub attachment_required: bool,
+    /// Active and asking a report: replies may count for it.
     pub active: bool,
+    /// A request "để biết": it asks no report, so no reply counts for it.
+    pub for_information: bool,
     pub(crate) code_needle: String,
     pub(crate) token_needle: String,
 }
@@ -281,6 +284,7 @@ impl RequestFacts {
             deadline,
             attachment_required,
             active,
+            for_information: false,
             code_needle: search_key(code),
             token_needle: search_key(token),
         }
@@ -522,7 +526,30 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
             outcome.candidates = candidates;
             return outcome;
         }
-        Found::Elsewhere(referred) => return referred_elsewhere(snapshot, unit_id, referred),
+        Found::Elsewhere(referred) => {
+            let for_information = referred
+                .iter()
+                .all(|id| snapshot.requests.get(id).is_some_and(|r| r.for_information));
+            if for_information && snapshot.open(unit_id).is_empty() {
+                // "Đã nhận văn bản" to a directive sent for information: nothing to count,
+                // and nothing the unit must still report that it could be meant for.
+                let codes: Vec<&str> = referred
+                    .iter()
+                    .filter_map(|id| snapshot.requests.get(id).map(|r| r.code.as_str()))
+                    .collect();
+                return Outcome::new(
+                    State::Ignored,
+                    Reason::Unrelated,
+                    "for_information",
+                    format!(
+                        "thư trả lời văn bản để biết {} (không yêu cầu báo cáo)",
+                        codes.join(", ")
+                    ),
+                )
+                .unit(Some(unit_id));
+            }
+            return referred_elsewhere(snapshot, unit_id, referred);
+        }
     };
     let Some(request) = snapshot.requests.get(&request_id) else {
         return Outcome::new(State::Review, Reason::AmbiguousRequest, rule, "không tìm thấy yêu cầu")
@@ -837,6 +864,7 @@ fn referred_elsewhere(snapshot: &Snapshot, unit_id: i64, referred: Vec<i64>) -> 
         .iter()
         .map(|id| {
             let why = match snapshot.requests.get(id) {
+                Some(r) if r.for_information => "văn bản để biết, không yêu cầu báo cáo",
                 Some(r) if !r.active => "đã đóng",
                 _ => "không giao cho đơn vị này",
             };

@@ -103,7 +103,9 @@ pub struct Request {
     pub token: String,
     pub title: String,
     pub issued_on: Option<NaiveDate>,
-    pub deadline: DateTime<Utc>,
+    /// When the units must have reported; `None` for a request "để biết" (for information:
+    /// the notice only, no reminders, no reply expected).
+    pub deadline: Option<DateTime<Utc>>,
     /// The deadline as the directive wrote it ("trước ngày 31/12/2023"), shown to units.
     pub deadline_wording: Option<String>,
     /// The letter's facts: who issued the directive, its kind, what to report.
@@ -114,6 +116,13 @@ pub struct Request {
     pub attachment_required: bool,
     pub state: RequestState,
     pub created_at: DateTime<Utc>,
+}
+
+impl Request {
+    /// Whether the request asks the units for a report (it is not "để biết").
+    pub fn expects_report(&self) -> bool {
+        self.deadline.is_some()
+    }
 }
 
 /// What the letters to units say about the directive besides its number and title; each
@@ -169,7 +178,8 @@ pub struct RequestInput {
     pub year: i32,
     pub title: String,
     pub issued_on: Option<NaiveDate>,
-    pub deadline: DateTime<Utc>,
+    /// `None`: a request "để biết" that asks no report.
+    pub deadline: Option<DateTime<Utc>>,
     /// The deadline as the directive wrote it.
     pub deadline_wording: Option<String>,
     pub letter: LetterFields,
@@ -177,6 +187,46 @@ pub struct RequestInput {
     pub remind_before: Offsets,
     pub overdue_after: Offsets,
     pub attachment_required: bool,
+    /// Sent with the notice.
+    pub files: Vec<FileInput>,
+    /// Confirmed: a closed request of the same number and year may keep its number (it is
+    /// renumbered internally, its records kept).
+    pub reuse_closed_number: bool,
+}
+
+/// A file sent with a request's notice (the directive, a form to fill in), as read from disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInput {
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// The most a request's files may weigh together: base64 makes 10 MB about 13.7 MB on the
+/// wire, under the 20–25 MB most mail servers accept.
+pub const FILES_LIMIT_BYTES: usize = 10 * 1024 * 1024;
+
+impl FileInput {
+    /// The content type of a file an office sends, from its extension.
+    pub fn content_type_of(name: &str) -> &'static str {
+        let extension = name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+        match extension.as_str() {
+            "pdf" => "application/pdf",
+            "doc" => "application/msword",
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xls" => "application/vnd.ms-excel",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "odt" => "application/vnd.oasis.opendocument.text",
+            "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+            "txt" => "text/plain; charset=utf-8",
+            "csv" => "text/csv; charset=utf-8",
+            "zip" => "application/zip",
+            "rar" => "application/vnd.rar",
+            "jpg" | "jpeg" => "image/jpeg",
+            "png" => "image/png",
+            _ => "application/octet-stream",
+        }
+    }
 }
 
 /// How a submission reached the office.

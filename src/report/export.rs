@@ -281,7 +281,7 @@ mod tests {
             } else {
                 vec![]
             },
-            deadline: at,
+            deadline: Some(at),
             last_reminder_at: None,
             reminders_sent: 0,
             incoming_id: None,
@@ -317,7 +317,7 @@ mod tests {
             year: 2022,
             title: "Hiến máu tình nguyện".into(),
             state: RequestState::Active,
-            deadline: Utc.with_ymd_and_hms(2023, 12, 30, 10, 0, 0).unwrap(),
+            deadline: Some(Utc.with_ymd_and_hms(2023, 12, 30, 10, 0, 0).unwrap()),
             deadline_wording: Some("trước 17h00 ngày 30/12/2023".into()),
             reported: 2,
             total: 5,

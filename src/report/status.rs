@@ -21,6 +21,10 @@ pub enum UnitState {
     ReportedLate,
     Overdue,
     Review,
+    /// A request "để biết": the notice reached the unit's mail server.
+    Informed,
+    /// A request "để biết": the notice has not gone yet (or could not).
+    NotInformed,
 }
 
 impl UnitState {
@@ -31,6 +35,8 @@ impl UnitState {
             UnitState::ReportedLate => "báo cáo muộn",
             UnitState::Overdue => "quá hạn",
             UnitState::Review => "chờ xem xét",
+            UnitState::Informed => "đã gửi văn bản",
+            UnitState::NotInformed => "chưa gửi văn bản",
         }
     }
 
@@ -39,10 +45,18 @@ impl UnitState {
     }
 }
 
-/// The rules, in order: the first on-time submission decides; a late one counts as late; a
-/// message waiting in review shows as review; past the (possibly extended) deadline with
-/// nothing is overdue; otherwise pending.
-pub fn unit_state(facts: &StatusFacts, deadline: DateTime<Utc>, now: DateTime<Utc>) -> UnitState {
+/// The rules, in order: a request "để biết" (no deadline) only says whether its notice went;
+/// the first on-time submission decides; a late one counts as late; a message waiting in
+/// review shows as review; past the (possibly extended) deadline with nothing is overdue;
+/// otherwise pending.
+pub fn unit_state(facts: &StatusFacts, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> UnitState {
+    let Some(deadline) = deadline else {
+        return if facts.reminders_sent > 0 {
+            UnitState::Informed
+        } else {
+            UnitState::NotInformed
+        };
+    };
     if facts.submissions.iter().any(|s| !s.late) {
         UnitState::Reported
     } else if !facts.submissions.is_empty() {
@@ -67,7 +81,8 @@ pub struct UnitStatus {
     pub reported_at: Option<DateTime<Utc>>,
     pub via: Option<SubmissionVia>,
     pub attachments: Vec<String>,
-    pub deadline: DateTime<Utc>,
+    /// `None` for a request "để biết".
+    pub deadline: Option<DateTime<Utc>>,
     pub last_reminder_at: Option<DateTime<Utc>>,
     pub reminders_sent: i64,
     /// The incoming message of the deciding submission, when it came by email.
@@ -86,7 +101,8 @@ pub struct RequestStatus {
     pub year: i32,
     pub title: String,
     pub state: crate::model::RequestState,
-    pub deadline: DateTime<Utc>,
+    /// `None` for a request "để biết": `reported` then counts the units the notice reached.
+    pub deadline: Option<DateTime<Utc>>,
     /// The deadline as the directive wrote it.
     pub deadline_wording: Option<String>,
     pub reported: usize,
@@ -105,10 +121,10 @@ pub fn request_status(
         .map(|f| {
             let state = unit_state(f, request.deadline, now);
             let deciding = f.submissions.iter().find(|s| !s.late).or_else(|| f.submissions.first());
-            let deadline = f.extended_deadline.unwrap_or(request.deadline);
-            let late_by = match (state, deciding) {
-                (UnitState::ReportedLate, Some(s)) => Some(lateness_vi(deadline, s.received_at, days)),
-                (UnitState::Overdue, _) => Some(lateness_vi(deadline, now, days)),
+            let deadline = f.extended_deadline.or(request.deadline);
+            let late_by = match (state, deciding, deadline) {
+                (UnitState::ReportedLate, Some(s), Some(d)) => Some(lateness_vi(d, s.received_at, days)),
+                (UnitState::Overdue, _, Some(d)) => Some(lateness_vi(d, now, days)),
                 _ => None,
             };
             UnitStatus {
@@ -119,7 +135,7 @@ pub fn request_status(
                 reported_at: deciding.map(|s| s.received_at),
                 via: deciding.map(|s| s.via),
                 attachments: deciding.map(|s| s.attachments.clone()).unwrap_or_default(),
-                deadline: f.extended_deadline.unwrap_or(request.deadline),
+                deadline,
                 last_reminder_at: f.last_reminder_at,
                 reminders_sent: f.reminders_sent,
                 incoming_id: deciding.and_then(|s| s.incoming_id),
@@ -136,7 +152,10 @@ pub fn request_status(
         state: request.state,
         deadline: request.deadline,
         deadline_wording: request.deadline_wording.clone(),
-        reported: units.iter().filter(|u| u.state.has_reported()).count(),
+        reported: units
+            .iter()
+            .filter(|u| u.state.has_reported() || u.state == UnitState::Informed)
+            .count(),
         total: units.len(),
         units,
     }
@@ -179,7 +198,7 @@ pub fn lateness_vi(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone):
 pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{} — {} (số {}, năm {})\nHạn: {} · trạng thái: {} · {}/{} đã báo cáo\n",
+        "{} — {} (số {}, năm {})\nHạn: {} · trạng thái: {} · {}/{} {}\n",
         status.request,
         status.title,
         status.code,
@@ -187,7 +206,12 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
         status.state.label_vi(),
         status.reported,
-        status.total
+        status.total,
+        if status.deadline.is_some() {
+            "đã báo cáo"
+        } else {
+            "đã nhận văn bản"
+        }
     ));
     let header = [
         "Đơn vị",
@@ -318,7 +342,7 @@ mod tests {
             (facts(vec![], 0, Some(at(31, 10))), after, UnitState::Pending),
         ];
         for (i, (f, now, expected)) in cases.into_iter().enumerate() {
-            assert_eq!(unit_state(&f, deadline, now), expected, "case {i}");
+            assert_eq!(unit_state(&f, Some(deadline), now), expected, "case {i}");
         }
     }
 }

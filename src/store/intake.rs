@@ -152,23 +152,24 @@ impl Store {
             }
         }
         for request in self.all_requests().await? {
-            let active = request.state == crate::model::RequestState::Active;
-            snapshot.requests.insert(
+            let active = request.state == crate::model::RequestState::Active && request.expects_report();
+            let mut facts = RequestFacts::new(
                 request.id,
-                RequestFacts::new(
-                    request.id,
-                    request.code.as_str(),
-                    &request.token,
-                    request.deadline,
-                    request.attachment_required,
-                    active,
-                ),
+                request.code.as_str(),
+                &request.token,
+                // A request "để biết" is never open, so its deadline is never read.
+                request.deadline.unwrap_or(request.created_at),
+                request.attachment_required,
+                active,
             );
+            facts.for_information = !request.expects_report();
+            snapshot.requests.insert(request.id, facts);
         }
         let pairs: Vec<(i64, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT ru.request_id, ru.unit_id FROM request_units ru \
-                 JOIN requests r ON r.id = ru.request_id WHERE r.state = 'active' ORDER BY ru.request_id",
+                 JOIN requests r ON r.id = ru.request_id WHERE r.state = 'active' AND r.expects_report \
+                 ORDER BY ru.request_id",
             )
             .fetch_all(pool)
             .await?

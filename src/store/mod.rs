@@ -8,6 +8,8 @@
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod edits;
+mod files;
 mod intake;
 mod jobs;
 mod leader;
@@ -20,11 +22,13 @@ mod status;
 mod submissions;
 mod units;
 
+pub use edits::{EditDone, NewDeadline, RequestEdit};
+pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, os_user};
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use jobs::{JobAnswer, JobState};
 pub use leader::Leadership;
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
-pub use requests::RequestRef;
+pub use requests::{Extension, RequestRef};
 pub use review::{Assignment, ReviewItem, SUPERSEDED};
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};

@@ -55,6 +55,11 @@ pub struct OutgoingMessage {
     pub retry_since: Option<DateTime<Utc>>,
     pub in_reply_to: Option<String>,
     pub references_ids: Option<String>,
+    /// The files it carries (a notice: the request's files when it was queued); loaded when
+    /// it is claimed for sending.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub files: Vec<super::OutgoingFile>,
 }
 
 /// What one attempt came to.
@@ -77,7 +82,7 @@ const MESSAGE_COLUMNS: &str = "id, slot_id, kind, request_id, unit_id, to_addres
 macro_rules! insert_message {
     ($tx:expr, $message:expr, $now:expr) => {{
         let m: &$crate::store::NewMessage = &$message;
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
              message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
              retry_since, in_reply_to, references_ids) \
@@ -100,7 +105,22 @@ macro_rules! insert_message {
         .bind(&m.references_ids)
         .execute(&mut *$tx)
         .await?
-        .rows_affected()
+        .rows_affected();
+        if written == 1 && m.kind == "notice" {
+            // The first notice a unit gets carries the request's files as they are now; a
+            // later one (after an extension) does not send them again.
+            sqlx::query(
+                "INSERT INTO outgoing_attachments (outgoing_id, attachment_id) \
+                 SELECT m.id, a.id FROM outgoing_messages m JOIN request_attachments a \
+                   ON a.request_id = m.request_id AND a.removed_at IS NULL WHERE m.dedupe_key = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM outgoing_messages p WHERE p.request_id = m.request_id \
+                   AND p.unit_id = m.unit_id AND p.kind = 'notice' AND p.state = 'sent')",
+            )
+            .bind(&m.dedupe_key)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        written
     }};
 }
 pub(crate) use insert_message;
@@ -234,6 +254,11 @@ impl Store {
         });
         let mut claimed = claimed;
         claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
+        let notices: Vec<i64> = claimed.iter().filter(|m| m.kind == "notice").map(|m| m.id).collect();
+        let mut files = self.files_of_messages(&notices).await?;
+        for message in &mut claimed {
+            message.files = files.remove(&message.id).unwrap_or_default();
+        }
         Ok(claimed)
     }
 

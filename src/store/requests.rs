@@ -60,6 +60,7 @@ struct RequestRow {
     attachment_required: bool,
     state: String,
     created_at: DateTime<Utc>,
+    expects_report: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -70,7 +71,7 @@ struct RecipientRow {
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
-     overdue_after, attachment_required, state, created_at FROM requests";
+     overdue_after, attachment_required, state, created_at, expects_report FROM requests";
 
 macro_rules! load_all_requests {
     ($exec:expr) => {{
@@ -113,6 +114,29 @@ macro_rules! resolve_units {
     }};
 }
 
+pub(crate) use resolve_units;
+
+/// Writes a request's recipients (groups, then single units) inside a transaction.
+macro_rules! insert_recipients {
+    ($tx:expr, $request_id:expr, $groups:expr, $units:expr) => {
+        let rows = $groups
+            .iter()
+            .map(|g| ("group", g.as_str()))
+            .chain($units.iter().map(|u| ("unit", u.as_str())));
+        for (kind, value) in rows {
+            sqlx::query(
+                "INSERT INTO request_recipients (request_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind($request_id)
+            .bind(kind)
+            .bind(value)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+pub(crate) use insert_recipients;
+
 fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult<Vec<Request>> {
     let mut by_request: HashMap<i64, Recipients> = HashMap::new();
     for row in recipients {
@@ -140,7 +164,8 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 token: row.token.unwrap_or_default(),
                 title: row.title,
                 issued_on: row.issued_on,
-                deadline: row.deadline,
+                // A request "để biết" keeps its creation instant in the NOT NULL column.
+                deadline: row.expects_report.then_some(row.deadline),
                 deadline_wording: row.deadline_wording,
                 letter: crate::model::LetterFields {
                     issuer: row.issuer,
@@ -177,6 +202,19 @@ impl Store {
                 RequestRef::Code { key, year } => &r.code.key() == key && year.is_none_or(|y| y == r.year),
             })
             .collect();
+        // A number reused after its request was closed names the one not closed; the closed
+        // one is reached by its token.
+        let mut matches = matches;
+        if matches.len() > 1 && matches!(reference, RequestRef::Code { .. }) {
+            let open: Vec<Request> = matches
+                .iter()
+                .filter(|r| r.state != RequestState::Closed)
+                .cloned()
+                .collect();
+            if open.len() == 1 {
+                matches = open;
+            }
+        }
         match matches.len() {
             0 => Err(StoreError::NotFound(format!(
                 "không có yêu cầu báo cáo `{}` (xem danh sách: baocao request list)",
@@ -216,34 +254,66 @@ impl Store {
         if input.title.trim().is_empty() {
             problems.push("trích yếu (--title) không được để trống".to_string());
         }
+        problems.extend(super::check_files(&[], &input.files));
         if !problems.is_empty() {
             return Err(StoreError::Rejected(problems));
         }
         let key = input.code.key();
         let id = in_tx!(self, |tx| {
-            let clash: Option<(String,)> =
-                sqlx::query_as("SELECT token FROM requests WHERE code_key = $1 AND year = $2")
+            let clash: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT id, token, state FROM requests WHERE code_key = $1 AND year = $2")
                     .bind(&key)
                     .bind(i64::from(input.year))
                     .fetch_optional(&mut *tx)
                     .await?;
-            if let Some((token,)) = clash {
-                return Err(StoreError::Rejected(vec![format!(
-                    "đã có yêu cầu số {} năm {} ({token})",
-                    input.code, input.year
-                )]));
+            match clash {
+                Some((old, token, state)) if state == "closed" && input.reuse_closed_number => {
+                    // The closed request keeps its number as written and every record; only
+                    // its lookup key moves aside, so `SỐ@NĂM` now names the new request.
+                    let moved = format!("{key}~{old}");
+                    sqlx::query("UPDATE requests SET code_key = $1, updated_at = $2 WHERE id = $3")
+                        .bind(&moved)
+                        .bind(now)
+                        .bind(old)
+                        .execute(&mut *tx)
+                        .await?;
+                    let change: [super::ChangeOf; 1] = [(
+                        "số hiệu".to_string(),
+                        Some(format!("{} năm {}", input.code, input.year)),
+                        Some(format!(
+                            "dùng lại cho yêu cầu mới; yêu cầu này vẫn tìm được bằng {token}"
+                        )),
+                    )];
+                    super::files::record_changes!(tx, old, super::os_user(), change, now);
+                }
+                Some((_, token, state)) if state == "closed" => {
+                    return Err(StoreError::Rejected(vec![format!(
+                        "số {} năm {} đã dùng cho yêu cầu {token} (đã đóng). Nếu đây là văn bản mới cùng số, \
+                         thêm --reuse-number để xác nhận (yêu cầu cũ giữ nguyên hồ sơ, tìm bằng {token}); \
+                         nếu gõ nhầm số, sửa bằng: baocao request edit",
+                        input.code, input.year
+                    )]));
+                }
+                Some((_, token, _)) => {
+                    return Err(StoreError::Rejected(vec![format!(
+                        "đã có yêu cầu số {} năm {} ({token}) chưa đóng; sửa yêu cầu đó bằng: baocao request edit {token}",
+                        input.code, input.year
+                    )]));
+                }
+                None => {}
             }
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
                  overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
-                 content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14) RETURNING id",
+                 content, expects_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15) \
+                 RETURNING id",
             )
             .bind(input.code.as_str())
             .bind(&key)
             .bind(i64::from(input.year))
             .bind(input.title.trim())
             .bind(input.issued_on)
-            .bind(input.deadline)
+            .bind(input.deadline.unwrap_or(now))
             .bind(input.remind_before.to_text())
             .bind(input.overdue_after.to_text())
             .bind(input.attachment_required)
@@ -252,6 +322,7 @@ impl Store {
             .bind(&input.letter.issuer)
             .bind(&input.letter.kind)
             .bind(&input.letter.content)
+            .bind(input.deadline.is_some())
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query("UPDATE requests SET token = $1 WHERE id = $2")
@@ -259,24 +330,9 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            let recipients = input
-                .recipients
-                .groups
-                .iter()
-                .map(|g| ("group", g.as_str()))
-                .chain(input.recipients.units.iter().map(|u| ("unit", u.as_str())));
-            for (kind, value) in recipients {
-                sqlx::query(
-                    "INSERT INTO request_recipients (request_id, kind, value) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(id)
-                .bind(kind)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_recipients!(tx, id, &input.recipients.groups, &input.recipients.units);
             resolve_units!(tx, id, now);
+            super::files::insert_files!(tx, id, &input.files, now);
             id
         });
         self.request_by_id(id).await
@@ -352,52 +408,71 @@ impl Store {
     }
 }
 
+/// Sets a request's deadline (and wording) inside a transaction: units whose own extension
+/// is not later give it up; evaluates to the units to re-plan (every unit without a later
+/// deadline of its own).
+macro_rules! set_deadline_in_tx {
+    ($tx:expr, $id:expr, $until:expr, $wording:expr, $now:expr) => {{
+        sqlx::query("UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4")
+            .bind($until)
+            .bind($wording)
+            .bind($now)
+            .bind($id)
+            .execute(&mut *$tx)
+            .await?;
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT unit_id FROM request_units WHERE request_id = $1 \
+             AND (extended_deadline IS NULL OR extended_deadline <= $2)",
+        )
+        .bind($id)
+        .bind($until)
+        .fetch_all(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "UPDATE request_units SET extended_deadline = NULL WHERE request_id = $1 AND extended_deadline <= $2",
+        )
+        .bind($id)
+        .bind($until)
+        .execute(&mut *$tx)
+        .await?;
+        rows.into_iter().map(|(unit,)| unit).collect::<Vec<i64>>()
+    }};
+}
+pub(crate) use set_deadline_in_tx;
+
+/// A later deadline, for a whole request or some of its units.
+#[derive(Debug, Clone)]
+pub struct Extension<'a> {
+    pub until: DateTime<Utc>,
+    /// The new deadline as written, for the whole request.
+    pub wording: Option<&'a str>,
+    /// `None`: the whole request; else these units only.
+    pub units: Option<&'a [i64]>,
+    /// Why waiting messages were cancelled ("gia hạn đến …").
+    pub note: &'a str,
+    /// Who extended it, for the record of changes.
+    pub by: &'a str,
+    /// The change as the record shows it: `(field, before, after)`.
+    pub change: super::ChangeOf,
+}
+
 impl Store {
-    /// A later deadline for the whole request (`units` = `None`: the request's deadline and
-    /// wording change, and a unit's own earlier extension gives way) or for some units (their
-    /// own deadline). The affected units' waiting messages and planned slots are dropped so
-    /// the next planning pass lays them out again (with a notice that carries the new
-    /// deadline). Returns how many units were re-planned.
+    /// A later deadline for the whole request (the request's deadline and wording change, and
+    /// a unit's own earlier extension gives way) or for some units (their own deadline). The
+    /// affected units' waiting messages and planned slots are dropped so the next planning
+    /// pass lays them out again (with a "gia hạn" notice for units that had the first one).
+    /// The change is recorded. Returns how many units were re-planned.
     pub async fn extend_request(
         &self,
         request: &Request,
-        until: DateTime<Utc>,
-        wording: Option<&str>,
-        units: Option<&[i64]>,
-        note: &str,
+        extension: &Extension<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
         let id = request.id;
+        let until = extension.until;
         let affected = in_tx!(self, |tx| {
-            let affected: Vec<i64> = match units {
-                None => {
-                    sqlx::query(
-                        "UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4",
-                    )
-                    .bind(until)
-                    .bind(wording)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                    let rows: Vec<(i64,)> = sqlx::query_as(
-                        "SELECT unit_id FROM request_units WHERE request_id = $1 \
-                         AND (extended_deadline IS NULL OR extended_deadline <= $2)",
-                    )
-                    .bind(id)
-                    .bind(until)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE request_units SET extended_deadline = NULL WHERE request_id = $1 \
-                         AND extended_deadline <= $2",
-                    )
-                    .bind(id)
-                    .bind(until)
-                    .execute(&mut *tx)
-                    .await?;
-                    rows.into_iter().map(|(unit,)| unit).collect()
-                }
+            let affected: Vec<i64> = match extension.units {
+                None => set_deadline_in_tx!(tx, id, until, extension.wording, now),
                 Some(units) => {
                     for unit in units {
                         let changed = sqlx::query(
@@ -419,9 +494,10 @@ impl Store {
                 }
             };
             for unit in &affected {
-                super::slots::replan_unit_in_tx!(tx, id, unit, note, now);
+                super::slots::replan_unit_in_tx!(tx, id, unit, extension.note, now);
             }
             super::outbox::cancel_slots_of_cancelled_messages!(tx, now);
+            super::files::record_changes!(tx, id, extension.by, [extension.change.clone()], now);
             affected
         });
         Ok(affected.len())

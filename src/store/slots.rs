@@ -116,6 +116,16 @@ macro_rules! replan_unit_in_tx {
             .bind($unit_id)
             .execute(&mut *$tx)
             .await?;
+        // The finished slots of the old plan stay as history, but must not stop the new plan
+        // from having its own notice and reminders at the same offsets: their key moves to
+        // `offset_minutes = -id` (negative: a slot of an earlier plan; unique by its id).
+        sqlx::query(
+            "UPDATE reminder_slots SET offset_minutes = -id WHERE request_id = $1 AND unit_id = $2 AND offset_minutes >= 0",
+        )
+        .bind($request_id)
+        .bind($unit_id)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 pub(crate) use replan_unit_in_tx;

@@ -75,7 +75,13 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(extended.and_then(|(d,)| d).unwrap_or(request.deadline))
+        let Some(deadline) = request.deadline else {
+            return Err(super::StoreError::Rejected(vec![format!(
+                "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn, không ghi nhận báo cáo",
+                request.token
+            )]));
+        };
+        Ok(extended.and_then(|(d,)| d).unwrap_or(deadline))
     }
 
     /// The later deadlines granted to units: `(request, unit) → deadline`.

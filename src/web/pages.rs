@@ -271,6 +271,8 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
                     UnitState::ReportedLate => "reported_late",
                     UnitState::Overdue => "overdue",
                     UnitState::Review => "review",
+                    UnitState::Informed => "informed",
+                    UnitState::NotInformed => "not_informed",
                 },
                 state_label: match &u.late_by {
                     Some(late_by) => format!("{} {late_by}", u.state.label_vi()),

@@ -17,6 +17,7 @@ mod instances;
 mod intake_fixtures;
 mod intake_review;
 mod intake_watch;
+mod letters;
 mod login_refused;
 mod logs;
 mod mail_lab;

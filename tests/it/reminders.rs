@@ -23,15 +23,15 @@ on_both_backends!(
     a_counted_submission_gets_one_threaded_receipt_and_robots_get_none,
 );
 
-struct MailEnv {
-    env: Env,
-    lab: &'static MailLab,
-    mailbox: String,
+pub(crate) struct MailEnv {
+    pub(crate) env: Env,
+    pub(crate) lab: &'static MailLab,
+    pub(crate) mailbox: String,
 }
 
 /// An environment whose `[smtp]` is the lab's submission port (STARTTLS, login) or, with
 /// `port`, a relay in front of it.
-fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
+pub(crate) fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
     let extra = if extra.contains("[digest]") {
         extra.to_string()
     } else {
@@ -45,7 +45,7 @@ fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
 }
 
 /// Registers units (code, Vietnamese name) with fresh lab addresses made from `prefix`.
-fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
+pub(crate) fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
     let mut csv = String::from("ma,ten,nhom,email\n");
     let mut addresses = Vec::new();
     for (code, name, prefix) in units {
@@ -83,16 +83,16 @@ fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
     m.env.baocao(&["request", "activate", "BC-1"]).ok();
 }
 
-fn send_at(m: &MailEnv, at: &str) -> Value {
+pub(crate) fn send_at(m: &MailEnv, at: &str) -> Value {
     m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
 }
 
-fn outbox(m: &MailEnv) -> Vec<Value> {
+pub(crate) fn outbox(m: &MailEnv) -> Vec<Value> {
     let list = m.env.baocao(&["outbox", "list", "--json"]).ok().json();
     list.as_array().unwrap().clone()
 }
 
-fn wait_for(lab: &MailLab, address: &str, count: usize) {
+pub(crate) fn wait_for(lab: &MailLab, address: &str, count: usize) {
     assert!(
         lab.wait_for_inbox(address, count, Duration::from_secs(20)),
         "{address} has {} messages, expected {count}",
@@ -107,7 +107,7 @@ fn header(message: &mail_parser::Message<'_>, name: &str) -> String {
         .unwrap_or_default()
 }
 
-const UNITS: [(&str, &str, &str); 5] = [
+pub(crate) const UNITS: [(&str, &str, &str); 5] = [
     (
         "gdnn-muongang",
         "Trung tâm GDNN-GDTX huyện Mường Ảng",
@@ -483,7 +483,14 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
 }
 
 /// A unit's reply as its mail client would write it, with or without attachment.
-fn reply(from: &str, to: &str, id: &str, in_reply_to: Option<&str>, extra_headers: &str, text: &str) -> String {
+pub(crate) fn reply(
+    from: &str,
+    to: &str,
+    id: &str,
+    in_reply_to: Option<&str>,
+    extra_headers: &str,
+    text: &str,
+) -> String {
     let threading = in_reply_to
         .map(|parent| format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"))
         .unwrap_or_default();
