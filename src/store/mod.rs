@@ -11,6 +11,7 @@
 mod intake;
 mod jobs;
 mod leader;
+mod merge;
 mod outbox;
 mod requests;
 mod review;
@@ -23,6 +24,7 @@ mod units;
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use jobs::{JobAnswer, JobState};
 pub use leader::Leadership;
+pub use merge::{CANCEL_MERGED, MergeReport, MergeRow, MergeTarget, MergedOld, RequestTakeover, check_merge};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::RequestRef;
 pub use review::{Assignment, ReviewItem, SUPERSEDED};
