@@ -1,4 +1,5 @@
-//! `baocao unit …`: add, edit, remove (deactivate), show, list and import units.
+//! `baocao unit …`: add, edit, remove (deactivate), show, list and import units; rename a
+//! unit, merge units into another (one by one or from a table), and name groups.
 
 use std::path::PathBuf;
 
@@ -6,9 +7,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
+use crate::import::mapping::read_mapping;
 use crate::import::{ImportError, read_units};
 use crate::model::{EmailAddress, GroupCode, Unit, UnitCode, UnitInput, ValueError};
-use crate::store::{ApplyMode, ApplySummary, UnitChange};
+use crate::store::{ApplyMode, ApplySummary, MergeReport, MergeRow, StoreError, UnitChange, check_merge};
 
 #[derive(Debug, Subcommand)]
 pub enum UnitCommand {
@@ -34,6 +36,9 @@ pub enum UnitCommand {
         /// Chỉ đơn vị thuộc nhóm này
         #[arg(long)]
         group: Option<String>,
+        /// Cả đơn vị đã ngừng theo dõi hoặc đã sáp nhập
+        #[arg(long)]
+        all: bool,
         /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
@@ -46,6 +51,60 @@ pub enum UnitCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Đổi mã và/hoặc tên một đơn vị (vẫn là đơn vị đó: địa chỉ, nhóm, lịch sử giữ nguyên)
+    Rename {
+        /// Mã hiện tại
+        old: String,
+        /// Mã mới (ghi lại mã cũ nếu chỉ đổi tên)
+        new: String,
+        /// Tên mới
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Sáp nhập đơn vị cũ vào một đơn vị (có sẵn hoặc tạo mới): chuyển địa chỉ, nhóm, yêu cầu đang theo dõi
+    Merge(MergeArgs),
+    /// Đặt tên hiển thị cho một nhóm (hiện trong tệp xuất và trang web thay cho mã nhóm)
+    GroupName {
+        /// Mã nhóm, ví dụ phong-gddt
+        group: String,
+        /// Tên nhóm, ví dụ "Phòng Giáo dục và Đào tạo các huyện"
+        #[arg(required_unless_present = "clear")]
+        name: Option<String>,
+        /// Bỏ tên nhóm (hiện lại mã nhóm)
+        #[arg(long, conflicts_with = "name")]
+        clear: bool,
+    },
+    /// Liệt kê các nhóm, tên nhóm và số đơn vị
+    Groups {
+        /// In kết quả dạng JSON (cho chương trình khác đọc)
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Mã các đơn vị cũ
+    #[arg(conflicts_with = "file", required_unless_present = "file", requires = "into")]
+    pub olds: Vec<String>,
+    /// Mã đơn vị nhận sáp nhập (có sẵn, hoặc tạo mới với --name)
+    #[arg(long, conflicts_with = "file")]
+    pub into: Option<String>,
+    /// Tên đơn vị nhận sáp nhập (bắt buộc khi tạo mới)
+    #[arg(long, conflicts_with = "file")]
+    pub name: Option<String>,
+    /// Bảng sáp nhập (.xlsx, .xls, .ods, .csv) có các cột "Mã cũ", "Mã mới", "Tên mới"
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Chỉ in những gì sẽ thay đổi, không thay đổi gì
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ngày sáp nhập có hiệu lực (mặc định: bây giờ), ví dụ "01/07/2025"
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// In kết quả dạng JSON (cho chương trình khác đọc)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +159,9 @@ pub struct UnitView {
     pub emails: Vec<String>,
     pub failing_addresses: Vec<String>,
     pub active: bool,
+    /// The unit it was merged into, and when (RFC 3339).
+    pub merged_into: Option<String>,
+    pub merged_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<&Unit> for UnitView {
@@ -117,6 +179,8 @@ impl From<&Unit> for UnitView {
                 .map(|a| a.address.to_string())
                 .collect(),
             active: unit.active,
+            merged_into: unit.merged.as_ref().map(|m| m.unit.to_string()),
+            merged_at: unit.merged.as_ref().map(|m| m.at),
         }
     }
 }
@@ -127,8 +191,12 @@ pub async fn run(context: &Context, command: UnitCommand) -> CliResult {
         UnitCommand::Edit(args) => edit(context, args).await,
         UnitCommand::Remove { code } => remove(context, &code).await,
         UnitCommand::Show { code, json } => show(context, &code, json).await,
-        UnitCommand::List { group, json } => list(context, group, json).await,
+        UnitCommand::List { group, all, json } => list(context, group, all, json).await,
         UnitCommand::Import { file, json } => import(context, file, json).await,
+        UnitCommand::Rename { old, new, name } => rename(context, &old, &new, name.as_deref()).await,
+        UnitCommand::Merge(args) => merge(context, args).await,
+        UnitCommand::GroupName { group, name, clear: _ } => group_name(context, &group, name.as_deref()).await,
+        UnitCommand::Groups { json } => groups(context, json).await,
     }
 }
 
@@ -155,7 +223,7 @@ async fn add(context: &Context, fields: UnitFields) -> CliResult {
     };
     let summary = context
         .store
-        .apply_units(&[(String::new(), input.clone())], ApplyMode::Add, context.now())
+        .apply_units(&[(String::new(), input.clone())], &[], ApplyMode::Add, context.now())
         .await?;
     match summary.changes.first().map(|(_, c)| *c) {
         Some(UnitChange::Reactivated) => println!("đã theo dõi lại đơn vị {} ({})", input.code, input.name),
@@ -204,7 +272,7 @@ async fn edit(context: &Context, args: EditArgs) -> CliResult {
     };
     let summary = context
         .store
-        .apply_units(&[(String::new(), input)], ApplyMode::Upsert, context.now())
+        .apply_units(&[(String::new(), input)], &[], ApplyMode::Upsert, context.now())
         .await?;
     match summary.changes.first().map(|(_, c)| *c) {
         Some(UnitChange::Unchanged) => println!("đơn vị {} không có gì thay đổi", unit.code),
@@ -238,9 +306,13 @@ async fn show(context: &Context, code: &str, json: bool) -> CliResult {
     }
     println!("Mã:         {}", unit.code);
     println!("Tên:        {}", unit.name);
+    let names = context.store.group_names().await?;
     println!(
         "Nhóm:       {}",
-        join_or_dash(unit.groups.iter().map(|g| g.to_string()))
+        join_or_dash(unit.groups.iter().map(|g| match names.get(g) {
+            Some(name) => format!("{g} ({name})"),
+            None => g.to_string(),
+        }))
     );
     println!(
         "Cấp trên:   {}",
@@ -264,15 +336,17 @@ async fn show(context: &Context, code: &str, json: bool) -> CliResult {
         };
         println!("{label:<11} {}{notes}", address.address);
     }
-    println!(
-        "Trạng thái: {}",
-        if unit.active {
-            "đang theo dõi"
-        } else {
-            "đã ngừng theo dõi"
-        }
-    );
+    println!("Trạng thái: {}", state_vi(&unit, context.settings.office.zone));
     Ok(())
+}
+
+/// "đang theo dõi", "đã ngừng theo dõi" or "đã sáp nhập vào `x` ngày 01/07/2025".
+fn state_vi(unit: &Unit, zone: chrono_tz::Tz) -> String {
+    match (&unit.merged, unit.active) {
+        (Some(merged), _) => merged.note_vi(zone),
+        (None, true) => "đang theo dõi".to_string(),
+        (None, false) => "đã ngừng theo dõi".to_string(),
+    }
 }
 
 fn join_or_dash(items: impl Iterator<Item = String>) -> String {
@@ -280,9 +354,20 @@ fn join_or_dash(items: impl Iterator<Item = String>) -> String {
     if joined.is_empty() { "—".to_string() } else { joined }
 }
 
-async fn list(context: &Context, group: Option<String>, json: bool) -> CliResult {
+async fn list(context: &Context, group: Option<String>, all: bool, json: bool) -> CliResult {
     let group = group.as_deref().map(GroupCode::parse).transpose().map_err(refused)?;
-    let units = context.store.list_units(group.as_ref()).await?;
+    let units: Vec<Unit> = if all {
+        context
+            .store
+            .all_units()
+            .await?
+            .into_iter()
+            .filter(|u| group.as_ref().is_none_or(|g| u.groups.contains(g)))
+            .collect()
+    } else {
+        context.store.list_units(group.as_ref()).await?
+    };
+    let zone = context.settings.office.zone;
     if json {
         return print_json(&units.iter().map(UnitView::from).collect::<Vec<_>>());
     }
@@ -294,9 +379,14 @@ async fn list(context: &Context, group: Option<String>, json: bool) -> CliResult
             if !view.failing_addresses.is_empty() {
                 emails.push_str(&format!(" (lỗi gửi: {})", view.failing_addresses.join(", ")));
             }
+            let name = if u.active {
+                view.name
+            } else {
+                format!("{} ({})", view.name, state_vi(u, zone))
+            };
             vec![
                 view.code,
-                view.name,
+                name,
                 view.groups.join(", "),
                 emails,
                 view.parent.unwrap_or_default(),
@@ -350,7 +440,7 @@ async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
     }
     let summary: ApplySummary = match context
         .store
-        .apply_units(&inputs, ApplyMode::Upsert, context.now())
+        .apply_units(&inputs, &sheet.group_names(), ApplyMode::Upsert, context.now())
         .await
     {
         Err(crate::store::StoreError::Rejected(problems)) => return Err(refuse_with(problems)),
@@ -382,5 +472,218 @@ async fn import(context: &Context, file: PathBuf, json: bool) -> CliResult {
         report.reactivated,
         report.unchanged
     );
+    Ok(())
+}
+
+async fn rename(context: &Context, old: &str, new: &str, name: Option<&str>) -> CliResult {
+    let old = UnitCode::parse(old).map_err(refused)?;
+    let new = UnitCode::parse(new).map_err(refused)?;
+    let unit = context.store.rename_unit(&old, &new, name, context.now()).await?;
+    if old == new {
+        println!("đã đổi tên đơn vị {} thành \"{}\"", unit.code, unit.name);
+    } else {
+        println!(
+            "đã đổi mã đơn vị {old} thành {} ({}); địa chỉ, nhóm và lịch sử báo cáo giữ nguyên",
+            unit.code, unit.name
+        );
+    }
+    Ok(())
+}
+
+async fn merge(context: &Context, args: MergeArgs) -> CliResult {
+    let at = context.at(args.at.as_deref())?;
+    let rows: Vec<MergeRow> = match &args.file {
+        Some(file) => {
+            let sheet = read_mapping(file).map_err(|ImportError::Unreadable(message)| {
+                CliError::Refused(format!("{}: {message}", file.display()))
+            })?;
+            for warning in &sheet.warnings {
+                eprintln!("cảnh báo: {}: {warning}", file.display());
+            }
+            let rows: Vec<MergeRow> = sheet
+                .rows
+                .iter()
+                .map(|row| MergeRow {
+                    label: format!("dòng {}", row.number),
+                    old: row.old.clone(),
+                    new: row.new.clone(),
+                    new_name: row.new_name.clone(),
+                })
+                .collect();
+            // The file's own problems and the registry's together, in row order.
+            let mut problems = sheet.problems.clone();
+            if let Err(found) = check_merge(&context.store.all_units().await?, &rows) {
+                problems.extend(found);
+            }
+            if !problems.is_empty() {
+                problems.sort_by_key(|p| row_number(p));
+                return Err(merge_refused(&file.display().to_string(), problems));
+            }
+            rows
+        }
+        None => {
+            let into = UnitCode::parse(args.into.as_deref().unwrap_or_default()).map_err(refused)?;
+            let mut rows = Vec::new();
+            for old in &args.olds {
+                rows.push(MergeRow {
+                    label: String::new(),
+                    old: UnitCode::parse(old).map_err(refused)?,
+                    new: into.clone(),
+                    new_name: args.name.clone(),
+                });
+            }
+            rows
+        }
+    };
+    let what = args
+        .file
+        .as_ref()
+        .map_or_else(|| "sáp nhập".to_string(), |f| f.display().to_string());
+    let report = match context.store.merge_units(&rows, args.dry_run, at).await {
+        Err(StoreError::Rejected(problems)) => return Err(merge_refused(&what, problems)),
+        other => other?,
+    };
+    if args.json {
+        return print_json(&report);
+    }
+    print!("{}", describe_merge(&report));
+    Ok(())
+}
+
+/// The row number of a `dòng N: …` sentence, for sorting (sentences without one first).
+fn row_number(problem: &str) -> usize {
+    problem
+        .strip_prefix("dòng ")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn merge_refused(what: &str, problems: Vec<String>) -> CliError {
+    CliError::Refused(format!(
+        "{what}: không sáp nhập gì vì có {} lỗi:\n{}",
+        problems.len(),
+        problems.join("\n")
+    ))
+}
+
+/// What a merge did (or would do), in Vietnamese, one paragraph per new unit.
+fn describe_merge(report: &MergeReport) -> String {
+    let mut text = String::new();
+    if !report.applied {
+        text.push_str("XEM TRƯỚC (chưa thay đổi gì):\n");
+    }
+    let verb = |done: &str, will: &str| if report.applied { done } else { will }.to_string();
+    for target in &report.targets {
+        let olds: Vec<String> = target.olds.iter().map(|o| format!("{} ({})", o.code, o.name)).collect();
+        let into = if target.created {
+            format!("đơn vị mới {} ({})", target.code, target.name)
+        } else {
+            format!("{} ({})", target.code, target.name)
+        };
+        text.push_str(&format!(
+            "- {} {} vào {into}\n",
+            verb("đã sáp nhập", "sẽ sáp nhập"),
+            olds.join(", ")
+        ));
+        if let Some(before) = &target.renamed_from {
+            text.push_str(&format!("  đổi tên: \"{before}\" → \"{}\"\n", target.name));
+        }
+        if target.reactivated {
+            text.push_str("  đơn vị nhận đang ngừng theo dõi: được theo dõi lại\n");
+        }
+        if !target.addresses_added.is_empty() {
+            let addresses: Vec<String> = target.addresses_added.iter().map(|a| a.to_string()).collect();
+            text.push_str(&format!("  địa chỉ chuyển sang: {}\n", addresses.join(", ")));
+        }
+        if !target.groups_added.is_empty() {
+            let groups: Vec<String> = target.groups_added.iter().map(|g| g.to_string()).collect();
+            text.push_str(&format!("  thêm nhóm: {}\n", groups.join(", ")));
+        }
+        for request in &target.requests {
+            let replaced: Vec<String> = request.replaced.iter().map(|c| c.to_string()).collect();
+            let mut line = format!(
+                "  yêu cầu {} ({}): {} thay {}",
+                request.token,
+                if request.active { "đang theo dõi" } else { "nháp" },
+                target.code,
+                replaced.join(", ")
+            );
+            if !request.reported_by.is_empty() {
+                let by: Vec<String> = request.reported_by.iter().map(|c| c.to_string()).collect();
+                line.push_str(&format!("; tính là đã báo cáo (theo báo cáo của {})", by.join(", ")));
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text.push_str(&if report.applied {
+        format!(
+            "Các đơn vị cũ đã ngừng theo dõi; yêu cầu đã đóng giữ nguyên hồ sơ của đơn vị cũ ({} đơn vị nhận).\n",
+            report.targets.len()
+        )
+    } else {
+        "Chạy lại lệnh không có --dry-run để thực hiện.\n".to_string()
+    });
+    text
+}
+
+async fn group_name(context: &Context, group: &str, name: Option<&str>) -> CliResult {
+    let group = GroupCode::parse(group).map_err(refused)?;
+    let name = name.map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "));
+    if name.as_deref() == Some("") {
+        return Err(CliError::Refused(
+            "tên nhóm không được để trống (bỏ tên nhóm: --clear)".to_string(),
+        ));
+    }
+    context
+        .store
+        .set_group_name(&group, name.as_deref(), context.now())
+        .await?;
+    let members = context.store.list_units(Some(&group)).await?.len();
+    match name {
+        Some(name) => println!("nhóm {group}: \"{name}\" ({members} đơn vị)"),
+        None => println!("đã bỏ tên nhóm {group}; tệp xuất và trang web hiện mã nhóm"),
+    }
+    if members == 0 {
+        eprintln!("cảnh báo: chưa có đơn vị nào đang theo dõi thuộc nhóm {group}");
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    code: String,
+    name: Option<String>,
+    units: usize,
+}
+
+async fn groups(context: &Context, json: bool) -> CliResult {
+    let names = context.store.group_names().await?;
+    let units = context.store.list_units(None).await?;
+    let mut codes: std::collections::BTreeSet<GroupCode> = names.keys().cloned().collect();
+    codes.extend(units.iter().flat_map(|u| u.groups.iter().cloned()));
+    let views: Vec<GroupView> = codes
+        .into_iter()
+        .map(|code| GroupView {
+            name: names.get(&code).cloned(),
+            units: units.iter().filter(|u| u.groups.contains(&code)).count(),
+            code: code.to_string(),
+        })
+        .collect();
+    if json {
+        return print_json(&views);
+    }
+    let rows: Vec<Vec<String>> = views
+        .iter()
+        .map(|v| {
+            vec![
+                v.code.clone(),
+                v.name.clone().unwrap_or_else(|| "—".into()),
+                v.units.to_string(),
+            ]
+        })
+        .collect();
+    print!("{}", crate::report::table(&["Mã nhóm", "Tên nhóm", "Số đơn vị"], &rows));
     Ok(())
 }

@@ -16,6 +16,7 @@
 //! both kinds together in row order, so one run names every problem of a file.
 
 pub mod encoding;
+pub mod mapping;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,6 +54,8 @@ pub struct SheetRow {
     /// The unit as far as the row describes it; `None` when it has no usable code. A row
     /// with problems still carries its unit, so registry checks can name its other faults.
     pub unit: Option<UnitInput>,
+    /// The display names the row gives its groups ("Tên nhóm").
+    pub group_names: Vec<(GroupCode, String)>,
     /// What is wrong with the row itself, in Vietnamese.
     pub problems: Vec<String>,
 }
@@ -71,6 +74,18 @@ impl UnitSheet {
             .iter()
             .filter_map(|row| row.unit.clone().map(|unit| (row.label(), unit)))
             .collect()
+    }
+
+    /// The group display names the file gives, each once (a conflicting name is a problem
+    /// of the row that gives it).
+    pub fn group_names(&self) -> Vec<(GroupCode, String)> {
+        let mut names: Vec<(GroupCode, String)> = Vec::new();
+        for (group, name) in self.rows.iter().flat_map(|row| &row.group_names) {
+            if !names.iter().any(|(known, _)| known == group) {
+                names.push((group.clone(), name.clone()));
+            }
+        }
+        names
     }
 
     /// Every problem of the file, `dòng N: …`, in row order: each row's own problems, then
@@ -104,14 +119,35 @@ impl UnitSheet {
 
 /// Reads a spreadsheet or CSV file into unit rows.
 pub fn read_units(path: &Path) -> Result<UnitSheet, ImportError> {
+    let (rows, warnings) = read_table::<Column>(path)?;
+    let mut sheet = sheet_from_rows(rows)?;
+    sheet.warnings.splice(0..0, warnings);
+    Ok(sheet)
+}
+
+/// Rows as (spreadsheet row number, cells).
+pub(crate) type Rows = Vec<(usize, Vec<String>)>;
+
+/// The columns of one kind of file (a unit list, a merge table), found by their headers.
+pub(crate) trait ColumnSet: Copy + Eq + std::hash::Hash {
+    /// The column a header names, matched with [`header_key`].
+    fn for_header(text: &str) -> Option<Self>;
+    /// Columns offices keep that the file's reader does not need: no warning.
+    fn ignored(self) -> bool;
+}
+
+/// A file's rows, with what reading them gave to warn about (a legacy code page): a CSV in
+/// any of [`encoding`]'s code pages and separators, or the first sheet of a workbook that
+/// has a header row of `C`'s columns.
+pub(crate) fn read_table<C: ColumnSet>(path: &Path) -> Result<(Rows, Vec<String>), ImportError> {
     let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match extension.as_deref() {
         Some("csv") | Some("txt") => {
             let bytes = std::fs::read(path)
                 .map_err(|e| ImportError::Unreadable(format!("không đọc được tệp {}: {e}", path.display())))?;
-            sheet_from_csv(&bytes)
+            csv_table::<C>(&bytes)
         }
-        Some("xlsx") | Some("xlsm") | Some("xls") | Some("ods") => sheet_from_workbook(path),
+        Some("xlsx") | Some("xlsm") | Some("xls") | Some("ods") => workbook_table::<C>(path),
         _ => Err(ImportError::Unreadable(format!(
             "tệp {} phải là bảng tính .xlsx, .xls, .ods hoặc tệp .csv",
             path.display()
@@ -119,27 +155,29 @@ pub fn read_units(path: &Path) -> Result<UnitSheet, ImportError> {
     }
 }
 
-/// Rows as (spreadsheet row number, cells).
-type Rows = Vec<(usize, Vec<String>)>;
-
+#[cfg(test)]
 fn sheet_from_csv(bytes: &[u8]) -> Result<UnitSheet, ImportError> {
+    let (rows, warnings) = csv_table::<Column>(bytes)?;
+    let mut sheet = sheet_from_rows(rows)?;
+    sheet.warnings.splice(0..0, warnings);
+    Ok(sheet)
+}
+
+pub(crate) fn csv_table<C: ColumnSet>(bytes: &[u8]) -> Result<(Rows, Vec<String>), ImportError> {
     let (text, text_encoding) = encoding::decode(bytes).map_err(ImportError::Unreadable)?;
     // The separator is the one under which a header row appears (title rows above it may
     // hold none); Excel writes `,` or `;` by region, "Unicode Text" uses tabs.
     let mut best: Option<(usize, Rows)> = None;
     for delimiter in [b',', b';', b'\t'] {
         let rows = csv_rows(&text, delimiter)?;
-        let known = find_header(&rows).map_or(0, |(_, header)| header.columns.len());
+        let known = find_header::<C>(&rows).map_or(0, |(_, header)| header.columns.len());
         if best.as_ref().is_none_or(|(best_known, _)| known > *best_known) {
             best = Some((known, rows));
         }
     }
     let rows = best.map(|(_, rows)| rows).unwrap_or_default();
-    let mut sheet = sheet_from_rows(rows)?;
-    if let Some(warning) = text_encoding.warning() {
-        sheet.warnings.insert(0, warning.to_string());
-    }
-    Ok(sheet)
+    let warnings = text_encoding.warning().map(str::to_string).into_iter().collect();
+    Ok((rows, warnings))
 }
 
 fn csv_rows(text: &str, delimiter: u8) -> Result<Rows, ImportError> {
@@ -172,7 +210,7 @@ fn csv_rows(text: &str, delimiter: u8) -> Result<Rows, ImportError> {
     Ok(rows)
 }
 
-fn sheet_from_workbook(path: &Path) -> Result<UnitSheet, ImportError> {
+fn workbook_table<C: ColumnSet>(path: &Path) -> Result<(Rows, Vec<String>), ImportError> {
     use calamine::Reader;
     let mut workbook = calamine::open_workbook_auto(path)
         .map_err(|e| ImportError::Unreadable(format!("không mở được bảng tính {}: {e}", path.display())))?;
@@ -180,7 +218,7 @@ fn sheet_from_workbook(path: &Path) -> Result<UnitSheet, ImportError> {
     if sheet_count == 0 {
         return Err(ImportError::Unreadable("bảng tính không có trang tính nào".into()));
     }
-    // The list is on the first sheet that has a header row (a cover sheet may come first).
+    // The table is on the first sheet that has a header row (a cover sheet may come first).
     let mut first_sheet_rows = None;
     for index in 0..sheet_count {
         let Some(range) = workbook.worksheet_range_at(index) else {
@@ -191,16 +229,17 @@ fn sheet_from_workbook(path: &Path) -> Result<UnitSheet, ImportError> {
         let mut rows = workbook_rows(&range);
         let mut cells: Vec<&mut String> = rows.iter_mut().flat_map(|(_, cells)| cells.iter_mut()).collect();
         let converted = encoding::convert_tcvn3_cells(&mut cells);
-        if find_header(&rows).is_some() {
-            let mut sheet = sheet_from_rows(rows)?;
-            if converted {
-                sheet.warnings.insert(0, encoding::TCVN3_CELLS_WARNING.to_string());
-            }
-            return Ok(sheet);
+        if find_header::<C>(&rows).is_some() {
+            let warnings = if converted {
+                vec![encoding::TCVN3_CELLS_WARNING.to_string()]
+            } else {
+                Vec::new()
+            };
+            return Ok((rows, warnings));
         }
         first_sheet_rows.get_or_insert(rows);
     }
-    sheet_from_rows(first_sheet_rows.unwrap_or_default())
+    Ok((first_sheet_rows.unwrap_or_default(), Vec::new()))
 }
 
 fn workbook_rows(range: &calamine::Range<calamine::Data>) -> Rows {
@@ -238,13 +277,25 @@ enum Column {
     Groups,
     Emails,
     Parent,
+    /// "Tên nhóm": the display name of the row's group(s).
+    GroupNames,
     /// Columns offices keep that baocao does not need: no warning.
     Ignored,
 }
 
+impl ColumnSet for Column {
+    fn for_header(text: &str) -> Option<Column> {
+        column_for(text)
+    }
+
+    fn ignored(self) -> bool {
+        self == Column::Ignored
+    }
+}
+
 /// The headers each column may have, as a clerk would write them; matched without regard
 /// to case, diacritics, spaces and punctuation (`Mã đơn vị`, `ma_don_vi`, `MA DON VI`).
-const COLUMNS: [(Column, &str, &[&str]); 6] = [
+const COLUMNS: [(Column, &str, &[&str]); 7] = [
     (
         Column::Code,
         "mã đơn vị",
@@ -255,7 +306,16 @@ const COLUMNS: [(Column, &str, &[&str]); 6] = [
         "tên đơn vị",
         &["Tên đơn vị", "Tên", "Đơn vị", "Tên cơ quan", "name"],
     ),
-    (Column::Groups, "nhóm", &["Nhóm", "Nhóm đơn vị", "groups", "group"]),
+    (
+        Column::Groups,
+        "nhóm",
+        &["Nhóm", "Nhóm đơn vị", "Mã nhóm", "groups", "group"],
+    ),
+    (
+        Column::GroupNames,
+        "tên nhóm",
+        &["Tên nhóm", "Tên nhóm đơn vị", "group name", "group_names"],
+    ),
     (
         Column::Emails,
         "email",
@@ -295,13 +355,18 @@ const REQUIRED: [Column; 3] = [Column::Code, Column::Name, Column::Emails];
 /// A header row is looked for among this many rows at the top of the sheet.
 const HEADER_SEARCH_ROWS: usize = 30;
 
-fn header_key(text: &str) -> String {
+pub(crate) fn header_key(text: &str) -> String {
     code_key(text).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 fn column_for(header: &str) -> Option<Column> {
+    column_in(&COLUMNS, header)
+}
+
+/// The column of `table` (column, what it holds, its headers) that `header` names.
+pub(crate) fn column_in<C: Copy>(table: &[(C, &str, &[&str])], header: &str) -> Option<C> {
     let key = header_key(header);
-    COLUMNS
+    table
         .iter()
         .find(|(_, _, names)| names.iter().any(|name| header_key(name) == key))
         .map(|(column, _, _)| *column)
@@ -318,13 +383,24 @@ fn describe(column: Column) -> String {
 
 /// The header row: where each column is, and what it holds that baocao does not know.
 #[derive(Debug)]
-struct Header {
-    columns: HashMap<Column, usize>,
-    unknown: Vec<String>,
-    repeated: Vec<String>,
+pub(crate) struct Header<C> {
+    pub columns: HashMap<C, usize>,
+    pub unknown: Vec<String>,
+    pub repeated: Vec<String>,
 }
 
-fn read_header(cells: &[String]) -> Header {
+impl<C: ColumnSet> Header<C> {
+    /// The tidied text of `column` in a row; empty when the file has no such column.
+    pub(crate) fn cell(&self, cells: &[String], column: C) -> String {
+        self.columns
+            .get(&column)
+            .and_then(|&i| cells.get(i))
+            .map(|c| tidy(c))
+            .unwrap_or_default()
+    }
+}
+
+fn read_header<C: ColumnSet>(cells: &[String]) -> Header<C> {
     let mut header = Header {
         columns: HashMap::new(),
         unknown: Vec::new(),
@@ -332,8 +408,8 @@ fn read_header(cells: &[String]) -> Header {
     };
     for (index, text) in cells.iter().enumerate() {
         let text = tidy(text);
-        match column_for(&text) {
-            Some(Column::Ignored) => {}
+        match C::for_header(&text) {
+            Some(column) if column.ignored() => {}
             Some(column) if header.columns.contains_key(&column) => header.repeated.push(text),
             Some(column) => {
                 header.columns.insert(column, index);
@@ -345,18 +421,18 @@ fn read_header(cells: &[String]) -> Header {
     header
 }
 
-/// The first row near the top that names at least two of baocao's columns.
-fn find_header(rows: &Rows) -> Option<(usize, Header)> {
+/// The first row near the top that names at least two of the file's columns.
+pub(crate) fn find_header<C: ColumnSet>(rows: &Rows) -> Option<(usize, Header<C>)> {
     rows.iter()
         .take(HEADER_SEARCH_ROWS)
         .enumerate()
-        .map(|(position, (_, cells))| (position, read_header(cells)))
+        .map(|(position, (_, cells))| (position, read_header::<C>(cells)))
         .find(|(_, header)| header.columns.len() >= 2)
 }
 
 /// A cell as the clerk means it: composed Unicode, no invisible characters, no spaces
 /// around it.
-fn tidy(cell: &str) -> String {
+pub(crate) fn tidy(cell: &str) -> String {
     cell.nfc()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{FEFF}'))
         .collect::<String>()
@@ -366,7 +442,7 @@ fn tidy(cell: &str) -> String {
 
 /// A code cell formatted as a number with decimals is saved to CSV as shown: `12.0`, or
 /// `12,0` with Vietnamese regional settings. The code is `12`.
-fn whole_number_as_typed(text: &str) -> String {
+pub(crate) fn whole_number_as_typed(text: &str) -> String {
     match text.split_once(['.', ',']) {
         Some((whole, zeros))
             if !whole.is_empty()
@@ -388,8 +464,58 @@ fn list(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// A header row that names a column twice is refused; columns it does not know are one
+/// warning.
+pub(crate) fn header_warnings<C>(header_row: usize, header: &Header<C>) -> Result<Vec<String>, ImportError> {
+    let quoted = |headers: &[String]| {
+        headers
+            .iter()
+            .map(|h| format!("\"{h}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !header.repeated.is_empty() {
+        return Err(ImportError::Unreadable(format!(
+            "dòng {header_row}: cột {} bị lặp ở dòng tiêu đề",
+            quoted(&header.repeated)
+        )));
+    }
+    if header.unknown.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![format!(
+        "bỏ qua cột {} (baocao không dùng)",
+        quoted(&header.unknown)
+    )])
+}
+
+/// The names a "Tên nhóm" cell gives the row's groups: the whole cell for one group; for
+/// several, one name each in the same order, separated by `;` or new lines (names may hold
+/// commas).
+fn group_names_of_row(groups: &[GroupCode], cell: &str) -> Result<Vec<(GroupCode, String)>, String> {
+    let names: Vec<String> = cell
+        .split([';', '\n'])
+        .map(|name| name.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|name| !name.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    if groups.is_empty() {
+        return Err("có tên nhóm nhưng không có mã nhóm (cột \"Nhóm\")".to_string());
+    }
+    if names.len() != groups.len() {
+        return Err(format!(
+            "có {} nhóm nhưng {} tên nhóm: ghi mỗi nhóm một tên, cách nhau bằng dấu ;",
+            groups.len(),
+            names.len()
+        ));
+    }
+    Ok(groups.iter().cloned().zip(names).collect())
+}
+
 fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
-    let Some((header_position, header)) = find_header(&rows) else {
+    let Some((header_position, header)) = find_header::<Column>(&rows) else {
         let required: Vec<String> = REQUIRED.iter().map(|c| describe(*c)).collect();
         return Err(ImportError::Unreadable(format!(
             "không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu: cần các cột {}; \
@@ -400,17 +526,7 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
         )));
     };
     let header_row = rows[header_position].0;
-    if !header.repeated.is_empty() {
-        return Err(ImportError::Unreadable(format!(
-            "dòng {header_row}: cột {} bị lặp ở dòng tiêu đề",
-            header
-                .repeated
-                .iter()
-                .map(|h| format!("\"{h}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
+    let warnings = header_warnings(header_row, &header)?;
     let missing: Vec<String> = REQUIRED
         .iter()
         .filter(|c| !header.columns.contains_key(c))
@@ -422,28 +538,10 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
             missing.join("; ")
         )));
     }
-    let mut warnings = Vec::new();
-    if !header.unknown.is_empty() {
-        warnings.push(format!(
-            "bỏ qua cột {} (baocao không dùng)",
-            header
-                .unknown
-                .iter()
-                .map(|h| format!("\"{h}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
 
-    let cell = |cells: &[String], column: Column| -> String {
-        header
-            .columns
-            .get(&column)
-            .and_then(|&i| cells.get(i))
-            .map(|c| tidy(c))
-            .unwrap_or_default()
-    };
+    let cell = |cells: &[String], column: Column| header.cell(cells, column);
     let mut sheet_rows = Vec::new();
+    let mut named: HashMap<GroupCode, (usize, String)> = HashMap::new();
     for (number, cells) in rows.into_iter().skip(header_position + 1) {
         let data_columns = [
             Column::Code,
@@ -451,6 +549,7 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
             Column::Groups,
             Column::Emails,
             Column::Parent,
+            Column::GroupNames,
         ];
         if data_columns.iter().all(|&column| cell(&cells, column).is_empty()) {
             continue;
@@ -471,6 +570,20 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
             .iter()
             .filter_map(|g| GroupCode::parse(g).map_err(|e| problems.push(e.0)).ok())
             .collect();
+        let group_names = group_names_of_row(&groups, &cell(&cells, Column::GroupNames))
+            .map_err(|problem| problems.push(problem))
+            .unwrap_or_default();
+        for (group, name) in &group_names {
+            match named.get(group) {
+                Some((first, other)) if other != name => problems.push(format!(
+                    "tên nhóm `{group}` là \"{name}\" nhưng ở dòng {first} là \"{other}\" (mỗi nhóm một tên)"
+                )),
+                Some(_) => {}
+                None => {
+                    named.insert(group.clone(), (number, name.clone()));
+                }
+            }
+        }
         let mut addresses: Vec<EmailAddress> = Vec::new();
         let address_texts = list(&cell(&cells, Column::Emails));
         if address_texts.is_empty() {
@@ -500,6 +613,7 @@ fn sheet_from_rows(rows: Rows) -> Result<UnitSheet, ImportError> {
                 parent,
                 addresses,
             }),
+            group_names,
             problems,
         });
     }
@@ -656,6 +770,41 @@ mod tests {
             .map(|(_, u)| (u.code.as_str(), u.parent.as_ref().map(|p| p.as_str())))
             .collect();
         assert_eq!(codes, [("12", None), ("13", Some("12")), ("12.5", None)]);
+    }
+
+    #[test]
+    fn group_names_come_from_their_column_once_per_group_and_a_second_name_is_a_row_problem() {
+        let text = "Mã,Tên,Nhóm,Tên nhóm,Email\n\
+                    u1,Một,phong-gd,Phòng Giáo dục và Đào tạo các huyện,a@x.vn\n\
+                    u2,Hai,phong-gd,,b@x.vn\n\
+                    u3,Ba,\"phong-gd, cdcs\",\"Phòng Giáo dục và Đào tạo các huyện; Công đoàn cơ sở\",c@x.vn\n\
+                    u4,Bốn,phong-gd,Phòng GD khác,d@x.vn\n\
+                    u5,Năm,\"x y\",Chỉ một tên,e@x.vn\n\
+                    u6,Sáu,,Không mã,f@x.vn\n";
+        let sheet = read(text).unwrap();
+        let names: Vec<(String, String)> = sheet
+            .group_names()
+            .into_iter()
+            .map(|(code, name)| (code.to_string(), name))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    "phong-gd".to_string(),
+                    "Phòng Giáo dục và Đào tạo các huyện".to_string()
+                ),
+                ("cdcs".to_string(), "Công đoàn cơ sở".to_string()),
+            ]
+        );
+        assert_eq!(
+            sheet.problems([]),
+            [
+                "dòng 5: tên nhóm `phong-gd` là \"Phòng GD khác\" nhưng ở dòng 2 là \"Phòng Giáo dục và Đào tạo các huyện\" (mỗi nhóm một tên)",
+                "dòng 6: có 2 nhóm nhưng 1 tên nhóm: ghi mỗi nhóm một tên, cách nhau bằng dấu ;",
+                "dòng 7: có tên nhóm nhưng không có mã nhóm (cột \"Nhóm\")",
+            ]
+        );
     }
 
     #[test]

@@ -22,6 +22,27 @@ pub struct Unit {
     pub parent: Option<UnitCode>,
     pub addresses: Vec<UnitAddress>,
     pub active: bool,
+    /// Set when the unit was merged into another (it is then inactive and its addresses are
+    /// the other unit's); its past requests' records stay under its own row.
+    pub merged: Option<MergedInto>,
+}
+
+/// Where a merged unit went, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergedInto {
+    pub unit: UnitCode,
+    pub at: DateTime<Utc>,
+}
+
+impl MergedInto {
+    /// "đã sáp nhập vào `x` ngày 01/07/2025", the day in the office's zone.
+    pub fn note_vi(&self, zone: chrono_tz::Tz) -> String {
+        format!(
+            "đã sáp nhập vào `{}` ngày {}",
+            self.unit,
+            self.at.with_timezone(&zone).format("%d/%m/%Y")
+        )
+    }
 }
 
 /// One address of a unit, with the failing mark that permanent delivery failures set.

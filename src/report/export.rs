@@ -93,21 +93,24 @@ pub struct Heading {
     pub summary: String,
 }
 
-/// The rows `only` keeps, grouped by each unit's first group (groups in name order, units
-/// without a group last), numbered 1, 2, 3… across groups.
+/// The rows `only` keeps, grouped by each unit's first group, shown by its display name (the
+/// code when it has none; groups in alphabetical order, units without a group last), numbered 1, 2,
+/// 3… across groups.
 pub fn sections(status: &RequestStatus, only: Only, zone: Tz) -> Vec<Section> {
-    let mut by_group: std::collections::BTreeMap<(bool, String), Vec<&UnitStatus>> = Default::default();
+    // Sorted as a reader looks names up: without regard to case or diacritics.
+    let mut by_group: std::collections::BTreeMap<(bool, String, String), Vec<&UnitStatus>> = Default::default();
     for unit in status.units.iter().filter(|u| only.keeps(u.state)) {
-        let group = unit.groups.first().cloned();
+        let group = unit.group_names.first().or(unit.groups.first()).cloned();
+        let name = group.clone().unwrap_or_else(|| "(không thuộc nhóm)".into());
         by_group
-            .entry((group.is_none(), group.unwrap_or_else(|| "(không thuộc nhóm)".into())))
+            .entry((group.is_none(), crate::matching::code_key(&name), name))
             .or_default()
             .push(unit);
     }
     let mut number = 0;
     by_group
         .into_iter()
-        .map(|((_, group), units)| Section {
+        .map(|((_, _, group), units)| Section {
             rows: units
                 .into_iter()
                 .map(|u| {
@@ -273,6 +276,13 @@ mod tests {
             unit: code.into(),
             name: format!("Đơn vị {code}"),
             groups: group.map(|g| vec![g.to_string()]).unwrap_or_default(),
+            group_names: group
+                .map(|g| match g {
+                    "phong-gddt" => "Phòng Giáo dục và Đào tạo các huyện".to_string(),
+                    other => other.to_string(),
+                })
+                .into_iter()
+                .collect(),
             state,
             reported_at: state.has_reported().then_some(at),
             via: None,
@@ -347,7 +357,7 @@ mod tests {
         assert_eq!(
             shape,
             vec![
-                ("phong-gddt".into(), vec![(1, "pgd-b".into())]),
+                ("Phòng Giáo dục và Đào tạo các huyện".into(), vec![(1, "pgd-b".into())]),
                 ("truc-thuoc".into(), vec![(2, "truong-a".into())]),
                 ("(không thuộc nhóm)".into(), vec![(3, "le".into())]),
             ]
@@ -380,7 +390,9 @@ mod tests {
         );
         assert_eq!(
             lines.next(),
-            Some("1,pgd-a,Đơn vị pgd-a,phong-gddt,đã báo cáo,29/12/2023 lúc 09:15,,Báo cáo.pdf")
+            Some(
+                "1,pgd-a,Đơn vị pgd-a,Phòng Giáo dục và Đào tạo các huyện,đã báo cáo,29/12/2023 lúc 09:15,,Báo cáo.pdf"
+            )
         );
         assert_eq!(Only::parse("chua-bao-cao"), Some(Only::Pending));
         assert_eq!(Only::parse("nope"), None);

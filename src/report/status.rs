@@ -75,7 +75,10 @@ pub fn unit_state(facts: &StatusFacts, deadline: Option<DateTime<Utc>>, now: Dat
 pub struct UnitStatus {
     pub unit: String,
     pub name: String,
+    /// Group codes, as recipients name them.
     pub groups: Vec<String>,
+    /// The groups' display names (the code where a group has none), in the same order.
+    pub group_names: Vec<String>,
     pub state: UnitState,
     /// When the deciding submission was received (IMAP INTERNALDATE or the manual mark).
     pub reported_at: Option<DateTime<Utc>>,
@@ -131,6 +134,7 @@ pub fn request_status(
                 unit: f.unit.to_string(),
                 name: f.unit_name.clone(),
                 groups: f.groups.clone(),
+                group_names: f.group_names.clone(),
                 state,
                 reported_at: deciding.map(|s| s.received_at),
                 via: deciding.map(|s| s.via),
@@ -280,6 +284,7 @@ mod tests {
             unit: UnitCode::parse("pgd-muongcha").unwrap(),
             unit_name: "Phòng GD&ĐT Mường Chà".into(),
             groups: vec![],
+            group_names: vec![],
             extended_deadline: extended,
             submissions: submissions
                 .into_iter()

@@ -13,6 +13,7 @@ mod files;
 mod intake;
 mod jobs;
 mod leader;
+mod merge;
 mod outbox;
 mod requests;
 mod review;
@@ -27,6 +28,7 @@ pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, 
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
 pub use jobs::{JobAnswer, JobState};
 pub use leader::Leadership;
+pub use merge::{CANCEL_MERGED, MergeReport, MergeRow, MergeTarget, MergedOld, RequestTakeover, check_merge};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
 pub use requests::{Extension, RequestRef};
 pub use review::{Assignment, ReviewItem, SUPERSEDED};

@@ -25,7 +25,11 @@ pub struct SubmissionFact {
 pub struct StatusFacts {
     pub unit: UnitCode,
     pub unit_name: String,
+    /// Group codes (what recipients match on).
     pub groups: Vec<String>,
+    /// The same groups as the office reads them: each one's display name, or its code when
+    /// it has none.
+    pub group_names: Vec<String>,
     /// A later deadline granted to this unit, if any.
     pub extended_deadline: Option<DateTime<Utc>>,
     /// Oldest first.
@@ -55,13 +59,14 @@ struct SubmissionRow {
     incoming_id: Option<i64>,
 }
 
-/// Units, submissions, open review counts, last reminders, groups and failing addresses.
+/// Units, submissions, open review counts, last reminders, groups (code and display name)
+/// and failing addresses.
 type FactRows = (
     Vec<UnitFactRow>,
     Vec<SubmissionRow>,
     Vec<(i64, i64)>,
     Vec<(i64, Option<DateTime<Utc>>, i64)>,
-    Vec<(i64, String)>,
+    Vec<(i64, String, Option<String>)>,
     Vec<(i64, String)>,
 );
 
@@ -99,7 +104,8 @@ impl Store {
             .fetch_all(pool)
             .await?;
             let groups = sqlx::query_as(
-                "SELECT g.unit_id, g.group_code FROM unit_groups g JOIN request_units ru ON ru.unit_id = g.unit_id \
+                "SELECT g.unit_id, g.group_code, n.name FROM unit_groups g JOIN request_units ru ON ru.unit_id = g.unit_id \
+                 LEFT JOIN unit_group_names n ON n.group_code = g.group_code \
                  WHERE ru.request_id = $1 ORDER BY g.group_code",
             )
             .bind(request_id)
@@ -137,9 +143,11 @@ impl Store {
             .into_iter()
             .map(|(unit, last, count)| (unit, (last, count)))
             .collect();
-        let mut groups_by_unit: HashMap<i64, Vec<String>> = HashMap::new();
-        for (unit_id, group) in groups {
-            groups_by_unit.entry(unit_id).or_default().push(group);
+        let mut groups_by_unit: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+        for (unit_id, group, name) in groups {
+            let (codes, names) = groups_by_unit.entry(unit_id).or_default();
+            names.push(name.unwrap_or_else(|| group.clone()));
+            codes.push(group);
         }
         let mut failing_by_unit: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
         for (unit_id, address) in failing {
@@ -150,10 +158,12 @@ impl Store {
         units
             .into_iter()
             .map(|row| {
+                let (groups, group_names) = groups_by_unit.remove(&row.unit_id).unwrap_or_default();
                 Ok(StatusFacts {
                     unit: super::units::parse_unit_code(&row.code)?,
                     unit_name: row.name,
-                    groups: groups_by_unit.remove(&row.unit_id).unwrap_or_default(),
+                    groups,
+                    group_names,
                     extended_deadline: row.extended_deadline,
                     submissions: submissions_by_unit.remove(&row.unit_id).unwrap_or_default(),
                     open_review_items: reviews.get(&row.unit_id).copied().unwrap_or(0),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Store, StoreError, StoreResult, in_tx, on_pool};
-use crate::model::{EmailAddress, GroupCode, Unit, UnitAddress, UnitCode, UnitInput};
+use crate::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitInput};
 
 /// What applying one unit description did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,22 +32,24 @@ impl ApplySummary {
 }
 
 #[derive(sqlx::FromRow)]
-struct UnitRow {
+pub(super) struct UnitRow {
     id: i64,
     code: String,
     name: String,
     parent_id: Option<i64>,
     active: bool,
+    merged_into: Option<i64>,
+    merged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
-struct GroupRow {
+pub(super) struct GroupRow {
     unit_id: i64,
     group_code: String,
 }
 
 #[derive(sqlx::FromRow)]
-struct AddressRow {
+pub(super) struct AddressRow {
     unit_id: i64,
     address: String,
     failing_since: Option<DateTime<Utc>>,
@@ -57,22 +59,30 @@ struct AddressRow {
 /// Loads every unit (active or not) with its groups and addresses, ordered by code.
 macro_rules! load_all_units {
     ($exec:expr) => {{
-        let units: Vec<UnitRow> = sqlx::query_as("SELECT id, code, name, parent_id, active FROM units ORDER BY code")
-            .fetch_all($exec)
-            .await?;
-        let groups: Vec<GroupRow> = sqlx::query_as("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
-            .fetch_all($exec)
-            .await?;
-        let addresses: Vec<AddressRow> = sqlx::query_as(
+        let units: Vec<$crate::store::units::UnitRow> =
+            sqlx::query_as("SELECT id, code, name, parent_id, active, merged_into, merged_at FROM units ORDER BY code")
+                .fetch_all($exec)
+                .await?;
+        let groups: Vec<$crate::store::units::GroupRow> =
+            sqlx::query_as("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
+                .fetch_all($exec)
+                .await?;
+        let addresses: Vec<$crate::store::units::AddressRow> = sqlx::query_as(
             "SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses ORDER BY unit_id, position",
         )
         .fetch_all($exec)
         .await?;
-        assemble(units, groups, addresses)?
+        $crate::store::units::assemble(units, groups, addresses)?
     }};
 }
 
-fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRow>) -> StoreResult<Vec<Unit>> {
+pub(super) use load_all_units;
+
+pub(super) fn assemble(
+    units: Vec<UnitRow>,
+    groups: Vec<GroupRow>,
+    addresses: Vec<AddressRow>,
+) -> StoreResult<Vec<Unit>> {
     let code_by_id: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
     let mut groups_by_unit: HashMap<i64, Vec<GroupCode>> = HashMap::new();
     for row in groups {
@@ -102,6 +112,13 @@ fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRo
                 Some(parent) => Some(parse_unit_code(parent)?),
                 None => None,
             };
+            let merged = match (row.merged_into.and_then(|id| code_by_id.get(&id)), row.merged_at) {
+                (Some(into), Some(at)) => Some(MergedInto {
+                    unit: parse_unit_code(into)?,
+                    at,
+                }),
+                _ => None,
+            };
             Ok(Unit {
                 id: row.id,
                 code,
@@ -110,6 +127,7 @@ fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRo
                 parent,
                 addresses: addresses_by_unit.remove(&row.id).unwrap_or_default(),
                 active: row.active,
+                merged,
             })
         })
         .collect()
@@ -180,10 +198,12 @@ impl Store {
 
     /// Applies unit descriptions in one transaction: either all of them or none. Each input
     /// carries a label (`dòng 5`) used in the error sentences. Parents may be other units of
-    /// the same batch.
+    /// the same batch. `group_names` (an import's "Tên nhóm" column) are set in the same
+    /// transaction.
     pub async fn apply_units(
         &self,
         inputs: &[(String, UnitInput)],
+        group_names: &[(GroupCode, String)],
         mode: ApplyMode,
         now: DateTime<Utc>,
     ) -> StoreResult<ApplySummary> {
@@ -286,9 +306,72 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            for (group, name) in group_names {
+                set_group_name_in_tx!(tx, group, Some(name.as_str()), now);
+            }
             summary
         });
         Ok(summary)
+    }
+
+    /// The display name of every named group ("Phòng Giáo dục và Đào tạo các huyện" for
+    /// `phong-gddt`); a group without one is shown by its code.
+    pub async fn group_names(&self) -> StoreResult<BTreeMap<GroupCode, String>> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT group_code, name FROM unit_group_names ORDER BY group_code")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(code, name)| GroupCode::parse(&code).ok().map(|code| (code, name)))
+            .collect())
+    }
+
+    /// Sets (or with `None` removes) a group's display name.
+    pub async fn set_group_name(&self, group: &GroupCode, name: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
+        in_tx!(self, |tx| {
+            set_group_name_in_tx!(tx, group, name, now);
+        });
+        Ok(())
+    }
+
+    /// Gives a unit a new code and/or name. It stays the same unit (the same row): its
+    /// addresses, groups and every request's records follow it; requests that name it as a
+    /// recipient name the new code.
+    pub async fn rename_unit(
+        &self,
+        old: &UnitCode,
+        new: &UnitCode,
+        name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Unit> {
+        in_tx!(self, |tx| {
+            let existing = load_all_units!(&mut *tx);
+            let problems = check_rename(&existing, old, new, name);
+            if !problems.is_empty() {
+                return Err(StoreError::Rejected(problems));
+            }
+            let unit = existing
+                .iter()
+                .find(|u| &u.code == old)
+                .expect("checked by check_rename");
+            sqlx::query("UPDATE units SET code = $1, name = $2, updated_at = $3 WHERE id = $4")
+                .bind(new.as_str())
+                .bind(name.map_or(unit.name.as_str(), str::trim))
+                .bind(now)
+                .bind(unit.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE request_recipients SET value = $1 WHERE kind = 'unit' AND value = $2")
+                .bind(new.as_str())
+                .bind(old.as_str())
+                .execute(&mut *tx)
+                .await?;
+        });
+        self.find_unit(new)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("không có đơn vị `{new}`")))
     }
 
     /// Deactivates a unit: it is no longer chased, its history stays.
@@ -303,6 +386,62 @@ impl Store {
         });
         Ok(result > 0)
     }
+}
+
+/// Upserts or deletes one group's display name inside a transaction.
+macro_rules! set_group_name_in_tx {
+    ($tx:expr, $group:expr, $name:expr, $now:expr) => {{
+        let (group, name): (&GroupCode, Option<&str>) = ($group, $name);
+        match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                sqlx::query(
+                    "INSERT INTO unit_group_names (group_code, name, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (group_code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+                )
+                .bind(group.as_str())
+                .bind(name)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM unit_group_names WHERE group_code = $1")
+                    .bind(group.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+use set_group_name_in_tx;
+
+/// Why `old` cannot become `new` (named `name`), in Vietnamese; empty when it can.
+fn check_rename(existing: &[Unit], old: &UnitCode, new: &UnitCode, name: Option<&str>) -> Vec<String> {
+    let Some(unit) = existing.iter().find(|u| &u.code == old) else {
+        return vec![format!("không có đơn vị `{old}` (xem: baocao unit list --all)")];
+    };
+    let mut problems = Vec::new();
+    if let Some(merged) = &unit.merged {
+        problems.push(format!(
+            "đơn vị `{old}` đã sáp nhập vào `{}`; đổi tên đơn vị `{}` nếu cần",
+            merged.unit, merged.unit
+        ));
+    }
+    if old != new
+        && let Some(other) = existing.iter().find(|u| &u.code == new)
+    {
+        problems.push(format!(
+            "mã `{new}` đã là của đơn vị \"{}\"; chọn mã khác hoặc dùng `baocao unit merge {old} --into {new}` để sáp nhập",
+            other.name
+        ));
+    }
+    if name.is_some_and(|n| n.trim().is_empty()) {
+        problems.push("tên mới (--name) không được để trống".to_string());
+    }
+    if problems.is_empty() && old == new && name.is_none_or(|n| n.trim() == unit.name) {
+        problems.push(format!("đơn vị `{old}` không có gì thay đổi: ghi mã mới hoặc --name"));
+    }
+    problems
 }
 
 fn same_description(unit: &Unit, input: &UnitInput) -> bool {
@@ -364,6 +503,12 @@ fn check_together(existing: &[Unit], inputs: &[(String, UnitInput)], mode: Apply
         let mut problem = |text: String| problems.push(BatchProblem { input: index, text });
         if let Some(first) = seen_codes.insert(&input.code, label) {
             problem(format!("mã đơn vị `{}` trùng với {first}", input.code));
+        }
+        if let Some(merged) = stored.get(&input.code).and_then(|u| u.merged.as_ref()) {
+            problem(format!(
+                "đơn vị `{}` đã sáp nhập vào `{}`; sửa đơn vị `{}` thay cho nó",
+                input.code, merged.unit, merged.unit
+            ));
         }
         if mode == ApplyMode::Add && stored.get(&input.code).is_some_and(|u| u.active) {
             problem(format!(

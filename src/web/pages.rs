@@ -374,6 +374,10 @@ pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Re
         Ok(units) => units,
         Err(e) => return store_failed(e),
     };
+    let group_names = match state.store.group_names().await {
+        Ok(names) => names,
+        Err(e) => return store_failed(e),
+    };
     let rows: Vec<Value> = units
         .iter()
         .map(|u| {
@@ -390,7 +394,9 @@ pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Re
             minijinja::context! {
                 code => u.code.to_string(),
                 name => u.name.clone(),
-                groups => u.groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
+                // The office reads a group's display name; its code stays in the tooltip.
+                groups => u.groups.iter().map(|g| group_names.get(g).cloned().unwrap_or_else(|| g.to_string())).collect::<Vec<_>>().join(", "),
+                group_codes => u.groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
                 addresses => addresses,
                 failing => u.addresses.iter().any(|a| a.failing_since.is_some()),
                 parent => u.parent.as_ref().map(|p| p.to_string()),

@@ -26,5 +26,6 @@ mod reminders;
 mod review_queue;
 mod service_jobs;
 mod service_unit;
+mod unit_merge;
 mod web;
 mod web_limits;
