@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use baocao::intake::classify::{self, Context};
-use baocao::intake::message;
-use baocao::intake::{Rules, Snapshot};
+use baocao::domain::incoming::classify::{self, Context};
+use baocao::domain::incoming::message;
+use baocao::domain::incoming::{Rules, Snapshot};
 use harness::service::{ALWAYS_OPEN, Service, http_from, memory_kib};
 use harness::{Backend, Env, binary};
 

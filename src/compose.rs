@@ -17,9 +17,9 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::dates::{format_date, format_instant, weekday_vi};
-use crate::model::Request;
-use crate::plan::SlotKind;
+use crate::domain::dates::{format_date, format_instant, weekday_vi};
+use crate::domain::model::Request;
+use crate::domain::plan::SlotKind;
 
 /// The kinds of message built from templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -467,7 +467,7 @@ impl UnitMessage {
                     .letter
                     .kind
                     .clone()
-                    .unwrap_or_else(|| crate::model::document_kind(request.code.as_str()).to_string()),
+                    .unwrap_or_else(|| crate::domain::model::document_kind(request.code.as_str()).to_string()),
                 issuer: request.letter.issuer.clone(),
                 content: request.letter.content.clone(),
                 title: request.title.clone(),
@@ -875,15 +875,15 @@ mod tests {
             "triển khai Kế hoạch hiến máu"
         );
         assert_eq!(after_ve_viec("UBND tỉnh giao nhiệm vụ"), "UBND tỉnh giao nhiệm vụ");
-        assert_eq!(crate::model::document_kind("4189/KH-BCĐ"), "Kế hoạch");
-        assert_eq!(crate::model::document_kind("12/QĐ-UBND"), "Quyết định");
-        assert_eq!(crate::model::document_kind("76/TB-SGDĐT"), "Thông báo");
-        assert_eq!(crate::model::document_kind("165/LĐLĐ"), "Công văn");
-        assert_eq!(crate::model::document_kind("1234/SGDĐT-VP"), "Công văn");
-        assert_eq!(crate::model::document_kind("KH"), "Công văn");
-        assert_eq!(crate::model::document_kind("12/2024/QĐ-UBND"), "Quyết định");
-        assert_eq!(crate::model::document_kind("4189/kh-bcđ"), "Kế hoạch");
-        assert_eq!(crate::model::document_kind("5/TTr-UBND"), "Tờ trình");
+        assert_eq!(crate::domain::model::document_kind("4189/KH-BCĐ"), "Kế hoạch");
+        assert_eq!(crate::domain::model::document_kind("12/QĐ-UBND"), "Quyết định");
+        assert_eq!(crate::domain::model::document_kind("76/TB-SGDĐT"), "Thông báo");
+        assert_eq!(crate::domain::model::document_kind("165/LĐLĐ"), "Công văn");
+        assert_eq!(crate::domain::model::document_kind("1234/SGDĐT-VP"), "Công văn");
+        assert_eq!(crate::domain::model::document_kind("KH"), "Công văn");
+        assert_eq!(crate::domain::model::document_kind("12/2024/QĐ-UBND"), "Quyết định");
+        assert_eq!(crate::domain::model::document_kind("4189/kh-bcđ"), "Kế hoạch");
+        assert_eq!(crate::domain::model::document_kind("5/TTr-UBND"), "Tờ trình");
         assert_eq!(after_ve_viec("V/v triển khai kế hoạch"), "triển khai kế hoạch");
         assert_eq!(after_ve_viec("Về việc Báo cáo số liệu"), "báo cáo số liệu");
     }
@@ -892,19 +892,19 @@ mod tests {
     fn request_due(deadline: DateTime<Utc>, wording: Option<String>) -> Request {
         Request {
             id: 7,
-            code: crate::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
+            code: crate::domain::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
             year: 2023,
             token: "BC-7".into(),
             title: "Báo cáo kết quả".into(),
             issued_on: None,
             deadline: Some(deadline),
             deadline_wording: wording,
-            letter: crate::model::LetterFields::default(),
-            recipients: crate::model::Recipients::default(),
-            remind_before: crate::model::Offsets::parse("1d").unwrap(),
-            overdue_after: crate::model::Offsets::parse("1d").unwrap(),
+            letter: crate::domain::model::LetterFields::default(),
+            recipients: crate::domain::model::Recipients::default(),
+            remind_before: crate::domain::model::Offsets::parse("1d").unwrap(),
+            overdue_after: crate::domain::model::Offsets::parse("1d").unwrap(),
             attachment_required: true,
-            state: crate::model::RequestState::Active,
+            state: crate::domain::model::RequestState::Active,
             created_at: deadline,
         }
     }
@@ -913,11 +913,11 @@ mod tests {
     fn units_read_the_deadline_as_the_directive_wrote_it_unless_granted_a_later_one() {
         let templates = Templates::built_in().unwrap();
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
-        let parsed = crate::dates::parse_deadline("Trước ngày 31/12/2023.", zone).unwrap();
+        let parsed = crate::domain::dates::parse_deadline("Trước ngày 31/12/2023.", zone).unwrap();
         let sample = UnitMessage::sample();
         let request = request_due(
             parsed.instant,
-            crate::dates::deadline_wording("Trước  ngày 31/12/2023."),
+            crate::domain::dates::deadline_wording("Trước  ngày 31/12/2023."),
         );
         let at = parsed.instant - chrono::Duration::days(3);
         let vars = |deadline| {
@@ -945,7 +945,7 @@ mod tests {
             notice.subject
         );
         assert!(!notice.text.contains("30/12/2023 lúc 23:59"), "{}", notice.text);
-        let later = crate::dates::parse_deadline("17:00 ngày 10/01/2024", zone)
+        let later = crate::domain::dates::parse_deadline("17:00 ngày 10/01/2024", zone)
             .unwrap()
             .instant;
         let extended = templates
@@ -962,7 +962,7 @@ mod tests {
     fn the_receipt_says_what_was_received_and_whether_it_was_late() {
         let templates = Templates::built_in().unwrap();
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
-        let at = |text: &str| crate::dates::parse_deadline(text, zone).unwrap().instant;
+        let at = |text: &str| crate::domain::dates::parse_deadline(text, zone).unwrap().instant;
         let sample = UnitMessage::sample();
         let request = request_due(at("17:00 ngày 29/12/2023"), None);
         let vars = |received: &str, resubmission| {
@@ -1077,7 +1077,7 @@ mod tests {
     #[test]
     fn time_left_and_late_count_calendar_days_then_hours() {
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
-        let at = |text: &str| crate::dates::parse_deadline(text, zone).unwrap().instant;
+        let at = |text: &str| crate::domain::dates::parse_deadline(text, zone).unwrap().instant;
         let deadline = at("17:00 ngày 17/1/2025");
         assert_eq!(
             distance(at("07:30 ngày 15/1/2025"), deadline, zone),

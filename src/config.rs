@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{EmailAddress, Offsets};
+use crate::domain::model::{EmailAddress, Offsets};
 
 /// Where the configuration is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/baocao/baocao.toml";
@@ -110,7 +110,7 @@ pub struct IntakeSettings {
     pub poll_interval: std::time::Duration,
     /// IDLE is re-issued after at most this long (RFC 2177 asks for less than 29 minutes).
     pub idle_renew: std::time::Duration,
-    pub phrases: crate::intake::Phrases,
+    pub phrases: crate::domain::incoming::Phrases,
     /// Whether a counted submission is acknowledged by a threaded receipt to its sender.
     pub receipts: bool,
     /// A sender who got a receipt this recently gets no other (a burst of resubmissions,
@@ -193,12 +193,7 @@ pub enum StartFrom {
     Date(chrono::NaiveDate),
 }
 
-/// When mail may go out: on working days (or every day), inside these periods of local time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendWindow {
-    pub periods: Vec<(NaiveTime, NaiveTime)>,
-    pub working_days_only: bool,
-}
+pub use crate::domain::window::SendWindow;
 
 /// The reminder policy a request gets when it names none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -901,7 +896,7 @@ impl Checker<'_> {
 
     fn intake(&mut self, raw: &RawIntake) -> IntakeSettings {
         let message_dir = raw.message_dir.as_ref().map(|dir| self.base_dir.join(dir.get_ref()));
-        let defaults = crate::intake::Phrases::default();
+        let defaults = crate::domain::incoming::Phrases::default();
         let list = |given: &Option<Vec<String>>, default: Vec<String>| match given {
             Some(list) => list
                 .iter()
@@ -937,7 +932,7 @@ impl Checker<'_> {
             idle_renew: std::time::Duration::from_secs(
                 60 * self.bounded(&raw.idle_minutes, "intake.idle-minutes", 1..=25, 10),
             ),
-            phrases: crate::intake::Phrases {
+            phrases: crate::domain::incoming::Phrases {
                 acknowledgement: list(&raw.acknowledgement_phrases, defaults.acknowledgement),
                 question: list(&raw.question_phrases, defaults.question),
                 more_time: list(&raw.more_time_phrases, defaults.more_time),
@@ -1218,7 +1213,7 @@ impl Checker<'_> {
         if text.eq_ignore_ascii_case("now") || text == "bây giờ" {
             return StartFrom::Now;
         }
-        match crate::dates::parse_date(text) {
+        match crate::domain::dates::parse_date(text) {
             Some(date) => StartFrom::Date(date),
             None => {
                 self.problem(
@@ -1280,7 +1275,7 @@ impl Checker<'_> {
         let path = self.base_dir.join(file.get_ref());
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                if let Err(e) = crate::calendar::parse_calendar_file(&text) {
+                if let Err(e) = crate::domain::calendar::parse_calendar_file(&text) {
                     for line in e.0.lines() {
                         self.problem(
                             Some(file.span()),
@@ -1462,16 +1457,18 @@ fn file_permission_warnings(path: &Path) -> Vec<Problem> {
 
 /// The working calendar the settings name: built-in rules plus the calendar file, if one is
 /// configured and present.
-pub fn load_calendar(settings: &Settings) -> Result<crate::calendar::WorkingCalendar, String> {
+pub fn load_calendar(settings: &Settings) -> Result<crate::domain::calendar::WorkingCalendar, String> {
     let file = match &settings.calendar_file {
         Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => crate::calendar::parse_calendar_file(&text).map_err(|e| format!("{}: {e}", path.display()))?,
+            Ok(text) => {
+                crate::domain::calendar::parse_calendar_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
             Err(e) => return Err(format!("không đọc được tệp lịch {}: {e}", path.display())),
         },
         None => Default::default(),
     };
-    Ok(crate::calendar::WorkingCalendar::new(file))
+    Ok(crate::domain::calendar::WorkingCalendar::new(file))
 }
 
 /// Warnings about secret files that anyone on the machine can read.
@@ -1554,7 +1551,7 @@ report-mailbox = "vanphong.sodienbien@moet.edu.vn"
         assert_eq!(phrases.apology, vec!["xin lỗi".to_string()]);
         assert_eq!(
             phrases.acknowledgement,
-            crate::intake::Phrases::default().acknowledgement
+            crate::domain::incoming::Phrases::default().acknowledgement
         );
     }
 

@@ -33,10 +33,10 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::calendar::WorkingCalendar;
 use crate::clock::Clock;
 use crate::compose::{TemplateError, Templates};
 use crate::config::{self, ConfigError, Settings};
+use crate::current::{Current, Shared, read};
 use crate::digest::queue_digest;
 use crate::intake::pipeline::Intake;
 use crate::intake::watch::{WatchPhase, Watcher, WatcherStatus};
@@ -93,13 +93,6 @@ const STATUS_PERIOD: Duration = Duration::from_millis(500);
 /// How often the health row and the counts behind the status line are refreshed.
 const HEALTH_PERIOD: Duration = Duration::from_secs(5);
 
-/// What the service works with; replaced as a whole by a successful reload.
-pub struct Current {
-    pub settings: Settings,
-    pub templates: Arc<Templates>,
-    pub calendar: Arc<WorkingCalendar>,
-}
-
 /// What the workers report, for the status line and the watchdog.
 #[derive(Debug, Clone, Default)]
 struct Progress {
@@ -122,8 +115,6 @@ struct Progress {
     web_problem: Option<String>,
 }
 
-/// The current configuration, shared with the web page.
-pub type Shared = Arc<RwLock<Arc<Current>>>;
 type SharedProgress = Arc<Mutex<Progress>>;
 
 /// Turns SIGTERM and SIGINT into [`Event::Stop`] and SIGHUP into [`Event::Reload`].
@@ -937,7 +928,10 @@ fn status_line_vi(current: &Current, counts: &Counts, watcher: &Option<WatcherSt
     });
     parts.push(format!("{} yêu cầu đang theo dõi", counts.active));
     if let Some(at) = counts.next_reminder {
-        parts.push(format!("lần nhắc tiếp theo {}", crate::dates::format_instant(at, zone)));
+        parts.push(format!(
+            "lần nhắc tiếp theo {}",
+            crate::domain::dates::format_instant(at, zone)
+        ));
     }
     if counts.review > 0 {
         parts.push(format!("{} thư chờ xem xét", counts.review));
@@ -953,7 +947,7 @@ fn status_line_vi(current: &Current, counts: &Counts, watcher: &Option<WatcherSt
     if progress.reconcile_problem.is_some() {
         parts.push("đối chiếu hộp thư thấy thư chưa được xử lý".to_string());
     }
-    if let Some(warning) = crate::calendar::unconfirmed_short_vi(&progress.calendar_unconfirmed) {
+    if let Some(warning) = crate::domain::calendar::unconfirmed_short_vi(&progress.calendar_unconfirmed) {
         parts.push(warning);
     }
     parts.join("; ")
@@ -1016,10 +1010,6 @@ fn notify(state: &[NotifyState<'_>]) {
     if let Err(error) = sd_notify::notify(state) {
         tracing::debug!(error = %error, "systemd notification failed");
     }
-}
-
-pub fn read(shared: &Shared) -> Arc<Current> {
-    shared.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 fn lock(progress: &SharedProgress) -> std::sync::MutexGuard<'_, Progress> {
@@ -1107,7 +1097,7 @@ mod tests {
         let current = Current {
             settings: settings(),
             templates: Arc::new(Templates::built_in().unwrap()),
-            calendar: Arc::new(WorkingCalendar::default()),
+            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
         };
         let counts = Counts {
             active: 3,
@@ -1135,7 +1125,7 @@ mod tests {
         let current = Current {
             settings: settings(),
             templates: Arc::new(Templates::built_in().unwrap()),
-            calendar: Arc::new(WorkingCalendar::default()),
+            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
         };
         let counts = Counts {
             active: 1,

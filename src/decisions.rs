@@ -6,10 +6,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dates::format_instant;
+use crate::domain::dates::format_instant;
+use crate::domain::incoming::{message, receipt};
+use crate::domain::model::{EmailAddress, Request, Unit, UnitCode};
 use crate::intake::pipeline::Receipts;
-use crate::intake::{message, receipt};
-use crate::model::{EmailAddress, Request, Unit, UnitCode};
 use crate::store::{Assignment, ManualSubmission, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -192,8 +192,8 @@ pub async fn extend(
             "thư số {item_id} chưa rõ đơn vị hoặc yêu cầu: hãy ghi nhận cho một đơn vị hoặc không tính"
         )));
     };
-    let parsed =
-        crate::dates::parse_deadline(until, zone).map_err(|e| DecisionError::Refused(format!("hạn mới: {e}")))?;
+    let parsed = crate::domain::dates::parse_deadline(until, zone)
+        .map_err(|e| DecisionError::Refused(format!("hạn mới: {e}")))?;
     let request = store.request_by_id(request_id).await?;
     let current = store.unit_deadline(&request, unit_id).await?;
     if parsed.instant <= current {

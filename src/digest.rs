@@ -8,12 +8,12 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::calendar::WorkingCalendar;
 use crate::compose::{DigestRequest, DigestVars, FailingVars};
 use crate::config::Settings;
-use crate::model::RequestState;
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::model::RequestState;
+use crate::domain::report::status::{UnitState, request_status};
 use crate::reminders::{ReminderError, Setup, office_vars};
-use crate::report::status::{UnitState, request_status};
 use crate::store::{NewMessage, Store, StoreError};
 
 /// Everything the digest template shows, as of `now`.
@@ -43,7 +43,7 @@ pub async fn digest_vars(
             token: request.token.clone(),
             code: request.code.to_string(),
             title: request.title.clone(),
-            deadline: crate::dates::format_deadline(request.deadline, zone),
+            deadline: crate::domain::dates::format_deadline(request.deadline, zone),
             reported: status.reported,
             total: status.total,
             late: names(UnitState::ReportedLate),
@@ -102,7 +102,7 @@ pub async fn digest_vars(
 fn calendar_warning(unconfirmed: &[i32], year: i32, has_news: bool) -> Option<String> {
     let next_year_nudge = unconfirmed.contains(&(year + 1));
     (next_year_nudge || has_news)
-        .then(|| crate::calendar::unconfirmed_vi(unconfirmed))
+        .then(|| crate::domain::calendar::unconfirmed_vi(unconfirmed))
         .flatten()
 }
 

@@ -9,13 +9,13 @@ use std::sync::atomic::AtomicBool;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::calendar::WorkingCalendar;
 use crate::checks::Checks;
 use crate::clock::Clock;
 use crate::compose::Templates;
 use crate::config::{SecretSource, Settings};
-use crate::dates::format_instant;
 use crate::digest::queue_digest;
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::dates::format_instant;
 use crate::intake::pipeline::Intake;
 use crate::intake::watch::{Reconciliation, Watcher};
 use crate::mailer::Mailer;

@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 use crate::compose::{
     DigestRequest, DigestVars, OfficeVars, ReceiptVars, Rendered, TemplateKind, Templates, UnitMessage, UnitVars,
 };
-use crate::dates::{deadline_wording, parse_deadline};
-use crate::model::{LetterFields, Offsets, Recipients, Request, RequestCode, RequestState};
-use crate::plan::SlotKind;
+use crate::domain::dates::{deadline_wording, parse_deadline};
+use crate::domain::model::{LetterFields, Offsets, Recipients, Request, RequestCode, RequestState};
+use crate::domain::plan::SlotKind;
 
 const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 

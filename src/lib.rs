@@ -5,32 +5,27 @@
 //! store (`store`), what the office reads (`report`), the mail adapters (`tls`, `intake`),
 //! the service (`daemon`, `telemetry`) and the command line (`cli`).
 
-pub mod calendar;
-pub mod calendar_edit;
 pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod compose;
 pub mod config;
+pub mod current;
 pub mod daemon;
-pub mod dates;
 pub mod decisions;
 pub mod digest;
+pub mod domain;
 pub mod import;
 pub mod intake;
 pub mod jobs;
 #[cfg(test)]
+mod layers;
+#[cfg(test)]
 mod letters_doc;
-pub mod lunar;
 pub mod mailer;
-pub mod matching;
-pub mod model;
-pub mod plan;
 pub mod reminders;
-pub mod report;
 pub mod sender;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod web;
-pub mod window;

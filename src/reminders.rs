@@ -11,14 +11,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::calendar::WorkingCalendar;
 use crate::compose::{OfficeVars, TemplateError, TemplateKind, Templates, UnitMessage, UnitVars};
 use crate::config::Settings;
-use crate::dates::format_instant;
-use crate::model::{Offsets, Request, RequestState, Unit};
-use crate::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::dates::format_instant;
+use crate::domain::model::{Offsets, Request, RequestState, Unit};
+use crate::domain::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
+use crate::domain::window::next_opening;
 use crate::store::{NewMessage, Settlement, SlotRow, Store, StoreError};
-use crate::window::next_opening;
 
 /// What sending needs besides the store: settings, the working calendar and templates.
 pub struct Setup<'a> {
@@ -256,7 +256,7 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                     let kind = slot.slot_kind()?;
                     let missing_attachment = kind != SlotKind::Notice
                         && store
-                            .has_open_review(request.id, unit.id, crate::intake::Reason::MissingAttachment)
+                            .has_open_review(request.id, unit.id, crate::domain::incoming::Reason::MissingAttachment)
                             .await?;
                     let earlier_notice = store.notice_message_id(request.id, unit.id).await?;
                     let template = match (kind, request.expects_report(), &earlier_notice) {
@@ -377,7 +377,7 @@ fn compose_unit_message(
     vars.files = letter.files.clone();
     if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
         // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
-        vars.time_late = crate::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
+        vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
     }
     let rendered = setup.templates.render_unit_message(template, &vars)?;
     Ok(NewMessage {

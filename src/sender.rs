@@ -10,8 +10,8 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::clock::Clock;
+use crate::domain::plan::duration_vi;
 use crate::mailer::{Attempt, FailureClass, Mailer, classify, login_refused};
-use crate::plan::duration_vi;
 use crate::store::{Outcome, OutgoingMessage, Store, StoreError};
 
 /// What one pass of [`send_due`] did.

@@ -1,7 +1,7 @@
 //! `baocao calendar show YEAR`: the year's holidays, days off and make-up working days, as
 //! baocao will use them for the send window and deadline warnings, with the document each
 //! comes from. `baocao calendar add YEAR …`: a year's decision entered from the notice,
-//! checked ([`crate::calendar_edit`]) and written into the calendar file.
+//! checked ([`crate::domain::calendar_edit`]) and written into the calendar file.
 
 use std::path::Path;
 
@@ -10,10 +10,10 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{CliError, CliResult, print_json};
-use crate::calendar::{DayKind, LABOUR_CODE_HOLIDAYS, WorkingCalendar, parse_calendar_file};
-use crate::calendar_edit::{AddRequest, check, no_longer_off, write};
 use crate::config::{Settings, load_calendar};
-use crate::dates::{format_date, weekday_vi};
+use crate::domain::calendar::{DayKind, LABOUR_CODE_HOLIDAYS, WorkingCalendar, parse_calendar_file};
+use crate::domain::calendar_edit::{AddRequest, check, no_longer_off, write};
+use crate::domain::dates::{format_date, weekday_vi};
 
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {

@@ -202,7 +202,7 @@ fn calendar(report: &mut Checks, settings: &Settings) {
 /// The calendar lines of `doctor` for this year and the next, each unconfirmed one with how
 /// to update it.
 fn calendar_lines(
-    calendar: &crate::calendar::WorkingCalendar,
+    calendar: &crate::domain::calendar::WorkingCalendar,
     path: &str,
     today: chrono::NaiveDate,
 ) -> Vec<(Verdict, String, String)> {
@@ -239,9 +239,9 @@ mod tests {
 
     #[test]
     fn an_unconfirmed_year_says_how_to_update_it() {
-        let mut file = crate::calendar::CalendarFile::default();
+        let mut file = crate::domain::calendar::CalendarFile::default();
         file.confirmed_years.insert(2026);
-        let calendar = crate::calendar::WorkingCalendar::new(file);
+        let calendar = crate::domain::calendar::WorkingCalendar::new(file);
         let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         let lines = calendar_lines(&calendar, "/etc/baocao/calendar.toml", today);
         assert_eq!(lines[0].0, Verdict::Ok);

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{CliError, CliResult, Context};
-use crate::report::export::{self, Only};
-use crate::report::status::request_status;
+use crate::domain::report::export::{self, Only};
+use crate::domain::report::status::request_status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

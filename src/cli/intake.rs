@@ -11,11 +11,11 @@ use serde::Serialize;
 
 use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
-use crate::dates::format_instant;
-use crate::intake::classify::Snapshot;
+use crate::domain::dates::format_instant;
+use crate::domain::incoming::classify::Snapshot;
+use crate::domain::incoming::{Letter, Outcome, State};
 use crate::intake::pipeline::{Intake, Raw};
 use crate::intake::watch::Watcher;
-use crate::intake::{Letter, Outcome, State};
 use crate::jobs::JobKind;
 use crate::store::{Origin, Recorded};
 
@@ -248,7 +248,7 @@ fn print_explained(context: &Context, report: &Report, letter: &Letter) {
         }
     }
     let state = State::parse(report.state).map_or(report.state, State::label_vi);
-    let reason = crate::intake::Reason::parse(report.reason).map_or(report.reason, |r| r.label_vi());
+    let reason = crate::domain::incoming::Reason::parse(report.reason).map_or(report.reason, |r| r.label_vi());
     println!("Kết quả: {state} — {reason} (quy tắc: {})", report.rule);
     println!("  {}", report.detail);
     if let Some(unit) = &report.unit {
@@ -357,7 +357,7 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
 
 fn print_import_line(r: &Report) {
     let state = State::parse(r.state).map_or(r.state, State::label_vi);
-    let reason = crate::intake::Reason::parse(r.reason).map_or(r.reason, |x| x.label_vi());
+    let reason = crate::domain::incoming::Reason::parse(r.reason).map_or(r.reason, |x| x.label_vi());
     let mut line = format!("{}: {state} — {reason}", r.file);
     if let Some(unit) = &r.unit {
         line.push_str(&format!(" — đơn vị {unit}"));

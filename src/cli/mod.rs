@@ -345,14 +345,14 @@ impl Context {
                 if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
                     return Ok(instant.with_timezone(&chrono::Utc));
                 }
-                crate::dates::parse_deadline(text, self.settings.office.zone)
+                crate::domain::dates::parse_deadline(text, self.settings.office.zone)
                     .map(|parsed| parsed.instant)
                     .map_err(|e| CliError::Refused(format!("--at: {e}")))
             }
         }
     }
 
-    pub fn calendar(&self) -> CliResult<crate::calendar::WorkingCalendar> {
+    pub fn calendar(&self) -> CliResult<crate::domain::calendar::WorkingCalendar> {
         config::load_calendar(&self.settings).map_err(CliError::Refused)
     }
 
@@ -527,7 +527,7 @@ pub async fn request_and_unit(
     context: &Context,
     request: &str,
     unit: &str,
-) -> CliResult<(crate::model::Request, crate::model::Unit)> {
+) -> CliResult<(crate::domain::model::Request, crate::domain::model::Unit)> {
     Ok(crate::decisions::request_and_unit(&context.store, request, unit).await?)
 }
 

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use super::{CliResult, Context, print_json};
-use crate::dates::format_instant;
+use crate::domain::dates::format_instant;
 use crate::store::{MessageFilter, OutgoingMessage};
 
 #[derive(Debug, Subcommand)]
@@ -88,7 +88,7 @@ async fn list(context: &Context, failed: bool, limit: i64, json: bool) -> CliRes
         .collect();
     print!(
         "{}",
-        crate::report::table(
+        crate::domain::report::table(
             &["Số", "Trạng thái", "Gửi tới", "Tiêu đề", "Lúc", "Lần", "Chi tiết"],
             &rows
         )

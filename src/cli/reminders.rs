@@ -6,10 +6,10 @@ use clap::{Args, Subcommand};
 
 use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
-use crate::dates::format_instant;
 use crate::digest::digest_vars;
+use crate::domain::dates::format_instant;
+use crate::domain::plan::SlotKind;
 use crate::jobs::JobKind;
-use crate::plan::SlotKind;
 use crate::reminders::{PlanLine, Setup, plan_view};
 
 #[derive(Debug, Subcommand)]
@@ -137,7 +137,7 @@ fn print_plan(lines: &[PlanLine], from: chrono::DateTime<chrono::Utc>, context: 
         .collect();
     print!(
         "{}",
-        crate::report::table(&["Mã", "Đơn vị", "Loại", "Gửi lúc", "Lý do"], &rows)
+        crate::domain::report::table(&["Mã", "Đơn vị", "Loại", "Gửi lúc", "Lý do"], &rows)
     );
     let sending = lines.iter().filter(|l| l.action != "skip").count();
     println!("{sending} thư sẽ gửi (tính từ {})", format_instant(from, zone));

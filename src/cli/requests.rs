@@ -2,14 +2,16 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::calendar::DayKind;
+use crate::domain::calendar::DayKind;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::dates::{self, format_instant, parse_deadline, weekday_vi, weekend_day};
-use crate::model::{GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode};
+use crate::domain::dates::{self, format_instant, parse_deadline, weekday_vi, weekend_day};
+use crate::domain::model::{
+    GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
@@ -178,7 +180,7 @@ pub struct RequestView {
     /// The deadline as the directive wrote it, when it was given in words.
     pub deadline_wording: Option<String>,
     /// Who issued the directive, its kind and what to report (each may be null).
-    pub letter: crate::model::LetterFields,
+    pub letter: crate::domain::model::LetterFields,
     pub recipients: Recipients,
     pub remind_before: String,
     pub overdue_after: String,
@@ -248,7 +250,7 @@ fn refused(message: impl ToString) -> CliError {
 }
 
 /// Reads the files to send with a notice; refuses one it cannot read, naming it.
-fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::model::FileInput>> {
+fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::domain::model::FileInput>> {
     paths
         .iter()
         .map(|path| {
@@ -263,8 +265,8 @@ fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::model::FileI
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .ok_or_else(|| refused(format!("`{}` không phải là tệp", path.display())))?;
-            Ok(crate::model::FileInput {
-                content_type: crate::model::FileInput::content_type_of(&name).to_string(),
+            Ok(crate::domain::model::FileInput {
+                content_type: crate::domain::model::FileInput::content_type_of(&name).to_string(),
                 name,
                 data,
             })
@@ -320,7 +322,7 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
             .as_deref()
             .and_then(dates::deadline_wording)
             .filter(|_| !args.no_report),
-        letter: crate::model::LetterFields {
+        letter: crate::domain::model::LetterFields {
             issuer: tidy(args.issuer.as_deref()),
             kind: tidy(args.kind.as_deref()),
             content: tidy(args.content.as_deref()),
@@ -470,7 +472,7 @@ async fn change_state(context: &Context, reference: &str, to: RequestState, at: 
                 if now - deadline > stop {
                     println!(
                         "hạn đã qua {}: chỉ gửi thông báo, không gửi thư quá hạn (reminders.stop-overdue-after)",
-                        crate::plan::duration_vi((now - deadline).num_days() * 24 * 60)
+                        crate::domain::plan::duration_vi((now - deadline).num_days() * 24 * 60)
                     );
                 } else if now > deadline {
                     println!("hạn đã qua: thư quá hạn đã đến lượt trước lúc này không gửi; thông báo thay cho chúng");
@@ -769,7 +771,7 @@ async fn list(context: &Context, json: bool) -> CliResult {
         .collect();
     print!(
         "{}",
-        crate::report::table(&["Mã", "Số hiệu", "Trích yếu", "Hạn", "Trạng thái"], &rows)
+        crate::domain::report::table(&["Mã", "Số hiệu", "Trích yếu", "Hạn", "Trạng thái"], &rows)
     );
     println!("{} yêu cầu", requests.len());
     Ok(())

@@ -4,8 +4,8 @@
 use clap::{Args, Subcommand};
 
 use super::{CliResult, Context, print_json};
-use crate::dates::format_instant;
-use crate::intake::Reason;
+use crate::domain::dates::format_instant;
+use crate::domain::incoming::Reason;
 use crate::store::ReviewItem;
 
 #[derive(Debug, Subcommand)]

@@ -4,9 +4,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::dates::format_instant;
-use crate::model::RequestState;
-use crate::report::status::{RequestStatus, render_text, request_status};
+use crate::domain::dates::format_instant;
+use crate::domain::model::RequestState;
+use crate::domain::report::status::{RequestStatus, render_text, request_status};
 use crate::store::ServiceHealth;
 
 #[derive(Debug, Args)]

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
+use crate::domain::model::{EmailAddress, GroupCode, Unit, UnitCode, UnitInput, ValueError};
 use crate::import::mapping::read_mapping;
 use crate::import::{ImportError, read_units};
-use crate::model::{EmailAddress, GroupCode, Unit, UnitCode, UnitInput, ValueError};
 use crate::store::{ApplyMode, ApplySummary, MergeReport, MergeRow, StoreError, UnitChange, check_merge};
 
 #[derive(Debug, Subcommand)]
@@ -395,7 +395,7 @@ async fn list(context: &Context, group: Option<String>, all: bool, json: bool) -
         .collect();
     print!(
         "{}",
-        crate::report::table(&["Mã", "Tên đơn vị", "Nhóm", "Email", "Cấp trên"], &rows)
+        crate::domain::report::table(&["Mã", "Tên đơn vị", "Nhóm", "Email", "Cấp trên"], &rows)
     );
     println!("{} đơn vị", units.len());
     Ok(())
@@ -684,6 +684,9 @@ async fn groups(context: &Context, json: bool) -> CliResult {
             ]
         })
         .collect();
-    print!("{}", crate::report::table(&["Mã nhóm", "Tên nhóm", "Số đơn vị"], &rows));
+    print!(
+        "{}",
+        crate::domain::report::table(&["Mã nhóm", "Tên nhóm", "Số đơn vị"], &rows)
+    );
     Ok(())
 }

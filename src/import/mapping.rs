@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use super::{ColumnSet, ImportError, Rows, find_header, header_warnings, whole_number_as_typed};
-use crate::model::UnitCode;
+use crate::domain::model::UnitCode;
 
 /// One row of a merge table.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,8 +23,8 @@ use std::path::Path;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::matching::code_key;
-use crate::model::{EmailAddress, GroupCode, UnitCode, UnitInput};
+use crate::domain::matching::code_key;
+use crate::domain::model::{EmailAddress, GroupCode, UnitCode, UnitInput};
 
 /// A file that could not be read as a unit list at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::classify::{self, Context, Outcome, Reason, Rules, Snapshot, State};
-use super::message::{self, Letter};
-use super::receipt;
 use crate::compose::{OfficeVars, ReceiptVars, Templates, UnitVars};
 use crate::config::Settings;
+use crate::domain::incoming::classify::{self, Context, Outcome, Reason, Rules, Snapshot, State};
+use crate::domain::incoming::message::{self, Letter};
+use crate::domain::incoming::receipt;
 use crate::store::{NewIncoming, NewMessage, Origin, QueuedReceipt, Recorded, Store, StoreError};
 
 /// The settings intake works with, taken from the configuration once.

@@ -605,9 +605,9 @@ impl Watcher {
                         Recorded::New { state, reason, id, .. } => {
                             summary.processed += 1;
                             match state {
-                                super::State::Counted => summary.counted += 1,
-                                super::State::Review => summary.review += 1,
-                                super::State::Ignored => summary.ignored += 1,
+                                crate::domain::incoming::State::Counted => summary.counted += 1,
+                                crate::domain::incoming::State::Review => summary.review += 1,
+                                crate::domain::incoming::State::Ignored => summary.ignored += 1,
                             }
                             tracing::info!(
                                 uid = meta.uid,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::requests::{insert_recipients, resolve_units, set_deadline_in_tx};
 use super::{ChangeOf, Store, StoreError, StoreResult, in_tx};
-use crate::model::{FileInput, GroupCode, Request, RequestState, UnitCode};
+use crate::domain::model::{FileInput, GroupCode, Request, RequestState, UnitCode};
 
 /// What to change; `None` or empty leaves a field as it is.
 #[derive(Debug, Clone, Default)]

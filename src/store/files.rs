@@ -42,8 +42,8 @@ pub struct RequestChange {
 pub type ChangeOf = (String, Option<String>, Option<String>);
 
 /// Refuses files a request cannot carry: an empty one, two of one name (among themselves
-/// or with `kept`), or more than [`crate::model::FILES_LIMIT_BYTES`] together.
-pub fn check_files(kept: &[StoredFile], files: &[crate::model::FileInput]) -> Vec<String> {
+/// or with `kept`), or more than [`crate::domain::model::FILES_LIMIT_BYTES`] together.
+pub fn check_files(kept: &[StoredFile], files: &[crate::domain::model::FileInput]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut names: Vec<String> = kept.iter().map(|f| f.file_name.to_lowercase()).collect();
     for file in files {
@@ -57,12 +57,12 @@ pub fn check_files(kept: &[StoredFile], files: &[crate::model::FileInput]) -> Ve
     }
     let total: usize =
         kept.iter().map(|f| f.size as usize).sum::<usize>() + files.iter().map(|f| f.data.len()).sum::<usize>();
-    if total > crate::model::FILES_LIMIT_BYTES {
+    if total > crate::domain::model::FILES_LIMIT_BYTES {
         problems.push(format!(
             "các tệp gửi kèm nặng {:.1} MB, quá {} MB (thư lớn hơn thường bị máy chủ thư từ chối); \
              nén tệp hoặc gửi đường dẫn trong nội dung yêu cầu",
             total as f64 / 1_048_576.0,
-            crate::model::FILES_LIMIT_BYTES / 1_048_576
+            crate::domain::model::FILES_LIMIT_BYTES / 1_048_576
         ));
     }
     problems
@@ -80,7 +80,7 @@ macro_rules! insert_files {
             .bind(&file.name)
             .bind(&file.content_type)
             .bind(file.data.len() as i64)
-            .bind($crate::intake::message::content_hash(&file.data))
+            .bind($crate::domain::incoming::message::content_hash(&file.data))
             .bind(&file.data)
             .bind($now)
             .execute(&mut *$tx)

@@ -11,7 +11,7 @@ use super::outbox::{REPORTED, insert_message};
 use super::review::supersede_reviews_in_tx;
 use super::slots::cancel_waiting_in_tx;
 use super::{Store, StoreResult, in_tx, on_pool};
-use crate::intake::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, State};
+use crate::domain::incoming::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, State};
 
 /// Where the watcher is in one mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +152,7 @@ impl Store {
             }
         }
         for request in self.all_requests().await? {
-            let active = request.state == crate::model::RequestState::Active && request.expects_report();
+            let active = request.state == crate::domain::model::RequestState::Active && request.expects_report();
             let mut facts = RequestFacts::new(
                 request.id,
                 request.code.as_str(),

@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::slots::cancel_waiting_in_tx;
 use super::units::load_all_units;
 use super::{Store, StoreError, StoreResult, in_tx};
-use crate::model::{EmailAddress, GroupCode, Unit, UnitCode};
+use crate::domain::model::{EmailAddress, GroupCode, Unit, UnitCode};
 
 /// The reason a merged unit's waiting reminders are cancelled with.
 pub const CANCEL_MERGED: &str = "đơn vị đã sáp nhập";
@@ -531,7 +531,7 @@ fn where_(rows: &[MergeRow], index: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::UnitAddress;
+    use crate::domain::model::UnitAddress;
 
     fn unit(id: i64, code: &str, addresses: &[&str], groups: &[&str]) -> Unit {
         Unit {
@@ -603,7 +603,7 @@ mod tests {
     #[test]
     fn every_bad_row_is_named_and_nothing_is_planned() {
         let mut existing = registry();
-        existing[2].merged = Some(crate::model::MergedInto {
+        existing[2].merged = Some(crate::domain::model::MergedInto {
             unit: UnitCode::parse("pgd-b").unwrap(),
             at: "2025-07-01T00:00:00Z".parse().unwrap(),
         });

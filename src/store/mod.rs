@@ -34,7 +34,6 @@ pub use requests::{Extension, RequestRef};
 pub use review::{Assignment, ReviewItem, SUPERSEDED};
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
-pub use status::{StatusFacts, SubmissionFact};
 pub use submissions::ManualSubmission;
 pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange};
 

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Store, StoreError, StoreResult, in_tx, on_pool};
-use crate::matching::code_key;
-use crate::model::{GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode};
+use crate::domain::matching::code_key;
+use crate::domain::model::{
+    GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
+};
 
 /// How a clerk names a request on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +169,7 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 // A request "để biết" keeps its creation instant in the NOT NULL column.
                 deadline: row.expects_report.then_some(row.deadline),
                 deadline_wording: row.deadline_wording,
-                letter: crate::model::LetterFields {
+                letter: crate::domain::model::LetterFields {
                     issuer: row.issuer,
                     kind: row.doc_kind,
                     content: row.content,

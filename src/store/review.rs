@@ -278,7 +278,7 @@ impl Store {
         &self,
         request_id: i64,
         unit_id: i64,
-        reason: crate::intake::Reason,
+        reason: crate::domain::incoming::Reason,
     ) -> StoreResult<bool> {
         let row: Option<(i64,)> = on_pool!(self, |pool| {
             sqlx::query_as(

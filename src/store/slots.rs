@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::outbox::{NewMessage, insert_message};
 use super::{Store, StoreError, StoreResult, in_tx, on_pool};
-use crate::plan::{PlannedSlot, SlotKind};
+use crate::domain::plan::{PlannedSlot, SlotKind};
 
 /// A unit of an active request whose slots have not been planned yet.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -7,39 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreResult, on_pool};
-use crate::model::{EmailAddress, SubmissionVia, UnitCode};
-
-/// One submission as the status needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubmissionFact {
-    pub received_at: DateTime<Utc>,
-    pub via: SubmissionVia,
-    pub late: bool,
-    pub attachments: Vec<String>,
-    /// The message it came in, for an email submission (its kept copy holds the files).
-    pub incoming_id: Option<i64>,
-}
-
-/// Everything known about one unit for one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusFacts {
-    pub unit: UnitCode,
-    pub unit_name: String,
-    /// Group codes (what recipients match on).
-    pub groups: Vec<String>,
-    /// The same groups as the office reads them: each one's display name, or its code when
-    /// it has none.
-    pub group_names: Vec<String>,
-    /// A later deadline granted to this unit, if any.
-    pub extended_deadline: Option<DateTime<Utc>>,
-    /// Oldest first.
-    pub submissions: Vec<SubmissionFact>,
-    pub open_review_items: i64,
-    pub last_reminder_at: Option<DateTime<Utc>>,
-    /// Notices, reminders and overdue notices that went out to the unit.
-    pub reminders_sent: i64,
-    pub failing_addresses: Vec<EmailAddress>,
-}
+use crate::domain::model::{EmailAddress, SubmissionVia};
+use crate::domain::report::status::{StatusFacts, SubmissionFact};
 
 #[derive(sqlx::FromRow)]
 struct UnitFactRow {

@@ -67,7 +67,11 @@ impl Store {
 
     /// The deadline one unit must meet for one request: its granted later deadline, else
     /// the request's.
-    pub async fn unit_deadline(&self, request: &crate::model::Request, unit_id: i64) -> StoreResult<DateTime<Utc>> {
+    pub async fn unit_deadline(
+        &self,
+        request: &crate::domain::model::Request,
+        unit_id: i64,
+    ) -> StoreResult<DateTime<Utc>> {
         let extended: Option<(Option<DateTime<Utc>>,)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT extended_deadline FROM request_units WHERE request_id = $1 AND unit_id = $2")
                 .bind(request.id)

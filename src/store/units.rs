@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Store, StoreError, StoreResult, in_tx, on_pool};
-use crate::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitInput};
+use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitInput};
 
 /// What applying one unit description did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -31,7 +31,7 @@ use tokio::sync::watch;
 
 pub use password::hash_password;
 
-use crate::daemon::Shared;
+use crate::current::Shared;
 use crate::store::Store;
 
 /// What the daemon's status loop publishes for `/metrics` and `/healthz`.

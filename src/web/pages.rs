@@ -14,21 +14,21 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Viewer, may_change, may_read, may_read_private, viewer};
 use super::{WebState, now};
-use crate::daemon::Current;
-use crate::dates::format_instant;
+use crate::current::Current;
 use crate::decisions::{self, DecisionError};
-use crate::intake::Reason;
-use crate::model::{RequestState, SubmissionVia};
+use crate::domain::dates::format_instant;
+use crate::domain::incoming::Reason;
+use crate::domain::model::{RequestState, SubmissionVia};
+use crate::domain::report::export::{self, Only};
+use crate::domain::report::status::{RequestStatus, UnitState, request_status};
 use crate::reminders::{Setup, plan_view};
-use crate::report::export::{self, Only};
-use crate::report::status::{RequestStatus, UnitState, request_status};
 use crate::store::StoreError;
 
 /// A submitted form, field by field.
 type Fields = Form<HashMap<String, String>>;
 
 pub fn current(state: &WebState) -> Arc<Current> {
-    crate::daemon::read(&state.shared)
+    crate::current::read(&state.shared)
 }
 
 /// Renders a template with what every page shows (office, user, CSRF token).
@@ -121,7 +121,7 @@ fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
         token: status.request.clone(),
         code: status.code.clone(),
         title: status.title.clone(),
-        deadline: crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
+        deadline: crate::domain::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
         state: match status.state {
             RequestState::Draft => "draft",
             RequestState::Active => "active",
@@ -197,7 +197,7 @@ pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) ->
         });
     // This year's calendar not confirmed (in December, next year's too): said on the page.
     let today = at.with_timezone(&zone).date_naive();
-    let calendar_warning = crate::calendar::unconfirmed_short_vi(&current.calendar.years_to_confirm(today));
+    let calendar_warning = crate::domain::calendar::unconfirmed_short_vi(&current.calendar.years_to_confirm(today));
     let service = match (service, calendar_warning) {
         (Some(service), Some(warning)) => Some(format!("{service}; {warning}")),
         (service, warning) => service.or(warning),
@@ -478,7 +478,7 @@ pub async fn export_csv(
 fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Response {
     // The name is what a browser saves under: no `/` or `\` (document numbers keep their
     // words: `215/BC-PGDĐT` is saved as `215_BC-PGDĐT`), nothing a disk refuses.
-    let name = &crate::intake::message::safe_file_name(name);
+    let name = &crate::domain::incoming::message::safe_file_name(name);
     // RFC 6266: an ASCII fallback and the UTF-8 name.
     let ascii: String = name
         .chars()
@@ -552,7 +552,7 @@ pub async fn attachment(
         Ok(bytes) => bytes,
         Err(r) => return r,
     };
-    match crate::intake::message::attachment_named(&bytes, &query.name) {
+    match crate::domain::incoming::message::attachment_named(&bytes, &query.name) {
         // Served as a download, never rendered in the page's origin.
         Some(file) => download(file, "application/octet-stream", &query.name),
         None => (StatusCode::NOT_FOUND, "Thư không có tệp này.").into_response(),

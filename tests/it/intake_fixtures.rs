@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use baocao::intake::classify::{Context, Outcome, RequestFacts, Rules, SentRef, Snapshot, classify};
-use baocao::intake::message::{self, Letter};
+use baocao::domain::incoming::classify::{Context, Outcome, RequestFacts, Rules, SentRef, Snapshot, classify};
+use baocao::domain::incoming::message::{self, Letter};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
@@ -350,9 +350,9 @@ fn every_fixture_gets_its_expected_outcome_with_any_line_endings() {
     );
     assert!(expected.fixture.len() >= 60, "{} fixtures", expected.fixture.len());
     // `too_complex` depends on the time budget, not on the message alone: tests/it/hostile.rs.
-    for reason in baocao::intake::Reason::ALL
+    for reason in baocao::domain::incoming::Reason::ALL
         .into_iter()
-        .filter(|r| *r != baocao::intake::Reason::TooComplex)
+        .filter(|r| *r != baocao::domain::incoming::Reason::TooComplex)
     {
         let count = reasons.get(reason.as_str()).copied().unwrap_or(0);
         assert!(

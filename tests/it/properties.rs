@@ -9,9 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use baocao::intake::classify::{self, Context, RequestFacts, SentRef};
-use baocao::intake::message::{self, MAX_IDS, THREAD_TAIL};
-use baocao::intake::{Reason, Rules, Snapshot, State};
+use baocao::domain::incoming::classify::{self, Context, RequestFacts, SentRef};
+use baocao::domain::incoming::message::{self, MAX_IDS, THREAD_TAIL};
+use baocao::domain::incoming::{Reason, Rules, Snapshot, State};
 use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Utc};
 use proptest::prelude::*;
 
@@ -258,7 +258,7 @@ proptest! {
 
     #[test]
     fn any_text_as_a_deadline_is_read_or_refused_without_panic(text in "\\PC{0,40}") {
-        let _ = baocao::dates::parse_deadline(&text, chrono_tz::Asia::Ho_Chi_Minh);
+        let _ = baocao::domain::dates::parse_deadline(&text, chrono_tz::Asia::Ho_Chi_Minh);
     }
 
     #[test]
@@ -275,7 +275,7 @@ proptest! {
             _ => (format!("{written} {hour:02}:{minute:02}"), date, (hour, minute)),
         };
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
-        let parsed = baocao::dates::parse_deadline(&text, zone).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        let parsed = baocao::domain::dates::parse_deadline(&text, zone).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
         let local = parsed.instant.with_timezone(&zone);
         prop_assert_eq!(local.date_naive(), expect_date, "{}", text);
         prop_assert_eq!((local.hour(), local.minute()), expect_time, "{}", text);

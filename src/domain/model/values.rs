@@ -120,7 +120,7 @@ impl fmt::Display for EmailAddress {
 }
 
 /// A directive's number as written (`4189/KH-BCĐ`), NFC-normalised with its spacing tidied.
-/// Matching uses [`crate::matching::code_key`], which ignores case, diacritics and spacing.
+/// Matching uses [`crate::domain::matching::code_key`], which ignores case, diacritics and spacing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct RequestCode(String);
@@ -152,7 +152,7 @@ impl RequestCode {
 
     /// The key two spellings of the same code share.
     pub fn key(&self) -> String {
-        crate::matching::code_key(&self.0)
+        crate::domain::matching::code_key(&self.0)
     }
 }
 

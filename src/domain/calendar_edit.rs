@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
-use crate::calendar::{DayKind, WorkingCalendar};
-use crate::dates::{format_date, parse_date, weekday_vi};
+use crate::domain::calendar::{DayKind, WorkingCalendar};
+use crate::domain::dates::{format_date, parse_date, weekday_vi};
 
 /// What the IT officer typed.
 #[derive(Debug, Clone, Default)]
@@ -362,7 +362,7 @@ pub fn no_longer_off(before: &WorkingCalendar, after: &WorkingCalendar, year: i3
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::parse_calendar_file;
+    use crate::domain::calendar::parse_calendar_file;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

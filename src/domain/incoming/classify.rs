@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::message::Letter;
-use crate::matching::{contains_key, search_key};
+use crate::domain::matching::{contains_key, search_key};
 
 /// Where a message ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -1243,7 +1243,7 @@ fn sentences(own_text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::message::{Attachment, AuthResults, Bounce, BounceRecipient};
+    use crate::domain::incoming::message::{Attachment, AuthResults, Bounce, BounceRecipient};
     use chrono::TimeZone;
 
     const UNIT_A: i64 = 1;
@@ -1280,7 +1280,7 @@ mod tests {
             from: Some(from.into()),
             subject: subject.into(),
             text: text.into(),
-            own_text: crate::intake::message::own_text(text),
+            own_text: crate::domain::incoming::message::own_text(text),
             ..Letter::default()
         }
     }

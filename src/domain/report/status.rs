@@ -7,10 +7,42 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::calendar::WorkingCalendar;
-use crate::dates::format_instant;
-use crate::model::{Request, SubmissionVia};
-use crate::store::StatusFacts;
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::dates::format_instant;
+use crate::domain::model::{EmailAddress, Request, SubmissionVia, UnitCode};
+
+/// The facts the status is computed from (the store gathers them).
+/// One submission as the status needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionFact {
+    pub received_at: DateTime<Utc>,
+    pub via: SubmissionVia,
+    pub late: bool,
+    pub attachments: Vec<String>,
+    /// The message it came in, for an email submission (its kept copy holds the files).
+    pub incoming_id: Option<i64>,
+}
+
+/// Everything known about one unit for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusFacts {
+    pub unit: UnitCode,
+    pub unit_name: String,
+    /// Group codes (what recipients match on).
+    pub groups: Vec<String>,
+    /// The same groups as the office reads them: each one's display name, or its code when
+    /// it has none.
+    pub group_names: Vec<String>,
+    /// A later deadline granted to this unit, if any.
+    pub extended_deadline: Option<DateTime<Utc>>,
+    /// Oldest first.
+    pub submissions: Vec<SubmissionFact>,
+    pub open_review_items: i64,
+    pub last_reminder_at: Option<DateTime<Utc>>,
+    /// Notices, reminders and overdue notices that went out to the unit.
+    pub reminders_sent: i64,
+    pub failing_addresses: Vec<EmailAddress>,
+}
 
 /// Where one unit stands on one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -103,7 +135,7 @@ pub struct RequestStatus {
     pub code: String,
     pub year: i32,
     pub title: String,
-    pub state: crate::model::RequestState,
+    pub state: crate::domain::model::RequestState,
     /// `None` for a request "để biết": `reported` then counts the units the notice reached.
     pub deadline: Option<DateTime<Utc>>,
     /// The deadline as the directive wrote it.
@@ -207,7 +239,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         status.title,
         status.code,
         status.year,
-        crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
+        crate::domain::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
         status.state.label_vi(),
         status.reported,
         status.total,
@@ -252,7 +284,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
             ]
         })
         .collect();
-    out.push_str(&crate::report::table(&header, &rows));
+    out.push_str(&crate::domain::report::table(&header, &rows));
     let failing: Vec<String> = status
         .units
         .iter()
@@ -271,8 +303,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::UnitCode;
-    use crate::store::SubmissionFact;
+    use crate::domain::model::UnitCode;
     use chrono::TimeZone;
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -305,7 +336,7 @@ mod tests {
 
     #[test]
     fn lateness_is_said_in_the_largest_whole_unit_never_rounded_up() {
-        let calendar = WorkingCalendar::new(crate::calendar::CalendarFile::default());
+        let calendar = WorkingCalendar::new(crate::domain::calendar::CalendarFile::default());
         let zone = chrono_tz::Asia::Ho_Chi_Minh;
         let days = (&calendar, zone);
         // Friday 15/12/2023 17:00 local.

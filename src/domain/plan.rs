@@ -8,10 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::calendar::WorkingCalendar;
-use crate::config::SendWindow;
-use crate::model::{DurationUnit, Offsets, in_largest_unit};
-use crate::window::{last_opening, next_opening, working_morning_after};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::model::{DurationUnit, Offsets, in_largest_unit};
+use crate::domain::window::SendWindow;
+use crate::domain::window::{last_opening, next_opening, working_morning_after};
 
 /// The three kinds of planned send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -119,9 +119,9 @@ pub fn plan_slots(input: &PlanInput<'_>) -> Vec<PlannedSlot> {
                         let at_activation = || {
                             next_opening(input.activated_at, input.window, input.calendar, input.zone)
                                 .filter(|o| o.moved.is_none() && o.at < planned_at)
-                                .map(|o| crate::window::Opening {
+                                .map(|o| crate::domain::window::Opening {
                                     earlier: true,
-                                    moved: Some(crate::window::MoveReason::OutsideHours),
+                                    moved: Some(crate::domain::window::MoveReason::OutsideHours),
                                     ..o
                                 })
                         };
@@ -189,7 +189,7 @@ fn overdue_slot(input: &PlanInput<'_>, minutes: i64) -> Option<PlannedSlot> {
             let reason = format!(
                 "{days} ngày làm việc sau hạn: {} {} {}",
                 local.format("%H:%M"),
-                crate::dates::weekday_vi(chrono::Datelike::weekday(&local)),
+                crate::domain::dates::weekday_vi(chrono::Datelike::weekday(&local)),
                 local.format("%d/%m/%Y")
             );
             (at, reason)
@@ -254,7 +254,7 @@ mod tests {
     const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
     fn local(text: &str) -> DateTime<Utc> {
-        crate::dates::parse_deadline(text, ZONE).unwrap().instant
+        crate::domain::dates::parse_deadline(text, ZONE).unwrap().instant
     }
 
     fn window() -> SendWindow {
@@ -469,7 +469,7 @@ mod tests {
         overdue: &str,
     ) -> Vec<(SlotKind, DateTime<Utc>, String)> {
         let calendar = WorkingCalendar::new(
-            crate::calendar::parse_calendar_file(include_str!("../config/calendar.toml")).unwrap(),
+            crate::domain::calendar::parse_calendar_file(include_str!("../../config/calendar.toml")).unwrap(),
         );
         let window = window();
         let (remind, overdue) = (Offsets::parse(remind).unwrap(), Offsets::parse(overdue).unwrap());

@@ -1,7 +1,7 @@
 //! The office's working calendar: which days are working days.
 //!
 //! Built in (Bộ luật Lao động 2019, Điều 112): Saturday and Sunday off; Tết Dương lịch 1/1;
-//! Tết Nguyên đán (the last day of the lunar year and mùng 1–4, from [`crate::lunar`]); Giỗ Tổ
+//! Tết Nguyên đán (the last day of the lunar year and mùng 1–4, from [`crate::domain::lunar`]); Giỗ Tổ
 //! Hùng Vương 10/3 âm lịch; 30/4; 1/5; Quốc khánh 2/9 with one adjacent day (3/9 when 2/9 is
 //! a Monday, else 1/9). A built-in holiday that falls on a weekend gives a compensatory day
 //! off (nghỉ bù) on the next working day.
@@ -19,7 +19,7 @@ use std::sync::{Mutex, OnceLock};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::lunar;
+use crate::domain::lunar;
 
 /// What kind of day a date is for the office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -350,7 +350,7 @@ pub fn parse_calendar_file(text: &str) -> Result<CalendarFile, CalendarFileError
     for (days, working) in [(raw.day_off, false), (raw.working_day, true)] {
         for day in days {
             let line = line_of(day.date.span().start);
-            let Some(date) = crate::dates::parse_date(day.date.get_ref()) else {
+            let Some(date) = crate::domain::dates::parse_date(day.date.get_ref()) else {
                 problems.push(format!(
                     "dòng {line}: ngày `{}` không đúng dạng dd/mm/yyyy",
                     day.date.get_ref()
@@ -505,7 +505,7 @@ mod tests {
         // Tết 2025: mùng 4 fell on Saturday 1/2; the government gave Monday 27/1 instead of
         // Monday 3/2. Unconfirmed, the law's rule gives 3/2; confirmed, the file decides.
         assert!(!WorkingCalendar::default().is_working_day(d(2025, 2, 3)));
-        let shipped = parse_calendar_file(include_str!("../config/calendar.toml")).unwrap();
+        let shipped = parse_calendar_file(include_str!("../../config/calendar.toml")).unwrap();
         let calendar = WorkingCalendar::new(shipped);
         assert!(calendar.is_working_day(d(2025, 2, 3)));
         assert!(!calendar.is_working_day(d(2025, 1, 27)));
@@ -619,8 +619,8 @@ mod tests {
                 ordinary: &["05/01", "13/02", "23/02", "28/04", "29/04", "28/08", "03/09", "24/11"],
             },
         ];
-        let calendar = WorkingCalendar::new(parse_calendar_file(include_str!("../config/calendar.toml")).unwrap());
-        let on = |year: i32, day_month: &str| crate::dates::parse_date(&format!("{day_month}/{year}")).unwrap();
+        let calendar = WorkingCalendar::new(parse_calendar_file(include_str!("../../config/calendar.toml")).unwrap());
+        let on = |year: i32, day_month: &str| crate::domain::dates::parse_date(&format!("{day_month}/{year}")).unwrap();
         for y in &years {
             assert!(calendar.is_confirmed(y.year), "{} is confirmed", y.year);
             let off: Vec<NaiveDate> = y.off.iter().map(|(dm, _)| on(y.year, dm)).collect();

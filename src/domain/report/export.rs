@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::status::{RequestStatus, UnitState, UnitStatus};
-use crate::dates::format_instant;
+use crate::domain::dates::format_instant;
 
 /// Which units an export lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ pub fn sections(status: &RequestStatus, only: Only, zone: Tz) -> Vec<Section> {
         let group = unit.group_names.first().or(unit.groups.first()).cloned();
         let name = group.clone().unwrap_or_else(|| "(không thuộc nhóm)".into());
         by_group
-            .entry((group.is_none(), crate::matching::code_key(&name), name))
+            .entry((group.is_none(), crate::domain::matching::code_key(&name), name))
             .or_default()
             .push(unit);
     }
@@ -147,7 +147,7 @@ pub fn heading(status: &RequestStatus, office: &str, only: Only, now: DateTime<U
         request: format!("Văn bản số {}: {}", status.code, status.title),
         deadline: format!(
             "Hạn báo cáo: {} · Mã theo dõi: {}",
-            crate::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
+            crate::domain::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
             status.request
         ),
         summary: {
@@ -267,7 +267,7 @@ pub fn to_xlsx(heading: &Heading, sections: &[Section]) -> Result<Vec<u8>, XlsxE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RequestState;
+    use crate::domain::model::RequestState;
     use chrono::TimeZone;
 
     fn unit(code: &str, group: Option<&str>, state: UnitState) -> UnitStatus {

@@ -9,9 +9,8 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::calendar::{DayKind, WorkingCalendar};
-use crate::config::SendWindow;
-use crate::dates::{local_to_utc, weekday_vi};
+use crate::domain::calendar::{DayKind, WorkingCalendar};
+use crate::domain::dates::{local_to_utc, weekday_vi};
 
 /// Why a send was moved to a later opening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,6 +62,13 @@ impl Opening {
             local.format("%d/%m/%Y")
         )
     }
+}
+
+/// When mail may go out: on working days (or every day), inside these periods of local time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendWindow {
+    pub periods: Vec<(chrono::NaiveTime, chrono::NaiveTime)>,
+    pub working_days_only: bool,
 }
 
 /// The first instant at or after `due` inside the send window, or `None` if the window has
@@ -186,7 +192,7 @@ pub fn working_morning_after(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::parse_calendar_file;
+    use crate::domain::calendar::parse_calendar_file;
     use chrono::NaiveTime;
 
     const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
@@ -200,11 +206,11 @@ mod tests {
     }
 
     fn local(text: &str) -> DateTime<Utc> {
-        crate::dates::parse_deadline(text, ZONE).unwrap().instant
+        crate::domain::dates::parse_deadline(text, ZONE).unwrap().instant
     }
 
     fn shipped() -> WorkingCalendar {
-        WorkingCalendar::new(parse_calendar_file(include_str!("../config/calendar.toml")).unwrap())
+        WorkingCalendar::new(parse_calendar_file(include_str!("../../config/calendar.toml")).unwrap())
     }
 
     #[test]
