@@ -778,7 +778,7 @@ mod tests {
         assert!(
             digest
                 .text
-                .contains("Văn bản để biết (không yêu cầu báo cáo): đã gửi tới 2/3 đơn vị; chưa gửi được: Đơn vị D."),
+                .contains("Văn bản để biết (không yêu cầu báo cáo): đã gửi tới 2/3 đơn vị; chưa gửi: Đơn vị D."),
             "{}",
             digest.text
         );

@@ -179,10 +179,13 @@ pub async fn reject(store: &Store, item_id: i64, reason: &str, now: DateTime<Utc
 /// Grants the unit of a review item a later deadline for its request (written as clerks
 /// write deadlines); the unit's waiting reminders are dropped so the next planning pass lays
 /// them out again against the new deadline. Returns the note recorded.
+/// A later deadline for the unit of review item `item_id`, granted by `by` (a web user or
+/// the OS user) and recorded in the request's changes.
 pub async fn extend(
     store: &Store,
     item_id: i64,
     until: &str,
+    by: &str,
     zone: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Decided<String> {
@@ -203,8 +206,14 @@ pub async fn extend(
         )));
     }
     let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    let (unit_code, _) = store.unit_code_and_name(unit_id).await?;
+    let change: crate::store::ChangeOf = (
+        format!("hạn báo cáo của {unit_code} (gia hạn từ hàng đợi kiểm tra, thư số {item_id})"),
+        Some(format_instant(current, zone)),
+        Some(format_instant(parsed.instant, zone)),
+    );
     store
-        .extend_review(item_id, request_id, unit_id, parsed.instant, &note, now)
+        .extend_review(item_id, (request_id, unit_id), parsed.instant, (&note, by, change), now)
         .await?;
     Ok(note)
 }

@@ -69,6 +69,11 @@ pub fn classify(code: Option<u16>, permanent: bool, text: &str) -> FailureClass 
         || lower.contains("authentication")
         || lower.contains("sender address")
         || lower.contains("relay access denied")
+        // The message itself is too large (552 5.3.4): not the address's fault.
+        || lower.contains("5.3.4")
+        || lower.contains("message size exceeds")
+        || lower.contains("too large")
+        || lower.contains("too big")
     {
         return FailureClass::Operator;
     }
@@ -307,6 +312,15 @@ mod tests {
         assert_eq!(
             classify(Some(552), true, "5.2.2 mailbox full"),
             FailureClass::MailboxFull
+        );
+        // A message too large is ours to fix, not the address's.
+        assert_eq!(
+            classify(Some(552), true, "5.3.4 Error: message file too big"),
+            FailureClass::Operator
+        );
+        assert_eq!(
+            classify(Some(552), true, "Message size exceeds fixed limit"),
+            FailureClass::Operator
         );
         assert_eq!(
             classify(Some(535), true, "5.7.8 Error: authentication failed"),

@@ -83,7 +83,7 @@ pub struct AddArgs {
     /// Văn bản để biết, không yêu cầu báo cáo: chỉ gửi văn bản, không hạn, không nhắc
     #[arg(long, conflicts_with_all = ["deadline", "remind", "overdue"])]
     pub no_report: bool,
-    /// Tệp gửi kèm thông báo: văn bản gốc, biểu mẫu (ghi nhiều lần cho nhiều tệp; tổng ≤ 10 MB)
+    /// Tệp gửi kèm thông báo: văn bản gốc, biểu mẫu (ghi nhiều lần cho nhiều tệp; tổng ≤ 7 MB)
     #[arg(long = "attach", value_name = "TỆP")]
     pub attach: Vec<std::path::PathBuf>,
     /// Xác nhận dùng lại số hiệu của một yêu cầu đã đóng (yêu cầu cũ giữ nguyên hồ sơ)

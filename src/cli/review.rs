@@ -242,7 +242,8 @@ async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
 async fn extend(context: &Context, id: i64, until: &str, at: Option<&str>) -> CliResult {
     let item = context.store.review_item(id).await?;
     let now = context.at(at)?;
-    let note = crate::decisions::extend(&context.store, id, until, context.settings.office.zone, now).await?;
+    let by = crate::store::os_user();
+    let note = crate::decisions::extend(&context.store, id, until, &by, context.settings.office.zone, now).await?;
     let calendar = context.calendar()?;
     crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
     println!(

@@ -179,6 +179,12 @@ impl Store {
         }
         snapshot.reported = self.reported_pairs().await?;
         snapshot.extended = self.extended_deadlines().await?;
+        let hashes: Vec<(String,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT DISTINCT sha256 FROM request_attachments")
+                .fetch_all(pool)
+                .await?
+        });
+        snapshot.our_files = hashes.into_iter().map(|(hash,)| hash).collect();
         Ok(snapshot)
     }
 

@@ -160,6 +160,9 @@ impl Store {
                     .await?;
                 let note = format!("{CANCEL_MERGED} vào `{}`", target.code);
                 let old_ids: Vec<i64> = target.olds.iter().filter_map(|o| id_of(&o.code)).collect();
+                // Two old units may hold one address (one took it over from the other): the
+                // first move wins, later copies are dropped.
+                let mut moved: HashSet<String> = HashSet::new();
                 for old in &target.olds {
                     let Some(old_unit) = by_code.get(&old.code) else {
                         continue;
@@ -169,7 +172,9 @@ impl Store {
                     // row moved whole so its failing mark goes with it; one the new unit
                     // already has is dropped from the old unit.
                     for address in &old_unit.addresses {
-                        if target.addresses_added.contains(&address.address) {
+                        if target.addresses_added.contains(&address.address)
+                            && moved.insert(address.address.as_str().to_lowercase())
+                        {
                             sqlx::query(
                                 "UPDATE unit_addresses SET unit_id = $1, position = $2 WHERE unit_id = $3 AND address = $4",
                             )
@@ -220,7 +225,8 @@ impl Store {
                     let _cancelled = cancel_waiting_in_tx!(tx, None, Some(old_id), &note, now);
                     for column in ["unit_id", "suggested_unit_id"] {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "UPDATE review_items SET {column} = $1 WHERE {column} = $2 AND state = 'open'"
+                            "UPDATE review_items SET {column} = $1 WHERE {column} = $2 AND state = 'open' \
+                             AND (request_id IS NULL OR request_id IN (SELECT id FROM requests WHERE state <> 'closed'))"
                         )))
                         .bind(new_id)
                         .bind(old_id)
@@ -235,16 +241,44 @@ impl Store {
                             .filter(|m| m.request_id == membership.request_id && old_ids.contains(&m.unit_id))
                             .filter_map(|m| m.extended_deadline)
                             .max();
+                        // A directive "để biết" an old unit already received is not sent to
+                        // the same offices again: the new unit counts as having it.
+                        let (expects_report,): (bool,) =
+                            sqlx::query_as("SELECT expects_report FROM requests WHERE id = $1")
+                                .bind(membership.request_id)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        let informed: Option<(i64,)> = sqlx::query_as(
+                            "SELECT id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
+                             AND kind = 'notice' AND state IN ('sent', 'sending') LIMIT 1",
+                        )
+                        .bind(membership.request_id)
+                        .bind(old_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let already_informed = !expects_report && informed.is_some();
                         sqlx::query(
-                            "INSERT INTO request_units (request_id, unit_id, extended_deadline, added_at) \
-                             VALUES ($1, $2, $3, $4) ON CONFLICT (request_id, unit_id) DO NOTHING",
+                            "INSERT INTO request_units (request_id, unit_id, extended_deadline, added_at, slots_planned_at) \
+                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id, unit_id) DO NOTHING",
                         )
                         .bind(membership.request_id)
                         .bind(new_id)
                         .bind(extended)
                         .bind(now)
+                        .bind(already_informed.then_some(now))
                         .execute(&mut *tx)
                         .await?;
+                        if already_informed {
+                            sqlx::query(
+                                "UPDATE outgoing_messages SET unit_id = $1 WHERE request_id = $2 AND unit_id = $3 \
+                                 AND kind = 'notice' AND state IN ('sent', 'sending')",
+                            )
+                            .bind(new_id)
+                            .bind(membership.request_id)
+                            .bind(old_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         sqlx::query(
                             "UPDATE submissions SET unit_id = $1, \
                              note = CASE WHEN note IS NULL THEN $4 ELSE note || ' · ' || $4 END \

@@ -114,7 +114,7 @@ macro_rules! insert_message {
                  SELECT m.id, a.id FROM outgoing_messages m JOIN request_attachments a \
                    ON a.request_id = m.request_id AND a.removed_at IS NULL WHERE m.dedupe_key = $1 \
                  AND NOT EXISTS (SELECT 1 FROM outgoing_messages p WHERE p.request_id = m.request_id \
-                   AND p.unit_id = m.unit_id AND p.kind = 'notice' AND p.state = 'sent')",
+                   AND p.unit_id = m.unit_id AND p.kind = 'notice' AND p.state IN ('sent', 'sending'))",
             )
             .bind(&m.dedupe_key)
             .execute(&mut *$tx)
@@ -164,12 +164,13 @@ impl Store {
         Ok(found)
     }
 
-    /// The Message-ID of the notice sent to a unit for a request, if one went out.
+    /// The Message-ID of the notice sent to a unit for a request, if one went out (or is going
+    /// out now: a second notice composed meanwhile is the "gia hạn" one, without the files).
     pub async fn notice_message_id(&self, request_id: i64, unit_id: i64) -> StoreResult<Option<String>> {
         let row: Option<(String,)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT message_id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
-                 AND kind = 'notice' AND state = 'sent' ORDER BY id LIMIT 1",
+                 AND kind = 'notice' AND state IN ('sent', 'sending') ORDER BY id LIMIT 1",
             )
             .bind(request_id)
             .bind(unit_id)

@@ -210,16 +210,18 @@ impl Store {
 
     /// Grants the unit a later deadline for the request; message `id` is not counted. The
     /// unit's waiting reminders are removed and its slots marked for planning again.
+    /// `record`: the note on the item, who granted it, and the change as the request's record
+    /// of changes shows it.
     pub async fn extend_review(
         &self,
         id: i64,
-        request_id: i64,
-        unit_id: i64,
+        (request_id, unit_id): (i64, i64),
         until: DateTime<Utc>,
-        note: &str,
+        (note, by, change): (&str, &str, super::ChangeOf),
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         in_tx!(self, |tx| {
+            super::files::record_changes!(tx, request_id, by, [change.clone()], now);
             resolve_in_tx!(tx, id, "extended", note, now);
             let changed = sqlx::query(
                 "UPDATE request_units SET extended_deadline = $3, slots_planned_at = NULL \

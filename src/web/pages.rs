@@ -113,6 +113,9 @@ struct RequestCard {
     pending: usize,
     overdue: usize,
     review: usize,
+    /// A request "để biết": `reported` counts the units its notice went to; no report, no
+    /// manual mark, no "not reported" list.
+    for_information: bool,
 }
 
 fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
@@ -135,6 +138,7 @@ fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
         pending: count(UnitState::Pending),
         overdue: count(UnitState::Overdue),
         review: count(UnitState::Review),
+        for_information: status.deadline.is_none(),
     }
 }
 
@@ -639,7 +643,7 @@ pub async fn extend(
         Err(r) => return r,
     };
     let zone = current(&state).settings.office.zone;
-    let result = decisions::extend(&state.store, id, field(&form, "until"), zone, now()).await;
+    let result = decisions::extend(&state.store, id, field(&form, "until"), &user, zone, now()).await;
     // The sender's next tick plans the unit's reminders against the new deadline.
     answer(result, "/review", |note| {
         tracing::info!(user = %user, item = id, %note, "later deadline granted");

@@ -30,6 +30,17 @@ fn write_files(m: &MailEnv) -> (std::path::PathBuf, Vec<u8>, std::path::PathBuf,
     (pdf_path, pdf, xlsx_path, xlsx)
 }
 
+/// Bytes as a MIME body: base64 in 76-character lines.
+fn base64_lines(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+    text.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default().parse(raw).expect("parses")
 }
@@ -170,7 +181,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
         );
     }
     let status = m.env.baocao(&["status", "BC-1"]).ok().stdout;
-    assert!(status.contains("3/3 đã nhận văn bản"), "{status}");
+    assert!(status.contains("3/3 đã gửi văn bản"), "{status}");
     assert!(status.contains("đã gửi văn bản"), "{status}");
     // Weeks later nothing more goes: no reminder, no overdue notice.
     let later = send_at(&m, "09:00 ngày 15/4/2030");
@@ -222,6 +233,43 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
         "{}",
         mark.stderr
     );
+    // Nor its deadline moved.
+    for args in [
+        &["request", "extend", "BC-1", "--until", "31/5/2030"][..],
+        &["request", "edit", "BC-1", "--deadline", "31/5/2030"][..],
+    ] {
+        let refused = m.env.baocao(args);
+        assert_eq!(refused.code, 1, "{args:?}");
+        assert!(refused.stderr.contains("không có hạn để gia hạn"), "{}", refused.stderr);
+    }
+
+    // Two of the units merge (the 1/7/2025 reform): the new unit has the directive already;
+    // the same offices do not get it twice.
+    m.env
+        .baocao(&[
+            "unit",
+            "merge",
+            UNITS[0].0,
+            UNITS[1].0,
+            "--into",
+            "gdnn-moi",
+            "--name",
+            "Trung tâm GDNN-GDTX khu vực Mường Ảng",
+            "--at",
+            "08:00 ngày 8/4/2030",
+        ])
+        .ok();
+    let later = send_at(&m, "09:00 ngày 8/4/2030");
+    assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
+    let status = m.env.baocao(&["status", "BC-1", "--json"]).ok().json();
+    let merged = status["requests"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "gdnn-moi")
+        .cloned()
+        .unwrap_or_else(|| panic!("{status:#}"));
+    assert_eq!(merged["state"], "informed", "{status:#}");
 }
 
 fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(backend: Backend) {
@@ -368,6 +416,32 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
         );
     }
 
+    // A unit forwards the notice back with our form attached: not a report.
+    let form = base64_lines(&xlsx);
+    let forward = format!(
+        "From: {}\nTo: {}\nSubject: Fwd: [BC-1] Đề nghị báo cáo\nMessage-ID: <fwd@mail.lab.test>\n\
+         Date: Tue, 05 Mar 2030 10:00:00 +0700\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n\
+         Chuyển tiếp để lãnh đạo xem.\n--b1\nContent-Type: application/octet-stream; name=\"bieu-mau.xlsx\"\n\
+         Content-Disposition: attachment; filename=\"bieu-mau.xlsx\"\nContent-Transfer-Encoding: base64\n\n{form}\n--b1--\n",
+        addresses[0], m.mailbox
+    );
+    let file = m.env.write("forward.eml", forward);
+    let outcome = m
+        .env
+        .baocao(&[
+            "intake",
+            "import",
+            file.to_str().unwrap(),
+            "--received-at",
+            "10:00 ngày 5/3/2030",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_ne!(outcome[0]["state"], "counted", "{outcome:#}");
+    assert_eq!(outcome[0]["reason"], "missing_attachment", "{outcome:#}");
+
     // Every change is on record with who made it.
     let shown = m.env.baocao(&["request", "show", "BC-1"]).ok().stdout;
     assert!(shown.contains("Lịch sử thay đổi:"), "{shown}");
@@ -413,7 +487,7 @@ fn a_closed_number_is_reused_only_when_confirmed_and_files_are_size_limited(back
     std::fs::write(&big, vec![b'x'; 11 * 1024 * 1024]).unwrap();
     let refused = add(&["--attach", big.to_str().unwrap()]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("quá 10 MB"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("quá 7 MB"), "{}", refused.stderr);
     let unreadable = add(&["--attach", "/khong/co/tep.pdf"]);
     assert_eq!(unreadable.code, 1);
     assert!(unreadable.stderr.contains("không có tệp này"), "{}", unreadable.stderr);

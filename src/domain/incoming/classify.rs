@@ -305,6 +305,8 @@ pub struct Snapshot {
     pub open_for_unit: HashMap<i64, Vec<i64>>,
     pub reported: HashSet<(i64, i64)>,
     pub extended: HashMap<(i64, i64), DateTime<Utc>>,
+    /// SHA-256 of every file the office sends with its notices.
+    pub our_files: HashSet<String>,
 }
 
 impl Snapshot {
@@ -438,6 +440,9 @@ impl Outcome {
 
 /// Applies the intake rules in order.
 pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &Context) -> Outcome {
+    // Our own directive or form sent back is not a report attachment.
+    let ours = letter.without_our_files(&snapshot.our_files);
+    let letter = ours.as_ref().unwrap_or(letter);
     if let Some(earlier) = context.duplicate_of {
         return Outcome::new(
             State::Ignored,
@@ -1289,6 +1294,7 @@ mod tests {
         Attachment {
             name: "baocao.pdf".into(),
             size: 1000,
+            sha256: "report-bytes".into(),
             not_counted: None,
         }
     }
@@ -1352,6 +1358,25 @@ mod tests {
         l.in_reply_to = vec!["m1@so.vn".into()];
         let o = run(&l, &c);
         assert_eq!((o.unit_id, o.request_id, o.rule), (Some(UNIT_B), Some(REQ_1), "thread"));
+    }
+
+    #[test]
+    fn the_office_own_file_sent_back_is_not_a_report() {
+        // A forward of the notice, or an e-office acknowledgement carrying the directive.
+        let mut l = letter("a@donvi.vn", "[BC-2] đã nhận", "Đơn vị đã nhận văn bản.");
+        let mut directive = pdf();
+        directive.name = "4189-KH-BCD.pdf".into();
+        directive.sha256 = "our-directive".into();
+        l.attachments = vec![directive];
+        let mut s = snapshot();
+        let counted = classify(&l, &s, &Rules::default(), &ctx(5));
+        assert_eq!(counted.state, State::Counted, "before the office's files are known");
+        s.our_files.insert("our-directive".into());
+        let o = classify(&l, &s, &Rules::default(), &ctx(5));
+        assert_eq!((o.state, o.reason), (State::Review, Reason::MissingAttachment), "{o:?}");
+        // With the unit's own report beside it, the report counts.
+        l.attachments.push(pdf());
+        assert_eq!(classify(&l, &s, &Rules::default(), &ctx(5)).state, State::Counted);
     }
 
     #[test]

@@ -140,6 +140,10 @@ pub struct AuthResults {
 pub struct Attachment {
     pub name: String,
     pub size: usize,
+    /// SHA-256 of the decoded content, hex: how a file the office itself sent is recognised
+    /// when a unit sends it back.
+    #[serde(skip)]
+    pub sha256: String,
     /// Why it does not count as a report, when it does not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_counted: Option<&'static str>,
@@ -986,7 +990,30 @@ fn attachment_of(raw: &[u8], part: &MessagePart<'_>) -> Attachment {
     Attachment {
         name,
         size,
+        sha256: content_hash(part.contents()),
         not_counted,
+    }
+}
+
+/// What a file the office sent with a notice is when a unit's mail carries it back.
+pub const OUR_OWN_FILE: &str = "tệp văn phòng đã gửi kèm thông báo (đơn vị gửi lại), không phải báo cáo";
+
+impl Letter {
+    /// The letter with every attachment whose content is one of `ours` (the files the
+    /// office sent with its notices) not counted: a forward or an e-office acknowledgement
+    /// that carries the directive back is not a report.
+    pub fn without_our_files(&self, ours: &HashSet<String>) -> Option<Letter> {
+        let echoed = |a: &Attachment| a.counts() && ours.contains(&a.sha256);
+        if !self.attachments.iter().any(echoed) {
+            return None;
+        }
+        let mut letter = self.clone();
+        for attachment in &mut letter.attachments {
+            if echoed(attachment) {
+                attachment.not_counted = Some(OUR_OWN_FILE);
+            }
+        }
+        Some(letter)
     }
 }
 

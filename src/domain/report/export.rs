@@ -35,7 +35,8 @@ impl Only {
 
     fn keeps(self, state: UnitState) -> bool {
         match self {
-            Only::Pending => !state.has_reported(),
+            // For a request "để biết": the units the notice has not reached.
+            Only::Pending => !state.has_reported() && state != UnitState::Informed,
             Only::Late => matches!(state, UnitState::ReportedLate | UnitState::Overdue),
             Only::All => true,
         }
@@ -153,7 +154,12 @@ pub fn heading(status: &RequestStatus, office: &str, only: Only, now: DateTime<U
         summary: {
             let local = now.with_timezone(&zone);
             format!(
-                "Đã báo cáo {}/{} đơn vị · Số liệu tính đến {} ngày {}",
+                "{} {}/{} đơn vị · Số liệu tính đến {} ngày {}",
+                if status.deadline.is_some() {
+                    "Đã báo cáo"
+                } else {
+                    "Văn bản để biết, đã gửi tới"
+                },
                 status.reported,
                 status.total,
                 local.format("%H:%M"),

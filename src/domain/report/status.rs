@@ -246,7 +246,7 @@ pub fn render_text(status: &RequestStatus, zone: Tz) -> String {
         if status.deadline.is_some() {
             "đã báo cáo"
         } else {
-            "đã nhận văn bản"
+            "đã gửi văn bản"
         }
     ));
     let header = [
