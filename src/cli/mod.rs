@@ -443,8 +443,8 @@ async fn open_existing_store(settings: &Settings) -> CliResult<Store> {
 /// connection problem, and a refused PostgreSQL login is neither.
 fn unavailable_vi(url: &str, source: &StoreError) -> String {
     const AS_SERVICE: &str = "chạy lệnh bằng người dùng của dịch vụ: runuser -u baocao -- baocao …";
-    if let Some(path) = Store::sqlite_path(url) {
-        let file = std::path::Path::new(path);
+    if let Some(path) = crate::config::DatabaseUrl::parse(url).sqlite_path() {
+        let file = path;
         let dir = file
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -459,7 +459,8 @@ fn unavailable_vi(url: &str, source: &StoreError) -> String {
         match std::fs::OpenOptions::new().read(true).write(true).open(file) {
             Err(e) if denied(&e) => {
                 return format!(
-                    "người dùng đang chạy lệnh không có quyền đọc và ghi tệp cơ sở dữ liệu {path}; {AS_SERVICE}"
+                    "người dùng đang chạy lệnh không có quyền đọc và ghi tệp cơ sở dữ liệu {}; {AS_SERVICE}",
+                    path.display()
                 );
             }
             Ok(_) if error_chain(source).contains("unable to open database file") => {

@@ -41,6 +41,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::config::DatabaseUrl;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// A connection pool to one of the two supported databases.
@@ -102,66 +104,49 @@ macro_rules! in_tx {
 pub(crate) use {in_tx, on_pool};
 
 impl Store {
-    /// The file of a `sqlite:` URL; `None` for PostgreSQL.
-    pub fn sqlite_path(url: &str) -> Option<&str> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return None;
-        }
-        Some(
-            url.strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url),
-        )
-    }
-
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
-            // A server that is down is reported after 10 s, not after sqlx's 30 s of retries:
-            // at our volume no one waits that long for a free connection.
-            let pool = PgPoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await?;
-            Ok(Store::Postgres(pool))
-        } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            let options = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
-                .await?;
-            Ok(Store::Sqlite(pool))
-        }
+        let path = match DatabaseUrl::parse(url) {
+            DatabaseUrl::Postgres(url) => {
+                let options = PgConnectOptions::from_str(&url)?;
+                // A server that is down is reported after 10 s, not after sqlx's 30 s of
+                // retries: at our volume no one waits that long for a free connection.
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                return Ok(Store::Postgres(pool));
+            }
+            DatabaseUrl::Sqlite(path) => path,
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Store::Sqlite(pool))
     }
 
     /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
     /// instead of being created: only `migrate` and the service create the database, so it
     /// never ends up owned by whoever ran a command first (root, say).
     pub async fn connect_existing(url: &str) -> StoreResult<Store> {
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
-            if !std::path::Path::new(path).exists() {
-                return Err(StoreError::NotFound(format!(
-                    "chưa có cơ sở dữ liệu {path}: cán bộ CNTT chạy `runuser -u baocao -- baocao migrate` để tạo"
-                )));
-            }
+        if let Some(path) = DatabaseUrl::parse(url).sqlite_path()
+            && !path.exists()
+        {
+            return Err(StoreError::NotFound(format!(
+                "chưa có cơ sở dữ liệu {}: cán bộ CNTT chạy `runuser -u baocao -- baocao migrate` để tạo",
+                path.display()
+            )));
         }
         Store::connect(url).await
     }
