@@ -6,8 +6,8 @@ use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 use crate::harness::Backend;
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, outbox, reply, send_at, wait_for};
 use crate::on_both_backends;
-use crate::reminders::{MailEnv, UNITS, add_units, mail_env, outbox, reply, send_at, wait_for};
 
 on_both_backends!(
     a_directive_for_information_goes_once_with_its_files_and_expects_no_reply,

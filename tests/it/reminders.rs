@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, outbox, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
-use crate::harness::{Backend, Env, binary};
+use crate::harness::{Backend, binary};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -22,41 +23,6 @@ on_both_backends!(
     the_daily_digest_goes_to_the_office_once_per_working_day,
     a_counted_submission_gets_one_threaded_receipt_and_robots_get_none,
 );
-
-pub(crate) struct MailEnv {
-    pub(crate) env: Env,
-    pub(crate) lab: &'static MailLab,
-    pub(crate) mailbox: String,
-}
-
-/// An environment whose `[smtp]` is the lab's submission port (STARTTLS, login) or, with
-/// `port`, a relay in front of it.
-pub(crate) fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
-    let extra = if extra.contains("[digest]") {
-        extra.to_string()
-    } else {
-        format!("{extra}\n[digest]\nenabled = false\n")
-    };
-    let lab = MailLab::shared();
-    let env = Env::new(backend);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, port.unwrap_or(lab.submission_port), &extra);
-    MailEnv { env, lab, mailbox }
-}
-
-/// Registers units (code, Vietnamese name) with fresh lab addresses made from `prefix`.
-pub(crate) fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    let mut addresses = Vec::new();
-    for (code, name, prefix) in units {
-        let address = m.lab.address(prefix);
-        csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
-        addresses.push(address);
-    }
-    let file = m.env.write("units.csv", csv);
-    m.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
-    addresses
-}
 
 fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
     m.env
@@ -83,53 +49,12 @@ fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
     m.env.baocao(&["request", "activate", "BC-1"]).ok();
 }
 
-pub(crate) fn send_at(m: &MailEnv, at: &str) -> Value {
-    m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
-}
-
-pub(crate) fn outbox(m: &MailEnv) -> Vec<Value> {
-    let list = m.env.baocao(&["outbox", "list", "--json"]).ok().json();
-    list.as_array().unwrap().clone()
-}
-
-pub(crate) fn wait_for(lab: &MailLab, address: &str, count: usize) {
-    assert!(
-        lab.wait_for_inbox(address, count, Duration::from_secs(20)),
-        "{address} has {} messages, expected {count}",
-        lab.inbox_count(address)
-    );
-}
-
 fn header(message: &mail_parser::Message<'_>, name: &str) -> String {
     message
         .header_raw(name)
         .map(|v| v.trim().to_string())
         .unwrap_or_default()
 }
-
-pub(crate) const UNITS: [(&str, &str, &str); 5] = [
-    (
-        "gdnn-muongang",
-        "Trung tâm GDNN-GDTX huyện Mường Ảng",
-        "ttgdnn-muongang",
-    ),
-    ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
-    (
-        "gdnn-dienbien",
-        "Trung tâm GDNN-GDTX huyện Điện Biên",
-        "ttgdnn-dienbien",
-    ),
-    (
-        "gdnn-muongcha",
-        "Trung tâm GDNN-GDTX huyện Mường Chà",
-        "ttgdnn-muongcha",
-    ),
-    (
-        "gdnn-tuangiao",
-        "Trung tâm GDNN-GDTX huyện Tuần Giáo",
-        "ttgdnn-tuangiao",
-    ),
-];
 
 fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
     let m = mail_env(backend, None, "");
@@ -480,28 +405,6 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
     assert!(text.contains("baocao calendar add 2030 --confirm"), "{text}");
     // The next working day brings the next digest.
     assert_eq!(send_at(&m, "07:30 ngày 14/3/2030")["digest_queued"], 1);
-}
-
-/// A unit's reply as its mail client would write it, with or without attachment.
-pub(crate) fn reply(
-    from: &str,
-    to: &str,
-    id: &str,
-    in_reply_to: Option<&str>,
-    extra_headers: &str,
-    text: &str,
-) -> String {
-    let threading = in_reply_to
-        .map(|parent| format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"))
-        .unwrap_or_default();
-    format!(
-        "From: {from}\nTo: {to}\nSubject: RE: [BC-1] Thông báo yêu cầu báo cáo\nMessage-ID: <{id}>\n{threading}{extra_headers}\
-         Date: Mon, 04 Mar 2030 09:00:00 +0700\nMIME-Version: 1.0\n\
-         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n{text}\n\
-         --b1\nContent-Type: application/pdf; name=\"Báo cáo hiến máu.pdf\"\nContent-Disposition: attachment; \
-         filename*=utf-8''B%C3%A1o%20c%C3%A1o%20hi%E1%BA%BFn%20m%C3%A1u.pdf\nContent-Transfer-Encoding: base64\n\n\
-         JVBERi0xLjQKJcOkw7zDtsOf\n--b1--\n"
-    )
 }
 
 fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: Backend) {

@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod hostile;
+pub mod mail_env;
 pub mod mail_lab;
 pub mod proxy;
 pub mod service;

@@ -1,0 +1,101 @@
+//! A test environment with the mail lab as its SMTP and IMAP servers, units with lab
+//! addresses, and what most mail tests do with them: send at a time, read the outbox, wait for
+//! delivery, write a reply.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::mail_lab::MailLab;
+use super::{Backend, Env};
+
+pub struct MailEnv {
+    pub env: Env,
+    pub lab: &'static MailLab,
+    pub mailbox: String,
+}
+
+/// An environment whose `[smtp]` is the lab's submission port (STARTTLS, login) or, with
+/// `port`, a relay in front of it.
+pub fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
+    let extra = if extra.contains("[digest]") {
+        extra.to_string()
+    } else {
+        format!("{extra}\n[digest]\nenabled = false\n")
+    };
+    let lab = MailLab::shared();
+    let env = Env::new(backend);
+    let mailbox = lab.address("vanphong");
+    lab.write_config(&env, &mailbox, port.unwrap_or(lab.submission_port), &extra);
+    MailEnv { env, lab, mailbox }
+}
+
+/// Registers units (code, Vietnamese name) with fresh lab addresses made from `prefix`.
+pub fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
+    let mut csv = String::from("ma,ten,nhom,email\n");
+    let mut addresses = Vec::new();
+    for (code, name, prefix) in units {
+        let address = m.lab.address(prefix);
+        csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
+        addresses.push(address);
+    }
+    let file = m.env.write("units.csv", csv);
+    m.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    addresses
+}
+
+pub fn send_at(m: &MailEnv, at: &str) -> Value {
+    m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
+}
+
+pub fn outbox(m: &MailEnv) -> Vec<Value> {
+    let list = m.env.baocao(&["outbox", "list", "--json"]).ok().json();
+    list.as_array().unwrap().clone()
+}
+
+pub fn wait_for(lab: &MailLab, address: &str, count: usize) {
+    assert!(
+        lab.wait_for_inbox(address, count, Duration::from_secs(20)),
+        "{address} has {} messages, expected {count}",
+        lab.inbox_count(address)
+    );
+}
+
+pub const UNITS: [(&str, &str, &str); 5] = [
+    (
+        "gdnn-muongang",
+        "Trung tâm GDNN-GDTX huyện Mường Ảng",
+        "ttgdnn-muongang",
+    ),
+    ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
+    (
+        "gdnn-dienbien",
+        "Trung tâm GDNN-GDTX huyện Điện Biên",
+        "ttgdnn-dienbien",
+    ),
+    (
+        "gdnn-muongcha",
+        "Trung tâm GDNN-GDTX huyện Mường Chà",
+        "ttgdnn-muongcha",
+    ),
+    (
+        "gdnn-tuangiao",
+        "Trung tâm GDNN-GDTX huyện Tuần Giáo",
+        "ttgdnn-tuangiao",
+    ),
+];
+
+/// A unit's reply as its mail client would write it, with or without attachment.
+pub fn reply(from: &str, to: &str, id: &str, in_reply_to: Option<&str>, extra_headers: &str, text: &str) -> String {
+    let threading = in_reply_to
+        .map(|parent| format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"))
+        .unwrap_or_default();
+    format!(
+        "From: {from}\nTo: {to}\nSubject: RE: [BC-1] Thông báo yêu cầu báo cáo\nMessage-ID: <{id}>\n{threading}{extra_headers}\
+         Date: Mon, 04 Mar 2030 09:00:00 +0700\nMIME-Version: 1.0\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n{text}\n\
+         --b1\nContent-Type: application/pdf; name=\"Báo cáo hiến máu.pdf\"\nContent-Disposition: attachment; \
+         filename*=utf-8''B%C3%A1o%20c%C3%A1o%20hi%E1%BA%BFn%20m%C3%A1u.pdf\nContent-Transfer-Encoding: base64\n\n\
+         JVBERi0xLjQKJcOkw7zDtsOf\n--b1--\n"
+    )
+}
