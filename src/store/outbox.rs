@@ -297,56 +297,75 @@ impl Store {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let id = message.id;
+        let recorded = self.record_outcomes(worker, &[(message, outcome, now)]).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
+    }
+
+    /// Records several attempts' outcomes (each with the time it ended) in one transaction,
+    /// each only if `worker` still holds its claim; says for each whether it was recorded.
+    /// The sender records every outcome that is waiting at once, so a fast server does not
+    /// cost one commit per message.
+    pub async fn record_outcomes(
+        &self,
+        worker: &str,
+        attempts: &[(&OutgoingMessage, &Outcome, DateTime<Utc>)],
+    ) -> StoreResult<Vec<bool>> {
+        if attempts.is_empty() {
+            return Ok(Vec::new());
+        }
         let recorded = in_tx!(self, |tx| {
-            let (state, response, sent_at, error, next_attempt_at) = match outcome {
-                Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
-                Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
-                Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
-            };
-            let changed = sqlx::query(
-                "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
-                 sent_at = $3, last_error = COALESCE($4, last_error), \
-                 next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
-                 claimed_by = NULL, claim_expires_at = NULL \
-                 WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
-            )
-            .bind(state)
-            .bind(response)
-            .bind(sent_at)
-            .bind(error)
-            .bind(next_attempt_at)
-            .bind(now)
-            .bind(id)
-            .bind(worker)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 1 {
-                if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
-                    sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+            let mut recorded = Vec::with_capacity(attempts.len());
+            for &(message, outcome, now) in attempts {
+                let (state, response, sent_at, error, next_attempt_at) = match outcome {
+                    Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
+                    Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
+                    Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
+                };
+                let changed = sqlx::query(
+                    "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
+                     sent_at = $3, last_error = COALESCE($4, last_error), \
+                     next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
+                     claimed_by = NULL, claim_expires_at = NULL \
+                     WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
+                )
+                .bind(state)
+                .bind(response)
+                .bind(sent_at)
+                .bind(error)
+                .bind(next_attempt_at)
+                .bind(now)
+                .bind(message.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 1 {
+                    if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
+                        sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+                            .bind(now)
+                            .bind(slot)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if let Outcome::Failed {
+                        error,
+                        address_failing: true,
+                    } = outcome
+                    {
+                        sqlx::query(
+                            "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
+                             WHERE address = $3 AND failing_since IS NULL",
+                        )
                         .bind(now)
-                        .bind(slot)
+                        .bind(error)
+                        .bind(&message.to_address)
                         .execute(&mut *tx)
                         .await?;
+                    }
                 }
-                if let Outcome::Failed {
-                    error,
-                    address_failing: true,
-                } = outcome
-                {
-                    sqlx::query(
-                        "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
-                         WHERE address = $3 AND failing_since IS NULL",
-                    )
-                    .bind(now)
-                    .bind(error)
-                    .bind(&message.to_address)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                recorded.push(changed == 1);
             }
-            changed == 1
+            recorded
         });
         Ok(recorded)
     }

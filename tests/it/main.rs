@@ -21,6 +21,7 @@ mod letters;
 mod login_refused;
 mod logs;
 mod mail_lab;
+mod mailer;
 mod properties;
 mod reminders;
 mod review_queue;
