@@ -228,19 +228,35 @@ impl Store {
         window_open: bool,
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMessage>> {
-        const DUE: &str = "((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
-             OR (state = 'sending' AND claim_expires_at <= $3)) AND (kind IN ('digest', 'receipt') OR $4)";
-        // PostgreSQL skips rows another instance is claiming; SQLite's BEGIN IMMEDIATE
-        // already lets one writer at a time through.
-        let lock = match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        const KIND: &str = "(kind IN ('digest', 'receipt') OR $4)";
+        let due = match self {
+            // PostgreSQL skips rows another instance is claiming.
+            Store::Postgres(_) => format!(
+                "SELECT id FROM outgoing_messages WHERE ((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
+                 OR (state = 'sending' AND claim_expires_at <= $3)) AND {KIND} \
+                 ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED"
+            ),
+            // SQLite's BEGIN IMMEDIATE already lets one writer at a time through. One
+            // index-ordered scan per state, each stopping after `limit` rows: with the OR, SQLite
+            // sorted every due message on each claim (a whole outbox per batch).
+            Store::Sqlite(_) => {
+                let first = |state: &str, due: &str| {
+                    format!(
+                        "SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM outgoing_messages \
+                         WHERE state = '{state}' AND {due} <= $3 AND {KIND} ORDER BY next_attempt_at, id LIMIT $5)"
+                    )
+                };
+                format!(
+                    "SELECT id FROM ({} UNION ALL {} UNION ALL {} ORDER BY next_attempt_at, id LIMIT $5)",
+                    first("queued", "next_attempt_at"),
+                    first("retry", "next_attempt_at"),
+                    first("sending", "claim_expires_at"),
+                )
+            }
         };
         let sql = format!(
             "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
-             attempts = attempts + 1, updated_at = $3 WHERE id IN ( \
-               SELECT id FROM outgoing_messages WHERE {DUE} ORDER BY next_attempt_at, id LIMIT $5 {lock}) \
-             RETURNING {MESSAGE_COLUMNS}"
+             attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {MESSAGE_COLUMNS}"
         );
         let claimed: Vec<OutgoingMessage> = in_tx!(self, |tx| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
