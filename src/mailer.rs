@@ -1,28 +1,30 @@
 //! SMTP with lettre: one connection per message (no pool: a pooled connection cancelled by
 //! the outer timeout could carry the next message into a broken session), implicit TLS or
 //! STARTTLS per config, the report mailbox as envelope sender so bounces come back to
-//! intake, and the headers that keep auto-responders quiet.
+//! intake, and the headers that keep auto-responders quiet. The connection itself is
+//! opened in [`session`] (with `TCP_NODELAY`), the conversation is lettre's.
 //!
 //! [`classify`] turns an SMTP failure into what the sender does about it; it is pure.
 
+mod session;
 mod words;
 
 use std::time::Duration;
 
+use lettre::Message;
 use lettre::address::{Address, Envelope};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{Settings, TlsMode};
 use crate::store::OutgoingMessage;
 
 /// A ready SMTP client for the configured server.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    endpoint: session::Endpoint,
     from: Mailbox,
     envelope_from: Address,
     timeout: Duration,
@@ -100,12 +102,12 @@ impl Mailer {
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("no [smtp] section in the configuration"))?;
         let server = &smtp.server;
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
-            .port(server.port)
-            .timeout(Some(smtp.timeout));
-        builder = match server.tls {
-            TlsMode::None => builder.tls(Tls::None),
-            mode => {
+        let security = match server.tls {
+            TlsMode::None => session::Security::None,
+            TlsMode::Implicit => {
+                session::implicit(crate::tls::client_config(server.ca_file.as_deref())?, &server.host)?
+            }
+            TlsMode::Starttls => {
                 let store = if rustls_native_certs::load_native_certs().certs.is_empty() {
                     CertificateStore::WebpkiRoots
                 } else {
@@ -117,33 +119,38 @@ impl Mailer {
                         params = params.add_root_certificate(Certificate::from_der(der.to_vec())?);
                     }
                 }
-                let params = params.build_rustls()?;
-                if mode == TlsMode::Implicit {
-                    builder.tls(Tls::Wrapper(params))
-                } else {
-                    builder.tls(Tls::Required(params))
-                }
+                session::Security::StartTls(params.build_rustls()?)
             }
         };
-        if let Some(user) = &server.user {
-            let source = server
-                .password
+        let credentials = match &server.user {
+            Some(user) => {
+                let source = server
+                    .password
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("smtp.user is set but no password source"))?;
+                let password = source
+                    .read()
+                    .map_err(|e| anyhow::anyhow!("reading the SMTP password ({}): {e}", describe_source(source)))?;
+                Some(Credentials::new(user.clone(), password.expose().to_string()))
+            }
+            None => None,
+        };
+        let endpoint = session::Endpoint {
+            host: server.host.clone(),
+            port: server.port,
+            security,
+            hello: smtp
+                .helo_name
                 .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("smtp.user is set but no password source"))?;
-            let password = source
-                .read()
-                .map_err(|e| anyhow::anyhow!("reading the SMTP password ({}): {e}", describe_source(source)))?;
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
-        }
-        if let Some(helo) = &smtp.helo_name {
-            builder = builder.hello_name(ClientId::Domain(helo.clone()));
-        }
+                .map_or_else(ClientId::default, |helo| ClientId::Domain(helo.clone())),
+            credentials,
+        };
         let envelope_from: Address = settings.office.report_mailbox.as_str().parse()?;
         Ok(Mailer {
-            transport: builder.build(),
+            endpoint,
             from: Mailbox::new(Some(settings.office.name.clone()), envelope_from.clone()),
             envelope_from,
-            // lettre's own timeout covers only the TCP connect: the outer one covers it all.
+            // The outer timeout covers the whole send: connect, TLS, login, message.
             timeout: smtp.timeout,
             server: format!("{}:{}", server.host, server.port),
         })
@@ -157,7 +164,13 @@ impl Mailer {
     /// Connects, starts TLS, logs in (when a user is configured) and says NOOP: what
     /// `baocao doctor` checks. The error text is the server's answer or the network error.
     pub async fn check_login(&self) -> Result<(), String> {
-        match tokio::time::timeout(self.timeout, self.transport.test_connection()).await {
+        let check = async {
+            let mut connection = self.endpoint.open().await?;
+            let answered = connection.test_connected().await;
+            connection.abort().await;
+            Ok::<bool, session::SessionError>(answered)
+        };
+        match tokio::time::timeout(self.timeout, check).await {
             Err(_) => Err(format!("hết thời gian chờ sau {} giây", self.timeout.as_secs())),
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) => Err("máy chủ không trả lời lệnh NOOP".into()),
@@ -228,7 +241,17 @@ impl Mailer {
                 };
             }
         };
-        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+        let raw = message.formatted();
+        let send = async {
+            let mut connection = self.endpoint.open().await?;
+            // On an error lettre has already closed the connection.
+            let response = connection.send(message.envelope(), &raw).await?;
+            // One message per connection: QUIT, and whatever happens next, close it.
+            connection.abort().await;
+            Ok::<_, session::SessionError>(response)
+        };
+        // A send cut off by the timeout drops its connection with it: nothing of it is reused.
+        match tokio::time::timeout(self.timeout, send).await {
             Err(_) => Attempt::Refused {
                 code: None,
                 permanent: false,
@@ -242,11 +265,20 @@ impl Mailer {
                 let lines: Vec<&str> = response.message().collect();
                 Attempt::Accepted(format!("{} {}", response.code(), lines.join(" ")))
             }
-            Ok(Err(error)) => Attempt::Refused {
-                code: error.status().map(|c| c.to_string().parse().unwrap_or(0)),
-                permanent: error.is_permanent(),
-                text: error_chain(&error),
-            },
+            Ok(Err(error)) => {
+                let (code, permanent) = match &error {
+                    session::SessionError::Smtp(smtp) => (
+                        smtp.status().map(|c| c.to_string().parse().unwrap_or(0)),
+                        smtp.is_permanent(),
+                    ),
+                    session::SessionError::Connect(_) => (None, false),
+                };
+                Attempt::Refused {
+                    code,
+                    permanent,
+                    text: error_chain(&error),
+                }
+            }
         }
     }
 }

@@ -120,7 +120,8 @@ pub struct SendPass<'a> {
     pub worker: &'a str,
     pub concurrency: usize,
     pub retry: RetryPolicy,
-    /// How long a claim is ours; renewed before each send, longer than one send's timeout.
+    /// How long a claim is ours; longer than one send's timeout, renewed before a send it
+    /// would not cover.
     pub lease: Duration,
     /// Outside the send window only the digest and receipts go.
     pub window_open: bool,
@@ -130,50 +131,282 @@ pub struct SendPass<'a> {
     pub stop: &'a AtomicBool,
 }
 
-/// Sends every message that is due, `concurrency` at a time. Each batch is claimed with a
-/// lease from the clock's current time; before each send the lease is renewed, and a
-/// message whose lease has already run out (another instance may have taken it over) is
-/// left alone. So an instance never sends a message it no longer holds, and two instances
-/// on one database never send the same message twice however long a pass lasts.
+/// Sends every message that is due, `concurrency` at a time. Messages are claimed in
+/// batches with a lease from the clock's current time; the next batch is claimed while the
+/// last messages of the previous one are still being sent, so the connections never wait
+/// for the database. Before each send the claim must outlast the send's timeout, or it is
+/// renewed first; a message whose claim has already run out (another instance may have
+/// taken it over) is left alone. So an instance never sends a message it no longer holds,
+/// and two instances on one database never send the same message twice however long a
+/// pass lasts.
+///
+/// Outcomes are recorded as soon as the attempt ends, by one recorder that writes every
+/// outcome waiting at that moment in one transaction (one when the server is slow, several
+/// when it is fast). Within a pass the claims, renewals and records take turns on one
+/// lock instead of queueing on SQLite's writer lock.
 pub async fn send_due(pass: &SendPass<'_>) -> Result<SendSummary, StoreError> {
-    let mut summary = SendSummary::default();
     pass.store.cancel_obsolete_messages(pass.clock.now()).await?;
-    let refused = AtomicBool::new(false);
-    let mut first = true;
-    while !pass.stop.load(Ordering::SeqCst) && !refused.load(Ordering::SeqCst) {
+    let flow = &Flow {
+        pass,
+        writes: tokio::sync::Mutex::new(()),
+        refused: AtomicBool::new(false),
+        halted: AtomicBool::new(false),
+    };
+    let (report, reports) = tokio::sync::mpsc::unbounded_channel();
+    let (sent, recorded) = tokio::join!(
+        async move {
+            let sent = send_all(flow, &report).await;
+            // Every send has reported: the recorder ends once it has recorded them.
+            drop(report);
+            sent
+        },
+        record_all(flow, reports)
+    );
+    let summary = recorded?;
+    sent?;
+    Ok(summary)
+}
+
+/// What the sends of one pass share.
+struct Flow<'a> {
+    pass: &'a SendPass<'a>,
+    /// One writer at a time: claims, renewals and records of this pass.
+    writes: tokio::sync::Mutex<()>,
+    /// The server refused our login: nothing more is tried in this pass.
+    refused: AtomicBool,
+    /// The outcomes cannot be recorded (a database error): nothing more is sent.
+    halted: AtomicBool,
+}
+
+/// Where each send reports to the recorder.
+type Reports = tokio::sync::mpsc::UnboundedSender<Report>;
+
+/// A claimed message and how long the claim is known to last.
+struct Held {
+    message: OutgoingMessage,
+    until: DateTime<Utc>,
+}
+
+/// What one claimed message came to, for the recorder.
+enum Report {
+    /// An attempt to record (or a message put back untried after a refused login), with
+    /// the server's answer if it refused our login.
+    Attempted {
+        message: Box<OutgoingMessage>,
+        outcome: Outcome,
+        at: DateTime<Utc>,
+        login: Option<String>,
+    },
+    /// The claim ran out before the send: nothing sent, nothing to record.
+    Lost,
+}
+
+/// Claims and sends until nothing is due, the pass is stopped, or the login was refused.
+async fn send_all(flow: &Flow<'_>, report: &Reports) -> Result<(), StoreError> {
+    let mut batch = claim_batch(flow).await?;
+    let Some(first) = batch.pop_front() else {
+        return Ok(());
+    };
+    // The pass's first message goes alone: if the server refuses our login, it hears the
+    // wrong password once, not once per connection.
+    send_one(flow, report, first).await?;
+    let concurrency = flow.pass.concurrency.max(1);
+    let mut sends = futures::stream::FuturesUnordered::new();
+    let mut first_error = None;
+    let mut more = true;
+    loop {
+        while sends.len() < concurrency {
+            let Some(held) = batch.pop_front() else { break };
+            sends.push(send_one(flow, report, held));
+        }
+        if batch.is_empty() && more && flow.may_claim() {
+            // Claim the next batch while the last sends of this one go on.
+            let claim = std::pin::pin!(claim_batch(flow));
+            let claimed = drive_while(&mut sends, &mut first_error, flow, claim).await;
+            match claimed {
+                Ok(claimed) => {
+                    more = !claimed.is_empty();
+                    batch = claimed;
+                }
+                Err(error) => {
+                    flow.halted.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(error);
+                    more = false;
+                }
+            }
+            continue;
+        }
+        match sends.next().await {
+            Some(sent) => note_error(sent, &mut first_error, flow),
+            None if batch.is_empty() => break,
+            None => {}
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Runs `work` to its end while the sends under way go on (and finish).
+async fn drive_while<S, W, T>(
+    sends: &mut futures::stream::FuturesUnordered<S>,
+    first_error: &mut Option<StoreError>,
+    flow: &Flow<'_>,
+    mut work: std::pin::Pin<&mut W>,
+) -> T
+where
+    S: std::future::Future<Output = Result<(), StoreError>>,
+    W: std::future::Future<Output = T>,
+{
+    loop {
+        tokio::select! {
+            biased;
+            done = &mut work => return done,
+            Some(sent) = sends.next(), if !sends.is_empty() => note_error(sent, first_error, flow),
+        }
+    }
+}
+
+/// A database error stops further sends; the ones under way finish.
+fn note_error(sent: Result<(), StoreError>, first_error: &mut Option<StoreError>, flow: &Flow<'_>) {
+    if let Err(error) = sent {
+        flow.halted.store(true, Ordering::SeqCst);
+        first_error.get_or_insert(error);
+    }
+}
+
+impl Flow<'_> {
+    fn may_claim(&self) -> bool {
+        !self.pass.stop.load(Ordering::SeqCst)
+            && !self.refused.load(Ordering::SeqCst)
+            && !self.halted.load(Ordering::SeqCst)
+    }
+}
+
+/// Claims the next batch of due messages with a lease from now.
+async fn claim_batch(flow: &Flow<'_>) -> Result<std::collections::VecDeque<Held>, StoreError> {
+    let pass = flow.pass;
+    let _writing = flow.writes.lock().await;
+    let now = pass.clock.now();
+    let until = now + pass.lease;
+    let claimed = pass
+        .store
+        .claim_messages(pass.worker, now, until, pass.window_open, (pass.concurrency * 4) as i64)
+        .await?;
+    Ok(claimed.into_iter().map(|message| Held { message, until }).collect())
+}
+
+/// One claimed message: make sure the claim outlasts the send, send, report the outcome.
+/// After a refused login the message is put back for later without being tried.
+async fn send_one(flow: &Flow<'_>, report: &Reports, held: Held) -> Result<(), StoreError> {
+    let (pass, store, worker) = (flow.pass, flow.pass.store, flow.pass.worker);
+    let Held { message, until } = held;
+    let now = pass.clock.now();
+    // The send is cut off after the mailer's timeout: a claim that lasts longer than that
+    // covers it. Otherwise (a message that waited its turn, a slow server) renew it first.
+    let timeout = Duration::from_std(pass.mailer.timeout()).unwrap_or(Duration::MAX);
+    if until - now <= timeout {
+        let renewed = {
+            let _writing = flow.writes.lock().await;
+            let now = pass.clock.now();
+            store.renew_claim(message.id, worker, now, now + pass.lease).await?
+        };
+        if !renewed {
+            tracing::warn!(
+                id = message.id,
+                to = %message.to_address,
+                "claim ran out before the send; left to whoever holds it now"
+            );
+            let _ = report.send(Report::Lost);
+            return Ok(());
+        }
+    }
+    if flow.halted.load(Ordering::SeqCst) {
+        // Its outcome could not be recorded: leave it claimed, it goes again when the
+        // claim runs out.
+        return Ok(());
+    }
+    if flow.refused.load(Ordering::SeqCst) {
+        // One refused login is enough: do not try the password again and again.
         let now = pass.clock.now();
-        let mut batch = pass
-            .store
-            .claim_messages(
-                pass.worker,
-                now,
-                now + pass.lease,
-                pass.window_open,
-                (pass.concurrency * 4) as i64,
-            )
-            .await?;
-        if batch.is_empty() {
+        let outcome = Outcome::Retry {
+            error: NOT_TRIED.to_string(),
+            at: now + AFTER_REFUSED_LOGIN,
+        };
+        let _ = report.send(Report::Attempted {
+            message: Box::new(message),
+            outcome,
+            at: now,
+            login: None,
+        });
+        return Ok(());
+    }
+    let attempt = pass.mailer.send(&message).await;
+    let login = match &attempt {
+        Attempt::Refused { code, permanent, text } if login_refused(*code, *permanent, text) => {
+            flow.refused.store(true, Ordering::SeqCst);
+            Some(text.clone())
+        }
+        _ => None,
+    };
+    let now = pass.clock.now();
+    let outcome = outcome_of(attempt, &message, &pass.retry, now, rand::random::<f64>());
+    log_outcome(&message, &outcome);
+    let _ = report.send(Report::Attempted {
+        message: Box::new(message),
+        outcome,
+        at: now,
+        login,
+    });
+    Ok(())
+}
+
+/// Records outcomes as they come, every one waiting at that moment in one transaction,
+/// until every send has reported; counts them.
+async fn record_all(
+    flow: &Flow<'_>,
+    mut reports: tokio::sync::mpsc::UnboundedReceiver<Report>,
+) -> Result<SendSummary, StoreError> {
+    let pass = flow.pass;
+    let mut summary = SendSummary::default();
+    let mut waiting = Vec::new();
+    loop {
+        // Zero once every send is over and everything it reported is recorded.
+        if reports.recv_many(&mut waiting, 256).await == 0 {
             break;
         }
-        let mut results = Vec::new();
-        if std::mem::take(&mut first) {
-            // The pass's first message goes alone: if the server refuses our login, it hears
-            // the wrong password once, not once per connection.
-            let message = batch.remove(0);
-            results.push(send_one(pass, &refused, message).await);
+        let mut attempts = Vec::with_capacity(waiting.len());
+        for report in waiting.drain(..) {
+            match report {
+                Report::Lost => summary.lost_claims += 1,
+                Report::Attempted {
+                    message,
+                    outcome,
+                    at,
+                    login,
+                } => attempts.push((message, outcome, at, login)),
+            }
         }
-        results.extend(
-            futures::stream::iter(batch)
-                .map(|message| send_one(pass, &refused, message))
-                .buffer_unordered(pass.concurrency.max(1))
-                .collect::<Vec<_>>()
-                .await,
-        );
-        for result in results {
-            let Some((outcome, recorded, login)) = result? else {
-                summary.lost_claims += 1;
-                continue;
-            };
+        if attempts.is_empty() {
+            continue;
+        }
+        let recorded = {
+            let _writing = flow.writes.lock().await;
+            let rows: Vec<(&OutgoingMessage, &Outcome, DateTime<Utc>)> = attempts
+                .iter()
+                .map(|(message, outcome, at, _)| (message.as_ref(), outcome, *at))
+                .collect();
+            pass.store.record_outcomes(pass.worker, &rows).await
+        };
+        let recorded = match recorded {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                flow.halted.store(true, Ordering::SeqCst);
+                return Err(error);
+            }
+        };
+        for ((_, outcome, _, login), recorded) in attempts.into_iter().zip(recorded) {
             if login.is_some() {
                 summary.login_refused = login;
             }
@@ -195,49 +428,6 @@ pub async fn send_due(pass: &SendPass<'_>) -> Result<SendSummary, StoreError> {
         }
     }
     Ok(summary)
-}
-
-/// One claimed message: renew the claim, send, record. `None` when the claim ran out first.
-/// After a refused login (`refused`) the message is put back for later without being tried.
-/// Returns the outcome, whether it was recorded, and the server's answer if it refused
-/// our login.
-async fn send_one(
-    pass: &SendPass<'_>,
-    refused: &AtomicBool,
-    message: OutgoingMessage,
-) -> Result<Option<(Outcome, bool, Option<String>)>, StoreError> {
-    let (store, worker) = (pass.store, pass.worker);
-    let now = pass.clock.now();
-    if !store.renew_claim(message.id, worker, now, now + pass.lease).await? {
-        tracing::warn!(
-            id = message.id,
-            to = %message.to_address,
-            "claim ran out before the send; left to whoever holds it now"
-        );
-        return Ok(None);
-    }
-    if refused.load(Ordering::SeqCst) {
-        // One refused login is enough: do not try the password again and again.
-        let outcome = Outcome::Retry {
-            error: NOT_TRIED.to_string(),
-            at: now + AFTER_REFUSED_LOGIN,
-        };
-        let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
-        return Ok(Some((outcome, recorded, None)));
-    }
-    let attempt = pass.mailer.send(&message).await;
-    let login = match &attempt {
-        Attempt::Refused { code, permanent, text } if login_refused(*code, *permanent, text) => {
-            refused.store(true, Ordering::SeqCst);
-            Some(text.clone())
-        }
-        _ => None,
-    };
-    let now = pass.clock.now();
-    let outcome = outcome_of(attempt, &message, &pass.retry, now, rand::random::<f64>());
-    log_outcome(&message, &outcome);
-    let recorded = store.record_outcome(&message, worker, &outcome, now).await?;
-    Ok(Some((outcome, recorded, login)))
 }
 
 fn log_outcome(message: &OutgoingMessage, outcome: &Outcome) {

@@ -229,19 +229,35 @@ impl Store {
         window_open: bool,
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMessage>> {
-        const DUE: &str = "((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
-             OR (state = 'sending' AND claim_expires_at <= $3)) AND (kind IN ('digest', 'receipt') OR $4)";
-        // PostgreSQL skips rows another instance is claiming; SQLite's BEGIN IMMEDIATE
-        // already lets one writer at a time through.
-        let lock = match self {
-            Store::Sqlite(_) => "",
-            Store::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        const KIND: &str = "(kind IN ('digest', 'receipt') OR $4)";
+        let due = match self {
+            // PostgreSQL skips rows another instance is claiming.
+            Store::Postgres(_) => format!(
+                "SELECT id FROM outgoing_messages WHERE ((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
+                 OR (state = 'sending' AND claim_expires_at <= $3)) AND {KIND} \
+                 ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED"
+            ),
+            // SQLite's BEGIN IMMEDIATE already lets one writer at a time through. One
+            // index-ordered scan per state, each stopping after `limit` rows: with the OR, SQLite
+            // sorted every due message on each claim (a whole outbox per batch).
+            Store::Sqlite(_) => {
+                let first = |state: &str, due: &str| {
+                    format!(
+                        "SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM outgoing_messages \
+                         WHERE state = '{state}' AND {due} <= $3 AND {KIND} ORDER BY next_attempt_at, id LIMIT $5)"
+                    )
+                };
+                format!(
+                    "SELECT id FROM ({} UNION ALL {} UNION ALL {} ORDER BY next_attempt_at, id LIMIT $5)",
+                    first("queued", "next_attempt_at"),
+                    first("retry", "next_attempt_at"),
+                    first("sending", "claim_expires_at"),
+                )
+            }
         };
         let sql = format!(
             "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
-             attempts = attempts + 1, updated_at = $3 WHERE id IN ( \
-               SELECT id FROM outgoing_messages WHERE {DUE} ORDER BY next_attempt_at, id LIMIT $5 {lock}) \
-             RETURNING {MESSAGE_COLUMNS}"
+             attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {MESSAGE_COLUMNS}"
         );
         let claimed: Vec<OutgoingMessage> = in_tx!(self, |tx| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -298,56 +314,75 @@ impl Store {
         outcome: &Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let id = message.id;
+        let recorded = self.record_outcomes(worker, &[(message, outcome, now)]).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
+    }
+
+    /// Records several attempts' outcomes (each with the time it ended) in one transaction,
+    /// each only if `worker` still holds its claim; says for each whether it was recorded.
+    /// The sender records every outcome that is waiting at once, so a fast server does not
+    /// cost one commit per message.
+    pub async fn record_outcomes(
+        &self,
+        worker: &str,
+        attempts: &[(&OutgoingMessage, &Outcome, DateTime<Utc>)],
+    ) -> StoreResult<Vec<bool>> {
+        if attempts.is_empty() {
+            return Ok(Vec::new());
+        }
         let recorded = in_tx!(self, |tx| {
-            let (state, response, sent_at, error, next_attempt_at) = match outcome {
-                Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
-                Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
-                Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
-            };
-            let changed = sqlx::query(
-                "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
-                 sent_at = $3, last_error = COALESCE($4, last_error), \
-                 next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
-                 claimed_by = NULL, claim_expires_at = NULL \
-                 WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
-            )
-            .bind(state)
-            .bind(response)
-            .bind(sent_at)
-            .bind(error)
-            .bind(next_attempt_at)
-            .bind(now)
-            .bind(id)
-            .bind(worker)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 1 {
-                if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
-                    sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+            let mut recorded = Vec::with_capacity(attempts.len());
+            for &(message, outcome, now) in attempts {
+                let (state, response, sent_at, error, next_attempt_at) = match outcome {
+                    Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
+                    Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
+                    Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
+                };
+                let changed = sqlx::query(
+                    "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
+                     sent_at = $3, last_error = COALESCE($4, last_error), \
+                     next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
+                     claimed_by = NULL, claim_expires_at = NULL \
+                     WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
+                )
+                .bind(state)
+                .bind(response)
+                .bind(sent_at)
+                .bind(error)
+                .bind(next_attempt_at)
+                .bind(now)
+                .bind(message.id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 1 {
+                    if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
+                        sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+                            .bind(now)
+                            .bind(slot)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if let Outcome::Failed {
+                        error,
+                        address_failing: true,
+                    } = outcome
+                    {
+                        sqlx::query(
+                            "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
+                             WHERE address = $3 AND failing_since IS NULL",
+                        )
                         .bind(now)
-                        .bind(slot)
+                        .bind(error)
+                        .bind(&message.to_address)
                         .execute(&mut *tx)
                         .await?;
+                    }
                 }
-                if let Outcome::Failed {
-                    error,
-                    address_failing: true,
-                } = outcome
-                {
-                    sqlx::query(
-                        "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
-                         WHERE address = $3 AND failing_since IS NULL",
-                    )
-                    .bind(now)
-                    .bind(error)
-                    .bind(&message.to_address)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                recorded.push(changed == 1);
             }
-            changed == 1
+            recorded
         });
         Ok(recorded)
     }

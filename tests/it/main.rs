@@ -21,6 +21,7 @@ mod lab_selftest;
 mod letters;
 mod login_refused;
 mod logs;
+mod mailer;
 mod properties;
 mod reminders;
 mod review_queue;
