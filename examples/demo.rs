@@ -47,11 +47,17 @@ fn main() {
         lab.submission_port, lab.imaps_port
     );
     let env = Env::new(Backend::Sqlite);
+    let calendar = repo_root().join("config/calendar.toml");
     lab.write_config(
         &env,
         OFFICE,
         lab.submission_port,
-        r#"
+        &format!(
+            r#"
+[calendar]
+# The calendar the package installs: 2023–2026 confirmed from the official notices.
+file = "{}"
+
 [send-window]
 # Bản trình diễn gửi thư bất kể giờ nào; mặc định là giờ hành chính các ngày làm việc.
 hours = ["00:00-23:59"]
@@ -66,6 +72,8 @@ enabled = false
 [daemon]
 tick-seconds = 2
 "#,
+            calendar.display()
+        ),
     );
     println!("Cấu hình: {}", env.config.display());
     println!("Cơ sở dữ liệu: {} (SQLite, mặc định)", env.db.url);
