@@ -74,17 +74,7 @@ impl Store {
         }
         let units = self.list_units(None).await?;
         let kept_files = self.request_files(request.id).await?;
-        let mut problems = Vec::new();
-        for code in &edit.add_units {
-            if !units.iter().any(|u| &u.code == code) {
-                problems.push(format!("không có đơn vị `{code}` (xem: baocao unit list)"));
-            }
-        }
-        for group in &edit.add_groups {
-            if !units.iter().any(|u| u.groups.contains(group)) {
-                problems.push(format!("nhóm `{group}` chưa có đơn vị nào"));
-            }
-        }
+        let mut problems = super::requests::unknown_recipients(&units, &edit.add_groups, &edit.add_units);
         for group in &edit.remove_groups {
             if !request.recipients.groups.contains(group) {
                 problems.push(format!("yêu cầu không gửi tới nhóm `{group}`"));

@@ -118,6 +118,44 @@ macro_rules! resolve_units {
 
 pub(crate) use resolve_units;
 
+/// What a request cannot name: a unit that does not exist, a group no active unit is in.
+pub(super) fn unknown_recipients(
+    units: &[crate::domain::model::Unit],
+    groups: &[GroupCode],
+    named: &[UnitCode],
+) -> Vec<String> {
+    let missing_units = named
+        .iter()
+        .filter(|code| !units.iter().any(|u| &u.code == *code))
+        .map(|code| format!("không có đơn vị `{code}` (xem: baocao unit list)"));
+    let empty_groups = groups
+        .iter()
+        .filter(|group| !units.iter().any(|u| u.groups.contains(group)))
+        .map(|group| format!("nhóm `{group}` chưa có đơn vị nào"));
+    missing_units.chain(empty_groups).collect()
+}
+
+/// Gives one unit of a request a later deadline of its own inside a transaction; refuses a
+/// unit the request does not name.
+macro_rules! extend_unit_in_tx {
+    ($tx:expr, $request_id:expr, $unit_id:expr, $until:expr) => {
+        let changed =
+            sqlx::query("UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2")
+                .bind($request_id)
+                .bind($unit_id)
+                .bind($until)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+        if changed != 1 {
+            return Err($crate::store::StoreError::Rejected(vec![
+                "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
+            ]));
+        }
+    };
+}
+pub(crate) use extend_unit_in_tx;
+
 /// Writes a request's recipients (groups, then single units) inside a transaction.
 macro_rules! insert_recipients {
     ($tx:expr, $request_id:expr, $groups:expr, $units:expr) => {
@@ -239,17 +277,7 @@ impl Store {
     /// and named groups must hold at least one active unit.
     pub async fn create_request(&self, input: &RequestInput, now: DateTime<Utc>) -> StoreResult<Request> {
         let units = self.list_units(None).await?;
-        let mut problems = Vec::new();
-        for code in &input.recipients.units {
-            if !units.iter().any(|u| &u.code == code) {
-                problems.push(format!("không có đơn vị `{code}` (xem: baocao unit list)"));
-            }
-        }
-        for group in &input.recipients.groups {
-            if !units.iter().any(|u| u.groups.contains(group)) {
-                problems.push(format!("nhóm `{group}` chưa có đơn vị nào"));
-            }
-        }
+        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
         if input.recipients.is_empty() {
             problems.push("cần ít nhất một --group hoặc --unit".to_string());
         }
@@ -477,20 +505,7 @@ impl Store {
                 None => set_deadline_in_tx!(tx, id, until, extension.wording, now),
                 Some(units) => {
                     for unit in units {
-                        let changed = sqlx::query(
-                            "UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2",
-                        )
-                        .bind(id)
-                        .bind(unit)
-                        .bind(until)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if changed != 1 {
-                            return Err(StoreError::Rejected(vec![
-                                "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
-                            ]));
-                        }
+                        extend_unit_in_tx!(tx, id, unit, until);
                     }
                     units.to_vec()
                 }

@@ -223,21 +223,8 @@ impl Store {
         in_tx!(self, |tx| {
             super::files::record_changes!(tx, request_id, by, [change.clone()], now);
             resolve_in_tx!(tx, id, "extended", note, now);
-            let changed = sqlx::query(
-                "UPDATE request_units SET extended_deadline = $3, slots_planned_at = NULL \
-                 WHERE request_id = $1 AND unit_id = $2",
-            )
-            .bind(request_id)
-            .bind(unit_id)
-            .bind(until)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed != 1 {
-                return Err(StoreError::Rejected(vec![
-                    "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
-                ]));
-            }
+            super::requests::extend_unit_in_tx!(tx, request_id, unit_id, until);
+            // Marks the unit to be planned again, too.
             super::slots::replan_unit_in_tx!(tx, request_id, unit_id, note, now);
             cancel_slots_of_cancelled_messages!(tx, now);
         });

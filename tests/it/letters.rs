@@ -6,7 +6,7 @@ use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 use crate::harness::Backend;
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -193,7 +193,8 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
         .message_id()
         .unwrap()
         .to_string();
-    let file = m.env.write(
+    let outcome = import_at(
+        &m,
         "ack.eml",
         reply(
             &addresses[0],
@@ -203,26 +204,12 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             "",
             "Đơn vị đã nhận văn bản.",
         ),
+        "10:00 ngày 4/3/2030",
     );
-    let outcome = m
-        .env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "10:00 ngày 4/3/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(outcome[0]["state"], "ignored", "{outcome:#}");
-    assert_eq!(outcome[0]["rule"], "for_information", "{outcome:#}");
+    assert_eq!(outcome["state"], "ignored", "{outcome:#}");
+    assert_eq!(outcome["rule"], "for_information", "{outcome:#}");
     assert!(
-        outcome[0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("văn bản để biết 165/LĐLĐ"),
+        outcome["detail"].as_str().unwrap().contains("văn bản để biết 165/LĐLĐ"),
         "{outcome:#}"
     );
     // A report cannot be recorded for it either.
@@ -426,21 +413,9 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
          Content-Disposition: attachment; filename=\"bieu-mau.xlsx\"\nContent-Transfer-Encoding: base64\n\n{form}\n--b1--\n",
         addresses[0], m.mailbox
     );
-    let file = m.env.write("forward.eml", forward);
-    let outcome = m
-        .env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "10:00 ngày 5/3/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_ne!(outcome[0]["state"], "counted", "{outcome:#}");
-    assert_eq!(outcome[0]["reason"], "missing_attachment", "{outcome:#}");
+    let outcome = import_at(&m, "forward.eml", forward, "10:00 ngày 5/3/2030");
+    assert_ne!(outcome["state"], "counted", "{outcome:#}");
+    assert_eq!(outcome["reason"], "missing_attachment", "{outcome:#}");
 
     // Every change is on record with who made it.
     let shown = m.env.baocao(&["request", "show", "BC-1"]).ok().stdout;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::{Backend, binary};
@@ -421,18 +421,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         let message = mail_parser::MessageParser::default().parse(raw).unwrap();
         message.message_id().unwrap().to_string()
     };
-    let import = |name: &str, content: String, at: &str| -> Value {
-        let file = m.env.write(name, content);
-        let run = m.env.baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            at,
-            "--json",
-        ]);
-        run.ok().json()[0].clone()
-    };
+    let import = |name: &str, content: String, at: &str| import_at(&m, name, content, at);
     let parent = notice_id(&addresses[0]);
     // A person replies in the notice's thread: counted, and a receipt is queued.
     let first = import(
@@ -594,20 +583,8 @@ fn a_unit_whose_reply_lacked_the_file_is_reminded_of_the_file() {
          Content-Type: text/plain; charset=utf-8\n\nKính gửi Sở, Trung tâm gửi báo cáo.\n",
         addresses[0], m.mailbox
     );
-    let file = m.env.write("no-file.eml", reply);
-    let imported = m
-        .env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "09:00 ngày 11/3/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(imported[0]["reason"], "missing_attachment", "{imported:#}");
+    let imported = import_at(&m, "no-file.eml", reply, "09:00 ngày 11/3/2030");
+    assert_eq!(imported["reason"], "missing_attachment", "{imported:#}");
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
     wait_for(m.lab, &addresses[0], 1);

@@ -44,6 +44,20 @@ pub fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
     addresses
 }
 
+/// `intake import` of one message written to `name`, received at `at`: its outcome.
+pub fn import_at(m: &MailEnv, name: &str, content: impl AsRef<[u8]>, at: &str) -> Value {
+    let file = m.env.write(name, content);
+    let run = m.env.baocao(&[
+        "intake",
+        "import",
+        file.to_str().unwrap(),
+        "--received-at",
+        at,
+        "--json",
+    ]);
+    run.ok().json()[0].clone()
+}
+
 pub fn send_at(m: &MailEnv, at: &str) -> Value {
     m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
 }
