@@ -4,9 +4,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::compose::Templates;
 use crate::config::Settings;
 use crate::domain::calendar::WorkingCalendar;
+use crate::letters::Templates;
 
 /// What the service works with; replaced as a whole by a successful reload.
 pub struct Current {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::{message, receipt};
 use crate::domain::model::{EmailAddress, Request, Unit, UnitCode};
-use crate::intake::pipeline::Receipts;
+use crate::letters::receipt::Receipts;
 use crate::store::{Assignment, ManualSubmission, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]

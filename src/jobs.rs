@@ -11,16 +11,17 @@ use serde::Serialize;
 
 use crate::checks::Checks;
 use crate::clock::Clock;
-use crate::compose::Templates;
 use crate::config::{SecretSource, Settings};
-use crate::digest::queue_digest;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dates::format_instant;
 use crate::intake::pipeline::Intake;
 use crate::intake::watch::{Reconciliation, Watcher};
+use crate::letters::Setup;
+use crate::letters::Templates;
+use crate::letters::digest::queue_digest;
+use crate::letters::send::{RetryPolicy, SendPass, SendSummary, lease, send_due};
 use crate::mailer::Mailer;
-use crate::reminders::{QueueSummary, Setup, plan_new_units, queue_due};
-use crate::sender::{RetryPolicy, SendPass, SendSummary, lease, send_due};
+use crate::reminders::{QueueSummary, plan_new_units, queue_due};
 use crate::store::{JobAnswer, Store};
 
 /// Exit code of refused work (as the command line's).
@@ -168,13 +169,13 @@ async fn send_due_now(work: &Work<'_>) -> JobAnswer {
         let units_planned = plan_new_units(work.store, settings, work.calendar, now).await?;
         let slots = queue_due(work.store, &setup, now).await?;
         let digest_queued = queue_digest(work.store, &setup, now, false).await?;
-        Ok::<_, crate::reminders::ReminderError>((units_planned, slots, digest_queued))
+        Ok::<_, crate::letters::LetterError>((units_planned, slots, digest_queued))
     }
     .await;
     let (units_planned, slots, digest_queued) = match queued {
         Ok(done) => done,
-        Err(crate::reminders::ReminderError::Template(error)) => return refused(error.to_string()),
-        Err(crate::reminders::ReminderError::Store(error)) => return unexpected(error),
+        Err(crate::letters::LetterError::Template(error)) => return refused(error.to_string()),
+        Err(crate::letters::LetterError::Store(error)) => return unexpected(error),
     };
     let window_open = setup.window_open(now);
     let outbox = match send_due(&SendPass {

@@ -4,7 +4,7 @@
 //! 0. `domain` — the pure core (imports nothing outside itself);
 //! 1. `config`, `import` — reading input (configuration, calendar file, unit lists);
 //! 2. `store`, `mailer`, `tls`, `clock` — adapters (database, SMTP, TLS, the wall clock);
-//! 3. `compose`, `reminders`, `digest`, `sender`, `intake`, `decisions`, `jobs`, `checks` —
+//! 3. `letters`, `reminders`, `intake`, `decisions`, `jobs`, `checks` —
 //!    services: what the product does, from the adapters;
 //! 4. `current`, `daemon`, `web`, `cli`, `telemetry` — wiring.
 //!
@@ -21,15 +21,12 @@ const LAYERS: &[(&str, u8)] = &[
     ("mailer", 2),
     ("tls", 2),
     ("clock", 2),
-    ("compose", 3),
+    ("letters", 3),
     ("reminders", 3),
-    ("digest", 3),
-    ("sender", 3),
     ("intake", 3),
     ("decisions", 3),
     ("jobs", 3),
     ("checks", 3),
-    ("letters_doc", 3),
     ("current", 4),
     ("daemon", 4),
     ("web", 4),

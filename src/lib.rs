@@ -8,23 +8,19 @@
 pub mod checks;
 pub mod cli;
 pub mod clock;
-pub mod compose;
 pub mod config;
 pub mod current;
 pub mod daemon;
 pub mod decisions;
-pub mod digest;
 pub mod domain;
 pub mod import;
 pub mod intake;
 pub mod jobs;
 #[cfg(test)]
 mod layers;
-#[cfg(test)]
-mod letters_doc;
+pub mod letters;
 pub mod mailer;
 pub mod reminders;
-pub mod sender;
 pub mod store;
 pub mod telemetry;
 pub mod tls;

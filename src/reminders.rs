@@ -11,42 +11,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::compose::{OfficeVars, TemplateError, TemplateKind, Templates, UnitMessage, UnitVars};
 use crate::config::Settings;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dates::format_instant;
 use crate::domain::model::{Offsets, Request, RequestState, Unit};
 use crate::domain::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
-use crate::domain::window::next_opening;
-use crate::store::{NewMessage, Settlement, SlotRow, Store, StoreError};
-
-/// What sending needs besides the store: settings, the working calendar and templates.
-pub struct Setup<'a> {
-    pub settings: &'a Settings,
-    pub calendar: &'a WorkingCalendar,
-    pub templates: &'a Templates,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReminderError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Template(#[from] TemplateError),
-}
-
-impl Setup<'_> {
-    /// Whether mail to units may go out at `at`.
-    pub fn window_open(&self, at: DateTime<Utc>) -> bool {
-        next_opening(at, &self.settings.send_window, self.calendar, self.settings.office.zone)
-            .is_some_and(|opening| opening.moved.is_none())
-    }
-
-    /// How long after a deadline overdue notices stop.
-    pub fn stop_overdue_after(&self) -> chrono::Duration {
-        chrono::Duration::minutes(self.settings.reminders.stop_overdue_after_minutes)
-    }
-}
+use crate::letters::to_unit::{self, UnitLetter};
+use crate::letters::{LetterError, Setup, TemplateKind};
+use crate::store::{Settlement, SlotRow, Store, StoreError};
 
 /// Plans the slots of every (request, unit) of an active request not planned yet.
 /// Returns how many units were planned.
@@ -220,7 +192,7 @@ pub fn settle_group(slots: &[DueSlot], facts: GroupFacts, now: DateTime<Utc>) ->
 }
 
 /// Queues the messages of every due slot, if the send window is open at `now`.
-pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<QueueSummary, ReminderError> {
+pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<QueueSummary, LetterError> {
     let mut summary = QueueSummary::default();
     if !setup.window_open(now) {
         return Ok(summary);
@@ -271,22 +243,18 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                         }
                         _ => Vec::new(),
                     };
-                    let message = UnitLetter {
-                        slot,
+                    let letter = UnitLetter {
+                        slot_id: slot.id,
+                        kind,
                         request,
                         unit,
                         template,
                         deadline: request.expects_report().then_some(deadline),
                         missing_attachment,
                         files,
+                        answers: earlier_notice,
                     };
-                    let mut message = compose_unit_message(setup, &message, now)?;
-                    // Reminders, overdue notices and an extension answer the notice: the
-                    // unit's mail client shows them as one conversation.
-                    if let Some(notice) = earlier_notice {
-                        message.in_reply_to = Some(notice.clone());
-                        message.references_ids = Some(notice);
-                    }
+                    let message = to_unit::compose(setup, letter, now)?;
                     settlements.push(Settlement::Queue(id, Box::new(message)));
                 }
                 Verdict::Skip(reason) => {
@@ -321,98 +289,6 @@ async fn files_of(
         .collect();
     loaded.insert(request_id, names.clone());
     Ok(names)
-}
-
-/// What one slot's letter is made of.
-struct UnitLetter<'a> {
-    slot: &'a SlotRow,
-    request: &'a Request,
-    unit: &'a Unit,
-    template: TemplateKind,
-    /// The unit's deadline; `None` for a request "để biết".
-    deadline: Option<DateTime<Utc>>,
-    missing_attachment: bool,
-    /// The names of the files it carries.
-    files: Vec<String>,
-}
-
-/// The message of one slot, rendered now.
-fn compose_unit_message(
-    setup: &Setup<'_>,
-    letter: &UnitLetter<'_>,
-    now: DateTime<Utc>,
-) -> Result<NewMessage, ReminderError> {
-    let UnitLetter {
-        slot,
-        request,
-        unit,
-        template,
-        deadline,
-        missing_attachment,
-        ..
-    } = *letter;
-    let office = &setup.settings.office;
-    let kind = slot.slot_kind()?;
-    // The first address that is not failing, else the first.
-    let address = unit
-        .addresses
-        .iter()
-        .find(|a| a.failing_since.is_none())
-        .or(unit.addresses.first())
-        .map(|a| a.address.to_string())
-        .unwrap_or_default();
-    let mut vars = UnitMessage::new(
-        office_vars(setup.settings),
-        UnitVars {
-            code: unit.code.to_string(),
-            name: unit.name.clone(),
-        },
-        request,
-        deadline,
-        kind,
-        now,
-        office.zone,
-    );
-    vars.missing_attachment = missing_attachment;
-    vars.files = letter.files.clone();
-    if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
-        // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
-        vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
-    }
-    let rendered = setup.templates.render_unit_message(template, &vars)?;
-    Ok(NewMessage {
-        slot_id: Some(slot.id),
-        dedupe_key: format!("slot:{}", slot.id),
-        kind: kind.as_str().to_string(),
-        request_id: Some(request.id),
-        unit_id: Some(unit.id),
-        to_address: address,
-        to_name: Some(unit.name.clone()),
-        message_id: new_message_id(&request.token, slot.id, office.report_mailbox.domain()),
-        subject: rendered.subject,
-        body: rendered.text,
-        body_html: rendered.html,
-        in_reply_to: None,
-        references_ids: None,
-    })
-}
-
-pub fn office_vars(settings: &Settings) -> OfficeVars {
-    OfficeVars {
-        name: settings.office.name.clone(),
-        mailbox: settings.office.report_mailbox.to_string(),
-        contact: settings.office.contact.clone(),
-    }
-}
-
-/// `baocao.bc-17.42.5f0c…@office-domain`, without angle brackets: ours, unique, and
-/// telling which request and slot a reply or bounce is about.
-pub fn new_message_id(token: &str, slot_id: i64, domain: &str) -> String {
-    format!(
-        "baocao.{}.{slot_id}.{:016x}@{domain}",
-        token.to_ascii_lowercase(),
-        rand::random::<u64>()
-    )
 }
 
 /// One line of `reminders plan`.
@@ -599,14 +475,5 @@ mod tests {
                 vec![(1, Verdict::Cancel(reason.into())), (2, Verdict::Cancel(reason.into()))]
             );
         }
-    }
-
-    #[test]
-    fn message_ids_are_on_the_office_domain_and_unique() {
-        let a = new_message_id("BC-17", 42, "moet.edu.vn");
-        let b = new_message_id("BC-17", 42, "moet.edu.vn");
-        assert!(a.starts_with("baocao.bc-17.42.") && a.ends_with("@moet.edu.vn"), "{a}");
-        assert_ne!(a, b);
-        assert!(!a.contains('<') && !a.contains(' '));
     }
 }

@@ -51,7 +51,7 @@ pub async fn run(cli: &Cli, args: &DoctorArgs) -> CliResult {
     database(&mut report, &settings).await;
     mail(&mut report, &settings, cli, args.direct).await;
 
-    match crate::compose::Templates::load(settings.templates_dir.as_deref()) {
+    match crate::letters::Templates::load(settings.templates_dir.as_deref()) {
         Ok(loaded) if loaded.warnings.is_empty() => {
             report.line(Verdict::Ok, "Mẫu thư", "mọi mẫu hiển thị được với dữ liệu mẫu")
         }

@@ -153,15 +153,15 @@ fn report(
     let request_name = |id: i64| snapshot.requests.get(&id).map(|r| format!("{} ({})", r.token, r.code));
     Report {
         file: file.to_string(),
-        state: outcome.state.as_str(),
-        reason: outcome.reason.as_str(),
-        rule: outcome.rule,
-        detail: outcome.detail.clone(),
-        unit: unit_code(outcome.unit_id),
+        state: outcome.state().as_str(),
+        reason: outcome.reason().as_str(),
+        rule: outcome.rule().as_str(),
+        detail: outcome.detail().to_string(),
+        unit: unit_code(outcome.unit_id()),
         request: outcome
-            .request_id
+            .request_id()
             .and_then(|id| snapshot.requests.get(&id).map(|r| r.code.clone())),
-        late: outcome.late,
+        late: outcome.late(),
         from: letter.from.clone(),
         from_name: letter.from_name.clone(),
         subject: letter.subject.clone(),
@@ -178,9 +178,9 @@ fn report(
                 not_counted: a.not_counted,
             })
             .collect(),
-        failing_address: outcome.failing.as_ref().map(|f| f.address.clone()),
-        suggested_unit: unit_code(outcome.suggested_unit),
-        candidates: outcome.candidates.iter().filter_map(|id| request_name(*id)).collect(),
+        failing_address: outcome.failing().map(|f| f.address.clone()),
+        suggested_unit: unit_code(outcome.suggested_unit()),
+        candidates: outcome.candidates().iter().filter_map(|id| request_name(*id)).collect(),
         received_at: at.0,
         received_at_source: at.1,
         incoming_id: None,

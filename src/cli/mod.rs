@@ -357,7 +357,7 @@ impl Context {
     }
 
     /// The message templates, checked; a broken one is a configuration error.
-    pub fn templates(&self) -> CliResult<crate::compose::Templates> {
+    pub fn templates(&self) -> CliResult<crate::letters::Templates> {
         let file = self
             .settings
             .templates_dir
@@ -369,8 +369,8 @@ impl Context {
 
 /// Loads and checks the templates; warnings go to stderr, problems are configuration errors
 /// reported against `file`.
-fn load_templates(settings: &Settings, file: &std::path::Path) -> CliResult<crate::compose::Templates> {
-    match crate::compose::Templates::load(settings.templates_dir.as_deref()) {
+fn load_templates(settings: &Settings, file: &std::path::Path) -> CliResult<crate::letters::Templates> {
+    match crate::letters::Templates::load(settings.templates_dir.as_deref()) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 eprintln!("cảnh báo: {warning}");
@@ -382,7 +382,7 @@ fn load_templates(settings: &Settings, file: &std::path::Path) -> CliResult<crat
 }
 
 /// Template problems as a configuration error against `file`.
-fn template_problems(file: &std::path::Path, e: crate::compose::TemplateError) -> config::ConfigError {
+fn template_problems(file: &std::path::Path, e: crate::letters::TemplateError) -> config::ConfigError {
     config::ConfigError {
         file: file.to_path_buf(),
         problems: e

@@ -6,11 +6,12 @@ use clap::{Args, Subcommand};
 
 use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
-use crate::digest::digest_vars;
 use crate::domain::dates::format_instant;
 use crate::domain::plan::SlotKind;
 use crate::jobs::JobKind;
-use crate::reminders::{PlanLine, Setup, plan_view};
+use crate::letters::Setup;
+use crate::letters::digest::digest_vars;
+use crate::reminders::{PlanLine, plan_view};
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersCommand {

@@ -36,16 +36,17 @@ use tokio::task::JoinHandle;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::clock::Clock;
-use crate::compose::{TemplateError, Templates};
 use crate::config::{self, ConfigError, Settings};
 use crate::current::{Current, Shared, read};
-use crate::digest::queue_digest;
 use crate::intake::pipeline::Intake;
 use crate::intake::watch::{WatchPhase, Watcher, WatcherStatus};
 use crate::jobs::{JobKind, Work};
+use crate::letters::Setup;
+use crate::letters::digest::queue_digest;
+use crate::letters::send::{SendPass, send_due};
+use crate::letters::{TemplateError, Templates};
 use crate::mailer::Mailer;
-use crate::reminders::{Setup, plan_new_units, queue_due};
-use crate::sender::{SendPass, send_due};
+use crate::reminders::{plan_new_units, queue_due};
 use crate::store::{JobAnswer, ServiceHealth, Store, StoreError};
 use crate::web::{Live, WebState};
 use status::{
@@ -582,8 +583,8 @@ async fn tick(
         mailer: &mailer,
         worker,
         concurrency: smtp.concurrency,
-        retry: crate::sender::RetryPolicy::from_settings(settings),
-        lease: crate::sender::lease(settings),
+        retry: crate::letters::send::RetryPolicy::from_settings(settings),
+        lease: crate::letters::send::lease(settings),
         window_open: setup.window_open(now),
         clock: Clock::system(),
         stop,

@@ -13,15 +13,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::compose::{OfficeVars, ReceiptVars, Templates, UnitVars};
 use crate::config::Settings;
-use crate::domain::incoming::classify::{self, Context, Outcome, Reason, Rules, Snapshot, State};
+use crate::domain::incoming::classify::{self, Context, Outcome, Rule, Rules, Snapshot};
 use crate::domain::incoming::message::{self, Letter};
 use crate::domain::incoming::receipt;
-use crate::store::{NewIncoming, NewMessage, Origin, QueuedReceipt, Recorded, Store, StoreError};
+use crate::letters::Templates;
+use crate::letters::receipt::Receipts;
+use crate::store::{NewIncoming, Origin, Recorded, Store, StoreError};
 
 /// The settings intake works with, taken from the configuration once.
 #[derive(Debug, Clone)]
@@ -34,16 +34,6 @@ pub struct Intake {
     pub time_budget: Duration,
     /// Set when counted submissions are acknowledged.
     pub receipts: Option<Receipts>,
-}
-
-/// What writing a receipt needs.
-#[derive(Debug, Clone)]
-pub struct Receipts {
-    templates: Arc<Templates>,
-    office: OfficeVars,
-    zone: Tz,
-    domain: String,
-    pause: chrono::Duration,
 }
 
 /// The bytes a message came as.
@@ -124,13 +114,7 @@ impl Intake {
     pub fn recording(settings: &Settings, templates: Arc<Templates>) -> Intake {
         let mut intake = Intake::new(settings);
         if settings.intake.receipts {
-            intake.receipts = Some(Receipts {
-                templates,
-                office: crate::reminders::office_vars(settings),
-                zone: settings.office.zone,
-                domain: settings.office.report_mailbox.domain().to_string(),
-                pause: settings.intake.receipt_pause,
-            });
+            intake.receipts = Some(Receipts::new(settings, templates));
         }
         intake
     }
@@ -191,7 +175,7 @@ impl Intake {
             .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
             .await?;
         match (trouble, duplicate_of) {
-            (Some(_), Some(earlier)) => return Ok(Outcome::duplicate(earlier, "same_content")),
+            (Some(_), Some(earlier)) => return Ok(Outcome::duplicate(earlier, Rule::SameContent)),
             (Some(Trouble::Unreadable(problem)), None) => return Ok(Outcome::unreadable(problem)),
             (Some(Trouble::TooComplex), None) => return Ok(Outcome::too_complex(self.time_budget)),
             (None, _) => {}
@@ -266,10 +250,9 @@ impl Intake {
                 size: a.size,
             })
             .collect();
-        let receipt = match (&self.receipts, outcome.state, outcome.request_id, outcome.unit_id) {
-            (Some(receipts), State::Counted, Some(request_id), Some(unit_id)) => match receipt::refusal(&letter) {
+        let receipt = match (&self.receipts, outcome.counted_for()) {
+            (Some(receipts), Some(ids)) => match receipt::refusal(&letter) {
                 None => {
-                    let ids = (request_id, unit_id);
                     let resubmission = snapshot.reported.contains(&ids);
                     receipts
                         .compose(store, &letter, ids, resubmission, received_at, now)
@@ -298,20 +281,16 @@ impl Intake {
             receipt: receipt.as_ref(),
         };
         let recorded = store.record_incoming(&new, now).await?;
-        let mut outcome = outcome;
-        if let Recorded::New { state, reason, .. } = &recorded {
-            if *reason != outcome.reason && *reason == Reason::Duplicate {
-                outcome.state = *state;
-                outcome.unit_id = None;
-                outcome.request_id = None;
-                outcome.late = None;
+        let outcome = match &recorded {
+            Recorded::New { outcome, .. } => {
+                if let Some((request_id, unit_id)) = outcome.counted_for() {
+                    // The classifying thread has let go of its handle, so this does not copy.
+                    Arc::make_mut(snapshot).note_counted(request_id, unit_id);
+                }
+                outcome.clone()
             }
-            outcome.reason = *reason;
-            if let (State::Counted, Some(r), Some(u)) = (outcome.state, outcome.request_id, outcome.unit_id) {
-                // The classifying thread has let go of its handle, so this does not copy.
-                Arc::make_mut(snapshot).note_counted(r, u);
-            }
-        }
+            Recorded::Moved { .. } | Recorded::AlreadyDone => outcome,
+        };
         Ok(Processed {
             letter,
             outcome,
@@ -342,70 +321,6 @@ impl Intake {
             Ok(path)
         })
         .await?
-    }
-}
-
-impl Receipts {
-    /// The receipt for a submission about to be counted, threaded under it; `None` (and a
-    /// warning) when the template cannot render it: the submission counts all the same.
-    pub async fn compose(
-        &self,
-        store: &Store,
-        letter: &Letter,
-        (request_id, unit_id): (i64, i64),
-        resubmission: bool,
-        received_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<QueuedReceipt>, StoreError> {
-        let Some(to) = letter.from.clone() else {
-            return Ok(None);
-        };
-        let request = store.request_by_id(request_id).await?;
-        let deadline = store.unit_deadline(&request, unit_id).await?;
-        let (code, name) = store.unit_code_and_name(unit_id).await?;
-        let vars = ReceiptVars::new(
-            self.office.clone(),
-            UnitVars { code, name },
-            &request,
-            deadline,
-            received_at,
-            resubmission,
-            letter.counted_attachments().map(|a| a.name.clone()).collect(),
-            &letter.subject,
-            self.zone,
-        );
-        let rendered = match self.templates.render_receipt(&vars) {
-            Ok(rendered) => rendered,
-            Err(error) => {
-                tracing::warn!(request = %request.token, unit = unit_id, %error, "receipt not written");
-                return Ok(None);
-            }
-        };
-        let (in_reply_to, references_ids) = receipt::threading(letter);
-        let message = NewMessage {
-            slot_id: None,
-            dedupe_key: format!("receipt:{}", letter.content_hash),
-            kind: "receipt".into(),
-            request_id: Some(request_id),
-            unit_id: Some(unit_id),
-            to_address: to,
-            to_name: letter.from_name.clone(),
-            message_id: format!(
-                "baocao.receipt.{}.{:016x}@{}",
-                request.token.to_ascii_lowercase(),
-                rand::random::<u64>(),
-                self.domain
-            ),
-            subject: rendered.subject,
-            body: rendered.text,
-            body_html: rendered.html,
-            in_reply_to,
-            references_ids,
-        };
-        Ok(Some(QueuedReceipt {
-            message,
-            unless_sent_since: now - self.pause,
-        }))
     }
 }
 

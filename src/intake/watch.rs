@@ -602,9 +602,9 @@ impl Watcher {
                         s.processed += 1;
                     });
                     match processed.recorded {
-                        Recorded::New { state, reason, id, .. } => {
+                        Recorded::New { ref outcome, id, .. } => {
                             summary.processed += 1;
-                            match state {
+                            match outcome.state() {
                                 crate::domain::incoming::State::Counted => summary.counted += 1,
                                 crate::domain::incoming::State::Review => summary.review += 1,
                                 crate::domain::incoming::State::Ignored => summary.ignored += 1,
@@ -612,9 +612,9 @@ impl Watcher {
                             tracing::info!(
                                 uid = meta.uid,
                                 incoming = id,
-                                state = state.as_str(),
-                                reason = reason.as_str(),
-                                rule = processed.outcome.rule,
+                                state = outcome.state().as_str(),
+                                reason = outcome.reason().as_str(),
+                                rule = outcome.rule().as_str(),
                                 "message recorded"
                             );
                         }

@@ -11,7 +11,7 @@ use super::outbox::{REPORTED, insert_message};
 use super::review::supersede_reviews_in_tx;
 use super::slots::cancel_waiting_in_tx;
 use super::{Store, StoreResult, in_tx, on_pool};
-use crate::domain::incoming::classify::{Outcome, Reason, RequestFacts, SentRef, Snapshot, State};
+use crate::domain::incoming::classify::{Outcome, Reason, RequestFacts, Rule, SentRef, Snapshot, State};
 
 /// Where the watcher is in one mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,15 +61,11 @@ pub struct QueuedReceipt {
 /// What recording did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    /// A new row; the reason may differ from the outcome's when the transaction saw
-    /// something the snapshot had not (an earlier submission, a duplicate). `receipt`:
+    /// A new row with the outcome recorded, which may differ from the one classified when the
+    /// transaction saw something the snapshot had not (an earlier submission: a
+    /// resubmission; an earlier copy: a duplicate). `receipt`:
     /// a receipt was queued for the sender.
-    New {
-        id: i64,
-        state: State,
-        reason: Reason,
-        receipt: bool,
-    },
+    New { id: i64, outcome: Outcome, receipt: bool },
     /// The same message seen again under a new UIDVALIDITY: the row now points at its new
     /// UID and nothing is counted again.
     Moved { id: i64 },
@@ -287,28 +283,19 @@ impl Store {
                             .await?;
                         break 'record Recorded::Moved { id: earlier.id };
                     }
-                    if outcome.reason != Reason::Duplicate {
-                        outcome = Outcome::duplicate(earlier.id, "same_message_id");
+                    if outcome.reason() != Reason::Duplicate {
+                        outcome = Outcome::duplicate(earlier.id, Rule::SameMessageId);
                     }
                 }
-                let mut reason = outcome.reason;
-                let mut is_resubmission = false;
                 let mut receipt = false;
-                if let (State::Counted, Some(request_id), Some(unit_id)) =
-                    (outcome.state, outcome.request_id, outcome.unit_id)
-                {
+                if let Outcome::Counted(counted) = &mut outcome {
                     let (count,): (i64,) =
                         sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
-                            .bind(request_id)
-                            .bind(unit_id)
+                            .bind(counted.request_id)
+                            .bind(counted.unit_id)
                             .fetch_one(&mut *tx)
                             .await?;
-                    is_resubmission = count > 0;
-                    reason = if is_resubmission {
-                        Reason::Resubmission
-                    } else {
-                        Reason::Report
-                    };
+                    counted.resubmission = count > 0;
                 }
                 let (uidvalidity, uid) = new.origin.uid.map_or((None, None), |(v, u)| (Some(v), Some(u)));
                 let (id,): (i64,) = sqlx::query_as(
@@ -329,21 +316,22 @@ impl Store {
                 .bind(new.received_at)
                 .bind(new.size)
                 .bind(&new.attachments_json)
-                .bind(outcome.state.as_str())
-                .bind(reason.as_str())
-                .bind(outcome.rule)
-                .bind(&outcome.detail)
-                .bind(outcome.unit_id)
-                .bind(outcome.request_id)
-                .bind(outcome.suggested_unit)
-                .bind(outcome.failing.as_ref().map(|f| f.address.as_str()))
+                .bind(outcome.state().as_str())
+                .bind(outcome.reason().as_str())
+                .bind(outcome.rule().as_str())
+                .bind(outcome.detail())
+                .bind(outcome.unit_id())
+                .bind(outcome.request_id())
+                .bind(outcome.suggested_unit())
+                .bind(outcome.failing().map(|f| f.address.as_str()))
                 .bind(new.raw_path)
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-                match outcome.state {
-                    State::Counted => {
-                        if let (Some(request_id), Some(unit_id)) = (outcome.request_id, outcome.unit_id) {
+                match &outcome {
+                    Outcome::Counted(counted) => {
+                        let (request_id, unit_id) = (counted.request_id, counted.unit_id);
+                        {
                             sqlx::query(
                                 "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, \
                                  attachments, note, is_resubmission, created_at) \
@@ -353,9 +341,9 @@ impl Store {
                             .bind(unit_id)
                             .bind(id)
                             .bind(new.received_at)
-                            .bind(outcome.late.unwrap_or(false))
+                            .bind(counted.late)
                             .bind(&new.attachments_json)
-                            .bind(is_resubmission)
+                            .bind(counted.resubmission)
                             .bind(now)
                             .execute(&mut *tx)
                             .await?;
@@ -366,25 +354,25 @@ impl Store {
                             }
                         }
                     }
-                    State::Review => {
-                        let candidates = serde_json::to_string(&outcome.candidates).unwrap_or_else(|_| "[]".into());
+                    Outcome::Review(review) => {
+                        let candidates = serde_json::to_string(&review.candidates).unwrap_or_else(|_| "[]".into());
                         sqlx::query(
                             "INSERT INTO review_items (incoming_id, reason, unit_id, request_id, suggested_unit_id, \
                              candidates, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
                         )
                         .bind(id)
-                        .bind(reason.as_str())
-                        .bind(outcome.unit_id)
-                        .bind(outcome.request_id)
-                        .bind(outcome.suggested_unit)
+                        .bind(review.reason.as_str())
+                        .bind(review.unit_id)
+                        .bind(review.request_id)
+                        .bind(outcome.suggested_unit())
                         .bind(candidates)
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
                     }
-                    State::Ignored => {}
+                    Outcome::Ignored(_) => {}
                 }
-                if let Some(failing) = &outcome.failing {
+                if let Some(failing) = outcome.failing() {
                     sqlx::query(
                         "UPDATE unit_addresses SET failing_since = COALESCE(failing_since, $3), failing_reason = $2 \
                          WHERE address = $1 AND ($4 IS NULL OR unit_id = $4)",
@@ -397,7 +385,7 @@ impl Store {
                     .await?;
                 }
                 // Real mail from an address shows it works again.
-                if outcome.state != State::Ignored
+                if outcome.state() != State::Ignored
                     && let Some(from) = new.from_address
                 {
                     sqlx::query(
@@ -408,12 +396,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                Recorded::New {
-                    id,
-                    state: outcome.state,
-                    reason,
-                    receipt,
-                }
+                Recorded::New { id, outcome, receipt }
             }
         });
         Ok(recorded)

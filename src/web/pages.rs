@@ -21,7 +21,8 @@ use crate::domain::incoming::Reason;
 use crate::domain::model::{RequestState, SubmissionVia};
 use crate::domain::report::export::{self, Only};
 use crate::domain::report::status::{RequestStatus, UnitState, request_status};
-use crate::reminders::{Setup, plan_view};
+use crate::letters::Setup;
+use crate::reminders::plan_view;
 use crate::store::StoreError;
 
 /// A submitted form, field by field.

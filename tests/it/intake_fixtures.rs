@@ -231,7 +231,8 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
         if expected != got {
             problems.push(format!(
                 "{} [{variant}] {what}: expected {expected}, got {got} ({})",
-                expect.file, outcome.detail
+                expect.file,
+                outcome.detail()
             ));
         }
     };
@@ -254,34 +255,34 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
             .unwrap_or_default()
     };
     if let Some(state) = &expect.state {
-        differ("state", state.clone(), outcome.state.as_str().into());
+        differ("state", state.clone(), outcome.state().as_str().into());
     }
     if let Some(any) = &expect.state_any
-        && !any.iter().any(|s| s == outcome.state.as_str())
+        && !any.iter().any(|s| s == outcome.state().as_str())
     {
-        differ("state", format!("{any:?}"), outcome.state.as_str().into());
+        differ("state", format!("{any:?}"), outcome.state().as_str().into());
     }
     if let Some(reason) = &expect.reason {
-        differ("reason", reason.clone(), outcome.reason.as_str().into());
+        differ("reason", reason.clone(), outcome.reason().as_str().into());
     }
     if let Some(rule) = &expect.rule {
-        differ("rule", rule.clone(), outcome.rule.into());
+        differ("rule", rule.clone(), outcome.rule().as_str().into());
     }
     if let Some(unit) = &expect.unit {
-        differ("unit", unit.clone(), code_of(outcome.unit_id));
+        differ("unit", unit.clone(), code_of(outcome.unit_id()));
     }
     if let Some(request) = &expect.request {
         differ(
             "request",
             request.clone(),
-            outcome.request_id.map(token_of).unwrap_or_default(),
+            outcome.request_id().map(token_of).unwrap_or_default(),
         );
     }
     if let Some(late) = expect.late {
         differ(
             "late",
             format!("{late}"),
-            format!("{:?}", outcome.late.unwrap_or(!late)),
+            format!("{:?}", outcome.late().unwrap_or(!late)),
         );
     }
     if let Some(names) = &expect.attachments {
@@ -289,14 +290,14 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
         differ("attachments", format!("{names:?}"), format!("{got:?}"));
     }
     if let Some(address) = &expect.failing_address {
-        let got = outcome.failing.as_ref().map(|f| f.address.clone()).unwrap_or_default();
+        let got = outcome.failing().map(|f| f.address.clone()).unwrap_or_default();
         differ("failing address", address.clone(), got);
     }
     if let Some(unit) = &expect.suggested_unit {
-        differ("suggested unit", unit.clone(), code_of(outcome.suggested_unit));
+        differ("suggested unit", unit.clone(), code_of(outcome.suggested_unit()));
     }
     if let Some(candidates) = &expect.candidates {
-        let got: Vec<String> = outcome.candidates.iter().map(|id| token_of(*id)).collect();
+        let got: Vec<String> = outcome.candidates().iter().map(|id| token_of(*id)).collect();
         differ("candidates", format!("{candidates:?}"), format!("{got:?}"));
     }
     // Whatever came in, what comes out is safe to show and to put in a header.
@@ -387,7 +388,7 @@ fn a_ten_megabyte_attachment_is_read_whole_and_counted() {
          filename=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}--big--\r\n"
     );
     let (letter, outcome) = judge(&registry, raw.as_bytes(), utc(2023, 12, 20, 3));
-    assert_eq!(outcome.state.as_str(), "counted", "{}", outcome.detail);
+    assert_eq!(outcome.state().as_str(), "counted", "{}", outcome.detail());
     assert_eq!(letter.attachments[0].size, data.len());
 }
 

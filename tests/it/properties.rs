@@ -234,23 +234,23 @@ proptest! {
         let rules = Rules { trusted_authserv_ids: vec!["mx.moet.edu.vn".into()], ..Rules::default() };
         let outcome = classify::classify(&letter, &snapshot, &rules, &context);
         prop_assert_eq!(&outcome, &classify::classify(&letter, &snapshot, &rules, &context), "deterministic");
-        prop_assert!(!outcome.detail.is_empty());
-        match outcome.state {
+        prop_assert!(!outcome.detail().is_empty());
+        match outcome.state() {
             State::Counted => {
-                prop_assert!(matches!(outcome.reason, Reason::Report | Reason::Resubmission), "{:?}", outcome);
-                let (unit, request) = (outcome.unit_id.unwrap(), outcome.request_id.unwrap());
+                prop_assert!(matches!(outcome.reason(), Reason::Report | Reason::Resubmission), "{:?}", outcome);
+                let (unit, request) = (outcome.unit_id().unwrap(), outcome.request_id().unwrap());
                 prop_assert!(snapshot.open_for_unit[&unit].contains(&request), "{:?}", outcome);
-                prop_assert!(outcome.late.is_some());
+                prop_assert!(outcome.late().is_some());
                 if snapshot.requests[&request].attachment_required {
                     prop_assert!(letter.has_report_attachment(), "{:?}", outcome);
                 }
             }
             State::Ignored => prop_assert!(
-                matches!(outcome.reason, Reason::Duplicate | Reason::AutoReply | Reason::Bounce | Reason::OwnMessage | Reason::Unrelated),
+                matches!(outcome.reason(), Reason::Duplicate | Reason::AutoReply | Reason::Bounce | Reason::OwnMessage | Reason::Unrelated),
                 "{:?}", outcome
             ),
             State::Review => prop_assert!(
-                !matches!(outcome.reason, Reason::Duplicate | Reason::AutoReply | Reason::Bounce | Reason::OwnMessage | Reason::Unrelated | Reason::Resubmission),
+                !matches!(outcome.reason(), Reason::Duplicate | Reason::AutoReply | Reason::Bounce | Reason::OwnMessage | Reason::Unrelated | Reason::Resubmission),
                 "{:?}", outcome
             ),
         }

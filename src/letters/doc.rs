@@ -1,17 +1,17 @@
 //! `docs/letters.md`: every built-in letter rendered for the two real directives baocao
 //! serves (seed 000, a report asked by Kế hoạch 4189/KH-BCĐ; seed 003, Công văn 165/LĐLĐ sent
 //! "để biết"). A test keeps the file equal to what the templates render;
-//! `BAOCAO_WRITE_DOCS=1 cargo test --lib letters_doc` writes it again after a template change.
+//! `BAOCAO_WRITE_DOCS=1 cargo test --lib letters::doc` writes it again after a template change.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::compose::{
-    DigestRequest, DigestVars, OfficeVars, ReceiptVars, Rendered, TemplateKind, Templates, UnitMessage, UnitVars,
-};
 use crate::domain::dates::{deadline_wording, parse_deadline};
 use crate::domain::model::{LetterFields, Offsets, Recipients, Request, RequestCode, RequestState};
 use crate::domain::plan::SlotKind;
+use crate::letters::{
+    DigestRequest, DigestVars, OfficeVars, ReceiptVars, Rendered, TemplateKind, Templates, UnitMessage, UnitVars,
+};
 
 const ZONE: Tz = chrono_tz::Asia::Ho_Chi_Minh;
 
@@ -89,7 +89,7 @@ pub fn render() -> String {
         "# Thư baocao gửi, theo hai văn bản thật\n\n\
          Mỗi mẫu thư có sẵn (`config/templates/`) được hiển thị cho hai văn bản thật mà baocao phục vụ \
          (`../shared/seeds/`). Tệp này do chương trình tạo ra: một bài kiểm thử so sánh nó với mẫu thư hiện \
-         tại; sau khi sửa mẫu, tạo lại bằng `BAOCAO_WRITE_DOCS=1 cargo test --lib letters_doc`.\n\n\
+         tại; sau khi sửa mẫu, tạo lại bằng `BAOCAO_WRITE_DOCS=1 cargo test --lib letters::doc`.\n\n\
          Tên người liên hệ, địa chỉ thư và đơn vị nhận là ví dụ.\n\n",
     );
 
@@ -303,7 +303,7 @@ mod tests {
         assert!(
             on_disk == rendered,
             "docs/letters.md differs from the templates; write it again with \
-             BAOCAO_WRITE_DOCS=1 cargo test --lib letters_doc"
+             BAOCAO_WRITE_DOCS=1 cargo test --lib letters::doc"
         );
         // Both seeds' letters are there, in the register of NĐ 30/2020.
         assert!(rendered.contains("Thực hiện Kế hoạch số 4189/KH-BCĐ ngày 27/12/2022 của Ban Chỉ đạo"));

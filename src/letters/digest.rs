@@ -8,12 +8,14 @@
 
 use chrono::{DateTime, Datelike, Utc};
 
-use crate::compose::{DigestRequest, DigestVars, FailingVars};
+use super::ids::digest_message_id;
+use super::to_unit::office_vars;
+use super::vars::{DigestRequest, DigestVars, FailingVars};
+use super::{LetterError, Setup};
 use crate::config::Settings;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::model::RequestState;
 use crate::domain::report::status::{UnitState, request_status};
-use crate::reminders::{ReminderError, Setup, office_vars};
 use crate::store::{NewMessage, Store, StoreError};
 
 /// Everything the digest template shows, as of `now`.
@@ -122,7 +124,7 @@ pub async fn queue_digest(
     setup: &Setup<'_>,
     now: DateTime<Utc>,
     force: bool,
-) -> Result<usize, ReminderError> {
+) -> Result<usize, LetterError> {
     let settings = setup.settings;
     if !force && !digest_due(settings, setup.calendar, now) {
         return Ok(0);
@@ -158,11 +160,7 @@ pub async fn queue_digest(
             unit_id: None,
             to_address: to.to_string(),
             to_name: None,
-            message_id: format!(
-                "baocao.digest.{day}.{:016x}@{}",
-                rand::random::<u64>(),
-                settings.office.report_mailbox.domain()
-            ),
+            message_id: digest_message_id(day, settings.office.report_mailbox.domain()),
             subject: rendered.subject.clone(),
             body: rendered.text.clone(),
             body_html: rendered.html.clone(),
