@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::domain::incoming::message::{Attachment, AuthResults, Bounce, BounceRecipient};
 use chrono::{DateTime, TimeZone, Utc};
