@@ -337,6 +337,14 @@ mod tests {
             .settings
     }
 
+    fn current() -> Current {
+        Current {
+            settings: settings(),
+            templates: Arc::new(Templates::built_in().unwrap()),
+            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
+        }
+    }
+
     fn watcher(phase: WatchPhase, silent_for: Duration) -> Option<WatcherStatus> {
         Some(WatcherStatus {
             phase,
@@ -385,11 +393,7 @@ mod tests {
 
     #[test]
     fn the_status_line_reads_like_a_sentence_and_names_problems() {
-        let current = Current {
-            settings: settings(),
-            templates: Arc::new(Templates::built_in().unwrap()),
-            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
-        };
+        let current = current();
         let counts = Counts {
             active: 3,
             next_reminder: None,
@@ -413,11 +417,7 @@ mod tests {
 
     #[test]
     fn an_unconfirmed_calendar_shows_in_both_status_lines() {
-        let current = Current {
-            settings: settings(),
-            templates: Arc::new(Templates::built_in().unwrap()),
-            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
-        };
+        let current = current();
         let counts = Counts {
             active: 1,
             next_reminder: None,
