@@ -4,10 +4,9 @@
 //! (a `service_jobs` row, see `store::jobs`). Either way the outcome is a [`JobAnswer`]:
 //! the exit code and exactly what the command prints, in Vietnamese, and as JSON.
 
-use std::sync::atomic::AtomicBool;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::checks::Checks;
 use crate::clock::Clock;
@@ -86,7 +85,10 @@ pub struct Work<'a> {
     /// Who claims the messages sent (the daemon's or the command's worker id).
     pub worker: &'a str,
     pub clock: Clock,
-    pub stop: &'a AtomicBool,
+    /// No further claims once cancelled; sends still under way are abandoned once `cut` is
+    /// (see `SendPass`).
+    pub stop: &'a CancellationToken,
+    pub cut: &'a CancellationToken,
 }
 
 /// Does `kind`, and says what came of it.
@@ -188,6 +190,7 @@ async fn send_due_now(work: &Work<'_>) -> JobAnswer {
         window_open,
         clock: work.clock,
         stop: work.stop,
+        cut: work.cut,
     })
     .await
     {

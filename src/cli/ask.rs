@@ -125,7 +125,8 @@ pub async fn work(
             let calendar = context.calendar()?;
             let templates = context.templates()?;
             let worker = crate::daemon::worker_id();
-            let stop = std::sync::atomic::AtomicBool::new(false);
+            // A command runs its work to the end: nothing ever cancels these.
+            let (stop, cut) = (Default::default(), Default::default());
             let work = Work {
                 store: &context.store,
                 settings: &context.settings,
@@ -138,6 +139,7 @@ pub async fn work(
                     Clock::system()
                 },
                 stop: &stop,
+                cut: &cut,
             };
             Ok(crate::jobs::perform(kind, &work).await)
         }

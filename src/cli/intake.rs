@@ -418,10 +418,11 @@ async fn watch(context: &Context, args: WatchArgs) -> CliResult {
         );
         return Ok(());
     }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopped = stop.clone();
     tokio::spawn(async move {
         super::wait_for_stop_signal().await;
-        let _ = stop.send(true);
+        stop.cancel();
     });
     watcher.run(stopped).await.map_err(CliError::Internal)
 }

@@ -295,6 +295,7 @@ async fn run_service(cli: &Cli) -> CliResult {
     let options = crate::daemon::Options {
         config_path: cli.config.clone(),
         database_override: cli.database.clone(),
+        clock: crate::clock::Clock::system(),
     };
     use crate::daemon::StartError;
     match crate::daemon::run(options, events).await {

@@ -1,16 +1,20 @@
 //! What the service says about itself: the workers' progress, the counts behind the status
 //! line, the status line (English for the journal, Vietnamese for `status` and the web page),
-//! and whether the watchdog may be pinged.
+//! whether the watchdog may be pinged, and the status loop's rounds ([`Board`]) that say it
+//! to systemd, to the web page's `/metrics` and `/healthz`, and to the `service_health` row.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use sd_notify::NotifyState;
 
+use super::{Wiring, notify};
 use crate::config::Settings;
-use crate::current::Current;
+use crate::current::{Current, read};
 use crate::intake::watch::{WatchPhase, WatcherStatus};
-use crate::store::Store;
+use crate::store::{ServiceHealth, Store};
+use crate::web::Live;
 
 /// The watcher must have shown life within this (it beats every 15 s while in IDLE, after
 /// each message and each connection attempt; backoff is at most 144 s).
@@ -65,6 +69,87 @@ impl Counts {
         }
         if let Ok(review) = store.open_review_count().await {
             self.review = review;
+        }
+    }
+}
+
+/// How often the health row and the counts behind the status line are refreshed.
+const HEALTH_PERIOD: Duration = Duration::from_secs(5);
+
+/// What the status loop keeps from one round to the next.
+pub(super) struct Board {
+    counts: Counts,
+    last_line: String,
+    last_health: Option<Instant>,
+    watchdog: bool,
+    live: Arc<Mutex<Live>>,
+    started_at: DateTime<Utc>,
+}
+
+impl Board {
+    /// Reads the counts and makes the first status line (the one said with `READY=1`).
+    pub(super) async fn start(wiring: &Wiring, watcher: &Option<WatcherStatus>, live: Arc<Mutex<Live>>) -> Board {
+        let mut counts = Counts::default();
+        counts.refresh(&wiring.store).await;
+        let last_line = status_line(&read(&wiring.shared), &counts, watcher, &lock(&wiring.progress));
+        Board {
+            counts,
+            last_line,
+            last_health: None,
+            watchdog: sd_notify::watchdog_enabled().is_some(),
+            live,
+            started_at: wiring.clock.now(),
+        }
+    }
+
+    pub(super) fn line(&self) -> &str {
+        &self.last_line
+    }
+
+    /// One round: the status line (to systemd when it changed), the watchdog ping while the
+    /// loops show progress, the values `/metrics` shows, and every few seconds the counts
+    /// and the health row `baocao status` reads.
+    pub(super) async fn round(&mut self, wiring: &Wiring, watcher: &Option<WatcherStatus>) {
+        let current = read(&wiring.shared);
+        let health_due = self.last_health.is_none_or(|at| at.elapsed() >= HEALTH_PERIOD);
+        if health_due {
+            self.last_health = Some(Instant::now());
+            self.counts.refresh(&wiring.store).await;
+        }
+        let progress = snapshot(&wiring.progress);
+        let line = status_line(&current, &self.counts, watcher, &progress);
+        if line != self.last_line {
+            notify(&[NotifyState::Status(&line)]);
+            self.last_line = line.clone();
+        }
+        let is_healthy = healthy(&current.settings, watcher, &progress);
+        if self.watchdog && is_healthy {
+            notify(&[NotifyState::Watchdog]);
+        }
+        *self.live.lock().unwrap_or_else(|e| e.into_inner()) = Live {
+            status_line: line.clone(),
+            watcher_connected: watcher
+                .as_ref()
+                .is_some_and(|s| matches!(s.phase, WatchPhase::Idle | WatchPhase::Polling | WatchPhase::Processing)),
+            last_tick: progress.tick_fired,
+            healthy: is_healthy,
+            login_refused: login_refused(watcher, &progress),
+        };
+        if health_due {
+            let health = ServiceHealth {
+                instance: wiring.worker.clone(),
+                pid: i64::from(std::process::id()),
+                started_at: self.started_at,
+                updated_at: wiring.clock.now(),
+                status_line: line,
+                imap_problem: imap_problem(watcher),
+                smtp_problem: progress.smtp_problem.clone(),
+                login_refused: login_refused(watcher, &progress),
+                status_vi: Some(status_line_vi(&current, &self.counts, watcher, &progress)),
+            };
+            if let Err(error) = wiring.store.record_service_health(&health).await {
+                tracing::warn!(error = %error, "recording the service health failed");
+            }
         }
     }
 }
@@ -235,5 +320,127 @@ pub(super) fn login_refused(watcher: &Option<WatcherStatus>, progress: &Progress
         (true, false) => Some("imap".into()),
         (false, true) => Some("smtp".into()),
         (false, false) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::letters::Templates;
+
+    fn settings() -> Settings {
+        let text = "[office]\nname = \"Sở\"\nreport-mailbox = \"vanphong@so.vn\"\n\
+                    [imap]\nhost = \"mail.so.vn\"\nuser = \"vanphong@so.vn\"\npassword-credential = \"imap\"\n[daemon]\ntick-seconds = 5\n";
+        config::parse(text, std::path::Path::new("/etc/baocao/baocao.toml"))
+            .unwrap()
+            .settings
+    }
+
+    fn current() -> Current {
+        Current {
+            settings: settings(),
+            templates: Arc::new(Templates::built_in().unwrap()),
+            calendar: Arc::new(crate::domain::calendar::WorkingCalendar::default()),
+        }
+    }
+
+    fn watcher(phase: WatchPhase, silent_for: Duration) -> Option<WatcherStatus> {
+        Some(WatcherStatus {
+            phase,
+            heartbeat: Instant::now() - silent_for,
+            last_error: None,
+            processed: 0,
+        })
+    }
+
+    fn progress(fired_ago: Option<Duration>, running_for: Option<Duration>) -> Progress {
+        Progress {
+            tick_fired: fired_ago.map(|d| Instant::now() - d),
+            tick_running_since: running_for.map(|d| Instant::now() - d),
+            tick_done: fired_ago.map(|d| Instant::now() - d),
+            ..Progress::default()
+        }
+    }
+
+    #[test]
+    fn the_watchdog_is_fed_only_while_every_loop_shows_progress() {
+        let s = settings();
+        let secs = Duration::from_secs;
+        let ok_watcher = watcher(WatchPhase::Idle, secs(10));
+        // Just started: no tick yet.
+        assert!(healthy(&s, &ok_watcher, &progress(None, None)));
+        // Ticking, watcher beating.
+        assert!(healthy(&s, &ok_watcher, &progress(Some(secs(3)), None)));
+        // The clockwork stopped waking the sender.
+        assert!(!healthy(&s, &ok_watcher, &progress(Some(secs(40)), None)));
+        // A pass stuck far beyond a few sends' timeouts.
+        assert!(healthy(&s, &ok_watcher, &progress(Some(secs(3)), Some(secs(60)))));
+        assert!(!healthy(&s, &ok_watcher, &progress(Some(secs(3)), Some(secs(400)))));
+        // The watcher's loop fell silent (a mail server that is down still beats).
+        assert!(!healthy(
+            &s,
+            &watcher(WatchPhase::Idle, secs(301)),
+            &progress(Some(secs(3)), None)
+        ));
+        assert!(healthy(
+            &s,
+            &watcher(WatchPhase::Retrying, secs(100)),
+            &progress(Some(secs(3)), None)
+        ));
+        assert!(healthy(&s, &None, &progress(Some(secs(3)), None)));
+    }
+
+    #[test]
+    fn the_status_line_reads_like_a_sentence_and_names_problems() {
+        let current = current();
+        let counts = Counts {
+            active: 3,
+            next_reminder: None,
+            review: 2,
+        };
+        let mut p = Progress::default();
+        assert_eq!(
+            status_line(&current, &counts, &watcher(WatchPhase::Idle, Duration::ZERO), &p),
+            "watching vanphong@so.vn (IDLE); 3 requests active; 2 in review"
+        );
+        p.smtp_problem = Some("connection refused\nmore".into());
+        let mut down = watcher(WatchPhase::Retrying, Duration::ZERO);
+        if let Some(w) = down.as_mut() {
+            w.last_error = Some("connecting to mail:993: timed out".into());
+        }
+        assert_eq!(
+            status_line(&current, &counts, &down, &p),
+            "intake retrying: connecting to mail:993: timed out; 3 requests active; 2 in review; SMTP failing: connection refused"
+        );
+    }
+
+    #[test]
+    fn an_unconfirmed_calendar_shows_in_both_status_lines() {
+        let current = current();
+        let counts = Counts {
+            active: 1,
+            next_reminder: None,
+            review: 0,
+        };
+        let idle = watcher(WatchPhase::Idle, Duration::ZERO);
+        let mut p = Progress::default();
+        assert!(!status_line_vi(&current, &counts, &idle, &p).contains("lịch nghỉ lễ"));
+        // This year (not only next year in December).
+        p.calendar_unconfirmed = vec![2027];
+        assert_eq!(
+            status_line(&current, &counts, &idle, &p),
+            "watching vanphong@so.vn (IDLE); 1 request active; calendar 2027 not confirmed (baocao calendar add, then reload)"
+        );
+        let vi = status_line_vi(&current, &counts, &idle, &p);
+        assert!(
+            vi.ends_with(
+                "lịch nghỉ lễ năm 2027 chưa được xác nhận, ngày nghỉ Tết và hoán đổi có thể chưa đúng: nhờ cán bộ CNTT \
+                 cập nhật tệp lịch (baocao calendar add 2027 …)"
+            ),
+            "{vi}"
+        );
+        p.calendar_unconfirmed = vec![2027, 2028];
+        assert!(status_line(&current, &counts, &idle, &p).contains("calendar 2027 and 2028 not confirmed"));
     }
 }

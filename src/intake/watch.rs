@@ -18,6 +18,7 @@ use futures::TryStreamExt as _;
 use rand::Rng as _;
 use serde::Serialize;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::connect::{ImapSession, LoginRefused, NETWORK_TIMEOUT, connect};
 use super::pipeline::{Intake, Raw};
@@ -187,30 +188,26 @@ impl Watcher {
         &self.imap.mailbox
     }
 
-    /// Watches until `shutdown` turns true, as long as this instance holds the mailbox's
+    /// Watches until `shutdown` is cancelled, as long as this instance holds the mailbox's
     /// lock (see `store::Leadership`): without it, it stands by and tries again every few
     /// seconds, so when the watching instance dies, this one takes over. Once leading, the
     /// lock is checked every [`LEAD_CHECK`]; if it is lost the watcher stops between two
     /// messages and stands by again.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    pub async fn run(&self, shutdown: CancellationToken) -> anyhow::Result<()> {
         loop {
-            let Some(mut leadership) = self.wait_to_lead(&mut shutdown).await else {
+            let Some(mut leadership) = self.wait_to_lead(&shutdown).await else {
                 self.beat(WatchPhase::Stopped);
                 return Ok(());
             };
             self.remove_partial_copies();
-            let (inner_stop, inner) = watch::channel(false);
-            let follow = self.follow(inner);
+            // Cancelled with `shutdown`, or alone when the lock is lost.
+            let inner = shutdown.child_token();
+            let follow = self.follow(&inner);
             tokio::pin!(follow);
             loop {
                 tokio::select! {
                     result = &mut follow => return result,
-                    changed = shutdown.changed() => {
-                        if changed.is_err() || *shutdown.borrow() {
-                            let _ = inner_stop.send(true);
-                            return follow.await;
-                        }
-                    }
+                    () = shutdown.cancelled() => return follow.await,
                     _ = tokio::time::sleep(LEAD_CHECK) => {
                         if !leadership.still_held().await {
                             break;
@@ -219,7 +216,7 @@ impl Watcher {
                 }
             }
             tracing::warn!(mailbox = %self.imap.mailbox, "lost the mailbox lock; stopping intake and standing by");
-            let _ = inner_stop.send(true);
+            inner.cancel();
             follow.await?;
             drop(leadership);
         }
@@ -238,11 +235,11 @@ impl Watcher {
 
     /// Takes the mailbox's lock, standing by while another instance holds it; `None` when
     /// asked to stop first.
-    async fn wait_to_lead(&self, shutdown: &mut watch::Receiver<bool>) -> Option<Leadership> {
+    async fn wait_to_lead(&self, shutdown: &CancellationToken) -> Option<Leadership> {
         let name = self.lock_name();
         let mut standing_by = false;
         loop {
-            if *shutdown.borrow() {
+            if shutdown.is_cancelled() {
                 return None;
             }
             match self.store.try_lead(&name).await {
@@ -274,22 +271,22 @@ impl Watcher {
             }
             tokio::select! {
                 _ = tokio::time::sleep(STANDBY_RETRY) => {}
-                changed = shutdown.changed() => if changed.is_err() { return None; },
+                () = shutdown.cancelled() => return None,
             }
         }
     }
 
-    /// Follows the mailbox until `shutdown` turns true, reconnecting after any failure.
-    async fn follow(&self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    /// Follows the mailbox until `shutdown` is cancelled, reconnecting after any failure.
+    async fn follow(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
         let mut backoff = BACKOFF_FIRST;
         loop {
-            if *shutdown.borrow() {
+            if shutdown.is_cancelled() {
                 self.beat(WatchPhase::Stopped);
                 return Ok(());
             }
             let started = std::time::Instant::now();
             self.beat(WatchPhase::Connecting);
-            match self.serve(&mut shutdown).await {
+            match self.serve(shutdown).await {
                 Ok(()) => {
                     self.beat(WatchPhase::Stopped);
                     return Ok(());
@@ -321,7 +318,7 @@ impl Watcher {
                         login_refused = refused,
                         "intake connection lost"
                     );
-                    if self.wait_beating(wait, &mut shutdown).await {
+                    if self.wait_beating(wait, shutdown).await {
                         return Ok(());
                     }
                     backoff = (backoff * 2).min(if refused { LOGIN_BACKOFF_MAX } else { BACKOFF_MAX });
@@ -331,7 +328,7 @@ impl Watcher {
     }
 
     /// Waits `wait`, showing it is alive every [`HEARTBEAT`]; true when asked to stop.
-    async fn wait_beating(&self, wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    async fn wait_beating(&self, wait: Duration, shutdown: &CancellationToken) -> bool {
         let until = tokio::time::Instant::now() + wait;
         loop {
             let now = tokio::time::Instant::now();
@@ -342,7 +339,7 @@ impl Watcher {
                 _ = tokio::time::sleep((until - now).min(HEARTBEAT)) => {
                     self.status.send_modify(|s| s.heartbeat = Instant::now());
                 }
-                _ = shutdown.changed() => return true,
+                () = shutdown.cancelled() => return true,
             }
         }
     }
@@ -375,7 +372,7 @@ impl Watcher {
         Ok(session)
     }
 
-    async fn serve(&self, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
+    async fn serve(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
         let mut session = self.open().await?;
         let capabilities = within(session.capabilities(), "CAPABILITY").await?;
         let can_idle = capabilities.has_str("IDLE");
@@ -387,7 +384,7 @@ impl Watcher {
         };
         loop {
             let summary = self.drain(&mut session, Some(shutdown)).await?;
-            if *shutdown.borrow() {
+            if shutdown.is_cancelled() {
                 logout(session).await;
                 return Ok(());
             }
@@ -405,7 +402,7 @@ impl Watcher {
             if !can_idle {
                 tokio::select! {
                     _ = tokio::time::sleep(self.poll_interval) => {}
-                    _ = shutdown.changed() => {
+                    () = shutdown.cancelled() => {
                         logout(session).await;
                         return Ok(());
                     }
@@ -428,11 +425,11 @@ impl Watcher {
                             Err(_) => None, // time to re-issue IDLE
                         },
                         _ = heartbeat.tick() => self.beat(WatchPhase::Idle),
-                        _ = shutdown.changed() => break None,
+                        () = shutdown.cancelled() => break None,
                     }
                 }
             };
-            if *shutdown.borrow() {
+            if shutdown.is_cancelled() {
                 if let Ok(Ok(session)) = tokio::time::timeout(STOP_TIMEOUT, handle.done()).await {
                     logout(session).await;
                 }
@@ -531,13 +528,13 @@ impl Watcher {
     }
 
     /// Processes every message above the checkpoint, in UID order, until none is left or
-    /// `shutdown` turns true (between two messages: each one's outcome is already committed).
+    /// `shutdown` is cancelled (between two messages: each one's outcome is already committed).
     async fn drain(
         &self,
         session: &mut ImapSession,
-        shutdown: Option<&watch::Receiver<bool>>,
+        shutdown: Option<&CancellationToken>,
     ) -> anyhow::Result<PassSummary> {
-        let stopping = || shutdown.is_some_and(|s| *s.borrow());
+        let stopping = || shutdown.is_some_and(CancellationToken::is_cancelled);
         let mut summary = PassSummary::default();
         let name = self.imap.mailbox.clone();
         loop {

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::domain::plan::duration_vi;
@@ -127,8 +128,12 @@ pub struct SendPass<'a> {
     pub window_open: bool,
     /// Read for every claim, renewal and outcome: a pass may last longer than a lease.
     pub clock: Clock,
-    /// Once set, no further batch is claimed (the one in flight finishes).
-    pub stop: &'a AtomicBool,
+    /// Once cancelled, no further batch is claimed (the sends under way finish and are
+    /// recorded).
+    pub stop: &'a CancellationToken,
+    /// Once cancelled, sends still talking to the server are abandoned: nothing is recorded
+    /// for them and their claims stay, for the caller to release (never a half-written record).
+    pub cut: &'a CancellationToken,
 }
 
 /// Sends every message that is due, `concurrency` at a time. Messages are claimed in
@@ -278,9 +283,7 @@ fn note_error(sent: Result<(), StoreError>, first_error: &mut Option<StoreError>
 
 impl Flow<'_> {
     fn may_claim(&self) -> bool {
-        !self.pass.stop.load(Ordering::SeqCst)
-            && !self.refused.load(Ordering::SeqCst)
-            && !self.halted.load(Ordering::SeqCst)
+        !self.pass.stop.is_cancelled() && !self.refused.load(Ordering::SeqCst) && !self.halted.load(Ordering::SeqCst)
     }
 }
 
@@ -342,7 +345,13 @@ async fn send_one(flow: &Flow<'_>, report: &Reports, held: Held) -> Result<(), S
         });
         return Ok(());
     }
-    let attempt = pass.mailer.send(&message).await;
+    let attempt = tokio::select! {
+        attempt = pass.mailer.send(&message) => attempt,
+        () = pass.cut.cancelled() => {
+            tracing::warn!(id = message.id, to = %message.to_address, "a send was cut off by the stop; its claim is released");
+            return Ok(());
+        }
+    };
     let login = match &attempt {
         Attempt::Refused { code, permanent, text } if login_refused(*code, *permanent, text) => {
             flow.refused.store(true, Ordering::SeqCst);

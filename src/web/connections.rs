@@ -30,8 +30,9 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// Time for a request's line and headers, and for the next request on a kept-alive connection.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -162,9 +163,9 @@ impl Drop for InProgress {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` turns true, then lets the requests in
+/// Serves `app` on `listener` until `shutdown` is cancelled, then lets the requests in
 /// progress finish.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: CancellationToken) {
     let registry = Arc::new(Registry::default());
     let mut connections = JoinSet::new();
     let mut refused_since_report = 0u64;
@@ -172,7 +173,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut shutd
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            () = stopped(&mut shutdown) => break,
+            () = shutdown.cancelled() => break,
         };
         while connections.try_join_next().is_some() {}
         let (stream, peer) = match accepted {
@@ -217,11 +218,6 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut shutd
     while connections.join_next().await.is_some() {}
 }
 
-/// Resolves once `shutdown` is true (or its sender is gone).
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stop| *stop).await;
-}
-
 fn is_connection_error(error: &std::io::Error) -> bool {
     use std::io::ErrorKind;
     matches!(
@@ -237,7 +233,7 @@ async fn serve_connection(
     registry: Arc<Registry>,
     id: u64,
     close: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) {
     let tower = TowerToHyperService::new(app);
     let requests = registry.clone();
@@ -274,7 +270,7 @@ async fn serve_connection(
                 tracing::debug!(%peer, "an idle web connection was closed to make room");
                 break;
             }
-            () = stopped(&mut shutdown), if !stopping => {
+            () = shutdown.cancelled(), if !stopping => {
                 stopping = true;
                 connection.as_mut().graceful_shutdown();
             }

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use minijinja::Environment;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 pub use password::hash_password;
 
@@ -124,8 +124,8 @@ async fn protect(mut response: axum::response::Response) -> axum::response::Resp
     response
 }
 
-/// Serves until `shutdown` turns true, with the connection limits of `connections.rs`.
-pub async fn serve(listener: TcpListener, state: Arc<WebState>, shutdown: watch::Receiver<bool>) {
+/// Serves until `shutdown` is cancelled, with the connection limits of `connections.rs`.
+pub async fn serve(listener: TcpListener, state: Arc<WebState>, shutdown: CancellationToken) {
     let open_files = connections::open_file_limit();
     let limits = connections::Limits::for_open_files(open_files);
     tracing::info!(

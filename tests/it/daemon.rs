@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
-use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
+use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::{Backend, Env, baocao_raw};
 
 /// The decoded text of each RFC 2047 encoded-word in header `name` of a raw message.
@@ -130,13 +130,14 @@ fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_runn
     );
 
     // The watchdog is pinged every half interval while the loops make progress.
-    std::thread::sleep(Duration::from_secs(2));
-    let pings = service
-        .notes()
-        .iter()
-        .filter(|(at, n)| n == "WATCHDOG=1" && *at > ready_at)
-        .count();
-    assert!(pings >= 3, "{pings} watchdog pings in 2 s: {:#?}", service.notes());
+    let pings = || {
+        service
+            .notes()
+            .iter()
+            .filter(|(at, n)| n == "WATCHDOG=1" && *at > ready_at)
+            .count()
+    };
+    wait_until(Duration::from_secs(2), "three watchdog pings", || pings() >= 3);
 
     // A request activated with the CLI while the service runs: the notice goes out within
     // seconds, without a restart.
@@ -240,8 +241,9 @@ fn sigterm_during_a_send_exits_in_time_and_the_message_goes_once_after_restart()
         "{}",
         service.log_text()
     );
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(lab.inbox_count(&addresses[0]), 1, "sent once");
+    holds_for(Duration::from_secs(2), "sent once", || {
+        lab.inbox_count(&addresses[0]) == 1
+    });
     assert_eq!(outbox(&o, &db)[0]["state"], "sent");
     assert!(service.stop().0.success());
 }
@@ -262,15 +264,9 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     service.signal("HUP");
     service.wait_for_log(Duration::from_secs(10), "reload refused");
     let refused_at = std::time::Instant::now();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Still healthy after the refused reload.
+    service.wait_for_note_after(refused_at, Duration::from_secs(2), |n| n == "WATCHDOG=1");
     assert!(service.is_running());
-    assert!(
-        service
-            .notes()
-            .iter()
-            .any(|(at, n)| n == "WATCHDOG=1" && *at > refused_at),
-        "still healthy after the refused reload"
-    );
     cli(&o, &db, &["request", "activate", "BC-1"]).ok();
     assert!(o.lab.wait_for_inbox(&addresses[0], 1, Duration::from_secs(15)));
     assert!(

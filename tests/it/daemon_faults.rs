@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::mail_lab::MailLab;
-use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
+use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::{Backend, Env, PrivatePostgres};
 
 /// The lab configuration with temporary SMTP failures retried after 5 s (then 10, 20, …).
@@ -134,8 +134,7 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
         status_text(&env).contains("Không đọc được hộp thư nhận báo cáo, đang thử lại")
     });
     lab.submit(&units[0], &mailbox, &reply(&units[0], &mailbox, "BC-1"));
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(service.is_running());
+    service.keeps_running(Duration::from_secs(2));
     lab.start_dovecot_again();
     lab.flush_queue();
     wait_until(
@@ -154,8 +153,7 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
     wait_until(Duration::from_secs(15), "`status` showing the SMTP problem", || {
         status_text(&env).contains("Không gửi được thư, đang thử lại")
     });
-    std::thread::sleep(Duration::from_secs(60).saturating_sub(stopped.elapsed()));
-    assert!(service.is_running());
+    service.keeps_running(Duration::from_secs(60).saturating_sub(stopped.elapsed()));
     lab.start_postfix_again();
     for unit in &units {
         assert!(
@@ -181,10 +179,9 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
 
     // Everything once: each unit got exactly the two notices, the outbox says each went once,
     // and the mailbox's messages are all accounted for.
-    std::thread::sleep(Duration::from_secs(2));
-    for unit in &units {
-        assert_eq!(lab.inbox_count(unit), 2, "{unit}");
-    }
+    holds_for(Duration::from_secs(2), "two notices each", || {
+        units.iter().all(|unit| lab.inbox_count(unit) == 2)
+    });
     let outbox = env.baocao(&["outbox", "list", "--json"]).ok().json();
     let outbox = outbox.as_array().unwrap();
     assert_eq!(outbox.len(), 6);
@@ -209,8 +206,7 @@ fn the_service_rides_out_a_postgresql_restart() {
     pg.stop();
     service.wait_for_status(Duration::from_secs(45), |s| s.contains("database problem"));
     lab.submit(&units[0], &mailbox, &reply(&units[0], &mailbox, "BC-1"));
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(service.is_running(), "{}", service.log_text());
+    service.keeps_running(Duration::from_secs(3));
     pg.start_again();
     wait_until(
         Duration::from_secs(60),
@@ -228,10 +224,9 @@ fn the_service_rides_out_a_postgresql_restart() {
             service.log_text()
         );
     }
-    std::thread::sleep(Duration::from_secs(2));
-    for unit in &units {
-        assert_eq!(lab.inbox_count(unit), 2, "{unit}");
-    }
+    holds_for(Duration::from_secs(2), "two notices each", || {
+        units.iter().all(|unit| lab.inbox_count(unit) == 2)
+    });
     let reconcile: Value = env.baocao(&["intake", "reconcile", "--json"]).ok().json();
     assert_eq!(reconcile["counted"], 1, "{reconcile:#}");
     assert!(service.stop().0.success());

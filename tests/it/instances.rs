@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::harness::mail_lab::MailLab;
-use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
+use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::{Backend, Env};
 
 /// Postfix's `smtp-sink`, answering DATA after `delay` seconds and keeping every message.
@@ -129,7 +129,9 @@ concurrency = 2
         seen.len() == UNITS
     });
     // Anything sent twice would arrive within a lease and a send of the last one.
-    std::thread::sleep(Duration::from_secs(8));
+    holds_for(Duration::from_secs(8), "one notice per unit", || {
+        sink.recipients().len() == UNITS
+    });
     let recipients = sink.recipients();
     let mut doubles: Vec<&String> = recipients
         .iter()
@@ -195,9 +197,11 @@ fn one_watcher_holds_the_mailbox_and_the_other_takes_over_when_it_dies() {
     let mut second = Service::start(&env, None);
     second.wait_for_status(Duration::from_secs(20), |s| s.contains("standby"));
     // The leader stays the leader while it lives.
-    std::thread::sleep(Duration::from_secs(3));
-    assert!(first.status().contains("(IDLE)"), "{}", first.status());
-    assert!(second.status().contains("standby"), "{}", second.status());
+    holds_for(
+        Duration::from_secs(3),
+        "the first watching, the second standing by",
+        || first.status().contains("(IDLE)") && second.status().contains("standby"),
+    );
 
     // The leader dies without a word; the standby takes the mailbox over.
     let _ = Command::new("kill").args(["-9", &first.pid().to_string()]).status();

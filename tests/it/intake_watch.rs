@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::mail_lab::MailLab;
+use crate::harness::service::wait_until;
 use crate::harness::{Backend, Env, binary};
 use crate::on_both_backends;
 
@@ -116,14 +117,9 @@ impl<'a> WatchEnv<'a> {
     }
 
     fn wait_until_watching(&self, watcher: &WatcherProcess) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if watcher.log().contains("watching the report mailbox") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the watcher did not start:\n{}", watcher.log());
+        wait_until(Duration::from_secs(30), "the watcher watching", || {
+            watcher.log().contains("watching the report mailbox")
+        });
     }
 
     fn unit_state(&self, unit: &str) -> String {
@@ -308,12 +304,10 @@ fn replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity(backend: 
         &plain_reply(&units[0], &w.mailbox, "r4", "Báo cáo bổ sung 4189/KH-BCĐ", None),
     );
     assert!(lab.wait_for_inbox(&w.mailbox, count + 1, Duration::from_secs(20)));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut after = w.reconcile();
-    while after["counted"] != 3 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        after = w.reconcile();
-    }
+    wait_until(Duration::from_secs(10), "the new reply counted", || {
+        w.reconcile()["counted"] == 3
+    });
+    let after = w.reconcile();
     watcher.stop();
     assert_eq!(after["counted"], 3, "{after}");
     assert_eq!(after["in_mailbox"], 4, "{after}");

@@ -4,13 +4,14 @@
 //! while the process is killed.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
+use crate::harness::service::{holds_for, wait_until};
 use crate::harness::{Backend, binary};
 use crate::on_both_backends;
 
@@ -121,10 +122,9 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
     for address in &addresses[..4] {
         wait_for(m.lab, address, 4);
     }
-    std::thread::sleep(Duration::from_millis(500));
-    for address in &addresses[..4] {
-        assert_eq!(m.lab.inbox_count(address), 4, "{address}");
-    }
+    holds_for(Duration::from_millis(500), "four messages each", || {
+        addresses[..4].iter().all(|address| m.lab.inbox_count(address) == 4)
+    });
     assert_eq!(
         m.lab.inbox_count(&addresses[4]),
         2,
@@ -241,8 +241,9 @@ fn a_temporary_refusal_is_retried_with_backoff_and_then_delivered(backend: Backe
     let row = &outbox(&m)[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(m.lab.inbox_count(address), 1);
+    holds_for(Duration::from_millis(300), "sent once", || {
+        m.lab.inbox_count(address) == 1
+    });
 }
 
 fn a_permanent_refusal_fails_the_message_and_marks_the_address(backend: Backend) {
@@ -308,10 +309,9 @@ fn an_unreachable_server_loses_nothing_and_sends_nothing_twice(backend: Backend)
     for address in &addresses {
         wait_for(m.lab, address, 1);
     }
-    std::thread::sleep(Duration::from_millis(300));
-    for address in &addresses {
-        assert_eq!(m.lab.inbox_count(address), 1, "{address}");
-    }
+    holds_for(Duration::from_millis(300), "one message each", || {
+        addresses.iter().all(|address| m.lab.inbox_count(address) == 1)
+    });
     assert!(outbox(&m).iter().all(|r| r["state"] == "sent" && r["attempts"] == 3));
 }
 
@@ -331,15 +331,9 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let rows = outbox(&m);
-        if rows.first().is_some_and(|r| r["state"] == "sending") {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "never claimed: {rows:#?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(20), "the message being claimed", || {
+        outbox(&m).first().is_some_and(|r| r["state"] == "sending")
+    });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
@@ -355,8 +349,9 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
     let row = &outbox(&m)[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(m.lab.inbox_count(&addresses[0]), 1);
+    holds_for(Duration::from_millis(300), "sent once", || {
+        m.lab.inbox_count(&addresses[0]) == 1
+    });
 }
 
 fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
@@ -523,9 +518,9 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
     assert_eq!(header(&to_home, "Auto-Submitted"), "auto-replied");
     assert_eq!(to_home.in_reply_to().as_text(), Some("home-1@lab.test"));
     wait_for(m.lab, &addresses[0], 2);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(m.lab.inbox_count(&addresses[1]), 1);
-    assert_eq!(m.lab.inbox_count(&addresses[2]), 1);
+    holds_for(Duration::from_millis(300), "no receipt to the others", || {
+        m.lab.inbox_count(&addresses[1]) == 1 && m.lab.inbox_count(&addresses[2]) == 1
+    });
     let raws = m.lab.messages(&addresses[0]);
     let receipt = raws
         .iter()

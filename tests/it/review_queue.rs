@@ -4,9 +4,8 @@
 //! command line or from the web page's assign form. The web page also downloads an
 //! attachment whose name holds a document number under a name a disk accepts.
 
-use std::time::Duration;
-
-use crate::harness::service::{ALWAYS_OPEN, Service, http};
+use crate::harness::in_process::InProcess;
+use crate::harness::service::{ALWAYS_OPEN, http};
 use crate::harness::{Backend, Env};
 use crate::on_both_backends;
 
@@ -288,8 +287,7 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     let printed = import(&env, "w2.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "w2@x", None));
     let number = printed_number(&printed);
     env.add_web_user("vanthu", PASSWORD);
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     let session = log_in(port);
 

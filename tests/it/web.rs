@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+use crate::harness::in_process::InProcess;
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, http, wait_until};
 use crate::harness::{Backend, Env, repo_root};
@@ -450,8 +451,7 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     ])
     .ok();
     env.baocao(&["request", "activate", "BC-1"]).ok();
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     let scrape = || http(port, "GET", "/metrics", &[], "").2;
     wait_until(
@@ -502,4 +502,7 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     let (status, _, body) = http(port, "GET", "/healthz", &[], "");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, "ok\n", "no personal data without a login");
+    // In the test's process too the service stops within its budget.
+    let took = service.stop();
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
 }

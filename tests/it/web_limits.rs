@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::harness::in_process::InProcess;
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, open_files, wait_until};
 use crate::harness::{Backend, Env};
@@ -256,8 +257,7 @@ async fn after_login_only_the_sites_own_pages_are_followed() {
 fn healthz_shows_strangers_only_status_words() {
     let lab = MailLab::shared();
     let (env, mailbox) = office_with_mailbox(lab);
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     wait_until(Duration::from_secs(20), "a healthy service", || {
         http(port, "GET", "/healthz", &[], "").0 == 200
@@ -446,8 +446,7 @@ fn closed_after(mut stream: TcpStream, since: Instant) -> Duration {
 #[test]
 fn unfinished_headers_and_idle_kept_alive_connections_are_closed_after_ten_seconds() {
     let env = office_with_clerk();
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     let target = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     // Healthy only once the clockwork has fired (a loaded machine may take a moment).
@@ -486,8 +485,7 @@ fn public_read_shows_the_status_but_nothing_personal() {
     let config = std::fs::read_to_string(&env.config).unwrap();
     std::fs::write(&env.config, config.replace("[web]\n", "[web]\npublic-read = true\n")).unwrap();
     env.seed_000_request("17h00 ngày 30/12/2030");
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     for open in ["/", "/requests/BC-1"] {
         let (status, head, _) = http(port, "GET", open, &[], "");
@@ -519,8 +517,7 @@ fn public_read_shows_the_status_but_nothing_personal() {
 fn closing_a_request_on_the_page_needs_the_confirmation_tick() {
     let env = office_with_clerk();
     env.seed_000_request("17h00 ngày 30/12/2030");
-    let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    let service = InProcess::start(&env);
     let port = service.web_port();
     let session = session_cookie(port);
     let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &session)], "");

@@ -1,9 +1,11 @@
 //! What the integration tests stand on: a fresh database per test (a SQLite file or a new
-//! PostgreSQL database), a way to run the built `baocao` binary, and the mail lab (Dovecot
-//! and Postfix on loopback, started once per test process).
+//! PostgreSQL database), a way to run the built `baocao` binary, the service as systemd runs
+//! it (`service`) or inside the test process (`in_process`), and the mail lab (Dovecot and
+//! Postfix on loopback, started once per test process).
 
 pub mod db;
 pub mod hostile;
+pub mod in_process;
 pub mod mail_env;
 pub mod mail_lab;
 pub mod proxy;

@@ -37,6 +37,20 @@ pub fn wait_until(within: Duration, what: &str, test: impl Fn() -> bool) {
     }
 }
 
+/// Asserts that `test` holds throughout `period` (checked every 100 ms): for "nothing more
+/// happens" checks, such as no second copy of a message arriving.
+#[track_caller]
+pub fn holds_for(period: Duration, what: &str, test: impl Fn() -> bool) {
+    let until = Instant::now() + period;
+    loop {
+        assert!(test(), "{what}: stopped holding");
+        if Instant::now() >= until {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 pub struct Service {
     child: Child,
     pub log: PathBuf,
@@ -177,19 +191,12 @@ impl Service {
         }
     }
 
-    /// The port the web page listens on (the service logs it once bound).
+    /// The port the web page listens on: the service says its bound address with `READY=1`.
     pub fn web_port(&self) -> u16 {
-        self.wait_for_log(Duration::from_secs(20), "web page listening");
-        let log = self.log_text();
-        let line = log.lines().find(|l| l.contains("web page listening")).unwrap();
-        let address = line
-            .split("address=")
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap();
-        address.rsplit(':').next().unwrap().parse().unwrap()
+        let field = format!("{}=", baocao::daemon::WEB_ADDRESS_FIELD);
+        let (_, note) = self.wait_for_note(Duration::from_secs(20), |n| n.starts_with(&field));
+        let address: std::net::SocketAddr = note[field.len()..].parse().expect("a socket address");
+        address.port()
     }
 
     pub fn log_text(&self) -> String {
@@ -221,6 +228,27 @@ impl Service {
 
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Asserts that the service stays up throughout `period` (an outage it must ride out).
+    #[track_caller]
+    pub fn keeps_running(&mut self, period: Duration) {
+        let until = Instant::now() + period;
+        loop {
+            assert!(self.is_running(), "the service exited:\n{}", self.log_text());
+            if Instant::now() >= until {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for a notification after `since` that satisfies `test`.
+    #[track_caller]
+    pub fn wait_for_note_after(&self, since: Instant, within: Duration, test: impl Fn(&str) -> bool) {
+        wait_until(within, "a notification", || {
+            self.notes().iter().any(|(at, n)| *at > since && test(n))
+        });
     }
 
     /// Sends SIGTERM and waits for the exit; returns the status and how long it took.
