@@ -122,7 +122,7 @@ pub async fn work(
     match route {
         Route::Service => ask(&context.store, kind).await,
         Route::Here => {
-            let calendar = context.calendar()?;
+            let calendar = &context.calendar;
             let templates = context.templates()?;
             let worker = crate::daemon::worker_id();
             // A command runs its work to the end: nothing ever cancels these.
@@ -130,7 +130,7 @@ pub async fn work(
             let work = Work {
                 store: &context.store,
                 settings: &context.settings,
-                calendar: &calendar,
+                calendar,
                 templates: &templates,
                 worker: &worker,
                 clock: if asked.simulated {

@@ -10,7 +10,7 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::{CliError, CliResult, print_json};
-use crate::config::{Settings, load_calendar};
+use crate::config::Settings;
 use crate::domain::calendar::{DayKind, LABOUR_CODE_HOLIDAYS, WorkingCalendar, parse_calendar_file};
 use crate::domain::calendar_edit::{AddRequest, check, no_longer_off, write};
 use crate::domain::dates::{format_date, weekday_vi};
@@ -67,9 +67,9 @@ struct DayJson {
     source: Option<String>,
 }
 
-pub fn run(settings: &Settings, command: CalendarCommand) -> CliResult {
+pub fn run(settings: &Settings, calendar: &WorkingCalendar, command: CalendarCommand) -> CliResult {
     match command {
-        CalendarCommand::Show { year, json } => show(settings, year, json),
+        CalendarCommand::Show { year, json } => show(calendar, year, json),
         CalendarCommand::Add {
             year,
             day_off,
@@ -93,11 +93,10 @@ pub fn run(settings: &Settings, command: CalendarCommand) -> CliResult {
     }
 }
 
-fn show(settings: &Settings, year: i32, json: bool) -> CliResult {
+fn show(calendar: &WorkingCalendar, year: i32, json: bool) -> CliResult {
     if !(1900..=2199).contains(&year) {
         return Err(CliError::Refused(format!("năm {year} nằm ngoài khoảng 1900–2199")));
     }
-    let calendar = load_calendar(settings).map_err(CliError::Refused)?;
     let days = calendar.special_days(year);
     if json {
         return print_json(&CalendarJson {

@@ -59,7 +59,7 @@ pub async fn run(cli: &Cli, args: &DoctorArgs) -> CliResult {
         Err(error) => report.line(Verdict::Failed, "Mẫu thư", error.to_string().replace('\n', "; ")),
     }
 
-    calendar(&mut report, &settings);
+    calendar(&mut report, &settings, &loaded.calendar);
 
     if report.failed() > 0 {
         return Err(CliError::Refused(format!("{} mục kiểm tra không đạt", report.failed())));
@@ -176,14 +176,7 @@ async fn mail(report: &mut Checks, settings: &Settings, cli: &Cli, direct: bool)
     store.close().await;
 }
 
-fn calendar(report: &mut Checks, settings: &Settings) {
-    let calendar = match config::load_calendar(settings) {
-        Ok(calendar) => calendar,
-        Err(error) => {
-            report.line(Verdict::Failed, "Tệp lịch", error);
-            return;
-        }
-    };
+fn calendar(report: &mut Checks, settings: &Settings, calendar: &crate::domain::calendar::WorkingCalendar) {
     let Some(path) = settings.calendar_file.as_ref().filter(|p| p.exists()) else {
         report.line(
             Verdict::Warning,
@@ -194,7 +187,7 @@ fn calendar(report: &mut Checks, settings: &Settings) {
     };
     #[allow(clippy::disallowed_methods)]
     let today = chrono::Utc::now().with_timezone(&settings.office.zone).date_naive();
-    for line in calendar_lines(&calendar, &path.display().to_string(), today) {
+    for line in calendar_lines(calendar, &path.display().to_string(), today) {
         report.line(line.0, &line.1, line.2);
     }
 }

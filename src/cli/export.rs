@@ -38,8 +38,8 @@ pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
     let now = context.now();
     let zone = context.settings.office.zone;
     let facts = context.store.status_facts(request.id).await?;
-    let calendar = context.calendar()?;
-    let status = request_status(&request, &facts, now, (&calendar, zone));
+    let calendar = &context.calendar;
+    let status = request_status(&request, &facts, now, (calendar, zone));
     let sections = export::sections(&status, only, zone);
     let bytes = match args.format {
         Format::Csv => export::to_csv(&sections),

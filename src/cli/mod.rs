@@ -25,6 +25,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, EXIT_CONFIG, Settings};
+use crate::domain::calendar::WorkingCalendar;
 use crate::store::{Store, StoreError};
 
 /// Refused input: the clerk can fix it.
@@ -238,9 +239,9 @@ async fn run(cli: Cli) -> CliResult {
     if let Command::User(command) = cli.command {
         return users::run(&cli.config, command);
     }
-    let settings = load_settings(&cli)?;
+    let (settings, calendar) = load_settings(&cli)?;
     if let Command::Calendar(command) = cli.command {
-        return calendar::run(&settings, command);
+        return calendar::run(&settings, &calendar, command);
     }
     let store = match cli.command {
         Command::Migrate => open_store(&settings).await?,
@@ -261,6 +262,7 @@ async fn run(cli: Cli) -> CliResult {
     }
     let context = Context {
         settings,
+        calendar,
         store,
         config: cli.config.clone(),
     };
@@ -302,14 +304,6 @@ async fn run_service(cli: &Cli) -> CliResult {
         Ok(()) => Ok(()),
         Err(StartError::Config(e)) => Err(CliError::Config(e)),
         Err(StartError::Templates(e)) => Err(CliError::Config(template_problems(&cli.config, e))),
-        Err(StartError::Calendar(e)) => Err(CliError::Config(config::ConfigError {
-            file: cli.config.clone(),
-            problems: vec![config::Problem {
-                line: None,
-                key: "calendar.file".into(),
-                message: e,
-            }],
-        })),
         Err(StartError::Database(source)) | Err(StartError::NotWritable(source)) => {
             let url = match &cli.database {
                 Some(url) => url.clone(),
@@ -326,6 +320,8 @@ async fn run_service(cli: &Cli) -> CliResult {
 /// What every command gets: the checked settings and an open, migrated store.
 pub struct Context {
     pub settings: Settings,
+    /// The working calendar the settings name, read with them.
+    pub calendar: WorkingCalendar,
     pub store: Store,
     /// The configuration file (`--direct` reads systemd credentials beside it).
     pub config: PathBuf,
@@ -351,10 +347,6 @@ impl Context {
                     .map_err(|e| CliError::Refused(format!("--at: {e}")))
             }
         }
-    }
-
-    pub fn calendar(&self) -> CliResult<crate::domain::calendar::WorkingCalendar> {
-        config::load_calendar(&self.settings).map_err(CliError::Refused)
     }
 
     /// The message templates, checked; a broken one is a configuration error.
@@ -411,12 +403,13 @@ fn check_config(cli: &Cli) -> CliResult {
     Ok(())
 }
 
-fn load_settings(cli: &Cli) -> CliResult<Settings> {
-    let mut settings = config::load(&cli.config)?.settings;
+fn load_settings(cli: &Cli) -> CliResult<(Settings, WorkingCalendar)> {
+    let loaded = config::load(&cli.config)?;
+    let mut settings = loaded.settings;
     if let Some(url) = &cli.database {
         settings.database_url = url.clone();
     }
-    Ok(settings)
+    Ok((settings, loaded.calendar))
 }
 
 async fn open_store(settings: &Settings) -> CliResult<Store> {

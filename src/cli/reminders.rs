@@ -87,11 +87,11 @@ fn kind_vi(kind: SlotKind) -> &'static str {
 
 async fn plan(context: &Context, at: Option<&str>, request: Option<&str>, json: bool) -> CliResult {
     let from = context.at(at)?;
-    let calendar = context.calendar()?;
+    let calendar = &context.calendar;
     let templates = context.templates()?;
     let setup = Setup {
         settings: &context.settings,
-        calendar: &calendar,
+        calendar,
         templates: &templates,
     };
     let request_id = match request {
@@ -159,12 +159,12 @@ async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool, di
 /// `reminders send --dry-run`: what would go now, nothing sent or written.
 async fn send_dry_run(context: &Context, at: Option<&str>, json: bool) -> CliResult {
     let now = context.at(at)?;
-    let calendar = context.calendar()?;
+    let calendar = &context.calendar;
     let templates = context.templates()?;
     let settings = &context.settings;
     let setup = Setup {
         settings,
-        calendar: &calendar,
+        calendar,
         templates: &templates,
     };
     let zone = settings.office.zone;
@@ -227,9 +227,9 @@ pub async fn mark(context: &Context, args: MarkArgs) -> CliResult {
 
 pub async fn digest(context: &Context, args: DigestArgs) -> CliResult {
     let now = context.at(args.at.as_deref())?;
-    let calendar = context.calendar()?;
+    let calendar = &context.calendar;
     let templates = context.templates()?;
-    let vars = digest_vars(&context.store, &context.settings, &calendar, now).await?;
+    let vars = digest_vars(&context.store, &context.settings, calendar, now).await?;
     let rendered = templates
         .render_digest(&vars)
         .map_err(|e| CliError::Refused(e.to_string()))?;

@@ -380,7 +380,7 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
 /// Warns when a deadline falls on a day off or has passed.
 fn warn_about_deadline(context: &Context, deadline: DateTime<Utc>, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    let calendar = context.calendar()?;
+    let calendar = &context.calendar;
     let deadline_day = deadline.with_timezone(&zone).date_naive();
     let kind = calendar.day(deadline_day);
     if !kind.is_working() {
@@ -468,8 +468,8 @@ async fn change_state(context: &Context, reference: &str, to: RequestState, at: 
                     request.token, request.code
                 ),
             }
-            let calendar = context.calendar()?;
-            crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+            let calendar = &context.calendar;
+            crate::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
             let stop = chrono::Duration::minutes(context.settings.reminders.stop_overdue_after_minutes);
             if let Some(deadline) = request.deadline {
                 if now - deadline > stop {

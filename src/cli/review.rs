@@ -244,8 +244,8 @@ async fn extend(context: &Context, id: i64, until: &str, at: Option<&str>) -> Cl
     let now = context.at(at)?;
     let by = crate::store::os_user();
     let note = crate::decisions::extend(&context.store, id, until, &by, context.settings.office.zone, now).await?;
-    let calendar = context.calendar()?;
-    crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+    let calendar = &context.calendar;
+    crate::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
     println!(
         "đơn vị {} được {note} cho {}; lịch nhắc đã lập lại theo hạn mới",
         item.unit_code.as_deref().unwrap_or("?"),

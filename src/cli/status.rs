@@ -37,7 +37,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
         }
     };
     let now = context.now();
-    let calendar = context.calendar()?;
+    let calendar = &context.calendar;
     let mut statuses = Vec::new();
     for request in &requests {
         let facts = context.store.status_facts(request.id).await?;
@@ -45,7 +45,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
             request,
             &facts,
             now,
-            (&calendar, context.settings.office.zone),
+            (calendar, context.settings.office.zone),
         ));
     }
     let service = context.store.service_health().await?;

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Problem, Settings};
+use super::Problem;
+use crate::domain::calendar::{CalendarFile, parse_calendar_file};
 
 /// What a named file is for, which decides what its absence means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,9 +27,19 @@ pub(super) struct FileCheck {
     pub(super) kind: FileKind,
 }
 
-/// Looks at each named file: `(problems, warnings)`.
-pub(super) fn check(files: &[FileCheck]) -> (Vec<Problem>, Vec<Problem>) {
-    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+/// What the file-system step found: problems, warnings, and the calendar file, read and
+/// parsed once (none when it is not configured or not there yet).
+#[derive(Debug, Default)]
+pub(super) struct FileStep {
+    pub(super) problems: Vec<Problem>,
+    pub(super) warnings: Vec<Problem>,
+    pub(super) calendar: Option<CalendarFile>,
+}
+
+/// Looks at each named file.
+pub(super) fn check(files: &[FileCheck]) -> FileStep {
+    let mut step = FileStep::default();
+    let (problems, warnings) = (&mut step.problems, &mut step.warnings);
     for file in files {
         let at = |message: String| Problem {
             line: Some(file.line),
@@ -44,11 +55,10 @@ pub(super) fn check(files: &[FileCheck]) -> (Vec<Problem>, Vec<Problem>) {
                 problems.push(at(format!("không tìm thấy tệp chứng chỉ {path}")))
             }
             FileKind::Calendar => match std::fs::read_to_string(&file.path) {
-                Ok(text) => {
-                    if let Err(e) = crate::domain::calendar::parse_calendar_file(&text) {
-                        problems.extend(e.0.lines().map(|line| at(format!("{path}: {line}"))));
-                    }
-                }
+                Ok(text) => match parse_calendar_file(&text) {
+                    Ok(calendar) => step.calendar = Some(calendar),
+                    Err(e) => problems.extend(e.0.lines().map(|line| at(format!("{path}: {line}")))),
+                },
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     warnings.push(at(format!("chưa có tệp lịch {path}: chỉ dùng các ngày lễ theo luật")))
                 }
@@ -57,7 +67,7 @@ pub(super) fn check(files: &[FileCheck]) -> (Vec<Problem>, Vec<Problem>) {
             _ => {}
         }
     }
-    (problems, warnings)
+    step
 }
 
 /// The configuration file itself: nobody else may write it.
@@ -74,20 +84,4 @@ pub(super) fn file_permission_warnings(path: &Path) -> Vec<Problem> {
         });
     }
     warnings
-}
-
-/// The working calendar the settings name: built-in rules plus the calendar file, if one is
-/// configured and present.
-pub fn load_calendar(settings: &Settings) -> Result<crate::domain::calendar::WorkingCalendar, String> {
-    let file = match &settings.calendar_file {
-        Some(path) => match std::fs::read_to_string(path) {
-            Ok(text) => {
-                crate::domain::calendar::parse_calendar_file(&text).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
-            Err(e) => return Err(format!("không đọc được tệp lịch {}: {e}", path.display())),
-        },
-        None => Default::default(),
-    };
-    Ok(crate::domain::calendar::WorkingCalendar::new(file))
 }

@@ -13,6 +13,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::domain::calendar::WorkingCalendar;
 use crate::domain::model::{EmailAddress, Offsets};
 
 /// Where the configuration is looked for when `--config` is not given.
@@ -214,14 +215,15 @@ pub use database_url::DatabaseUrl;
 pub use diagnostics::{ConfigError, Problem, format_problem};
 use diagnostics::{deserialize_leniently, deserialize_problem};
 use files::file_permission_warnings;
-pub use files::load_calendar;
 pub use secrets::{Secret, SecretSource, read_credentials_from, secret_permission_warnings};
 
-/// A loaded configuration with the warnings found while checking it.
+/// A loaded configuration with the warnings found while checking it, and the working
+/// calendar it names (built-in rules plus the calendar file, read once while checking).
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub settings: Settings,
     pub warnings: Vec<Problem>,
+    pub calendar: WorkingCalendar,
 }
 
 /// Reads and checks a configuration file.
@@ -276,9 +278,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     let settings = check.settings(raw);
     problems.append(&mut check.problems);
     // Then the disk: the files the settings name.
-    let (mut file_problems, mut file_warnings) = files::check(&check.files);
-    problems.append(&mut file_problems);
-    check.warnings.append(&mut file_warnings);
+    let mut step = files::check(&check.files);
+    problems.append(&mut step.problems);
+    check.warnings.append(&mut step.warnings);
     check.warnings.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     // In the order of the file; problems without a line (a missing table) last.
     problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
@@ -286,6 +288,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
         Some(settings) if problems.is_empty() => Ok(Loaded {
             settings,
             warnings: check.warnings,
+            calendar: WorkingCalendar::new(step.calendar.unwrap_or_default()),
         }),
         _ => Err(fail(problems)),
     }

@@ -78,8 +78,6 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error("{0}")]
     Templates(#[from] TemplateError),
-    #[error("{0}")]
-    Calendar(String),
     #[error("cannot open the database")]
     Database(#[source] StoreError),
     #[error("running the database migrations")]
@@ -336,7 +334,7 @@ fn load(options: &Options) -> Result<Current, StartError> {
     for warning in &templates.warnings {
         tracing::warn!(warning = %warning, "template warning");
     }
-    let calendar = config::load_calendar(&settings).map_err(StartError::Calendar)?;
+    let calendar = loaded.calendar;
     Ok(Current {
         settings,
         templates: Arc::new(templates.templates),

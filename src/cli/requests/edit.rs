@@ -102,8 +102,8 @@ pub(super) async fn extend(
     };
     tracing::info!(request = %request.token, until = %parsed.instant, units = count, "deadline extended");
     if request.state == RequestState::Active {
-        let calendar = context.calendar()?;
-        crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+        let calendar = &context.calendar;
+        crate::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
     }
     let whom = if units.is_empty() {
         "cả yêu cầu".to_string()
@@ -177,8 +177,8 @@ pub(super) async fn edit(context: &Context, args: EditArgs) -> CliResult {
     let done = context.store.edit_request(&request, &edit, now).await?;
     tracing::info!(request = %request.token, changes = done.changes.len(), "request edited");
     if request.state == RequestState::Active {
-        let calendar = context.calendar()?;
-        crate::reminders::plan_new_units(&context.store, &context.settings, &calendar, now).await?;
+        let calendar = &context.calendar;
+        crate::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
     }
     println!("đã sửa {} ({}):", request.token, request.code);
     for (field, before, after) in &done.changes {
