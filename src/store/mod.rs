@@ -8,6 +8,7 @@
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod db;
 mod edits;
 mod files;
 mod intake;
@@ -23,6 +24,7 @@ mod status;
 mod submissions;
 mod units;
 
+pub(crate) use db::{Db, sql};
 pub use edits::{EditDone, NewDeadline, RequestEdit};
 pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, os_user};
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
