@@ -57,8 +57,8 @@ impl Tx {
     /// The transaction's connection, for queries and helpers.
     pub(crate) fn db(&mut self) -> Db<'_> {
         match self {
-            Tx::Sqlite(tx) => Db::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Db::Postgres(&mut **tx),
+            Tx::Sqlite(tx) => Db::Sqlite(tx),
+            Tx::Postgres(tx) => Db::Postgres(tx),
         }
     }
 
@@ -80,8 +80,8 @@ pub(crate) enum Connection {
 impl Connection {
     pub(crate) fn db(&mut self) -> Db<'_> {
         match self {
-            Connection::Sqlite(connection) => Db::Sqlite(&mut **connection),
-            Connection::Postgres(connection) => Db::Postgres(&mut **connection),
+            Connection::Sqlite(connection) => Db::Sqlite(connection),
+            Connection::Postgres(connection) => Db::Postgres(connection),
         }
     }
 }
@@ -202,6 +202,12 @@ impl From<Option<&str>> for Arg {
     }
 }
 
+impl From<Option<&String>> for Arg {
+    fn from(value: Option<&String>) -> Self {
+        Arg::Text(value.cloned())
+    }
+}
+
 impl From<&Option<String>> for Arg {
     fn from(value: &Option<String>) -> Self {
         Arg::Text(value.clone())
@@ -215,7 +221,10 @@ impl From<&Vec<u8>> for Arg {
 }
 
 /// A row type both drivers can read (tuples and `#[derive(sqlx::FromRow)]` structs).
-pub(crate) trait FromEitherRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub(crate) trait FromEitherRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 impl<T> FromEitherRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 

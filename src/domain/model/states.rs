@@ -34,11 +34,13 @@ impl SlotState {
     }
 
     /// Every value, in the order of its life.
-    pub const ALL: [SlotState; 5] = [SlotState::Planned,
-            SlotState::Queued,
-            SlotState::Sent,
-            SlotState::Skipped,
-            SlotState::Cancelled];
+    pub const ALL: [SlotState; 5] = [
+        SlotState::Planned,
+        SlotState::Queued,
+        SlotState::Sent,
+        SlotState::Skipped,
+        SlotState::Cancelled,
+    ];
 }
 
 /// Where an outgoing message stands in the outbox.
@@ -72,12 +74,14 @@ impl MessageState {
     }
 
     /// Every value, in the order of its life.
-    pub const ALL: [MessageState; 6] = [MessageState::Queued,
-            MessageState::Sending,
-            MessageState::Sent,
-            MessageState::Retry,
-            MessageState::Failed,
-            MessageState::Cancelled];
+    pub const ALL: [MessageState; 6] = [
+        MessageState::Queued,
+        MessageState::Sending,
+        MessageState::Sent,
+        MessageState::Retry,
+        MessageState::Failed,
+        MessageState::Cancelled,
+    ];
 }
 
 /// What an outgoing message is: one of a slot's three kinds, a receipt for a counted
@@ -108,11 +112,13 @@ impl MessageKind {
     }
 
     /// Every value, in the order of its life.
-    pub const ALL: [MessageKind; 5] = [MessageKind::Notice,
-            MessageKind::Reminder,
-            MessageKind::Overdue,
-            MessageKind::Receipt,
-            MessageKind::Digest];
+    pub const ALL: [MessageKind; 5] = [
+        MessageKind::Notice,
+        MessageKind::Reminder,
+        MessageKind::Overdue,
+        MessageKind::Receipt,
+        MessageKind::Digest,
+    ];
 }
 
 /// Where a review item stands: open until a person decides, or how it was decided.
@@ -146,11 +152,13 @@ impl ReviewState {
     }
 
     /// Every value, in the order of its life.
-    pub const ALL: [ReviewState; 5] = [ReviewState::Open,
-            ReviewState::Assigned,
-            ReviewState::Rejected,
-            ReviewState::Extended,
-            ReviewState::Superseded];
+    pub const ALL: [ReviewState; 5] = [
+        ReviewState::Open,
+        ReviewState::Assigned,
+        ReviewState::Rejected,
+        ReviewState::Extended,
+        ReviewState::Superseded,
+    ];
 }
 
 #[cfg(test)]
