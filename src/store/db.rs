@@ -348,3 +348,157 @@ where
     }
     Ok(arguments)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    /// One connection, so the in-memory database lives as long as the pool.
+    async fn memory_store() -> Store {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite opens");
+        let store = Store::Sqlite(pool);
+        let mut connection = store.connection().await.unwrap();
+        sql("CREATE TABLE kinds (i INTEGER, n INTEGER, b BOOLEAN, s TEXT, t TEXT, d TEXT, x BLOB)")
+            .execute(&mut connection.db())
+            .await
+            .unwrap();
+        store
+    }
+
+    type KindsRow = (
+        Option<i64>,
+        Option<i32>,
+        Option<bool>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<NaiveDate>,
+        Option<Vec<u8>>,
+    );
+
+    #[test]
+    fn rust_values_become_the_argument_kind_of_their_sql_type() {
+        let at: DateTime<Utc> = "2026-03-02T01:30:00Z".parse().unwrap();
+        let text = String::from("Sở Giáo dục");
+        assert_eq!(Arg::from(7_i64), Arg::Int(Some(7)));
+        assert_eq!(Arg::from(&7_i64), Arg::Int(Some(7)));
+        assert_eq!(Arg::from(None::<i64>), Arg::Int(None));
+        assert_eq!(Arg::from(70_i32), Arg::Int32(Some(70)));
+        assert_eq!(Arg::from(true), Arg::Bool(Some(true)));
+        assert_eq!(Arg::from("a"), Arg::Text(Some("a".into())));
+        assert_eq!(Arg::from(&text), Arg::Text(Some(text.clone())));
+        assert_eq!(Arg::from(Some(&text)), Arg::Text(Some(text.clone())));
+        assert_eq!(Arg::from(None::<&str>), Arg::Text(None));
+        assert_eq!(Arg::from(&None::<String>), Arg::Text(None));
+        assert_eq!(Arg::from(at), Arg::Time(Some(at)));
+        assert_eq!(Arg::from(None::<DateTime<Utc>>), Arg::Time(None));
+        assert_eq!(Arg::from(at.date_naive()), Arg::Date(Some(at.date_naive())));
+        assert_eq!(Arg::from(&vec![1_u8, 2]), Arg::Bytes(Some(vec![1, 2])));
+    }
+
+    #[tokio::test]
+    async fn every_argument_kind_is_written_and_read_back_on_sqlite() {
+        let store = memory_store().await;
+        let at: DateTime<Utc> = "2026-03-02T01:30:00Z".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
+        let mut connection = store.connection().await.unwrap();
+        let db = &mut connection.db();
+        let statement = "INSERT INTO kinds (i, n, b, s, t, d, x) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let written = sql(statement)
+            .bind(-5_i64)
+            .bind(70_i32)
+            .bind(true)
+            .bind("Phòng GD&ĐT")
+            .bind(at)
+            .bind(day)
+            .bind(&vec![0_u8, 255])
+            .execute(db)
+            .await
+            .unwrap();
+        assert_eq!(written, 1);
+        sql(statement)
+            .bind(None::<i64>)
+            .bind(None::<i32>)
+            .bind(None::<bool>)
+            .bind(None::<&str>)
+            .bind(None::<DateTime<Utc>>)
+            .bind(None::<NaiveDate>)
+            .bind(None::<Vec<u8>>)
+            .execute(db)
+            .await
+            .unwrap();
+        let rows: Vec<KindsRow> = sql("SELECT i, n, b, s, t, d, x FROM kinds ORDER BY rowid")
+            .fetch_all(db)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    Some(-5),
+                    Some(70),
+                    Some(true),
+                    Some("Phòng GD&ĐT".to_string()),
+                    Some(at),
+                    Some(day),
+                    Some(vec![0, 255])
+                ),
+                (None, None, None, None, None, None, None),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_placeholder_used_twice_binds_one_value() {
+        let store = memory_store().await;
+        let mut connection = store.connection().await.unwrap();
+        let db = &mut connection.db();
+        let count: i64 = sql("SELECT COUNT(*) FROM (SELECT 1) WHERE $1 IS NULL OR $1 = 3")
+            .bind(Some(3_i64))
+            .fetch_scalar(db)
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+        let none: Option<(i64,)> = sql("SELECT 1 WHERE $1 IS NULL OR $1 = 3")
+            .bind(Some(4_i64))
+            .fetch_optional(db)
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+    }
+
+    #[tokio::test]
+    async fn a_transaction_dropped_without_commit_leaves_nothing() {
+        let store = memory_store().await;
+        let insert = || sql("INSERT INTO kinds (i) VALUES ($1)");
+        let mut tx = store.begin().await.unwrap();
+        insert().bind(1_i64).execute(&mut tx.db()).await.unwrap();
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        insert().bind(2_i64).execute(&mut tx.db()).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut connection = store.connection().await.unwrap();
+        let kept: Vec<(i64,)> = sql("SELECT i FROM kinds")
+            .fetch_all(&mut connection.db())
+            .await
+            .unwrap();
+        assert_eq!(kept, [(2,)]);
+    }
+
+    #[tokio::test]
+    async fn fetch_one_without_a_row_is_an_error() {
+        let store = memory_store().await;
+        let mut connection = store.connection().await.unwrap();
+        let missing = sql("SELECT i FROM kinds")
+            .fetch_one::<(i64,)>(&mut connection.db())
+            .await;
+        assert!(matches!(
+            missing,
+            Err(crate::store::StoreError::Database(sqlx::Error::RowNotFound))
+        ));
+    }
+}
