@@ -415,7 +415,7 @@ mod tests {
             .bind("Phòng GD&ĐT")
             .bind(at)
             .bind(day)
-            .bind(&vec![0_u8, 255])
+            .bind(vec![0_u8, 255])
             .execute(db)
             .await
             .unwrap();
