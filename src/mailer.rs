@@ -20,6 +20,7 @@ use lettre::transport::smtp::client::{Certificate, CertificateStore, TlsParamete
 use lettre::transport::smtp::extension::ClientId;
 
 use crate::config::{Settings, TlsMode};
+use crate::domain::model::MessageKind;
 use crate::store::OutgoingMessage;
 
 /// A ready SMTP client for the configured server.
@@ -186,7 +187,7 @@ impl Mailer {
             |name: &'static str, value: &str| HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string());
         // A receipt answers one message (RFC 3834 `auto-replied`); everything else is
         // generated on our own schedule.
-        let auto_submitted = if m.kind == "receipt" {
+        let auto_submitted = if matches!(m.message_kind(), Ok(MessageKind::Receipt)) {
             "auto-replied"
         } else {
             "auto-generated"

@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use super::{CliResult, Context, print_json};
 use crate::domain::dates::format_instant;
+use crate::domain::model::MessageState;
 use crate::store::{MessageFilter, OutgoingMessage};
 
 #[derive(Debug, Subcommand)]
@@ -45,15 +46,7 @@ pub async fn run(context: &Context, command: OutboxCommand) -> CliResult {
 }
 
 pub fn state_vi(state: &str) -> &'static str {
-    match state {
-        "queued" => "chờ gửi",
-        "sending" => "đang gửi",
-        "sent" => "đã gửi",
-        "retry" => "chờ gửi lại",
-        "failed" => "lỗi",
-        "cancelled" => "đã hủy",
-        _ => "không rõ",
-    }
+    MessageState::parse(state).map_or("không rõ", MessageState::label_vi)
 }
 
 async fn list(context: &Context, failed: bool, limit: i64, json: bool) -> CliResult {
@@ -71,8 +64,8 @@ async fn list(context: &Context, failed: bool, limit: i64, json: bool) -> CliRes
         .iter()
         .map(|m| {
             let when = m.sent_at.unwrap_or(m.next_attempt_at);
-            let detail = match m.state.as_str() {
-                "sent" => m.smtp_response.clone().unwrap_or_default(),
+            let detail = match m.message_state() {
+                Ok(MessageState::Sent) => m.smtp_response.clone().unwrap_or_default(),
                 _ => m.last_error.clone().unwrap_or_default(),
             };
             vec![
@@ -110,7 +103,7 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
     println!("  Tạo lúc:    {}", format_instant(m.created_at, zone));
     if let Some(sent) = m.sent_at {
         println!("  Đã gửi lúc: {}", format_instant(sent, zone));
-    } else if matches!(m.state.as_str(), "queued" | "retry") {
+    } else if matches!(m.message_state()?, MessageState::Queued | MessageState::Retry) {
         println!("  Gửi lúc:    {}", format_instant(m.next_attempt_at, zone));
     }
     println!("  Số lần gửi: {}", m.attempts);

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use super::{CliResult, Context, print_json};
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::Reason;
+use crate::domain::model::ReviewState;
 use crate::store::ReviewItem;
 
 #[derive(Debug, Subcommand)]
@@ -83,13 +84,9 @@ fn reason_vi(reason: &str) -> &str {
 }
 
 fn state_vi(state: &str) -> &str {
-    match state {
-        "open" => "chờ xem xét",
-        "assigned" => "đã ghi nhận",
-        "rejected" => "không tính",
-        "extended" => "đã gia hạn",
-        "superseded" => crate::store::SUPERSEDED,
-        other => other,
+    match ReviewState::parse(state) {
+        Some(known) => known.label_vi(),
+        None => state,
     }
 }
 

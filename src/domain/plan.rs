@@ -33,6 +33,12 @@ impl SlotKind {
             SlotKind::Overdue => "overdue",
         }
     }
+
+    pub fn parse(text: &str) -> Option<SlotKind> {
+        [SlotKind::Notice, SlotKind::Reminder, SlotKind::Overdue]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
 }
 
 /// One planned send for one (request, unit).

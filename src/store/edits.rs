@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::requests::{insert_recipients, resolve_units, set_deadline_in_tx};
-use super::{ChangeOf, Store, StoreError, StoreResult, in_tx};
+use super::requests::{insert_recipients, resolve_units, set_deadline};
+use super::{ChangeOf, Store, StoreError, StoreResult, sql};
 use crate::domain::model::{FileInput, GroupCode, Request, RequestState, UnitCode};
 
 /// What to change; `None` or empty leaves a field as it is.
@@ -182,14 +182,16 @@ impl Store {
         }
 
         let id = request.id;
-        let (added, removed, replanned) = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let (added, removed, replanned) = {
             let (title, content, issuer, kind) = (
                 edit.title.clone().unwrap_or_else(|| request.title.clone()),
                 edit.content.clone().unwrap_or_else(|| request.letter.content.clone()),
                 edit.issuer.clone().unwrap_or_else(|| request.letter.issuer.clone()),
                 edit.kind.clone().unwrap_or_else(|| request.letter.kind.clone()),
             );
-            sqlx::query(
+            sql(
                 "UPDATE requests SET title = $1, content = $2, issuer = $3, doc_kind = $4, updated_at = $5 WHERE id = $6",
             )
             .bind(title.trim())
@@ -198,25 +200,25 @@ impl Store {
             .bind(shown(&kind))
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(db)
             .await?;
 
             // Recipients: written again, then the units they name resolved.
-            let before: Vec<(i64, String)> = sqlx::query_as(
+            let before: Vec<(i64, String)> = sql(
                 "SELECT u.id, u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1",
             )
             .bind(id)
-            .fetch_all(&mut *tx)
+            .fetch_all(db)
             .await?;
-            sqlx::query("DELETE FROM request_recipients WHERE request_id = $1")
+            sql("DELETE FROM request_recipients WHERE request_id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-            insert_recipients!(tx, id, &groups, &named_units);
-            resolve_units!(tx, id, now);
+            insert_recipients(db, id, &groups, &named_units).await?;
+            resolve_units(db, id, now).await?;
             // Units no longer named leave the request, unless they already reported: their
             // report stays on record.
-            let gone: Vec<(i64, String)> = sqlx::query_as(
+            let gone: Vec<(i64, String)> = sql(
                 "SELECT u.id, u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1 \
                  AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.request_id = ru.request_id AND s.unit_id = ru.unit_id) \
                  AND NOT ( \
@@ -225,23 +227,22 @@ impl Store {
                                ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))",
             )
             .bind(id)
-            .fetch_all(&mut *tx)
+            .fetch_all(db)
             .await?;
             let note = "không gửi: đơn vị không còn trong danh sách của yêu cầu (đã sửa)";
             for (unit, _) in &gone {
-                let _cancelled = super::slots::cancel_waiting_in_tx!(tx, Some(id), Some(*unit), note, now);
-                sqlx::query("DELETE FROM request_units WHERE request_id = $1 AND unit_id = $2")
+                let _cancelled = super::slots::cancel_waiting_in(db, Some(id), Some(*unit), note, now).await?;
+                sql("DELETE FROM request_units WHERE request_id = $1 AND unit_id = $2")
                     .bind(id)
                     .bind(unit)
-                    .execute(&mut *tx)
+                    .execute(db)
                     .await?;
             }
-            let after: Vec<(String,)> = sqlx::query_as(
-                "SELECT u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1",
-            )
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+            let after: Vec<(String,)> =
+                sql("SELECT u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1")
+                    .bind(id)
+                    .fetch_all(db)
+                    .await?;
             let added: Vec<String> = after
                 .into_iter()
                 .map(|(code,)| code)
@@ -250,30 +251,31 @@ impl Store {
 
             // Files: removed ones keep their row for the messages that carried them.
             for file in &removed_ids {
-                sqlx::query("UPDATE request_attachments SET removed_at = $1 WHERE id = $2")
+                sql("UPDATE request_attachments SET removed_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(file)
-                    .execute(&mut *tx)
+                    .execute(db)
                     .await?;
             }
-            super::files::insert_files!(tx, id, &edit.add_files, now);
+            super::files::insert_files(db, id, &edit.add_files, now).await?;
 
             let mut replanned = 0;
             if let Some(deadline) = new_deadline {
-                let affected = set_deadline_in_tx!(tx, id, deadline.at, deadline.wording.as_deref(), now);
+                let affected = set_deadline(db, id, deadline.at, deadline.wording.as_deref(), now).await?;
                 for unit in &affected {
-                    super::slots::replan_unit_in_tx!(tx, id, unit, &edit.note, now);
+                    super::slots::replan_unit(db, id, *unit, &edit.note, now).await?;
                 }
-                super::outbox::cancel_slots_of_cancelled_messages!(tx, now);
+                super::outbox::cancel_slots_of_cancelled_messages(db, now).await?;
                 replanned = affected.len();
             }
-            super::files::record_changes!(tx, id, &edit.by, done.changes.clone(), now);
+            super::files::record_changes(db, id, &edit.by, done.changes.clone(), now).await?;
             (
                 added,
                 gone.into_iter().map(|(_, code)| code).collect::<Vec<_>>(),
                 replanned,
             )
-        });
+        };
+        tx.commit().await?;
         done.units_added = added;
         done.units_removed = removed;
         done.replanned = replanned;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Store, StoreResult, on_pool};
+use super::{Db, Store, StoreResult, on_pool, sql};
 
 /// A file kept for a request, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -68,48 +68,55 @@ pub fn check_files(kept: &[StoredFile], files: &[crate::domain::model::FileInput
     problems
 }
 
-/// Inserts files for a request inside a transaction.
-macro_rules! insert_files {
-    ($tx:expr, $request_id:expr, $files:expr, $now:expr) => {
-        for file in $files {
-            sqlx::query(
-                "INSERT INTO request_attachments (request_id, file_name, content_type, size, sha256, data, added_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind($request_id)
-            .bind(&file.name)
-            .bind(&file.content_type)
-            .bind(file.data.len() as i64)
-            .bind($crate::domain::incoming::message::content_hash(&file.data))
-            .bind(&file.data)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
+/// Inserts files for a request.
+pub(crate) async fn insert_files(
+    db: &mut Db<'_>,
+    request_id: i64,
+    files: &[crate::domain::model::FileInput],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for file in files {
+        sql(
+            "INSERT INTO request_attachments (request_id, file_name, content_type, size, sha256, data, added_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(request_id)
+        .bind(&file.name)
+        .bind(&file.content_type)
+        .bind(file.data.len() as i64)
+        .bind(crate::domain::incoming::message::content_hash(&file.data))
+        .bind(&file.data)
+        .bind(now)
+        .execute(db)
+        .await?;
+    }
+    Ok(())
 }
-pub(crate) use insert_files;
 
-/// Records changes of a request inside a transaction.
-macro_rules! record_changes {
-    ($tx:expr, $request_id:expr, $by:expr, $changes:expr, $now:expr) => {
-        for (field, before, after) in $changes {
-            sqlx::query(
-                "INSERT INTO request_changes (request_id, changed_at, changed_by, field, before, after) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind($request_id)
-            .bind($now)
-            .bind($by)
-            .bind(field)
-            .bind(before)
-            .bind(after)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
+/// Records changes of a request.
+pub(crate) async fn record_changes(
+    db: &mut Db<'_>,
+    request_id: i64,
+    by: &str,
+    changes: impl IntoIterator<Item = ChangeOf>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for (field, before, after) in changes {
+        sql(
+            "INSERT INTO request_changes (request_id, changed_at, changed_by, field, before, after) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(request_id)
+        .bind(now)
+        .bind(by)
+        .bind(field)
+        .bind(before)
+        .bind(after)
+        .execute(db)
+        .await?;
+    }
+    Ok(())
 }
-pub(crate) use record_changes;
 
 /// Who made a change from the command line: the operating-system user (the one `sudo` was
 /// run by, when it was).
@@ -154,12 +161,12 @@ impl Store {
             return Ok(by_message);
         }
         let list = ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
-        let sql = format!(
+        let statement = format!(
             "SELECT oa.outgoing_id, a.file_name, a.content_type, a.data FROM outgoing_attachments oa \
              JOIN request_attachments a ON a.id = oa.attachment_id WHERE oa.outgoing_id IN ({list}) ORDER BY a.id"
         );
         let files: Vec<OutgoingFile> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(statement)).fetch_all(pool).await?
         });
         for file in files {
             by_message.entry(file.outgoing_id).or_default().push(file);

@@ -1,17 +1,13 @@
-//! Incoming messages: what the rules need to know (the registry snapshot, earlier copies
-//! of a message, our sent messages it refers to), recording each outcome with its
-//! submission, review item or failing mark in one transaction together with the mailbox
-//! checkpoint, and the mailbox checkpoints themselves.
+//! Incoming messages: what the rules need to know (the registry snapshot, our sent
+//! messages a message refers to), what recording one is given and answers (`recording`
+//! writes it), and the mailbox checkpoints.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{REPORTED, insert_message};
-use super::review::supersede_reviews_in_tx;
-use super::slots::cancel_waiting_in_tx;
-use super::{Store, StoreResult, in_tx, on_pool};
-use crate::domain::incoming::classify::{Outcome, Reason, RequestFacts, Rule, SentRef, Snapshot, State};
+use super::{Store, StoreResult, on_pool};
+use crate::domain::incoming::classify::{Outcome, RequestFacts, SentRef, Snapshot};
 
 /// Where the watcher is in one mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,66 +59,14 @@ pub struct QueuedReceipt {
 pub enum Recorded {
     /// A new row with the outcome recorded, which may differ from the one classified when the
     /// transaction saw something the snapshot had not (an earlier submission: a
-    /// resubmission; an earlier copy: a duplicate). `receipt`:
-    /// a receipt was queued for the sender.
+    /// resubmission; an earlier copy: a duplicate). `receipt`: a receipt was queued for the
+    /// sender.
     New { id: i64, outcome: Outcome, receipt: bool },
     /// The same message seen again under a new UIDVALIDITY: the row now points at its new
     /// UID and nothing is counted again.
     Moved { id: i64 },
     /// Another watcher already processed this UID.
     AlreadyDone,
-}
-
-/// Queues a receipt inside a transaction unless its address got one after
-/// `unless_sent_since`; evaluates to whether it was queued.
-macro_rules! queue_receipt_in_tx {
-    ($tx:expr, $queued:expr, $now:expr) => {{
-        let queued: &QueuedReceipt = $queued;
-        let (recent,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM outgoing_messages WHERE kind = 'receipt' AND to_address = $1 AND created_at > $2",
-        )
-        .bind(&queued.message.to_address)
-        .bind(queued.unless_sent_since)
-        .fetch_one(&mut *$tx)
-        .await?;
-        recent == 0 && insert_message!($tx, queued.message, $now) == 1
-    }};
-}
-
-#[derive(sqlx::FromRow)]
-struct EarlierRow {
-    id: i64,
-    content_hash: String,
-    mailbox: String,
-    uidvalidity: Option<i64>,
-}
-
-/// The earlier record of a message: same Message-ID, or same content when it has none.
-macro_rules! find_earlier {
-    ($exec:expr, $message_id:expr, $content_hash:expr) => {{
-        let message_id: Option<&str> = $message_id;
-        let row: Option<EarlierRow> = match message_id {
-            Some(id) => {
-                sqlx::query_as(
-                    "SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-                     WHERE message_id = $1 ORDER BY id LIMIT 1",
-                )
-                .bind(id)
-                .fetch_optional($exec)
-                .await?
-            }
-            None => {
-                sqlx::query_as(
-                    "SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-                     WHERE content_hash = $1 AND message_id IS NULL ORDER BY id LIMIT 1",
-                )
-                .bind($content_hash)
-                .fetch_optional($exec)
-                .await?
-            }
-        };
-        row
-    }};
 }
 
 impl Store {
@@ -184,12 +128,6 @@ impl Store {
         Ok(snapshot)
     }
 
-    /// The id of an earlier record of the same message, if any.
-    pub async fn earlier_copy(&self, message_id: Option<&str>, content_hash: &str) -> StoreResult<Option<i64>> {
-        let row = on_pool!(self, |pool| find_earlier!(pool, message_id, content_hash));
-        Ok(row.map(|r| r.id))
-    }
-
     /// Our sent messages among `ids`, by Message-ID: one query whatever the number of ids
     /// (the caller bounds them; see `Letter::thread_ids`).
     pub async fn sent_refs(&self, ids: &[String]) -> StoreResult<HashMap<String, SentRef>> {
@@ -231,181 +169,6 @@ impl Store {
                 )
             })
             .collect())
-    }
-
-    /// Records one message and everything its outcome implies, and advances the mailbox
-    /// checkpoint to its UID, all in one transaction: a crash leaves either all of it or
-    /// none, so the message is processed again from the start.
-    pub async fn record_incoming(&self, new: &NewIncoming<'_>, now: DateTime<Utc>) -> StoreResult<Recorded> {
-        let recorded = in_tx!(self, |tx| {
-            'record: {
-                if let Some((uidvalidity, uid)) = new.origin.uid {
-                    let current: Option<(i64, i64)> = match self {
-                        Store::Postgres(_) => {
-                            sqlx::query_as(
-                                "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1 FOR UPDATE",
-                            )
-                            .bind(&new.origin.mailbox)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                        }
-                        Store::Sqlite(_) => {
-                            sqlx::query_as("SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1")
-                                .bind(&new.origin.mailbox)
-                                .fetch_optional(&mut *tx)
-                                .await?
-                        }
-                    };
-                    if current.is_some_and(|(v, last)| v == uidvalidity && last >= uid) {
-                        break 'record Recorded::AlreadyDone;
-                    }
-                    sqlx::query("UPDATE mailbox_checkpoints SET uidvalidity = $2, last_uid = $3, updated_at = $4 WHERE mailbox = $1")
-                        .bind(&new.origin.mailbox)
-                        .bind(uidvalidity)
-                        .bind(uid)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let earlier = find_earlier!(&mut *tx, new.message_id, new.content_hash);
-                let mut outcome = new.outcome.clone();
-                if let Some(earlier) = &earlier {
-                    // The very same bytes under a new UIDVALIDITY: the same message, moved.
-                    let same_mailbox_new_validity = earlier.content_hash == new.content_hash
-                        && earlier.mailbox == new.origin.mailbox
-                        && new.origin.uid.is_some_and(|(v, _)| earlier.uidvalidity != Some(v));
-                    if same_mailbox_new_validity && let Some((v, uid)) = new.origin.uid {
-                        sqlx::query("UPDATE incoming_messages SET uidvalidity = $2, uid = $3 WHERE id = $1")
-                            .bind(earlier.id)
-                            .bind(v)
-                            .bind(uid)
-                            .execute(&mut *tx)
-                            .await?;
-                        break 'record Recorded::Moved { id: earlier.id };
-                    }
-                    if outcome.reason() != Reason::Duplicate {
-                        outcome = Outcome::duplicate(earlier.id, Rule::SameMessageId);
-                    }
-                }
-                let mut receipt = false;
-                if let Outcome::Counted(counted) = &mut outcome {
-                    let (count,): (i64,) =
-                        sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
-                            .bind(counted.request_id)
-                            .bind(counted.unit_id)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    counted.resubmission = count > 0;
-                }
-                let (uidvalidity, uid) = new.origin.uid.map_or((None, None), |(v, u)| (Some(v), Some(u)));
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO incoming_messages (mailbox, uidvalidity, uid, message_id, content_hash, from_address, \
-                     from_name, subject, received_at, size, attachments, state, reason, rule, detail, unit_id, \
-                     request_id, suggested_unit_id, failing_address, raw_path, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                     $20, $21) RETURNING id",
-                )
-                .bind(&new.origin.mailbox)
-                .bind(uidvalidity)
-                .bind(uid)
-                .bind(new.message_id)
-                .bind(new.content_hash)
-                .bind(new.from_address)
-                .bind(new.from_name)
-                .bind(new.subject)
-                .bind(new.received_at)
-                .bind(new.size)
-                .bind(&new.attachments_json)
-                .bind(outcome.state().as_str())
-                .bind(outcome.reason().as_str())
-                .bind(outcome.rule().as_str())
-                .bind(outcome.detail())
-                .bind(outcome.unit_id())
-                .bind(outcome.request_id())
-                .bind(outcome.suggested_unit())
-                .bind(outcome.failing().map(|f| f.address.as_str()))
-                .bind(new.raw_path)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                match &outcome {
-                    Outcome::Counted(counted) => {
-                        let (request_id, unit_id) = (counted.request_id, counted.unit_id);
-                        {
-                            sqlx::query(
-                                "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, \
-                                 attachments, note, is_resubmission, created_at) \
-                                 VALUES ($1, $2, $3, 'email', $4, $5, $6, NULL, $7, $8)",
-                            )
-                            .bind(request_id)
-                            .bind(unit_id)
-                            .bind(id)
-                            .bind(new.received_at)
-                            .bind(counted.late)
-                            .bind(&new.attachments_json)
-                            .bind(counted.resubmission)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                            let _ = cancel_waiting_in_tx!(tx, Some(request_id), Some(unit_id), REPORTED, now);
-                            let _ = supersede_reviews_in_tx!(tx, request_id, unit_id, Some(id), now);
-                            if let Some(queued) = new.receipt {
-                                receipt = queue_receipt_in_tx!(tx, queued, now);
-                            }
-                        }
-                    }
-                    Outcome::Review(review) => {
-                        let candidates = serde_json::to_string(&review.candidates).unwrap_or_else(|_| "[]".into());
-                        sqlx::query(
-                            "INSERT INTO review_items (incoming_id, reason, unit_id, request_id, suggested_unit_id, \
-                             candidates, state, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
-                        )
-                        .bind(id)
-                        .bind(review.reason.as_str())
-                        .bind(review.unit_id)
-                        .bind(review.request_id)
-                        .bind(outcome.suggested_unit())
-                        .bind(candidates)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    Outcome::Ignored(_) => {}
-                }
-                if let Some(failing) = outcome.failing() {
-                    sqlx::query(
-                        "UPDATE unit_addresses SET failing_since = COALESCE(failing_since, $3), failing_reason = $2 \
-                         WHERE address = $1 AND ($4 IS NULL OR unit_id = $4)",
-                    )
-                    .bind(failing.address.to_lowercase())
-                    .bind(&failing.reason)
-                    .bind(now)
-                    .bind(failing.unit_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                // Real mail from an address shows it works again.
-                if outcome.state() != State::Ignored
-                    && let Some(from) = new.from_address
-                {
-                    sqlx::query(
-                        "UPDATE unit_addresses SET failing_since = NULL, failing_reason = NULL \
-                         WHERE address = $1 AND failing_since IS NOT NULL",
-                    )
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Recorded::New { id, outcome, receipt }
-            }
-        });
-        Ok(recorded)
-    }
-
-    /// Queues a receipt for a submission counted outside intake (a review item assigned by
-    /// hand), with the same pause per address.
-    pub async fn queue_receipt(&self, queued: &QueuedReceipt, now: DateTime<Utc>) -> StoreResult<bool> {
-        Ok(in_tx!(self, |tx| { queue_receipt_in_tx!(tx, queued, now) }))
     }
 
     /// The watcher's place in a mailbox.

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, in_tx, on_pool};
+use super::{Store, StoreResult, on_pool, parse_column, sql};
 
 /// What a finished job answers, as the asking command prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,6 +29,32 @@ pub enum JobState {
     },
     Done(JobAnswer),
     Abandoned,
+}
+
+/// The words of `service_jobs.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Waiting,
+    Running,
+    Done,
+    Abandoned,
+}
+
+impl Step {
+    const ALL: [Step; 4] = [Step::Waiting, Step::Running, Step::Done, Step::Abandoned];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Step::Waiting => "waiting",
+            Step::Running => "running",
+            Step::Done => "done",
+            Step::Abandoned => "abandoned",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.as_str() == text)
+    }
 }
 
 /// Finished and abandoned jobs are kept this long, to read who asked for what.
@@ -88,28 +114,30 @@ impl Store {
             .await?;
         });
         loop {
-            let taken: Option<Option<(i64, String, String)>> = in_tx!(self, |tx| {
-                let next: Option<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM service_jobs WHERE state = 'waiting' AND touched_at >= $1 ORDER BY id LIMIT 1",
-                )
-                .bind(stale)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let mut tx = self.begin().await?;
+            let db = &mut tx.db();
+            let taken: Option<Option<(i64, String, String)>> = {
+                let next: Option<(i64,)> =
+                    sql("SELECT id FROM service_jobs WHERE state = 'waiting' AND touched_at >= $1 ORDER BY id LIMIT 1")
+                        .bind(stale)
+                        .fetch_optional(db)
+                        .await?;
                 match next {
                     None => None,
                     Some((id,)) => Some(
-                        sqlx::query_as(
+                        sql(
                             "UPDATE service_jobs SET state = 'running', taken_by = $2, taken_at = $3 \
                              WHERE id = $1 AND state = 'waiting' RETURNING id, kind, requested_by",
                         )
                         .bind(id)
                         .bind(worker)
                         .bind(now)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(db)
                         .await?,
                     ),
                 }
-            });
+            };
+            tx.commit().await?;
             match taken {
                 None => return Ok(None),
                 Some(Some(job)) => return Ok(Some(job)),
@@ -121,8 +149,10 @@ impl Store {
     /// Writes a job's answer, and forgets jobs finished more than a month ago.
     pub async fn finish_job(&self, id: i64, answer: &JobAnswer, now: DateTime<Utc>) -> StoreResult<()> {
         let old = now - chrono::Duration::days(KEEP_DAYS);
-        in_tx!(self, |tx| {
-            sqlx::query(
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            sql(
                 "UPDATE service_jobs SET state = 'done', finished_at = $2, exit_code = $3, out_text = $4, \
                  err_text = $5, json = $6 WHERE id = $1",
             )
@@ -132,13 +162,14 @@ impl Store {
             .bind(&answer.out)
             .bind(&answer.err)
             .bind(&answer.json)
-            .execute(&mut *tx)
+            .execute(db)
             .await?;
-            sqlx::query("DELETE FROM service_jobs WHERE state IN ('done', 'abandoned') AND requested_at < $1")
+            sql("DELETE FROM service_jobs WHERE state IN ('done', 'abandoned') AND requested_at < $1")
                 .bind(old)
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-        });
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -163,18 +194,18 @@ impl Store {
         let Some((state, taken_by, exit_code, out, err, json)) = row else {
             return Err(super::StoreError::NotFound(format!("không có việc số {id}")));
         };
-        Ok(match state.as_str() {
-            "waiting" => JobState::Waiting,
-            "running" => JobState::Running {
+        Ok(match parse_column("service_jobs.state", &state, Step::parse)? {
+            Step::Waiting => JobState::Waiting,
+            Step::Running => JobState::Running {
                 taken_by: taken_by.unwrap_or_default(),
             },
-            "done" => JobState::Done(JobAnswer {
+            Step::Done => JobState::Done(JobAnswer {
                 exit_code: exit_code.and_then(|c| u8::try_from(c).ok()).unwrap_or(70),
                 out: out.unwrap_or_default(),
                 err: err.unwrap_or_default(),
                 json,
             }),
-            _ => JobState::Abandoned,
+            Step::Abandoned => JobState::Abandoned,
         })
     }
 

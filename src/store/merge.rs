@@ -19,9 +19,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::slots::cancel_waiting_in_tx;
+use super::slots::cancel_waiting_in;
 use super::units::load_all_units;
-use super::{Store, StoreError, StoreResult, in_tx};
+use super::{Db, Store, StoreError, StoreResult, parse_column, sql};
+use crate::domain::model::RequestState;
 use crate::domain::model::{EmailAddress, GroupCode, Unit, UnitCode};
 
 /// The reason a merged unit's waiting reminders are cancelled with.
@@ -96,229 +97,232 @@ impl Store {
     /// `dry_run`, only says what that would do. Every problem of every row is refused
     /// together (`StoreError::Rejected`, `dòng N: …`), and then nothing changes.
     pub async fn merge_units(&self, rows: &[MergeRow], dry_run: bool, now: DateTime<Utc>) -> StoreResult<MergeReport> {
-        in_tx!(self, |tx| {
-            let existing = load_all_units!(&mut *tx);
-            let targets = check_merge(&existing, rows).map_err(StoreError::Rejected)?;
-            let memberships: Vec<OpenMembership> = sqlx::query_as(
-                "SELECT ru.request_id, r.token, r.state, ru.unit_id, ru.extended_deadline FROM request_units ru \
-                 JOIN requests r ON r.id = ru.request_id WHERE r.state IN ('draft', 'active') ORDER BY ru.request_id",
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-            let reported: HashSet<(i64, i64)> =
-                sqlx::query_as::<_, (i64, i64)>("SELECT DISTINCT request_id, unit_id FROM submissions")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect();
-            let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
-            let id_of = |code: &UnitCode| by_code.get(code).map(|u| u.id);
-            let mut report = MergeReport {
-                applied: !dry_run,
-                targets: Vec::new(),
-            };
-            for plan in &targets {
-                let old_ids: Vec<i64> = plan.olds.iter().filter_map(|o| id_of(&o.code)).collect();
-                let new_id = id_of(&plan.code);
-                report.targets.push(MergeTarget {
-                    requests: takeovers(&memberships, &reported, &old_ids, new_id, &existing),
-                    ..plan.clone()
-                });
-            }
-            if dry_run {
-                return Ok(report);
-            }
-            for target in &report.targets {
-                let new_id = match id_of(&target.code) {
-                    Some(id) => {
-                        sqlx::query("UPDATE units SET name = $1, active = TRUE, updated_at = $2 WHERE id = $3")
-                            .bind(&target.name)
-                            .bind(now)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        id
-                    }
-                    None => {
-                        let parent = shared_parent(&existing, &target.olds).and_then(|p| id_of(&p));
-                        let (id,): (i64,) = sqlx::query_as(
-                            "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
-                             VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
-                        )
-                        .bind(target.code.as_str())
-                        .bind(&target.name)
-                        .bind(parent)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        id
-                    }
-                };
-                let (mut position,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM unit_addresses WHERE unit_id = $1")
-                    .bind(new_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let note = format!("{CANCEL_MERGED} vào `{}`", target.code);
-                let old_ids: Vec<i64> = target.olds.iter().filter_map(|o| id_of(&o.code)).collect();
-                // Two old units may hold one address (one took it over from the other): the
-                // first move wins, later copies are dropped.
-                let mut moved: HashSet<String> = HashSet::new();
-                for old in &target.olds {
-                    let Some(old_unit) = by_code.get(&old.code) else {
-                        continue;
-                    };
-                    let old_id = old_unit.id;
-                    // Addresses: the new unit's own first, then the old units' in order, each
-                    // row moved whole so its failing mark goes with it; one the new unit
-                    // already has is dropped from the old unit.
-                    for address in &old_unit.addresses {
-                        if target.addresses_added.contains(&address.address)
-                            && moved.insert(address.address.as_str().to_lowercase())
-                        {
-                            sqlx::query(
-                                "UPDATE unit_addresses SET unit_id = $1, position = $2 WHERE unit_id = $3 AND address = $4",
-                            )
-                            .bind(new_id)
-                            .bind(position)
-                            .bind(old_id)
-                            .bind(address.address.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                            position += 1;
-                        } else {
-                            sqlx::query("DELETE FROM unit_addresses WHERE unit_id = $1 AND address = $2")
-                                .bind(old_id)
-                                .bind(address.address.as_str())
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
-                    for group in &old_unit.groups {
-                        sqlx::query(
-                            "INSERT INTO unit_groups (unit_id, group_code) VALUES ($1, $2) \
-                             ON CONFLICT (unit_id, group_code) DO NOTHING",
-                        )
-                        .bind(new_id)
-                        .bind(group.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    sqlx::query(
-                        "UPDATE units SET active = FALSE, merged_into = $1, merged_at = $2, updated_at = $2 WHERE id = $3",
-                    )
-                    .bind(new_id)
-                    .bind(now)
-                    .bind(old_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    // Sub-units follow; the new unit never ends up below itself.
-                    sqlx::query("UPDATE units SET parent_id = $1 WHERE parent_id = $2 AND id <> $1")
-                        .bind(new_id)
-                        .bind(old_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("UPDATE units SET parent_id = NULL WHERE id = $1 AND parent_id = $2")
-                        .bind(new_id)
-                        .bind(old_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    let _cancelled = cancel_waiting_in_tx!(tx, None, Some(old_id), &note, now);
-                    for column in ["unit_id", "suggested_unit_id"] {
-                        sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "UPDATE review_items SET {column} = $1 WHERE {column} = $2 AND state = 'open' \
-                             AND (request_id IS NULL OR request_id IN (SELECT id FROM requests WHERE state <> 'closed'))"
-                        )))
-                        .bind(new_id)
-                        .bind(old_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    let submission_note = format!("đơn vị cũ `{}` đã báo cáo trước khi sáp nhập", old.code);
-                    for membership in memberships.iter().filter(|m| m.unit_id == old_id) {
-                        // The latest deadline any of its old units had been granted.
-                        let extended = memberships
-                            .iter()
-                            .filter(|m| m.request_id == membership.request_id && old_ids.contains(&m.unit_id))
-                            .filter_map(|m| m.extended_deadline)
-                            .max();
-                        // A directive "để biết" an old unit already received is not sent to
-                        // the same offices again: the new unit counts as having it.
-                        let (expects_report,): (bool,) =
-                            sqlx::query_as("SELECT expects_report FROM requests WHERE id = $1")
-                                .bind(membership.request_id)
-                                .fetch_one(&mut *tx)
-                                .await?;
-                        let informed: Option<(i64,)> = sqlx::query_as(
-                            "SELECT id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
-                             AND kind = 'notice' AND state IN ('sent', 'sending') LIMIT 1",
-                        )
-                        .bind(membership.request_id)
-                        .bind(old_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        let already_informed = !expects_report && informed.is_some();
-                        sqlx::query(
-                            "INSERT INTO request_units (request_id, unit_id, extended_deadline, added_at, slots_planned_at) \
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id, unit_id) DO NOTHING",
-                        )
-                        .bind(membership.request_id)
-                        .bind(new_id)
-                        .bind(extended)
-                        .bind(now)
-                        .bind(already_informed.then_some(now))
-                        .execute(&mut *tx)
-                        .await?;
-                        if already_informed {
-                            sqlx::query(
-                                "UPDATE outgoing_messages SET unit_id = $1 WHERE request_id = $2 AND unit_id = $3 \
-                                 AND kind = 'notice' AND state IN ('sent', 'sending')",
-                            )
-                            .bind(new_id)
-                            .bind(membership.request_id)
-                            .bind(old_id)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        sqlx::query(
-                            "UPDATE submissions SET unit_id = $1, \
-                             note = CASE WHEN note IS NULL THEN $4 ELSE note || ' · ' || $4 END \
-                             WHERE request_id = $2 AND unit_id = $3",
-                        )
-                        .bind(new_id)
-                        .bind(membership.request_id)
-                        .bind(old_id)
-                        .bind(&submission_note)
-                        .execute(&mut *tx)
-                        .await?;
-                        sqlx::query("DELETE FROM request_units WHERE request_id = $1 AND unit_id = $2")
-                            .bind(membership.request_id)
-                            .bind(old_id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    // Open requests that name the old unit name the new one.
-                    sqlx::query(
-                        "INSERT INTO request_recipients (request_id, kind, value) \
-                         SELECT request_id, 'unit', $1 FROM request_recipients WHERE kind = 'unit' AND value = $2 \
-                         AND request_id IN (SELECT id FROM requests WHERE state IN ('draft', 'active')) \
-                         ON CONFLICT (request_id, kind, value) DO NOTHING",
-                    )
-                    .bind(target.code.as_str())
-                    .bind(old.code.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "DELETE FROM request_recipients WHERE kind = 'unit' AND value = $1 \
-                         AND request_id IN (SELECT id FROM requests WHERE state IN ('draft', 'active'))",
-                    )
-                    .bind(old.code.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            Ok(report)
-        })
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+
+        let existing = load_all_units(db).await?;
+        let targets = check_merge(&existing, rows).map_err(StoreError::Rejected)?;
+        let memberships: Vec<OpenMembership> = sql(
+            "SELECT ru.request_id, r.token, r.state, ru.unit_id, ru.extended_deadline FROM request_units ru \
+             JOIN requests r ON r.id = ru.request_id WHERE r.state IN ('draft', 'active') ORDER BY ru.request_id",
+        )
+        .fetch_all(db)
+        .await?;
+        let reported: HashSet<(i64, i64)> = sql("SELECT DISTINCT request_id, unit_id FROM submissions")
+            .fetch_all::<(i64, i64)>(db)
+            .await?
+            .into_iter()
+            .collect();
+        let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
+        let id_of = |code: &UnitCode| by_code.get(code).map(|u| u.id);
+        let mut report = MergeReport {
+            applied: !dry_run,
+            targets: Vec::new(),
+        };
+        for plan in &targets {
+            let old_ids: Vec<i64> = plan.olds.iter().filter_map(|o| id_of(&o.code)).collect();
+            let new_id = id_of(&plan.code);
+            report.targets.push(MergeTarget {
+                requests: takeovers(&memberships, &reported, &old_ids, new_id, &existing)?,
+                ..plan.clone()
+            });
+        }
+        if dry_run {
+            return Ok(report);
+        }
+        for target in &report.targets {
+            merge_into(db, target, &existing, &memberships, now).await?;
+        }
+        tx.commit().await?;
+        Ok(report)
     }
+}
+
+/// Merges one target's old units into it, and moves their place in open requests to it.
+async fn merge_into(
+    db: &mut Db<'_>,
+    target: &MergeTarget,
+    existing: &[Unit],
+    memberships: &[OpenMembership],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
+    let id_of = |code: &UnitCode| by_code.get(code).map(|u| u.id);
+
+    let new_id = match id_of(&target.code) {
+        Some(id) => {
+            sql("UPDATE units SET name = $1, active = TRUE, updated_at = $2 WHERE id = $3")
+                .bind(&target.name)
+                .bind(now)
+                .bind(id)
+                .execute(db)
+                .await?;
+            id
+        }
+        None => {
+            let parent = shared_parent(existing, &target.olds).and_then(|p| id_of(&p));
+            let (id,): (i64,) = sql(
+                "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
+                 VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
+            )
+            .bind(target.code.as_str())
+            .bind(&target.name)
+            .bind(parent)
+            .bind(now)
+            .fetch_one(db)
+            .await?;
+            id
+        }
+    };
+    let (mut position,): (i64,) = sql("SELECT COUNT(*) FROM unit_addresses WHERE unit_id = $1")
+        .bind(new_id)
+        .fetch_one(db)
+        .await?;
+    let note = format!("{CANCEL_MERGED} vào `{}`", target.code);
+    let old_ids: Vec<i64> = target.olds.iter().filter_map(|o| id_of(&o.code)).collect();
+    // Two old units may hold one address (one took it over from the other): the
+    // first move wins, later copies are dropped.
+    let mut moved: HashSet<String> = HashSet::new();
+    for old in &target.olds {
+        let Some(old_unit) = by_code.get(&old.code) else {
+            continue;
+        };
+        let old_id = old_unit.id;
+        // Addresses: the new unit's own first, then the old units' in order, each
+        // row moved whole so its failing mark goes with it; one the new unit
+        // already has is dropped from the old unit.
+        for address in &old_unit.addresses {
+            if target.addresses_added.contains(&address.address)
+                && moved.insert(address.address.as_str().to_lowercase())
+            {
+                sql("UPDATE unit_addresses SET unit_id = $1, position = $2 WHERE unit_id = $3 AND address = $4")
+                    .bind(new_id)
+                    .bind(position)
+                    .bind(old_id)
+                    .bind(address.address.as_str())
+                    .execute(db)
+                    .await?;
+                position += 1;
+            } else {
+                sql("DELETE FROM unit_addresses WHERE unit_id = $1 AND address = $2")
+                    .bind(old_id)
+                    .bind(address.address.as_str())
+                    .execute(db)
+                    .await?;
+            }
+        }
+        for group in &old_unit.groups {
+            sql("INSERT INTO unit_groups (unit_id, group_code) VALUES ($1, $2) \
+                 ON CONFLICT (unit_id, group_code) DO NOTHING")
+            .bind(new_id)
+            .bind(group.as_str())
+            .execute(db)
+            .await?;
+        }
+        sql("UPDATE units SET active = FALSE, merged_into = $1, merged_at = $2, updated_at = $2 WHERE id = $3")
+            .bind(new_id)
+            .bind(now)
+            .bind(old_id)
+            .execute(db)
+            .await?;
+        // Sub-units follow; the new unit never ends up below itself.
+        sql("UPDATE units SET parent_id = $1 WHERE parent_id = $2 AND id <> $1")
+            .bind(new_id)
+            .bind(old_id)
+            .execute(db)
+            .await?;
+        sql("UPDATE units SET parent_id = NULL WHERE id = $1 AND parent_id = $2")
+            .bind(new_id)
+            .bind(old_id)
+            .execute(db)
+            .await?;
+        let _cancelled = cancel_waiting_in(db, None, Some(old_id), &note, now).await?;
+        for column in ["unit_id", "suggested_unit_id"] {
+            sql(sqlx::AssertSqlSafe(format!(
+                "UPDATE review_items SET {column} = $1 WHERE {column} = $2 AND state = 'open' \
+                 AND (request_id IS NULL OR request_id IN (SELECT id FROM requests WHERE state <> 'closed'))"
+            )))
+            .bind(new_id)
+            .bind(old_id)
+            .execute(db)
+            .await?;
+        }
+        let submission_note = format!("đơn vị cũ `{}` đã báo cáo trước khi sáp nhập", old.code);
+        for membership in memberships.iter().filter(|m| m.unit_id == old_id) {
+            // The latest deadline any of its old units had been granted.
+            let extended = memberships
+                .iter()
+                .filter(|m| m.request_id == membership.request_id && old_ids.contains(&m.unit_id))
+                .filter_map(|m| m.extended_deadline)
+                .max();
+            // A directive "để biết" an old unit already received is not sent to
+            // the same offices again: the new unit counts as having it.
+            let (expects_report,): (bool,) = sql("SELECT expects_report FROM requests WHERE id = $1")
+                .bind(membership.request_id)
+                .fetch_one(db)
+                .await?;
+            let informed: Option<(i64,)> = sql(
+                "SELECT id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
+                 AND kind = 'notice' AND state IN ('sent', 'sending') LIMIT 1",
+            )
+            .bind(membership.request_id)
+            .bind(old_id)
+            .fetch_optional(db)
+            .await?;
+            let already_informed = !expects_report && informed.is_some();
+            sql(
+                "INSERT INTO request_units (request_id, unit_id, extended_deadline, added_at, slots_planned_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id, unit_id) DO NOTHING",
+            )
+            .bind(membership.request_id)
+            .bind(new_id)
+            .bind(extended)
+            .bind(now)
+            .bind(already_informed.then_some(now))
+            .execute(db)
+            .await?;
+            if already_informed {
+                sql(
+                    "UPDATE outgoing_messages SET unit_id = $1 WHERE request_id = $2 AND unit_id = $3 \
+                     AND kind = 'notice' AND state IN ('sent', 'sending')",
+                )
+                .bind(new_id)
+                .bind(membership.request_id)
+                .bind(old_id)
+                .execute(db)
+                .await?;
+            }
+            sql("UPDATE submissions SET unit_id = $1, \
+                 note = CASE WHEN note IS NULL THEN $4 ELSE note || ' · ' || $4 END \
+                 WHERE request_id = $2 AND unit_id = $3")
+            .bind(new_id)
+            .bind(membership.request_id)
+            .bind(old_id)
+            .bind(&submission_note)
+            .execute(db)
+            .await?;
+            sql("DELETE FROM request_units WHERE request_id = $1 AND unit_id = $2")
+                .bind(membership.request_id)
+                .bind(old_id)
+                .execute(db)
+                .await?;
+        }
+        // Open requests that name the old unit name the new one.
+        sql("INSERT INTO request_recipients (request_id, kind, value) \
+             SELECT request_id, 'unit', $1 FROM request_recipients WHERE kind = 'unit' AND value = $2 \
+             AND request_id IN (SELECT id FROM requests WHERE state IN ('draft', 'active')) \
+             ON CONFLICT (request_id, kind, value) DO NOTHING")
+        .bind(target.code.as_str())
+        .bind(old.code.as_str())
+        .execute(db)
+        .await?;
+        sql("DELETE FROM request_recipients WHERE kind = 'unit' AND value = $1 \
+             AND request_id IN (SELECT id FROM requests WHERE state IN ('draft', 'active'))")
+        .bind(old.code.as_str())
+        .execute(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The open requests the old units are in, and what the new unit takes over in each.
@@ -328,15 +332,16 @@ fn takeovers(
     old_ids: &[i64],
     new_id: Option<i64>,
     existing: &[Unit],
-) -> Vec<RequestTakeover> {
+) -> StoreResult<Vec<RequestTakeover>> {
     let code_of = |id: i64| existing.iter().find(|u| u.id == id).map(|u| u.code.clone());
     let mut by_request: BTreeMap<i64, RequestTakeover> = BTreeMap::new();
     for membership in memberships.iter().filter(|m| old_ids.contains(&m.unit_id)) {
+        let state = parse_column("requests.state", &membership.state, RequestState::parse)?;
         let entry = by_request
             .entry(membership.request_id)
             .or_insert_with(|| RequestTakeover {
                 token: membership.token.clone().unwrap_or_default(),
-                active: membership.state == "active",
+                active: state == RequestState::Active,
                 replaced: Vec::new(),
                 reported_by: Vec::new(),
                 already_named: new_id.is_some_and(|new| {
@@ -352,7 +357,7 @@ fn takeovers(
             entry.replaced.push(code);
         }
     }
-    by_request.into_values().collect()
+    Ok(by_request.into_values().collect())
 }
 
 /// The parent the olds share, for a new unit the merge creates; none when they differ.

@@ -1,13 +1,16 @@
 //! Everything that speaks SQL, for SQLite (the embedded default) and PostgreSQL.
 //!
 //! [`Store`] is an enum of the two concrete pools. Queries are written once with `$1`
-//! placeholders (which the SQLite driver accepts too) and run on either pool through the
-//! `on_pool!` and `in_tx!` macros, which expand the same code for each backend. Migrations
-//! live in `migrations/sqlite` and `migrations/postgres` and are embedded in the binary.
+//! placeholders (which the SQLite driver accepts too) and run on either database through
+//! the seam in `db`: a transaction ([`Store::begin`]) or a pooled connection gives a `Db`,
+//! and helpers are ordinary `async fn`s taking `&mut Db<'_>`. One-query reads still use
+//! `on_pool!`, which expands the same code for each pool. Migrations live in
+//! `migrations/sqlite` and `migrations/postgres` and are embedded in the binary.
 //!
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod db;
 mod edits;
 mod files;
 mod intake;
@@ -15,6 +18,7 @@ mod jobs;
 mod leader;
 mod merge;
 mod outbox;
+mod recording;
 mod requests;
 mod review;
 mod service;
@@ -23,6 +27,7 @@ mod status;
 mod submissions;
 mod units;
 
+pub(crate) use db::{Db, sql};
 pub use edits::{EditDone, NewDeadline, RequestEdit};
 pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, os_user};
 pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
@@ -70,6 +75,15 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Reads a state or kind column with its enum's `parse`: an unknown word is
+/// [`StoreError::Corrupt`], never a guess.
+pub(crate) fn parse_column<T>(column: &'static str, value: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt {
+        column,
+        value: value.to_string(),
+    })
+}
+
 /// Runs the same expression on whichever pool the store holds.
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
@@ -80,28 +94,7 @@ macro_rules! on_pool {
     };
 }
 
-/// Runs a block inside one write transaction (SQLite: `BEGIN IMMEDIATE`, so the writer lock
-/// is taken up front instead of failing half-way). `?` inside the block rolls back.
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident| $body:block) => {
-        match $store {
-            $crate::store::Store::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-            $crate::store::Store::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
-            }
-        }
-    };
-}
-
-pub(crate) use {in_tx, on_pool};
+pub(crate) use on_pool;
 
 impl Store {
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
+use crate::domain::model::{MessageKind, MessageState};
 
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,22 @@ pub struct OutgoingMessage {
     pub files: Vec<super::OutgoingFile>,
 }
 
+impl NewMessage {
+    pub fn message_kind(&self) -> StoreResult<MessageKind> {
+        parse_column("outgoing_messages.kind", &self.kind, MessageKind::parse)
+    }
+}
+
+impl OutgoingMessage {
+    pub fn message_kind(&self) -> StoreResult<MessageKind> {
+        parse_column("outgoing_messages.kind", &self.kind, MessageKind::parse)
+    }
+
+    pub fn message_state(&self) -> StoreResult<MessageState> {
+        parse_column("outgoing_messages.state", &self.state, MessageState::parse)
+    }
+}
+
 /// What one attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -77,68 +94,57 @@ const MESSAGE_COLUMNS: &str = "id, slot_id, kind, request_id, unit_id, to_addres
      body_html, state, attempts, next_attempt_at, claimed_by, claim_expires_at, smtp_response, last_error, \
      created_at, sent_at, retry_since, in_reply_to, references_ids";
 
-/// Inserts a [`NewMessage`] inside a transaction; evaluates to the number of rows written
+/// Inserts a [`NewMessage`]; returns the number of rows written
 /// (0 when a message with the same key exists).
-macro_rules! insert_message {
-    ($tx:expr, $message:expr, $now:expr) => {{
-        let m: &$crate::store::NewMessage = &$message;
-        let written = sqlx::query(
-            "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
-             message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
-             retry_since, in_reply_to, references_ids) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12, $13, $14) \
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )
-        .bind(m.slot_id)
+pub(crate) async fn insert_message(db: &mut Db<'_>, m: &NewMessage, now: DateTime<Utc>) -> StoreResult<u64> {
+    let written = sql(
+        "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
+         message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
+         retry_since, in_reply_to, references_ids) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12, $13, $14) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(m.slot_id)
+    .bind(&m.dedupe_key)
+    .bind(&m.kind)
+    .bind(m.request_id)
+    .bind(m.unit_id)
+    .bind(&m.to_address)
+    .bind(&m.to_name)
+    .bind(&m.message_id)
+    .bind(&m.subject)
+    .bind(&m.body)
+    .bind(&m.body_html)
+    .bind(now)
+    .bind(&m.in_reply_to)
+    .bind(&m.references_ids)
+    .execute(db)
+    .await?;
+    if written == 1 && m.message_kind()? == MessageKind::Notice {
+        // The first notice a unit gets carries the request's files as they are now; a
+        // later one (after an extension) does not send them again.
+        sql("INSERT INTO outgoing_attachments (outgoing_id, attachment_id) \
+             SELECT m.id, a.id FROM outgoing_messages m JOIN request_attachments a \
+               ON a.request_id = m.request_id AND a.removed_at IS NULL WHERE m.dedupe_key = $1 \
+             AND NOT EXISTS (SELECT 1 FROM outgoing_messages p WHERE p.request_id = m.request_id \
+               AND p.unit_id = m.unit_id AND p.kind = 'notice' AND p.state IN ('sent', 'sending'))")
         .bind(&m.dedupe_key)
-        .bind(&m.kind)
-        .bind(m.request_id)
-        .bind(m.unit_id)
-        .bind(&m.to_address)
-        .bind(&m.to_name)
-        .bind(&m.message_id)
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(&m.body_html)
-        .bind($now)
-        .bind(&m.in_reply_to)
-        .bind(&m.references_ids)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
-        if written == 1 && m.kind == "notice" {
-            // The first notice a unit gets carries the request's files as they are now; a
-            // later one (after an extension) does not send them again.
-            sqlx::query(
-                "INSERT INTO outgoing_attachments (outgoing_id, attachment_id) \
-                 SELECT m.id, a.id FROM outgoing_messages m JOIN request_attachments a \
-                   ON a.request_id = m.request_id AND a.removed_at IS NULL WHERE m.dedupe_key = $1 \
-                 AND NOT EXISTS (SELECT 1 FROM outgoing_messages p WHERE p.request_id = m.request_id \
-                   AND p.unit_id = m.unit_id AND p.kind = 'notice' AND p.state IN ('sent', 'sending'))",
-            )
-            .bind(&m.dedupe_key)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        written
-    }};
+        .execute(db)
+        .await?;
+    }
+    Ok(written)
 }
-pub(crate) use insert_message;
 
 /// Keeps a slot's state in step with its cancelled message.
-macro_rules! cancel_slots_of_cancelled_messages {
-    ($tx:expr, $now:expr) => {
-        sqlx::query(
-            "UPDATE reminder_slots SET state = 'cancelled', state_reason = ( \
-               SELECT m.last_error FROM outgoing_messages m WHERE m.slot_id = reminder_slots.id), updated_at = $1 \
-             WHERE state = 'queued' AND id IN (SELECT slot_id FROM outgoing_messages WHERE state = 'cancelled')",
-        )
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?
-    };
+pub(crate) async fn cancel_slots_of_cancelled_messages(db: &mut Db<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+    sql("UPDATE reminder_slots SET state = 'cancelled', state_reason = ( \
+           SELECT m.last_error FROM outgoing_messages m WHERE m.slot_id = reminder_slots.id), updated_at = $1 \
+         WHERE state = 'queued' AND id IN (SELECT slot_id FROM outgoing_messages WHERE state = 'cancelled')")
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
 }
-pub(crate) use cancel_slots_of_cancelled_messages;
 
 /// Which messages `outbox list` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,15 +189,19 @@ impl Store {
     /// Queues a message that belongs to no slot (the digest). Returns false if a message
     /// with the same key was queued before.
     pub async fn queue_message(&self, message: &NewMessage, now: DateTime<Utc>) -> StoreResult<bool> {
-        let written = in_tx!(self, |tx| { insert_message!(tx, message, now) });
+        let mut tx = self.begin().await?;
+        let written = insert_message(&mut tx.db(), message, now).await?;
+        tx.commit().await?;
         Ok(written == 1)
     }
 
     /// Cancels queued messages whose unit has reported or whose request is no longer
     /// active: a slot is sent only if the unit has still not reported when it goes out.
     pub async fn cancel_obsolete_messages(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let cancelled = in_tx!(self, |tx| {
-            let reported = sqlx::query(
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let cancelled = {
+            let reported = sql(
                 "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
                  WHERE state IN ('queued', 'retry') AND request_id IS NOT NULL AND kind <> 'receipt' AND EXISTS ( \
                    SELECT 1 FROM submissions s WHERE s.request_id = outgoing_messages.request_id \
@@ -199,21 +209,20 @@ impl Store {
             )
             .bind(REPORTED)
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let closed = sqlx::query(
+            .execute(db)
+            .await?;
+            let closed = sql(
                 "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
                  WHERE state IN ('queued', 'retry') AND request_id IN (SELECT id FROM requests WHERE state <> 'active')",
             )
             .bind(CLOSED)
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            cancel_slots_of_cancelled_messages!(tx, now);
+            .execute(db)
+            .await?;
+            cancel_slots_of_cancelled_messages(db, now).await?;
             reported + closed
-        });
+        };
+        tx.commit().await?;
         Ok(cancelled)
     }
 
@@ -249,29 +258,33 @@ impl Store {
                 };
                 format!(
                     "SELECT id FROM ({} UNION ALL {} UNION ALL {} ORDER BY next_attempt_at, id LIMIT $5)",
-                    first("queued", "next_attempt_at"),
-                    first("retry", "next_attempt_at"),
-                    first("sending", "claim_expires_at"),
+                    first(MessageState::Queued.as_str(), "next_attempt_at"),
+                    first(MessageState::Retry.as_str(), "next_attempt_at"),
+                    first(MessageState::Sending.as_str(), "claim_expires_at"),
                 )
             }
         };
-        let sql = format!(
+        let statement = format!(
             "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
              attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {MESSAGE_COLUMNS}"
         );
-        let claimed: Vec<OutgoingMessage> = in_tx!(self, |tx| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(worker)
-                .bind(lease_until)
-                .bind(now)
-                .bind(window_open)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?
-        });
-        let mut claimed = claimed;
+        let mut tx = self.begin().await?;
+        let mut claimed: Vec<OutgoingMessage> = sql(sqlx::AssertSqlSafe(statement))
+            .bind(worker)
+            .bind(lease_until)
+            .bind(now)
+            .bind(window_open)
+            .bind(limit)
+            .fetch_all(&mut tx.db())
+            .await?;
+        tx.commit().await?;
         claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
-        let notices: Vec<i64> = claimed.iter().filter(|m| m.kind == "notice").map(|m| m.id).collect();
+        let mut notices = Vec::new();
+        for message in &claimed {
+            if message.message_kind()? == MessageKind::Notice {
+                notices.push(message.id);
+            }
+        }
         let mut files = self.files_of_messages(&notices).await?;
         for message in &mut claimed {
             message.files = files.remove(&message.id).unwrap_or_default();
@@ -330,22 +343,24 @@ impl Store {
         if attempts.is_empty() {
             return Ok(Vec::new());
         }
-        let recorded = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let recorded = {
             let mut recorded = Vec::with_capacity(attempts.len());
             for &(message, outcome, now) in attempts {
                 let (state, response, sent_at, error, next_attempt_at) = match outcome {
-                    Outcome::Sent(response) => ("sent", Some(response), Some(now), None, None),
-                    Outcome::Retry { error, at } => ("retry", None, None, Some(error), Some(*at)),
-                    Outcome::Failed { error, .. } => ("failed", None, None, Some(error), None),
+                    Outcome::Sent(response) => (MessageState::Sent, Some(response), Some(now), None, None),
+                    Outcome::Retry { error, at } => (MessageState::Retry, None, None, Some(error), Some(*at)),
+                    Outcome::Failed { error, .. } => (MessageState::Failed, None, None, Some(error), None),
                 };
-                let changed = sqlx::query(
+                let changed = sql(
                     "UPDATE outgoing_messages SET state = $1, smtp_response = COALESCE($2, smtp_response), \
                      sent_at = $3, last_error = COALESCE($4, last_error), \
                      next_attempt_at = COALESCE($5, next_attempt_at), updated_at = $6, \
                      claimed_by = NULL, claim_expires_at = NULL \
                      WHERE id = $7 AND state = 'sending' AND claimed_by = $8",
                 )
-                .bind(state)
+                .bind(state.as_str())
                 .bind(response)
                 .bind(sent_at)
                 .bind(error)
@@ -353,15 +368,14 @@ impl Store {
                 .bind(now)
                 .bind(message.id)
                 .bind(worker)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                .execute(db)
+                .await?;
                 if changed == 1 {
                     if let (Outcome::Sent(_), Some(slot)) = (outcome, message.slot_id) {
-                        sqlx::query("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
+                        sql("UPDATE reminder_slots SET state = 'sent', updated_at = $1 WHERE id = $2")
                             .bind(now)
                             .bind(slot)
-                            .execute(&mut *tx)
+                            .execute(db)
                             .await?;
                     }
                     if let Outcome::Failed {
@@ -369,21 +383,20 @@ impl Store {
                         address_failing: true,
                     } = outcome
                     {
-                        sqlx::query(
-                            "UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
-                             WHERE address = $3 AND failing_since IS NULL",
-                        )
+                        sql("UPDATE unit_addresses SET failing_since = $1, failing_reason = $2 \
+                             WHERE address = $3 AND failing_since IS NULL")
                         .bind(now)
                         .bind(error)
                         .bind(&message.to_address)
-                        .execute(&mut *tx)
+                        .execute(db)
                         .await?;
                     }
                 }
                 recorded.push(changed == 1);
             }
             recorded
-        });
+        };
+        tx.commit().await?;
         Ok(recorded)
     }
 
@@ -418,7 +431,7 @@ impl Store {
     /// Puts a failed (or waiting) message back in the queue now, with a fresh retry period.
     pub async fn retry_message(&self, id: i64, now: DateTime<Utc>) -> StoreResult<OutgoingMessage> {
         let message = self.outgoing_message(id).await?;
-        if !matches!(message.state.as_str(), "failed" | "retry") {
+        if !matches!(message.message_state()?, MessageState::Failed | MessageState::Retry) {
             return Err(StoreError::Rejected(vec![format!(
                 "thư số {id} đang ở trạng thái {}: chỉ gửi lại được thư lỗi hoặc đang chờ gửi lại",
                 message.state

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
 use crate::domain::matching::code_key;
 use crate::domain::model::{
     GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
@@ -75,48 +75,40 @@ struct RecipientRow {
 const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
      overdue_after, attachment_required, state, created_at, expects_report FROM requests";
 
-macro_rules! load_all_requests {
-    ($exec:expr) => {{
-        let rows: Vec<RequestRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
-            .fetch_all($exec)
+async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
+    let rows: Vec<RequestRow> = sql(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
+        .fetch_all(db)
+        .await?;
+    let recipients: Vec<RecipientRow> =
+        sql("SELECT request_id, kind, value FROM request_recipients ORDER BY kind, value")
+            .fetch_all(db)
             .await?;
-        let recipients: Vec<RecipientRow> =
-            sqlx::query_as("SELECT request_id, kind, value FROM request_recipients ORDER BY kind, value")
-                .fetch_all($exec)
-                .await?;
-        assemble(rows, recipients)?
-    }};
+    assemble(rows, recipients)
 }
 
 /// The units a request's recipients name: active units of the named groups and the named
 /// units themselves.
-macro_rules! resolve_units {
-    ($tx:expr, $request_id:expr, $now:expr) => {{
-        let targets: Vec<(i64,)> = sqlx::query_as(
-            "SELECT u.id FROM units u WHERE u.active AND ( \
-               u.code IN (SELECT value FROM request_recipients WHERE request_id = $1 AND kind = 'unit') \
-               OR u.id IN (SELECT g.unit_id FROM unit_groups g JOIN request_recipients r \
-                           ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))",
+pub(crate) async fn resolve_units(db: &mut Db<'_>, request_id: i64, now: DateTime<Utc>) -> StoreResult<usize> {
+    let targets: Vec<(i64,)> = sql("SELECT u.id FROM units u WHERE u.active AND ( \
+           u.code IN (SELECT value FROM request_recipients WHERE request_id = $1 AND kind = 'unit') \
+           OR u.id IN (SELECT g.unit_id FROM unit_groups g JOIN request_recipients r \
+                       ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))")
+    .bind(request_id)
+    .fetch_all(db)
+    .await?;
+    for (unit_id,) in &targets {
+        sql(
+            "INSERT INTO request_units (request_id, unit_id, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (request_id, unit_id) DO NOTHING",
         )
-        .bind($request_id)
-        .fetch_all(&mut *$tx)
+        .bind(request_id)
+        .bind(unit_id)
+        .bind(now)
+        .execute(db)
         .await?;
-        for (unit_id,) in &targets {
-            sqlx::query(
-                "INSERT INTO request_units (request_id, unit_id, added_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (request_id, unit_id) DO NOTHING",
-            )
-            .bind($request_id)
-            .bind(unit_id)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-        targets.len()
-    }};
+    }
+    Ok(targets.len())
 }
-
-pub(crate) use resolve_units;
 
 /// What a request cannot name: a unit that does not exist, a group no active unit is in.
 pub(super) fn unknown_recipients(
@@ -135,47 +127,49 @@ pub(super) fn unknown_recipients(
     missing_units.chain(empty_groups).collect()
 }
 
-/// Gives one unit of a request a later deadline of its own inside a transaction; refuses a
-/// unit the request does not name.
-macro_rules! extend_unit_in_tx {
-    ($tx:expr, $request_id:expr, $unit_id:expr, $until:expr) => {
-        let changed =
-            sqlx::query("UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2")
-                .bind($request_id)
-                .bind($unit_id)
-                .bind($until)
-                .execute(&mut *$tx)
-                .await?
-                .rows_affected();
-        if changed != 1 {
-            return Err($crate::store::StoreError::Rejected(vec![
-                "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
-            ]));
-        }
-    };
+/// Gives one unit of a request a later deadline of its own; refuses a unit the request does
+/// not name.
+pub(crate) async fn extend_unit(
+    db: &mut Db<'_>,
+    request_id: i64,
+    unit_id: i64,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    let changed = sql("UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2")
+        .bind(request_id)
+        .bind(unit_id)
+        .bind(until)
+        .execute(db)
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::Rejected(vec![
+            "đơn vị không thuộc danh sách phải báo cáo của yêu cầu này".into(),
+        ]));
+    }
+    Ok(())
 }
-pub(crate) use extend_unit_in_tx;
 
-/// Writes a request's recipients (groups, then single units) inside a transaction.
-macro_rules! insert_recipients {
-    ($tx:expr, $request_id:expr, $groups:expr, $units:expr) => {
-        let rows = $groups
-            .iter()
-            .map(|g| ("group", g.as_str()))
-            .chain($units.iter().map(|u| ("unit", u.as_str())));
-        for (kind, value) in rows {
-            sqlx::query(
-                "INSERT INTO request_recipients (request_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind($request_id)
+/// Writes a request's recipients (groups, then single units).
+pub(crate) async fn insert_recipients(
+    db: &mut Db<'_>,
+    request_id: i64,
+    groups: &[GroupCode],
+    units: &[UnitCode],
+) -> StoreResult<()> {
+    let rows = groups
+        .iter()
+        .map(|g| ("group", g.as_str()))
+        .chain(units.iter().map(|u| ("unit", u.as_str())));
+    for (kind, value) in rows {
+        sql("INSERT INTO request_recipients (request_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(request_id)
             .bind(kind)
             .bind(value)
-            .execute(&mut *$tx)
+            .execute(db)
             .await?;
-        }
-    };
+    }
+    Ok(())
 }
-pub(crate) use insert_recipients;
 
 fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult<Vec<Request>> {
     let mut by_request: HashMap<i64, Recipients> = HashMap::new();
@@ -218,7 +212,7 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 overdue_after: Offsets::parse(&row.overdue_after)
                     .map_err(|_| corrupt("requests.overdue_after", &row.overdue_after))?,
                 attachment_required: row.attachment_required,
-                state: RequestState::parse(&row.state).ok_or_else(|| corrupt("requests.state", &row.state))?,
+                state: parse_column("requests.state", &row.state, RequestState::parse)?,
                 created_at: row.created_at,
             })
         })
@@ -228,7 +222,7 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
 impl Store {
     /// Every request, oldest year first.
     pub async fn all_requests(&self) -> StoreResult<Vec<Request>> {
-        Ok(on_pool!(self, |pool| load_all_requests!(pool)))
+        load_all_requests(&mut self.connection().await?.db()).await
     }
 
     /// Finds the one request a clerk means, or says why none or several match.
@@ -289,23 +283,31 @@ impl Store {
             return Err(StoreError::Rejected(problems));
         }
         let key = input.code.key();
-        let id = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let id = {
             let clash: Option<(i64, String, String)> =
-                sqlx::query_as("SELECT id, token, state FROM requests WHERE code_key = $1 AND year = $2")
+                sql("SELECT id, token, state FROM requests WHERE code_key = $1 AND year = $2")
                     .bind(&key)
                     .bind(i64::from(input.year))
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(db)
                     .await?;
+            let clash = match clash {
+                Some((old, token, state)) => {
+                    Some((old, token, parse_column("requests.state", &state, RequestState::parse)?))
+                }
+                None => None,
+            };
             match clash {
-                Some((old, token, state)) if state == "closed" && input.reuse_closed_number => {
+                Some((old, token, RequestState::Closed)) if input.reuse_closed_number => {
                     // The closed request keeps its number as written and every record; only
                     // its lookup key moves aside, so `SỐ@NĂM` now names the new request.
                     let moved = format!("{key}~{old}");
-                    sqlx::query("UPDATE requests SET code_key = $1, updated_at = $2 WHERE id = $3")
+                    sql("UPDATE requests SET code_key = $1, updated_at = $2 WHERE id = $3")
                         .bind(&moved)
                         .bind(now)
                         .bind(old)
-                        .execute(&mut *tx)
+                        .execute(db)
                         .await?;
                     let change: [super::ChangeOf; 1] = [(
                         "số hiệu".to_string(),
@@ -314,9 +316,9 @@ impl Store {
                             "dùng lại cho yêu cầu mới; yêu cầu này vẫn tìm được bằng {token}"
                         )),
                     )];
-                    super::files::record_changes!(tx, old, super::os_user(), change, now);
+                    super::files::record_changes(db, old, &super::os_user(), change, now).await?;
                 }
-                Some((_, token, state)) if state == "closed" => {
+                Some((_, token, RequestState::Closed)) => {
                     return Err(StoreError::Rejected(vec![format!(
                         "số {} năm {} đã dùng cho yêu cầu {token} (đã đóng). Nếu đây là văn bản mới cùng số, \
                          thêm --reuse-number để xác nhận (yêu cầu cũ giữ nguyên hồ sơ, tìm bằng {token}); \
@@ -332,7 +334,7 @@ impl Store {
                 }
                 None => {}
             }
-            let (id,): (i64,) = sqlx::query_as(
+            let (id,): (i64,) = sql(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
                  overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
                  content, expects_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15) \
@@ -353,18 +355,19 @@ impl Store {
             .bind(&input.letter.kind)
             .bind(&input.letter.content)
             .bind(input.deadline.is_some())
-            .fetch_one(&mut *tx)
+            .fetch_one(db)
             .await?;
-            sqlx::query("UPDATE requests SET token = $1 WHERE id = $2")
+            sql("UPDATE requests SET token = $1 WHERE id = $2")
                 .bind(format!("BC-{id}"))
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-            insert_recipients!(tx, id, &input.recipients.groups, &input.recipients.units);
-            resolve_units!(tx, id, now);
-            super::files::insert_files!(tx, id, &input.files, now);
+            insert_recipients(db, id, &input.recipients.groups, &input.recipients.units).await?;
+            resolve_units(db, id, now).await?;
+            super::files::insert_files(db, id, &input.files, now).await?;
             id
-        });
+        };
+        tx.commit().await?;
         self.request_by_id(id).await
     }
 
@@ -399,7 +402,9 @@ impl Store {
             )]));
         }
         let id = request.id;
-        let count = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let count = {
             let (column_sql, resolve) = match to {
                 RequestState::Active => (
                     "UPDATE requests SET state = 'active', activated_at = $1, updated_at = $1 WHERE id = $2",
@@ -410,16 +415,17 @@ impl Store {
                     false,
                 ),
             };
-            sqlx::query(column_sql).bind(now).bind(id).execute(&mut *tx).await?;
+            sql(column_sql).bind(now).bind(id).execute(db).await?;
             if resolve {
-                resolve_units!(tx, id, now);
+                resolve_units(db, id, now).await?;
             }
-            let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM request_units WHERE request_id = $1")
+            let (count,): (i64,) = sql("SELECT COUNT(*) FROM request_units WHERE request_id = $1")
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(db)
                 .await?;
             count as usize
-        });
+        };
+        tx.commit().await?;
         Ok(count)
     }
 
@@ -438,37 +444,36 @@ impl Store {
     }
 }
 
-/// Sets a request's deadline (and wording) inside a transaction: units whose own extension
-/// is not later give it up; evaluates to the units to re-plan (every unit without a later
+/// Sets a request's deadline (and wording): units whose own extension is not later give it
+/// up; returns the units to re-plan (every unit without a later
 /// deadline of its own).
-macro_rules! set_deadline_in_tx {
-    ($tx:expr, $id:expr, $until:expr, $wording:expr, $now:expr) => {{
-        sqlx::query("UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4")
-            .bind($until)
-            .bind($wording)
-            .bind($now)
-            .bind($id)
-            .execute(&mut *$tx)
-            .await?;
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "SELECT unit_id FROM request_units WHERE request_id = $1 \
-             AND (extended_deadline IS NULL OR extended_deadline <= $2)",
-        )
-        .bind($id)
-        .bind($until)
-        .fetch_all(&mut *$tx)
+pub(crate) async fn set_deadline(
+    db: &mut Db<'_>,
+    id: i64,
+    until: DateTime<Utc>,
+    wording: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<i64>> {
+    sql("UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4")
+        .bind(until)
+        .bind(wording)
+        .bind(now)
+        .bind(id)
+        .execute(db)
         .await?;
-        sqlx::query(
-            "UPDATE request_units SET extended_deadline = NULL WHERE request_id = $1 AND extended_deadline <= $2",
-        )
-        .bind($id)
-        .bind($until)
-        .execute(&mut *$tx)
+    let rows: Vec<(i64,)> = sql("SELECT unit_id FROM request_units WHERE request_id = $1 \
+         AND (extended_deadline IS NULL OR extended_deadline <= $2)")
+    .bind(id)
+    .bind(until)
+    .fetch_all(db)
+    .await?;
+    sql("UPDATE request_units SET extended_deadline = NULL WHERE request_id = $1 AND extended_deadline <= $2")
+        .bind(id)
+        .bind(until)
+        .execute(db)
         .await?;
-        rows.into_iter().map(|(unit,)| unit).collect::<Vec<i64>>()
-    }};
+    Ok(rows.into_iter().map(|(unit,)| unit).collect())
 }
-pub(crate) use set_deadline_in_tx;
 
 /// A later deadline, for a whole request or some of its units.
 #[derive(Debug, Clone)]
@@ -500,23 +505,26 @@ impl Store {
     ) -> StoreResult<usize> {
         let id = request.id;
         let until = extension.until;
-        let affected = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let affected = {
             let affected: Vec<i64> = match extension.units {
-                None => set_deadline_in_tx!(tx, id, until, extension.wording, now),
+                None => set_deadline(db, id, until, extension.wording, now).await?,
                 Some(units) => {
                     for unit in units {
-                        extend_unit_in_tx!(tx, id, unit, until);
+                        extend_unit(db, id, *unit, until).await?;
                     }
                     units.to_vec()
                 }
             };
             for unit in &affected {
-                super::slots::replan_unit_in_tx!(tx, id, unit, extension.note, now);
+                super::slots::replan_unit(db, id, *unit, extension.note, now).await?;
             }
-            super::outbox::cancel_slots_of_cancelled_messages!(tx, now);
-            super::files::record_changes!(tx, id, extension.by, [extension.change.clone()], now);
+            super::outbox::cancel_slots_of_cancelled_messages(db, now).await?;
+            super::files::record_changes(db, id, extension.by, [extension.change.clone()], now).await?;
             affected
-        });
+        };
+        tx.commit().await?;
         Ok(affected.len())
     }
 
@@ -530,15 +538,18 @@ impl Store {
                 request.token
             )]));
         }
-        in_tx!(self, |tx| {
-            for sql in [
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            for statement in [
                 "DELETE FROM request_recipients WHERE request_id = $1",
                 "DELETE FROM request_units WHERE request_id = $1",
                 "DELETE FROM requests WHERE id = $1 AND state = 'draft'",
             ] {
-                sqlx::query(sql).bind(request.id).execute(&mut *tx).await?;
+                sql(statement).bind(request.id).execute(db).await?;
             }
-        });
+        }
+        tx.commit().await?;
         Ok(())
     }
 }

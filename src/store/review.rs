@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::outbox::{REPORTED, cancel_slots_of_cancelled_messages};
-use super::slots::cancel_waiting_in_tx;
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::slots::cancel_waiting_in;
+use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
+use crate::domain::model::ReviewState;
 
 /// One review item with the message it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -99,16 +100,18 @@ impl Store {
     /// refuses it: each address belongs to one unit, or every later message from it would
     /// wait in review as a shared address.
     pub async fn assign_review(&self, id: i64, a: &Assignment<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
-        let resubmission = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let resubmission = {
             if let Some(address) = a.remember_address {
                 let address = address.to_lowercase();
-                let owner: Option<(String,)> = sqlx::query_as(
+                let owner: Option<(String,)> = sql(
                     "SELECT u.code FROM unit_addresses ua JOIN units u ON u.id = ua.unit_id \
                      WHERE ua.address = $1 AND ua.unit_id <> $2 AND u.active ORDER BY u.code",
                 )
                 .bind(&address)
                 .bind(a.unit_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(db)
                 .await?;
                 if let Some((other,)) = owner {
                     return Err(StoreError::Rejected(vec![format!(
@@ -118,7 +121,7 @@ impl Store {
                     )]));
                 }
             }
-            let claimed = sqlx::query(
+            let claimed = sql(
                 "UPDATE review_items SET state = 'assigned', unit_id = $2, request_id = $3, resolution_note = $4, \
                  resolved_at = $5 WHERE incoming_id = $1 AND state = 'open'",
             )
@@ -127,27 +130,20 @@ impl Store {
             .bind(a.request_id)
             .bind(a.note)
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await?;
             if claimed != 1 {
                 return Err(StoreError::Rejected(vec![format!(
                     "thư số {id} không còn chờ xem xét (đã được xử lý)"
                 )]));
             }
             let (incoming_id, received_at, attachments): (i64, DateTime<Utc>, String) =
-                sqlx::query_as("SELECT m.id, m.received_at, m.attachments FROM incoming_messages m WHERE m.id = $1")
+                sql("SELECT m.id, m.received_at, m.attachments FROM incoming_messages m WHERE m.id = $1")
                     .bind(id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(db)
                     .await?;
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
-                    .bind(a.request_id)
-                    .bind(a.unit_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let resubmission = count > 0;
-            sqlx::query(
+            let resubmission = super::submissions::submission_count(db, a.request_id, a.unit_id).await? > 0;
+            sql(
                 "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, attachments, \
                  note, is_resubmission, created_at) VALUES ($1, $2, $3, 'email', $4, $5, $6, $7, $8, $9)",
             )
@@ -160,9 +156,9 @@ impl Store {
             .bind(a.note)
             .bind(resubmission)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(db)
             .await?;
-            sqlx::query(
+            sql(
                 "UPDATE incoming_messages SET state = 'counted', reason = $2, rule = 'review_assign', unit_id = $3, \
                  request_id = $4 WHERE id = $1",
             )
@@ -170,41 +166,45 @@ impl Store {
             .bind(if resubmission { "resubmission" } else { "report" })
             .bind(a.unit_id)
             .bind(a.request_id)
-            .execute(&mut *tx)
+            .execute(db)
             .await?;
             if let Some(address) = a.remember_address {
                 let (position,): (i64,) =
-                    sqlx::query_as("SELECT COALESCE(MAX(position), -1) + 1 FROM unit_addresses WHERE unit_id = $1")
+                    sql("SELECT COALESCE(MAX(position), -1) + 1 FROM unit_addresses WHERE unit_id = $1")
                         .bind(a.unit_id)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(db)
                         .await?;
-                sqlx::query(
+                sql(
                     "INSERT INTO unit_addresses (unit_id, address, position) VALUES ($1, $2, $3) \
                      ON CONFLICT (unit_id, address) DO NOTHING",
                 )
                 .bind(a.unit_id)
                 .bind(address.to_lowercase())
                 .bind(position)
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-                sqlx::query("UPDATE units SET updated_at = $2 WHERE id = $1")
+                sql("UPDATE units SET updated_at = $2 WHERE id = $1")
                     .bind(a.unit_id)
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(db)
                     .await?;
             }
-            let _ = cancel_waiting_in_tx!(tx, Some(a.request_id), Some(a.unit_id), REPORTED, now);
-            let _ = supersede_reviews_in_tx!(tx, a.request_id, a.unit_id, Some(id), now);
+            let _ = cancel_waiting_in(db, Some(a.request_id), Some(a.unit_id), REPORTED, now).await?;
+            let _ = supersede_reviews(db, a.request_id, a.unit_id, Some(id), now).await?;
             resubmission
-        });
+        };
+        tx.commit().await?;
         Ok(resubmission)
     }
 
     /// Decides message `id` is not a report.
     pub async fn reject_review(&self, id: i64, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        in_tx!(self, |tx| {
-            resolve_in_tx!(tx, id, "rejected", note, now);
-        });
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            resolve_item(db, id, ReviewState::Rejected, note, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -220,46 +220,45 @@ impl Store {
         (note, by, change): (&str, &str, super::ChangeOf),
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        in_tx!(self, |tx| {
-            super::files::record_changes!(tx, request_id, by, [change.clone()], now);
-            resolve_in_tx!(tx, id, "extended", note, now);
-            super::requests::extend_unit_in_tx!(tx, request_id, unit_id, until);
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            super::files::record_changes(db, request_id, by, [change.clone()], now).await?;
+            resolve_item(db, id, ReviewState::Extended, note, now).await?;
+            super::requests::extend_unit(db, request_id, unit_id, until).await?;
             // Marks the unit to be planned again, too.
-            super::slots::replan_unit_in_tx!(tx, request_id, unit_id, note, now);
-            cancel_slots_of_cancelled_messages!(tx, now);
-        });
+            super::slots::replan_unit(db, request_id, unit_id, note, now).await?;
+            cancel_slots_of_cancelled_messages(db, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
 
-/// Closes the open item of message `$id` with a state and note inside a transaction; the
-/// message is not counted.
-macro_rules! resolve_in_tx {
-    ($tx:expr, $id:expr, $state:expr, $note:expr, $now:expr) => {{
-        let changed = sqlx::query(
-            "UPDATE review_items SET state = $2, resolution_note = $3, resolved_at = $4 \
-             WHERE incoming_id = $1 AND state = 'open'",
-        )
-        .bind($id)
-        .bind($state)
-        .bind($note)
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
-        if changed != 1 {
-            return Err(StoreError::Rejected(vec![format!(
-                "thư số {} không còn chờ xem xét (đã được xử lý)",
-                $id
-            )]));
-        }
-        sqlx::query("UPDATE incoming_messages SET state = 'ignored' WHERE id = $1")
-            .bind($id)
-            .execute(&mut *$tx)
-            .await?;
-    }};
+/// Closes the open item of message `id` with a state and note; the message is not counted.
+async fn resolve_item(db: &mut Db<'_>, id: i64, state: ReviewState, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    let changed = sql(
+        "UPDATE review_items SET state = $2, resolution_note = $3, resolved_at = $4 \
+         WHERE incoming_id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .bind(note)
+    .bind(now)
+    .execute(db)
+    .await?;
+    if changed != 1 {
+        return Err(StoreError::Rejected(vec![format!(
+            "thư số {} không còn chờ xem xét (đã được xử lý)",
+            id
+        )]));
+    }
+    sql("UPDATE incoming_messages SET state = 'ignored' WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
-use resolve_in_tx;
 
 impl Store {
     /// Whether the unit has a message for the request waiting in review for `reason`.
@@ -285,27 +284,28 @@ impl Store {
 }
 
 /// What a superseded review item says: the unit reported for that request afterwards.
-pub const SUPERSEDED: &str = "đã có báo cáo sau";
+pub const SUPERSEDED: &str = ReviewState::Superseded.label_vi();
 
 /// Resolves the unit's open review items for the request, other than the message of
 /// `except_incoming`, as `superseded`: once a unit has been counted for a request, its
 /// earlier unclear messages for it (a reply without the attachment, say) need nobody. They
 /// are kept, with the note, and leave the queue.
-macro_rules! supersede_reviews_in_tx {
-    ($tx:expr, $request_id:expr, $unit_id:expr, $except_incoming:expr, $now:expr) => {{
-        let except: Option<i64> = $except_incoming;
-        sqlx::query(
-            "UPDATE review_items SET state = 'superseded', resolution_note = $1, resolved_at = $2 \
-             WHERE state = 'open' AND request_id = $3 AND unit_id = $4 AND ($5 IS NULL OR incoming_id <> $5)",
-        )
-        .bind($crate::store::review::SUPERSEDED)
-        .bind($now)
-        .bind($request_id)
-        .bind($unit_id)
-        .bind(except)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected()
-    }};
+pub(crate) async fn supersede_reviews(
+    db: &mut Db<'_>,
+    request_id: i64,
+    unit_id: i64,
+    except_incoming: Option<i64>,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    sql(
+        "UPDATE review_items SET state = 'superseded', resolution_note = $1, resolved_at = $2 \
+         WHERE state = 'open' AND request_id = $3 AND unit_id = $4 AND ($5 IS NULL OR incoming_id <> $5)",
+    )
+    .bind(SUPERSEDED)
+    .bind(now)
+    .bind(request_id)
+    .bind(unit_id)
+    .bind(except_incoming)
+    .execute(db)
+    .await
 }
-pub(crate) use supersede_reviews_in_tx;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Store, StoreResult, in_tx, on_pool};
+use super::{Store, StoreResult, on_pool, sql};
 
 /// The last word of one daemon instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -140,17 +140,19 @@ impl Store {
     /// stopping daemon that gave up waiting for a send); they may have reached the server,
     /// so one may go twice, never none. Returns how many.
     pub async fn release_claims(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<u64> {
-        let released = in_tx!(self, |tx| {
-            sqlx::query(
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let released = {
+            sql(
                 "UPDATE outgoing_messages SET state = 'retry', claimed_by = NULL, claim_expires_at = NULL, \
                  next_attempt_at = $2, updated_at = $2 WHERE state = 'sending' AND claimed_by = $1",
             )
             .bind(worker)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(db)
             .await?
-            .rows_affected()
-        });
+        };
+        tx.commit().await?;
         Ok(released)
     }
 

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::outbox::{NewMessage, insert_message};
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::outbox::{NewMessage, cancel_slots_of_cancelled_messages, insert_message};
+use super::{Db, Store, StoreResult, on_pool, parse_column, sql};
+use crate::domain::model::SlotState;
 use crate::domain::plan::{PlannedSlot, SlotKind};
 
 /// A unit of an active request whose slots have not been planned yet.
@@ -34,15 +35,11 @@ pub struct SlotRow {
 
 impl SlotRow {
     pub fn slot_kind(&self) -> StoreResult<SlotKind> {
-        match self.kind.as_str() {
-            "notice" => Ok(SlotKind::Notice),
-            "reminder" => Ok(SlotKind::Reminder),
-            "overdue" => Ok(SlotKind::Overdue),
-            other => Err(StoreError::Corrupt {
-                column: "reminder_slots.kind",
-                value: other.to_string(),
-            }),
-        }
+        parse_column("reminder_slots.kind", &self.kind, SlotKind::parse)
+    }
+
+    pub fn slot_state(&self) -> StoreResult<SlotState> {
+        parse_column("reminder_slots.state", &self.state, SlotState::parse)
     }
 }
 
@@ -56,40 +53,40 @@ pub enum Settlement {
     Cancel(i64, String),
 }
 
-/// Cancels waiting slots and queued messages of a request and/or a unit inside a
-/// transaction (`None` matches any); evaluates to the number of rows changed.
-macro_rules! cancel_waiting_in_tx {
-    ($tx:expr, $request_id:expr, $unit_id:expr, $reason:expr, $now:expr) => {{
-        let (request_id, unit_id): (Option<i64>, Option<i64>) = ($request_id, $unit_id);
-        // Plain equality for the ids given, so the (request, unit) index is used: `$3 IS NULL
-        // OR request_id = $3` made both databases scan every planned slot (12.6 ms per counted
-        // message with 10,500 planned slots, 0.08 ms this way).
-        let (filter, ids) = $crate::store::slots::id_filter(request_id, unit_id);
-        let mut slots = sqlx::query(sqlx::AssertSqlSafe(format!(
+/// Cancels waiting slots and queued messages of a request and/or a unit (`None` matches
+/// any); returns the number of rows changed.
+pub(crate) async fn cancel_waiting_in(
+    db: &mut Db<'_>,
+    request_id: Option<i64>,
+    unit_id: Option<i64>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    // Plain equality for the ids given, so the (request, unit) index is used: `$3 IS NULL
+    // OR request_id = $3` made both databases scan every planned slot (12.6 ms per counted
+    // message with 10,500 planned slots, 0.08 ms this way).
+    let (filter, ids) = id_filter(request_id, unit_id);
+    let statements = [
+        format!(
             "UPDATE reminder_slots SET state = 'cancelled', state_reason = $1, updated_at = $2 \
              WHERE state = 'planned' {filter}"
-        )))
-        .bind($reason)
-        .bind($now);
-        for id in &ids {
-            slots = slots.bind(*id);
-        }
-        let slots = slots.execute(&mut *$tx).await?.rows_affected();
-        let mut messages = sqlx::query(sqlx::AssertSqlSafe(format!(
+        ),
+        format!(
             "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
              WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') {filter}"
-        )))
-        .bind($reason)
-        .bind($now);
+        ),
+    ];
+    let mut changed = 0;
+    for statement in statements {
+        let mut query = sql(sqlx::AssertSqlSafe(statement)).bind(reason).bind(now);
         for id in &ids {
-            messages = messages.bind(*id);
+            query = query.bind(*id);
         }
-        let messages = messages.execute(&mut *$tx).await?.rows_affected();
-        $crate::store::outbox::cancel_slots_of_cancelled_messages!($tx, $now);
-        slots + messages
-    }};
+        changed += query.execute(db).await?;
+    }
+    cancel_slots_of_cancelled_messages(db, now).await?;
+    Ok(changed)
 }
-pub(crate) use cancel_waiting_in_tx;
 
 /// The `AND …` of a statement limited to a request and/or a unit, its placeholders from `$3`,
 /// and the ids to bind in that order.
@@ -102,45 +99,49 @@ pub(crate) fn id_filter(request_id: Option<i64>, unit_id: Option<i64>) -> (&'sta
     }
 }
 
-/// Drops what waits for one (request, unit) — queued messages (cancelled with `$note`) and
+/// Drops what waits for one (request, unit) — queued messages (cancelled with `note`) and
 /// planned slots — and marks it to be planned again, inside a transaction; the caller then
-/// runs `cancel_slots_of_cancelled_messages!` once. Used when its deadline changes.
-macro_rules! replan_unit_in_tx {
-    ($tx:expr, $request_id:expr, $unit_id:expr, $note:expr, $now:expr) => {{
-        sqlx::query("UPDATE request_units SET slots_planned_at = NULL WHERE request_id = $1 AND unit_id = $2")
-            .bind($request_id)
-            .bind($unit_id)
-            .execute(&mut *$tx)
-            .await?;
-        sqlx::query(
-            "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
-             WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
-             AND request_id = $1 AND unit_id = $2",
-        )
-        .bind($request_id)
-        .bind($unit_id)
-        .bind($note)
-        .bind($now)
-        .execute(&mut *$tx)
+/// runs [`cancel_slots_of_cancelled_messages`] once. Used when its deadline changes.
+pub(crate) async fn replan_unit(
+    db: &mut Db<'_>,
+    request_id: i64,
+    unit_id: i64,
+    note: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sql("UPDATE request_units SET slots_planned_at = NULL WHERE request_id = $1 AND unit_id = $2")
+        .bind(request_id)
+        .bind(unit_id)
+        .execute(db)
         .await?;
-        sqlx::query("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
-            .bind($request_id)
-            .bind($unit_id)
-            .execute(&mut *$tx)
-            .await?;
-        // The finished slots of the old plan stay as history, but must not stop the new plan
-        // from having its own notice and reminders at the same offsets: their key moves to
-        // `offset_minutes = -id` (negative: a slot of an earlier plan; unique by its id).
-        sqlx::query(
-            "UPDATE reminder_slots SET offset_minutes = -id WHERE request_id = $1 AND unit_id = $2 AND offset_minutes >= 0",
-        )
-        .bind($request_id)
-        .bind($unit_id)
-        .execute(&mut *$tx)
+    sql(
+        "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
+         WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
+         AND request_id = $1 AND unit_id = $2",
+    )
+    .bind(request_id)
+    .bind(unit_id)
+    .bind(note)
+    .bind(now)
+    .execute(db)
+    .await?;
+    sql("DELETE FROM reminder_slots WHERE request_id = $1 AND unit_id = $2 AND state = 'planned'")
+        .bind(request_id)
+        .bind(unit_id)
+        .execute(db)
         .await?;
-    }};
+    // The finished slots of the old plan stay as history, but must not stop the new plan
+    // from having its own notice and reminders at the same offsets: their key moves to
+    // `offset_minutes = -id` (negative: a slot of an earlier plan; unique by its id).
+    sql(
+        "UPDATE reminder_slots SET offset_minutes = -id WHERE request_id = $1 AND unit_id = $2 AND offset_minutes >= 0",
+    )
+    .bind(request_id)
+    .bind(unit_id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
-pub(crate) use replan_unit_in_tx;
 
 const SLOT_COLUMNS: &str = "SELECT id, request_id, unit_id, kind, offset_minutes, planned_at, due_at, due_reason, \
      state, state_reason FROM reminder_slots";
@@ -170,21 +171,20 @@ impl Store {
         slots: &[PlannedSlot],
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
-        let written = in_tx!(self, |tx| {
-            let claimed = sqlx::query(
-                "UPDATE request_units SET slots_planned_at = $1 \
-                 WHERE request_id = $2 AND unit_id = $3 AND slots_planned_at IS NULL",
-            )
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let written = {
+            let claimed = sql("UPDATE request_units SET slots_planned_at = $1 \
+                 WHERE request_id = $2 AND unit_id = $3 AND slots_planned_at IS NULL")
             .bind(now)
             .bind(request_id)
             .bind(unit_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(db)
+            .await?;
             let mut written = 0;
             if claimed == 1 {
                 for slot in slots {
-                    written += sqlx::query(
+                    written += sql(
                         "INSERT INTO reminder_slots (request_id, unit_id, kind, offset_minutes, planned_at, due_at, \
                          due_reason, state, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'planned', $8) \
                          ON CONFLICT (request_id, unit_id, kind, offset_minutes) DO NOTHING",
@@ -197,13 +197,13 @@ impl Store {
                     .bind(slot.due_at)
                     .bind(&slot.reason)
                     .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() as usize;
+                    .execute(db)
+                    .await? as usize;
                 }
             }
             written
-        });
+        };
+        tx.commit().await?;
         Ok(written)
     }
 
@@ -236,33 +236,35 @@ impl Store {
     /// Settles due slots in one transaction. A slot that is no longer `planned` (another
     /// instance settled it) is left alone, and its message is not queued.
     pub async fn settle_slots(&self, settlements: &[Settlement], now: DateTime<Utc>) -> StoreResult<usize> {
-        let queued = in_tx!(self, |tx| {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let queued = {
             let mut queued = 0;
             for settlement in settlements {
                 let (id, state, reason) = match settlement {
-                    Settlement::Queue(id, _) => (*id, "queued", None),
-                    Settlement::Skip(id, reason) => (*id, "skipped", Some(reason.as_str())),
-                    Settlement::Cancel(id, reason) => (*id, "cancelled", Some(reason.as_str())),
+                    Settlement::Queue(id, _) => (*id, SlotState::Queued, None),
+                    Settlement::Skip(id, reason) => (*id, SlotState::Skipped, Some(reason.as_str())),
+                    Settlement::Cancel(id, reason) => (*id, SlotState::Cancelled, Some(reason.as_str())),
                 };
-                let changed = sqlx::query(
+                let changed = sql(
                     "UPDATE reminder_slots SET state = $1, state_reason = $2, updated_at = $3 \
                      WHERE id = $4 AND state = 'planned'",
                 )
-                .bind(state)
+                .bind(state.as_str())
                 .bind(reason)
                 .bind(now)
                 .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                .execute(db)
+                .await?;
                 if changed == 1
                     && let Settlement::Queue(_, message) = settlement
                 {
-                    queued += insert_message!(tx, message, now);
+                    queued += insert_message(db, message, now).await?;
                 }
             }
             queued
-        });
+        };
+        tx.commit().await?;
         Ok(queued as usize)
     }
 
@@ -275,9 +277,10 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let cancelled = in_tx!(self, |tx| {
-            cancel_waiting_in_tx!(tx, request_id, unit_id, reason, now)
-        });
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let cancelled = { cancel_waiting_in(db, request_id, unit_id, reason, now).await? };
+        tx.commit().await?;
         Ok(cancelled)
     }
 }

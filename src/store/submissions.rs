@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::outbox::REPORTED;
-use super::review::supersede_reviews_in_tx;
-use super::slots::cancel_waiting_in_tx;
-use super::{Store, StoreResult, in_tx, on_pool};
+use super::review::supersede_reviews;
+use super::slots::cancel_waiting_in;
+use super::{Db, Store, StoreResult, on_pool, sql};
 
 /// A report that came through another channel.
 #[derive(Debug, Clone)]
@@ -20,19 +20,26 @@ pub struct ManualSubmission<'a> {
     pub note: &'a str,
 }
 
+/// How many submissions a unit has for a request (more than none: the next one is a
+/// resubmission).
+pub(crate) async fn submission_count(db: &mut Db<'_>, request_id: i64, unit_id: i64) -> StoreResult<i64> {
+    sql("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
+        .bind(request_id)
+        .bind(unit_id)
+        .fetch_scalar(db)
+        .await
+}
+
 impl Store {
     /// Records a manual submission and, in the same transaction, cancels the unit's waiting
     /// reminders and queued messages for that request. Returns whether the unit had
     /// reported before (then this is a resubmission).
     pub async fn record_manual_submission(&self, s: &ManualSubmission<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
-        let earlier = in_tx!(self, |tx| {
-            let (earlier,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
-                    .bind(s.request_id)
-                    .bind(s.unit_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            sqlx::query(
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let earlier = {
+            let earlier = submission_count(db, s.request_id, s.unit_id).await?;
+            sql(
                 "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, attachments, note, \
                  is_resubmission, created_at) VALUES ($1, $2, NULL, 'manual', $3, $4, '[]', $5, $6, $7)",
             )
@@ -43,12 +50,13 @@ impl Store {
             .bind(s.note)
             .bind(earlier > 0)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(db)
             .await?;
-            let _cancelled = cancel_waiting_in_tx!(tx, Some(s.request_id), Some(s.unit_id), REPORTED, now);
-            let _ = supersede_reviews_in_tx!(tx, s.request_id, s.unit_id, None, now);
+            let _cancelled = cancel_waiting_in(db, Some(s.request_id), Some(s.unit_id), REPORTED, now).await?;
+            let _ = supersede_reviews(db, s.request_id, s.unit_id, None, now).await?;
             earlier > 0
-        });
+        };
+        tx.commit().await?;
         Ok(earlier)
     }
 

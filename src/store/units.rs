@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Store, StoreError, StoreResult, in_tx, on_pool};
+use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
 use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitInput};
 
 /// What applying one unit description did.
@@ -57,32 +57,22 @@ pub(super) struct AddressRow {
 }
 
 /// Loads every unit (active or not) with its groups and addresses, ordered by code.
-macro_rules! load_all_units {
-    ($exec:expr) => {{
-        let units: Vec<$crate::store::units::UnitRow> =
-            sqlx::query_as("SELECT id, code, name, parent_id, active, merged_into, merged_at FROM units ORDER BY code")
-                .fetch_all($exec)
-                .await?;
-        let groups: Vec<$crate::store::units::GroupRow> =
-            sqlx::query_as("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
-                .fetch_all($exec)
-                .await?;
-        let addresses: Vec<$crate::store::units::AddressRow> = sqlx::query_as(
-            "SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses ORDER BY unit_id, position",
-        )
-        .fetch_all($exec)
+pub(super) async fn load_all_units(db: &mut Db<'_>) -> StoreResult<Vec<Unit>> {
+    let units: Vec<UnitRow> =
+        sql("SELECT id, code, name, parent_id, active, merged_into, merged_at FROM units ORDER BY code")
+            .fetch_all(db)
+            .await?;
+    let groups: Vec<GroupRow> = sql("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
+        .fetch_all(db)
         .await?;
-        $crate::store::units::assemble(units, groups, addresses)?
-    }};
+    let addresses: Vec<AddressRow> =
+        sql("SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses ORDER BY unit_id, position")
+            .fetch_all(db)
+            .await?;
+    assemble(units, groups, addresses)
 }
 
-pub(super) use load_all_units;
-
-pub(super) fn assemble(
-    units: Vec<UnitRow>,
-    groups: Vec<GroupRow>,
-    addresses: Vec<AddressRow>,
-) -> StoreResult<Vec<Unit>> {
+fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRow>) -> StoreResult<Vec<Unit>> {
     let code_by_id: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
     let mut groups_by_unit: HashMap<i64, Vec<GroupCode>> = HashMap::new();
     for row in groups {
@@ -160,7 +150,7 @@ pub enum ApplyMode {
 impl Store {
     /// Every unit, active or not, ordered by code.
     pub async fn all_units(&self) -> StoreResult<Vec<Unit>> {
-        Ok(on_pool!(self, |pool| load_all_units!(pool)))
+        load_all_units(&mut self.connection().await?.db()).await
     }
 
     /// Active units, optionally only those of one group.
@@ -207,8 +197,10 @@ impl Store {
         mode: ApplyMode,
         now: DateTime<Utc>,
     ) -> StoreResult<ApplySummary> {
-        let summary = in_tx!(self, |tx| {
-            let existing = load_all_units!(&mut *tx);
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let summary = {
+            let existing = load_all_units(db).await?;
             let mut problems = check_each(inputs);
             problems.extend(check_together(&existing, inputs, mode));
             problems.sort_by_key(|p| p.input);
@@ -222,25 +214,25 @@ impl Store {
             for (_, input) in inputs {
                 let change = match by_code.get(&input.code) {
                     None => {
-                        let (id,): (i64,) = sqlx::query_as(
+                        let (id,): (i64,) = sql(
                             "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
                              VALUES ($1, $2, NULL, TRUE, $3, $3) RETURNING id",
                         )
                         .bind(input.code.as_str())
                         .bind(&input.name)
                         .bind(now)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(db)
                         .await?;
                         ids.insert(input.code.clone(), id);
                         UnitChange::Created
                     }
                     Some(unit) if same_description(unit, input) && unit.active => UnitChange::Unchanged,
                     Some(unit) => {
-                        sqlx::query("UPDATE units SET name = $1, active = TRUE, updated_at = $2 WHERE id = $3")
+                        sql("UPDATE units SET name = $1, active = TRUE, updated_at = $2 WHERE id = $3")
                             .bind(&input.name)
                             .bind(now)
                             .bind(unit.id)
-                            .execute(&mut *tx)
+                            .execute(db)
                             .await?;
                         if unit.active {
                             UnitChange::Updated
@@ -254,15 +246,15 @@ impl Store {
                     continue;
                 }
                 let id = ids.get(&input.code).copied().unwrap_or_default();
-                sqlx::query("DELETE FROM unit_groups WHERE unit_id = $1")
+                sql("DELETE FROM unit_groups WHERE unit_id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(db)
                     .await?;
                 for group in &input.groups {
-                    sqlx::query("INSERT INTO unit_groups (unit_id, group_code) VALUES ($1, $2)")
+                    sql("INSERT INTO unit_groups (unit_id, group_code) VALUES ($1, $2)")
                         .bind(id)
                         .bind(group.as_str())
-                        .execute(&mut *tx)
+                        .execute(db)
                         .await?;
                 }
                 // Keep the rows of addresses that stay, so their failing marks survive an edit.
@@ -272,24 +264,24 @@ impl Store {
                     .unwrap_or_default();
                 for old in &kept {
                     if !input.addresses.contains(old) {
-                        sqlx::query("DELETE FROM unit_addresses WHERE unit_id = $1 AND address = $2")
+                        sql("DELETE FROM unit_addresses WHERE unit_id = $1 AND address = $2")
                             .bind(id)
                             .bind(old.as_str())
-                            .execute(&mut *tx)
+                            .execute(db)
                             .await?;
                     }
                 }
                 for (position, address) in input.addresses.iter().enumerate() {
-                    let sql = if kept.contains(&address) {
+                    let statement = if kept.contains(&address) {
                         "UPDATE unit_addresses SET position = $3 WHERE unit_id = $1 AND address = $2"
                     } else {
                         "INSERT INTO unit_addresses (unit_id, address, position) VALUES ($1, $2, $3)"
                     };
-                    sqlx::query(sql)
+                    sql(statement)
                         .bind(id)
                         .bind(address.as_str())
                         .bind(position as i64)
-                        .execute(&mut *tx)
+                        .execute(db)
                         .await?;
                 }
                 summary.changes.push((input.code.clone(), change));
@@ -300,17 +292,18 @@ impl Store {
                     continue;
                 }
                 let parent_id = input.parent.as_ref().and_then(|p| ids.get(p).copied());
-                sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
+                sql("UPDATE units SET parent_id = $1 WHERE id = $2")
                     .bind(parent_id)
                     .bind(ids.get(&input.code).copied().unwrap_or_default())
-                    .execute(&mut *tx)
+                    .execute(db)
                     .await?;
             }
             for (group, name) in group_names {
-                set_group_name_in_tx!(tx, group, Some(name.as_str()), now);
+                set_group_name_in(db, group, Some(name.as_str()), now).await?;
             }
             summary
-        });
+        };
+        tx.commit().await?;
         Ok(summary)
     }
 
@@ -330,9 +323,12 @@ impl Store {
 
     /// Sets (or with `None` removes) a group's display name.
     pub async fn set_group_name(&self, group: &GroupCode, name: Option<&str>, now: DateTime<Utc>) -> StoreResult<()> {
-        in_tx!(self, |tx| {
-            set_group_name_in_tx!(tx, group, name, now);
-        });
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            set_group_name_in(db, group, name, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -346,8 +342,10 @@ impl Store {
         name: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<Unit> {
-        in_tx!(self, |tx| {
-            let existing = load_all_units!(&mut *tx);
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        {
+            let existing = load_all_units(db).await?;
             let problems = check_rename(&existing, old, new, name);
             if !problems.is_empty() {
                 return Err(StoreError::Rejected(problems));
@@ -356,19 +354,20 @@ impl Store {
                 .iter()
                 .find(|u| &u.code == old)
                 .expect("checked by check_rename");
-            sqlx::query("UPDATE units SET code = $1, name = $2, updated_at = $3 WHERE id = $4")
+            sql("UPDATE units SET code = $1, name = $2, updated_at = $3 WHERE id = $4")
                 .bind(new.as_str())
                 .bind(name.map_or(unit.name.as_str(), str::trim))
                 .bind(now)
                 .bind(unit.id)
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-            sqlx::query("UPDATE request_recipients SET value = $1 WHERE kind = 'unit' AND value = $2")
+            sql("UPDATE request_recipients SET value = $1 WHERE kind = 'unit' AND value = $2")
                 .bind(new.as_str())
                 .bind(old.as_str())
-                .execute(&mut *tx)
+                .execute(db)
                 .await?;
-        });
+        }
+        tx.commit().await?;
         self.find_unit(new)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("không có đơn vị `{new}`")))
@@ -388,32 +387,34 @@ impl Store {
     }
 }
 
-/// Upserts or deletes one group's display name inside a transaction.
-macro_rules! set_group_name_in_tx {
-    ($tx:expr, $group:expr, $name:expr, $now:expr) => {{
-        let (group, name): (&GroupCode, Option<&str>) = ($group, $name);
-        match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => {
-                sqlx::query(
-                    "INSERT INTO unit_group_names (group_code, name, updated_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (group_code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
-                )
-                .bind(group.as_str())
-                .bind(name)
-                .bind($now)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM unit_group_names WHERE group_code = $1")
-                    .bind(group.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
-            }
+/// Upserts or deletes one group's display name.
+async fn set_group_name_in(
+    db: &mut Db<'_>,
+    group: &GroupCode,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => {
+            sql(
+                "INSERT INTO unit_group_names (group_code, name, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (group_code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+            )
+            .bind(group.as_str())
+            .bind(name)
+            .bind(now)
+            .execute(db)
+            .await?;
         }
-    }};
+        None => {
+            sql("DELETE FROM unit_group_names WHERE group_code = $1")
+                .bind(group.as_str())
+                .execute(db)
+                .await?;
+        }
+    }
+    Ok(())
 }
-use set_group_name_in_tx;
 
 /// Why `old` cannot become `new` (named `name`), in Vietnamese; empty when it can.
 fn check_rename(existing: &[Unit], old: &UnitCode, new: &UnitCode, name: Option<&str>) -> Vec<String> {

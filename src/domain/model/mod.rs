@@ -4,8 +4,10 @@
 //!
 //! Nothing here does IO or reads the clock.
 
+mod states;
 mod values;
 
+pub use states::{MessageKind, MessageState, ReviewState, SlotState};
 pub use values::{DurationUnit, EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError, in_largest_unit};
 
 use chrono::{DateTime, NaiveDate, Utc};
