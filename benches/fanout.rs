@@ -44,7 +44,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let units: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let sessions: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
-    baocao::tls::install_crypto_provider();
+    baocao::adapters::tls::install_crypto_provider();
 
     // Plain SMTP into smtp-sink.
     let sink = Sink::start();
@@ -83,7 +83,7 @@ async fn main() {
     register(&tls, units);
     let ours_tls = send_reminders(&tls);
     let login = Login {
-        config: baocao::tls::client_config(Some(&lab.ca_file)).unwrap(),
+        config: baocao::adapters::tls::client_config(Some(&lab.ca_file)).unwrap(),
         user: mailbox.clone(),
         password: MailLab::PASSWORD.to_string(),
     };
@@ -194,10 +194,10 @@ fn send_reminders(env: &Env) -> Ours {
         scope
             .spawn(|| {
                 tokio::runtime::Runtime::new().unwrap().block_on(async {
-                    let settings = baocao::config::load(&env.config).unwrap().settings;
-                    let store = baocao::store::Store::connect(&env.db.url).await.unwrap();
+                    let settings = baocao::adapters::config::load(&env.config).unwrap().settings;
+                    let store = baocao::adapters::store::Store::connect(&env.db.url).await.unwrap();
                     let message = store.outgoing_message(1).await.unwrap();
-                    let mailer = baocao::mailer::Mailer::new(&settings).unwrap();
+                    let mailer = baocao::adapters::smtp::Mailer::new(&settings).unwrap();
                     mailer.build(&message).unwrap().formatted().len()
                 })
             })

@@ -53,10 +53,10 @@ async fn main() {
 
     // The first login makes Dovecot create the mailbox; then the messages go straight into
     // its Maildir (as delivered mail would lie there), with their arrival time as mtime.
-    let settings = baocao::config::load(&env.config).unwrap().settings;
+    let settings = baocao::adapters::config::load(&env.config).unwrap().settings;
     let server = settings.imap.clone().unwrap().server;
-    baocao::tls::install_crypto_provider();
-    let mut session = baocao::intake::connect::connect(&server, MailLab::PASSWORD)
+    baocao::adapters::tls::install_crypto_provider();
+    let mut session = baocao::adapters::imap::connect(&server, MailLab::PASSWORD)
         .await
         .unwrap();
     session.examine("INBOX").await.unwrap();
@@ -270,8 +270,8 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// The trivial client: one session, one FETCH of everything, bodies counted and dropped.
-async fn raw_fetch(server: &baocao::config::ServerSettings) -> (usize, usize, f64) {
-    let mut session = baocao::intake::connect::connect(server, MailLab::PASSWORD)
+async fn raw_fetch(server: &baocao::adapters::config::ServerSettings) -> (usize, usize, f64) {
+    let mut session = baocao::adapters::imap::connect(server, MailLab::PASSWORD)
         .await
         .unwrap();
     session.examine("INBOX").await.unwrap();

@@ -1,38 +1,52 @@
-//! The layer rule, checked over the source: every `crate::` path points to a module of the
-//! same layer or one below, and no two modules import each other, directly or around a loop.
+//! The layer rule, checked over the source: the tree is the layers, every `crate::` path
+//! points to a module of the same layer or one below, and no two modules import each other,
+//! directly or around a loop.
 //!
-//! 0. `domain` — the pure core (imports nothing outside itself);
-//! 1. `config`, `import` — reading input (configuration, calendar file, unit lists);
-//! 2. `store`, `mailer`, `tls`, `clock` — adapters (database, SMTP, TLS, the wall clock);
-//! 3. `letters`, `reminders`, `intake`, `decisions`, `jobs`, `checks` —
-//!    services: what the product does, from the adapters;
-//! 4. `current`, `daemon`, `web`, `cli`, `telemetry` — wiring.
+//! 0. `domain/` — the pure core (imports nothing outside itself);
+//! 1. `adapters/config`, `adapters/import` — reading input (configuration, calendar file,
+//!    unit lists);
+//! 2. `adapters/store`, `smtp`, `imap`, `tls`, `clock` — the database, mail, TLS, the wall
+//!    clock;
+//! 3. `services/` — `letters`, `reminders`, `intake`, `decisions`, `jobs`, `checks`: what
+//!    the product does, from the core and the adapters;
+//! 4. `wiring/` — `current`, `daemon`, `web`, `cli`, `telemetry`.
 //!
-//! A new top-level module must be given a layer here.
+//! The nodes are the modules one level inside each folder (`domain::plan`,
+//! `adapters::store`, `services::letters`…). A new one must be given a layer here, in its
+//! folder's range.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const LAYERS: &[(&str, u8)] = &[
     ("domain", 0),
-    ("config", 1),
-    ("import", 1),
-    ("store", 2),
-    ("mailer", 2),
-    ("tls", 2),
-    ("clock", 2),
-    ("letters", 3),
-    ("reminders", 3),
-    ("intake", 3),
-    ("decisions", 3),
-    ("jobs", 3),
-    ("checks", 3),
-    ("current", 4),
-    ("daemon", 4),
-    ("web", 4),
-    ("cli", 4),
-    ("telemetry", 4),
+    ("adapters::config", 1),
+    ("adapters::import", 1),
+    ("adapters::store", 2),
+    ("adapters::smtp", 2),
+    ("adapters::imap", 2),
+    ("adapters::tls", 2),
+    ("adapters::clock", 2),
+    ("services::letters", 3),
+    ("services::reminders", 3),
+    ("services::intake", 3),
+    ("services::decisions", 3),
+    ("services::jobs", 3),
+    ("services::checks", 3),
+    ("wiring::current", 4),
+    ("wiring::daemon", 4),
+    ("wiring::web", 4),
+    ("wiring::cli", 4),
+    ("wiring::telemetry", 4),
     ("layers", 4),
+];
+
+/// The folders and the layers each may hold.
+const FOLDERS: &[(&str, std::ops::RangeInclusive<u8>)] = &[
+    ("domain", 0..=0),
+    ("adapters", 1..=2),
+    ("services", 3..=3),
+    ("wiring", 4..=4),
 ];
 
 const LAYER_NAMES: [&str; 5] = ["domain", "input", "adapters", "services", "wiring"];
@@ -48,7 +62,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The node a file belongs to: its top-level module, or `domain::child` inside the core.
+/// The node a file belongs to: the module one level inside its folder (`domain::plan`,
+/// `adapters::store`), or a top-level file's own module.
 fn node_of(relative: &Path) -> Option<String> {
     let parts: Vec<String> = relative
         .components()
@@ -56,7 +71,8 @@ fn node_of(relative: &Path) -> Option<String> {
         .collect();
     match parts.as_slice() {
         [only] if only == "lib" || only == "main" => None,
-        [top, child, ..] if top == "domain" && child != "mod" => Some(format!("domain::{child}")),
+        [top, child, ..] if is_folder(top) && child != "mod" => Some(format!("{top}::{child}")),
+        [top, _] if is_folder(top) => None,
         [top, ..] => Some(top.clone()),
         [] => None,
     }
@@ -88,7 +104,7 @@ fn imports(source: &str) -> BTreeSet<String> {
                     .split("::")
                     .collect();
                 match path.as_slice() {
-                    ["domain", child, ..] if !child.is_empty() => found.insert(format!("domain::{child}")),
+                    [top, child, ..] if is_folder(top) && !child.is_empty() => found.insert(format!("{top}::{child}")),
                     [top, ..] if !top.is_empty() => found.insert(top.to_string()),
                     _ => false,
                 };
@@ -98,9 +114,16 @@ fn imports(source: &str) -> BTreeSet<String> {
     found
 }
 
+fn is_folder(name: &str) -> bool {
+    FOLDERS.iter().any(|(folder, _)| *folder == name)
+}
+
 fn layer_of(node: &str) -> Option<u8> {
     let top = node.split("::").next().unwrap_or_default();
-    LAYERS.iter().find(|(name, _)| *name == top).map(|(_, layer)| *layer)
+    LAYERS
+        .iter()
+        .find(|(name, _)| *name == node || (*name == top && top == "domain"))
+        .map(|(_, layer)| *layer)
 }
 
 /// A loop in the graph, if there is one: the nodes around it.
@@ -164,7 +187,7 @@ fn every_import_points_down_and_no_module_loop_exists() {
         };
         let source = std::fs::read_to_string(file).unwrap();
         for target in imports(&source) {
-            if target == node || target.split("::").next() == node.split("::").next() && !node.starts_with("domain") {
+            if target == node {
                 continue;
             }
             let Some(target_layer) = layer_of(&target) else {
@@ -179,6 +202,16 @@ fn every_import_points_down_and_no_module_loop_exists() {
                 ));
             }
             edges.entry(node.clone()).or_default().insert(target);
+        }
+    }
+    for (name, layer) in LAYERS {
+        let folder = name.split("::").next().unwrap_or_default();
+        if let Some((_, range)) = FOLDERS.iter().find(|(f, _)| *f == folder)
+            && !range.contains(layer)
+        {
+            problems.push(format!(
+                "`{name}` is given layer {layer}, outside its folder's {range:?}"
+            ));
         }
     }
     if let Some(cycle) = find_cycle(&edges) {
@@ -196,6 +229,10 @@ fn the_check_sees_an_upward_import_and_a_loop() {
         found,
         BTreeSet::from(["store".to_string(), "domain::dates".to_string()])
     );
+    assert_eq!(
+        imports("use crate::adapters::store::Store;\nuse crate::services::letters::Setup;"),
+        BTreeSet::from(["adapters::store".to_string(), "services::letters".to_string()])
+    );
     assert!(imports("use mycrate::web::x;").is_empty());
     assert_eq!(
         imports("use crate::{config::Settings, web};"),
@@ -206,5 +243,7 @@ fn the_check_sees_an_upward_import_and_a_loop() {
     assert_eq!(find_cycle(&edges), None);
     edges.entry("web".into()).or_default().insert("daemon".into());
     assert!(find_cycle(&edges).is_some());
-    assert!(layer_of("domain::plan") < layer_of("store"));
+    assert!(layer_of("domain::plan") < layer_of("adapters::store"));
+    assert!(layer_of("adapters::store") < layer_of("services::letters"));
+    assert_eq!(layer_of("adapters::nothing"), None);
 }

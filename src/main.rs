@@ -1,5 +1,5 @@
 //! The `baocao` binary: everything lives in the library; this only hands over the exit code.
 
 fn main() -> std::process::ExitCode {
-    baocao::cli::main()
+    baocao::wiring::cli::main()
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use baocao::config::{ServerSettings, TlsMode};
+use baocao::adapters::config::{ServerSettings, TlsMode};
 use futures::TryStreamExt;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
@@ -52,7 +52,7 @@ async fn a_message_submitted_to_postfix_is_read_back_over_imaps_without_setting_
         password: None,
         ca_file: Some(lab.ca_file.clone()),
     };
-    let mut session = baocao::intake::connect::connect(&server, MailLab::PASSWORD)
+    let mut session = baocao::adapters::imap::connect(&server, MailLab::PASSWORD)
         .await
         .expect("IMAP login");
     let mailbox = session.examine("INBOX").await.expect("EXAMINE INBOX");
@@ -101,28 +101,28 @@ async fn imap_logs_in_over_starttls_and_with_a_non_ascii_password() {
     };
     let to = lab.address("starttls");
     let mut session =
-        baocao::intake::connect::connect(&server(lab.imap_port, TlsMode::Starttls, &to), MailLab::PASSWORD)
+        baocao::adapters::imap::connect(&server(lab.imap_port, TlsMode::Starttls, &to), MailLab::PASSWORD)
             .await
             .expect("login after STARTTLS");
     assert!(session.examine("INBOX").await.is_ok());
     session.logout().await.unwrap();
 
     let utf8 = server(lab.imaps_port, TlsMode::Implicit, MailLab::UTF8_USER);
-    let mut session = baocao::intake::connect::connect(&utf8, MailLab::UTF8_PASSWORD)
+    let mut session = baocao::adapters::imap::connect(&utf8, MailLab::UTF8_PASSWORD)
         .await
         .expect("AUTHENTICATE PLAIN with a Vietnamese password");
     assert!(session.examine("INBOX").await.is_ok());
     session.logout().await.unwrap();
-    let wrong = baocao::intake::connect::connect(&utf8, "mật-khẩu-sai").await;
+    let wrong = baocao::adapters::imap::connect(&utf8, "mật-khẩu-sai").await;
     let Err(error) = wrong else {
         panic!("a wrong password was accepted")
     };
     // A wrong password is told apart from network trouble.
-    assert!(baocao::intake::connect::LoginRefused::in_chain(&error), "{error:#}");
+    assert!(baocao::adapters::imap::LoginRefused::in_chain(&error), "{error:#}");
     let error = format!("{error:#}");
     assert!(error.contains("refused the login of matkhau-utf8@lab.test"), "{error}");
 
     let plain = server(lab.imap_port, TlsMode::None, &to);
-    let refused = baocao::intake::connect::connect(&plain, MailLab::PASSWORD).await;
+    let refused = baocao::adapters::imap::connect(&plain, MailLab::PASSWORD).await;
     assert!(format!("{:#}", refused.err().unwrap()).contains("without TLS is refused"));
 }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use baocao::mailer::{Attempt, Mailer};
-use baocao::store::OutgoingMessage;
+use baocao::adapters::smtp::{Attempt, Mailer};
+use baocao::adapters::store::OutgoingMessage;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
@@ -108,7 +108,7 @@ timeout-seconds = 10
 {extra}"#
         ),
     );
-    let settings = baocao::config::load(&config).unwrap().settings;
+    let settings = baocao::adapters::config::load(&config).unwrap().settings;
     Mailer::new(&settings).unwrap()
 }
 
@@ -147,7 +147,7 @@ fn message(to: &str) -> OutgoingMessage {
 /// Implicit TLS in front of the lab's plain SMTP port, with the lab's own certificate (as
 /// an office's port 465 is often a TLS front for its relay); returns its port.
 async fn tls_front(lab: &'static MailLab) -> u16 {
-    baocao::tls::install_crypto_provider();
+    baocao::adapters::tls::install_crypto_provider();
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(lab.dir.join("leaf.pem"))
         .unwrap()
         .collect::<Result<_, _>>()

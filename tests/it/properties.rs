@@ -284,7 +284,7 @@ proptest! {
 
     #[test]
     fn any_text_as_a_configuration_is_loaded_or_refused_with_problems(text in "\\PC{0,300}") {
-        if let Err(error) = baocao::config::parse(&text, Path::new("baocao.toml")) {
+        if let Err(error) = baocao::adapters::config::parse(&text, Path::new("baocao.toml")) {
             let shown = error.to_string();
             prop_assert!(!shown.is_empty());
         }
@@ -296,7 +296,7 @@ proptest! {
             "[office]\nname = \"Sở\"\nreport-mailbox = \"vanphong@so.vn\"\n[intake]\nmax-message-size-mb = {size}\nmessage-time-budget-seconds = {budget:?}\n"
         );
         let fine = (1..=500).contains(&size) && (0.01..=600.0).contains(&budget);
-        match baocao::config::parse(&text, Path::new("baocao.toml")) {
+        match baocao::adapters::config::parse(&text, Path::new("baocao.toml")) {
             Ok(_) => prop_assert!(fine, "{}", text),
             Err(error) => {
                 prop_assert!(!fine, "{}: {}", text, error);

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use baocao::store::{JobAnswer, JobState, Store};
+use baocao::adapters::store::{JobAnswer, JobState, Store};
 
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
@@ -174,7 +174,7 @@ fn job_rules(backend: Backend) {
         // Takers A and B are live services (a job whose service is gone is abandoned).
         for instance in ["A", "B"] {
             store
-                .record_service_health(&baocao::store::ServiceHealth {
+                .record_service_health(&baocao::adapters::store::ServiceHealth {
                     instance: instance.into(),
                     pid: 1,
                     started_at: now,

@@ -1,4 +1,4 @@
-//! The service inside the test process: `baocao::daemon::start` on the test's configuration
+//! The service inside the test process: `baocao::wiring::daemon::start` on the test's configuration
 //! and database, on a runtime of its own, for tests about what the service does rather than
 //! about the binary (signals, the journal, systemd and process limits stay with
 //! [`super::service::Service`]). `start` returns once the service is ready; the web page's
@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use baocao::clock::Clock;
-use baocao::daemon::{Options, Running};
+use baocao::adapters::clock::Clock;
+use baocao::wiring::daemon::{Options, Running};
 
 use super::Env;
 
@@ -33,7 +33,7 @@ impl InProcess {
             clock: Clock::system(),
         };
         let running = runtime
-            .block_on(baocao::daemon::start(options))
+            .block_on(baocao::wiring::daemon::start(options))
             .unwrap_or_else(|error| panic!("the service did not start: {error:#}"));
         InProcess {
             running: Some(running),

@@ -193,7 +193,7 @@ impl Service {
 
     /// The port the web page listens on: the service says its bound address with `READY=1`.
     pub fn web_port(&self) -> u16 {
-        let field = format!("{}=", baocao::daemon::WEB_ADDRESS_FIELD);
+        let field = format!("{}=", baocao::wiring::daemon::WEB_ADDRESS_FIELD);
         let (_, note) = self.wait_for_note(Duration::from_secs(20), |n| n.starts_with(&field));
         let address: std::net::SocketAddr = note[field.len()..].parse().expect("a socket address");
         address.port()

@@ -1,0 +1,193 @@
+//! Everything that speaks SQL, for SQLite (the embedded default) and PostgreSQL.
+//!
+//! [`Store`] is an enum of the two concrete pools. Queries are written once with `$1`
+//! placeholders (which the SQLite driver accepts too) and run on either database through
+//! the seam in `db`: a transaction ([`Store::begin`]) or a pooled connection gives a `Db`,
+//! and helpers are ordinary `async fn`s taking `&mut Db<'_>`. One-query reads still use
+//! `on_pool!`, which expands the same code for each pool. Migrations live in
+//! `migrations/sqlite` and `migrations/postgres` and are embedded in the binary.
+//!
+//! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
+//! Business decisions (what a state means, what is due) are not made here.
+
+mod db;
+mod edits;
+mod files;
+mod intake;
+mod jobs;
+mod leader;
+mod merge;
+mod outbox;
+mod recording;
+mod requests;
+mod review;
+mod service;
+mod slots;
+mod status;
+mod submissions;
+mod units;
+
+pub(crate) use db::{Db, sql};
+pub use edits::{EditDone, NewDeadline, RequestEdit};
+pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, os_user};
+pub use intake::{Checkpoint, NewIncoming, Origin, QueuedReceipt, Recorded};
+pub use jobs::{JobAnswer, JobState};
+pub use leader::Leadership;
+pub use merge::{CANCEL_MERGED, MergeReport, MergeRow, MergeTarget, MergedOld, RequestTakeover, check_merge};
+pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
+pub use requests::{Extension, RequestRef};
+pub use review::{Assignment, ReviewItem, SUPERSEDED};
+pub use service::{MetricCounts, ServiceHealth};
+pub use slots::{Settlement, SlotRow, UnitToPlan};
+pub use submissions::ManualSubmission;
+pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::adapters::config::DatabaseUrl;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// A connection pool to one of the two supported databases.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// What went wrong in the store. `Rejected` and `NotFound` carry sentences for the clerk;
+/// the others are faults of the database or its connection.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}", .0.join("\n"))]
+    Rejected(Vec<String>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unreadable value in column {column}: {value}")]
+    Corrupt { column: &'static str, value: String },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Reads a state or kind column with its enum's `parse`: an unknown word is
+/// [`StoreError::Corrupt`], never a guess.
+pub(crate) fn parse_column<T>(column: &'static str, value: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt {
+        column,
+        value: value.to_string(),
+    })
+}
+
+/// Runs the same expression on whichever pool the store holds.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::adapters::store::Store::Sqlite($pool) => $body,
+            $crate::adapters::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub(crate) use on_pool;
+
+impl Store {
+    /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
+    /// `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let path = match DatabaseUrl::parse(url) {
+            DatabaseUrl::Postgres(url) => {
+                let options = PgConnectOptions::from_str(&url)?;
+                // A server that is down is reported after 10 s, not after sqlx's 30 s of
+                // retries: at our volume no one waits that long for a free connection.
+                let pool = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                return Ok(Store::Postgres(pool));
+            }
+            DatabaseUrl::Sqlite(path) => path,
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
+    /// instead of being created: only `migrate` and the service create the database, so it
+    /// never ends up owned by whoever ran a command first (root, say).
+    pub async fn connect_existing(url: &str) -> StoreResult<Store> {
+        if let Some(path) = DatabaseUrl::parse(url).sqlite_path()
+            && !path.exists()
+        {
+            return Err(StoreError::NotFound(format!(
+                "chưa có cơ sở dữ liệu {}: cán bộ CNTT chạy `runuser -u baocao -- baocao migrate` để tạo",
+                path.display()
+            )));
+        }
+        Store::connect(url).await
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether every embedded migration has been applied (the daemon and CLI refuse to work
+    /// on an older schema instead of failing on a missing column).
+    pub async fn is_migrated(&self) -> StoreResult<bool> {
+        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match self {
+            Store::Sqlite(pool) => {
+                let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(pool)
+                    .await;
+                (
+                    sqlx::migrate!("./migrations/sqlite"),
+                    rows.unwrap_or_default().into_iter().map(|r| r.0).collect(),
+                )
+            }
+            Store::Postgres(pool) => {
+                let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(pool)
+                    .await;
+                (
+                    sqlx::migrate!("./migrations/postgres"),
+                    rows.unwrap_or_default().into_iter().map(|r| r.0).collect(),
+                )
+            }
+        };
+        Ok(migrator.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    /// `sqlite` or `postgres`, for messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}

@@ -1,0 +1,802 @@
+//! The mailbox watcher: EXAMINE (read-only), new messages found by UID under UIDVALIDITY,
+//! `BODY.PEEK[]` so no `\Seen` flag is ever set, nothing deleted or moved. Each message's
+//! outcome and the checkpoint move together in one transaction, so a crash or a second
+//! watcher never counts a message twice. IDLE when the server has it (re-issued every
+//! `idle-minutes`, and a silent connection is treated as dead), polling otherwise; every
+//! network call has a timeout; a lost connection is reopened with backoff and jitter.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use async_imap::extensions::idle::IdleResponse;
+use async_imap::types::{Fetch, Mailbox};
+use chrono::{DateTime, NaiveTime, SubsecRound as _, Utc};
+use chrono_tz::Tz;
+use futures::TryStreamExt as _;
+use rand::Rng as _;
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::pipeline::{Intake, Raw};
+use crate::adapters::config::{ImapSettings, Settings, StartFrom};
+use crate::adapters::imap::{ImapSession, LoginRefused, NETWORK_TIMEOUT, connect};
+use crate::adapters::store::{Checkpoint, Leadership, Origin, Recorded, Store};
+
+/// Without a word from the server for this long, an IDLE connection is presumed dead
+/// (Dovecot says "Still here" every 2 minutes, most servers at least every 10–15).
+const IDLE_SILENCE: Duration = Duration::from_secs(16 * 60);
+/// Longest wait for DONE and LOGOUT.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for DONE and LOGOUT when stopping: the service must exit within 10 s.
+const STOP_TIMEOUT: Duration = Duration::from_secs(2);
+/// Bodies are fetched in groups of at most this many messages or bytes.
+const BATCH_MESSAGES: usize = 50;
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Reconnection backoff.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(120);
+/// After a refused login: the first wait, doubling up to the longest.
+const LOGIN_BACKOFF_FIRST: Duration = Duration::from_secs(5 * 60);
+const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(60 * 60);
+
+/// What one pass over new mail did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PassSummary {
+    pub processed: usize,
+    pub counted: usize,
+    pub review: usize,
+    pub ignored: usize,
+    /// Messages seen again after a UIDVALIDITY change and only re-pointed.
+    pub moved: usize,
+}
+
+/// `intake reconcile`: the mailbox against the store.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reconciliation {
+    pub mailbox: String,
+    pub start_from: Option<DateTime<Utc>>,
+    pub in_mailbox: usize,
+    pub counted: usize,
+    pub review: usize,
+    pub ignored: usize,
+    /// UIDs above the checkpoint: not processed yet.
+    pub pending: Vec<u32>,
+    /// UIDs at or below the checkpoint with no record: should never happen.
+    pub missing: Vec<u32>,
+}
+
+impl Reconciliation {
+    pub fn accounted(&self) -> usize {
+        self.counted + self.review + self.ignored
+    }
+}
+
+/// What the watcher is doing, for the daemon's status line and its watchdog.
+#[derive(Debug, Clone)]
+pub struct WatcherStatus {
+    pub phase: WatchPhase,
+    /// The last moment the watcher's loop showed it is alive (it beats at least every
+    /// [`HEARTBEAT`] while waiting in IDLE, and after every message and every attempt).
+    pub heartbeat: Instant,
+    /// Why the last connection failed, while it is being retried.
+    pub last_error: Option<String>,
+    /// Messages recorded since start.
+    pub processed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchPhase {
+    Connecting,
+    /// Waiting for new mail in IDLE.
+    Idle,
+    /// The server has no IDLE: looking every `poll-seconds`.
+    Polling,
+    Processing,
+    /// The connection failed; waiting before the next attempt.
+    Retrying,
+    /// Another instance holds the mailbox's lock; waiting to take over.
+    Standby,
+    /// The server refused the login (wrong password): waiting minutes before trying again.
+    LoginRefused,
+    Stopped,
+}
+
+impl WatchPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchPhase::Connecting => "connecting",
+            WatchPhase::Idle => "IDLE",
+            WatchPhase::Polling => "polling",
+            WatchPhase::Processing => "processing",
+            WatchPhase::Retrying => "retrying",
+            WatchPhase::Standby => "standby",
+            WatchPhase::LoginRefused => "login refused",
+            WatchPhase::Stopped => "stopped",
+        }
+    }
+}
+
+/// How often a standby watcher tries to take the mailbox's lock.
+const STANDBY_RETRY: Duration = Duration::from_secs(3);
+/// How often the leading watcher checks it still holds the lock.
+const LEAD_CHECK: Duration = Duration::from_secs(5);
+
+/// How often a watcher waiting in IDLE shows it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// Metadata of one message, fetched before its body.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    uid: u32,
+    size: usize,
+    received_at: DateTime<Utc>,
+}
+
+/// Follows one mailbox.
+pub struct Watcher {
+    store: Store,
+    intake: Intake,
+    imap: ImapSettings,
+    zone: Tz,
+    poll_interval: Duration,
+    idle_renew: Duration,
+    status: watch::Sender<WatcherStatus>,
+}
+
+impl Watcher {
+    /// A watcher of the configured mailbox that records through `intake`.
+    pub fn new(settings: &Settings, store: Store, intake: Intake) -> anyhow::Result<Watcher> {
+        let imap = settings
+            .imap
+            .clone()
+            .context("no [imap] section in the configuration: there is no mailbox to watch")?;
+        Ok(Watcher {
+            store,
+            intake,
+            imap,
+            zone: settings.office.zone,
+            poll_interval: settings.intake.poll_interval,
+            idle_renew: settings.intake.idle_renew,
+            status: watch::Sender::new(WatcherStatus {
+                phase: WatchPhase::Connecting,
+                heartbeat: Instant::now(),
+                last_error: None,
+                processed: 0,
+            }),
+        })
+    }
+
+    /// Follows what the watcher is doing.
+    pub fn status(&self) -> watch::Receiver<WatcherStatus> {
+        self.status.subscribe()
+    }
+
+    fn beat(&self, phase: WatchPhase) {
+        self.status.send_modify(|s| {
+            s.phase = phase;
+            s.heartbeat = Instant::now();
+            if !matches!(phase, WatchPhase::Retrying | WatchPhase::Connecting) {
+                s.last_error = None;
+            }
+        });
+    }
+
+    pub fn mailbox(&self) -> &str {
+        &self.imap.mailbox
+    }
+
+    /// Watches until `shutdown` is cancelled, as long as this instance holds the mailbox's
+    /// lock (see `store::Leadership`): without it, it stands by and tries again every few
+    /// seconds, so when the watching instance dies, this one takes over. Once leading, the
+    /// lock is checked every [`LEAD_CHECK`]; if it is lost the watcher stops between two
+    /// messages and stands by again.
+    pub async fn run(&self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        loop {
+            let Some(mut leadership) = self.wait_to_lead(&shutdown).await else {
+                self.beat(WatchPhase::Stopped);
+                return Ok(());
+            };
+            self.remove_partial_copies();
+            // Cancelled with `shutdown`, or alone when the lock is lost.
+            let inner = shutdown.child_token();
+            let follow = self.follow(&inner);
+            tokio::pin!(follow);
+            loop {
+                tokio::select! {
+                    result = &mut follow => return result,
+                    () = shutdown.cancelled() => return follow.await,
+                    _ = tokio::time::sleep(LEAD_CHECK) => {
+                        if !leadership.still_held().await {
+                            break;
+                        }
+                    }
+                }
+            }
+            tracing::warn!(mailbox = %self.imap.mailbox, "lost the mailbox lock; stopping intake and standing by");
+            inner.cancel();
+            follow.await?;
+            drop(leadership);
+        }
+    }
+
+    /// The name of the mailbox's lock: server, user and folder.
+    fn lock_name(&self) -> String {
+        format!(
+            "{}:{}/{}/{}",
+            self.imap.server.host,
+            self.imap.server.port,
+            self.imap.server.user.as_deref().unwrap_or_default(),
+            self.imap.mailbox
+        )
+    }
+
+    /// Takes the mailbox's lock, standing by while another instance holds it; `None` when
+    /// asked to stop first.
+    async fn wait_to_lead(&self, shutdown: &CancellationToken) -> Option<Leadership> {
+        let name = self.lock_name();
+        let mut standing_by = false;
+        loop {
+            if shutdown.is_cancelled() {
+                return None;
+            }
+            match self.store.try_lead(&name).await {
+                Ok(Some(leadership)) => {
+                    if standing_by {
+                        tracing::info!(mailbox = %self.imap.mailbox, "took over the report mailbox");
+                    }
+                    return Some(leadership);
+                }
+                Ok(None) => {
+                    self.beat(WatchPhase::Standby);
+                    if !standing_by {
+                        tracing::info!(
+                            mailbox = %self.imap.mailbox,
+                            "another instance watches the report mailbox; standing by"
+                        );
+                        standing_by = true;
+                    }
+                }
+                Err(error) => {
+                    let error = anyhow::Error::new(error).context("taking the mailbox lock");
+                    tracing::warn!(error = format!("{error:#}"), "cannot tell who watches the mailbox");
+                    self.status.send_modify(|s| {
+                        s.phase = WatchPhase::Retrying;
+                        s.heartbeat = Instant::now();
+                        s.last_error = Some(format!("{error:#}"));
+                    });
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(STANDBY_RETRY) => {}
+                () = shutdown.cancelled() => return None,
+            }
+        }
+    }
+
+    /// Follows the mailbox until `shutdown` is cancelled, reconnecting after any failure.
+    async fn follow(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let mut backoff = BACKOFF_FIRST;
+        loop {
+            if shutdown.is_cancelled() {
+                self.beat(WatchPhase::Stopped);
+                return Ok(());
+            }
+            let started = std::time::Instant::now();
+            self.beat(WatchPhase::Connecting);
+            match self.serve(shutdown).await {
+                Ok(()) => {
+                    self.beat(WatchPhase::Stopped);
+                    return Ok(());
+                }
+                Err(error) => {
+                    if started.elapsed() > Duration::from_secs(60) {
+                        backoff = BACKOFF_FIRST;
+                    }
+                    // A refused login is not a network hiccup: retrying soon fixes nothing and
+                    // may get the account locked, so wait minutes, and say so.
+                    let refused = LoginRefused::in_chain(&error);
+                    if refused {
+                        backoff = backoff.max(LOGIN_BACKOFF_FIRST);
+                    }
+                    let wait = jittered(backoff);
+                    self.status.send_modify(|s| {
+                        s.phase = if refused {
+                            WatchPhase::LoginRefused
+                        } else {
+                            WatchPhase::Retrying
+                        };
+                        s.heartbeat = Instant::now();
+                        s.last_error = Some(format!("{error:#}"));
+                    });
+                    tracing::warn!(
+                        mailbox = %self.imap.mailbox,
+                        retry_in_ms = wait.as_millis() as u64,
+                        error = format!("{error:#}"),
+                        login_refused = refused,
+                        "intake connection lost"
+                    );
+                    if self.wait_beating(wait, shutdown).await {
+                        return Ok(());
+                    }
+                    backoff = (backoff * 2).min(if refused { LOGIN_BACKOFF_MAX } else { BACKOFF_MAX });
+                }
+            }
+        }
+    }
+
+    /// Waits `wait`, showing it is alive every [`HEARTBEAT`]; true when asked to stop.
+    async fn wait_beating(&self, wait: Duration, shutdown: &CancellationToken) -> bool {
+        let until = tokio::time::Instant::now() + wait;
+        loop {
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return false;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep((until - now).min(HEARTBEAT)) => {
+                    self.status.send_modify(|s| s.heartbeat = Instant::now());
+                }
+                () = shutdown.cancelled() => return true,
+            }
+        }
+    }
+
+    /// Connects once, processes everything new and logs out; refuses while another
+    /// instance watches the mailbox (its watcher records the mail).
+    pub async fn catch_up(&self) -> anyhow::Result<PassSummary> {
+        let Some(_leadership) = self.store.try_lead(&self.lock_name()).await? else {
+            bail!("dịch vụ baocao đang theo dõi hộp thư này và tự ghi nhận thư mới; không cần chạy lệnh này");
+        };
+        self.remove_partial_copies();
+        let mut session = self.open().await?;
+        let summary = self.drain(&mut session, None).await;
+        logout(session).await;
+        summary
+    }
+
+    async fn open(&self) -> anyhow::Result<ImapSession> {
+        let password = match &self.imap.server.password {
+            Some(source) => source
+                .read()
+                .map_err(|e| anyhow::anyhow!("reading the IMAP password: {e}"))?
+                .expose()
+                .to_string(),
+            None => String::new(),
+        };
+        let mut session = connect(&self.imap.server, &password).await?;
+        let mailbox = within(session.examine(&self.imap.mailbox), "EXAMINE").await?;
+        self.prepare_checkpoint(&mut session, &mailbox).await?;
+        Ok(session)
+    }
+
+    async fn serve(&self, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        let mut session = self.open().await?;
+        let capabilities = within(session.capabilities(), "CAPABILITY").await?;
+        let can_idle = capabilities.has_str("IDLE");
+        tracing::info!(mailbox = %self.imap.mailbox, idle = can_idle, "watching the report mailbox");
+        let waiting = if can_idle {
+            WatchPhase::Idle
+        } else {
+            WatchPhase::Polling
+        };
+        loop {
+            let summary = self.drain(&mut session, Some(shutdown)).await?;
+            if shutdown.is_cancelled() {
+                logout(session).await;
+                return Ok(());
+            }
+            self.beat(waiting);
+            if summary.processed > 0 {
+                tracing::info!(
+                    processed = summary.processed,
+                    counted = summary.counted,
+                    review = summary.review,
+                    ignored = summary.ignored,
+                    "intake pass"
+                );
+            }
+            while session.unsolicited_responses.try_recv().is_ok() {}
+            if !can_idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.poll_interval) => {}
+                    () = shutdown.cancelled() => {
+                        logout(session).await;
+                        return Ok(());
+                    }
+                }
+                within(session.noop(), "NOOP").await?;
+                continue;
+            }
+            let mut handle = session.idle();
+            within(handle.init(), "IDLE").await?;
+            let woke = {
+                let (wait, _stop) =
+                    handle.wait_with_timeout(IDLE_SILENCE.min(self.idle_renew + Duration::from_secs(60)));
+                let wait = tokio::time::timeout(self.idle_renew, wait);
+                tokio::pin!(wait);
+                let mut heartbeat = tokio::time::interval(HEARTBEAT);
+                loop {
+                    tokio::select! {
+                        r = &mut wait => break match r {
+                            Ok(result) => Some(result.context("waiting in IDLE")?),
+                            Err(_) => None, // time to re-issue IDLE
+                        },
+                        _ = heartbeat.tick() => self.beat(WatchPhase::Idle),
+                        () = shutdown.cancelled() => break None,
+                    }
+                }
+            };
+            if shutdown.is_cancelled() {
+                if let Ok(Ok(session)) = tokio::time::timeout(STOP_TIMEOUT, handle.done()).await {
+                    logout(session).await;
+                }
+                return Ok(());
+            }
+            if matches!(woke, Some(IdleResponse::ManualInterrupt)) {
+                bail!("the IMAP server closed the connection during IDLE");
+            }
+            let silent = matches!(woke, Some(IdleResponse::Timeout));
+            session = tokio::time::timeout(SHORT_TIMEOUT, handle.done())
+                .await
+                .context("ending IDLE: timed out")?
+                .context("ending IDLE")?;
+            if silent {
+                tracing::debug!("IDLE was silent; the connection answered DONE, so it lives");
+            }
+        }
+    }
+
+    /// Makes sure the checkpoint belongs to this UIDVALIDITY: on a first connection it
+    /// starts at the configured date; after a UIDVALIDITY change it restarts at the old
+    /// start date (what was already recorded is recognised and not counted again).
+    async fn prepare_checkpoint(&self, session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<Checkpoint> {
+        let uidvalidity = i64::from(mailbox.uid_validity.context("the server gives no UIDVALIDITY")?);
+        let name = &self.imap.mailbox;
+        let now = wall_clock();
+        let existing = self.store.checkpoint(name).await?;
+        let (start_from, last_uid) = match existing {
+            Some(cp) if cp.uidvalidity == uidvalidity => return Ok(cp),
+            Some(cp) => {
+                tracing::warn!(
+                    mailbox = %name,
+                    old = cp.uidvalidity,
+                    new = uidvalidity,
+                    "UIDVALIDITY changed: rescanning since the start date, recorded messages are recognised"
+                );
+                (cp.start_from, self.uid_before(session, mailbox, cp.start_from).await?)
+            }
+            None => match self.imap.start_from {
+                StartFrom::Now => (now.trunc_subsecs(0), last_uid_of(session, mailbox).await?),
+                StartFrom::Date(date) => {
+                    let local = date.and_time(NaiveTime::MIN);
+                    let start = local
+                        .and_local_timezone(self.zone)
+                        .earliest()
+                        .map_or(now, |t| t.with_timezone(&Utc));
+                    (start, self.uid_before(session, mailbox, start).await?)
+                }
+            },
+        };
+        let checkpoint = Checkpoint {
+            uidvalidity,
+            first_uid: last_uid + 1,
+            last_uid,
+            start_from,
+        };
+        self.store.set_checkpoint(name, checkpoint, now).await?;
+        tracing::info!(mailbox = %name, uidvalidity, last_uid, %start_from, "intake starts");
+        Ok(checkpoint)
+    }
+
+    /// The UID just below the first message received at or after `start`.
+    async fn uid_before(
+        &self,
+        session: &mut ImapSession,
+        mailbox: &Mailbox,
+        start: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        let metas = self.messages_since(session, start).await?;
+        match metas.first() {
+            Some(first) => Ok(i64::from(first.uid) - 1),
+            None => last_uid_of(session, mailbox).await,
+        }
+    }
+
+    /// Messages whose INTERNALDATE is at or after `start`, by UID.
+    async fn messages_since(&self, session: &mut ImapSession, start: DateTime<Utc>) -> anyhow::Result<Vec<Meta>> {
+        // SINCE compares dates in the server's zone: ask from the day before, then filter.
+        let day = (start.with_timezone(&self.zone).date_naive() - chrono::Days::new(1)).format("%d-%b-%Y");
+        let uids = within(session.uid_search(format!("SINCE {day}")), "UID SEARCH").await?;
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sorted: Vec<u32> = uids.into_iter().collect();
+        sorted.sort_unstable();
+        let mut metas = Vec::new();
+        for chunk in sorted.chunks(500) {
+            let set = uid_set(chunk);
+            metas.extend(fetch_meta(session, &set).await?);
+        }
+        // INTERNALDATE has whole seconds.
+        let start = start.trunc_subsecs(0);
+        metas.retain(|m| m.received_at >= start);
+        metas.sort_by_key(|m| m.uid);
+        Ok(metas)
+    }
+
+    /// Processes every message above the checkpoint, in UID order, until none is left or
+    /// `shutdown` is cancelled (between two messages: each one's outcome is already committed).
+    async fn drain(
+        &self,
+        session: &mut ImapSession,
+        shutdown: Option<&CancellationToken>,
+    ) -> anyhow::Result<PassSummary> {
+        let stopping = || shutdown.is_some_and(CancellationToken::is_cancelled);
+        let mut summary = PassSummary::default();
+        let name = self.imap.mailbox.clone();
+        loop {
+            let checkpoint = self
+                .store
+                .checkpoint(&name)
+                .await?
+                .context("the mailbox checkpoint disappeared")?;
+            let first = checkpoint.last_uid + 1;
+            let mut metas = fetch_meta(session, &format!("{first}:*")).await?;
+            metas.retain(|m| i64::from(m.uid) > checkpoint.last_uid);
+            if metas.is_empty() {
+                return Ok(summary);
+            }
+            metas.sort_by_key(|m| m.uid);
+            let mut snapshot = Arc::new(self.store.intake_snapshot(&self.intake.office_mailbox).await?);
+            for batch in batches(&metas, self.intake.max_message_bytes) {
+                let whole: Vec<u32> = batch
+                    .iter()
+                    .filter(|m| m.size <= self.intake.max_message_bytes)
+                    .map(|m| m.uid)
+                    .collect();
+                let big: Vec<u32> = batch
+                    .iter()
+                    .filter(|m| m.size > self.intake.max_message_bytes)
+                    .map(|m| m.uid)
+                    .collect();
+                let mut bodies: HashMap<u32, Fetch> = HashMap::new();
+                if !whole.is_empty() {
+                    bodies.extend(fetch_bodies(session, &whole, "(UID BODY.PEEK[])").await?);
+                }
+                if !big.is_empty() {
+                    bodies.extend(fetch_bodies(session, &big, "(UID BODY.PEEK[HEADER])").await?);
+                }
+                for meta in batch {
+                    if stopping() {
+                        return Ok(summary);
+                    }
+                    let fetch = bodies
+                        .get(&meta.uid)
+                        .with_context(|| format!("the server did not return UID {}", meta.uid))?;
+                    let raw = if meta.size > self.intake.max_message_bytes {
+                        Raw::HeaderOnly(fetch.header().unwrap_or_default(), meta.size)
+                    } else {
+                        Raw::Whole(
+                            fetch
+                                .body()
+                                .with_context(|| format!("UID {} came without a body", meta.uid))?,
+                        )
+                    };
+                    let origin = Origin {
+                        mailbox: name.clone(),
+                        uid: Some((checkpoint.uidvalidity, i64::from(meta.uid))),
+                    };
+                    let processed = self
+                        .intake
+                        .process(&self.store, &mut snapshot, raw, &origin, meta.received_at, wall_clock())
+                        .await?;
+                    self.status.send_modify(|s| {
+                        s.phase = WatchPhase::Processing;
+                        s.heartbeat = Instant::now();
+                        s.processed += 1;
+                    });
+                    match processed.recorded {
+                        Recorded::New { ref outcome, id, .. } => {
+                            summary.processed += 1;
+                            match outcome.state() {
+                                crate::domain::incoming::State::Counted => summary.counted += 1,
+                                crate::domain::incoming::State::Review => summary.review += 1,
+                                crate::domain::incoming::State::Ignored => summary.ignored += 1,
+                            }
+                            tracing::info!(
+                                uid = meta.uid,
+                                incoming = id,
+                                state = outcome.state().as_str(),
+                                reason = outcome.reason().as_str(),
+                                rule = outcome.rule().as_str(),
+                                "message recorded"
+                            );
+                        }
+                        Recorded::Moved { .. } => summary.moved += 1,
+                        Recorded::AlreadyDone => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes the half-written copies a crash (`kill -9` while writing) left behind.
+    fn remove_partial_copies(&self) {
+        match super::pipeline::remove_partial_copies(&self.intake.message_dir) {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, dir = %self.intake.message_dir.display(), "removed partial message copies")
+            }
+            Err(error) => {
+                tracing::warn!(%error, dir = %self.intake.message_dir.display(), "cannot tidy the message copies")
+            }
+        }
+    }
+
+    /// Compares the mailbox since the start date with what the store recorded.
+    pub async fn reconcile(&self) -> anyhow::Result<Reconciliation> {
+        let mut session = self.open().await?;
+        let result = self.reconcile_in(&mut session).await;
+        logout(session).await;
+        result
+    }
+
+    async fn reconcile_in(&self, session: &mut ImapSession) -> anyhow::Result<Reconciliation> {
+        let name = &self.imap.mailbox;
+        let checkpoint = self.store.checkpoint(name).await?.context("intake has not started")?;
+        let recorded = self.store.recorded_uids(name, checkpoint.uidvalidity).await?;
+        // Every message from the first UID intake owns, and any it recorded.
+        let owned = fetch_meta(session, &format!("{}:*", checkpoint.first_uid.max(1))).await?;
+        let mut by_uid: BTreeMap<u32, ()> = owned
+            .iter()
+            .filter(|m| i64::from(m.uid) >= checkpoint.first_uid)
+            .map(|m| (m.uid, ()))
+            .collect();
+        for uid in recorded.keys() {
+            if let Ok(uid) = u32::try_from(*uid) {
+                by_uid.insert(uid, ());
+            }
+        }
+        let mut report = Reconciliation {
+            mailbox: name.clone(),
+            start_from: Some(checkpoint.start_from),
+            ..Reconciliation::default()
+        };
+        for uid in by_uid.keys() {
+            report.in_mailbox += 1;
+            match recorded.get(&i64::from(*uid)).map(String::as_str) {
+                Some("counted") => report.counted += 1,
+                Some("review") => report.review += 1,
+                Some(_) => report.ignored += 1,
+                None if i64::from(*uid) > checkpoint.last_uid => report.pending.push(*uid),
+                None => report.missing.push(*uid),
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Groups metadata so no fetch brings more than [`BATCH_MESSAGES`] messages or roughly
+/// [`BATCH_BYTES`] at once (a single large message is its own batch).
+fn batches(metas: &[Meta], cap: usize) -> Vec<&[Meta]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, meta) in metas.iter().enumerate() {
+        let size = meta.size.min(cap);
+        if i > start && (i - start >= BATCH_MESSAGES || bytes + size > BATCH_BYTES) {
+            out.push(&metas[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < metas.len() {
+        out.push(&metas[start..]);
+    }
+    out
+}
+
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+async fn fetch_meta(session: &mut ImapSession, set: &str) -> anyhow::Result<Vec<Meta>> {
+    let fetches: Vec<Fetch> = within(
+        async {
+            session
+                .uid_fetch(set, "(UID RFC822.SIZE INTERNALDATE)")
+                .await?
+                .try_collect()
+                .await
+        },
+        "UID FETCH (metadata)",
+    )
+    .await?;
+    let now = wall_clock();
+    Ok(fetches
+        .iter()
+        .filter_map(|f| {
+            Some(Meta {
+                uid: f.uid?,
+                size: f.size.map_or(0, |s| s as usize),
+                received_at: f.internal_date().map_or(now, |d| d.with_timezone(&Utc)),
+            })
+        })
+        .collect())
+}
+
+async fn fetch_bodies(session: &mut ImapSession, uids: &[u32], items: &str) -> anyhow::Result<HashMap<u32, Fetch>> {
+    let set = uid_set(uids);
+    let fetches: Vec<Fetch> = within(
+        async { session.uid_fetch(&set, items).await?.try_collect().await },
+        "UID FETCH (bodies)",
+    )
+    .await?;
+    let by_uid: HashMap<u32, Fetch> = fetches.into_iter().filter_map(|f| Some((f.uid?, f))).collect();
+    if let Some(missing) = uids.iter().find(|u| !by_uid.contains_key(u)) {
+        bail!("the server did not return UID {missing} (a tagged NO, or the message was expunged)");
+    }
+    Ok(by_uid)
+}
+
+/// The highest UID in the mailbox (0 when empty).
+async fn last_uid_of(session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<i64> {
+    if let Some(next) = mailbox.uid_next {
+        return Ok(i64::from(next) - 1);
+    }
+    let uids = within(session.uid_search("ALL"), "UID SEARCH ALL").await?;
+    Ok(uids.into_iter().max().map_or(0, i64::from))
+}
+
+async fn within<T, E>(future: impl Future<Output = Result<T, E>>, what: &str) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tokio::time::timeout(NETWORK_TIMEOUT, future)
+        .await
+        .with_context(|| format!("IMAP {what}: timed out"))?
+        .with_context(|| format!("IMAP {what}"))
+}
+
+async fn logout(mut session: ImapSession) {
+    let _ = tokio::time::timeout(STOP_TIMEOUT, session.logout()).await;
+}
+
+/// The watcher runs for months, so it is wiring: this is the one place it reads the clock.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn jittered(base: Duration) -> Duration {
+    let factor = rand::rng().random_range(0.8..1.2);
+    base.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, size: usize) -> Meta {
+        Meta {
+            uid,
+            size,
+            received_at: wall_clock(),
+        }
+    }
+
+    #[test]
+    fn batches_bound_count_and_bytes() {
+        let many: Vec<Meta> = (1..=120).map(|u| meta(u, 1000)).collect();
+        let sizes: Vec<usize> = batches(&many, 25 << 20).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![50, 50, 20]);
+        let big = vec![meta(1, 10 << 20), meta(2, 10 << 20), meta(3, 100)];
+        let sizes: Vec<usize> = batches(&big, 25 << 20).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, vec![1, 2]);
+        assert!(batches(&[], 1).is_empty());
+    }
+}

@@ -1,0 +1,98 @@
+//! The letters a unit gets for a request: the notice (or its "để biết" and extension
+//! forms), reminders and overdue notices, each rendered from one slot into an outbox row.
+
+use chrono::{DateTime, Utc};
+
+use super::Setup;
+use super::ids::slot_message_id;
+use super::templates::{TemplateError, TemplateKind};
+use super::vars::{OfficeVars, UnitMessage, UnitVars};
+use crate::adapters::config::Settings;
+use crate::adapters::store::NewMessage;
+use crate::domain::model::{Request, Unit};
+use crate::domain::plan::SlotKind;
+
+/// What one slot's letter is made of.
+pub struct UnitLetter<'a> {
+    pub slot_id: i64,
+    pub kind: SlotKind,
+    pub request: &'a Request,
+    pub unit: &'a Unit,
+    pub template: TemplateKind,
+    /// The unit's deadline; `None` for a request "để biết".
+    pub deadline: Option<DateTime<Utc>>,
+    /// An earlier message of the unit waits in review for its missing file.
+    pub missing_attachment: bool,
+    /// The names of the files it carries.
+    pub files: Vec<String>,
+    /// The notice this letter answers (reminders, overdue notices and an extension thread
+    /// under it, so the unit's mail client shows one conversation).
+    pub answers: Option<String>,
+}
+
+/// The message of one slot, rendered now.
+pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) -> Result<NewMessage, TemplateError> {
+    let UnitLetter {
+        slot_id,
+        kind,
+        request,
+        unit,
+        template,
+        deadline,
+        missing_attachment,
+        files,
+        answers,
+    } = letter;
+    let office = &setup.settings.office;
+    // The first address that is not failing, else the first.
+    let address = unit
+        .addresses
+        .iter()
+        .find(|a| a.failing_since.is_none())
+        .or(unit.addresses.first())
+        .map(|a| a.address.to_string())
+        .unwrap_or_default();
+    let mut vars = UnitMessage::new(
+        office_vars(setup.settings),
+        UnitVars {
+            code: unit.code.to_string(),
+            name: unit.name.clone(),
+        },
+        request,
+        deadline,
+        kind,
+        now,
+        office.zone,
+    );
+    vars.missing_attachment = missing_attachment;
+    vars.files = files;
+    if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
+        // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
+        vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
+    }
+    let rendered = setup.templates.render_unit_message(template, &vars)?;
+    Ok(NewMessage {
+        slot_id: Some(slot_id),
+        dedupe_key: format!("slot:{slot_id}"),
+        kind: kind.as_str().to_string(),
+        request_id: Some(request.id),
+        unit_id: Some(unit.id),
+        to_address: address,
+        to_name: Some(unit.name.clone()),
+        message_id: slot_message_id(&request.token, slot_id, office.report_mailbox.domain()),
+        subject: rendered.subject,
+        body: rendered.text,
+        body_html: rendered.html,
+        in_reply_to: answers.clone(),
+        references_ids: answers,
+    })
+}
+
+/// The office as every letter names it.
+pub fn office_vars(settings: &Settings) -> OfficeVars {
+    OfficeVars {
+        name: settings.office.name.clone(),
+        mailbox: settings.office.report_mailbox.to_string(),
+        contact: settings.office.contact.clone(),
+    }
+}

@@ -1,0 +1,479 @@
+//! From plan to outbox: planning the slots of newly activated (request, unit) pairs, and,
+//! when the send window is open, turning due slots into queued messages. After downtime
+//! only the latest due slot of a (request, unit) is queued; the others are skipped with the
+//! reason. Units that have reported, removed units and closed requests get nothing.
+//!
+//! The decisions are pure ([`settle_group`]); the functions here fetch facts from the store,
+//! decide, compose messages and hand everything back to the store in one transaction.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::adapters::config::Settings;
+use crate::adapters::store::{Settlement, SlotRow, Store, StoreError};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::dates::format_instant;
+use crate::domain::model::{Offsets, Request, RequestState, Unit};
+use crate::domain::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
+use crate::services::letters::to_unit::{self, UnitLetter};
+use crate::services::letters::{LetterError, Setup, TemplateKind};
+
+/// Plans the slots of every (request, unit) of an active request not planned yet.
+/// Returns how many units were planned.
+pub async fn plan_new_units(
+    store: &Store,
+    settings: &Settings,
+    calendar: &WorkingCalendar,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let todo = store.units_to_plan().await?;
+    if todo.is_empty() {
+        return Ok(0);
+    }
+    let requests: HashMap<i64, Request> = store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut planned = 0;
+    for unit in todo {
+        let Some(request) = requests.get(&unit.request_id) else {
+            continue;
+        };
+        // A request "để biết" sends its notice and nothing else, whatever the settings.
+        let none = Offsets::default();
+        let (deadline, remind_before, overdue_after, notice) = match request.deadline {
+            Some(deadline) => (
+                unit.extended_deadline.unwrap_or(deadline),
+                &request.remind_before,
+                &request.overdue_after,
+                settings.reminders.notice_on_activation,
+            ),
+            None => (now, &none, &none, true),
+        };
+        let input = PlanInput {
+            deadline,
+            activated_at: now,
+            remind_before,
+            overdue_after,
+            notice_on_activation: notice,
+            stop_overdue_after: chrono::Duration::minutes(settings.reminders.stop_overdue_after_minutes),
+            window: &settings.send_window,
+            calendar,
+            zone: settings.office.zone,
+        };
+        let slots = plan_slots(&input);
+        store.record_plan(unit.request_id, unit.unit_id, &slots, now).await?;
+        planned += 1;
+    }
+    Ok(planned)
+}
+
+/// What one pass of [`queue_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueSummary {
+    pub queued: usize,
+    pub skipped: usize,
+    pub cancelled: usize,
+}
+
+/// What is known about one (request, unit) when its due slots are settled.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupFacts {
+    pub request_active: bool,
+    pub unit_active: bool,
+    pub reported: bool,
+    pub has_address: bool,
+    /// The unit's deadline (an extension included).
+    pub deadline: DateTime<Utc>,
+    /// No overdue notice goes this long after the deadline.
+    pub stop_overdue_after: chrono::Duration,
+}
+
+/// A due slot as [`settle_group`] sees it: id, kind, due instant.
+pub type DueSlot = (i64, SlotKind, DateTime<Utc>);
+
+/// The registry facts settling needs, loaded once per pass.
+struct Registry {
+    requests: HashMap<i64, Request>,
+    units: HashMap<i64, Unit>,
+    reported: HashSet<(i64, i64)>,
+    extended: HashMap<(i64, i64), DateTime<Utc>>,
+}
+
+impl Registry {
+    async fn load(store: &Store) -> Result<Registry, StoreError> {
+        Ok(Registry {
+            requests: store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect(),
+            units: store.all_units().await?.into_iter().map(|u| (u.id, u)).collect(),
+            reported: store.reported_pairs().await?,
+            extended: store.extended_deadlines().await?,
+        })
+    }
+
+    fn deadline(&self, request_id: i64, unit_id: i64) -> Option<DateTime<Utc>> {
+        self.extended
+            .get(&(request_id, unit_id))
+            .copied()
+            .or(self.requests.get(&request_id).and_then(|r| r.deadline))
+    }
+
+    fn facts(
+        &self,
+        request_id: i64,
+        unit_id: i64,
+        now: DateTime<Utc>,
+        stop_overdue_after: chrono::Duration,
+    ) -> GroupFacts {
+        let request = self.requests.get(&request_id);
+        let unit = self.units.get(&unit_id);
+        GroupFacts {
+            request_active: request.is_some_and(|r| r.state == RequestState::Active),
+            unit_active: unit.is_some_and(|u| u.active),
+            reported: self.reported.contains(&(request_id, unit_id)),
+            has_address: unit.is_some_and(|u| !u.addresses.is_empty()),
+            deadline: self.deadline(request_id, unit_id).unwrap_or(now),
+            stop_overdue_after,
+        }
+    }
+}
+
+/// The verdict on one due slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Send,
+    Skip(String),
+    Cancel(String),
+}
+
+pub const CANCEL_CLOSED: &str = crate::adapters::store::CLOSED;
+pub const CANCEL_REMOVED: &str = "không gửi: đơn vị đã bị gỡ khỏi danh sách";
+pub const CANCEL_REPORTED: &str = crate::adapters::store::REPORTED;
+pub const CANCEL_NO_ADDRESS: &str = "không gửi: đơn vị chưa có địa chỉ email";
+pub const SKIP_PAST_DEADLINE: &str = "bỏ qua: đến lượt gửi thì đã qua hạn; thư quá hạn sẽ gửi theo lịch";
+pub const SKIP_LONG_OVERDUE: &str =
+    "bỏ qua: hạn đã qua quá lâu (reminders.stop-overdue-after), không gửi thư quá hạn nữa";
+
+/// Decides the due slots of one (request, unit): `(slot id, kind, due_at)` in any order.
+pub fn settle_group(slots: &[DueSlot], facts: GroupFacts, now: DateTime<Utc>) -> Vec<(i64, Verdict)> {
+    let cancel_reason = if !facts.request_active {
+        Some(CANCEL_CLOSED)
+    } else if !facts.unit_active {
+        Some(CANCEL_REMOVED)
+    } else if facts.reported {
+        Some(CANCEL_REPORTED)
+    } else if !facts.has_address {
+        Some(CANCEL_NO_ADDRESS)
+    } else {
+        None
+    };
+    if let Some(reason) = cancel_reason {
+        return slots
+            .iter()
+            .map(|(id, _, _)| (*id, Verdict::Cancel(reason.to_string())))
+            .collect();
+    }
+    let waiting: Vec<(i64, DateTime<Utc>)> = slots.iter().map(|(id, _, at)| (*id, *at)).collect();
+    let (latest, earlier) = catch_up(&waiting, now);
+    let mut verdicts: Vec<(i64, Verdict)> = earlier
+        .into_iter()
+        .map(|id| (id, Verdict::Skip(SKIPPED_FOR_LATER_SLOT.to_string())))
+        .collect();
+    if let Some(id) = latest {
+        let is_reminder = slots.iter().any(|(s, kind, _)| *s == id && *kind == SlotKind::Reminder);
+        let is_overdue = slots.iter().any(|(s, kind, _)| *s == id && *kind == SlotKind::Overdue);
+        if is_reminder && now >= facts.deadline {
+            verdicts.push((id, Verdict::Skip(SKIP_PAST_DEADLINE.to_string())));
+        } else if is_overdue && now - facts.deadline > facts.stop_overdue_after {
+            verdicts.push((id, Verdict::Skip(SKIP_LONG_OVERDUE.to_string())));
+        } else {
+            verdicts.push((id, Verdict::Send));
+        }
+    }
+    verdicts
+}
+
+/// Queues the messages of every due slot, if the send window is open at `now`.
+pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> Result<QueueSummary, LetterError> {
+    let mut summary = QueueSummary::default();
+    if !setup.window_open(now) {
+        return Ok(summary);
+    }
+    let due = store.due_slots(now).await?;
+    if due.is_empty() {
+        return Ok(summary);
+    }
+    let registry = Registry::load(store).await?;
+    let mut groups: BTreeMap<(i64, i64), Vec<&SlotRow>> = BTreeMap::new();
+    for slot in &due {
+        groups.entry((slot.request_id, slot.unit_id)).or_default().push(slot);
+    }
+    let mut settlements = Vec::new();
+    let mut files: HashMap<i64, Vec<String>> = HashMap::new();
+    for ((request_id, unit_id), slots) in groups {
+        let request = registry.requests.get(&request_id);
+        let unit = registry.units.get(&unit_id);
+        let facts = registry.facts(request_id, unit_id, now, setup.stop_overdue_after());
+        let deadline = facts.deadline;
+        let keyed: Vec<DueSlot> = slots
+            .iter()
+            .map(|s| Ok((s.id, s.slot_kind()?, s.due_at)))
+            .collect::<Result<_, StoreError>>()?;
+        for (id, verdict) in settle_group(&keyed, facts, now) {
+            match verdict {
+                Verdict::Send => {
+                    let (Some(request), Some(unit)) = (request, unit) else {
+                        continue;
+                    };
+                    let slot = slots.iter().find(|s| s.id == id).copied();
+                    let Some(slot) = slot else { continue };
+                    let kind = slot.slot_kind()?;
+                    let missing_attachment = kind != SlotKind::Notice
+                        && store
+                            .has_open_review(request.id, unit.id, crate::domain::incoming::Reason::MissingAttachment)
+                            .await?;
+                    let earlier_notice = store.notice_message_id(request.id, unit.id).await?;
+                    let template = match (kind, request.expects_report(), &earlier_notice) {
+                        (SlotKind::Notice, false, _) => TemplateKind::Information,
+                        // A second notice: the deadline was extended since the first.
+                        (SlotKind::Notice, true, Some(_)) => TemplateKind::Extension,
+                        (kind, _, _) => kind.into(),
+                    };
+                    let files = match template {
+                        TemplateKind::Notice | TemplateKind::Information => {
+                            files_of(store, &mut files, request.id).await?
+                        }
+                        _ => Vec::new(),
+                    };
+                    let letter = UnitLetter {
+                        slot_id: slot.id,
+                        kind,
+                        request,
+                        unit,
+                        template,
+                        deadline: request.expects_report().then_some(deadline),
+                        missing_attachment,
+                        files,
+                        answers: earlier_notice,
+                    };
+                    let message = to_unit::compose(setup, letter, now)?;
+                    settlements.push(Settlement::Queue(id, Box::new(message)));
+                }
+                Verdict::Skip(reason) => {
+                    settlements.push(Settlement::Skip(id, reason));
+                    summary.skipped += 1;
+                }
+                Verdict::Cancel(reason) => {
+                    settlements.push(Settlement::Cancel(id, reason));
+                    summary.cancelled += 1;
+                }
+            }
+        }
+    }
+    summary.queued = store.settle_slots(&settlements, now).await?;
+    Ok(summary)
+}
+
+/// The names of a request's files, loaded once per pass.
+async fn files_of(
+    store: &Store,
+    loaded: &mut HashMap<i64, Vec<String>>,
+    request_id: i64,
+) -> Result<Vec<String>, StoreError> {
+    if let Some(names) = loaded.get(&request_id) {
+        return Ok(names.clone());
+    }
+    let names: Vec<String> = store
+        .request_files(request_id)
+        .await?
+        .into_iter()
+        .map(|f| f.file_name)
+        .collect();
+    loaded.insert(request_id, names.clone());
+    Ok(names)
+}
+
+/// One line of `reminders plan`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLine {
+    pub request: String,
+    pub request_code: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub kind: SlotKind,
+    pub offset_minutes: i64,
+    pub due_at: DateTime<Utc>,
+    pub due_local: String,
+    pub reason: String,
+    /// `send` (at its time), `send_now` (overdue, goes at the next pass), `skip`.
+    pub action: &'static str,
+    pub note: Option<String>,
+}
+
+/// What would be sent from `from` on: every waiting slot of units that have not reported,
+/// with the verdict the catch-up rule gives the ones already due.
+pub async fn plan_view(
+    store: &Store,
+    setup: &Setup<'_>,
+    from: DateTime<Utc>,
+    request_id: Option<i64>,
+) -> Result<Vec<PlanLine>, StoreError> {
+    let slots: Vec<SlotRow> = store.waiting_slots_of_active_requests(request_id).await?;
+    let registry = Registry::load(store).await?;
+    let zone = setup.settings.office.zone;
+
+    let mut verdicts: HashMap<i64, Verdict> = HashMap::new();
+    let mut due_groups: BTreeMap<(i64, i64), Vec<DueSlot>> = BTreeMap::new();
+    for slot in slots.iter().filter(|s| s.due_at <= from) {
+        due_groups
+            .entry((slot.request_id, slot.unit_id))
+            .or_default()
+            .push((slot.id, slot.slot_kind()?, slot.due_at));
+    }
+    for ((request_id, unit_id), group) in due_groups {
+        verdicts.extend(settle_group(
+            &group,
+            registry.facts(request_id, unit_id, from, setup.stop_overdue_after()),
+            from,
+        ));
+    }
+
+    let mut lines = Vec::new();
+    for slot in &slots {
+        if registry.reported.contains(&(slot.request_id, slot.unit_id)) {
+            continue;
+        }
+        let (Some(request), Some(unit)) = (
+            registry.requests.get(&slot.request_id),
+            registry.units.get(&slot.unit_id),
+        ) else {
+            continue;
+        };
+        if !unit.active {
+            continue;
+        }
+        let (action, note) = match verdicts.get(&slot.id) {
+            None => ("send", None),
+            Some(Verdict::Send) => ("send_now", Some("đã đến giờ: gửi ở lượt gửi kế tiếp".to_string())),
+            Some(Verdict::Skip(reason)) | Some(Verdict::Cancel(reason)) => ("skip", Some(reason.clone())),
+        };
+        lines.push(PlanLine {
+            request: request.token.clone(),
+            request_code: request.code.to_string(),
+            unit: unit.code.to_string(),
+            unit_name: unit.name.clone(),
+            kind: slot.slot_kind()?,
+            offset_minutes: slot.offset_minutes,
+            due_at: slot.due_at,
+            due_local: format_instant(slot.due_at, zone),
+            reason: slot.due_reason.clone(),
+            action,
+            note,
+        });
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 1, day, hour, 0, 0).unwrap()
+    }
+
+    fn facts() -> GroupFacts {
+        GroupFacts {
+            request_active: true,
+            unit_active: true,
+            reported: false,
+            has_address: true,
+            deadline: at(17, 10),
+            stop_overdue_after: chrono::Duration::days(30),
+        }
+    }
+
+    #[test]
+    fn the_latest_due_slot_is_sent_and_the_earlier_ones_skipped() {
+        let slots = [
+            (1, SlotKind::Notice, at(6, 2)),
+            (2, SlotKind::Reminder, at(10, 2)),
+            (3, SlotKind::Reminder, at(14, 2)),
+        ];
+        let verdicts = settle_group(&slots, facts(), at(15, 3));
+        assert_eq!(
+            verdicts,
+            vec![
+                (1, Verdict::Skip(SKIPPED_FOR_LATER_SLOT.into())),
+                (2, Verdict::Skip(SKIPPED_FOR_LATER_SLOT.into())),
+                (3, Verdict::Send),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reminder_whose_deadline_passed_during_downtime_is_not_sent() {
+        let slots = [(2, SlotKind::Reminder, at(16, 2))];
+        let verdicts = settle_group(&slots, facts(), at(17, 11));
+        assert_eq!(verdicts, vec![(2, Verdict::Skip(SKIP_PAST_DEADLINE.into()))]);
+        let overdue = [(2, SlotKind::Reminder, at(16, 2)), (4, SlotKind::Overdue, at(18, 2))];
+        let verdicts = settle_group(&overdue, facts(), at(18, 3));
+        assert_eq!(verdicts[1], (4, Verdict::Send));
+    }
+
+    #[test]
+    fn a_service_started_long_after_the_deadline_sends_no_overdue_notice() {
+        // Deadline 17/1 10:00; a 7-day stop lets the limit pass (30 days by default, 5 here).
+        let slots = [(4, SlotKind::Overdue, at(18, 2))];
+        let short = GroupFacts {
+            stop_overdue_after: chrono::Duration::days(5),
+            ..facts()
+        };
+        assert_eq!(
+            settle_group(&slots, short, at(24, 2)),
+            vec![(4, Verdict::Skip(SKIP_LONG_OVERDUE.into()))]
+        );
+        assert_eq!(settle_group(&slots, facts(), at(24, 2)), vec![(4, Verdict::Send)]);
+    }
+
+    #[test]
+    fn reported_removed_closed_and_addressless_units_get_nothing() {
+        let slots = [(1, SlotKind::Reminder, at(10, 2)), (2, SlotKind::Reminder, at(14, 2))];
+        let cases = [
+            (
+                GroupFacts {
+                    reported: true,
+                    ..facts()
+                },
+                CANCEL_REPORTED,
+            ),
+            (
+                GroupFacts {
+                    request_active: false,
+                    ..facts()
+                },
+                CANCEL_CLOSED,
+            ),
+            (
+                GroupFacts {
+                    unit_active: false,
+                    ..facts()
+                },
+                CANCEL_REMOVED,
+            ),
+            (
+                GroupFacts {
+                    has_address: false,
+                    ..facts()
+                },
+                CANCEL_NO_ADDRESS,
+            ),
+        ];
+        for (facts, reason) in cases {
+            let verdicts = settle_group(&slots, facts, at(15, 3));
+            assert_eq!(
+                verdicts,
+                vec![(1, Verdict::Cancel(reason.into())), (2, Verdict::Cancel(reason.into()))]
+            );
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! `request extend` and `request edit`: a later deadline for all or some units, and changes to a
+//! request's fields, each recorded.
+
+use chrono::{DateTime, Utc};
+
+use super::super::{CliResult, Context};
+use super::*;
+use crate::domain::dates::{self, format_instant, parse_deadline};
+use crate::domain::model::{GroupCode, Request, RequestState, UnitCode};
+
+/// The deadline of a request that asks a report; a request "để biết" has none to change.
+pub(super) fn deadline_of(request: &Request) -> CliResult<DateTime<Utc>> {
+    request.deadline.ok_or_else(|| {
+        refused(format!(
+            "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn để gia hạn",
+            request.token
+        ))
+    })
+}
+
+/// `request extend`: a later deadline for the whole request or some units, re-planned at once.
+pub(super) async fn extend(
+    context: &Context,
+    reference: &str,
+    until: &str,
+    units: &[String],
+    at: Option<&str>,
+) -> CliResult {
+    let zone = context.settings.office.zone;
+    let request = context.store.resolve_request(reference).await?;
+    if request.state == RequestState::Closed {
+        return Err(refused(format!(
+            "yêu cầu {} đã đóng: không gia hạn được",
+            request.token
+        )));
+    }
+    let current = deadline_of(&request)?;
+    let now = context.at(at)?;
+    let parsed = parse_deadline(until, zone).map_err(refused)?;
+    let wording = dates::deadline_wording(until);
+    let shown = dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone);
+    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    let by = crate::adapters::store::os_user();
+    let count = if units.is_empty() {
+        if parsed.instant <= current {
+            return Err(refused(format!(
+                "hạn mới phải sau hạn hiện tại ({})",
+                format_instant(current, zone)
+            )));
+        }
+        let extension = crate::adapters::store::Extension {
+            until: parsed.instant,
+            wording: wording.as_deref(),
+            units: None,
+            note: &note,
+            by: &by,
+            change: (
+                "hạn báo cáo (gia hạn)".to_string(),
+                Some(dates::deadline_shown(
+                    request.deadline,
+                    request.deadline_wording.as_deref(),
+                    zone,
+                )),
+                Some(shown.clone()),
+            ),
+        };
+        context.store.extend_request(&request, &extension, now).await?
+    } else {
+        let mut ids = Vec::new();
+        let mut before = Vec::new();
+        for code in units {
+            let parsed_code = UnitCode::parse(code).map_err(refused)?;
+            let unit = context
+                .store
+                .find_unit(&parsed_code)
+                .await?
+                .ok_or_else(|| refused(format!("không có đơn vị `{code}`")))?;
+            let current = context.store.unit_deadline(&request, unit.id).await?;
+            if parsed.instant <= current {
+                return Err(refused(format!(
+                    "hạn mới của {} phải sau hạn hiện tại ({})",
+                    unit.code,
+                    format_instant(current, zone)
+                )));
+            }
+            ids.push(unit.id);
+            before.push(format!("{}: {}", unit.code, format_instant(current, zone)));
+        }
+        let extension = crate::adapters::store::Extension {
+            until: parsed.instant,
+            wording: None,
+            units: Some(&ids),
+            note: &note,
+            by: &by,
+            change: (
+                format!("hạn báo cáo của {} (gia hạn)", units.join(", ")),
+                Some(before.join("; ")),
+                Some(format_instant(parsed.instant, zone)),
+            ),
+        };
+        context.store.extend_request(&request, &extension, now).await?
+    };
+    tracing::info!(request = %request.token, until = %parsed.instant, units = count, "deadline extended");
+    if request.state == RequestState::Active {
+        let calendar = &context.calendar;
+        crate::services::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
+    }
+    let whom = if units.is_empty() {
+        "cả yêu cầu".to_string()
+    } else {
+        units.join(", ")
+    };
+    println!(
+        "đã gia hạn {} ({whom}) đến {shown}; lập lại lịch nhắc cho {count} đơn vị, đơn vị chưa báo cáo nhận thư gia hạn",
+        request.token
+    );
+    Ok(())
+}
+
+/// An optional text a clerk may clear with "": `Some(None)` clears.
+pub(super) fn cleared(text: Option<&str>) -> Option<Option<String>> {
+    text.map(|t| tidy(Some(t)))
+}
+
+/// `request edit`: corrections and changes, each recorded; a new deadline re-plans.
+pub(super) async fn edit(context: &Context, args: EditArgs) -> CliResult {
+    let zone = context.settings.office.zone;
+    let request = context.store.resolve_request(&args.request).await?;
+    let now = context.at(args.at.as_deref())?;
+    let deadline = match &args.deadline {
+        None => None,
+        Some(text) => {
+            let current = deadline_of(&request)?;
+            let parsed = parse_deadline(text, zone).map_err(refused)?;
+            if request.state == RequestState::Active && parsed.instant < current {
+                return Err(refused(format!(
+                    "yêu cầu {} đang theo dõi, đơn vị đã nhận hạn {}: chỉ được lùi hạn (gia hạn); \
+                     rút ngắn hạn cần một văn bản mới",
+                    request.token,
+                    format_instant(current, zone)
+                )));
+            }
+            let wording = dates::deadline_wording(text);
+            Some(crate::adapters::store::NewDeadline {
+                at: parsed.instant,
+                after_shown: dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone),
+                wording,
+                before_shown: Some(dates::deadline_shown(
+                    request.deadline,
+                    request.deadline_wording.as_deref(),
+                    zone,
+                )),
+            })
+        }
+    };
+    let groups = |codes: &[String]| -> CliResult<Vec<GroupCode>> {
+        codes.iter().map(|g| GroupCode::parse(g).map_err(refused)).collect()
+    };
+    let units = |codes: &[String]| -> CliResult<Vec<UnitCode>> {
+        codes.iter().map(|u| UnitCode::parse(u).map_err(refused)).collect()
+    };
+    let edit = crate::adapters::store::RequestEdit {
+        title: tidy(args.title.as_deref()),
+        content: cleared(args.content.as_deref()),
+        issuer: cleared(args.issuer.as_deref()),
+        kind: cleared(args.kind.as_deref()),
+        deadline,
+        add_groups: groups(&args.add_groups)?,
+        remove_groups: groups(&args.remove_groups)?,
+        add_units: units(&args.add_units)?,
+        remove_units: units(&args.remove_units)?,
+        add_files: read_files(&args.attach)?,
+        remove_files: args.remove_attachments.clone(),
+        by: crate::adapters::store::os_user(),
+        note: "hạn báo cáo đã sửa; lập lại lịch nhắc".to_string(),
+    };
+    let done = context.store.edit_request(&request, &edit, now).await?;
+    tracing::info!(request = %request.token, changes = done.changes.len(), "request edited");
+    if request.state == RequestState::Active {
+        let calendar = &context.calendar;
+        crate::services::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
+    }
+    println!("đã sửa {} ({}):", request.token, request.code);
+    for (field, before, after) in &done.changes {
+        println!("  {field}: {}", change_vi(before.as_deref(), after.as_deref()));
+    }
+    if !done.units_added.is_empty() {
+        println!(
+            "  thêm {} đơn vị: {}",
+            done.units_added.len(),
+            done.units_added.join(", ")
+        );
+    }
+    if !done.units_removed.is_empty() {
+        println!(
+            "  bỏ {} đơn vị (đơn vị đã báo cáo vẫn giữ báo cáo): {}",
+            done.units_removed.len(),
+            done.units_removed.join(", ")
+        );
+    }
+    if done.replanned > 0 {
+        println!(
+            "  lập lại lịch nhắc cho {} đơn vị; đơn vị đã nhận thông báo sẽ nhận thư gia hạn",
+            done.replanned
+        );
+    }
+    if request.state == RequestState::Active && !edit.add_files.is_empty() {
+        println!("  tệp mới gửi kèm thông báo của đơn vị chưa nhận thông báo; đơn vị đã nhận không được gửi lại");
+    }
+    Ok(())
+}
+
+/// "cũ → mới", "(trống) → mới", "cũ → (bỏ)".
+pub(super) fn change_vi(before: Option<&str>, after: Option<&str>) -> String {
+    match (before, after) {
+        (None, Some(after)) => format!("thêm {after}"),
+        (Some(before), None) => format!("bỏ {before}"),
+        (Some(before), Some(after)) => format!("{before} → {after}"),
+        (None, None) => String::new(),
+    }
+}

@@ -1,0 +1,423 @@
+//! The pages and the actions behind their forms. Read pages gather facts from the store and
+//! render a template; actions check the login and CSRF token, make the decision through
+//! [`crate::decisions`] (the same code as the CLI) and send the browser back to the page.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Value;
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Viewer, may_read, may_read_private, viewer};
+use super::{WebState, now};
+use crate::adapters::store::StoreError;
+use crate::domain::dates::format_instant;
+use crate::domain::incoming::Reason;
+use crate::domain::model::{RequestState, SubmissionVia};
+use crate::domain::report::status::{RequestStatus, UnitState, request_status};
+use crate::services::decisions::DecisionError;
+use crate::services::letters::Setup;
+use crate::services::reminders::plan_view;
+use crate::wiring::current::Current;
+
+mod actions;
+pub use actions::*;
+
+mod downloads;
+pub use downloads::*;
+
+/// A submitted form, field by field.
+type Fields = Form<HashMap<String, String>>;
+
+pub fn current(state: &WebState) -> Arc<Current> {
+    crate::wiring::current::read(&state.shared)
+}
+
+/// Renders a template with what every page shows (office, user, CSRF token).
+pub fn render(state: &WebState, headers: &HeaderMap, name: &str, context: Value) -> Response {
+    let viewer = viewer(state, headers);
+    render_for(state, &viewer, name, context, 0)
+}
+
+fn render_for(state: &WebState, viewer: &Viewer, name: &str, context: Value, review_count: i64) -> Response {
+    let office = current(state).settings.office.name.clone();
+    let full = minijinja::context! {
+        office => office,
+        user => viewer.user.clone(),
+        csrf => viewer.csrf.clone(),
+        review_count => review_count,
+        ..context
+    };
+    match state.templates.get_template(name).and_then(|t| t.render(full)) {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(template = name, error = %error, "a page did not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang.").into_response()
+        }
+    }
+}
+
+async fn page(state: &WebState, viewer: &Viewer, name: &str, context: Value) -> Response {
+    let review_count = state.store.open_review_count().await.unwrap_or(0);
+    render_for(state, viewer, name, context, review_count)
+}
+
+fn store_failed(error: StoreError) -> Response {
+    match error {
+        StoreError::NotFound(text) => (StatusCode::NOT_FOUND, text).into_response(),
+        StoreError::Rejected(_) => (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
+        other => {
+            tracing::error!(error = %other, "a page could not read the database");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Không đọc được cơ sở dữ liệu, thử lại sau.",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn refused(error: DecisionError, back: &str) -> Response {
+    match error {
+        DecisionError::Refused(text) => (
+            StatusCode::BAD_REQUEST,
+            Html(format!(
+                "<!doctype html><meta charset=utf-8><p>Không thực hiện được: {}</p><p><a href=\"{}\">Quay lại</a></p>",
+                escape(&text),
+                escape(back)
+            )),
+        )
+            .into_response(),
+        DecisionError::Store(error) => store_failed(error),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One request on the overview and at the top of its page.
+#[derive(Serialize)]
+struct RequestCard {
+    token: String,
+    code: String,
+    title: String,
+    deadline: String,
+    state: &'static str,
+    state_label: &'static str,
+    reported: usize,
+    total: usize,
+    percent: usize,
+    late: usize,
+    pending: usize,
+    overdue: usize,
+    review: usize,
+    /// A request "để biết": `reported` counts the units its notice went to; no report, no
+    /// manual mark, no "not reported" list.
+    for_information: bool,
+}
+
+fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
+    let count = |state: UnitState| status.units.iter().filter(|u| u.state == state).count();
+    RequestCard {
+        token: status.request.clone(),
+        code: status.code.clone(),
+        title: status.title.clone(),
+        deadline: crate::domain::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
+        state: match status.state {
+            RequestState::Draft => "draft",
+            RequestState::Active => "active",
+            RequestState::Closed => "closed",
+        },
+        state_label: status.state.label_vi(),
+        reported: status.reported,
+        total: status.total,
+        percent: (100 * status.reported).checked_div(status.total).unwrap_or(0),
+        late: count(UnitState::ReportedLate),
+        pending: count(UnitState::Pending),
+        overdue: count(UnitState::Overdue),
+        review: count(UnitState::Review),
+        for_information: status.deadline.is_none(),
+    }
+}
+
+pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let viewer = match may_read(&state, &headers, "/") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let current = current(&state);
+    let zone = current.settings.office.zone;
+    let at = now();
+    let requests = match state.store.all_requests().await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|r| r.state == RequestState::Active)
+            .collect::<Vec<_>>(),
+        Err(e) => return store_failed(e),
+    };
+    let mut cards = Vec::new();
+    for request in &requests {
+        match state.store.status_facts(request.id).await {
+            Ok(facts) => cards.push(card(
+                &request_status(request, &facts, at, (&current.calendar, zone)),
+                zone,
+            )),
+            Err(e) => return store_failed(e),
+        }
+    }
+    let mut failing = Vec::new();
+    if let Ok(units) = state.store.list_units(None).await {
+        for unit in units {
+            for a in unit.addresses.iter().filter(|a| a.failing_since.is_some()) {
+                failing.push(minijinja::context! {
+                    unit => format!("{} ({})", unit.name, unit.code),
+                    address => a.address.to_string(),
+                    reason => a.failing_reason.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    // The service's own line is English, for the IT officer; the clerk reads this.
+    let service = state
+        .store
+        .service_health()
+        .await
+        .ok()
+        .and_then(|rows| rows.into_iter().next())
+        .filter(|h| (at - h.updated_at).num_seconds() < 60)
+        .map(|h| {
+            let mut text = format!("đang chạy, cập nhật lúc {}", format_instant(h.updated_at, zone));
+            if let Some(problem) = &h.imap_problem {
+                text.push_str(&format!(
+                    "; không đọc được hộp thư nhận báo cáo, đang thử lại ({problem})"
+                ));
+            }
+            if let Some(problem) = &h.smtp_problem {
+                text.push_str(&format!("; không gửi được thư, đang thử lại ({problem})"));
+            }
+            text
+        });
+    // This year's calendar not confirmed (in December, next year's too): said on the page.
+    let today = at.with_timezone(&zone).date_naive();
+    let calendar_warning = crate::domain::calendar::unconfirmed_short_vi(&current.calendar.years_to_confirm(today));
+    let service = match (service, calendar_warning) {
+        (Some(service), Some(warning)) => Some(format!("{service}; {warning}")),
+        (service, warning) => service.or(warning),
+    };
+    let context = minijinja::context! {
+        page => "overview",
+        requests => Value::from(minijinja::value::Serde(&cards)),
+        failing => failing,
+        service => service,
+    };
+    page(&state, &viewer, "overview.html", context).await
+}
+
+#[derive(Serialize)]
+struct UnitRow {
+    code: String,
+    name: String,
+    state: &'static str,
+    state_label: String,
+    reported: bool,
+    received_at: String,
+    via: &'static str,
+    attachments: Vec<String>,
+    incoming_id: Option<i64>,
+    reminders_sent: i64,
+    last_reminder: String,
+    next_reminder: String,
+    next_reason: String,
+    failing: String,
+}
+
+pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Path(token): Path<String>) -> Response {
+    let viewer = match may_read(&state, &headers, &format!("/requests/{token}")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let current = current(&state);
+    let zone = current.settings.office.zone;
+    let at = now();
+    let request = match state.store.resolve_request(&token).await {
+        Ok(r) => r,
+        Err(e) => return store_failed(e),
+    };
+    let facts = match state.store.status_facts(request.id).await {
+        Ok(f) => f,
+        Err(e) => return store_failed(e),
+    };
+    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
+    let setup = Setup {
+        settings: &current.settings,
+        calendar: &current.calendar,
+        templates: &current.templates,
+    };
+    let plan = plan_view(&state.store, &setup, at, Some(request.id))
+        .await
+        .unwrap_or_default();
+    let units: Vec<UnitRow> = status
+        .units
+        .iter()
+        .map(|u| {
+            let next = plan
+                .iter()
+                .filter(|l| l.unit == u.unit && l.action != "skip")
+                .min_by_key(|l| l.due_at);
+            UnitRow {
+                code: u.unit.clone(),
+                name: u.name.clone(),
+                state: match u.state {
+                    UnitState::Pending => "pending",
+                    UnitState::Reported => "reported",
+                    UnitState::ReportedLate => "reported_late",
+                    UnitState::Overdue => "overdue",
+                    UnitState::Review => "review",
+                    UnitState::Informed => "informed",
+                    UnitState::NotInformed => "not_informed",
+                },
+                state_label: match &u.late_by {
+                    Some(late_by) => format!("{} {late_by}", u.state.label_vi()),
+                    None => u.state.label_vi().to_string(),
+                },
+                reported: u.state.has_reported(),
+                received_at: u.reported_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
+                via: match u.via {
+                    Some(SubmissionVia::Email) => "qua email",
+                    Some(SubmissionVia::Manual) => "ghi nhận thủ công",
+                    None => "",
+                },
+                attachments: if u.incoming_id.is_some() {
+                    u.attachments.clone()
+                } else {
+                    vec![]
+                },
+                incoming_id: u.incoming_id,
+                reminders_sent: u.reminders_sent,
+                last_reminder: u.last_reminder_at.map(|t| format_instant(t, zone)).unwrap_or_default(),
+                next_reminder: next.map(|l| format_instant(l.due_at, zone)).unwrap_or_default(),
+                next_reason: next.map(|l| l.reason.clone()).unwrap_or_default(),
+                failing: u.failing_addresses.join(", "),
+            }
+        })
+        .collect();
+    let context = minijinja::context! {
+        page => "request",
+        r => Value::from(minijinja::value::Serde(card(&status, zone))),
+        units => Value::from(minijinja::value::Serde(&units)),
+    };
+    page(&state, &viewer, "request.html", context).await
+}
+
+pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let viewer = match may_read_private(&state, &headers, "/review") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let zone = current(&state).settings.office.zone;
+    let items = match state.store.review_items(true).await {
+        Ok(items) => items,
+        Err(e) => return store_failed(e),
+    };
+    let items: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            #[derive(Deserialize)]
+            struct File {
+                name: String,
+            }
+            let files: Vec<File> = serde_json::from_str(&i.attachments).unwrap_or_default();
+            minijinja::context! {
+                id => i.id,
+                incoming_id => i.incoming_id,
+                received_at => format_instant(i.received_at, zone),
+                from => match (&i.from_name, &i.from_address) {
+                    (Some(name), Some(address)) => format!("{name} <{address}>"),
+                    (None, Some(address)) => address.clone(),
+                    _ => "(không rõ)".into(),
+                },
+                subject => i.subject.clone().unwrap_or_default(),
+                reason => Reason::parse(&i.reason).map_or(i.reason.clone(), |r| r.label_vi().to_string()),
+                detail => i.detail.clone(),
+                attachments => files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
+                suggested_unit => i.unit_code.clone().or_else(|| i.suggested_unit_code.clone()),
+                request => i.request_token.clone(),
+                extendable => i.unit_id.is_some() && i.request_id.is_some(),
+            }
+        })
+        .collect();
+    let units: Vec<Value> = state
+        .store
+        .list_units(None)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|u| minijinja::context! { code => u.code.to_string(), name => u.name.clone() })
+        .collect();
+    let requests: Vec<Value> = state
+        .store
+        .all_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.state == RequestState::Active)
+        .map(|r| minijinja::context! { token => r.token.clone(), code => r.code.to_string() })
+        .collect();
+    let context = minijinja::context! { page => "review", items => items, units => units, requests => requests };
+    page(&state, &viewer, "review.html", context).await
+}
+
+pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let viewer = match may_read_private(&state, &headers, "/units") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let units = match state.store.list_units(None).await {
+        Ok(units) => units,
+        Err(e) => return store_failed(e),
+    };
+    let group_names = match state.store.group_names().await {
+        Ok(names) => names,
+        Err(e) => return store_failed(e),
+    };
+    let rows: Vec<Value> = units
+        .iter()
+        .map(|u| {
+            let addresses: Vec<Value> = u
+                .addresses
+                .iter()
+                .map(|a| {
+                    minijinja::context! {
+                        address => a.address.to_string(),
+                        failing => a.failing_since.map(|_| a.failing_reason.clone().unwrap_or_else(|| "lỗi".into())),
+                    }
+                })
+                .collect();
+            minijinja::context! {
+                code => u.code.to_string(),
+                name => u.name.clone(),
+                // The office reads a group's display name; its code stays in the tooltip.
+                groups => u.groups.iter().map(|g| group_names.get(g).cloned().unwrap_or_else(|| g.to_string())).collect::<Vec<_>>().join(", "),
+                group_codes => u.groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
+                addresses => addresses,
+                failing => u.addresses.iter().any(|a| a.failing_since.is_some()),
+                parent => u.parent.as_ref().map(|p| p.to_string()),
+            }
+        })
+        .collect();
+    page(
+        &state,
+        &viewer,
+        "units.html",
+        minijinja::context! { page => "units", units => rows },
+    )
+    .await
+}

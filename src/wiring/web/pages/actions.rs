@@ -1,0 +1,192 @@
+//! The POST actions behind the forms: each checks the login and CSRF token (the router's layer),
+//! decides through `crate::decisions` (the same code as the CLI) and sends the browser back to the
+//! page.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::super::auth::may_change;
+use super::super::{WebState, now};
+use super::*;
+use crate::domain::model::RequestState;
+use crate::services::decisions::{self, DecisionError};
+
+/// The logged-in user a form acts for, if it carries the session's CSRF token.
+#[allow(clippy::result_large_err)]
+pub(super) fn form_user(
+    state: &WebState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<String, Response> {
+    may_change(state, headers, form.get("csrf").map(String::as_str))
+}
+
+/// Back to `back` once a decision is recorded (after `done` logs it), or the refusal.
+pub(super) fn answer<T>(result: Result<T, DecisionError>, back: &str, done: impl FnOnce(T)) -> Response {
+    match result {
+        Ok(value) => {
+            done(value);
+            Redirect::to(back).into_response()
+        }
+        Err(e) => refused(e, back),
+    }
+}
+
+pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or_default()
+}
+
+pub async fn assign(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Response {
+    let user = match form_user(&state, &headers, &form) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let note = format!("ghi nhận trên trang theo dõi bởi {user}");
+    let current = current(&state);
+    let intake = crate::services::intake::pipeline::Intake::recording(&current.settings, current.templates.clone());
+    let options = decisions::AssignOptions {
+        remember_address: field(&form, "remember") == "on",
+        note: Some(&note),
+        receipts: intake.receipts.as_ref(),
+    };
+    let result = decisions::assign(
+        &state.store,
+        id,
+        field(&form, "request"),
+        field(&form, "unit"),
+        options,
+        now(),
+    )
+    .await;
+    answer(result, "/review", |done| {
+        tracing::info!(user = %user, item = id, unit = %done.unit.code, request = %done.request.token, "review item assigned");
+    })
+}
+
+pub async fn reject(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Response {
+    let user = match form_user(&state, &headers, &form) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let result = decisions::reject(&state.store, id, field(&form, "reason"), now()).await;
+    answer(result, "/review", |()| {
+        tracing::info!(user = %user, item = id, "review item rejected");
+    })
+}
+
+pub async fn extend(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Fields,
+) -> Response {
+    let user = match form_user(&state, &headers, &form) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let zone = current(&state).settings.office.zone;
+    let result = decisions::extend(&state.store, id, field(&form, "until"), &user, zone, now()).await;
+    // The sender's next tick plans the unit's reminders against the new deadline.
+    answer(result, "/review", |note| {
+        tracing::info!(user = %user, item = id, %note, "later deadline granted");
+    })
+}
+
+pub async fn mark(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    let user = match form_user(&state, &headers, &form) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let back = format!("/requests/{token}");
+    let at = now();
+    // An empty note stays empty, so the decision refuses it.
+    let written = field(&form, "note").trim();
+    let note = if written.is_empty() {
+        String::new()
+    } else {
+        format!("{written} (ghi nhận bởi {user})")
+    };
+    let result = decisions::mark(&state.store, &token, field(&form, "unit"), &note, at, at).await;
+    answer(result, &back, |done| {
+        tracing::info!(user = %user, unit = %done.unit.code, request = %done.request.token, "marked as reported");
+    })
+}
+
+pub(super) async fn change_state(
+    state: &WebState,
+    headers: &HeaderMap,
+    token: &str,
+    form: &HashMap<String, String>,
+    to: RequestState,
+) -> Response {
+    let user = match form_user(state, headers, form) {
+        Ok(user) => user,
+        Err(r) => return r,
+    };
+    let back = format!("/requests/{token}");
+    if to == RequestState::Closed && form.get("confirm").map(String::as_str) != Some("yes") {
+        // Closing stops every reminder still to go: the form asks for a tick first, and a
+        // POST without it (no browser check) is refused here too.
+        return refused(
+            DecisionError::Refused("hãy đánh dấu ô xác nhận trước khi đóng yêu cầu".into()),
+            &back,
+        );
+    }
+    let at = now();
+    let request = match state.store.resolve_request(token).await {
+        Ok(r) => r,
+        Err(e) => return store_failed(e),
+    };
+    if let Err(e) = state.store.set_request_state(&request, to, at).await {
+        return refused(e.into(), &back);
+    }
+    if to == RequestState::Closed
+        && let Err(e) = state
+            .store
+            .cancel_waiting(Some(request.id), None, crate::adapters::store::CLOSED, at)
+            .await
+    {
+        return store_failed(e);
+    }
+    // An activated request's reminders are planned by the sender's next tick.
+    tracing::info!(user = %user, request = %request.token, state = ?to, "request state changed on the web page");
+    Redirect::to(&back).into_response()
+}
+
+pub async fn activate(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    change_state(&state, &headers, &token, &form, RequestState::Active).await
+}
+
+pub async fn close(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    change_state(&state, &headers, &token, &form, RequestState::Closed).await
+}
