@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::pipeline::{Intake, Raw};
 use crate::adapters::config::{ImapSettings, Settings, StartFrom};
+use crate::adapters::files::MessageFiles;
 use crate::adapters::imap::{
     ImapSession, LoginRefused, Meta, connect, fetch_bodies, fetch_meta, last_uid_of, logout, uid_set, within,
 };
@@ -542,7 +543,7 @@ impl Watcher {
 
     /// Removes the half-written copies a crash (`kill -9` while writing) left behind.
     fn remove_partial_copies(&self) {
-        match super::pipeline::remove_partial_copies(&self.intake.message_dir) {
+        match MessageFiles::new(&self.intake.message_dir).remove_partial() {
             Ok(0) => {}
             Ok(removed) => {
                 tracing::info!(removed, dir = %self.intake.message_dir.display(), "removed partial message copies")
