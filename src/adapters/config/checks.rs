@@ -96,9 +96,9 @@ impl Checker<'_> {
                         "phải bắt đầu bằng sqlite: hoặc postgres://",
                     );
                 }
-                value
+                DatabaseUrl::parse(&value)
             }
-            None => DEFAULT_DATABASE_URL.to_string(),
+            None => DatabaseUrl::parse(DEFAULT_DATABASE_URL),
         };
         let smtp = raw.smtp.as_ref().map(|s| self.smtp(s.get_ref(), s.span()));
         if smtp.is_none() {

@@ -12,6 +12,18 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
+impl std::fmt::Display for DatabaseUrl {
+    /// As the configuration writes it: `sqlite:///var/lib/…` for an absolute path,
+    /// `sqlite:baocao.db` for a relative one, or the PostgreSQL URL.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) if path.is_absolute() => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            DatabaseUrl::Postgres(url) => f.write_str(url),
+        }
+    }
+}
+
 impl DatabaseUrl {
     /// Reads a URL; a bare path is a SQLite file (what `--database /tmp/x.db` means).
     pub fn parse(url: &str) -> DatabaseUrl {
@@ -45,6 +57,18 @@ impl DatabaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_is_shown_as_the_configuration_writes_it() {
+        for url in [
+            "sqlite:///var/lib/baocao/baocao.db",
+            "sqlite:baocao.db",
+            "postgres://u@127.0.0.1/b",
+        ] {
+            assert_eq!(DatabaseUrl::parse(url).to_string(), url);
+        }
+        assert_eq!(DatabaseUrl::parse("/tmp/x.db").to_string(), "sqlite:///tmp/x.db");
+    }
 
     #[test]
     fn each_form_of_url_names_its_database() {

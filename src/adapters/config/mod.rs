@@ -31,8 +31,8 @@ impl Settings {
     }
 }
 
-fn default_message_dir(database_url: &str) -> PathBuf {
-    match DatabaseUrl::parse(database_url).sqlite_path().and_then(Path::parent) {
+fn default_message_dir(database_url: &DatabaseUrl) -> PathBuf {
+    match database_url.sqlite_path().and_then(Path::parent) {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join("messages"),
         _ => PathBuf::from("/var/lib/baocao/messages"),
     }
@@ -45,7 +45,7 @@ pub const EXIT_CONFIG: i32 = 78;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub office: Office,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub smtp: Option<SmtpSettings>,
     pub imap: Option<ImapSettings>,
     pub send_window: SendWindow,
@@ -316,7 +316,7 @@ report-mailbox = "vanphong.sodienbien@moet.edu.vn"
         let loaded = parse(MINIMAL, Path::new("t.toml")).unwrap();
         let s = loaded.settings;
         assert_eq!(s.office.zone, chrono_tz::Asia::Ho_Chi_Minh);
-        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.database_url, DatabaseUrl::parse(DEFAULT_DATABASE_URL));
         assert_eq!(
             s.send_window.periods,
             vec![(hm(7, 30), hm(11, 30)), (hm(13, 30), hm(17, 0))]

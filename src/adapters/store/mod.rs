@@ -100,9 +100,14 @@ impl Store {
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        let path = match DatabaseUrl::parse(url) {
+        Store::open(&DatabaseUrl::parse(url)).await
+    }
+
+    /// Connects to the database a checked configuration names (see [`connect`](Self::connect)).
+    pub async fn open(url: &DatabaseUrl) -> StoreResult<Store> {
+        let path = match url {
             DatabaseUrl::Postgres(url) => {
-                let options = PgConnectOptions::from_str(&url)?;
+                let options = PgConnectOptions::from_str(url)?;
                 // A server that is down is reported after 10 s, not after sqlx's 30 s of
                 // retries: at our volume no one waits that long for a free connection.
                 let pool = PgPoolOptions::new()
@@ -132,8 +137,8 @@ impl Store {
     /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
     /// instead of being created: only `migrate` and the service create the database, so it
     /// never ends up owned by whoever ran a command first (root, say).
-    pub async fn connect_existing(url: &str) -> StoreResult<Store> {
-        if let Some(path) = DatabaseUrl::parse(url).sqlite_path()
+    pub async fn open_existing(url: &DatabaseUrl) -> StoreResult<Store> {
+        if let Some(path) = url.sqlite_path()
             && !path.exists()
         {
             return Err(StoreError::NotFound(format!(
@@ -141,7 +146,7 @@ impl Store {
                 path.display()
             )));
         }
-        Store::connect(url).await
+        Store::open(url).await
     }
 
     /// Applies the embedded migrations that have not run yet.

@@ -279,12 +279,14 @@ impl Store {
             .await?;
         tx.commit().await?;
         claimed.sort_by_key(|m| (m.next_attempt_at, m.id));
-        let mut notices = Vec::new();
-        for message in &claimed {
-            if message.message_kind()? == MessageKind::Notice {
-                notices.push(message.id);
-            }
-        }
+        // Compared as the stored word, not parsed: the claim is committed, so one row of a
+        // kind this version does not know (a newer instance on the same database) must not
+        // fail the whole batch; it is sent as any message is.
+        let notices: Vec<i64> = claimed
+            .iter()
+            .filter(|m| m.kind == MessageKind::Notice.as_str())
+            .map(|m| m.id)
+            .collect();
         let mut files = self.files_of_messages(&notices).await?;
         for message in &mut claimed {
             message.files = files.remove(&message.id).unwrap_or_default();

@@ -70,7 +70,12 @@ async fn record(db: &mut Db<'_>, new: &NewIncoming<'_>, now: DateTime<Utc>) -> S
             return Ok(Recorded::Moved { id: earlier.id });
         }
         if outcome.reason() != Reason::Duplicate {
-            outcome = Outcome::duplicate(earlier.id, Rule::SameMessageId);
+            let rule = if new.message_id.is_some() {
+                Rule::SameMessageId
+            } else {
+                Rule::SameContent
+            };
+            outcome = Outcome::duplicate(earlier.id, rule);
         }
     }
     // The snapshot may not have seen an earlier submission; the database has.

@@ -32,7 +32,7 @@ pub async fn run(cli: &Cli, args: &DoctorArgs) -> CliResult {
     };
     let mut settings = loaded.settings;
     if let Some(url) = &cli.database {
-        settings.database_url = url.clone();
+        settings.database_url = config::DatabaseUrl::parse(url);
     }
     let warnings = loaded.warnings.len() + config::secret_permission_warnings(&settings).len();
     if warnings == 0 {
@@ -68,8 +68,11 @@ pub async fn run(cli: &Cli, args: &DoctorArgs) -> CliResult {
 }
 
 async fn database(report: &mut Checks, settings: &Settings) {
-    let what = format!("Cơ sở dữ liệu {}", super::redact_url(&settings.database_url));
-    let store = match Store::connect_existing(&settings.database_url).await {
+    let what = format!(
+        "Cơ sở dữ liệu {}",
+        super::redact_url(&settings.database_url.to_string())
+    );
+    let store = match Store::open_existing(&settings.database_url).await {
         Ok(store) => store,
         Err(crate::adapters::store::StoreError::NotFound(text)) => {
             report.line(Verdict::Failed, &what, text);
@@ -130,7 +133,7 @@ async fn mail(report: &mut Checks, settings: &Settings, cli: &Cli, direct: bool)
         crate::services::checks::imap(report, settings).await;
         return;
     }
-    let store = match Store::connect_existing(&settings.database_url).await {
+    let store = match Store::open_existing(&settings.database_url).await {
         Ok(store) => store,
         Err(_) => {
             let why = unreadable.unwrap_or_default();

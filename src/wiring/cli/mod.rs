@@ -308,7 +308,7 @@ async fn run_service(cli: &Cli) -> CliResult {
             let url = match &cli.database {
                 Some(url) => url.clone(),
                 None => config::load(&cli.config)
-                    .map(|l| l.settings.database_url)
+                    .map(|l| l.settings.database_url.to_string())
                     .unwrap_or_default(),
             };
             Err(CliError::Unavailable { url, source })
@@ -407,27 +407,27 @@ fn load_settings(cli: &Cli) -> CliResult<(Settings, WorkingCalendar)> {
     let loaded = config::load(&cli.config)?;
     let mut settings = loaded.settings;
     if let Some(url) = &cli.database {
-        settings.database_url = url.clone();
+        settings.database_url = config::DatabaseUrl::parse(url);
     }
     Ok((settings, loaded.calendar))
 }
 
 async fn open_store(settings: &Settings) -> CliResult<Store> {
-    Store::connect(&settings.database_url)
+    Store::open(&settings.database_url)
         .await
         .map_err(|source| CliError::Unavailable {
-            url: settings.database_url.clone(),
+            url: settings.database_url.to_string(),
             source,
         })
 }
 
 /// The database, which must exist already (see `Store::connect_existing`).
 async fn open_existing_store(settings: &Settings) -> CliResult<Store> {
-    match Store::connect_existing(&settings.database_url).await {
+    match Store::open_existing(&settings.database_url).await {
         Ok(store) => Ok(store),
         Err(StoreError::NotFound(text)) => Err(CliError::Refused(text)),
         Err(source) => Err(CliError::Unavailable {
-            url: settings.database_url.clone(),
+            url: settings.database_url.to_string(),
             source,
         }),
     }

@@ -134,7 +134,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     crate::adapters::tls::install_crypto_provider();
     let clock = options.clock;
     let current = Arc::new(load(&options)?);
-    let store = Store::connect(&current.settings.database_url)
+    let store = Store::open(&current.settings.database_url)
         .await
         .map_err(StartError::Database)?;
     store.migrate().await.map_err(StartError::Migrate)?;
@@ -328,7 +328,7 @@ fn load(options: &Options) -> Result<Current, StartError> {
     }
     let mut settings = loaded.settings;
     if let Some(url) = &options.database_override {
-        settings.database_url = url.clone();
+        settings.database_url = config::DatabaseUrl::parse(url);
     }
     let templates = Templates::load(settings.templates_dir.as_deref())?;
     for warning in &templates.warnings {
