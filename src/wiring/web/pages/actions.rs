@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::super::auth::may_change;
 use super::super::{WebState, now};
 use super::*;
-use crate::domain::model::RequestState;
+use crate::domain::model::{IncomingId, RequestState};
 use crate::services::decisions::{self, DecisionError};
 
 /// The logged-in user a form acts for, if it carries the session's CSRF token.
@@ -61,7 +61,7 @@ pub async fn assign(
     };
     let result = decisions::assign(
         &state.store,
-        id,
+        IncomingId::new(id),
         field(&form, "request"),
         field(&form, "unit"),
         options,
@@ -83,7 +83,7 @@ pub async fn reject(
         Ok(user) => user,
         Err(r) => return r,
     };
-    let result = decisions::reject(&state.store, id, field(&form, "reason"), now()).await;
+    let result = decisions::reject(&state.store, IncomingId::new(id), field(&form, "reason"), now()).await;
     answer(result, "/review", |()| {
         tracing::info!(user = %user, item = id, "review item rejected");
     })
@@ -100,7 +100,15 @@ pub async fn extend(
         Err(r) => return r,
     };
     let zone = current(&state).settings.office.zone;
-    let result = decisions::extend(&state.store, id, field(&form, "until"), &user, zone, now()).await;
+    let result = decisions::extend(
+        &state.store,
+        IncomingId::new(id),
+        field(&form, "until"),
+        &user,
+        zone,
+        now(),
+    )
+    .await;
     // The sender's next tick plans the unit's reminders against the new deadline.
     answer(result, "/review", |note| {
         tracing::info!(user = %user, item = id, %note, "later deadline granted");
