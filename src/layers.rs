@@ -5,8 +5,8 @@
 //! 0. `domain/` — the pure core (imports nothing outside itself);
 //! 1. `adapters/config`, `adapters/import` — reading input (configuration, calendar file,
 //!    unit lists);
-//! 2. `adapters/store`, `smtp`, `imap`, `tls`, `clock` — the database, mail, TLS, the wall
-//!    clock;
+//! 2. `adapters/store`, `files`, `smtp`, `imap`, `tls`, `clock` — the database, the kept
+//!    message copies, mail, TLS, the wall clock;
 //! 3. `services/` — `letters`, `reminders`, `intake`, `decisions`, `jobs`, `checks`: what
 //!    the product does, from the core and the adapters;
 //! 4. `wiring/` — `current`, `daemon`, `web`, `cli`, `telemetry`.
@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("adapters::config", 1),
     ("adapters::import", 1),
     ("adapters::store", 2),
+    ("adapters::files", 2),
     ("adapters::smtp", 2),
     ("adapters::imap", 2),
     ("adapters::tls", 2),

@@ -1,10 +1,16 @@
-//! Opening an authenticated IMAP session to the configured server: implicit TLS (993) or
-//! STARTTLS (143), never plain text; LOGIN, or AUTHENTICATE PLAIN for a non-ASCII password.
+//! IMAP: opening an authenticated session to the configured server — implicit TLS (993) or
+//! STARTTLS (143), never plain text; LOGIN, or AUTHENTICATE PLAIN for a non-ASCII password —
+//! and the read-only commands the watcher builds on (metadata and bodies by UID with
+//! `BODY.PEEK`, the last UID, LOGOUT), each under the network timeout.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use async_imap::Session;
+use async_imap::types::{Fetch, Mailbox};
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt as _;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -119,4 +125,83 @@ async fn tls_handshake(server: &ServerSettings, tcp: TcpStream) -> anyhow::Resul
         .await
         .context("TLS handshake with the IMAP server: timed out")?
         .with_context(|| format!("TLS handshake with {}", server.host))
+}
+
+/// Metadata of one message, fetched before its body.
+#[derive(Debug, Clone, Copy)]
+pub struct Meta {
+    pub uid: u32,
+    pub size: usize,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A UID set of the given UIDs (`1,5,9`).
+pub fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Size and INTERNALDATE of the messages of a UID set (`now` where a server gives no date).
+pub async fn fetch_meta(session: &mut ImapSession, set: &str, now: DateTime<Utc>) -> anyhow::Result<Vec<Meta>> {
+    let fetches: Vec<Fetch> = within(
+        async {
+            session
+                .uid_fetch(set, "(UID RFC822.SIZE INTERNALDATE)")
+                .await?
+                .try_collect()
+                .await
+        },
+        "UID FETCH (metadata)",
+    )
+    .await?;
+    Ok(fetches
+        .iter()
+        .filter_map(|f| {
+            Some(Meta {
+                uid: f.uid?,
+                size: f.size.map_or(0, |s| s as usize),
+                received_at: f.internal_date().map_or(now, |d| d.with_timezone(&Utc)),
+            })
+        })
+        .collect())
+}
+
+/// The given items (`BODY.PEEK[]`, `BODY.PEEK[HEADER]`) of each UID; an error when the server
+/// leaves one out.
+pub async fn fetch_bodies(session: &mut ImapSession, uids: &[u32], items: &str) -> anyhow::Result<HashMap<u32, Fetch>> {
+    let set = uid_set(uids);
+    let fetches: Vec<Fetch> = within(
+        async { session.uid_fetch(&set, items).await?.try_collect().await },
+        "UID FETCH (bodies)",
+    )
+    .await?;
+    let by_uid: HashMap<u32, Fetch> = fetches.into_iter().filter_map(|f| Some((f.uid?, f))).collect();
+    if let Some(missing) = uids.iter().find(|u| !by_uid.contains_key(u)) {
+        bail!("the server did not return UID {missing} (a tagged NO, or the message was expunged)");
+    }
+    Ok(by_uid)
+}
+
+/// The highest UID in the mailbox (0 when empty).
+pub async fn last_uid_of(session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<i64> {
+    if let Some(next) = mailbox.uid_next {
+        return Ok(i64::from(next) - 1);
+    }
+    let uids = within(session.uid_search("ALL"), "UID SEARCH ALL").await?;
+    Ok(uids.into_iter().max().map_or(0, i64::from))
+}
+
+/// One IMAP command under the network timeout, its error naming the command.
+pub async fn within<T, E>(future: impl Future<Output = Result<T, E>>, what: &str) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tokio::time::timeout(NETWORK_TIMEOUT, future)
+        .await
+        .with_context(|| format!("IMAP {what}: timed out"))?
+        .with_context(|| format!("IMAP {what}"))
+}
+
+/// LOGOUT, given at most 2 s: a server that does not answer is left.
+pub async fn logout(mut session: ImapSession) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
 }

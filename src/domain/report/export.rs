@@ -77,6 +77,20 @@ pub struct Row {
     pub attachments: String,
 }
 
+impl Row {
+    /// The cells after the number (and the code, which only the CSV has), as [`COLUMNS`] names them.
+    fn cells(&self) -> [&str; 6] {
+        [
+            &self.name,
+            &self.group,
+            &self.state,
+            &self.received_at,
+            &self.late,
+            &self.attachments,
+        ]
+    }
+}
+
 /// Units of one group, in the order the export shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -187,16 +201,8 @@ pub fn to_csv(sections: &[Section]) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     let _ = writer.write_record(&header);
     for row in sections.iter().flat_map(|s| &s.rows) {
-        let _ = writer.write_record([
-            row.number.to_string().as_str(),
-            &row.code,
-            &row.name,
-            &row.group,
-            &row.state,
-            &row.received_at,
-            &row.late,
-            &row.attachments,
-        ]);
+        let number = row.number.to_string();
+        let _ = writer.write_record([number.as_str(), &row.code].into_iter().chain(row.cells()));
     }
     writer.into_inner().unwrap_or_default()
 }
@@ -241,17 +247,7 @@ pub fn to_xlsx(heading: &Heading, sections: &[Section]) -> Result<Vec<u8>, XlsxE
         r += 1;
         for row in &section.rows {
             sheet.write_number_with_format(r, 0, row.number as f64, &number)?;
-            for (col, text) in [
-                &row.name,
-                &row.group,
-                &row.state,
-                &row.received_at,
-                &row.late,
-                &row.attachments,
-            ]
-            .into_iter()
-            .enumerate()
-            {
+            for (col, text) in row.cells().into_iter().enumerate() {
                 sheet.write_string_with_format(r, col as u16 + 1, text, &cell)?;
             }
             r += 1;

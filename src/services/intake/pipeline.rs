@@ -7,8 +7,7 @@
 //! budget: a message built to be slow goes to the review queue as `too_complex` instead of
 //! holding the mailbox, and it never stops the web page, the watchdog or a SIGTERM.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::adapters::config::Settings;
+use crate::adapters::files::MessageFiles;
 use crate::adapters::store::{NewIncoming, Origin, Recorded, Store, StoreError};
 use crate::domain::incoming::classify::{self, Context, Outcome, Rule, Rules, Snapshot};
 use crate::domain::incoming::message::{self, Letter};
@@ -299,72 +299,16 @@ impl Intake {
         })
     }
 
-    /// Writes the bytes to `<dir>/<first two hex>/<sha256>.eml` unless already there
-    /// (written to a temporary name and renamed, so a crash never leaves half a file; the
-    /// leftovers of a crash are removed by [`remove_partial_copies`]). On a blocking thread.
+    /// Keeps the bytes under their hash ([`MessageFiles::keep`]), on a blocking thread.
     pub async fn keep_copy(&self, hash: &str, bytes: &[u8]) -> Result<PathBuf, IntakeError> {
-        let dir = self.message_dir.join(hash.get(..2).unwrap_or("00"));
-        let path = dir.join(format!("{hash}.eml"));
-        let temporary = dir.join(format!(".{hash}.{}{TEMPORARY_SUFFIX}", std::process::id()));
-        let bytes = bytes.to_vec();
+        let files = MessageFiles::new(&self.message_dir);
+        let (hash, bytes) = (hash.to_string(), bytes.to_vec());
         tokio::task::spawn_blocking(move || {
-            if path.exists() {
-                return Ok(path);
-            }
-            let fail = |source| IntakeError::Copy {
-                path: path.clone(),
+            files.keep(&hash, &bytes).map_err(|source| IntakeError::Copy {
+                path: files.path_of(&hash),
                 source,
-            };
-            std::fs::create_dir_all(&dir).map_err(fail)?;
-            write_file(&temporary, &bytes).map_err(fail)?;
-            std::fs::rename(&temporary, &path).map_err(fail)?;
-            Ok(path)
+            })
         })
         .await?
     }
-}
-
-/// The end of a copy's name while it is being written.
-const TEMPORARY_SUFFIX: &str = ".tmp";
-
-/// Removes copies a crash left half-written (`.<hash>.<pid>.tmp`) under `message_dir`;
-/// returns how many. Run at start, before any intake of this process writes.
-pub fn remove_partial_copies(message_dir: &Path) -> std::io::Result<usize> {
-    let mut removed = 0;
-    let top = match std::fs::read_dir(message_dir) {
-        Ok(top) => top,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(error) => return Err(error),
-    };
-    for shard in top.flatten() {
-        if !shard.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        for entry in std::fs::read_dir(shard.path())?.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let Some(pid) = name
-                .strip_prefix('.')
-                .and_then(|n| n.strip_suffix(TEMPORARY_SUFFIX))
-                .and_then(|n| n.rsplit('.').next())
-            else {
-                continue;
-            };
-            // Another live process sharing the directory may be writing this one.
-            let writer_alive = pid
-                .parse::<u32>()
-                .is_ok_and(|pid| pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists());
-            if !writer_alive {
-                std::fs::remove_file(entry.path())?;
-                removed += 1;
-            }
-        }
-    }
-    Ok(removed)
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

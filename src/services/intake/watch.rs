@@ -14,7 +14,6 @@ use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::{Fetch, Mailbox};
 use chrono::{DateTime, NaiveTime, SubsecRound as _, Utc};
 use chrono_tz::Tz;
-use futures::TryStreamExt as _;
 use rand::Rng as _;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -22,8 +21,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::pipeline::{Intake, Raw};
 use crate::adapters::config::{ImapSettings, Settings, StartFrom};
-use crate::adapters::imap::{ImapSession, LoginRefused, NETWORK_TIMEOUT, connect};
+use crate::adapters::files::MessageFiles;
+use crate::adapters::imap::{
+    ImapSession, LoginRefused, Meta, connect, fetch_bodies, fetch_meta, last_uid_of, logout, uid_set, within,
+};
 use crate::adapters::store::{Checkpoint, Leadership, Origin, Recorded, Store};
+
+mod checkpoint;
 
 /// Without a word from the server for this long, an IDLE connection is presumed dead
 /// (Dovecot says "Still here" every 2 minutes, most servers at least every 10–15).
@@ -126,14 +130,6 @@ const LEAD_CHECK: Duration = Duration::from_secs(5);
 
 /// How often a watcher waiting in IDLE shows it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
-
-/// Metadata of one message, fetched before its body.
-#[derive(Debug, Clone, Copy)]
-struct Meta {
-    uid: u32,
-    size: usize,
-    received_at: DateTime<Utc>,
-}
 
 /// Follows one mailbox.
 pub struct Watcher {
@@ -449,84 +445,6 @@ impl Watcher {
         }
     }
 
-    /// Makes sure the checkpoint belongs to this UIDVALIDITY: on a first connection it
-    /// starts at the configured date; after a UIDVALIDITY change it restarts at the old
-    /// start date (what was already recorded is recognised and not counted again).
-    async fn prepare_checkpoint(&self, session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<Checkpoint> {
-        let uidvalidity = i64::from(mailbox.uid_validity.context("the server gives no UIDVALIDITY")?);
-        let name = &self.imap.mailbox;
-        let now = wall_clock();
-        let existing = self.store.checkpoint(name).await?;
-        let (start_from, last_uid) = match existing {
-            Some(cp) if cp.uidvalidity == uidvalidity => return Ok(cp),
-            Some(cp) => {
-                tracing::warn!(
-                    mailbox = %name,
-                    old = cp.uidvalidity,
-                    new = uidvalidity,
-                    "UIDVALIDITY changed: rescanning since the start date, recorded messages are recognised"
-                );
-                (cp.start_from, self.uid_before(session, mailbox, cp.start_from).await?)
-            }
-            None => match self.imap.start_from {
-                StartFrom::Now => (now.trunc_subsecs(0), last_uid_of(session, mailbox).await?),
-                StartFrom::Date(date) => {
-                    let local = date.and_time(NaiveTime::MIN);
-                    let start = local
-                        .and_local_timezone(self.zone)
-                        .earliest()
-                        .map_or(now, |t| t.with_timezone(&Utc));
-                    (start, self.uid_before(session, mailbox, start).await?)
-                }
-            },
-        };
-        let checkpoint = Checkpoint {
-            uidvalidity,
-            first_uid: last_uid + 1,
-            last_uid,
-            start_from,
-        };
-        self.store.set_checkpoint(name, checkpoint, now).await?;
-        tracing::info!(mailbox = %name, uidvalidity, last_uid, %start_from, "intake starts");
-        Ok(checkpoint)
-    }
-
-    /// The UID just below the first message received at or after `start`.
-    async fn uid_before(
-        &self,
-        session: &mut ImapSession,
-        mailbox: &Mailbox,
-        start: DateTime<Utc>,
-    ) -> anyhow::Result<i64> {
-        let metas = self.messages_since(session, start).await?;
-        match metas.first() {
-            Some(first) => Ok(i64::from(first.uid) - 1),
-            None => last_uid_of(session, mailbox).await,
-        }
-    }
-
-    /// Messages whose INTERNALDATE is at or after `start`, by UID.
-    async fn messages_since(&self, session: &mut ImapSession, start: DateTime<Utc>) -> anyhow::Result<Vec<Meta>> {
-        // SINCE compares dates in the server's zone: ask from the day before, then filter.
-        let day = (start.with_timezone(&self.zone).date_naive() - chrono::Days::new(1)).format("%d-%b-%Y");
-        let uids = within(session.uid_search(format!("SINCE {day}")), "UID SEARCH").await?;
-        if uids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sorted: Vec<u32> = uids.into_iter().collect();
-        sorted.sort_unstable();
-        let mut metas = Vec::new();
-        for chunk in sorted.chunks(500) {
-            let set = uid_set(chunk);
-            metas.extend(fetch_meta(session, &set).await?);
-        }
-        // INTERNALDATE has whole seconds.
-        let start = start.trunc_subsecs(0);
-        metas.retain(|m| m.received_at >= start);
-        metas.sort_by_key(|m| m.uid);
-        Ok(metas)
-    }
-
     /// Processes every message above the checkpoint, in UID order, until none is left or
     /// `shutdown` is cancelled (between two messages: each one's outcome is already committed).
     async fn drain(
@@ -544,7 +462,7 @@ impl Watcher {
                 .await?
                 .context("the mailbox checkpoint disappeared")?;
             let first = checkpoint.last_uid + 1;
-            let mut metas = fetch_meta(session, &format!("{first}:*")).await?;
+            let mut metas = fetch_meta(session, &format!("{first}:*"), wall_clock()).await?;
             metas.retain(|m| i64::from(m.uid) > checkpoint.last_uid);
             if metas.is_empty() {
                 return Ok(summary);
@@ -625,7 +543,7 @@ impl Watcher {
 
     /// Removes the half-written copies a crash (`kill -9` while writing) left behind.
     fn remove_partial_copies(&self) {
-        match super::pipeline::remove_partial_copies(&self.intake.message_dir) {
+        match MessageFiles::new(&self.intake.message_dir).remove_partial() {
             Ok(0) => {}
             Ok(removed) => {
                 tracing::info!(removed, dir = %self.intake.message_dir.display(), "removed partial message copies")
@@ -634,48 +552,6 @@ impl Watcher {
                 tracing::warn!(%error, dir = %self.intake.message_dir.display(), "cannot tidy the message copies")
             }
         }
-    }
-
-    /// Compares the mailbox since the start date with what the store recorded.
-    pub async fn reconcile(&self) -> anyhow::Result<Reconciliation> {
-        let mut session = self.open().await?;
-        let result = self.reconcile_in(&mut session).await;
-        logout(session).await;
-        result
-    }
-
-    async fn reconcile_in(&self, session: &mut ImapSession) -> anyhow::Result<Reconciliation> {
-        let name = &self.imap.mailbox;
-        let checkpoint = self.store.checkpoint(name).await?.context("intake has not started")?;
-        let recorded = self.store.recorded_uids(name, checkpoint.uidvalidity).await?;
-        // Every message from the first UID intake owns, and any it recorded.
-        let owned = fetch_meta(session, &format!("{}:*", checkpoint.first_uid.max(1))).await?;
-        let mut by_uid: BTreeMap<u32, ()> = owned
-            .iter()
-            .filter(|m| i64::from(m.uid) >= checkpoint.first_uid)
-            .map(|m| (m.uid, ()))
-            .collect();
-        for uid in recorded.keys() {
-            if let Ok(uid) = u32::try_from(*uid) {
-                by_uid.insert(uid, ());
-            }
-        }
-        let mut report = Reconciliation {
-            mailbox: name.clone(),
-            start_from: Some(checkpoint.start_from),
-            ..Reconciliation::default()
-        };
-        for uid in by_uid.keys() {
-            report.in_mailbox += 1;
-            match recorded.get(&i64::from(*uid)).map(String::as_str) {
-                Some("counted") => report.counted += 1,
-                Some("review") => report.review += 1,
-                Some(_) => report.ignored += 1,
-                None if i64::from(*uid) > checkpoint.last_uid => report.pending.push(*uid),
-                None => report.missing.push(*uid),
-            }
-        }
-        Ok(report)
     }
 }
 
@@ -698,72 +574,6 @@ fn batches(metas: &[Meta], cap: usize) -> Vec<&[Meta]> {
         out.push(&metas[start..]);
     }
     out
-}
-
-fn uid_set(uids: &[u32]) -> String {
-    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
-}
-
-async fn fetch_meta(session: &mut ImapSession, set: &str) -> anyhow::Result<Vec<Meta>> {
-    let fetches: Vec<Fetch> = within(
-        async {
-            session
-                .uid_fetch(set, "(UID RFC822.SIZE INTERNALDATE)")
-                .await?
-                .try_collect()
-                .await
-        },
-        "UID FETCH (metadata)",
-    )
-    .await?;
-    let now = wall_clock();
-    Ok(fetches
-        .iter()
-        .filter_map(|f| {
-            Some(Meta {
-                uid: f.uid?,
-                size: f.size.map_or(0, |s| s as usize),
-                received_at: f.internal_date().map_or(now, |d| d.with_timezone(&Utc)),
-            })
-        })
-        .collect())
-}
-
-async fn fetch_bodies(session: &mut ImapSession, uids: &[u32], items: &str) -> anyhow::Result<HashMap<u32, Fetch>> {
-    let set = uid_set(uids);
-    let fetches: Vec<Fetch> = within(
-        async { session.uid_fetch(&set, items).await?.try_collect().await },
-        "UID FETCH (bodies)",
-    )
-    .await?;
-    let by_uid: HashMap<u32, Fetch> = fetches.into_iter().filter_map(|f| Some((f.uid?, f))).collect();
-    if let Some(missing) = uids.iter().find(|u| !by_uid.contains_key(u)) {
-        bail!("the server did not return UID {missing} (a tagged NO, or the message was expunged)");
-    }
-    Ok(by_uid)
-}
-
-/// The highest UID in the mailbox (0 when empty).
-async fn last_uid_of(session: &mut ImapSession, mailbox: &Mailbox) -> anyhow::Result<i64> {
-    if let Some(next) = mailbox.uid_next {
-        return Ok(i64::from(next) - 1);
-    }
-    let uids = within(session.uid_search("ALL"), "UID SEARCH ALL").await?;
-    Ok(uids.into_iter().max().map_or(0, i64::from))
-}
-
-async fn within<T, E>(future: impl Future<Output = Result<T, E>>, what: &str) -> anyhow::Result<T>
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    tokio::time::timeout(NETWORK_TIMEOUT, future)
-        .await
-        .with_context(|| format!("IMAP {what}: timed out"))?
-        .with_context(|| format!("IMAP {what}"))
-}
-
-async fn logout(mut session: ImapSession) {
-    let _ = tokio::time::timeout(STOP_TIMEOUT, session.logout()).await;
 }
 
 /// The watcher runs for months, so it is wiring: this is the one place it reads the clock.

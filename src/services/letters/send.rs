@@ -514,36 +514,24 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
-        let first = Duration::minutes(2);
-        assert_eq!(
-            retry_delay(1, FailureClass::Temporary, first, 0.5),
-            Duration::minutes(2)
-        );
-        assert_eq!(
-            retry_delay(3, FailureClass::Temporary, first, 0.5),
-            Duration::minutes(8)
-        );
-        assert_eq!(
-            retry_delay(30, FailureClass::Temporary, first, 0.5),
-            Duration::minutes(60)
-        );
-        assert_eq!(
-            retry_delay(1, FailureClass::Temporary, first, 0.0),
-            Duration::seconds(96)
-        );
-        assert_eq!(
-            retry_delay(1, FailureClass::Temporary, first, 1.0),
-            Duration::seconds(144)
-        );
-        assert_eq!(
-            retry_delay(1, FailureClass::Operator, first, 0.5),
-            Duration::minutes(60)
-        );
-        let quick = Duration::seconds(5);
-        assert_eq!(
-            retry_delay(3, FailureClass::Temporary, quick, 0.5),
-            Duration::seconds(20)
-        );
+        let (first, quick) = (Duration::minutes(2), Duration::seconds(5));
+        // (attempts, class, first delay, jitter) → delay
+        let cases = [
+            (1, FailureClass::Temporary, first, 0.5, Duration::minutes(2)),
+            (3, FailureClass::Temporary, first, 0.5, Duration::minutes(8)),
+            (30, FailureClass::Temporary, first, 0.5, Duration::minutes(60)),
+            (1, FailureClass::Temporary, first, 0.0, Duration::seconds(96)),
+            (1, FailureClass::Temporary, first, 1.0, Duration::seconds(144)),
+            (1, FailureClass::Operator, first, 0.5, Duration::minutes(60)),
+            (3, FailureClass::Temporary, quick, 0.5, Duration::seconds(20)),
+        ];
+        for (attempts, class, start, jitter, expected) in cases {
+            assert_eq!(
+                retry_delay(attempts, class, start, jitter),
+                expected,
+                "{attempts} attempts, {class:?}, jitter {jitter}"
+            );
+        }
     }
 
     #[test]

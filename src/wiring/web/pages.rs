@@ -2,13 +2,12 @@
 //! render a template; actions check the login and CSRF token, make the decision through
 //! [`crate::decisions`] (the same code as the CLI) and send the browser back to the page.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +16,7 @@ use super::{WebState, now};
 use crate::adapters::store::StoreError;
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::Reason;
-use crate::domain::model::{IncomingId, RequestState, SubmissionVia};
+use crate::domain::model::{IncomingId, Request, RequestState, SubmissionVia};
 use crate::domain::report::status::{RequestStatus, UnitState, request_status};
 use crate::services::decisions::DecisionError;
 use crate::services::letters::Setup;
@@ -29,9 +28,6 @@ pub use actions::*;
 
 mod downloads;
 pub use downloads::*;
-
-/// A submitted form, field by field.
-type Fields = Form<HashMap<String, String>>;
 
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
@@ -239,23 +235,30 @@ struct UnitRow {
     failing: String,
 }
 
+/// A request by its token and its status at `at`, or the page that says why not.
+pub(super) async fn status_of(
+    state: &WebState,
+    current: &Current,
+    token: &str,
+    at: DateTime<Utc>,
+) -> Result<(Request, RequestStatus), Response> {
+    let request = state.store.resolve_request(token).await.map_err(store_failed)?;
+    let facts = state.store.status_facts(request.id).await.map_err(store_failed)?;
+    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
+    Ok((request, status))
+}
+
 pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Path(token): Path<String>) -> Response {
     let viewer = match may_read(&state, &headers, &format!("/requests/{token}")) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let current = current(&state);
+    let (current, at) = (current(&state), now());
     let zone = current.settings.office.zone;
-    let at = now();
-    let request = match state.store.resolve_request(&token).await {
-        Ok(r) => r,
-        Err(e) => return store_failed(e),
+    let (request, status) = match status_of(&state, &current, &token, at).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
-    let facts = match state.store.status_facts(request.id).await {
-        Ok(f) => f,
-        Err(e) => return store_failed(e),
-    };
-    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
     let setup = Setup {
         settings: &current.settings,
         calendar: &current.calendar,

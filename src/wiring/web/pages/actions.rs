@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::auth::may_change;
@@ -16,14 +15,24 @@ use super::*;
 use crate::domain::model::{IncomingId, RequestState};
 use crate::services::decisions::{self, DecisionError};
 
-/// The logged-in user a form acts for, if it carries the session's CSRF token.
-#[allow(clippy::result_large_err)]
-pub(super) fn form_user(
-    state: &WebState,
-    headers: &HeaderMap,
-    form: &HashMap<String, String>,
-) -> Result<String, Response> {
-    may_change(state, headers, form.get("csrf").map(String::as_str))
+/// A form posted by a logged-in user with the session's CSRF token: who, and the fields. Any
+/// other POST is refused before the handler runs (401 without a login, 403 without the token).
+pub struct Posted {
+    pub user: String,
+    pub form: HashMap<String, String>,
+}
+
+impl FromRequest<Arc<WebState>> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Posted, Response> {
+        let headers = request.headers().clone();
+        let Form(form) = Form::<HashMap<String, String>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let user = may_change(state, &headers, form.get("csrf").map(String::as_str))?;
+        Ok(Posted { user, form })
+    }
 }
 
 /// Back to `back` once a decision is recorded (after `done` logs it), or the refusal.
@@ -43,14 +52,9 @@ pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a st
 
 pub async fn assign(
     State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Posted { user, form }: Posted,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form) {
-        Ok(user) => user,
-        Err(r) => return r,
-    };
     let note = format!("ghi nhận trên trang theo dõi bởi {user}");
     let current = current(&state);
     let intake = crate::services::intake::pipeline::Intake::recording(&current.settings, current.templates.clone());
@@ -75,14 +79,9 @@ pub async fn assign(
 
 pub async fn reject(
     State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Posted { user, form }: Posted,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form) {
-        Ok(user) => user,
-        Err(r) => return r,
-    };
     let result = decisions::reject(&state.store, IncomingId::new(id), field(&form, "reason"), now()).await;
     answer(result, "/review", |()| {
         tracing::info!(user = %user, item = id, "review item rejected");
@@ -91,14 +90,9 @@ pub async fn reject(
 
 pub async fn extend(
     State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
     Path(id): Path<i64>,
-    Form(form): Fields,
+    Posted { user, form }: Posted,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form) {
-        Ok(user) => user,
-        Err(r) => return r,
-    };
     let zone = current(&state).settings.office.zone;
     let result = decisions::extend(
         &state.store,
@@ -117,14 +111,9 @@ pub async fn extend(
 
 pub async fn mark(
     State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Fields,
+    Posted { user, form }: Posted,
 ) -> Response {
-    let user = match form_user(&state, &headers, &form) {
-        Ok(user) => user,
-        Err(r) => return r,
-    };
     let back = format!("/requests/{token}");
     let at = now();
     // An empty note stays empty, so the decision refuses it.
@@ -140,17 +129,8 @@ pub async fn mark(
     })
 }
 
-pub(super) async fn change_state(
-    state: &WebState,
-    headers: &HeaderMap,
-    token: &str,
-    form: &HashMap<String, String>,
-    to: RequestState,
-) -> Response {
-    let user = match form_user(state, headers, form) {
-        Ok(user) => user,
-        Err(r) => return r,
-    };
+pub(super) async fn change_state(state: &WebState, token: &str, posted: Posted, to: RequestState) -> Response {
+    let Posted { user, form } = posted;
     let back = format!("/requests/{token}");
     if to == RequestState::Closed && form.get("confirm").map(String::as_str) != Some("yes") {
         // Closing stops every reminder still to go: the form asks for a tick first, and a
@@ -181,20 +161,10 @@ pub(super) async fn change_state(
     Redirect::to(&back).into_response()
 }
 
-pub async fn activate(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Path(token): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    change_state(&state, &headers, &token, &form, RequestState::Active).await
+pub async fn activate(State(state): State<Arc<WebState>>, Path(token): Path<String>, posted: Posted) -> Response {
+    change_state(&state, &token, posted, RequestState::Active).await
 }
 
-pub async fn close(
-    State(state): State<Arc<WebState>>,
-    headers: HeaderMap,
-    Path(token): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    change_state(&state, &headers, &token, &form, RequestState::Closed).await
+pub async fn close(State(state): State<Arc<WebState>>, Path(token): Path<String>, posted: Posted) -> Response {
+    change_state(&state, &token, posted, RequestState::Closed).await
 }

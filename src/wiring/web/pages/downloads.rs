@@ -13,7 +13,6 @@ use super::super::{WebState, now};
 use super::*;
 use crate::domain::model::IncomingId;
 use crate::domain::report::export::{self, Only};
-use crate::domain::report::status::request_status;
 
 #[derive(Deserialize)]
 pub struct OnlyQuery {
@@ -33,18 +32,12 @@ pub(super) async fn export(
     let Some(only) = Only::parse(only.unwrap_or("pending")) else {
         return (StatusCode::BAD_REQUEST, "only: pending, late hoặc all").into_response();
     };
-    let current = current(state);
+    let (current, at) = (current(state), now());
     let zone = current.settings.office.zone;
-    let at = now();
-    let request = match state.store.resolve_request(token).await {
-        Ok(r) => r,
-        Err(e) => return store_failed(e),
+    let (request, status) = match status_of(state, &current, token, at).await {
+        Ok(found) => found,
+        Err(r) => return r,
     };
-    let facts = match state.store.status_facts(request.id).await {
-        Ok(f) => f,
-        Err(e) => return store_failed(e),
-    };
-    let status = request_status(&request, &facts, at, (&current.calendar, current.settings.office.zone));
     let sections = export::sections(&status, only, zone);
     let (bytes, content_type, extension) = if xlsx {
         let heading = export::heading(&status, &current.settings.office.name, only, at, zone);

@@ -1,0 +1,121 @@
+//! The kept copies of incoming messages: content-addressed files `<dir>/<2 hex>/<sha256>.eml`.
+//! A copy is written under a temporary name (`.<hash>.<pid>.tmp`), synced, then renamed, so it
+//! is whole or absent; what a crash leaves half-written is removed at the next start. The
+//! shard directory is created only when a write finds it missing, not for every message.
+
+use std::io::{ErrorKind, Write as _};
+use std::path::{Path, PathBuf};
+
+/// The end of a copy's name while it is being written.
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// The directory of kept copies.
+#[derive(Debug, Clone)]
+pub struct MessageFiles {
+    dir: PathBuf,
+}
+
+impl MessageFiles {
+    pub fn new(dir: impl Into<PathBuf>) -> MessageFiles {
+        MessageFiles { dir: dir.into() }
+    }
+
+    /// Where the copy of the message with this SHA-256 (hex) is kept.
+    pub fn path_of(&self, hash: &str) -> PathBuf {
+        self.shard(hash).join(format!("{hash}.eml"))
+    }
+
+    fn shard(&self, hash: &str) -> PathBuf {
+        self.dir.join(hash.get(..2).unwrap_or("00"))
+    }
+
+    /// Keeps a copy of `bytes` under its hash (nothing is written when it is there already);
+    /// returns its path. Blocking: run it on a blocking thread.
+    pub fn keep(&self, hash: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+        let path = self.path_of(hash);
+        if path.exists() {
+            return Ok(path);
+        }
+        let temporary = self
+            .shard(hash)
+            .join(format!(".{hash}.{}{TEMPORARY_SUFFIX}", std::process::id()));
+        match write_synced(&temporary, bytes) {
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                std::fs::create_dir_all(self.shard(hash))?;
+                write_synced(&temporary, bytes)?;
+            }
+            other => other?,
+        }
+        std::fs::rename(&temporary, &path)?;
+        Ok(path)
+    }
+
+    /// Removes copies a crash left half-written; returns how many. A temporary file of another
+    /// live process sharing the directory is left alone. Run at start, before this process
+    /// writes.
+    pub fn remove_partial(&self) -> std::io::Result<usize> {
+        let mut removed = 0;
+        let top = match std::fs::read_dir(&self.dir) {
+            Ok(top) => top,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(0),
+            Err(error) => return Err(error),
+        };
+        for shard in top.flatten() {
+            if !shard.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            for entry in std::fs::read_dir(shard.path())?.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let Some(pid) = name
+                    .strip_prefix('.')
+                    .and_then(|n| n.strip_suffix(TEMPORARY_SUFFIX))
+                    .and_then(|n| n.rsplit('.').next())
+                else {
+                    continue;
+                };
+                let writer_alive = pid
+                    .parse::<u32>()
+                    .is_ok_and(|pid| pid != std::process::id() && Path::new("/proc").join(pid.to_string()).exists());
+                if !writer_alive {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_is_kept_once_under_its_hash_and_leftovers_of_a_crash_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = MessageFiles::new(dir.path().join("messages"));
+        let hash = "ab".repeat(32);
+        let path = files.keep(&hash, b"first").unwrap();
+        assert_eq!(path, dir.path().join("messages/ab").join(format!("{hash}.eml")));
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        // The same hash again: the copy that is there stays.
+        assert_eq!(files.keep(&hash, b"other").unwrap(), path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        // A half-written copy of a process that is gone, and one of a live process (ours is
+        // skipped only when it is another process: pid 1 is always alive).
+        let shard = dir.path().join("messages/ab");
+        std::fs::write(shard.join(".cd.4194304999.tmp"), "half").unwrap();
+        std::fs::write(shard.join(".ef.1.tmp"), "being written").unwrap();
+        assert_eq!(files.remove_partial().unwrap(), 1);
+        assert!(shard.join(".ef.1.tmp").exists());
+        assert!(path.exists());
+        assert_eq!(MessageFiles::new(dir.path().join("none")).remove_partial().unwrap(), 0);
+    }
+}
