@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::adapters::store::{Assignment, ManualSubmission, Store, StoreError};
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::{message, receipt};
-use crate::domain::model::{EmailAddress, Request, Unit, UnitCode};
+use crate::domain::model::{EmailAddress, IncomingId, Request, RequestId, Unit, UnitCode, UnitId};
 use crate::services::letters::receipt::Receipts;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ pub struct AssignOptions<'a> {
 /// received it against the unit's deadline.
 pub async fn assign(
     store: &Store,
-    item_id: i64,
+    item_id: IncomingId,
     request: &str,
     unit: &str,
     options: AssignOptions<'_>,
@@ -138,7 +138,7 @@ async fn acknowledge(
     store: &Store,
     receipts: &Receipts,
     raw_path: &str,
-    ids: (i64, i64),
+    ids: (RequestId, UnitId),
     resubmission: bool,
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -167,7 +167,7 @@ async fn acknowledge(
 }
 
 /// Rejects a review item: it is not a report.
-pub async fn reject(store: &Store, item_id: i64, reason: &str, now: DateTime<Utc>) -> Decided<()> {
+pub async fn reject(store: &Store, item_id: IncomingId, reason: &str, now: DateTime<Utc>) -> Decided<()> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DecisionError::Refused("cần ghi lý do không tính là báo cáo".into()));
@@ -183,7 +183,7 @@ pub async fn reject(store: &Store, item_id: i64, reason: &str, now: DateTime<Utc
 /// the OS user) and recorded in the request's changes.
 pub async fn extend(
     store: &Store,
-    item_id: i64,
+    item_id: IncomingId,
     until: &str,
     by: &str,
     zone: chrono_tz::Tz,

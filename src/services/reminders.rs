@@ -15,7 +15,7 @@ use crate::adapters::config::Settings;
 use crate::adapters::store::{Settlement, SlotRow, Store, StoreError};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dates::format_instant;
-use crate::domain::model::{Offsets, Request, RequestState, Unit};
+use crate::domain::model::{Offsets, Request, RequestId, RequestState, Unit, UnitId};
 use crate::domain::plan::{PlanInput, SKIPPED_FOR_LATER_SLOT, SlotKind, catch_up, plan_slots};
 use crate::services::letters::to_unit::{self, UnitLetter};
 use crate::services::letters::{LetterError, Setup, TemplateKind};
@@ -32,7 +32,7 @@ pub async fn plan_new_units(
     if todo.is_empty() {
         return Ok(0);
     }
-    let requests: HashMap<i64, Request> = store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect();
+    let requests: HashMap<RequestId, Request> = store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect();
     let mut planned = 0;
     for unit in todo {
         let Some(request) = requests.get(&unit.request_id) else {
@@ -93,10 +93,10 @@ pub type DueSlot = (i64, SlotKind, DateTime<Utc>);
 
 /// The registry facts settling needs, loaded once per pass.
 struct Registry {
-    requests: HashMap<i64, Request>,
-    units: HashMap<i64, Unit>,
-    reported: HashSet<(i64, i64)>,
-    extended: HashMap<(i64, i64), DateTime<Utc>>,
+    requests: HashMap<RequestId, Request>,
+    units: HashMap<UnitId, Unit>,
+    reported: HashSet<(RequestId, UnitId)>,
+    extended: HashMap<(RequestId, UnitId), DateTime<Utc>>,
 }
 
 impl Registry {
@@ -109,7 +109,7 @@ impl Registry {
         })
     }
 
-    fn deadline(&self, request_id: i64, unit_id: i64) -> Option<DateTime<Utc>> {
+    fn deadline(&self, request_id: RequestId, unit_id: UnitId) -> Option<DateTime<Utc>> {
         self.extended
             .get(&(request_id, unit_id))
             .copied()
@@ -118,8 +118,8 @@ impl Registry {
 
     fn facts(
         &self,
-        request_id: i64,
-        unit_id: i64,
+        request_id: RequestId,
+        unit_id: UnitId,
         now: DateTime<Utc>,
         stop_overdue_after: chrono::Duration,
     ) -> GroupFacts {
@@ -202,12 +202,12 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
         return Ok(summary);
     }
     let registry = Registry::load(store).await?;
-    let mut groups: BTreeMap<(i64, i64), Vec<&SlotRow>> = BTreeMap::new();
+    let mut groups: BTreeMap<(RequestId, UnitId), Vec<&SlotRow>> = BTreeMap::new();
     for slot in &due {
         groups.entry((slot.request_id, slot.unit_id)).or_default().push(slot);
     }
     let mut settlements = Vec::new();
-    let mut files: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut files: HashMap<RequestId, Vec<String>> = HashMap::new();
     for ((request_id, unit_id), slots) in groups {
         let request = registry.requests.get(&request_id);
         let unit = registry.units.get(&unit_id);
@@ -275,8 +275,8 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
 /// The names of a request's files, loaded once per pass.
 async fn files_of(
     store: &Store,
-    loaded: &mut HashMap<i64, Vec<String>>,
-    request_id: i64,
+    loaded: &mut HashMap<RequestId, Vec<String>>,
+    request_id: RequestId,
 ) -> Result<Vec<String>, StoreError> {
     if let Some(names) = loaded.get(&request_id) {
         return Ok(names.clone());
@@ -314,14 +314,14 @@ pub async fn plan_view(
     store: &Store,
     setup: &Setup<'_>,
     from: DateTime<Utc>,
-    request_id: Option<i64>,
+    request_id: Option<RequestId>,
 ) -> Result<Vec<PlanLine>, StoreError> {
     let slots: Vec<SlotRow> = store.waiting_slots_of_active_requests(request_id).await?;
     let registry = Registry::load(store).await?;
     let zone = setup.settings.office.zone;
 
     let mut verdicts: HashMap<i64, Verdict> = HashMap::new();
-    let mut due_groups: BTreeMap<(i64, i64), Vec<DueSlot>> = BTreeMap::new();
+    let mut due_groups: BTreeMap<(RequestId, UnitId), Vec<DueSlot>> = BTreeMap::new();
     for slot in slots.iter().filter(|s| s.due_at <= from) {
         due_groups
             .entry((slot.request_id, slot.unit_id))

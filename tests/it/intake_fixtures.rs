@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use baocao::domain::incoming::classify::{Context, Outcome, RequestFacts, Rules, SentRef, Snapshot, classify};
 use baocao::domain::incoming::message::{self, Letter};
+use baocao::domain::model::{IncomingId, RequestId, UnitId};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
@@ -43,8 +44,8 @@ struct Registry {
     snapshot: Snapshot,
     sent: HashMap<String, SentRef>,
     seen: HashSet<String>,
-    unit_ids: HashMap<String, i64>,
-    request_ids: HashMap<String, i64>,
+    unit_ids: HashMap<String, UnitId>,
+    request_ids: HashMap<String, RequestId>,
 }
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -75,6 +76,7 @@ fn registry() -> Registry {
     ];
     let mut unit_ids = HashMap::new();
     for (id, code, addresses) in units {
+        let id = UnitId::new(id);
         snapshot.unit_codes.insert(id, code.into());
         unit_ids.insert(code.to_string(), id);
         for address in addresses {
@@ -105,21 +107,22 @@ fn registry() -> Registry {
     ];
     let mut request_ids = HashMap::new();
     for (id, token, code, deadline, attachment, active, units) in requests {
+        let id = RequestId::new(id);
         snapshot
             .requests
             .insert(id, RequestFacts::new(id, code, token, deadline, attachment, active));
         request_ids.insert(token.to_string(), id);
         if active {
             for unit in units {
-                snapshot.open_for_unit.entry(unit).or_default().push(id);
+                snapshot.open_for_unit.entry(UnitId::new(unit)).or_default().push(id);
             }
         }
     }
-    snapshot.reported.insert((10, 3));
-    snapshot.reported.insert((20, 6));
+    snapshot.reported.insert((RequestId::new(10), UnitId::new(3)));
+    snapshot.reported.insert((RequestId::new(20), UnitId::new(6)));
     let sent_to = |request: Option<i64>, unit: Option<i64>, to: &str| SentRef {
-        request_id: request,
-        unit_id: unit,
+        request_id: request.map(RequestId::new),
+        unit_id: unit.map(UnitId::new),
         to_address: to.into(),
     };
     let sent = HashMap::from([
@@ -189,7 +192,7 @@ fn judge(registry: &Registry, raw: &[u8], received_at: DateTime<Utc>) -> (Letter
             .message_id
             .as_ref()
             .filter(|id| registry.seen.contains(*id))
-            .map(|_| 1),
+            .map(|_| IncomingId::new(1)),
         sent: ids
             .iter()
             .filter_map(|id| registry.sent.get(id).map(|s| (id.clone(), s.clone())))
@@ -236,7 +239,7 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
             ));
         }
     };
-    let code_of = |id: Option<i64>| {
+    let code_of = |id: Option<UnitId>| {
         id.and_then(|id| {
             registry
                 .unit_ids
@@ -246,7 +249,7 @@ fn check(registry: &Registry, expect: &Expect, variant: &str, raw: &[u8]) -> Vec
         })
         .unwrap_or_default()
     };
-    let token_of = |id: i64| {
+    let token_of = |id: RequestId| {
         registry
             .request_ids
             .iter()

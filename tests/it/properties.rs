@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use baocao::domain::incoming::classify::{self, Context, RequestFacts, SentRef};
 use baocao::domain::incoming::message::{self, MAX_IDS, THREAD_TAIL};
 use baocao::domain::incoming::{Reason, Rules, Snapshot, State};
+use baocao::domain::model::{RequestId, UnitId};
 use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Utc};
 use proptest::prelude::*;
 
@@ -164,21 +165,27 @@ fn registry() -> Snapshot {
         (1, "pgddt.tuachua@dienbien.edu.vn", "pgd-tuachua"),
         (2, "pgd.muongcha@dienbien.edu.vn", "pgd-muongcha"),
     ] {
+        let id = UnitId::new(id);
         snapshot.units_by_address.insert(address.into(), vec![id]);
         snapshot.unit_codes.insert(id, code.into());
     }
+    snapshot.requests.insert(
+        RequestId::new(1),
+        RequestFacts::new(RequestId::new(1), "4189/KH-BCĐ", "BC-1", deadline, true, true),
+    );
+    snapshot.requests.insert(
+        RequestId::new(2),
+        RequestFacts::new(RequestId::new(2), "215/BC-PGDĐT", "BC-2", deadline, false, true),
+    );
+    snapshot.requests.insert(
+        RequestId::new(3),
+        RequestFacts::new(RequestId::new(3), "12/CV-SGD", "BC-3", deadline, false, false),
+    );
     snapshot
-        .requests
-        .insert(1, RequestFacts::new(1, "4189/KH-BCĐ", "BC-1", deadline, true, true));
-    snapshot
-        .requests
-        .insert(2, RequestFacts::new(2, "215/BC-PGDĐT", "BC-2", deadline, false, true));
-    snapshot
-        .requests
-        .insert(3, RequestFacts::new(3, "12/CV-SGD", "BC-3", deadline, false, false));
-    snapshot.open_for_unit.insert(1, vec![1, 2]);
-    snapshot.open_for_unit.insert(2, vec![2]);
-    snapshot.reported.insert((2, 2));
+        .open_for_unit
+        .insert(UnitId::new(1), vec![RequestId::new(1), RequestId::new(2)]);
+    snapshot.open_for_unit.insert(UnitId::new(2), vec![RequestId::new(2)]);
+    snapshot.reported.insert((RequestId::new(2), UnitId::new(2)));
     snapshot
 }
 
@@ -223,7 +230,7 @@ proptest! {
         let mut sent = HashMap::new();
         if refer {
             for id in &ids {
-                sent.insert(id.clone(), SentRef { request_id: Some(1), unit_id: Some(1), to_address: "pgddt.tuachua@dienbien.edu.vn".into() });
+                sent.insert(id.clone(), SentRef { request_id: Some(RequestId::new(1)), unit_id: Some(UnitId::new(1)), to_address: "pgddt.tuachua@dienbien.edu.vn".into() });
             }
         }
         let context = Context {

@@ -14,11 +14,14 @@
 //! [`Db::is_postgres`]. This module knows nothing of the tables.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
-use sqlx::{Arguments, Encode, FromRow, Postgres, SqlSafeStr, SqlStr, Sqlite, Transaction, Type};
+use sqlx::{Arguments, Database, Decode, Encode, FromRow, Postgres, SqlSafeStr, SqlStr, Sqlite, Transaction, Type};
 
 use super::{Store, StoreResult};
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 
 /// A connection to one of the two databases, borrowed for the length of some work: a
 /// transaction's ([`Tx::db`]) or a pooled one ([`Store::connection`]).
@@ -165,6 +168,57 @@ impl ArgValue for Vec<u8> {
         Arg::Bytes(value)
     }
 }
+
+/// The id newtypes bind as the integer they wrap, and read back from an integer column (also
+/// as fields of `FromRow` structs and in `on_pool!` queries), on either database.
+macro_rules! id_column {
+    ($($id:ty),*) => {$(
+        impl ArgValue for $id {
+            fn arg(value: Option<Self>) -> Arg {
+                Arg::Int(value.map(<$id>::get))
+            }
+        }
+
+        impl From<&$id> for Arg {
+            fn from(value: &$id) -> Self {
+                Arg::Int(Some(value.get()))
+            }
+        }
+
+        impl<DB: Database> Type<DB> for $id
+        where
+            i64: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <i64 as Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <i64 as Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: Database> Decode<'r, DB> for $id
+        where
+            i64: Decode<'r, DB>,
+        {
+            fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok(<$id>::new(<i64 as Decode<'r, DB>>::decode(value)?))
+            }
+        }
+
+        impl<'q, DB: Database> Encode<'q, DB> for $id
+        where
+            i64: Encode<'q, DB>,
+        {
+            fn encode_by_ref(&self, buf: &mut <DB as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <i64 as Encode<'q, DB>>::encode(self.get(), buf)
+            }
+        }
+    )*};
+}
+
+id_column!(UnitId, RequestId, IncomingId);
 
 impl<T: ArgValue> From<T> for Arg {
     fn from(value: T) -> Self {
@@ -398,6 +452,9 @@ mod tests {
         assert_eq!(Arg::from(None::<DateTime<Utc>>), Arg::Time(None));
         assert_eq!(Arg::from(at.date_naive()), Arg::Date(Some(at.date_naive())));
         assert_eq!(Arg::from(&vec![1_u8, 2]), Arg::Bytes(Some(vec![1, 2])));
+        assert_eq!(Arg::from(UnitId::new(7)), Arg::Int(Some(7)));
+        assert_eq!(Arg::from(&RequestId::new(7)), Arg::Int(Some(7)));
+        assert_eq!(Arg::from(None::<IncomingId>), Arg::Int(None));
     }
 
     #[tokio::test]
@@ -450,6 +507,21 @@ mod tests {
                 (None, None, None, None, None, None, None),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn an_id_is_bound_and_read_back_as_its_type() {
+        let store = memory_store().await;
+        let mut connection = store.connection().await.unwrap();
+        let db = &mut connection.db();
+        sql("INSERT INTO kinds (i, n) VALUES ($1, $2)")
+            .bind(UnitId::new(12))
+            .bind(None::<RequestId>)
+            .execute(db)
+            .await
+            .unwrap();
+        let row: (UnitId, Option<RequestId>) = sql("SELECT i, n FROM kinds").fetch_one(db).await.unwrap();
+        assert_eq!(row, (UnitId::new(12), None));
     }
 
     #[tokio::test]

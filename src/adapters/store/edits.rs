@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::requests::{insert_recipients, resolve_units, set_deadline};
 use super::{ChangeOf, Store, StoreError, StoreResult, sql};
-use crate::domain::model::{FileInput, GroupCode, Request, RequestState, UnitCode};
+use crate::domain::model::{FileInput, GroupCode, Request, RequestState, UnitCode, UnitId};
 
 /// What to change; `None` or empty leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -204,7 +204,7 @@ impl Store {
             .await?;
 
             // Recipients: written again, then the units they name resolved.
-            let before: Vec<(i64, String)> = sql(
+            let before: Vec<(UnitId, String)> = sql(
                 "SELECT u.id, u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1",
             )
             .bind(id)
@@ -218,7 +218,7 @@ impl Store {
             resolve_units(db, id, now).await?;
             // Units no longer named leave the request, unless they already reported: their
             // report stays on record.
-            let gone: Vec<(i64, String)> = sql(
+            let gone: Vec<(UnitId, String)> = sql(
                 "SELECT u.id, u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1 \
                  AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.request_id = ru.request_id AND s.unit_id = ru.unit_id) \
                  AND NOT ( \

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Db, Store, StoreResult, on_pool, sql};
+use crate::domain::model::RequestId;
 
 /// A file kept for a request, without its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -71,7 +72,7 @@ pub fn check_files(kept: &[StoredFile], files: &[crate::domain::model::FileInput
 /// Inserts files for a request.
 pub(crate) async fn insert_files(
     db: &mut Db<'_>,
-    request_id: i64,
+    request_id: RequestId,
     files: &[crate::domain::model::FileInput],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -96,7 +97,7 @@ pub(crate) async fn insert_files(
 /// Records changes of a request.
 pub(crate) async fn record_changes(
     db: &mut Db<'_>,
-    request_id: i64,
+    request_id: RequestId,
     by: &str,
     changes: impl IntoIterator<Item = ChangeOf>,
     now: DateTime<Utc>,
@@ -129,7 +130,7 @@ pub fn os_user() -> String {
 
 impl Store {
     /// The files a request's notice carries now, in the order they were added.
-    pub async fn request_files(&self, request_id: i64) -> StoreResult<Vec<StoredFile>> {
+    pub async fn request_files(&self, request_id: RequestId) -> StoreResult<Vec<StoredFile>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, file_name, content_type, size, sha256, added_at FROM request_attachments \
@@ -142,7 +143,7 @@ impl Store {
     }
 
     /// What changed in a request after it was made, oldest first.
-    pub async fn request_changes(&self, request_id: i64) -> StoreResult<Vec<RequestChange>> {
+    pub async fn request_changes(&self, request_id: RequestId) -> StoreResult<Vec<RequestChange>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT changed_at, changed_by, field, before, after FROM request_changes \

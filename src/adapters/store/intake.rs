@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Store, StoreResult, on_pool};
 use crate::domain::incoming::classify::{Outcome, RequestFacts, SentRef, Snapshot};
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 
 /// Where the watcher is in one mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +62,14 @@ pub enum Recorded {
     /// transaction saw something the snapshot had not (an earlier submission: a
     /// resubmission; an earlier copy: a duplicate). `receipt`: a receipt was queued for the
     /// sender.
-    New { id: i64, outcome: Outcome, receipt: bool },
+    New {
+        id: IncomingId,
+        outcome: Outcome,
+        receipt: bool,
+    },
     /// The same message seen again under a new UIDVALIDITY: the row now points at its new
     /// UID and nothing is counted again.
-    Moved { id: i64 },
+    Moved { id: IncomingId },
     /// Another watcher already processed this UID.
     AlreadyDone,
 }
@@ -105,7 +110,7 @@ impl Store {
             facts.for_information = !request.expects_report();
             snapshot.requests.insert(request.id, facts);
         }
-        let pairs: Vec<(i64, i64)> = on_pool!(self, |pool| {
+        let pairs: Vec<(RequestId, UnitId)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT ru.request_id, ru.unit_id FROM request_units ru \
                  JOIN requests r ON r.id = ru.request_id WHERE r.state = 'active' AND r.expects_report \
@@ -136,7 +141,7 @@ impl Store {
         }
         // The ids go in as one JSON array, which both databases unpack server-side.
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<(String, Option<i64>, Option<i64>, String)> = match self {
+        let rows: Vec<(String, Option<RequestId>, Option<UnitId>, String)> = match self {
             Store::Sqlite(pool) => {
                 sqlx::query_as(
                     "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \

@@ -23,7 +23,7 @@ use super::slots::cancel_waiting_in;
 use super::units::load_all_units;
 use super::{Db, Store, StoreError, StoreResult, parse_column, sql};
 use crate::domain::model::RequestState;
-use crate::domain::model::{EmailAddress, GroupCode, Unit, UnitCode};
+use crate::domain::model::{EmailAddress, GroupCode, RequestId, Unit, UnitCode, UnitId};
 
 /// The reason a merged unit's waiting reminders are cancelled with.
 pub const CANCEL_MERGED: &str = "đơn vị đã sáp nhập";
@@ -85,10 +85,10 @@ pub struct MergeReport {
 
 #[derive(sqlx::FromRow)]
 struct OpenMembership {
-    request_id: i64,
+    request_id: RequestId,
     token: Option<String>,
     state: String,
-    unit_id: i64,
+    unit_id: UnitId,
     extended_deadline: Option<DateTime<Utc>>,
 }
 
@@ -108,8 +108,8 @@ impl Store {
         )
         .fetch_all(db)
         .await?;
-        let reported: HashSet<(i64, i64)> = sql("SELECT DISTINCT request_id, unit_id FROM submissions")
-            .fetch_all::<(i64, i64)>(db)
+        let reported: HashSet<(RequestId, UnitId)> = sql("SELECT DISTINCT request_id, unit_id FROM submissions")
+            .fetch_all::<(RequestId, UnitId)>(db)
             .await?
             .into_iter()
             .collect();
@@ -120,7 +120,7 @@ impl Store {
             targets: Vec::new(),
         };
         for plan in &targets {
-            let old_ids: Vec<i64> = plan.olds.iter().filter_map(|o| id_of(&o.code)).collect();
+            let old_ids: Vec<UnitId> = plan.olds.iter().filter_map(|o| id_of(&o.code)).collect();
             let new_id = id_of(&plan.code);
             report.targets.push(MergeTarget {
                 requests: takeovers(&memberships, &reported, &old_ids, new_id, &existing)?,
@@ -161,7 +161,7 @@ async fn merge_into(
         }
         None => {
             let parent = shared_parent(existing, &target.olds).and_then(|p| id_of(&p));
-            let (id,): (i64,) = sql(
+            let (id,): (UnitId,) = sql(
                 "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
                  VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
             )
@@ -179,7 +179,7 @@ async fn merge_into(
         .fetch_one(db)
         .await?;
     let note = format!("{CANCEL_MERGED} vào `{}`", target.code);
-    let old_ids: Vec<i64> = target.olds.iter().filter_map(|o| id_of(&o.code)).collect();
+    let old_ids: Vec<UnitId> = target.olds.iter().filter_map(|o| id_of(&o.code)).collect();
     // Two old units may hold one address (one took it over from the other): the
     // first move wins, later copies are dropped.
     let mut moved: HashSet<String> = HashSet::new();
@@ -328,13 +328,13 @@ async fn merge_into(
 /// The open requests the old units are in, and what the new unit takes over in each.
 fn takeovers(
     memberships: &[OpenMembership],
-    reported: &HashSet<(i64, i64)>,
-    old_ids: &[i64],
-    new_id: Option<i64>,
+    reported: &HashSet<(RequestId, UnitId)>,
+    old_ids: &[UnitId],
+    new_id: Option<UnitId>,
     existing: &[Unit],
 ) -> StoreResult<Vec<RequestTakeover>> {
-    let code_of = |id: i64| existing.iter().find(|u| u.id == id).map(|u| u.code.clone());
-    let mut by_request: BTreeMap<i64, RequestTakeover> = BTreeMap::new();
+    let code_of = |id: UnitId| existing.iter().find(|u| u.id == id).map(|u| u.code.clone());
+    let mut by_request: BTreeMap<RequestId, RequestTakeover> = BTreeMap::new();
     for membership in memberships.iter().filter(|m| old_ids.contains(&m.unit_id)) {
         let state = parse_column("requests.state", &membership.state, RequestState::parse)?;
         let entry = by_request
@@ -574,7 +574,7 @@ mod tests {
 
     fn unit(id: i64, code: &str, addresses: &[&str], groups: &[&str]) -> Unit {
         Unit {
-            id,
+            id: UnitId::new(id),
             code: UnitCode::parse(code).unwrap(),
             name: format!("Đơn vị {code}"),
             groups: groups.iter().map(|g| GroupCode::parse(g).unwrap()).collect(),

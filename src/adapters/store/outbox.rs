@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
-use crate::domain::model::{MessageKind, MessageState};
+use crate::domain::model::{MessageKind, MessageState, RequestId, UnitId};
 
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,8 +15,8 @@ pub struct NewMessage {
     /// One message per key: `slot:17`, `digest:2026-11-23`.
     pub dedupe_key: String,
     pub kind: String,
-    pub request_id: Option<i64>,
-    pub unit_id: Option<i64>,
+    pub request_id: Option<RequestId>,
+    pub unit_id: Option<UnitId>,
     pub to_address: String,
     pub to_name: Option<String>,
     /// Without angle brackets.
@@ -36,8 +36,8 @@ pub struct OutgoingMessage {
     pub id: i64,
     pub slot_id: Option<i64>,
     pub kind: String,
-    pub request_id: Option<i64>,
-    pub unit_id: Option<i64>,
+    pub request_id: Option<RequestId>,
+    pub unit_id: Option<UnitId>,
     pub to_address: String,
     pub to_name: Option<String>,
     pub message_id: String,
@@ -172,7 +172,7 @@ impl Store {
 
     /// The Message-ID of the notice sent to a unit for a request, if one went out (or is going
     /// out now: a second notice composed meanwhile is the "gia hạn" one, without the files).
-    pub async fn notice_message_id(&self, request_id: i64, unit_id: i64) -> StoreResult<Option<String>> {
+    pub async fn notice_message_id(&self, request_id: RequestId, unit_id: UnitId) -> StoreResult<Option<String>> {
         let row: Option<(String,)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT message_id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \

@@ -12,6 +12,7 @@ use super::slots::cancel_waiting_in;
 use super::submissions::submission_count;
 use super::{Db, Store, StoreResult, sql};
 use crate::domain::incoming::classify::{Outcome, Reason, Rule, State};
+use crate::domain::model::IncomingId;
 
 impl Store {
     /// Records one message and everything its outcome implies, and advances the mailbox
@@ -33,7 +34,7 @@ impl Store {
     }
 
     /// The id of an earlier record of the same message, if any.
-    pub async fn earlier_copy(&self, message_id: Option<&str>, content_hash: &str) -> StoreResult<Option<i64>> {
+    pub async fn earlier_copy(&self, message_id: Option<&str>, content_hash: &str) -> StoreResult<Option<IncomingId>> {
         let row = find_earlier(&mut self.connection().await?.db(), message_id, content_hash).await?;
         Ok(row.map(|r| r.id))
     }
@@ -41,7 +42,7 @@ impl Store {
 
 #[derive(sqlx::FromRow)]
 struct EarlierRow {
-    id: i64,
+    id: IncomingId,
     content_hash: String,
     mailbox: String,
     uidvalidity: Option<i64>,
@@ -181,7 +182,7 @@ async fn insert_incoming(
     new: &NewIncoming<'_>,
     outcome: &Outcome,
     now: DateTime<Utc>,
-) -> StoreResult<i64> {
+) -> StoreResult<IncomingId> {
     let (uidvalidity, uid) = new.origin.uid.map_or((None, None), |(v, u)| (Some(v), Some(u)));
     sql(
         "INSERT INTO incoming_messages (mailbox, uidvalidity, uid, message_id, content_hash, from_address, \

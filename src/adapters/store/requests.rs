@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
 use crate::domain::matching::code_key;
 use crate::domain::model::{
-    GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
+    GroupCode, Offsets, Recipients, Request, RequestCode, RequestId, RequestInput, RequestState, UnitCode, UnitId,
 };
 
 /// How a clerk names a request on the command line.
@@ -46,7 +46,7 @@ impl RequestRef {
 
 #[derive(sqlx::FromRow)]
 struct RequestRow {
-    id: i64,
+    id: RequestId,
     code: String,
     year: i64,
     token: Option<String>,
@@ -67,7 +67,7 @@ struct RequestRow {
 
 #[derive(sqlx::FromRow)]
 struct RecipientRow {
-    request_id: i64,
+    request_id: RequestId,
     kind: String,
     value: String,
 }
@@ -88,8 +88,8 @@ async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
 
 /// The units a request's recipients name: active units of the named groups and the named
 /// units themselves.
-pub(crate) async fn resolve_units(db: &mut Db<'_>, request_id: i64, now: DateTime<Utc>) -> StoreResult<usize> {
-    let targets: Vec<(i64,)> = sql("SELECT u.id FROM units u WHERE u.active AND ( \
+pub(crate) async fn resolve_units(db: &mut Db<'_>, request_id: RequestId, now: DateTime<Utc>) -> StoreResult<usize> {
+    let targets: Vec<(UnitId,)> = sql("SELECT u.id FROM units u WHERE u.active AND ( \
            u.code IN (SELECT value FROM request_recipients WHERE request_id = $1 AND kind = 'unit') \
            OR u.id IN (SELECT g.unit_id FROM unit_groups g JOIN request_recipients r \
                        ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))")
@@ -131,8 +131,8 @@ pub(super) fn unknown_recipients(
 /// not name.
 pub(crate) async fn extend_unit(
     db: &mut Db<'_>,
-    request_id: i64,
-    unit_id: i64,
+    request_id: RequestId,
+    unit_id: UnitId,
     until: DateTime<Utc>,
 ) -> StoreResult<()> {
     let changed = sql("UPDATE request_units SET extended_deadline = $3 WHERE request_id = $1 AND unit_id = $2")
@@ -152,7 +152,7 @@ pub(crate) async fn extend_unit(
 /// Writes a request's recipients (groups, then single units).
 pub(crate) async fn insert_recipients(
     db: &mut Db<'_>,
-    request_id: i64,
+    request_id: RequestId,
     groups: &[GroupCode],
     units: &[UnitCode],
 ) -> StoreResult<()> {
@@ -172,7 +172,7 @@ pub(crate) async fn insert_recipients(
 }
 
 fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult<Vec<Request>> {
-    let mut by_request: HashMap<i64, Recipients> = HashMap::new();
+    let mut by_request: HashMap<RequestId, Recipients> = HashMap::new();
     for row in recipients {
         let entry = by_request.entry(row.request_id).or_default();
         match row.kind.as_str() {
@@ -286,7 +286,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let id = {
-            let clash: Option<(i64, String, String)> =
+            let clash: Option<(RequestId, String, String)> =
                 sql("SELECT id, token, state FROM requests WHERE code_key = $1 AND year = $2")
                     .bind(&key)
                     .bind(i64::from(input.year))
@@ -334,7 +334,7 @@ impl Store {
                 }
                 None => {}
             }
-            let (id,): (i64,) = sql(
+            let (id,): (RequestId,) = sql(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
                  overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
                  content, expects_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15) \
@@ -371,7 +371,7 @@ impl Store {
         self.request_by_id(id).await
     }
 
-    pub async fn request_by_id(&self, id: i64) -> StoreResult<Request> {
+    pub async fn request_by_id(&self, id: RequestId) -> StoreResult<Request> {
         self.all_requests()
             .await?
             .into_iter()
@@ -430,7 +430,7 @@ impl Store {
     }
 
     /// The codes of the units a request is chased from, ordered by code.
-    pub async fn request_unit_codes(&self, request_id: i64) -> StoreResult<Vec<UnitCode>> {
+    pub async fn request_unit_codes(&self, request_id: RequestId) -> StoreResult<Vec<UnitCode>> {
         let rows: Vec<(String,)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT u.code FROM request_units ru JOIN units u ON u.id = ru.unit_id \
@@ -449,11 +449,11 @@ impl Store {
 /// deadline of its own).
 pub(crate) async fn set_deadline(
     db: &mut Db<'_>,
-    id: i64,
+    id: RequestId,
     until: DateTime<Utc>,
     wording: Option<&str>,
     now: DateTime<Utc>,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<UnitId>> {
     sql("UPDATE requests SET deadline = $1, deadline_wording = $2, updated_at = $3 WHERE id = $4")
         .bind(until)
         .bind(wording)
@@ -461,7 +461,7 @@ pub(crate) async fn set_deadline(
         .bind(id)
         .execute(db)
         .await?;
-    let rows: Vec<(i64,)> = sql("SELECT unit_id FROM request_units WHERE request_id = $1 \
+    let rows: Vec<(UnitId,)> = sql("SELECT unit_id FROM request_units WHERE request_id = $1 \
          AND (extended_deadline IS NULL OR extended_deadline <= $2)")
     .bind(id)
     .bind(until)
@@ -482,7 +482,7 @@ pub struct Extension<'a> {
     /// The new deadline as written, for the whole request.
     pub wording: Option<&'a str>,
     /// `None`: the whole request; else these units only.
-    pub units: Option<&'a [i64]>,
+    pub units: Option<&'a [UnitId]>,
     /// Why waiting messages were cancelled ("gia hạn đến …").
     pub note: &'a str,
     /// Who extended it, for the record of changes.
@@ -508,7 +508,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let affected = {
-            let affected: Vec<i64> = match extension.units {
+            let affected: Vec<UnitId> = match extension.units {
                 None => set_deadline(db, id, until, extension.wording, now).await?,
                 Some(units) => {
                     for unit in units {

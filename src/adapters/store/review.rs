@@ -13,19 +13,19 @@ use serde::Serialize;
 use super::outbox::{REPORTED, cancel_slots_of_cancelled_messages};
 use super::slots::cancel_waiting_in;
 use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
-use crate::domain::model::ReviewState;
+use crate::domain::model::{IncomingId, RequestId, ReviewState, UnitId};
 
 /// One review item with the message it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ReviewItem {
     /// The number the clerk uses: the message's (the same as `incoming_id`).
-    pub id: i64,
-    pub incoming_id: i64,
+    pub id: IncomingId,
+    pub incoming_id: IncomingId,
     pub reason: String,
     pub state: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub unit_code: Option<String>,
-    pub request_id: Option<i64>,
+    pub request_id: Option<RequestId>,
     pub request_token: Option<String>,
     pub suggested_unit_code: Option<String>,
     /// JSON list of request ids.
@@ -55,8 +55,8 @@ const REVIEW_SELECT: &str = "SELECT ri.incoming_id AS id, ri.incoming_id, ri.rea
 /// How an item was assigned.
 #[derive(Debug, Clone)]
 pub struct Assignment<'a> {
-    pub unit_id: i64,
-    pub request_id: i64,
+    pub unit_id: UnitId,
+    pub request_id: RequestId,
     pub late: bool,
     /// Add the sender's address to the unit.
     pub remember_address: Option<&'a str>,
@@ -83,7 +83,7 @@ impl Store {
         Ok(rows)
     }
 
-    pub async fn review_item(&self, id: i64) -> StoreResult<ReviewItem> {
+    pub async fn review_item(&self, id: IncomingId) -> StoreResult<ReviewItem> {
         let row: Option<ReviewItem> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{REVIEW_SELECT} WHERE ri.incoming_id = $1"
@@ -99,7 +99,7 @@ impl Store {
     /// Remembering an address another active unit already has is refused, as `unit add`
     /// refuses it: each address belongs to one unit, or every later message from it would
     /// wait in review as a shared address.
-    pub async fn assign_review(&self, id: i64, a: &Assignment<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
+    pub async fn assign_review(&self, id: IncomingId, a: &Assignment<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let resubmission = {
@@ -137,7 +137,7 @@ impl Store {
                     "thư số {id} không còn chờ xem xét (đã được xử lý)"
                 )]));
             }
-            let (incoming_id, received_at, attachments): (i64, DateTime<Utc>, String) =
+            let (incoming_id, received_at, attachments): (IncomingId, DateTime<Utc>, String) =
                 sql("SELECT m.id, m.received_at, m.attachments FROM incoming_messages m WHERE m.id = $1")
                     .bind(id)
                     .fetch_one(db)
@@ -198,7 +198,7 @@ impl Store {
     }
 
     /// Decides message `id` is not a report.
-    pub async fn reject_review(&self, id: i64, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn reject_review(&self, id: IncomingId, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         {
@@ -214,8 +214,8 @@ impl Store {
     /// of changes shows it.
     pub async fn extend_review(
         &self,
-        id: i64,
-        (request_id, unit_id): (i64, i64),
+        id: IncomingId,
+        (request_id, unit_id): (RequestId, UnitId),
         until: DateTime<Utc>,
         (note, by, change): (&str, &str, super::ChangeOf),
         now: DateTime<Utc>,
@@ -236,7 +236,13 @@ impl Store {
 }
 
 /// Closes the open item of message `id` with a state and note; the message is not counted.
-async fn resolve_item(db: &mut Db<'_>, id: i64, state: ReviewState, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
+async fn resolve_item(
+    db: &mut Db<'_>,
+    id: IncomingId,
+    state: ReviewState,
+    note: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let changed = sql(
         "UPDATE review_items SET state = $2, resolution_note = $3, resolved_at = $4 \
          WHERE incoming_id = $1 AND state = 'open'",
@@ -264,8 +270,8 @@ impl Store {
     /// Whether the unit has a message for the request waiting in review for `reason`.
     pub async fn has_open_review(
         &self,
-        request_id: i64,
-        unit_id: i64,
+        request_id: RequestId,
+        unit_id: UnitId,
         reason: crate::domain::incoming::Reason,
     ) -> StoreResult<bool> {
         let row: Option<(i64,)> = on_pool!(self, |pool| {
@@ -292,9 +298,9 @@ pub const SUPERSEDED: &str = ReviewState::Superseded.label_vi();
 /// are kept, with the note, and leave the queue.
 pub(crate) async fn supersede_reviews(
     db: &mut Db<'_>,
-    request_id: i64,
-    unit_id: i64,
-    except_incoming: Option<i64>,
+    request_id: RequestId,
+    unit_id: UnitId,
+    except_incoming: Option<IncomingId>,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
     sql(

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Store, StoreResult, on_pool, sql};
+use crate::domain::model::IncomingId;
 
 /// The last word of one daemon instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -61,7 +62,7 @@ impl Store {
     }
 
     /// Where the kept copy of an incoming message is.
-    pub async fn incoming_raw_path(&self, id: i64) -> StoreResult<Option<String>> {
+    pub async fn incoming_raw_path(&self, id: IncomingId) -> StoreResult<Option<String>> {
         let row: Option<(Option<String>,)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT raw_path FROM incoming_messages WHERE id = $1")
                 .bind(id)

@@ -5,16 +5,17 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::db::Arg;
 use super::outbox::{NewMessage, cancel_slots_of_cancelled_messages, insert_message};
 use super::{Db, Store, StoreResult, on_pool, parse_column, sql};
-use crate::domain::model::SlotState;
+use crate::domain::model::{RequestId, SlotState, UnitId};
 use crate::domain::plan::{PlannedSlot, SlotKind};
 
 /// A unit of an active request whose slots have not been planned yet.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UnitToPlan {
-    pub request_id: i64,
-    pub unit_id: i64,
+    pub request_id: RequestId,
+    pub unit_id: UnitId,
     pub extended_deadline: Option<DateTime<Utc>>,
 }
 
@@ -22,8 +23,8 @@ pub struct UnitToPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SlotRow {
     pub id: i64,
-    pub request_id: i64,
-    pub unit_id: i64,
+    pub request_id: RequestId,
+    pub unit_id: UnitId,
     pub kind: String,
     pub offset_minutes: i64,
     pub planned_at: DateTime<Utc>,
@@ -57,8 +58,8 @@ pub enum Settlement {
 /// any); returns the number of rows changed.
 pub(crate) async fn cancel_waiting_in(
     db: &mut Db<'_>,
-    request_id: Option<i64>,
-    unit_id: Option<i64>,
+    request_id: Option<RequestId>,
+    unit_id: Option<UnitId>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<u64> {
@@ -80,7 +81,7 @@ pub(crate) async fn cancel_waiting_in(
     for statement in statements {
         let mut query = sql(sqlx::AssertSqlSafe(statement)).bind(reason).bind(now);
         for id in &ids {
-            query = query.bind(*id);
+            query = query.bind(id.clone());
         }
         changed += query.execute(db).await?;
     }
@@ -90,11 +91,14 @@ pub(crate) async fn cancel_waiting_in(
 
 /// The `AND …` of a statement limited to a request and/or a unit, its placeholders from `$3`,
 /// and the ids to bind in that order.
-pub(crate) fn id_filter(request_id: Option<i64>, unit_id: Option<i64>) -> (&'static str, Vec<i64>) {
+pub(crate) fn id_filter(request_id: Option<RequestId>, unit_id: Option<UnitId>) -> (&'static str, Vec<Arg>) {
     match (request_id, unit_id) {
-        (Some(request), Some(unit)) => ("AND request_id = $3 AND unit_id = $4", vec![request, unit]),
-        (Some(request), None) => ("AND request_id = $3", vec![request]),
-        (None, Some(unit)) => ("AND unit_id = $3", vec![unit]),
+        (Some(request), Some(unit)) => (
+            "AND request_id = $3 AND unit_id = $4",
+            vec![request.into(), unit.into()],
+        ),
+        (Some(request), None) => ("AND request_id = $3", vec![request.into()]),
+        (None, Some(unit)) => ("AND unit_id = $3", vec![unit.into()]),
         (None, None) => ("", Vec::new()),
     }
 }
@@ -104,8 +108,8 @@ pub(crate) fn id_filter(request_id: Option<i64>, unit_id: Option<i64>) -> (&'sta
 /// runs [`cancel_slots_of_cancelled_messages`] once. Used when its deadline changes.
 pub(crate) async fn replan_unit(
     db: &mut Db<'_>,
-    request_id: i64,
-    unit_id: i64,
+    request_id: RequestId,
+    unit_id: UnitId,
     note: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -166,8 +170,8 @@ impl Store {
     /// there first) changes nothing. Returns the number of slots written.
     pub async fn record_plan(
         &self,
-        request_id: i64,
-        unit_id: i64,
+        request_id: RequestId,
+        unit_id: UnitId,
         slots: &[PlannedSlot],
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
@@ -221,7 +225,7 @@ impl Store {
 
     /// The slots still waiting (planned) of active requests (optionally one request), for
     /// the plan view.
-    pub async fn waiting_slots_of_active_requests(&self, request_id: Option<i64>) -> StoreResult<Vec<SlotRow>> {
+    pub async fn waiting_slots_of_active_requests(&self, request_id: Option<RequestId>) -> StoreResult<Vec<SlotRow>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{SLOT_COLUMNS} WHERE state = 'planned' AND request_id IN (SELECT id FROM requests WHERE state = 'active') \
@@ -272,8 +276,8 @@ impl Store {
     /// removed).
     pub async fn cancel_waiting(
         &self,
-        request_id: Option<i64>,
-        unit_id: Option<i64>,
+        request_id: Option<RequestId>,
+        unit_id: Option<UnitId>,
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<u64> {

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Store, StoreResult, on_pool};
-use crate::domain::model::{EmailAddress, SubmissionVia};
+use crate::domain::model::{EmailAddress, IncomingId, RequestId, SubmissionVia, UnitId};
 use crate::domain::report::status::{StatusFacts, SubmissionFact};
 
 #[derive(sqlx::FromRow)]
 struct UnitFactRow {
-    unit_id: i64,
+    unit_id: UnitId,
     code: String,
     name: String,
     extended_deadline: Option<DateTime<Utc>>,
@@ -20,12 +20,12 @@ struct UnitFactRow {
 
 #[derive(sqlx::FromRow)]
 struct SubmissionRow {
-    unit_id: i64,
+    unit_id: UnitId,
     received_at: DateTime<Utc>,
     via: String,
     late: bool,
     attachments: String,
-    incoming_id: Option<i64>,
+    incoming_id: Option<IncomingId>,
 }
 
 /// Units, submissions, open review counts, last reminders, groups (code and display name)
@@ -33,14 +33,14 @@ struct SubmissionRow {
 type FactRows = (
     Vec<UnitFactRow>,
     Vec<SubmissionRow>,
-    Vec<(i64, i64)>,
-    Vec<(i64, Option<DateTime<Utc>>, i64)>,
-    Vec<(i64, String, Option<String>)>,
-    Vec<(i64, String)>,
+    Vec<(UnitId, i64)>,
+    Vec<(UnitId, Option<DateTime<Utc>>, i64)>,
+    Vec<(UnitId, String, Option<String>)>,
+    Vec<(UnitId, String)>,
 );
 
 impl Store {
-    pub async fn status_facts(&self, request_id: i64) -> StoreResult<Vec<StatusFacts>> {
+    pub async fn status_facts(&self, request_id: RequestId) -> StoreResult<Vec<StatusFacts>> {
         let (units, submissions, reviews, reminders, groups, failing): FactRows = on_pool!(self, |pool| {
             let units = sqlx::query_as(
                 "SELECT u.id AS unit_id, u.code, u.name, ru.extended_deadline FROM request_units ru \
@@ -89,7 +89,7 @@ impl Store {
             .await?;
             (units, submissions, reviews, reminders, groups, failing)
         });
-        let mut submissions_by_unit: HashMap<i64, Vec<SubmissionFact>> = HashMap::new();
+        let mut submissions_by_unit: HashMap<UnitId, Vec<SubmissionFact>> = HashMap::new();
         for row in submissions {
             let via = SubmissionVia::parse(&row.via).ok_or_else(|| super::StoreError::Corrupt {
                 column: "submissions.via",
@@ -107,18 +107,18 @@ impl Store {
                     incoming_id: row.incoming_id,
                 });
         }
-        let reviews: HashMap<i64, i64> = reviews.into_iter().collect();
-        let reminders: HashMap<i64, (Option<DateTime<Utc>>, i64)> = reminders
+        let reviews: HashMap<UnitId, i64> = reviews.into_iter().collect();
+        let reminders: HashMap<UnitId, (Option<DateTime<Utc>>, i64)> = reminders
             .into_iter()
             .map(|(unit, last, count)| (unit, (last, count)))
             .collect();
-        let mut groups_by_unit: HashMap<i64, (Vec<String>, Vec<String>)> = HashMap::new();
+        let mut groups_by_unit: HashMap<UnitId, (Vec<String>, Vec<String>)> = HashMap::new();
         for (unit_id, group, name) in groups {
             let (codes, names) = groups_by_unit.entry(unit_id).or_default();
             names.push(name.unwrap_or_else(|| group.clone()));
             codes.push(group);
         }
-        let mut failing_by_unit: HashMap<i64, Vec<EmailAddress>> = HashMap::new();
+        let mut failing_by_unit: HashMap<UnitId, Vec<EmailAddress>> = HashMap::new();
         for (unit_id, address) in failing {
             if let Ok(address) = EmailAddress::parse(&address) {
                 failing_by_unit.entry(unit_id).or_default().push(address);

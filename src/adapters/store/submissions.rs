@@ -9,12 +9,13 @@ use super::outbox::REPORTED;
 use super::review::supersede_reviews;
 use super::slots::cancel_waiting_in;
 use super::{Db, Store, StoreResult, on_pool, sql};
+use crate::domain::model::{RequestId, UnitId};
 
 /// A report that came through another channel.
 #[derive(Debug, Clone)]
 pub struct ManualSubmission<'a> {
-    pub request_id: i64,
-    pub unit_id: i64,
+    pub request_id: RequestId,
+    pub unit_id: UnitId,
     pub received_at: DateTime<Utc>,
     pub late: bool,
     pub note: &'a str,
@@ -22,7 +23,7 @@ pub struct ManualSubmission<'a> {
 
 /// How many submissions a unit has for a request (more than none: the next one is a
 /// resubmission).
-pub(crate) async fn submission_count(db: &mut Db<'_>, request_id: i64, unit_id: i64) -> StoreResult<i64> {
+pub(crate) async fn submission_count(db: &mut Db<'_>, request_id: RequestId, unit_id: UnitId) -> StoreResult<i64> {
     sql("SELECT COUNT(*) FROM submissions WHERE request_id = $1 AND unit_id = $2")
         .bind(request_id)
         .bind(unit_id)
@@ -61,8 +62,8 @@ impl Store {
     }
 
     /// Every (request, unit) that has at least one submission, for active requests.
-    pub async fn reported_pairs(&self) -> StoreResult<HashSet<(i64, i64)>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+    pub async fn reported_pairs(&self) -> StoreResult<HashSet<(RequestId, UnitId)>> {
+        let rows: Vec<(RequestId, UnitId)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT DISTINCT s.request_id, s.unit_id FROM submissions s \
                  JOIN requests r ON r.id = s.request_id WHERE r.state = 'active'",
@@ -78,7 +79,7 @@ impl Store {
     pub async fn unit_deadline(
         &self,
         request: &crate::domain::model::Request,
-        unit_id: i64,
+        unit_id: UnitId,
     ) -> StoreResult<DateTime<Utc>> {
         let extended: Option<(Option<DateTime<Utc>>,)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT extended_deadline FROM request_units WHERE request_id = $1 AND unit_id = $2")
@@ -97,8 +98,10 @@ impl Store {
     }
 
     /// The later deadlines granted to units: `(request, unit) → deadline`.
-    pub async fn extended_deadlines(&self) -> StoreResult<std::collections::HashMap<(i64, i64), DateTime<Utc>>> {
-        let rows: Vec<(i64, i64, DateTime<Utc>)> = on_pool!(self, |pool| {
+    pub async fn extended_deadlines(
+        &self,
+    ) -> StoreResult<std::collections::HashMap<(RequestId, UnitId), DateTime<Utc>>> {
+        let rows: Vec<(RequestId, UnitId, DateTime<Utc>)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT request_id, unit_id, extended_deadline FROM request_units WHERE extended_deadline IS NOT NULL",
             )

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
-use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitInput};
+use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitId, UnitInput};
 
 /// What applying one unit description did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,24 +33,24 @@ impl ApplySummary {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct UnitRow {
-    id: i64,
+    id: UnitId,
     code: String,
     name: String,
-    parent_id: Option<i64>,
+    parent_id: Option<UnitId>,
     active: bool,
-    merged_into: Option<i64>,
+    merged_into: Option<UnitId>,
     merged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
 pub(super) struct GroupRow {
-    unit_id: i64,
+    unit_id: UnitId,
     group_code: String,
 }
 
 #[derive(sqlx::FromRow)]
 pub(super) struct AddressRow {
-    unit_id: i64,
+    unit_id: UnitId,
     address: String,
     failing_since: Option<DateTime<Utc>>,
     failing_reason: Option<String>,
@@ -73,8 +73,8 @@ pub(super) async fn load_all_units(db: &mut Db<'_>) -> StoreResult<Vec<Unit>> {
 }
 
 fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRow>) -> StoreResult<Vec<Unit>> {
-    let code_by_id: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
-    let mut groups_by_unit: HashMap<i64, Vec<GroupCode>> = HashMap::new();
+    let code_by_id: HashMap<UnitId, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
+    let mut groups_by_unit: HashMap<UnitId, Vec<GroupCode>> = HashMap::new();
     for row in groups {
         let group = GroupCode::parse(&row.group_code).map_err(|_| StoreError::Corrupt {
             column: "unit_groups.group_code",
@@ -82,7 +82,7 @@ fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRo
         })?;
         groups_by_unit.entry(row.unit_id).or_default().push(group);
     }
-    let mut addresses_by_unit: HashMap<i64, Vec<UnitAddress>> = HashMap::new();
+    let mut addresses_by_unit: HashMap<UnitId, Vec<UnitAddress>> = HashMap::new();
     for row in addresses {
         let address = EmailAddress::parse(&row.address).map_err(|_| StoreError::Corrupt {
             column: "unit_addresses.address",
@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// A unit's code and name, by id.
-    pub async fn unit_code_and_name(&self, id: i64) -> StoreResult<(String, String)> {
+    pub async fn unit_code_and_name(&self, id: UnitId) -> StoreResult<(String, String)> {
         let row: Option<(String, String)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT code, name FROM units WHERE id = $1")
                 .bind(id)
@@ -209,12 +209,12 @@ impl Store {
                 return Err(StoreError::Rejected(problems));
             }
             let by_code: HashMap<&UnitCode, &Unit> = existing.iter().map(|u| (&u.code, u)).collect();
-            let mut ids: HashMap<UnitCode, i64> = existing.iter().map(|u| (u.code.clone(), u.id)).collect();
+            let mut ids: HashMap<UnitCode, UnitId> = existing.iter().map(|u| (u.code.clone(), u.id)).collect();
             let mut summary = ApplySummary::default();
             for (_, input) in inputs {
                 let change = match by_code.get(&input.code) {
                     None => {
-                        let (id,): (i64,) = sql(
+                        let (id,): (UnitId,) = sql(
                             "INSERT INTO units (code, name, parent_id, active, created_at, updated_at) \
                              VALUES ($1, $2, NULL, TRUE, $3, $3) RETURNING id",
                         )
@@ -245,7 +245,7 @@ impl Store {
                     summary.changes.push((input.code.clone(), change));
                     continue;
                 }
-                let id = ids.get(&input.code).copied().unwrap_or_default();
+                let id = ids.get(&input.code).copied().unwrap_or(UnitId::new(0));
                 sql("DELETE FROM unit_groups WHERE unit_id = $1")
                     .bind(id)
                     .execute(db)
@@ -294,7 +294,7 @@ impl Store {
                 let parent_id = input.parent.as_ref().and_then(|p| ids.get(p).copied());
                 sql("UPDATE units SET parent_id = $1 WHERE id = $2")
                     .bind(parent_id)
-                    .bind(ids.get(&input.code).copied().unwrap_or_default())
+                    .bind(ids.get(&input.code).copied().unwrap_or(UnitId::new(0)))
                     .execute(db)
                     .await?;
             }

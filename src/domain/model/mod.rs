@@ -1,12 +1,16 @@
-//! The product's nouns as plain Rust values: units, requests, their states, and the small
+//! The product's nouns as plain Rust values: units, requests, their states, the small
 //! value types (`UnitCode`, `GroupCode`, `EmailAddress`, `RequestCode`, `Offsets`) whose
-//! checking constructors make an invalid value impossible past the edge of the program.
+//! checking constructors make an invalid value impossible past the edge of the program, and
+//! the id types (`UnitId`, `RequestId`, `IncomingId`) that keep one row's number from being
+//! passed for another's.
 //!
 //! Nothing here does IO or reads the clock.
 
+mod ids;
 mod states;
 mod values;
 
+pub use ids::{IncomingId, RequestId, UnitId};
 pub use states::{MessageKind, MessageState, ReviewState, SlotState};
 pub use values::{DurationUnit, EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError, in_largest_unit};
 
@@ -17,7 +21,7 @@ use serde::Serialize;
 /// address identifies the unit when mail comes from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub code: UnitCode,
     pub name: String,
     pub groups: Vec<GroupCode>,
@@ -120,7 +124,7 @@ impl Recipients {
 /// is its identity; the short token (`BC-17`) is what outgoing mail carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
-    pub id: i64,
+    pub id: RequestId,
     pub code: RequestCode,
     pub year: i32,
     pub token: String,

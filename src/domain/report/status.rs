@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dates::format_instant;
-use crate::domain::model::{EmailAddress, Request, SubmissionVia, UnitCode};
+use crate::domain::model::{EmailAddress, IncomingId, Request, SubmissionVia, UnitCode};
 
 /// The facts the status is computed from (the store gathers them).
 /// One submission as the status needs it.
@@ -20,7 +20,7 @@ pub struct SubmissionFact {
     pub late: bool,
     pub attachments: Vec<String>,
     /// The message it came in, for an email submission (its kept copy holds the files).
-    pub incoming_id: Option<i64>,
+    pub incoming_id: Option<IncomingId>,
 }
 
 /// Everything known about one unit for one request.
@@ -121,7 +121,7 @@ pub struct UnitStatus {
     pub last_reminder_at: Option<DateTime<Utc>>,
     pub reminders_sent: i64,
     /// The incoming message of the deciding submission, when it came by email.
-    pub incoming_id: Option<i64>,
+    pub incoming_id: Option<IncomingId>,
     pub failing_addresses: Vec<String>,
     /// How late, in words ("2 giờ", "1 ngày làm việc"), for a unit that reported late or is
     /// overdue; shown after the state ("báo cáo muộn 2 giờ", "quá hạn 1 ngày làm việc").

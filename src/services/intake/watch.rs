@@ -526,7 +526,7 @@ impl Watcher {
                             }
                             tracing::info!(
                                 uid = meta.uid,
-                                incoming = id,
+                                incoming = id.get(),
                                 state = outcome.state().as_str(),
                                 reason = outcome.reason().as_str(),
                                 rule = outcome.rule().as_str(),

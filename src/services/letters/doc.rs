@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::dates::{deadline_wording, parse_deadline};
-use crate::domain::model::{LetterFields, Offsets, Recipients, Request, RequestCode, RequestState};
+use crate::domain::model::{LetterFields, Offsets, Recipients, Request, RequestCode, RequestId, RequestState};
 use crate::domain::plan::SlotKind;
 use crate::services::letters::{
     DigestRequest, DigestVars, OfficeVars, ReceiptVars, Rendered, TemplateKind, Templates, UnitMessage, UnitVars,
@@ -22,7 +22,7 @@ fn at(text: &str) -> DateTime<Utc> {
 /// Seed 000 as the Sở GD&ĐT Điện Biên would enter it.
 fn seed_000() -> Request {
     Request {
-        id: 1,
+        id: RequestId::new(1),
         code: RequestCode::parse("4189/KH-BCĐ").unwrap(),
         year: 2023,
         token: "BC-1".into(),
@@ -47,7 +47,7 @@ fn seed_000() -> Request {
 /// Seed 003: the LĐLĐ huyện's own công văn, for its grassroots unions to carry out.
 fn seed_003() -> Request {
     Request {
-        id: 2,
+        id: RequestId::new(2),
         code: RequestCode::parse("165/LĐLĐ").unwrap(),
         year: 2024,
         token: "BC-2".into(),

@@ -14,6 +14,7 @@ use crate::adapters::config::Settings;
 use crate::adapters::store::{NewMessage, QueuedReceipt, Store, StoreError};
 use crate::domain::incoming::message::Letter;
 use crate::domain::incoming::receipt;
+use crate::domain::model::{RequestId, UnitId};
 
 /// What writing a receipt needs.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ impl Receipts {
         &self,
         store: &Store,
         letter: &Letter,
-        (request_id, unit_id): (i64, i64),
+        (request_id, unit_id): (RequestId, UnitId),
         resubmission: bool,
         received_at: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -67,7 +68,7 @@ impl Receipts {
         let rendered = match self.templates.render_receipt(&vars) {
             Ok(rendered) => rendered,
             Err(error) => {
-                tracing::warn!(request = %request.token, unit = unit_id, %error, "receipt not written");
+                tracing::warn!(request = %request.token, unit = unit_id.get(), %error, "receipt not written");
                 return Ok(None);
             }
         };

@@ -421,7 +421,7 @@ mod tests {
     /// Request BC-7, active, due at `deadline`, written as `wording`.
     fn request_due(deadline: DateTime<Utc>, wording: Option<String>) -> Request {
         Request {
-            id: 7,
+            id: crate::domain::model::RequestId::new(7),
             code: crate::domain::model::RequestCode::parse("4189/KH-BCĐ").unwrap(),
             year: 2023,
             token: "BC-7".into(),

@@ -15,6 +15,7 @@ use crate::adapters::store::{Origin, Recorded};
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::classify::Snapshot;
 use crate::domain::incoming::{Letter, Outcome, State};
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 use crate::services::intake::pipeline::{Intake, Raw};
 use crate::services::intake::watch::Watcher;
 use crate::services::jobs::JobKind;
@@ -109,7 +110,7 @@ struct Report {
     received_at: DateTime<Utc>,
     received_at_source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    incoming_id: Option<i64>,
+    incoming_id: Option<IncomingId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     recorded: Option<&'static str>,
     /// A receipt to the sender was queued (`intake import` with receipts on).
@@ -149,8 +150,8 @@ fn report(
     snapshot: &Snapshot,
     at: (DateTime<Utc>, &'static str),
 ) -> Report {
-    let unit_code = |id: Option<i64>| id.and_then(|id| snapshot.unit_codes.get(&id).cloned());
-    let request_name = |id: i64| snapshot.requests.get(&id).map(|r| format!("{} ({})", r.token, r.code));
+    let unit_code = |id: Option<UnitId>| id.and_then(|id| snapshot.unit_codes.get(&id).cloned());
+    let request_name = |id: RequestId| snapshot.requests.get(&id).map(|r| format!("{} ({})", r.token, r.code));
     Report {
         file: file.to_string(),
         state: outcome.state().as_str(),

@@ -7,7 +7,7 @@ use super::{CliResult, Context, print_json};
 use crate::adapters::store::ReviewItem;
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::Reason;
-use crate::domain::model::ReviewState;
+use crate::domain::model::{IncomingId, RequestId, ReviewState};
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
@@ -23,7 +23,7 @@ pub enum ReviewCommand {
     /// Xem chi tiết một mục
     Show {
         /// Số thư (như `review list` và `intake import` in ra)
-        id: i64,
+        id: IncomingId,
         /// In kết quả dạng JSON (cho chương trình khác đọc)
         #[arg(long)]
         json: bool,
@@ -33,7 +33,7 @@ pub enum ReviewCommand {
     /// Không tính thư này là báo cáo
     Reject {
         /// Số thư (như `review list` và `intake import` in ra)
-        id: i64,
+        id: IncomingId,
         /// Lý do (bắt buộc)
         #[arg(long)]
         reason: String,
@@ -41,7 +41,7 @@ pub enum ReviewCommand {
     /// Cho đơn vị gia hạn nộp báo cáo; lịch nhắc được lập lại theo hạn mới
     Extend {
         /// Số thư (như `review list` và `intake import` in ra)
-        id: i64,
+        id: IncomingId,
         /// Hạn mới, ví dụ "17:00 ngày 05/01/2024" hoặc "05/01/2024"
         #[arg(long, value_name = "WHEN")]
         until: String,
@@ -54,7 +54,7 @@ pub enum ReviewCommand {
 #[derive(Debug, Args)]
 pub struct AssignArgs {
     /// Số thư (như `review list` và `intake import` in ra)
-    pub id: i64,
+    pub id: IncomingId,
     /// Mã đơn vị
     #[arg(long)]
     pub unit: String,
@@ -133,7 +133,7 @@ async fn list(context: &Context, all: bool, json: bool) -> CliResult {
     Ok(())
 }
 
-async fn show(context: &Context, id: i64, json: bool) -> CliResult {
+async fn show(context: &Context, id: IncomingId, json: bool) -> CliResult {
     let item = context.store.review_item(id).await?;
     if json {
         return print_json(&item);
@@ -164,7 +164,7 @@ async fn show(context: &Context, id: i64, json: bool) -> CliResult {
     if !candidates.is_empty() {
         let mut names = Vec::new();
         for id in candidates {
-            if let Ok(request) = context.store.request_by_id(id).await {
+            if let Ok(request) = context.store.request_by_id(RequestId::new(id)).await {
                 names.push(format!("{} ({})", request.token, request.code));
             }
         }
@@ -230,13 +230,13 @@ async fn assign(context: &Context, args: AssignArgs) -> CliResult {
     Ok(())
 }
 
-async fn reject(context: &Context, id: i64, reason: &str) -> CliResult {
+async fn reject(context: &Context, id: IncomingId, reason: &str) -> CliResult {
     crate::services::decisions::reject(&context.store, id, reason, context.now()).await?;
     println!("thư số {id}: không tính là báo cáo ({})", reason.trim());
     Ok(())
 }
 
-async fn extend(context: &Context, id: i64, until: &str, at: Option<&str>) -> CliResult {
+async fn extend(context: &Context, id: IncomingId, until: &str, at: Option<&str>) -> CliResult {
     let item = context.store.review_item(id).await?;
     let now = context.at(at)?;
     let by = crate::adapters::store::os_user();

@@ -16,7 +16,7 @@ use super::{WebState, now};
 use crate::adapters::store::StoreError;
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::Reason;
-use crate::domain::model::{Request, RequestState, SubmissionVia};
+use crate::domain::model::{IncomingId, Request, RequestState, SubmissionVia};
 use crate::domain::report::status::{RequestStatus, UnitState, request_status};
 use crate::services::decisions::DecisionError;
 use crate::services::letters::Setup;
@@ -227,7 +227,7 @@ struct UnitRow {
     received_at: String,
     via: &'static str,
     attachments: Vec<String>,
-    incoming_id: Option<i64>,
+    incoming_id: Option<IncomingId>,
     reminders_sent: i64,
     last_reminder: String,
     next_reminder: String,
@@ -339,8 +339,8 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
             }
             let files: Vec<File> = serde_json::from_str(&i.attachments).unwrap_or_default();
             minijinja::context! {
-                id => i.id,
-                incoming_id => i.incoming_id,
+                id => i.id.get(),
+                incoming_id => i.incoming_id.get(),
                 received_at => format_instant(i.received_at, zone),
                 from => match (&i.from_name, &i.from_address) {
                     (Some(name), Some(address)) => format!("{name} <{address}>"),

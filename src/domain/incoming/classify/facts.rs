@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::domain::matching::search_key;
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 
 /// The editable phrase lists of rule 5 and the out-of-office subjects of rule 2. Phrases
 /// are compared without diacritics or case, as whole words.
@@ -133,7 +134,7 @@ pub struct Rules {
 /// A request as intake sees it.
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
-    pub id: i64,
+    pub id: RequestId,
     pub code: String,
     pub token: String,
     pub deadline: DateTime<Utc>,
@@ -148,7 +149,7 @@ pub struct RequestFacts {
 
 impl RequestFacts {
     pub fn new(
-        id: i64,
+        id: RequestId,
         code: &str,
         token: &str,
         deadline: DateTime<Utc>,
@@ -176,31 +177,31 @@ pub struct Snapshot {
     pub office_mailbox: String,
     /// Active units by each of their addresses (lower case). An address two units share
     /// maps to both.
-    pub units_by_address: HashMap<String, Vec<i64>>,
-    pub unit_codes: HashMap<i64, String>,
-    pub requests: HashMap<i64, RequestFacts>,
+    pub units_by_address: HashMap<String, Vec<UnitId>>,
+    pub unit_codes: HashMap<UnitId, String>,
+    pub requests: HashMap<RequestId, RequestFacts>,
     /// The active requests each unit must answer.
-    pub open_for_unit: HashMap<i64, Vec<i64>>,
-    pub reported: HashSet<(i64, i64)>,
-    pub extended: HashMap<(i64, i64), DateTime<Utc>>,
+    pub open_for_unit: HashMap<UnitId, Vec<RequestId>>,
+    pub reported: HashSet<(RequestId, UnitId)>,
+    pub extended: HashMap<(RequestId, UnitId), DateTime<Utc>>,
     /// SHA-256 of every file the office sends with its notices.
     pub our_files: HashSet<String>,
 }
 
 impl Snapshot {
-    pub fn deadline(&self, request_id: i64, unit_id: i64) -> Option<DateTime<Utc>> {
+    pub fn deadline(&self, request_id: RequestId, unit_id: UnitId) -> Option<DateTime<Utc>> {
         self.extended
             .get(&(request_id, unit_id))
             .copied()
             .or_else(|| self.requests.get(&request_id).map(|r| r.deadline))
     }
 
-    pub(super) fn open(&self, unit_id: i64) -> &[i64] {
+    pub(super) fn open(&self, unit_id: UnitId) -> &[RequestId] {
         self.open_for_unit.get(&unit_id).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Records a counted submission so later messages of the same batch see it.
-    pub fn note_counted(&mut self, request_id: i64, unit_id: i64) {
+    pub fn note_counted(&mut self, request_id: RequestId, unit_id: UnitId) {
         self.reported.insert((request_id, unit_id));
     }
 }
@@ -209,8 +210,8 @@ impl Snapshot {
 /// returned original).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentRef {
-    pub request_id: Option<i64>,
-    pub unit_id: Option<i64>,
+    pub request_id: Option<RequestId>,
+    pub unit_id: Option<UnitId>,
     pub to_address: String,
 }
 
@@ -220,7 +221,7 @@ pub struct Context {
     /// When the mailbox received it (IMAP INTERNALDATE).
     pub received_at: DateTime<Utc>,
     /// An earlier record of the same message (same Message-ID, or same content without one).
-    pub duplicate_of: Option<i64>,
+    pub duplicate_of: Option<IncomingId>,
     /// Our sent messages by Message-ID, for the ids the letter mentions.
     pub sent: HashMap<String, SentRef>,
 }

@@ -19,6 +19,7 @@ pub use outcome::{Counted, FailingMark, Ignored, Outcome, Reason, Rule, State, T
 
 use super::message::Letter;
 use crate::domain::matching::{contains_key, search_key};
+use crate::domain::model::{RequestId, UnitId};
 
 /// Applies the intake rules in order.
 pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &Context) -> Outcome {
@@ -310,9 +311,9 @@ fn automatic_outcome(letter: &Letter, rules: &Rules, registered_sender: bool) ->
 
 fn unknown_sender(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef], rule: Rule) -> Outcome {
     let suggested_unit = thread_refs.iter().find_map(|r| r.unit_id);
-    let mut candidates: Vec<i64> = thread_refs.iter().filter_map(|r| r.request_id).collect();
+    let mut candidates: Vec<RequestId> = thread_refs.iter().filter_map(|r| r.request_id).collect();
     if candidates.is_empty() {
-        let all: Vec<i64> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
+        let all: Vec<RequestId> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
         candidates = mentioned(letter, snapshot, &all);
     }
     candidates.sort_unstable();
@@ -338,16 +339,16 @@ fn unknown_sender(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef]
 /// The units the From mailboxes belong to.
 struct Senders<'a> {
     /// Each registered From address (in the letter's order) with its units.
-    registered: Vec<(&'a str, &'a [i64])>,
+    registered: Vec<(&'a str, &'a [UnitId])>,
     /// The units every registered address belongs to: one for a unit's own address (or
     /// several of one unit's addresses), several for an address units share, none when the
     /// addresses belong to different units or none is registered.
-    common: Vec<i64>,
+    common: Vec<UnitId>,
 }
 
 impl<'a> Senders<'a> {
     fn of(letter: &'a Letter, snapshot: &'a Snapshot) -> Senders<'a> {
-        let registered: Vec<(&str, &[i64])> = letter
+        let registered: Vec<(&str, &[UnitId])> = letter
             .authors()
             .into_iter()
             .filter_map(|address| {
@@ -358,7 +359,7 @@ impl<'a> Senders<'a> {
                     .map(|units| (address, units.as_slice()))
             })
             .collect();
-        let mut common: Vec<i64> = registered.first().map(|(_, units)| units.to_vec()).unwrap_or_default();
+        let mut common: Vec<UnitId> = registered.first().map(|(_, units)| units.to_vec()).unwrap_or_default();
         for (_, units) in registered.iter().skip(1) {
             common.retain(|u| units.contains(u));
         }
@@ -370,8 +371,8 @@ impl<'a> Senders<'a> {
     }
 
     /// Every unit of the registered addresses, in the order the addresses come, each once.
-    fn all_units(&self) -> Vec<i64> {
-        let mut units: Vec<i64> = Vec::new();
+    fn all_units(&self) -> Vec<UnitId> {
+        let mut units: Vec<UnitId> = Vec::new();
         for (_, of_address) in &self.registered {
             for unit in *of_address {
                 if !units.contains(unit) {
@@ -396,13 +397,13 @@ fn several_units(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef],
         let unit = units.remove(position);
         units.insert(0, unit);
     }
-    let mut candidates: Vec<i64> = thread_refs.iter().filter_map(|r| r.request_id).collect();
-    let open: Vec<i64> = units.iter().flat_map(|u| snapshot.open(*u).iter().copied()).collect();
+    let mut candidates: Vec<RequestId> = thread_refs.iter().filter_map(|r| r.request_id).collect();
+    let open: Vec<RequestId> = units.iter().flat_map(|u| snapshot.open(*u).iter().copied()).collect();
     if candidates.is_empty() {
         candidates = mentioned(letter, snapshot, &open);
     }
     if candidates.is_empty() {
-        let all: Vec<i64> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
+        let all: Vec<RequestId> = snapshot.requests.values().filter(|r| r.active).map(|r| r.id).collect();
         candidates = mentioned(letter, snapshot, &all);
     }
     if candidates.is_empty() {
@@ -440,8 +441,8 @@ fn several_units(letter: &Letter, snapshot: &Snapshot, thread_refs: &[&SentRef],
 /// The letter names requests the unit need not answer: the candidates are those and the
 /// unit's own open requests (the unit may have quoted the wrong number), and the detail
 /// says why each named one does not fit.
-fn referred_elsewhere(snapshot: &Snapshot, unit_id: i64, referred: Vec<i64>) -> Outcome {
-    let code_of = |id: &i64| {
+fn referred_elsewhere(snapshot: &Snapshot, unit_id: UnitId, referred: Vec<RequestId>) -> Outcome {
+    let code_of = |id: &RequestId| {
         snapshot
             .requests
             .get(id)
@@ -478,18 +479,18 @@ fn referred_elsewhere(snapshot: &Snapshot, unit_id: i64, referred: Vec<i64>) -> 
 }
 
 enum Found {
-    One(i64, Rule),
-    Several(Vec<i64>, Rule),
+    One(RequestId, Rule),
+    Several(Vec<RequestId>, Rule),
     /// The letter names only requests the unit need not answer (closed, or addressed to
     /// other units).
-    Elsewhere(Vec<i64>),
+    Elsewhere(Vec<RequestId>),
     None,
 }
 
 /// Rule 4: the request among those open for the unit.
-fn find_request(letter: &Letter, snapshot: &Snapshot, unit_id: i64, thread_refs: &[&SentRef]) -> Found {
+fn find_request(letter: &Letter, snapshot: &Snapshot, unit_id: UnitId, thread_refs: &[&SentRef]) -> Found {
     let open = snapshot.open(unit_id);
-    let mut referred_elsewhere: Vec<i64> = Vec::new();
+    let mut referred_elsewhere: Vec<RequestId> = Vec::new();
     for sent in thread_refs {
         let Some(request) = sent.request_id else { continue };
         if open.contains(&request) {
@@ -497,14 +498,14 @@ fn find_request(letter: &Letter, snapshot: &Snapshot, unit_id: i64, thread_refs:
         }
         referred_elsewhere.push(request);
     }
-    let all: Vec<i64> = snapshot.requests.keys().copied().collect();
+    let all: Vec<RequestId> = snapshot.requests.keys().copied().collect();
     for (source, rule) in [
         (Source::Subject, Rule::SubjectCode),
         (Source::Text, Rule::TextCode),
         (Source::AttachmentNames, Rule::AttachmentNameCode),
     ] {
         let found = mentioned_in(letter, snapshot, &all, source);
-        let (in_open, elsewhere): (Vec<i64>, Vec<i64>) = found.into_iter().partition(|r| open.contains(r));
+        let (in_open, elsewhere): (Vec<RequestId>, Vec<RequestId>) = found.into_iter().partition(|r| open.contains(r));
         match in_open.as_slice() {
             [one] => return Found::One(*one, rule),
             [] => referred_elsewhere.extend(elsewhere),
@@ -532,7 +533,7 @@ enum Source {
 
 /// Requests among `among` whose token or code is written in the subject, else the text,
 /// else the attachment names.
-fn mentioned(letter: &Letter, snapshot: &Snapshot, among: &[i64]) -> Vec<i64> {
+fn mentioned(letter: &Letter, snapshot: &Snapshot, among: &[RequestId]) -> Vec<RequestId> {
     for source in [Source::Subject, Source::Text, Source::AttachmentNames] {
         let found = mentioned_in(letter, snapshot, among, source);
         if !found.is_empty() {
@@ -542,7 +543,7 @@ fn mentioned(letter: &Letter, snapshot: &Snapshot, among: &[i64]) -> Vec<i64> {
     Vec::new()
 }
 
-fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[i64], source: Source) -> Vec<i64> {
+fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[RequestId], source: Source) -> Vec<RequestId> {
     let haystack = match source {
         Source::Subject => search_key(&letter.subject),
         Source::Text => search_key(&letter.text),
@@ -551,7 +552,7 @@ fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[i64], source: Sou
             search_key(&names.join(" \n "))
         }
     };
-    let mut found: Vec<i64> = among
+    let mut found: Vec<RequestId> = among
         .iter()
         .filter_map(|id| snapshot.requests.get(id))
         .filter(|r| contains_key(&haystack, &r.token_needle) || contains_key(&haystack, &r.code_needle))
@@ -559,7 +560,7 @@ fn mentioned_in(letter: &Letter, snapshot: &Snapshot, among: &[i64], source: Sou
         .collect();
     // A token names one request; when a token is present, codes that also match (the same
     // code in another year) give way to it.
-    let by_token: Vec<i64> = found
+    let by_token: Vec<RequestId> = found
         .iter()
         .copied()
         .filter(|id| {

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::domain::model::{IncomingId, RequestId, UnitId};
+
 /// Where a message ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,7 +209,7 @@ impl std::fmt::Display for Rule {
 /// An address to mark as failing, from a bounce.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailingMark {
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub address: String,
     pub reason: String,
 }
@@ -226,8 +228,8 @@ pub struct Counted {
     pub rule: Rule,
     /// One sentence for the clerk.
     pub detail: String,
-    pub unit_id: i64,
-    pub request_id: i64,
+    pub unit_id: UnitId,
+    pub request_id: RequestId,
     /// Received after the unit's deadline.
     pub late: bool,
     /// The unit had reported before: a resubmission.
@@ -240,13 +242,13 @@ pub struct ToReview {
     pub reason: Reason,
     pub rule: Rule,
     pub detail: String,
-    pub unit_id: Option<i64>,
-    pub request_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
+    pub request_id: Option<RequestId>,
     /// Every unit the message may be from, when its sender could be several (the first is
     /// the one suggested); the detail names them all.
-    pub suggested_units: Vec<i64>,
+    pub suggested_units: Vec<UnitId>,
     /// Requests the message might be for, when it is ambiguous.
-    pub candidates: Vec<i64>,
+    pub candidates: Vec<RequestId>,
 }
 
 /// Nothing to count or decide; a bounce may mark an address failing.
@@ -255,8 +257,8 @@ pub struct Ignored {
     pub reason: Reason,
     pub rule: Rule,
     pub detail: String,
-    pub unit_id: Option<i64>,
-    pub request_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
+    pub request_id: Option<RequestId>,
     pub failing: Option<FailingMark>,
 }
 
@@ -273,12 +275,12 @@ impl ToReview {
         }
     }
 
-    pub fn unit(mut self, unit_id: Option<i64>) -> ToReview {
+    pub fn unit(mut self, unit_id: Option<UnitId>) -> ToReview {
         self.unit_id = unit_id;
         self
     }
 
-    pub fn request(mut self, request_id: Option<i64>) -> ToReview {
+    pub fn request(mut self, request_id: Option<RequestId>) -> ToReview {
         self.request_id = request_id;
         self
     }
@@ -296,12 +298,12 @@ impl Ignored {
         }
     }
 
-    pub fn unit(mut self, unit_id: Option<i64>) -> Ignored {
+    pub fn unit(mut self, unit_id: Option<UnitId>) -> Ignored {
         self.unit_id = unit_id;
         self
     }
 
-    pub fn request(mut self, request_id: Option<i64>) -> Ignored {
+    pub fn request(mut self, request_id: Option<RequestId>) -> Ignored {
         self.request_id = request_id;
         self
     }
@@ -327,7 +329,7 @@ impl From<Ignored> for Outcome {
 
 impl Outcome {
     /// A message recorded before (thread, Message-ID or content).
-    pub fn duplicate(earlier: i64, rule: Rule) -> Outcome {
+    pub fn duplicate(earlier: IncomingId, rule: Rule) -> Outcome {
         Ignored::new(
             Reason::Duplicate,
             rule,
@@ -394,7 +396,7 @@ impl Outcome {
         }
     }
 
-    pub fn unit_id(&self) -> Option<i64> {
+    pub fn unit_id(&self) -> Option<UnitId> {
         match self {
             Outcome::Counted(c) => Some(c.unit_id),
             Outcome::Review(r) => r.unit_id,
@@ -402,7 +404,7 @@ impl Outcome {
         }
     }
 
-    pub fn request_id(&self) -> Option<i64> {
+    pub fn request_id(&self) -> Option<RequestId> {
         match self {
             Outcome::Counted(c) => Some(c.request_id),
             Outcome::Review(r) => r.request_id,
@@ -419,18 +421,18 @@ impl Outcome {
     }
 
     /// The unit suggested to the person who decides.
-    pub fn suggested_unit(&self) -> Option<i64> {
+    pub fn suggested_unit(&self) -> Option<UnitId> {
         self.suggested_units().first().copied()
     }
 
-    pub fn suggested_units(&self) -> &[i64] {
+    pub fn suggested_units(&self) -> &[UnitId] {
         match self {
             Outcome::Review(r) => &r.suggested_units,
             _ => &[],
         }
     }
 
-    pub fn candidates(&self) -> &[i64] {
+    pub fn candidates(&self) -> &[RequestId] {
         match self {
             Outcome::Review(r) => &r.candidates,
             _ => &[],
@@ -445,7 +447,7 @@ impl Outcome {
     }
 
     /// The (request, unit) a counted report is for.
-    pub fn counted_for(&self) -> Option<(i64, i64)> {
+    pub fn counted_for(&self) -> Option<(RequestId, UnitId)> {
         match self {
             Outcome::Counted(c) => Some((c.request_id, c.unit_id)),
             _ => None,

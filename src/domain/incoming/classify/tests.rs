@@ -1,11 +1,12 @@
 use super::*;
 use crate::domain::incoming::message::{Attachment, AuthResults, Bounce, BounceRecipient};
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 use chrono::{DateTime, TimeZone, Utc};
 
-const UNIT_A: i64 = 1;
-const UNIT_B: i64 = 2;
-const REQ_1: i64 = 10;
-const REQ_2: i64 = 20;
+const UNIT_A: UnitId = UnitId::new(1);
+const UNIT_B: UnitId = UnitId::new(2);
+const REQ_1: RequestId = RequestId::new(10);
+const REQ_2: RequestId = RequestId::new(20);
 
 fn at(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2023, 12, day, 3, 0, 0).single().expect("valid")
@@ -399,7 +400,7 @@ fn trusted_dmarc_failure_goes_to_review_untrusted_is_ignored() {
 fn duplicates_own_messages_and_resubmissions() {
     let l = letter("b@donvi.vn", "Báo cáo", "gửi báo cáo");
     let mut c = ctx(5);
-    c.duplicate_of = Some(7);
+    c.duplicate_of = Some(IncomingId::new(7));
     assert_eq!(run(&l, &c).reason(), Reason::Duplicate);
     let own = letter("vanphong@so.vn", "Nhắc", "x");
     assert_eq!(run(&own, &ctx(5)).reason(), Reason::OwnMessage);

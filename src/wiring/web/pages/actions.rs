@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::super::auth::may_change;
 use super::super::{WebState, now};
 use super::*;
-use crate::domain::model::RequestState;
+use crate::domain::model::{IncomingId, RequestState};
 use crate::services::decisions::{self, DecisionError};
 
 /// A form posted by a logged-in user with the session's CSRF token: who, and the fields. Any
@@ -65,7 +65,7 @@ pub async fn assign(
     };
     let result = decisions::assign(
         &state.store,
-        id,
+        IncomingId::new(id),
         field(&form, "request"),
         field(&form, "unit"),
         options,
@@ -82,7 +82,7 @@ pub async fn reject(
     Path(id): Path<i64>,
     Posted { user, form }: Posted,
 ) -> Response {
-    let result = decisions::reject(&state.store, id, field(&form, "reason"), now()).await;
+    let result = decisions::reject(&state.store, IncomingId::new(id), field(&form, "reason"), now()).await;
     answer(result, "/review", |()| {
         tracing::info!(user = %user, item = id, "review item rejected");
     })
@@ -94,7 +94,15 @@ pub async fn extend(
     Posted { user, form }: Posted,
 ) -> Response {
     let zone = current(&state).settings.office.zone;
-    let result = decisions::extend(&state.store, id, field(&form, "until"), &user, zone, now()).await;
+    let result = decisions::extend(
+        &state.store,
+        IncomingId::new(id),
+        field(&form, "until"),
+        &user,
+        zone,
+        now(),
+    )
+    .await;
     // The sender's next tick plans the unit's reminders against the new deadline.
     answer(result, "/review", |note| {
         tracing::info!(user = %user, item = id, %note, "later deadline granted");

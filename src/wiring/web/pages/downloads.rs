@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::super::auth::{may_read, may_read_private};
 use super::super::{WebState, now};
 use super::*;
+use crate::domain::model::IncomingId;
 use crate::domain::report::export::{self, Only};
 
 #[derive(Deserialize)]
@@ -113,7 +114,7 @@ pub(super) fn download(bytes: Vec<u8>, content_type: &str, name: &str) -> Respon
 }
 
 /// The kept copy of a message, as it came.
-pub(super) async fn raw_message(state: &WebState, id: i64) -> Result<Vec<u8>, Response> {
+pub(super) async fn raw_message(state: &WebState, id: IncomingId) -> Result<Vec<u8>, Response> {
     let path = match state.store.incoming_raw_path(id).await {
         Ok(Some(path)) => path,
         Ok(None) => return Err((StatusCode::NOT_FOUND, "Không có bản lưu của thư này.").into_response()),
@@ -129,7 +130,7 @@ pub async fn original(State(state): State<Arc<WebState>>, headers: HeaderMap, Pa
     if let Err(r) = may_read_private(&state, &headers, &format!("/messages/{id}/original")) {
         return r;
     }
-    match raw_message(&state, id).await {
+    match raw_message(&state, IncomingId::new(id)).await {
         Ok(bytes) => download(bytes, "message/rfc822", &format!("thu-{id}.eml")),
         Err(r) => r,
     }
@@ -149,7 +150,7 @@ pub async fn attachment(
     if let Err(r) = may_read_private(&state, &headers, &format!("/messages/{id}/original")) {
         return r;
     }
-    let bytes = match raw_message(&state, id).await {
+    let bytes = match raw_message(&state, IncomingId::new(id)).await {
         Ok(bytes) => bytes,
         Err(r) => return r,
     };
