@@ -112,11 +112,10 @@ impl Intake {
 
     /// Intake that records messages: with receipts when the configuration turns them on.
     pub fn recording(settings: &Settings, templates: Arc<Templates>) -> Intake {
-        let mut intake = Intake::new(settings);
-        if settings.intake.receipts {
-            intake.receipts = Some(Receipts::new(settings, templates));
+        Intake {
+            receipts: Receipts::when_on(settings, templates),
+            ..Intake::new(settings)
         }
-        intake
     }
 
     /// Reads the bytes on a blocking thread within the time budget. A message nothing can

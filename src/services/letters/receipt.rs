@@ -27,6 +27,11 @@ pub struct Receipts {
 }
 
 impl Receipts {
+    /// Receipts as the configuration has them: `None` unless `[intake] receipts = true`.
+    pub fn when_on(settings: &Settings, templates: Arc<Templates>) -> Option<Receipts> {
+        settings.intake.receipts.then(|| Receipts::new(settings, templates))
+    }
+
     pub fn new(settings: &Settings, templates: Arc<Templates>) -> Receipts {
         Receipts {
             templates,

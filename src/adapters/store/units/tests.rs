@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn input(code: &str, addresses: &[&str], parent: Option<&str>) -> UnitInput {

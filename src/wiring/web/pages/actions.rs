@@ -14,6 +14,7 @@ use super::super::{WebState, now};
 use super::*;
 use crate::domain::model::{IncomingId, RequestState};
 use crate::services::decisions::{self, DecisionError};
+use crate::services::letters::receipt::Receipts;
 
 /// A form posted by a logged-in user with the session's CSRF token: who, and the fields. Any
 /// other POST is refused before the handler runs (401 without a login, 403 without the token).
@@ -57,11 +58,11 @@ pub async fn assign(
 ) -> Response {
     let note = format!("ghi nhận trên trang theo dõi bởi {user}");
     let current = current(&state);
-    let intake = crate::services::intake::pipeline::Intake::recording(&current.settings, current.templates.clone());
+    let receipts = Receipts::when_on(&current.settings, current.templates.clone());
     let options = decisions::AssignOptions {
         remember_address: field(&form, "remember") == "on",
         note: Some(&note),
-        receipts: intake.receipts.as_ref(),
+        receipts: receipts.as_ref(),
     };
     let result = decisions::assign(
         &state.store,
