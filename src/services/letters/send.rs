@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::adapters::clock::Clock;
 use crate::adapters::smtp::{Attempt, FailureClass, Mailer, classify, login_refused};
 use crate::adapters::store::{Outcome, OutgoingMessage, Store, StoreError};
+use crate::domain::model::MessageKind;
 use crate::domain::plan::duration_vi;
 
 /// What one pass of [`send_due`] did.
@@ -95,7 +96,7 @@ pub fn outcome_of(
     if class == FailureClass::Recipient {
         return Outcome::Failed {
             error: text,
-            address_failing: message.kind != "digest",
+            address_failing: message.kind != MessageKind::Digest.as_str(),
         };
     }
     let next = now + retry_delay(message.attempts, class, retry.first, jitter);
