@@ -37,7 +37,7 @@ fn main() {
         "\n[reminders]\nnotice-on-activation = false\n\n[digest]\nenabled = false\n",
     );
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(30), |n| n == "READY=1");
+    service.wait_ready();
     service.wait_for_status(Duration::from_secs(30), |s| s.contains("(IDLE)"));
     let pid = service.pid();
     let ready = sample(pid);

@@ -137,7 +137,7 @@ fn daemon_under_attack() {
     std::fs::write(&env.config, config).unwrap();
     env.add_web_user("vanthu", "mat-khau-van-thu");
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let pid = service.pid();
     let idle = memory_kib(pid, "VmRSS");

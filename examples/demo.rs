@@ -117,7 +117,7 @@ tick-seconds = 2
 
     step("Chạy dịch vụ: baocao run (như systemd chạy, với NOTIFY_SOCKET)");
     let mut service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(30), |n| n == "READY=1");
+    service.wait_ready();
     let status = service.wait_for_status(Duration::from_secs(15), |s| s.contains("(IDLE)"));
     println!("systemd nhận: READY=1, STATUS={status}");
 

@@ -1,6 +1,6 @@
 //! `baocao request …` and `baocao status` on both databases, with the units of seed 000.
 
-use crate::harness::{Backend, Env, repo_root};
+use crate::harness::{Backend, Env, SEED_000_REQUEST, SEED_000_TITLE};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -15,33 +15,14 @@ on_both_backends!(
 
 fn with_seed_units(backend: Backend) -> Env {
     let env = Env::new(backend);
-    let seed = repo_root().join("config/seed-000-units.csv");
-    env.baocao(&["unit", "import", seed.to_str().unwrap()]).ok();
+    env.seed_000_units();
     env
 }
 
-const SEED_TITLE: &str = "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023";
-
 fn add_seed_request(env: &Env, deadline: &str) -> crate::harness::Run {
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        SEED_TITLE,
-        "--deadline",
-        deadline,
-        "--issued",
-        "27/12/2022",
-        "--group",
-        "phong-gddt",
-        "--group",
-        "truc-thuoc",
-        "--group",
-        "gdnn-gdtx",
-        "--year",
-        "2023",
-    ])
+    let mut more = SEED_000_REQUEST.to_vec();
+    more.extend(["--year", "2023"]);
+    env.add_request("4189/KH-BCĐ", SEED_000_TITLE, deadline, &more)
 }
 
 fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend) {
@@ -95,23 +76,21 @@ fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend)
     assert_eq!(shown["units"].as_array().unwrap().len(), 23);
 
     let other = env
-        .baocao(&[
-            "request",
-            "add",
+        .add_request(
             "165/LĐLĐ",
-            "--title",
             "Phong trào thi đua quốc phòng",
-            "--deadline",
             "17h00 ngày 31/5/2030",
-            "--unit",
-            "pgd-muongcha",
-            "--remind",
-            "3d,1d",
-            "--overdue",
-            "1d",
-            "--no-attachment-required",
-            "--json",
-        ])
+            &[
+                "--unit",
+                "pgd-muongcha",
+                "--remind",
+                "3d,1d",
+                "--overdue",
+                "1d",
+                "--no-attachment-required",
+                "--json",
+            ],
+        )
         .ok();
     assert_eq!(other.stderr, "", "a future Friday deadline needs no warning");
     let other = other.json();
@@ -141,18 +120,8 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
         );
     }
     // The same number in another year is another request; the bare number is then ambiguous.
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Năm sau",
-        "--deadline",
-        "31/12/2024",
-        "--unit",
-        "pgd-nampo",
-    ])
-    .ok();
+    env.add_request("4189/KH-BCĐ", "Năm sau", "31/12/2024", &["--unit", "pgd-nampo"])
+        .ok();
     let ambiguous = env.baocao(&["request", "show", "4189/KH-BCĐ"]);
     assert_eq!(ambiguous.code, 1);
     assert!(
@@ -309,18 +278,7 @@ fn a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail(backen
         "{}",
         activated.stdout
     );
-    let plan = env
-        .baocao(&[
-            "reminders",
-            "plan",
-            "--request",
-            "BC-1",
-            "--at",
-            "08:00 ngày 2/12/2026",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let plan = env.reminder_plan("BC-1", "08:00 ngày 2/12/2026");
     let lines = plan.as_array().unwrap();
     assert_eq!(lines.len(), 23, "one notice per unit: {plan:#}");
     assert!(lines.iter().all(|l| l["kind"] == "notice"), "{plan:#}");
@@ -369,10 +327,7 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["deadline"], "2024-01-09T16:59:59Z");
     assert_eq!(shown["deadline_wording"], "trước ngày 10/01/2024");
-    let plan = env
-        .baocao(&["reminders", "plan", "--request", "BC-1", at[0], at[1], "--json"])
-        .ok()
-        .json();
+    let plan = env.reminder_plan("BC-1", at[1]);
     let overdue: Vec<&str> = plan
         .as_array()
         .unwrap()
@@ -396,15 +351,7 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
         at[1],
     ])
     .ok();
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let deadline_of = |unit: &str| {
-        status["requests"][0]["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["unit"] == unit)
-            .map(|u| u["deadline"].as_str().unwrap().to_string())
-    };
+    let deadline_of = |unit: &str| env.unit_status("BC-1", unit)["deadline"].as_str().map(str::to_string);
     assert_eq!(deadline_of("pgd-muongcha").as_deref(), Some("2024-01-15T10:00:00Z"));
     assert_eq!(deadline_of("pgd-tuangiao").as_deref(), Some("2024-01-09T16:59:59Z"));
 
@@ -416,17 +363,12 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
         "{}",
         refused.stderr
     );
-    env.baocao(&[
-        "request",
-        "add",
+    env.add_request(
         "165/LĐLĐ",
-        "--title",
         "Phong trào thi đua",
-        "--deadline",
         "31/05/2030",
-        "--unit",
-        "pgd-muongcha",
-    ])
+        &["--unit", "pgd-muongcha"],
+    )
     .ok();
     env.baocao(&["request", "delete", "BC-2"]).ok();
     assert_eq!(env.baocao(&["request", "show", "BC-2"]).code, 1);

@@ -152,12 +152,7 @@ fn a_giant_references_header_stops_neither_intake_nor_the_web_page_nor_sigterm()
                 took < Duration::from_secs(3),
                 "/healthz took {took:?} while intake worked"
             );
-            let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-            status["requests"][0]["units"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|u| u["unit"] == "pgd-tuachua" && u["state"] == "reported")
+            env.unit_status("BC-1", "pgd-tuachua")["state"] == "reported"
         },
     );
     let (status, took) = service.stop();

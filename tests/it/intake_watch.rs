@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::harness::mail_env::{lab_units, text_reply};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::wait_until;
 use crate::harness::{Backend, Env, binary};
@@ -70,28 +71,14 @@ impl<'a> WatchEnv<'a> {
     }
 
     fn add_units(&self, units: &[(&str, &str, &str)]) -> Vec<String> {
-        let mut csv = String::from("ma,ten,nhom,email\n");
-        let mut addresses = Vec::new();
-        for (code, name, prefix) in units {
-            let address = self.lab.address(prefix);
-            csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
-            addresses.push(address);
-        }
-        let file = self.env.write("units.csv", csv);
-        self.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+        let addresses = lab_units(&self.env, self.lab, units);
         self.env
-            .baocao(&[
-                "request",
-                "add",
+            .add_request(
                 "4189/KH-BCĐ",
-                "--title",
                 "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
-                "--deadline",
                 "17h00 ngày 15/3/2030",
-                "--group",
-                "gdnn-gdtx",
-                "--no-attachment-required",
-            ])
+                &["--group", "gdnn-gdtx", "--no-attachment-required"],
+            )
             .ok();
         self.env.baocao(&["request", "activate", "BC-1"]).ok();
         addresses
@@ -123,14 +110,8 @@ impl<'a> WatchEnv<'a> {
     }
 
     fn unit_state(&self, unit: &str) -> String {
-        let status = self.env.baocao(&["status", "BC-1", "--json"]).ok().json();
-        status["requests"][0]["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["unit"] == unit)
-            .map(|u| u["state"].as_str().unwrap().to_string())
-            .unwrap()
+        let status = self.env.unit_status("BC-1", unit);
+        status["state"].as_str().unwrap().to_string()
     }
 
     /// Polls the status until the unit reaches `state`; returns how long it took.
@@ -190,18 +171,9 @@ fn rand_suffix() -> u32 {
 }
 
 fn plain_reply(from: &str, to: &str, id: &str, subject: &str, in_reply_to: Option<&str>) -> String {
-    let mut m = format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}@donvi.lab.test>\r\n\
-         Date: Mon, 23 Nov 2026 09:00:00 +0700\r\nMIME-Version: 1.0\r\n"
-    );
-    if let Some(parent) = in_reply_to {
-        m.push_str(&format!("In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"));
-    }
-    m.push_str(
-        "Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở,\r\nĐơn vị gửi báo cáo kết quả thực hiện \
-         kế hoạch: đã tổ chức 2 đợt hiến máu với 120 đơn vị máu.\r\n",
-    );
-    m
+    let id = format!("{id}@donvi.lab.test");
+    let date = "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n";
+    text_reply(from, to, subject, &id, in_reply_to, date)
 }
 
 fn message_id_of(raw: &[u8]) -> String {

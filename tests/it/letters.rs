@@ -6,7 +6,7 @@ use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 use crate::harness::Backend;
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, reply, send_at, wait_for};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -186,15 +186,14 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
     // Weeks later nothing more goes: no reminder, no overdue notice.
     let later = send_at(&m, "09:00 ngày 15/4/2030");
     assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
-    assert_eq!(outbox(&m).len(), 3);
+    assert_eq!(m.env.outbox().len(), 3);
 
     // A unit answers "đã nhận": nothing counts, nothing waits for a person.
     let parent = parse(&m.lab.messages(&addresses[0])[0])
         .message_id()
         .unwrap()
         .to_string();
-    let outcome = import_at(
-        &m,
+    let outcome = m.env.import_at(
         "ack.eml",
         reply(
             &addresses[0],
@@ -248,15 +247,8 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
         .ok();
     let later = send_at(&m, "09:00 ngày 8/4/2030");
     assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
-    let status = m.env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let merged = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "gdnn-moi")
-        .cloned()
-        .unwrap_or_else(|| panic!("{status:#}"));
-    assert_eq!(merged["state"], "informed", "{status:#}");
+    let merged = m.env.unit_status("BC-1", "gdnn-moi");
+    assert_eq!(merged["state"], "informed", "{merged:#}");
 }
 
 fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(backend: Backend) {
@@ -413,7 +405,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
          Content-Disposition: attachment; filename=\"bieu-mau.xlsx\"\nContent-Transfer-Encoding: base64\n\n{form}\n--b1--\n",
         addresses[0], m.mailbox
     );
-    let outcome = import_at(&m, "forward.eml", forward, "10:00 ngày 5/3/2030");
+    let outcome = m.env.import_at("forward.eml", forward, "10:00 ngày 5/3/2030");
     assert_ne!(outcome["state"], "counted", "{outcome:#}");
     assert_eq!(outcome["reason"], "missing_attachment", "{outcome:#}");
 

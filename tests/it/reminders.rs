@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{holds_for, wait_until};
@@ -133,7 +133,7 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
 
     // Every message parses back with its Vietnamese subject, the token, the headers and the
     // Message-ID the outbox recorded.
-    let recorded = outbox(&m);
+    let recorded = m.env.outbox();
     assert_eq!(recorded.len(), 5 + 5 + 4 + 4);
     assert!(
         recorded
@@ -226,7 +226,7 @@ fn a_temporary_refusal_is_retried_with_backoff_and_then_delivered(backend: Backe
 
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["retry"], 1, "{sent:#}");
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "retry");
     assert_eq!(row["attempts"], 1);
     assert!(row["last_error"].as_str().unwrap().contains("450"), "{row:#}");
@@ -238,7 +238,7 @@ fn a_temporary_refusal_is_retried_with_backoff_and_then_delivered(backend: Backe
     let sent = send_at(&m, "07:40 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
     wait_for(m.lab, address, 1);
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
     holds_for(Duration::from_millis(300), "sent once", || {
@@ -312,7 +312,12 @@ fn an_unreachable_server_loses_nothing_and_sends_nothing_twice(backend: Backend)
     holds_for(Duration::from_millis(300), "one message each", || {
         addresses.iter().all(|address| m.lab.inbox_count(address) == 1)
     });
-    assert!(outbox(&m).iter().all(|r| r["state"] == "sent" && r["attempts"] == 3));
+    assert!(
+        m.env
+            .outbox()
+            .iter()
+            .all(|r| r["state"] == "sent" && r["attempts"] == 3)
+    );
 }
 
 fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend: Backend) {
@@ -332,7 +337,7 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
         .spawn()
         .unwrap();
     wait_until(Duration::from_secs(20), "the message being claimed", || {
-        outbox(&m).first().is_some_and(|r| r["state"] == "sending")
+        m.env.outbox().first().is_some_and(|r| r["state"] == "sending")
     });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -341,12 +346,12 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
     // The claim still holds: another pass leaves the message alone.
     let sent = send_at(&m, "07:31 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
-    assert_eq!(outbox(&m)[0]["state"], "sending");
+    assert_eq!(m.env.outbox()[0]["state"], "sending");
     // After the lease it is claimed again and sent.
     let sent = send_at(&m, "08:30 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
     wait_for(m.lab, &addresses[0], 1);
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
     holds_for(Duration::from_millis(300), "sent once", || {
@@ -416,7 +421,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         let message = mail_parser::MessageParser::default().parse(raw).unwrap();
         message.message_id().unwrap().to_string()
     };
-    let import = |name: &str, content: String, at: &str| import_at(&m, name, content, at);
+    let import = |name: &str, content: String, at: &str| m.env.import_at(name, content, at);
     let parent = notice_id(&addresses[0]);
     // A person replies in the notice's thread: counted, and a receipt is queued.
     let first = import(
@@ -544,7 +549,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         "{text}"
     );
     assert!(text.contains("  - Báo cáo hiến máu.pdf"), "{text}");
-    let recorded: Vec<Value> = outbox(&m).into_iter().filter(|r| r["kind"] == "receipt").collect();
+    let recorded: Vec<Value> = m.env.outbox().into_iter().filter(|r| r["kind"] == "receipt").collect();
     assert_eq!(recorded.len(), 2);
     assert!(
         recorded
@@ -578,7 +583,7 @@ fn a_unit_whose_reply_lacked_the_file_is_reminded_of_the_file() {
          Content-Type: text/plain; charset=utf-8\n\nKính gửi Sở, Trung tâm gửi báo cáo.\n",
         addresses[0], m.mailbox
     );
-    let imported = import_at(&m, "no-file.eml", reply, "09:00 ngày 11/3/2030");
+    let imported = m.env.import_at("no-file.eml", reply, "09:00 ngày 11/3/2030");
     assert_eq!(imported["reason"], "missing_attachment", "{imported:#}");
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");

@@ -6,6 +6,7 @@
 
 use crate::harness::in_process::InProcess;
 use crate::harness::service::{ALWAYS_OPEN, http};
+use crate::harness::web::{header, hidden_field, percent, session_cookie};
 use crate::harness::{Backend, Env};
 use crate::on_both_backends;
 
@@ -17,34 +18,20 @@ on_both_backends!(
 
 const MUONGCHA: &str = "pgddt.muongcha@dienbien.edu.vn";
 const TUANGIAO: &str = "pgd.tuangiao@dienbien.edu.vn";
-const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
 
 fn setup(backend: Backend, extra_config: &str) -> Env {
     let env = Env::new(backend);
-    if !extra_config.is_empty() {
-        let config = format!("{}\n{extra_config}", std::fs::read_to_string(&env.config).unwrap());
-        std::fs::write(&env.config, config).unwrap();
-    }
-    for (code, name, email) in [
-        ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", MUONGCHA),
-        ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", TUANGIAO),
-    ] {
-        env.baocao(&["unit", "add", code, "--name", name, "--email", email])
-            .ok();
-    }
-    env.baocao(&[
-        "request",
-        "add",
+    env.append_config(extra_config);
+    env.add_unit("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", MUONGCHA)
+        .ok();
+    env.add_unit("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", TUANGIAO)
+        .ok();
+    env.add_request(
         "4189/KH-BCĐ",
-        "--title",
         "Báo cáo kết quả thực hiện Kế hoạch phòng, chống ma túy",
-        "--deadline",
         "17:00 ngày 29/12/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--unit",
-        "pgd-tuangiao",
-    ])
+        &["--unit", "pgd-muongcha", "--unit", "pgd-tuangiao"],
+    )
     .ok();
     env.baocao(&["request", "activate", "BC-1"]).ok();
     env
@@ -66,15 +53,6 @@ fn message(from: &str, subject: &str, id: &str, attachment: Option<&str>) -> Str
         None => m.push_str("Content-Type: text/plain; charset=utf-8\n\nGửi báo cáo ạ.\n"),
     }
     m
-}
-
-fn percent(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// Imports one message; returns what `intake import` printed.
@@ -238,42 +216,6 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     );
 }
 
-/// Logs `vanthu` in over HTTP; returns the session cookie.
-fn log_in(port: u16) -> String {
-    let (_, head, body) = http(port, "GET", "/login", &[], "");
-    let login_cookie = cookie(&head, "baocao_login");
-    let csrf = hidden_csrf(&body);
-    let form = format!("user=vanthu&password={}&csrf={csrf}&next=%2Freview", percent(PASSWORD));
-    let (status, head, body) = http(
-        port,
-        "POST",
-        "/login",
-        &[("Cookie", &format!("baocao_login={login_cookie}"))],
-        &form,
-    );
-    assert_eq!(status, 303, "{head}\n{body}");
-    format!("baocao_session={}", cookie(&head, "baocao_session"))
-}
-
-fn cookie(head: &str, name: &str) -> String {
-    head.lines()
-        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .find_map(|l| {
-            let value = l.split_once(':')?.1.trim();
-            value
-                .strip_prefix(&format!("{name}="))?
-                .split(';')
-                .next()
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| panic!("no {name} cookie in\n{head}"))
-}
-
-fn hidden_csrf(body: &str) -> String {
-    let start = body.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    body[start..].chars().take_while(|c| *c != '"').collect()
-}
-
 fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Backend) {
     let env = setup(backend, ALWAYS_OPEN);
     let document = "Báo cáo số 215/BC-PGDĐT.pdf";
@@ -286,40 +228,30 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     let counted_number = printed_number(&counted);
     let printed = import(&env, "w2.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "w2@x", None));
     let number = printed_number(&printed);
-    env.add_web_user("vanthu", PASSWORD);
+    env.add_clerk();
     let service = InProcess::start(&env);
     let port = service.web_port();
-    let session = log_in(port);
+    let session = session_cookie(port);
 
     let (status, _, page) = http(port, "GET", "/review", &[("Cookie", &session)], "");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(&format!("id=\"item-{number}\"")), "{page}");
     assert!(page.contains(&format!("/review/{number}/assign")), "{page}");
-    let csrf = hidden_csrf(&page);
-    let form = |remember: bool| {
-        format!(
+    let csrf = hidden_field(&page, "csrf").expect("a CSRF field");
+    let assign = |remember: bool| {
+        let body = format!(
             "csrf={csrf}&unit=pgd-tuangiao&request=BC-1{}",
             if remember { "&remember=on" } else { "" }
-        )
+        );
+        let path = format!("/review/{number}/assign");
+        http(port, "POST", &path, &[("Cookie", &session)], &body)
     };
-    let (status, _, body) = http(
-        port,
-        "POST",
-        &format!("/review/{number}/assign"),
-        &[("Cookie", &session)],
-        &form(true),
-    );
+    let (status, _, body) = assign(true);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("pgd-muongcha") && body.contains(MUONGCHA), "{body}");
     let tuangiao = env.baocao(&["unit", "show", "pgd-tuangiao", "--json"]).ok().json();
     assert!(!tuangiao.to_string().contains(MUONGCHA), "{tuangiao}");
-    let (status, _, body) = http(
-        port,
-        "POST",
-        &format!("/review/{number}/assign"),
-        &[("Cookie", &session)],
-        &form(false),
-    );
+    let (status, _, body) = assign(false);
     assert_eq!(status, 303, "{body}");
     assert!(open_subjects(&env).is_empty());
 
@@ -336,11 +268,7 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     );
     assert_eq!(status, 200, "{head}");
     assert!(body.starts_with("%PDF"), "{body}");
-    let disposition = head
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-        .unwrap_or_default()
-        .to_string();
+    let disposition = header(&head, "content-disposition").unwrap_or_default();
     assert!(
         disposition.contains("filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20s%E1%BB%91%20215_BC-PGD%C4%90T.pdf"),
         "{disposition}"

@@ -10,18 +10,17 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::harness::in_process::InProcess;
+use crate::harness::mail_env::text_reply;
 use crate::harness::mail_lab::MailLab;
-use crate::harness::service::{ALWAYS_OPEN, Service, http, wait_until};
+use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, http, wait_until};
+use crate::harness::web::{CLERK, CLERK_PASSWORD};
 use crate::harness::{Backend, Env, repo_root};
-
-const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
 
 /// Seed 000's units, request BC-1 (due 2030), one unit marked reported, and a report from
 /// an unknown personal address waiting in review.
 fn prepared_office() -> Env {
     let env = Env::new(Backend::Sqlite);
-    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
-    std::fs::write(&env.config, config).unwrap();
+    env.append_config(ALWAYS_OPEN);
     env.seed_000_request("17h00 ngày 30/12/2030");
     env.baocao(&["mark", "BC-1", "pgd-muongcha", "--note", "nhận bản giấy"])
         .ok();
@@ -31,37 +30,15 @@ fn prepared_office() -> Env {
         Kính gửi Văn phòng Sở, em gửi báo cáo của Phòng.\n--b\nContent-Type: application/pdf; name=\"bao-cao-tuan-giao.pdf\"\n\
         Content-Disposition: attachment; filename=\"bao-cao-tuan-giao.pdf\"\nContent-Transfer-Encoding: base64\n\n\
         JVBERi0xLjQKJcOkw7zDtsOf\n--b--\n";
-    let file = env.write("tuangiao.eml", message);
-    let imported = env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "09:00 ngày 20/12/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(imported[0]["state"], "review", "{imported:#}");
+    let imported = env.import_at("tuangiao.eml", message, "09:00 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
     // A unit that asks for more time instead of reporting.
     let more_time = "From: pgddt.tuachua@dienbien.edu.vn\nTo: vanphong.sodienbien@moet.edu.vn\n\
         Subject: [BC-1] Xin gia hạn báo cáo\nMessage-ID: <tuachua-1@dienbien.edu.vn>\nMIME-Version: 1.0\n\
         Content-Type: text/plain; charset=utf-8\n\nKính gửi Văn phòng Sở, Phòng xin gia hạn nộp báo cáo đến tháng 1.\n";
-    let file = env.write("tuachua.eml", more_time);
-    let imported = env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "09:30 ngày 20/12/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(imported[0]["state"], "review", "{imported:#}");
-    env.add_web_user("vanthu", PASSWORD);
+    let imported = env.import_at("tuachua.eml", more_time, "09:30 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
+    env.add_clerk();
     env
 }
 
@@ -164,7 +141,7 @@ impl Browser {
             .find(Locator::Css("input[name=user]"))
             .await
             .unwrap()
-            .send_keys("vanthu")
+            .send_keys(CLERK)
             .await
             .unwrap();
         self.client
@@ -205,7 +182,7 @@ impl Browser {
 async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browser() {
     let env = prepared_office();
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let base = format!("http://127.0.0.1:{port}");
     let browser = Browser::start().await;
@@ -215,7 +192,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     let page = browser.text_with("Sai tên đăng nhập hoặc mật khẩu.").await;
     assert!(!page.contains("Các yêu cầu báo cáo đang theo dõi"));
 
-    browser.log_in(&base, PASSWORD).await;
+    browser.log_in(&base, CLERK_PASSWORD).await;
     let page = browser.text_with("Các yêu cầu báo cáo đang theo dõi").await;
     assert!(page.contains("BC-1 · Văn bản số 4189/KH-BCĐ"), "{page}");
     assert!(page.contains("Đã báo cáo: 1/23"), "{page}");
@@ -302,14 +279,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
         .await
         .unwrap();
     browser.text_with("Không có thư nào chờ xem xét.").await;
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let tuachua = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "pgd-tuachua")
-        .cloned()
-        .unwrap();
+    let tuachua = env.unit_status("BC-1", "pgd-tuachua");
     assert_eq!(tuachua["deadline"], "2031-01-10T10:00:00Z", "{tuachua:#}");
 
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
@@ -373,14 +343,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
         "unit=pgd-tuachua&note=giay&csrf=x",
     );
     assert_eq!(status, 401);
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let tuachua = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "pgd-tuachua")
-        .cloned()
-        .unwrap();
+    let tuachua = env.unit_status("BC-1", "pgd-tuachua");
     assert_eq!(tuachua["state"], "pending", "nothing changed");
     let (status, head, _) = http(port, "GET", "/", &[], "");
     assert_eq!(status, 303, "read pages need a login: {head}");
@@ -397,19 +360,19 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
 
     // Closing a request asks for confirmation: the button alone submits nothing.
     let browser = Browser::start().await;
-    browser.log_in(&base, PASSWORD).await;
+    browser.log_in(&base, CLERK_PASSWORD).await;
     browser.text_with("BC-1").await;
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
     let close_button = "form[action$='/close'] button";
     browser.click(close_button).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
-    assert_eq!(shown["state"], "active", "closed without confirmation: {shown:#}");
+    let state = || env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"].clone();
+    holds_for(Duration::from_millis(800), "not closed without confirmation", || {
+        state() == "active"
+    });
     browser.click("form[action$='/close'] input[name=confirm]").await;
     browser.click(close_button).await;
     browser.text_with("đã đóng").await;
-    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
-    assert_eq!(shown["state"], "closed", "{shown:#}");
+    assert_eq!(state(), "closed");
     browser.stop().await;
 }
 
@@ -427,30 +390,7 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     let mailbox = lab.address("vanphong");
     lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
     let unit = lab.address("pgd-muongcha");
-    env.baocao(&[
-        "unit",
-        "add",
-        "pgd-muongcha",
-        "--name",
-        "Phòng GD&ĐT huyện Mường Chà",
-        "--email",
-        &unit,
-    ])
-    .ok();
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Hiến máu tình nguyện",
-        "--deadline",
-        "17h00 ngày 30/12/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--no-attachment-required",
-    ])
-    .ok();
-    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.muongcha_request(&unit);
     let service = InProcess::start(&env);
     let port = service.web_port();
     let scrape = || http(port, "GET", "/metrics", &[], "").2;
@@ -476,10 +416,7 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     );
 
     let reply = |id: &str, subject: &str, extra: &str| {
-        format!(
-            "From: {unit}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nMessage-ID: <{id}@lab.test>\r\n{extra}MIME-Version: 1.0\r\n\
-             Content-Type: text/plain; charset=utf-8\r\n\r\nĐơn vị báo cáo: đã tổ chức 2 đợt hiến máu, 150 người tham gia.\r\n"
-        )
+        text_reply(&unit, &mailbox, subject, &format!("{id}@lab.test"), None, extra)
     };
     lab.submit(&unit, &mailbox, &reply("m1", "Báo cáo [BC-1]", ""));
     lab.submit(

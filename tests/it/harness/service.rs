@@ -141,6 +141,12 @@ impl Service {
         self.child.id()
     }
 
+    /// Waits until the service says `READY=1`; when it said it.
+    #[track_caller]
+    pub fn wait_ready(&self) -> Instant {
+        self.wait_for_note(Duration::from_secs(30), |n| n == "READY=1").0
+    }
+
     /// Every notification so far, in order.
     pub fn notes(&self) -> Vec<(Instant, String)> {
         self.notes.lock().unwrap().clone()
