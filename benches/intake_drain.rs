@@ -24,6 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt as _;
 use harness::mail_lab::{MAIL_UID, MailLab};
+use harness::service::{try_memory_kib, wait_sampling};
 use harness::{Backend, Env, binary};
 
 const UNITS: usize = 500;
@@ -312,17 +313,9 @@ fn drain(env: &Env) -> Drain {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let pid = child.id();
     let (mut peak, mut ticks) = (0, (0, 0));
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            && let Some(kb) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
+    let status = wait_sampling(&mut child, Duration::from_millis(20), |pid| {
+        peak = peak.max(try_memory_kib(pid, "VmHWM").unwrap_or(0));
         if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
             // Fields after the command name: state is 3rd; utime 14th, stime 15th.
             if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
@@ -332,11 +325,7 @@ fn drain(env: &Env) -> Drain {
                 }
             }
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    });
     let seconds = started.elapsed().as_secs_f64();
     let mut out = String::new();
     std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();

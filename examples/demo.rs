@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{Timelike, Utc};
 use harness::mail_lab::MailLab;
 use harness::service::Service;
-use harness::{Backend, Env, repo_root};
+use harness::{Backend, Env, SEED_000_REQUEST, SEED_000_TITLE, repo_root};
 
 const OFFICE: &str = "vanphong.sodienbien@moet.edu.vn";
 
@@ -79,8 +79,8 @@ tick-seconds = 2
     println!("Cơ sở dữ liệu: {} (SQLite, mặc định)", env.db.url);
 
     step("Nhập danh sách 23 đơn vị của Sở GD&ĐT Điện Biên (config/seed-000-units.csv)");
+    print!("{}", env.seed_000_units().stdout);
     let units = repo_root().join("config/seed-000-units.csv");
-    show(&env, &["unit", "import", units.to_str().unwrap()]);
 
     // Two minutes ahead, on a whole minute: a reminder 1 minute before, an overdue notice
     // 1 minute after.
@@ -89,30 +89,10 @@ tick-seconds = 2
     let deadline_local = local.with_second(0).unwrap();
     let deadline = deadline_local.format("%H:%M ngày %d/%m/%Y").to_string();
     step(&format!("Tạo và kích hoạt yêu cầu 4189/KH-BCĐ, hạn {deadline}"));
-    show(
-        &env,
-        &[
-            "request",
-            "add",
-            "4189/KH-BCĐ",
-            "--title",
-            "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023",
-            "--issued",
-            "27/12/2022",
-            "--deadline",
-            &deadline,
-            "--remind",
-            "1m",
-            "--overdue",
-            "1m",
-            "--group",
-            "phong-gddt",
-            "--group",
-            "truc-thuoc",
-            "--group",
-            "gdnn-gdtx",
-        ],
-    );
+    let mut more = SEED_000_REQUEST.to_vec();
+    more.extend(["--remind", "1m", "--overdue", "1m"]);
+    let added = env.add_request("4189/KH-BCĐ", SEED_000_TITLE, &deadline, &more);
+    print!("{}", added.ok().stdout);
     show(&env, &["request", "activate", "BC-1"]);
 
     step("Chạy dịch vụ: baocao run (như systemd chạy, với NOTIFY_SOCKET)");

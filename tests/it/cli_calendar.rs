@@ -84,19 +84,10 @@ fn an_unconfirmed_year_says_so_and_still_knows_the_lunar_holidays() {
 
 #[test]
 fn a_broken_calendar_file_fails_check_config_with_its_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, config, calendar) = with_calendar();
     std::fs::write(
-        dir.path().join("calendar.toml"),
+        calendar,
         "confirmed-years = [2025]\n[[day-off]]\ndate = \"30/02/2025\"\nname = \"x\"\n",
-    )
-    .unwrap();
-    let config = dir.path().join("baocao.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "{}\n[calendar]\nfile = \"calendar.toml\"\n",
-            crate::harness::MINIMAL_CONFIG
-        ),
     )
     .unwrap();
     let run = baocao_raw(&["check-config", "--config", config.to_str().unwrap()], dir.path());

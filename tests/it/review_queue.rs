@@ -7,7 +7,7 @@
 use crate::harness::in_process::InProcess;
 use crate::harness::service::{ALWAYS_OPEN, http};
 use crate::harness::web::{header, hidden_field, percent, session_cookie};
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, Run};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -78,6 +78,23 @@ fn printed_number(line: &str) -> String {
     line[start..].chars().take_while(char::is_ascii_digit).collect()
 }
 
+/// `review assign NUMBER --unit pgd-tuangiao --request BC-1`, remembering the address or not.
+fn assign_to_tuangiao(env: &Env, number: &str, remember: bool) -> Run {
+    let mut args = vec![
+        "review",
+        "assign",
+        number,
+        "--unit",
+        "pgd-tuangiao",
+        "--request",
+        "BC-1",
+    ];
+    if remember {
+        args.push("--remember-address");
+    }
+    env.baocao(&args)
+}
+
 fn open_subjects(env: &Env) -> Vec<String> {
     let items = env.baocao(&["review", "list", "--json"]).ok().json();
     items
@@ -125,15 +142,7 @@ fn the_number_import_prints_is_the_one_review_assign_takes(backend: Backend) {
     );
 
     // Assigning the number printed for An's message assigns An's message.
-    let assigned = env.baocao(&[
-        "review",
-        "assign",
-        &first_number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-    ]);
+    let assigned = assign_to_tuangiao(&env, &first_number, false);
     assert_eq!(assigned.code, 0, "{assigned:?}");
     assert_eq!(open_subjects(&env), vec!["Báo cáo Tuần Giáo (Bình)".to_string()]);
     env.baocao(&["review", "reject", &second_number, "--reason", "gửi nhầm"])
@@ -150,16 +159,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     // Mường Chà's own address, without the required attachment: review, for Mường Chà.
     let printed = import(&env, "r1.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "r1@x", None));
     let number = printed_number(&printed);
-    let refused = env.baocao(&[
-        "review",
-        "assign",
-        &number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-        "--remember-address",
-    ]);
+    let refused = assign_to_tuangiao(&env, &number, true);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stderr.contains(MUONGCHA) && refused.stderr.contains("đã thuộc đơn vị `pgd-muongcha`"),
@@ -170,16 +170,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     let tuangiao = env.baocao(&["unit", "show", "pgd-tuangiao", "--json"]).ok().json();
     assert!(!tuangiao.to_string().contains(MUONGCHA), "{tuangiao}");
     // Without remembering, the assignment goes through.
-    env.baocao(&[
-        "review",
-        "assign",
-        &number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-    ])
-    .ok();
+    assign_to_tuangiao(&env, &number, false).ok();
 
     // A letter signed by both units: the first address is Mường Chà's, so it cannot be
     // remembered for Tuần Giáo either.
@@ -191,16 +182,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     );
     let printed = import(&env, "r2.eml", &both);
     assert!(printed.contains("người gửi chưa đăng ký"), "{printed}");
-    let refused = env.baocao(&[
-        "review",
-        "assign",
-        &printed_number(&printed),
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-        "--remember-address",
-    ]);
+    let refused = assign_to_tuangiao(&env, &printed_number(&printed), true);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("pgd-muongcha"), "{refused:?}");
 

@@ -7,6 +7,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::harness::in_process::InProcess;
@@ -40,6 +41,15 @@ fn prepared_office() -> Env {
     assert_eq!(imported["state"], "review", "{imported:#}");
     env.add_clerk();
     env
+}
+
+/// The element `css` selects inside `element`.
+async fn inside(element: &Element, css: &str) -> Element {
+    element.find(Locator::Css(css)).await.unwrap()
+}
+
+async fn type_into(element: &Element, text: &str) {
+    element.send_keys(text).await.unwrap();
 }
 
 struct Browser {
@@ -137,38 +147,23 @@ impl Browser {
 
     async fn log_in(&self, base: &str, password: &str) {
         self.client.goto(&format!("{base}/")).await.unwrap();
-        self.client
-            .find(Locator::Css("input[name=user]"))
-            .await
-            .unwrap()
-            .send_keys(CLERK)
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(password)
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Id("login"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&self.find(Locator::Css("input[name=user]")).await, CLERK).await;
+        type_into(&self.find(Locator::Css("input[name=password]")).await, password).await;
+        self.click(Locator::Id("login")).await;
     }
 
-    /// Clicks the element `css` selects.
-    async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+    async fn find(&self, locator: Locator<'_>) -> Element {
+        self.client.find(locator).await.unwrap()
+    }
+
+    /// Clicks the element `locator` finds.
+    async fn click(&self, locator: Locator<'_>) {
+        self.find(locator).await.click().await.unwrap();
+    }
+
+    /// The text of the element `locator` finds.
+    async fn text_of(&self, locator: Locator<'_>) -> String {
+        self.find(locator).await.text().await.unwrap()
     }
 
     async fn stop(mut self) {
@@ -203,32 +198,11 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     browser.screenshot("overview.png").await;
 
     // The request, unit by unit.
-    browser
-        .client
-        .find(Locator::LinkText("BC-1 · Văn bản số 4189/KH-BCĐ"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(Locator::LinkText("BC-1 · Văn bản số 4189/KH-BCĐ")).await;
     browser.text_with("Thư nhắc đã gửi").await;
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-muongcha"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-muongcha")).await;
     assert!(row.contains("đã báo cáo") && row.contains("ghi nhận thủ công"), "{row}");
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-tuangiao"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-tuangiao")).await;
     assert!(row.contains("chưa báo cáo"), "{row}");
     assert!(
         row.contains("3 ngày trước hạn") || row.contains("7 ngày trước hạn"),
@@ -238,59 +212,35 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
 
     // The review queue: assign the Gmail report to Tuần Giáo, remembering the address.
     browser.client.goto(&format!("{base}/review")).await.unwrap();
-    let item = browser.client.find(Locator::Id("item-1")).await.unwrap();
+    let item = browser.find(Locator::Id("item-1")).await;
     let text = item.text().await.unwrap();
     assert!(
         text.contains("lovantuan.tuangiao@gmail.com") && text.contains("người gửi chưa đăng ký"),
         "{text}"
     );
-    item.find(Locator::Css("select[name=unit]"))
+    inside(&item, "select[name=unit]")
         .await
-        .unwrap()
         .select_by_value("pgd-tuangiao")
         .await
         .unwrap();
-    item.find(Locator::Css("input[name=remember]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    item.find(Locator::Css("form.assign button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    inside(&item, "input[name=remember]").await.click().await.unwrap();
+    inside(&item, "form.assign button").await.click().await.unwrap();
     browser.text_without("lovantuan.tuangiao@gmail.com").await;
 
     // The unit that asked for more time gets a later deadline from the same queue.
-    let item = browser.client.find(Locator::Id("item-2")).await.unwrap();
-    item.find(Locator::Css("form.extend input[name=until]"))
-        .await
-        .unwrap()
-        .send_keys("17:00 ngày 10/01/2031")
-        .await
-        .unwrap();
-    item.find(Locator::Css("form.extend button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let item = browser.find(Locator::Id("item-2")).await;
+    type_into(
+        &inside(&item, "form.extend input[name=until]").await,
+        "17:00 ngày 10/01/2031",
+    )
+    .await;
+    inside(&item, "form.extend button").await.click().await.unwrap();
     browser.text_with("Không có thư nào chờ xem xét.").await;
     let tuachua = env.unit_status("BC-1", "pgd-tuachua");
     assert_eq!(tuachua["deadline"], "2031-01-10T10:00:00Z", "{tuachua:#}");
 
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-tuangiao"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-tuangiao")).await;
     assert!(
         row.contains("đã báo cáo") && row.contains("bao-cao-tuan-giao.pdf"),
         "{row}"
@@ -310,10 +260,8 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     assert_eq!(session.http_only(), Some(true));
     let cookie = format!("baocao_session={}", session.value());
     let link = browser
-        .client
         .find(Locator::LinkText("bao-cao-tuan-giao.pdf"))
         .await
-        .unwrap()
         .attr("href")
         .await
         .unwrap()
@@ -363,13 +311,15 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     browser.log_in(&base, CLERK_PASSWORD).await;
     browser.text_with("BC-1").await;
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
-    let close_button = "form[action$='/close'] button";
+    let close_button = Locator::Css("form[action$='/close'] button");
     browser.click(close_button).await;
     let state = || env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"].clone();
     holds_for(Duration::from_millis(800), "not closed without confirmation", || {
         state() == "active"
     });
-    browser.click("form[action$='/close'] input[name=confirm]").await;
+    browser
+        .click(Locator::Css("form[action$='/close'] input[name=confirm]"))
+        .await;
     browser.click(close_button).await;
     browser.text_with("đã đóng").await;
     assert_eq!(state(), "closed");

@@ -19,7 +19,7 @@ use crate::harness::mail_env::text_reply;
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, open_files, wait_until};
 use crate::harness::web::{
-    CLERK, CLERK_PASSWORD, LOGIN_TOKEN, form, header, hidden_field, log_in_from, login_body, session_cookie,
+    CLERK, CLERK_PASSWORD, form, header, hidden_field, log_in_from, login_flood, session_cookie,
 };
 use crate::harness::{Backend, Env};
 
@@ -50,21 +50,9 @@ async fn flood(
     from: impl Fn(u8) -> Ipv4Addr,
     user: impl Fn(u8) -> String,
 ) -> (BTreeMap<u16, usize>, Option<String>) {
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let attempts: Vec<_> = (0..160u8)
-        .map(|i| {
-            let (from, body, cookie) = (
-                from(i),
-                login_body(&user(i), &format!("doan-sai-{i}"), "/"),
-                cookie.clone(),
-            );
-            tokio::spawn(async move { http_from(from, port, "POST", "/login", &[("Cookie", &cookie)], &body).await })
-        })
-        .collect();
     let mut statuses = BTreeMap::new();
     let mut busy_page = None;
-    for attempt in attempts {
-        let (status, _, body) = attempt.await.unwrap();
+    for (status, body) in login_flood(port, from, user).await {
         *statuses.entry(status).or_insert(0) += 1;
         if status == 503 {
             busy_page = Some(body);

@@ -96,3 +96,23 @@ pub fn session_cookie(port: u16) -> String {
     let session = set_cookie(&head, "baocao_session").unwrap_or_else(|| panic!("no session cookie: {head}"));
     format!("baocao_session={session}")
 }
+
+/// 160 wrong passwords sent at once, attempt `i` for `user(i)` from `from(i)`: each answer's
+/// status and body.
+pub async fn login_flood(port: u16, from: impl Fn(u8) -> Ipv4Addr, user: impl Fn(u8) -> String) -> Vec<(u16, String)> {
+    let attempts: Vec<_> = (0..160u8)
+        .map(|i| {
+            let (from, body) = (from(i), login_body(&user(i), &format!("doan-sai-{i}"), "/"));
+            tokio::spawn(async move {
+                let cookie = format!("baocao_login={LOGIN_TOKEN}");
+                let (status, _, body) = http_from(from, port, "POST", "/login", &[("Cookie", &cookie)], &body).await;
+                (status, body)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in attempts {
+        answers.push(attempt.await.unwrap());
+    }
+    answers
+}
