@@ -49,25 +49,17 @@ fn main() {
     let status_idle = service.status();
 
     // 500 units × 3 requests, registered and activated while the service runs.
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    for i in 0..UNITS {
-        csv.push_str(&format!("dv-{i},Trường THCS số {i},bench,thcs{i}@muongcha.edu.vn\n"));
-    }
-    let file = env.write("units.csv", csv);
-    env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    env.import_units((0..UNITS).map(|i| {
+        [
+            format!("dv-{i}"),
+            format!("Trường THCS số {i}"),
+            "bench".into(),
+            format!("thcs{i}@muongcha.edu.vn"),
+        ]
+    }));
     for (n, code) in ["4189/KH-BCĐ", "1062/KH-UBND", "165/LĐLĐ"].iter().enumerate() {
-        env.baocao(&[
-            "request",
-            "add",
-            code,
-            "--title",
-            "Báo cáo định kỳ",
-            "--deadline",
-            "17h00 ngày 15/3/2030",
-            "--group",
-            "bench",
-        ])
-        .ok();
+        env.add_request(code, "Báo cáo định kỳ", "17h00 ngày 15/3/2030", &["--group", "bench"])
+            .ok();
         env.baocao(&["request", "activate", &format!("BC-{}", n + 1)]).ok();
     }
     service.wait_for_status(Duration::from_secs(120), |s| s.contains("3 requests active"));

@@ -24,7 +24,7 @@ use baocao::domain::incoming::message;
 use baocao::domain::incoming::{Rules, Snapshot};
 use harness::service::{ALWAYS_OPEN, Service, http_from, memory_kib, try_memory_kib, wait_sampling};
 use harness::web::{CLERK, login_flood};
-use harness::{Backend, Env, binary};
+use harness::{Backend, Env};
 
 const PYTHON_PEER: &str = r#"
 import sys, time, email
@@ -225,12 +225,8 @@ fn python_seconds(file: &std::path::Path) -> Option<f64> {
 /// Runs `intake import --json` on the files, sampling the peak RSS.
 fn import_measured(env: &Env, files: &[std::path::PathBuf]) -> (f64, u64, String) {
     let started = Instant::now();
-    let mut child = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .args(["intake", "import", "--received-at", "09:00 ngày 20/12/2030", "--json"])
+    let mut child = env
+        .command(&["intake", "import", "--received-at", "09:00 ngày 20/12/2030", "--json"])
         .args(files)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures::TryStreamExt as _;
 use harness::mail_lab::{MAIL_UID, MailLab};
 use harness::service::{try_memory_kib, wait_sampling};
-use harness::{Backend, Env, binary};
+use harness::{Backend, Env};
 
 const UNITS: usize = 500;
 
@@ -114,28 +114,17 @@ async fn main() {
 
 /// 500 units in one group and three active requests for it.
 fn register(env: &Env) {
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    for i in 0..UNITS {
-        csv.push_str(&format!(
-            "dv-{i},Trường THCS số {i} huyện Mường Chà,bench,{}\n",
-            unit_address(i)
-        ));
-    }
-    let file = env.write("units.csv", csv);
-    env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    env.import_units((0..UNITS).map(|i| {
+        [
+            format!("dv-{i}"),
+            format!("Trường THCS số {i} huyện Mường Chà"),
+            "bench".into(),
+            unit_address(i),
+        ]
+    }));
     for (code, title) in REQUESTS {
-        env.baocao(&[
-            "request",
-            "add",
-            code,
-            "--title",
-            title,
-            "--deadline",
-            "17h00 ngày 15/3/2030",
-            "--group",
-            "bench",
-        ])
-        .ok();
+        env.add_request(code, title, "17h00 ngày 15/3/2030", &["--group", "bench"])
+            .ok();
     }
     for token in ["BC-1", "BC-2", "BC-3"] {
         env.baocao(&["request", "activate", token]).ok();
@@ -302,12 +291,8 @@ struct Drain {
 /// Runs `intake watch --once` and samples its peak RSS (VmHWM) and CPU time while it runs.
 fn drain(env: &Env) -> Drain {
     let started = Instant::now();
-    let mut child = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .args(["intake", "watch", "--once"])
+    let mut child = env
+        .command(&["intake", "watch", "--once"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::harness::mail_env::{MailEnv, lab_units, mail_env, text_reply};
+use crate::harness::mail_env::{DISTRICT_OFFICES, MailEnv, lab_units, mail_env, text_reply};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
@@ -35,34 +35,14 @@ fn office(smtp_port: Option<u16>, extra: &str) -> MailEnv {
 
 /// Two units with lab addresses and request BC-1 (not activated).
 fn register(o: &MailEnv) -> Vec<String> {
-    let addresses = lab_units(
-        &o.env,
-        o.lab,
-        &[
-            ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", "pgd-muongcha"),
-            ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", "pgd-tuangiao"),
-        ],
-    );
-    add_request(o, "4189/KH-BCĐ");
+    let addresses = lab_units(&o.env, o.lab, &DISTRICT_OFFICES[..2]);
+    request_for_both(o, "4189/KH-BCĐ");
     addresses
 }
 
-/// Request CODE for both units, due 15/3/2030, no attachment required (not activated).
-fn add_request(o: &MailEnv, code: &str) {
-    o.env
-        .add_request(
-            code,
-            "Triển khai Kế hoạch vận động hiến máu tình nguyện",
-            "17h00 ngày 15/3/2030",
-            &[
-                "--unit",
-                "pgd-muongcha",
-                "--unit",
-                "pgd-tuangiao",
-                "--no-attachment-required",
-            ],
-        )
-        .ok();
+/// Request CODE for both units (not activated).
+fn request_for_both(o: &MailEnv, code: &str) {
+    o.env.request_for(code, &["pgd-muongcha", "pgd-tuangiao"]);
 }
 
 fn subjects(lab: &MailLab, address: &str) -> Vec<String> {
@@ -232,7 +212,7 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     subject("Thông báo bản B [{{ request.token }}] {{ request.code }}\n");
     service.signal("HUP");
     service.wait_for_log(Duration::from_secs(10), "configuration and templates reloaded");
-    add_request(&o, "1062/KH-UBND");
+    request_for_both(&o, "1062/KH-UBND");
     o.env.baocao(&["request", "activate", "BC-2"]).ok();
     assert!(o.lab.wait_for_inbox(&addresses[0], 2, Duration::from_secs(15)));
     let all = subjects(o.lab, &addresses[0]);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::mail_env::{lab_units, text_reply};
+use crate::harness::mail_env::{DISTRICT_OFFICES, lab_units, text_reply};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::{Backend, Env, PrivatePostgres};
@@ -25,34 +25,8 @@ fn configure(env: &Env, lab: &MailLab, mailbox: &str) {
     std::fs::write(&env.config, text).unwrap();
 }
 
-fn register(env: &Env, lab: &MailLab) -> Vec<String> {
-    lab_units(
-        env,
-        lab,
-        &[
-            ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", "pgd-muongcha"),
-            ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", "pgd-tuangiao"),
-            ("pgd-tuachua", "Phòng GD&ĐT huyện Tủa Chùa", "pgd-tuachua"),
-        ],
-    )
-}
-
 fn open_request(env: &Env, code: &str, token: &str) {
-    env.add_request(
-        code,
-        "Báo cáo kết quả thực hiện kế hoạch",
-        "17h00 ngày 15/3/2030",
-        &[
-            "--unit",
-            "pgd-muongcha",
-            "--unit",
-            "pgd-tuangiao",
-            "--unit",
-            "pgd-tuachua",
-            "--no-attachment-required",
-        ],
-    )
-    .ok();
+    env.request_for(code, &["pgd-muongcha", "pgd-tuangiao", "pgd-tuachua"]);
     env.baocao(&["request", "activate", token]).ok();
 }
 
@@ -98,7 +72,7 @@ impl Drop for Unwritable {
 fn start_office(env: &Env, lab: &MailLab) -> (String, Vec<String>, Service) {
     let mailbox = lab.address("vanphong");
     configure(env, lab, &mailbox);
-    let units = register(env, lab);
+    let units = lab_units(env, lab, &DISTRICT_OFFICES);
     open_request(env, "4189/KH-BCĐ", "BC-1");
     let service = Service::start(env, None);
     service.wait_ready();

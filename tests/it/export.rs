@@ -48,19 +48,7 @@ fn cells(path: &std::path::Path) -> Vec<Vec<String>> {
 fn the_xlsx_export_reads_back_with_vietnamese_text_and_renders_to_pdf() {
     let env = Env::new(Backend::Sqlite);
     seed_request(&env);
-    let all = env.path("tinh-hinh.xlsx");
-    let run = env
-        .baocao(&[
-            "export",
-            "BC-1",
-            "--format",
-            "xlsx",
-            "--only",
-            "all",
-            "-o",
-            all.to_str().unwrap(),
-        ])
-        .ok();
+    let (run, all) = env.export_all_xlsx("tinh-hinh.xlsx");
     assert!(run.stdout.contains("(23 đơn vị)"), "{}", run.stdout);
     let rows = cells(&all);
     assert_eq!(rows[0][0], "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH ĐIỆN BIÊN");

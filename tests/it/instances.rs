@@ -10,7 +10,7 @@ use crate::harness::mail_env::text_reply;
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::smtp_sink::SmtpSink;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, local_smtp_config};
 
 const UNITS: usize = 24;
 
@@ -20,26 +20,8 @@ fn two_instances_on_one_postgres_database_send_each_reminder_exactly_once() {
     let sink = SmtpSink::keeping(1);
     // A lease shorter than a pass (24 messages at a second each over 2 + 2 connections), just
     // longer than one send may take.
-    std::fs::write(
-        &env.config,
-        format!(
-            r#"
-[office]
-name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
-report-mailbox = "vanphong@so.test"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-tls = "none"
-timeout-seconds = 5
-claim-lease-seconds = 6
-concurrency = 2
-{ALWAYS_OPEN}"#,
-            port = sink.port
-        ),
-    )
-    .unwrap();
+    let smtp = "timeout-seconds = 5\nclaim-lease-seconds = 6\nconcurrency = 2\n";
+    std::fs::write(&env.config, local_smtp_config(sink.port, "none", smtp, ALWAYS_OPEN)).unwrap();
     env.import_units((0..UNITS).map(|i| {
         [
             format!("dv-{i}"),

@@ -6,7 +6,7 @@ use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 use crate::harness::Backend;
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, mail_env, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, assert_sends_at, mail_env, reply, send_at, wait_for};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -140,8 +140,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             .all(|u| u["state"] == "not_informed"),
         "{status:#}"
     );
-    let sent = send_at(&m, "08:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 3, "{sent:#}");
+    assert_sends_at(&m, "08:00 ngày 4/3/2030", 3);
     for (address, (_, name, _)) in addresses.iter().zip(UNITS) {
         wait_for(m.lab, address, 1);
         let raw = &m.lab.messages(address)[0];
@@ -184,8 +183,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
     assert!(status.contains("3/3 đã gửi văn bản"), "{status}");
     assert!(status.contains("đã gửi văn bản"), "{status}");
     // Weeks later nothing more goes: no reminder, no overdue notice.
-    let later = send_at(&m, "09:00 ngày 15/4/2030");
-    assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
+    assert_sends_at(&m, "09:00 ngày 15/4/2030", 0);
     assert_eq!(m.env.outbox().len(), 3);
 
     // A unit answers "đã nhận": nothing counts, nothing waits for a person.
@@ -245,8 +243,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             "08:00 ngày 8/4/2030",
         ])
         .ok();
-    let later = send_at(&m, "09:00 ngày 8/4/2030");
-    assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
+    assert_sends_at(&m, "09:00 ngày 8/4/2030", 0);
     let merged = m.env.unit_status("BC-1", "gdnn-moi");
     assert_eq!(merged["state"], "informed", "{merged:#}");
 }
@@ -324,8 +321,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
     m.env
         .baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 4/3/2030"])
         .ok();
-    let sent = send_at(&m, "08:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    assert_sends_at(&m, "08:00 ngày 4/3/2030", 2);
     for address in &addresses {
         wait_for(m.lab, address, 1);
         let raw = m.lab.messages(address).remove(0);

@@ -1,12 +1,11 @@
 //! What the logs may never show, at any level: a password (in clear or in any of the base64
 //! forms SMTP and IMAP authentication put on the wire) or a message body.
 
-use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service};
-use crate::harness::{Backend, Env, binary};
+use crate::harness::{Backend, Env};
 
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -42,17 +41,7 @@ fn no_log_level_shows_a_password_or_a_message_body() {
     service.stop();
     let mut logs = service.log_text();
     // And doctor's checks, which log in to both servers.
-    let doctor = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .arg("doctor")
-        .env("RUST_LOG", "trace")
-        .env_remove("BAOCAO_DATABASE_URL")
-        .current_dir(env.dir.path())
-        .output()
-        .unwrap();
+    let doctor = env.command(&["doctor"]).env("RUST_LOG", "trace").output().unwrap();
     logs.push_str(&String::from_utf8_lossy(&doctor.stdout));
     logs.push_str(&String::from_utf8_lossy(&doctor.stderr));
     assert!(logs.contains("DEBUG"), "the lowest levels were on:\n{logs}");

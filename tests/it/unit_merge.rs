@@ -59,18 +59,7 @@ fn group_names_replace_codes_in_csv_and_xlsx_exports(backend: Backend) {
     // A group without a name shows its code.
     assert!(csv.stdout.contains(",gdnn-gdtx,"), "{}", csv.stdout);
 
-    let xlsx = env.path("tinh-hinh.xlsx");
-    env.baocao(&[
-        "export",
-        "BC-1",
-        "--format",
-        "xlsx",
-        "--only",
-        "all",
-        "-o",
-        xlsx.to_str().unwrap(),
-    ])
-    .ok();
+    let (_, xlsx) = env.export_all_xlsx("tinh-hinh.xlsx");
     let mut workbook: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let range = workbook.worksheet_range("Tình hình báo cáo").unwrap();
     let first_cells: Vec<String> = range

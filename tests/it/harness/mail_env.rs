@@ -52,6 +52,13 @@ pub fn send_at(m: &MailEnv, at: &str) -> Value {
     m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
 }
 
+/// [`send_at`], asserting that it sent `count` messages.
+#[track_caller]
+pub fn assert_sends_at(m: &MailEnv, at: &str, count: u64) {
+    let sent = send_at(m, at);
+    assert_eq!(sent["outbox"]["sent"], count, "{sent:#}");
+}
+
 pub fn wait_for(lab: &MailLab, address: &str, count: usize) {
     assert!(
         lab.wait_for_inbox(address, count, Duration::from_secs(20)),
@@ -101,6 +108,14 @@ pub fn text_reply(from: &str, to: &str, subject: &str, id: &str, parent: Option<
         threading = threading(parent, "\r\n"),
     )
 }
+
+/// Three district offices (code, Vietnamese name, address prefix), for tests that want
+/// units by their `--unit` codes.
+pub const DISTRICT_OFFICES: [(&str, &str, &str); 3] = [
+    ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", "pgd-muongcha"),
+    ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", "pgd-tuangiao"),
+    ("pgd-tuachua", "Phòng GD&ĐT huyện Tủa Chùa", "pgd-tuachua"),
+];
 
 /// A unit's reply as its mail client would write it, with or without attachment.
 pub fn reply(from: &str, to: &str, id: &str, in_reply_to: Option<&str>, extra_headers: &str, text: &str) -> String {

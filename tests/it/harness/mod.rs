@@ -74,6 +74,23 @@ pub const SEED_000_REQUEST: [&str; 8] = [
     "gdnn-gdtx",
 ];
 
+/// A configuration whose mail goes to a local server at `127.0.0.1:port` with `tls` and no
+/// login: `[office]`, `[smtp]` with the lines `smtp` added, then `extra`.
+pub fn local_smtp_config(port: u16, tls: &str, smtp: &str, extra: &str) -> String {
+    format!(
+        r#"[office]
+name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
+report-mailbox = "vanphong@lab.test"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "{tls}"
+{smtp}
+{extra}"#
+    )
+}
+
 pub const MINIMAL_CONFIG: &str = r#"
 [office]
 name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
@@ -158,17 +175,19 @@ impl Env {
         self.baocao(&args)
     }
 
-    /// One unit, Mường Chà (`pgd-muongcha`) at `email`, and request BC-1 (4189/KH-BCĐ, due
-    /// 17h00 30/12/2030, no attachment required) for it alone, activated.
+    /// Request CODE (due 17h00 15/3/2030, no attachment required) for these units, as a draft.
+    pub fn request_for(&self, code: &str, units: &[&str]) {
+        let mut more: Vec<&str> = units.iter().flat_map(|unit| ["--unit", unit]).collect();
+        more.push("--no-attachment-required");
+        let title = "Triển khai Kế hoạch vận động hiến máu tình nguyện";
+        self.add_request(code, title, "17h00 ngày 15/3/2030", &more).ok();
+    }
+
+    /// One unit, Mường Chà (`pgd-muongcha`) at `email`, and request BC-1 ([`Env::request_for`])
+    /// for it alone, activated.
     pub fn muongcha_request(&self, email: &str) {
         self.add_unit("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", email).ok();
-        self.add_request(
-            "4189/KH-BCĐ",
-            "Hiến máu tình nguyện",
-            "17h00 ngày 30/12/2030",
-            &["--unit", "pgd-muongcha", "--no-attachment-required"],
-        )
-        .ok();
+        self.request_for("4189/KH-BCĐ", &["pgd-muongcha"]);
         self.baocao(&["request", "activate", "BC-1"]).ok();
     }
 
@@ -202,6 +221,22 @@ impl Env {
     pub fn reminder_plan(&self, token: &str, at: &str) -> serde_json::Value {
         let args = ["reminders", "plan", "--request", token, "--at", at, "--json"];
         self.baocao(&args).ok().json()
+    }
+
+    /// `export BC-1 --format xlsx --only all -o FILE`: every unit's line, written to `name`.
+    pub fn export_all_xlsx(&self, name: &str) -> (Run, PathBuf) {
+        let file = self.path(name);
+        let args = [
+            "export",
+            "BC-1",
+            "--format",
+            "xlsx",
+            "--only",
+            "all",
+            "-o",
+            file.to_str().unwrap(),
+        ];
+        (self.baocao(&args).ok(), file)
     }
 
     /// `outbox list --json`: every outgoing message.
@@ -243,7 +278,19 @@ impl Env {
 
     /// [`Env::baocao`] with these environment variables set.
     pub fn baocao_env(&self, args: &[&str], vars: &[(&str, &Path)]) -> Run {
-        let output = Command::new(binary())
+        let output = self
+            .command(args)
+            .envs(vars.iter().copied())
+            .output()
+            .expect("run baocao");
+        Run::from(output)
+    }
+
+    /// `baocao --config … --database … ARGS` to spawn, in the environment's directory, with
+    /// no database or credentials from the test's own environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary());
+        command
             .arg("--config")
             .arg(&self.config)
             .arg("--database")
@@ -251,11 +298,8 @@ impl Env {
             .args(args)
             .env_remove("BAOCAO_DATABASE_URL")
             .env_remove("CREDENTIALS_DIRECTORY")
-            .envs(vars.iter().copied())
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run baocao");
-        Run::from(output)
+            .current_dir(self.dir.path());
+        command
     }
 }
 
