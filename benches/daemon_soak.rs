@@ -15,9 +15,9 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::mail_lab::MailLab;
+use harness::Backend;
+use harness::mail_env::{MailEnv, mail_env};
 use harness::service::Service;
-use harness::{Backend, Env};
 
 const UNITS: usize = 500;
 
@@ -25,15 +25,11 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let idle_minutes: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(10);
     let active_minutes: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2);
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
     // The default clockwork (tick every 5 s) and send window; no mail goes out during the
     // run (notices off, deadlines far), so what is measured is the service itself.
-    lab.write_config(
-        &env,
-        &mailbox,
-        lab.submission_port,
+    let MailEnv { env, .. } = mail_env(
+        Backend::Sqlite,
+        None,
         "\n[reminders]\nnotice-on-activation = false\n\n[digest]\nenabled = false\n",
     );
     let service = Service::start(&env, None);

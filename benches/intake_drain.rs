@@ -25,7 +25,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures::TryStreamExt as _;
 use harness::mail_lab::{MAIL_UID, MailLab};
 use harness::service::{try_memory_kib, wait_sampling};
-use harness::{Backend, Env};
+use harness::{Backend, Env, base64};
 
 const UNITS: usize = 500;
 
@@ -240,23 +240,6 @@ fn message(i: usize, office: &str, attachment: &str) -> String {
 
 fn b64(text: &str) -> String {
     base64(text.as_bytes())
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The trivial client: one session, one FETCH of everything, bodies counted and dropped.

@@ -120,9 +120,6 @@ fn csv_files_in_utf8_with_or_without_bom_in_utf16_in_windows_1258_and_in_tcvn3_i
 fn a_spreadsheet_typed_in_vntime_fonts_is_converted_to_unicode() {
     // Excel keeps what a .VnTime font shows as TCVN3 bytes read as Western letters.
     let env = Env::new(Backend::Sqlite);
-    let path = env.path("don-vi-vntime.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
     let rows = [
         ["DANH S\u{B8}CH \u{A7}\u{A5}N V\u{DE}", "", ""],
         [
@@ -141,12 +138,7 @@ fn a_spreadsheet_typed_in_vntime_fonts_is_converted_to_unicode() {
             "th@muongcha.edu.vn",
         ],
     ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    workbook.save(&path).unwrap();
+    let path = env.write_xlsx("don-vi-vntime.xlsx", &rows);
     let run = env.baocao(&["unit", "import", path.to_str().unwrap()]).ok();
     assert!(run.stderr.contains("TCVN3"), "{}", run.stderr);
     assert_eq!(
@@ -529,9 +521,6 @@ fn row_and_registry_problems_are_listed_together_in_row_order(backend: Backend) 
 
 fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
     let env = Env::new(backend);
-    let path = env.path("don-vi.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
     let rows = [
         ["Mã đơn vị", "Tên đơn vị", "Nhóm", "Email", "Cấp trên"],
         [
@@ -549,12 +538,7 @@ fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
             "cdcs-cty-a",
         ],
     ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    workbook.save(&path).unwrap();
+    let path = env.write_xlsx("don-vi.xlsx", &rows);
     let report = env
         .baocao(&["unit", "import", path.to_str().unwrap(), "--json"])
         .ok()

@@ -6,8 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::harness::mail_env::text_reply;
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::smtp_sink::SmtpSink;
 use crate::harness::{Backend, Env, local_smtp_config};
@@ -80,10 +79,7 @@ fn two_instances_on_one_postgres_database_send_each_reminder_exactly_once() {
 
 #[test]
 fn one_watcher_holds_the_mailbox_and_the_other_takes_over_when_it_dies() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Postgres);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, lab, mailbox } = mail_env(Backend::Postgres, None, ALWAYS_OPEN);
     env.muongcha_request("pgd.muongcha@lab.test");
 
     let mut first = Service::start(&env, None);

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::harness::Backend;
 use crate::harness::mail_env::{MailEnv, UNITS, add_units, assert_sends_at, mail_env, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{holds_for, wait_until};
-use crate::harness::Backend;
 use crate::on_both_backends;
 
 on_both_backends!(

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use baocao::adapters::store::{JobAnswer, JobState, Store};
 
+use crate::harness::mail_env::{MailEnv, mail_env};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
 use crate::harness::{Backend, Env};
@@ -16,10 +17,7 @@ use crate::harness::{Backend, Env};
 /// An office on the lab whose two passwords are the systemd credential `mail-password`,
 /// kept in a directory only the service is told about (returned).
 fn office_with_credentials() -> (Env, String, PathBuf) {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, mailbox, .. } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     let file = env.path("lab-password");
     let config = std::fs::read_to_string(&env.config).unwrap().replace(
         &format!("password-file = \"{}\"", file.display()),

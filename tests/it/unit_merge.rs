@@ -323,23 +323,15 @@ fn a_merge_table_is_all_or_nothing_and_a_dry_run_changes_nothing(backend: Backen
     assert_eq!(env.baocao(&["unit", "list", "--all", "--json"]).ok().stdout, before);
 
     // The same table as a workbook, put right: a dry run says what would change, changes nothing.
-    let good = env.path("sap-nhap.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    for (r, row) in [
-        ["Mã cũ", "Mã mới", "Tên mới"],
-        ["pgd-a", "xa-moi", "UBND xã Mới"],
-        ["pgd-b", "xa-moi", ""],
-        ["thpt-c", "thpt-c2", "Trường THPT C (mới)"],
-    ]
-    .iter()
-    .enumerate()
-    {
-        for (c, text) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *text).unwrap();
-        }
-    }
-    workbook.save(&good).unwrap();
+    let good = env.write_xlsx(
+        "sap-nhap.xlsx",
+        &[
+            ["Mã cũ", "Mã mới", "Tên mới"],
+            ["pgd-a", "xa-moi", "UBND xã Mới"],
+            ["pgd-b", "xa-moi", ""],
+            ["thpt-c", "thpt-c2", "Trường THPT C (mới)"],
+        ],
+    );
     let dry = env
         .baocao(&["unit", "merge", "--file", good.to_str().unwrap(), "--dry-run"])
         .ok();

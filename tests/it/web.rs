@@ -11,8 +11,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::harness::in_process::InProcess;
-use crate::harness::mail_env::text_reply;
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, http, wait_until};
 use crate::harness::web::{CLERK, CLERK_PASSWORD};
 use crate::harness::{Backend, Env, repo_root};
@@ -335,10 +334,7 @@ fn metric(text: &str, name: &str) -> Option<f64> {
 
 #[test]
 fn metrics_follow_the_messages_the_watcher_processes() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, lab, mailbox } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     let unit = lab.address("pgd-muongcha");
     env.muongcha_request(&unit);
     let service = InProcess::start(&env);

@@ -15,8 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::harness::in_process::InProcess;
-use crate::harness::mail_env::text_reply;
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
 use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, open_files, wait_until};
 use crate::harness::web::{
     CLERK, CLERK_PASSWORD, form, header, hidden_field, log_in_from, login_flood, session_cookie,
@@ -34,13 +33,11 @@ fn office_with_clerk() -> Env {
     env
 }
 
-/// An office watching a lab mailbox, with its clerk: (env, mailbox).
-fn office_with_mailbox(lab: &MailLab) -> (Env, String) {
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
-    env.add_clerk();
-    (env, mailbox)
+/// An office watching a lab mailbox, with its clerk.
+fn office_with_mailbox() -> MailEnv {
+    let office = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
+    office.env.add_clerk();
+    office
 }
 
 /// 160 wrong passwords sent at once for `user(i)` from `from(i)`: how many got each status,
@@ -182,8 +179,7 @@ async fn after_login_only_the_sites_own_pages_are_followed() {
 
 #[test]
 fn healthz_shows_strangers_only_status_words() {
-    let lab = MailLab::shared();
-    let (env, mailbox) = office_with_mailbox(lab);
+    let MailEnv { env, mailbox, .. } = office_with_mailbox();
     let service = InProcess::start(&env);
     let port = service.web_port();
     wait_until(Duration::from_secs(20), "a healthy service", || {
@@ -264,8 +260,7 @@ fn healthz_within(port: u16, limit: Duration) -> Result<(u16, Duration), String>
 #[test]
 fn idle_half_open_connections_starve_neither_healthz_nor_intake() {
     allow_open_files(8192);
-    let lab = MailLab::shared();
-    let (env, mailbox) = office_with_mailbox(lab);
+    let MailEnv { env, lab, mailbox } = office_with_mailbox();
     let unit = lab.address("pgd-muongcha");
     env.muongcha_request(&unit);
 

@@ -255,6 +255,20 @@ impl Env {
         path
     }
 
+    /// Writes a workbook `name` whose first sheet holds `rows` as text, from cell A1.
+    pub fn write_xlsx<const N: usize>(&self, name: &str, rows: &[[&str; N]]) -> PathBuf {
+        let path = self.path(name);
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *cell).expect("write a cell");
+            }
+        }
+        workbook.save(&path).expect("save the workbook");
+        path
+    }
+
     /// Adds a web page user with `baocao user add NAME --password-stdin`.
     pub fn add_web_user(&self, name: &str, password: &str) {
         use std::io::Write;
@@ -322,6 +336,12 @@ pub fn binary() -> &'static str {
         Some(path) => path.to_string(),
         None => std::env::var("BAOCAO_BIN").expect("BAOCAO_BIN names the baocao binary"),
     })
+}
+
+/// `bytes` in standard base64 with padding, on one line.
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// A loopback port nothing listens on (free when asked).
