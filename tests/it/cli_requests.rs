@@ -28,32 +28,18 @@ fn add_seed_request(env: &Env, deadline: &str) -> crate::harness::Run {
 fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend) {
     let env = with_seed_units(backend);
     let run = add_seed_request(&env, "trước ngày 31/12/2023").ok();
-    assert!(
-        run.stdout
-            .contains("đã tạo yêu cầu BC-1 (bản nháp): số 4189/KH-BCĐ năm 2023"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("30/12/2023 lúc 23:59"), "{}", run.stdout);
+    run.assert_stdout_contains("đã tạo yêu cầu BC-1 (bản nháp): số 4189/KH-BCĐ năm 2023");
+    run.assert_stdout_contains("30/12/2023 lúc 23:59");
     assert!(
         run.stdout.contains("\"trước ngày\""),
         "the reading chosen is shown: {}",
         run.stdout
     );
-    assert!(run.stdout.contains("23 đơn vị"), "{}", run.stdout);
+    run.assert_stdout_contains("23 đơn vị");
     // 30/12/2023 is a Saturday.
-    assert!(
-        run.stderr
-            .contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023), ngày nghỉ"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023), ngày nghỉ");
     // 1/1/2024 is New Year's Day, so the next working day is Tuesday 2/1.
-    assert!(
-        run.stderr.contains("ngày làm việc kế tiếp là thứ Ba 02/01/2024"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("ngày làm việc kế tiếp là thứ Ba 02/01/2024");
 
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["code"], "4189/KH-BCĐ");
@@ -124,13 +110,7 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
         .ok();
     let ambiguous = env.baocao(&["request", "show", "4189/KH-BCĐ"]);
     assert_eq!(ambiguous.code, 1);
-    assert!(
-        ambiguous
-            .stderr
-            .contains("4189/KH-BCĐ năm 2023 (BC-1, gõ 4189/KH-BCĐ@2023)"),
-        "{}",
-        ambiguous.stderr
-    );
+    ambiguous.assert_stderr_contains("4189/KH-BCĐ năm 2023 (BC-1, gõ 4189/KH-BCĐ@2023)");
     assert_eq!(
         env.baocao(&["request", "show", "4189/kh-bcd@2024", "--json"])
             .ok()
@@ -140,13 +120,7 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
     // The same number in the same year is refused.
     let duplicate = add_seed_request(&env, "31/12/2023");
     assert_eq!(duplicate.code, 1);
-    assert!(
-        duplicate
-            .stderr
-            .contains("đã có yêu cầu số 4189/KH-BCĐ năm 2023 (BC-1)"),
-        "{}",
-        duplicate.stderr
-    );
+    duplicate.assert_stderr_contains("đã có yêu cầu số 4189/KH-BCĐ năm 2023 (BC-1)");
 
     let missing = env.baocao(&["request", "show", "BC-99"]);
     assert_eq!(missing.code, 1);
@@ -178,7 +152,7 @@ fn activation_and_closing_follow_the_life_of_a_request(backend: Backend) {
     ])
     .ok();
     let activated = env.baocao(&["request", "activate", "BC-1"]).ok();
-    assert!(activated.stdout.contains("24 đơn vị"), "{}", activated.stdout);
+    activated.assert_stdout_contains("24 đơn vị");
     assert_eq!(
         env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"],
         "active"
@@ -186,7 +160,7 @@ fn activation_and_closing_follow_the_life_of_a_request(backend: Backend) {
 
     let again = env.baocao(&["request", "activate", "BC-1"]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("đang theo dõi"), "{}", again.stderr);
+    again.assert_stderr_contains("đang theo dõi");
 
     env.baocao(&["request", "close", "BC-1"]).ok();
     assert_eq!(
@@ -273,11 +247,7 @@ fn a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail(backen
     let activated = env
         .baocao(&["request", "activate", "BC-1", "--at", "09:00 ngày 2/12/2026"])
         .ok();
-    assert!(
-        activated.stdout.contains("chỉ gửi thông báo, không gửi thư quá hạn"),
-        "{}",
-        activated.stdout
-    );
+    activated.assert_stdout_contains("chỉ gửi thông báo, không gửi thư quá hạn");
     let plan = env.reminder_plan("BC-1", "08:00 ngày 2/12/2026");
     let lines = plan.as_array().unwrap();
     assert_eq!(lines.len(), 23, "one notice per unit: {plan:#}");
@@ -297,13 +267,7 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
     let at = ["--at", "09:00 ngày 20/12/2023"];
     let earlier = env.baocao(&["request", "extend", "BC-1", "--until", "29/12/2023", at[0], at[1]]);
     assert_eq!(earlier.code, 1);
-    assert!(
-        earlier
-            .stderr
-            .contains("hạn mới phải sau hạn hiện tại (30/12/2023 lúc 23:59)"),
-        "{}",
-        earlier.stderr
-    );
+    earlier.assert_stderr_contains("hạn mới phải sau hạn hiện tại (30/12/2023 lúc 23:59)");
 
     let extended = env
         .baocao(&[
@@ -316,13 +280,9 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
             at[1],
         ])
         .ok();
-    assert!(
-        extended.stdout.contains(
-            "đã gia hạn BC-1 (cả yêu cầu) đến 09/01/2024 lúc 23:59 (văn bản ghi: trước ngày 10/01/2024); \
-             lập lại lịch nhắc cho 23 đơn vị"
-        ),
-        "{}",
-        extended.stdout
+    extended.assert_stdout_contains(
+        "đã gia hạn BC-1 (cả yêu cầu) đến 09/01/2024 lúc 23:59 (văn bản ghi: trước ngày 10/01/2024); \
+             lập lại lịch nhắc cho 23 đơn vị",
     );
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["deadline"], "2024-01-09T16:59:59Z");
@@ -358,11 +318,7 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
     // Only a draft is deleted.
     let refused = env.baocao(&["request", "delete", "BC-1"]);
     assert_eq!(refused.code, 1);
-    assert!(
-        refused.stderr.contains("chỉ xóa được yêu cầu ở trạng thái nháp"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_stderr_contains("chỉ xóa được yêu cầu ở trạng thái nháp");
     env.add_request(
         "165/LĐLĐ",
         "Phong trào thi đua",

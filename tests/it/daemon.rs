@@ -245,34 +245,22 @@ fn doctor_gives_each_check_a_verdict_and_fails_on_a_wrong_password_or_a_closed_p
     ] {
         assert!(good.stdout.contains(&line), "missing {line:?} in:\n{}", good.stdout);
     }
-    assert!(
-        good.stdout.contains("mở được, ghi được, cấu trúc mới nhất"),
-        "{}",
-        good.stdout
-    );
+    good.assert_stdout_contains("mở được, ghi được, cấu trúc mới nhất");
 
     // A wrong password: both logins fail, each on its own line, and the exit code says so.
     std::fs::write(o.env.path("lab-password"), "sai-mat-khau\n").unwrap();
     let bad = o.env.baocao(&["doctor"]);
     assert_eq!(bad.code, 1, "{}", bad.stdout);
-    assert!(
-        bad.stdout.contains("[lỗi]      Đăng nhập máy chủ gửi thư:"),
-        "{}",
-        bad.stdout
-    );
-    assert!(bad.stdout.contains("[lỗi]      Đăng nhập IMAP:"), "{}", bad.stdout);
-    assert!(bad.stderr.contains("2 mục kiểm tra không đạt"), "{}", bad.stderr);
+    bad.assert_stdout_contains("[lỗi]      Đăng nhập máy chủ gửi thư:");
+    bad.assert_stdout_contains("[lỗi]      Đăng nhập IMAP:");
+    bad.assert_stderr_contains("2 mục kiểm tra không đạt");
 
     // Nothing listening where SMTP should be.
     let closed = free_port();
     let o2 = office(Some(closed), "");
     let down = o2.env.baocao(&["doctor"]);
     assert_eq!(down.code, 1);
-    assert!(
-        down.stdout.contains(&format!(
-            "[lỗi]      Máy chủ gửi thư 127.0.0.1:{closed}: không kết nối được"
-        )),
-        "{}",
-        down.stdout
-    );
+    down.assert_stdout_contains(&format!(
+        "[lỗi]      Máy chủ gửi thư 127.0.0.1:{closed}: không kết nối được"
+    ));
 }

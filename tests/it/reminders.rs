@@ -496,11 +496,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         .env
         .baocao(&["review", "assign", &id, "--unit", "gdnn-dienbien", "--request", "BC-1"])
         .ok();
-    assert!(
-        assigned.stdout.contains("thư xác nhận đã vào hàng đợi gửi"),
-        "{}",
-        assigned.stdout
-    );
+    assigned.assert_stdout_contains("thư xác nhận đã vào hàng đợi gửi");
 
     // Receipts answer mail just received: they go out even outside the send window.
     assert_sends_at(&m, "21:00 ngày 4/3/2030", 2);
