@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 use harness::mail_lab::MailLab;
-use harness::service::Service;
+use harness::service::{Service, wait_until};
 use harness::{Backend, Env, SEED_000_REQUEST, SEED_000_TITLE, repo_root};
 
 const OFFICE: &str = "vanphong.sodienbien@moet.edu.vn";
@@ -108,7 +108,7 @@ tick-seconds = 2
         .skip(1)
         .filter_map(|l| l.split(',').nth(3).map(str::to_string))
         .collect();
-    wait(Duration::from_secs(60), "23 notices", || {
+    wait_until(Duration::from_secs(60), "23 notices", || {
         addresses.iter().filter(|a| lab.inbox_count(a) >= 1).count() == addresses.len()
     });
     let muongcha = "pgddt.muongcha@dienbien.edu.vn";
@@ -181,7 +181,7 @@ tick-seconds = 2
         ),
     );
     println!("3. {personal}: gửi từ Gmail cá nhân, trả lời thư gửi {thpt}");
-    wait(Duration::from_secs(30), "the three replies being recorded", || {
+    wait_until(Duration::from_secs(30), "the three replies being recorded", || {
         let review = env.baocao(&["review", "list", "--json"]).json();
         let status = env.baocao(&["status", "BC-1", "--json"]).json();
         review.as_array().is_some_and(|r| r.len() >= 2) && status["requests"][0]["reported"].as_u64() == Some(1)
@@ -190,9 +190,9 @@ tick-seconds = 2
         "Chờ qua hạn ({deadline}); thư nhắc 1 phút trước hạn đi tới các đơn vị chưa báo cáo"
     ));
     let deadline_utc = deadline_local.with_timezone(&Utc);
-    while Utc::now() < deadline_utc + chrono::Duration::seconds(3) {
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_until(Duration::from_secs(300), "the deadline passing", || {
+        Utc::now() >= deadline_utc + chrono::Duration::seconds(3)
+    });
     let late = "pgddt.dienbien@dienbien.edu.vn";
     lab.submit(
         late,
@@ -205,7 +205,7 @@ tick-seconds = 2
         ),
     );
     println!("4. {late}: gửi báo cáo sau hạn");
-    wait(Duration::from_secs(30), "the late reply being counted", || {
+    wait_until(Duration::from_secs(30), "the late reply being counted", || {
         let status = env.baocao(&["status", "BC-1", "--json"]).json();
         status["requests"][0]["reported"].as_u64() == Some(2)
     });
@@ -265,13 +265,5 @@ fn parse(raw: &[u8]) -> Letter {
             .header_raw("Auto-Submitted")
             .map(|v| v.trim().to_string())
             .unwrap_or_default(),
-    }
-}
-
-fn wait(within: Duration, what: &str, test: impl Fn() -> bool) {
-    let deadline = Instant::now() + within;
-    while !test() {
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        std::thread::sleep(Duration::from_millis(250));
     }
 }
