@@ -15,9 +15,9 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use harness::mail_lab::MailLab;
+use harness::Backend;
+use harness::mail_env::{MailEnv, mail_env};
 use harness::service::Service;
-use harness::{Backend, Env};
 
 const UNITS: usize = 500;
 
@@ -25,19 +25,15 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let idle_minutes: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(10);
     let active_minutes: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2);
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
     // The default clockwork (tick every 5 s) and send window; no mail goes out during the
     // run (notices off, deadlines far), so what is measured is the service itself.
-    lab.write_config(
-        &env,
-        &mailbox,
-        lab.submission_port,
+    let MailEnv { env, .. } = mail_env(
+        Backend::Sqlite,
+        None,
         "\n[reminders]\nnotice-on-activation = false\n\n[digest]\nenabled = false\n",
     );
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(30), |n| n == "READY=1");
+    service.wait_ready();
     service.wait_for_status(Duration::from_secs(30), |s| s.contains("(IDLE)"));
     let pid = service.pid();
     let ready = sample(pid);
@@ -49,25 +45,17 @@ fn main() {
     let status_idle = service.status();
 
     // 500 units × 3 requests, registered and activated while the service runs.
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    for i in 0..UNITS {
-        csv.push_str(&format!("dv-{i},Trường THCS số {i},bench,thcs{i}@muongcha.edu.vn\n"));
-    }
-    let file = env.write("units.csv", csv);
-    env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    env.import_units((0..UNITS).map(|i| {
+        [
+            format!("dv-{i}"),
+            format!("Trường THCS số {i}"),
+            "bench".into(),
+            format!("thcs{i}@muongcha.edu.vn"),
+        ]
+    }));
     for (n, code) in ["4189/KH-BCĐ", "1062/KH-UBND", "165/LĐLĐ"].iter().enumerate() {
-        env.baocao(&[
-            "request",
-            "add",
-            code,
-            "--title",
-            "Báo cáo định kỳ",
-            "--deadline",
-            "17h00 ngày 15/3/2030",
-            "--group",
-            "bench",
-        ])
-        .ok();
+        env.add_request(code, "Báo cáo định kỳ", "17h00 ngày 15/3/2030", &["--group", "bench"])
+            .ok();
         env.baocao(&["request", "activate", &format!("BC-{}", n + 1)]).ok();
     }
     service.wait_for_status(Duration::from_secs(120), |s| s.contains("3 requests active"));

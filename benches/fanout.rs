@@ -25,13 +25,14 @@
 mod harness;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use harness::mail_lab::MailLab;
+use harness::smtp_sink::SmtpSink;
 use harness::{Backend, Env};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncWrite, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
@@ -47,7 +48,7 @@ async fn main() {
     baocao::adapters::tls::install_crypto_provider();
 
     // Plain SMTP into smtp-sink.
-    let sink = Sink::start();
+    let sink = SmtpSink::discarding();
     let plain = Env::new(Backend::Sqlite);
     write_config(
         &plain,
@@ -157,29 +158,20 @@ enabled = false
 
 /// UNITS units in one group and one active request with a 3-day reminder, due at [`SEND_AT`].
 fn register(env: &Env, units: usize) {
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    for i in 1..=units {
-        csv.push_str(&format!(
-            "dv-{i},Đơn vị số {i} huyện Mường Chà,bench,dv{i}@bench.test\n"
-        ));
-    }
-    let file = env.write("units.csv", csv);
-    env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
-    env.baocao(&[
-        "request",
-        "add",
+    env.import_units((1..=units).map(|i| {
+        [
+            format!("dv-{i}"),
+            format!("Đơn vị số {i} huyện Mường Chà"),
+            "bench".into(),
+            format!("dv{i}@bench.test"),
+        ]
+    }));
+    env.add_request(
         "4189/KH-BCĐ",
-        "--title",
         "Báo cáo kết quả thực hiện Kế hoạch vận động hiến máu tình nguyện",
-        "--deadline",
         "17h00 ngày 15/3/2030",
-        "--group",
-        "bench",
-        "--remind",
-        "3d",
-        "--overdue",
-        "",
-    ])
+        &["--group", "bench", "--remind", "3d", "--overdue", ""],
+    )
     .ok();
     env.baocao(&["request", "activate", "BC-1"]).ok();
 }
@@ -205,45 +197,6 @@ fn send_reminders(env: &Env) -> Ours {
             .unwrap()
     });
     Ours { sent, seconds, size }
-}
-
-/// Postfix's `smtp-sink`: accepts every message and throws it away.
-struct Sink {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("smtp-sink")
-            .args(["-u", "nobody", &format!("127.0.0.1:{port}"), "256"])
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start smtp-sink");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "smtp-sink did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Sink { child, port, _dir: dir }
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Seconds `smtp-source` takes for `messages` messages of `size` bytes over `sessions`.

@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use baocao::domain::incoming::classify::{self, Context};
 use baocao::domain::incoming::message;
 use baocao::domain::incoming::{Rules, Snapshot};
-use harness::service::{ALWAYS_OPEN, Service, http_from, memory_kib};
-use harness::{Backend, Env, binary};
+use harness::service::{ALWAYS_OPEN, Service, http_from, memory_kib, try_memory_kib, wait_sampling};
+use harness::web::{CLERK, login_flood};
+use harness::{Backend, Env};
 
 const PYTHON_PEER: &str = r#"
 import sys, time, email
@@ -133,46 +134,25 @@ fn main() {
 /// half-open connections (Slowloris).
 fn daemon_under_attack() {
     let env = Env::new(Backend::Sqlite);
-    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
-    std::fs::write(&env.config, config).unwrap();
-    env.add_web_user("vanthu", "mat-khau-van-thu");
+    env.append_config(ALWAYS_OPEN);
+    env.add_clerk();
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let pid = service.pid();
     let idle = memory_kib(pid, "VmRSS");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let started = Instant::now();
-    let statuses: Vec<u16> = runtime.block_on(async {
-        let attempts: Vec<_> = (0..160u8)
-            .map(|i| {
-                tokio::spawn(async move {
-                    let body = format!("user=vanthu&password=sai-{i}&csrf=0123456789abcdef&next=%2F");
-                    let from = std::net::Ipv4Addr::new(127, 0, 1, i);
-                    http_from(
-                        from,
-                        port,
-                        "POST",
-                        "/login",
-                        &[("Cookie", "baocao_login=0123456789abcdef")],
-                        &body,
-                    )
-                    .await
-                    .0
-                })
-            })
-            .collect();
-        let mut out = Vec::new();
-        for a in attempts {
-            out.push(a.await.unwrap());
-        }
-        out
-    });
+    let answers = runtime.block_on(login_flood(
+        port,
+        |i| std::net::Ipv4Addr::new(127, 0, 1, i),
+        |_| CLERK.to_string(),
+    ));
     let flood_secs = started.elapsed().as_secs_f64();
     let peak = memory_kib(pid, "VmHWM");
     let after = memory_kib(pid, "VmRSS");
-    let count = |code| statuses.iter().filter(|s| **s == code).count();
+    let count = |code| answers.iter().filter(|(s, _)| *s == code).count();
     println!(
         "baocao run under 160 concurrent wrong-password logins from 160 addresses ({:.1} s): RSS {:.0} MB idle, peak {:.0} MB, {:.0} MB after; answers: {} refused (401), {} busy (503), {} throttled (429)",
         flood_secs,
@@ -245,18 +225,13 @@ fn python_seconds(file: &std::path::Path) -> Option<f64> {
 /// Runs `intake import --json` on the files, sampling the peak RSS.
 fn import_measured(env: &Env, files: &[std::path::PathBuf]) -> (f64, u64, String) {
     let started = Instant::now();
-    let mut child = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .args(["intake", "import", "--received-at", "09:00 ngày 20/12/2030", "--json"])
+    let mut child = env
+        .command(&["intake", "import", "--received-at", "09:00 ngày 20/12/2030", "--json"])
         .args(files)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let pid = child.id();
     let mut out = String::new();
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
@@ -264,20 +239,9 @@ fn import_measured(env: &Env, files: &[std::path::PathBuf]) -> (f64, u64, String
         out
     });
     let mut peak = 0;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            && let Some(kb) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_sampling(&mut child, Duration::from_millis(10), |pid| {
+        peak = peak.max(try_memory_kib(pid, "VmHWM").unwrap_or(0));
+    });
     let out = reader.join().unwrap();
     assert!(status.success(), "intake import failed: {out}");
     (started.elapsed().as_secs_f64(), peak, out)

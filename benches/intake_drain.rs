@@ -24,7 +24,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::TryStreamExt as _;
 use harness::mail_lab::{MAIL_UID, MailLab};
-use harness::{Backend, Env, binary};
+use harness::service::{try_memory_kib, wait_sampling};
+use harness::{Backend, Env, base64};
 
 const UNITS: usize = 500;
 
@@ -113,28 +114,17 @@ async fn main() {
 
 /// 500 units in one group and three active requests for it.
 fn register(env: &Env) {
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    for i in 0..UNITS {
-        csv.push_str(&format!(
-            "dv-{i},Trường THCS số {i} huyện Mường Chà,bench,{}\n",
-            unit_address(i)
-        ));
-    }
-    let file = env.write("units.csv", csv);
-    env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+    env.import_units((0..UNITS).map(|i| {
+        [
+            format!("dv-{i}"),
+            format!("Trường THCS số {i} huyện Mường Chà"),
+            "bench".into(),
+            unit_address(i),
+        ]
+    }));
     for (code, title) in REQUESTS {
-        env.baocao(&[
-            "request",
-            "add",
-            code,
-            "--title",
-            title,
-            "--deadline",
-            "17h00 ngày 15/3/2030",
-            "--group",
-            "bench",
-        ])
-        .ok();
+        env.add_request(code, title, "17h00 ngày 15/3/2030", &["--group", "bench"])
+            .ok();
     }
     for token in ["BC-1", "BC-2", "BC-3"] {
         env.baocao(&["request", "activate", token]).ok();
@@ -252,23 +242,6 @@ fn b64(text: &str) -> String {
     base64(text.as_bytes())
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for k in 0..4 {
-            if k <= chunk.len() {
-                out.push(ALPHABET[((v >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// The trivial client: one session, one FETCH of everything, bodies counted and dropped.
 async fn raw_fetch(server: &baocao::adapters::config::ServerSettings) -> (usize, usize, f64) {
     let mut session = baocao::adapters::imap::connect(server, MailLab::PASSWORD)
@@ -301,28 +274,16 @@ struct Drain {
 /// Runs `intake watch --once` and samples its peak RSS (VmHWM) and CPU time while it runs.
 fn drain(env: &Env) -> Drain {
     let started = Instant::now();
-    let mut child = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .args(["intake", "watch", "--once"])
+    let mut child = env
+        .command(&["intake", "watch", "--once"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let pid = child.id();
     let (mut peak, mut ticks) = (0, (0, 0));
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            && let Some(kb) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
+    let status = wait_sampling(&mut child, Duration::from_millis(20), |pid| {
+        peak = peak.max(try_memory_kib(pid, "VmHWM").unwrap_or(0));
         if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
             // Fields after the command name: state is 3rd; utime 14th, stime 15th.
             if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
@@ -332,11 +293,7 @@ fn drain(env: &Env) -> Drain {
                 }
             }
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    });
     let seconds = started.elapsed().as_secs_f64();
     let mut out = String::new();
     std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{Timelike, Utc};
 use harness::mail_lab::MailLab;
-use harness::service::Service;
-use harness::{Backend, Env, repo_root};
+use harness::service::{Service, wait_until};
+use harness::{Backend, Env, SEED_000_REQUEST, SEED_000_TITLE, repo_root};
 
 const OFFICE: &str = "vanphong.sodienbien@moet.edu.vn";
 
@@ -79,8 +79,8 @@ tick-seconds = 2
     println!("Cơ sở dữ liệu: {} (SQLite, mặc định)", env.db.url);
 
     step("Nhập danh sách 23 đơn vị của Sở GD&ĐT Điện Biên (config/seed-000-units.csv)");
+    print!("{}", env.seed_000_units().stdout);
     let units = repo_root().join("config/seed-000-units.csv");
-    show(&env, &["unit", "import", units.to_str().unwrap()]);
 
     // Two minutes ahead, on a whole minute: a reminder 1 minute before, an overdue notice
     // 1 minute after.
@@ -89,35 +89,15 @@ tick-seconds = 2
     let deadline_local = local.with_second(0).unwrap();
     let deadline = deadline_local.format("%H:%M ngày %d/%m/%Y").to_string();
     step(&format!("Tạo và kích hoạt yêu cầu 4189/KH-BCĐ, hạn {deadline}"));
-    show(
-        &env,
-        &[
-            "request",
-            "add",
-            "4189/KH-BCĐ",
-            "--title",
-            "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023",
-            "--issued",
-            "27/12/2022",
-            "--deadline",
-            &deadline,
-            "--remind",
-            "1m",
-            "--overdue",
-            "1m",
-            "--group",
-            "phong-gddt",
-            "--group",
-            "truc-thuoc",
-            "--group",
-            "gdnn-gdtx",
-        ],
-    );
+    let mut more = SEED_000_REQUEST.to_vec();
+    more.extend(["--remind", "1m", "--overdue", "1m"]);
+    let added = env.add_request("4189/KH-BCĐ", SEED_000_TITLE, &deadline, &more);
+    print!("{}", added.ok().stdout);
     show(&env, &["request", "activate", "BC-1"]);
 
     step("Chạy dịch vụ: baocao run (như systemd chạy, với NOTIFY_SOCKET)");
     let mut service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(30), |n| n == "READY=1");
+    service.wait_ready();
     let status = service.wait_for_status(Duration::from_secs(15), |s| s.contains("(IDLE)"));
     println!("systemd nhận: READY=1, STATUS={status}");
 
@@ -128,7 +108,7 @@ tick-seconds = 2
         .skip(1)
         .filter_map(|l| l.split(',').nth(3).map(str::to_string))
         .collect();
-    wait(Duration::from_secs(60), "23 notices", || {
+    wait_until(Duration::from_secs(60), "23 notices", || {
         addresses.iter().filter(|a| lab.inbox_count(a) >= 1).count() == addresses.len()
     });
     let muongcha = "pgddt.muongcha@dienbien.edu.vn";
@@ -201,7 +181,7 @@ tick-seconds = 2
         ),
     );
     println!("3. {personal}: gửi từ Gmail cá nhân, trả lời thư gửi {thpt}");
-    wait(Duration::from_secs(30), "the three replies being recorded", || {
+    wait_until(Duration::from_secs(30), "the three replies being recorded", || {
         let review = env.baocao(&["review", "list", "--json"]).json();
         let status = env.baocao(&["status", "BC-1", "--json"]).json();
         review.as_array().is_some_and(|r| r.len() >= 2) && status["requests"][0]["reported"].as_u64() == Some(1)
@@ -210,9 +190,9 @@ tick-seconds = 2
         "Chờ qua hạn ({deadline}); thư nhắc 1 phút trước hạn đi tới các đơn vị chưa báo cáo"
     ));
     let deadline_utc = deadline_local.with_timezone(&Utc);
-    while Utc::now() < deadline_utc + chrono::Duration::seconds(3) {
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_until(Duration::from_secs(300), "the deadline passing", || {
+        Utc::now() >= deadline_utc + chrono::Duration::seconds(3)
+    });
     let late = "pgddt.dienbien@dienbien.edu.vn";
     lab.submit(
         late,
@@ -225,7 +205,7 @@ tick-seconds = 2
         ),
     );
     println!("4. {late}: gửi báo cáo sau hạn");
-    wait(Duration::from_secs(30), "the late reply being counted", || {
+    wait_until(Duration::from_secs(30), "the late reply being counted", || {
         let status = env.baocao(&["status", "BC-1", "--json"]).json();
         status["requests"][0]["reported"].as_u64() == Some(2)
     });
@@ -285,13 +265,5 @@ fn parse(raw: &[u8]) -> Letter {
             .header_raw("Auto-Submitted")
             .map(|v| v.trim().to_string())
             .unwrap_or_default(),
-    }
-}
-
-fn wait(within: Duration, what: &str, test: impl Fn() -> bool) {
-    let deadline = Instant::now() + within;
-    while !test() {
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        std::thread::sleep(Duration::from_millis(250));
     }
 }

@@ -17,40 +17,20 @@ fn show(year: &str, json: bool) -> crate::harness::Run {
 #[test]
 fn a_confirmed_year_lists_its_government_days_off_and_make_up_saturday() {
     let run = show("2024", false).ok();
-    assert!(run.stdout.contains("đã cập nhật theo quyết định"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("10/02/2024  thứ Bảy   Tết Nguyên đán (mùng 1)"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("14/02/2024  thứ Tư    Nghỉ bù Tết Giáp Thìn"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("Ngày làm bù"), "{}", run.stdout);
+    run.assert_stdout_contains("đã cập nhật theo quyết định");
+    run.assert_stdout_contains("10/02/2024  thứ Bảy   Tết Nguyên đán (mùng 1)");
+    run.assert_stdout_contains("14/02/2024  thứ Tư    Nghỉ bù Tết Giáp Thìn");
+    run.assert_stdout_contains("Ngày làm bù");
     // Each entry of the file says which document it comes from.
-    assert!(
-        run.stdout.contains(
-            "04/05/2024  thứ Bảy   Làm bù cho thứ Hai 29/04/2024 — theo Công văn 2450/VPCP-KGVX ngày 12/04/2024"
-        ),
-        "{}",
-        run.stdout
+    run.assert_stdout_contains(
+        "04/05/2024  thứ Bảy   Làm bù cho thứ Hai 29/04/2024 — theo Công văn 2450/VPCP-KGVX ngày 12/04/2024",
     );
     // 2023: Tết was 20–26/01 (Thông báo 5034/TB-LĐTBXH); Friday 27/01 was a working day.
     let run = show("2023", false).ok();
-    assert!(
-        run.stdout.contains(
-            "20/01/2023  thứ Sáu   Nghỉ Tết Quý Mão (29 tháng Chạp) — theo Thông báo 5034/TB-LĐTBXH ngày 07/12/2022"
-        ),
-        "{}",
-        run.stdout
+    run.assert_stdout_contains(
+        "20/01/2023  thứ Sáu   Nghỉ Tết Quý Mão (29 tháng Chạp) — theo Thông báo 5034/TB-LĐTBXH ngày 07/12/2022",
     );
-    assert!(
-        run.stdout.contains("26/01/2023  thứ Năm   Nghỉ bù Tết Quý Mão"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_contains("26/01/2023  thứ Năm   Nghỉ bù Tết Quý Mão");
     assert!(!run.stdout.contains("27/01/2023"), "{}", run.stdout);
     // 2026 in JSON: the source travels with each day.
     let json = show("2026", true).ok().json();
@@ -84,25 +64,16 @@ fn an_unconfirmed_year_says_so_and_still_knows_the_lunar_holidays() {
 
 #[test]
 fn a_broken_calendar_file_fails_check_config_with_its_line() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, config, calendar) = with_calendar();
     std::fs::write(
-        dir.path().join("calendar.toml"),
+        calendar,
         "confirmed-years = [2025]\n[[day-off]]\ndate = \"30/02/2025\"\nname = \"x\"\n",
-    )
-    .unwrap();
-    let config = dir.path().join("baocao.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "{}\n[calendar]\nfile = \"calendar.toml\"\n",
-            crate::harness::MINIMAL_CONFIG
-        ),
     )
     .unwrap();
     let run = baocao_raw(&["check-config", "--config", config.to_str().unwrap()], dir.path());
     assert_eq!(run.code, 78);
-    assert!(run.stderr.contains("calendar.file"), "{}", run.stderr);
-    assert!(run.stderr.contains("dòng 3"), "{}", run.stderr);
+    run.assert_stderr_contains("calendar.file");
+    run.assert_stderr_contains("dòng 3");
 }
 
 /// A directory with a configuration naming a copy of the shipped calendar file.
@@ -147,7 +118,7 @@ fn calendar_add_writes_a_checked_decision_keeping_the_file_readable() {
         ],
     )
     .ok();
-    assert!(dry.stdout.contains("sẽ thêm (chưa ghi, --dry-run)"), "{}", dry.stdout);
+    dry.assert_stdout_contains("sẽ thêm (chưa ghi, --dry-run)");
     assert_eq!(std::fs::read_to_string(&calendar).unwrap(), shipped);
 
     let added = calendar_cmd(
@@ -162,19 +133,9 @@ fn calendar_add_writes_a_checked_decision_keeping_the_file_readable() {
         "{}",
         added.stdout
     );
-    assert!(
-        added
-            .stdout
-            .contains("11/09/2027  thứ Bảy   làm bù: Làm bù cho thứ Sáu 03/09/2027"),
-        "{}",
-        added.stdout
-    );
-    assert!(
-        added.stdout.contains("baocao calendar add 2027 --confirm"),
-        "{}",
-        added.stdout
-    );
-    assert!(added.stdout.contains("systemctl reload baocao"), "{}", added.stdout);
+    added.assert_stdout_contains("11/09/2027  thứ Bảy   làm bù: Làm bù cho thứ Sáu 03/09/2027");
+    added.assert_stdout_contains("baocao calendar add 2027 --confirm");
+    added.assert_stdout_contains("systemctl reload baocao");
     let day_off = calendar_cmd(
         &config,
         &[
@@ -189,11 +150,7 @@ fn calendar_add_writes_a_checked_decision_keeping_the_file_readable() {
         ],
     )
     .ok();
-    assert!(
-        day_off.stdout.contains("04/02/2027  thứ Năm   nghỉ: Nghỉ Tết Đinh Mùi"),
-        "{}",
-        day_off.stdout
-    );
+    day_off.assert_stdout_contains("04/02/2027  thứ Năm   nghỉ: Nghỉ Tết Đinh Mùi");
 
     // The file keeps every comment and entry it had, and the new ones under their year.
     let text = std::fs::read_to_string(&calendar).unwrap();
@@ -221,16 +178,8 @@ fn calendar_add_writes_a_checked_decision_keeping_the_file_readable() {
 
     // Confirming names the nghỉ bù baocao stops computing, for the officer to check.
     let confirmed = calendar_cmd(&config, &["add", "2027", "--confirm"]).ok();
-    assert!(
-        confirmed.stdout.contains("đã xác nhận năm 2027"),
-        "{}",
-        confirmed.stdout
-    );
-    assert!(
-        confirmed.stdout.contains("không tự tính nghỉ bù nữa"),
-        "{}",
-        confirmed.stdout
-    );
+    confirmed.assert_stdout_contains("đã xác nhận năm 2027");
+    confirmed.assert_stdout_contains("không tự tính nghỉ bù nữa");
     assert!(
         confirmed
             .stdout
@@ -246,11 +195,7 @@ fn calendar_add_writes_a_checked_decision_keeping_the_file_readable() {
     let json = calendar_cmd(&config, &["show", "2027", "--json"]).ok().json();
     assert_eq!(json["confirmed"], true);
     let again = calendar_cmd(&config, &["add", "2027", "--confirm"]).ok();
-    assert!(
-        again.stdout.contains("năm 2027 đã được xác nhận từ trước"),
-        "{}",
-        again.stdout
-    );
+    again.assert_stdout_contains("năm 2027 đã được xác nhận từ trước");
     assert_eq!(std::fs::read_to_string(&calendar).unwrap(), text);
 }
 
@@ -370,5 +315,5 @@ fn calendar_add_refuses_each_mistake_with_its_reason_and_leaves_the_file_alone()
     std::fs::write(&bare, crate::harness::MINIMAL_CONFIG).unwrap();
     let run = calendar_cmd(&bare, &["add", "2027", "--confirm"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("chưa cấu hình tệp lịch"), "{}", run.stderr);
+    run.assert_stderr_contains("chưa cấu hình tệp lịch");
 }

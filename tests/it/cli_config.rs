@@ -97,12 +97,12 @@ fn broken_toml_and_missing_files_exit_78() {
 
     let (run, _path, _dir) = check("[office]\nname = \"X\"\n");
     assert_eq!(run.code, 78);
-    assert!(run.stderr.contains("office.report-mailbox"), "{}", run.stderr);
+    run.assert_stderr_contains("office.report-mailbox");
 
     let dir = tempfile::tempdir().unwrap();
     let run = baocao_raw(&["check-config", "--config", "/nonexistent/baocao.toml"], dir.path());
     assert_eq!(run.code, 78);
-    assert!(run.stderr.contains("/nonexistent/baocao.toml"), "{}", run.stderr);
+    run.assert_stderr_contains("/nonexistent/baocao.toml");
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn edited_templates_are_checked_with_the_configuration() {
     std::fs::write(templates.join("nhac.txt"), "?").unwrap();
     let run = run_check();
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("nhac.txt"), "{}", run.stderr);
+    run.assert_stderr_contains("nhac.txt");
 
     // A subject without the token, or an unknown variable, is refused with the file.
     std::fs::write(templates.join("reminder.subject.txt"), "Nhắc {{ request.code }}").unwrap();

@@ -1,6 +1,6 @@
 //! `baocao request …` and `baocao status` on both databases, with the units of seed 000.
 
-use crate::harness::{Backend, Env, repo_root};
+use crate::harness::{Backend, Env, SEED_000_REQUEST, SEED_000_TITLE};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -15,64 +15,31 @@ on_both_backends!(
 
 fn with_seed_units(backend: Backend) -> Env {
     let env = Env::new(backend);
-    let seed = repo_root().join("config/seed-000-units.csv");
-    env.baocao(&["unit", "import", seed.to_str().unwrap()]).ok();
+    env.seed_000_units();
     env
 }
 
-const SEED_TITLE: &str = "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện năm 2023";
-
 fn add_seed_request(env: &Env, deadline: &str) -> crate::harness::Run {
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        SEED_TITLE,
-        "--deadline",
-        deadline,
-        "--issued",
-        "27/12/2022",
-        "--group",
-        "phong-gddt",
-        "--group",
-        "truc-thuoc",
-        "--group",
-        "gdnn-gdtx",
-        "--year",
-        "2023",
-    ])
+    let mut more = SEED_000_REQUEST.to_vec();
+    more.extend(["--year", "2023"]);
+    env.add_request("4189/KH-BCĐ", SEED_000_TITLE, deadline, &more)
 }
 
 fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend) {
     let env = with_seed_units(backend);
     let run = add_seed_request(&env, "trước ngày 31/12/2023").ok();
-    assert!(
-        run.stdout
-            .contains("đã tạo yêu cầu BC-1 (bản nháp): số 4189/KH-BCĐ năm 2023"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains("30/12/2023 lúc 23:59"), "{}", run.stdout);
+    run.assert_stdout_contains("đã tạo yêu cầu BC-1 (bản nháp): số 4189/KH-BCĐ năm 2023");
+    run.assert_stdout_contains("30/12/2023 lúc 23:59");
     assert!(
         run.stdout.contains("\"trước ngày\""),
         "the reading chosen is shown: {}",
         run.stdout
     );
-    assert!(run.stdout.contains("23 đơn vị"), "{}", run.stdout);
+    run.assert_stdout_contains("23 đơn vị");
     // 30/12/2023 is a Saturday.
-    assert!(
-        run.stderr
-            .contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023), ngày nghỉ"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("cảnh báo: hạn báo cáo rơi vào thứ Bảy (30/12/2023), ngày nghỉ");
     // 1/1/2024 is New Year's Day, so the next working day is Tuesday 2/1.
-    assert!(
-        run.stderr.contains("ngày làm việc kế tiếp là thứ Ba 02/01/2024"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("ngày làm việc kế tiếp là thứ Ba 02/01/2024");
 
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["code"], "4189/KH-BCĐ");
@@ -95,23 +62,21 @@ fn the_seed_request_is_created_with_the_deadline_it_understood(backend: Backend)
     assert_eq!(shown["units"].as_array().unwrap().len(), 23);
 
     let other = env
-        .baocao(&[
-            "request",
-            "add",
+        .add_request(
             "165/LĐLĐ",
-            "--title",
             "Phong trào thi đua quốc phòng",
-            "--deadline",
             "17h00 ngày 31/5/2030",
-            "--unit",
-            "pgd-muongcha",
-            "--remind",
-            "3d,1d",
-            "--overdue",
-            "1d",
-            "--no-attachment-required",
-            "--json",
-        ])
+            &[
+                "--unit",
+                "pgd-muongcha",
+                "--remind",
+                "3d,1d",
+                "--overdue",
+                "1d",
+                "--no-attachment-required",
+                "--json",
+            ],
+        )
         .ok();
     assert_eq!(other.stderr, "", "a future Friday deadline needs no warning");
     let other = other.json();
@@ -141,27 +106,11 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
         );
     }
     // The same number in another year is another request; the bare number is then ambiguous.
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Năm sau",
-        "--deadline",
-        "31/12/2024",
-        "--unit",
-        "pgd-nampo",
-    ])
-    .ok();
+    env.add_request("4189/KH-BCĐ", "Năm sau", "31/12/2024", &["--unit", "pgd-nampo"])
+        .ok();
     let ambiguous = env.baocao(&["request", "show", "4189/KH-BCĐ"]);
     assert_eq!(ambiguous.code, 1);
-    assert!(
-        ambiguous
-            .stderr
-            .contains("4189/KH-BCĐ năm 2023 (BC-1, gõ 4189/KH-BCĐ@2023)"),
-        "{}",
-        ambiguous.stderr
-    );
+    ambiguous.assert_stderr_contains("4189/KH-BCĐ năm 2023 (BC-1, gõ 4189/KH-BCĐ@2023)");
     assert_eq!(
         env.baocao(&["request", "show", "4189/kh-bcd@2024", "--json"])
             .ok()
@@ -171,13 +120,7 @@ fn requests_are_named_by_token_code_or_code_at_year(backend: Backend) {
     // The same number in the same year is refused.
     let duplicate = add_seed_request(&env, "31/12/2023");
     assert_eq!(duplicate.code, 1);
-    assert!(
-        duplicate
-            .stderr
-            .contains("đã có yêu cầu số 4189/KH-BCĐ năm 2023 (BC-1)"),
-        "{}",
-        duplicate.stderr
-    );
+    duplicate.assert_stderr_contains("đã có yêu cầu số 4189/KH-BCĐ năm 2023 (BC-1)");
 
     let missing = env.baocao(&["request", "show", "BC-99"]);
     assert_eq!(missing.code, 1);
@@ -209,7 +152,7 @@ fn activation_and_closing_follow_the_life_of_a_request(backend: Backend) {
     ])
     .ok();
     let activated = env.baocao(&["request", "activate", "BC-1"]).ok();
-    assert!(activated.stdout.contains("24 đơn vị"), "{}", activated.stdout);
+    activated.assert_stdout_contains("24 đơn vị");
     assert_eq!(
         env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"],
         "active"
@@ -217,7 +160,7 @@ fn activation_and_closing_follow_the_life_of_a_request(backend: Backend) {
 
     let again = env.baocao(&["request", "activate", "BC-1"]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("đang theo dõi"), "{}", again.stderr);
+    again.assert_stderr_contains("đang theo dõi");
 
     env.baocao(&["request", "close", "BC-1"]).ok();
     assert_eq!(
@@ -304,23 +247,8 @@ fn a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail(backen
     let activated = env
         .baocao(&["request", "activate", "BC-1", "--at", "09:00 ngày 2/12/2026"])
         .ok();
-    assert!(
-        activated.stdout.contains("chỉ gửi thông báo, không gửi thư quá hạn"),
-        "{}",
-        activated.stdout
-    );
-    let plan = env
-        .baocao(&[
-            "reminders",
-            "plan",
-            "--request",
-            "BC-1",
-            "--at",
-            "08:00 ngày 2/12/2026",
-            "--json",
-        ])
-        .ok()
-        .json();
+    activated.assert_stdout_contains("chỉ gửi thông báo, không gửi thư quá hạn");
+    let plan = env.reminder_plan("BC-1", "08:00 ngày 2/12/2026");
     let lines = plan.as_array().unwrap();
     assert_eq!(lines.len(), 23, "one notice per unit: {plan:#}");
     assert!(lines.iter().all(|l| l["kind"] == "notice"), "{plan:#}");
@@ -339,13 +267,7 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
     let at = ["--at", "09:00 ngày 20/12/2023"];
     let earlier = env.baocao(&["request", "extend", "BC-1", "--until", "29/12/2023", at[0], at[1]]);
     assert_eq!(earlier.code, 1);
-    assert!(
-        earlier
-            .stderr
-            .contains("hạn mới phải sau hạn hiện tại (30/12/2023 lúc 23:59)"),
-        "{}",
-        earlier.stderr
-    );
+    earlier.assert_stderr_contains("hạn mới phải sau hạn hiện tại (30/12/2023 lúc 23:59)");
 
     let extended = env
         .baocao(&[
@@ -358,21 +280,14 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
             at[1],
         ])
         .ok();
-    assert!(
-        extended.stdout.contains(
-            "đã gia hạn BC-1 (cả yêu cầu) đến 09/01/2024 lúc 23:59 (văn bản ghi: trước ngày 10/01/2024); \
-             lập lại lịch nhắc cho 23 đơn vị"
-        ),
-        "{}",
-        extended.stdout
+    extended.assert_stdout_contains(
+        "đã gia hạn BC-1 (cả yêu cầu) đến 09/01/2024 lúc 23:59 (văn bản ghi: trước ngày 10/01/2024); \
+             lập lại lịch nhắc cho 23 đơn vị",
     );
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["deadline"], "2024-01-09T16:59:59Z");
     assert_eq!(shown["deadline_wording"], "trước ngày 10/01/2024");
-    let plan = env
-        .baocao(&["reminders", "plan", "--request", "BC-1", at[0], at[1], "--json"])
-        .ok()
-        .json();
+    let plan = env.reminder_plan("BC-1", at[1]);
     let overdue: Vec<&str> = plan
         .as_array()
         .unwrap()
@@ -396,37 +311,20 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
         at[1],
     ])
     .ok();
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let deadline_of = |unit: &str| {
-        status["requests"][0]["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["unit"] == unit)
-            .map(|u| u["deadline"].as_str().unwrap().to_string())
-    };
+    let deadline_of = |unit: &str| env.unit_status("BC-1", unit)["deadline"].as_str().map(str::to_string);
     assert_eq!(deadline_of("pgd-muongcha").as_deref(), Some("2024-01-15T10:00:00Z"));
     assert_eq!(deadline_of("pgd-tuangiao").as_deref(), Some("2024-01-09T16:59:59Z"));
 
     // Only a draft is deleted.
     let refused = env.baocao(&["request", "delete", "BC-1"]);
     assert_eq!(refused.code, 1);
-    assert!(
-        refused.stderr.contains("chỉ xóa được yêu cầu ở trạng thái nháp"),
-        "{}",
-        refused.stderr
-    );
-    env.baocao(&[
-        "request",
-        "add",
+    refused.assert_stderr_contains("chỉ xóa được yêu cầu ở trạng thái nháp");
+    env.add_request(
         "165/LĐLĐ",
-        "--title",
         "Phong trào thi đua",
-        "--deadline",
         "31/05/2030",
-        "--unit",
-        "pgd-muongcha",
-    ])
+        &["--unit", "pgd-muongcha"],
+    )
     .ok();
     env.baocao(&["request", "delete", "BC-2"]).ok();
     assert_eq!(env.baocao(&["request", "show", "BC-2"]).code, 1);

@@ -120,9 +120,6 @@ fn csv_files_in_utf8_with_or_without_bom_in_utf16_in_windows_1258_and_in_tcvn3_i
 fn a_spreadsheet_typed_in_vntime_fonts_is_converted_to_unicode() {
     // Excel keeps what a .VnTime font shows as TCVN3 bytes read as Western letters.
     let env = Env::new(Backend::Sqlite);
-    let path = env.path("don-vi-vntime.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
     let rows = [
         ["DANH S\u{B8}CH \u{A7}\u{A5}N V\u{DE}", "", ""],
         [
@@ -141,14 +138,9 @@ fn a_spreadsheet_typed_in_vntime_fonts_is_converted_to_unicode() {
             "th@muongcha.edu.vn",
         ],
     ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    workbook.save(&path).unwrap();
+    let path = env.write_xlsx("don-vi-vntime.xlsx", &rows);
     let run = env.baocao(&["unit", "import", path.to_str().unwrap()]).ok();
-    assert!(run.stderr.contains("TCVN3"), "{}", run.stderr);
+    run.assert_stderr_contains("TCVN3");
     assert_eq!(
         env.baocao(&["unit", "show", "pgd-muongcha", "--json"]).ok().json()["name"],
         "Phòng Giáo dục và Đào tạo huyện Mường Chà"
@@ -169,8 +161,8 @@ fn a_csv_in_an_encoding_that_cannot_be_told_is_refused_with_how_to_save_it() {
     );
     let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("CSV UTF-8"), "{}", run.stderr);
-    assert!(run.stderr.contains("UTF-8"), "{}", run.stderr);
+    run.assert_stderr_contains("CSV UTF-8");
+    run.assert_stderr_contains("UTF-8");
     assert_eq!(
         env.baocao(&["unit", "list", "--json"]).ok().json(),
         serde_json::json!([])
@@ -221,8 +213,8 @@ fn rows_are_numbered_as_the_spreadsheet_shows_them() {
     );
     let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("có 1 lỗi"), "{}", run.stderr);
-    assert!(run.stderr.contains("dòng 6: "), "{}", run.stderr);
+    run.assert_stderr_contains("có 1 lỗi");
+    run.assert_stderr_contains("dòng 6: ");
 
     let path = env.path("don-vi.xlsx");
     let mut workbook = rust_xlsxwriter::Workbook::new();
@@ -243,7 +235,7 @@ fn rows_are_numbered_as_the_spreadsheet_shows_them() {
     workbook.save(&path).unwrap();
     let run = env.baocao(&["unit", "import", path.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("dòng 6: "), "{}", run.stderr);
+    run.assert_stderr_contains("dòng 6: ");
 }
 
 fn units_are_added_shown_edited_and_deactivated(backend: Backend) {
@@ -300,7 +292,7 @@ fn units_are_added_shown_edited_and_deactivated(backend: Backend) {
         "x@dienbien.edu.vn",
     ]);
     assert_eq!(again.code, 1);
-    assert!(again.stderr.contains("unit edit"), "{}", again.stderr);
+    again.assert_stderr_contains("unit edit");
 
     // An address belongs to one unit only.
     let clash = env.baocao(&[
@@ -313,15 +305,11 @@ fn units_are_added_shown_edited_and_deactivated(backend: Backend) {
         "pgddt.muongcha@dienbien.edu.vn",
     ]);
     assert_eq!(clash.code, 1);
-    assert!(
-        clash.stderr.contains("đã thuộc đơn vị `pgd-muongcha`"),
-        "{}",
-        clash.stderr
-    );
+    clash.assert_stderr_contains("đã thuộc đơn vị `pgd-muongcha`");
 
     let bad = env.baocao(&["unit", "add", "y", "--name", "Y", "--email", "not-an-address"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("not-an-address"), "{}", bad.stderr);
+    bad.assert_stderr_contains("not-an-address");
 
     env.baocao(&[
         "unit",
@@ -347,7 +335,7 @@ fn units_are_added_shown_edited_and_deactivated(backend: Backend) {
     assert_eq!(by_group.as_array().unwrap().len(), 1);
 
     let removed = env.baocao(&["unit", "remove", "th-muongcha"]).ok();
-    assert!(removed.stdout.contains("đã ngừng theo dõi"), "{}", removed.stdout);
+    removed.assert_stdout_contains("đã ngừng theo dõi");
     let listed = env.baocao(&["unit", "list", "--json"]).ok().json();
     let codes: Vec<&str> = listed
         .as_array()
@@ -437,7 +425,7 @@ fn a_file_with_three_bad_rows_reports_all_three_and_writes_nothing(backend: Back
     );
     let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("có 3 lỗi"), "{}", run.stderr);
+    run.assert_stderr_contains("có 3 lỗi");
     for row in ["dòng 3:", "dòng 5:", "dòng 6:"] {
         assert!(run.stderr.contains(row), "{row} missing in {}", run.stderr);
     }
@@ -458,16 +446,8 @@ fn registry_conflicts_reject_the_whole_file_by_row(backend: Backend) {
     );
     let run = env.baocao(&["unit", "import", file.to_str().unwrap()]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("dòng 3: địa chỉ taken@x.vn đã thuộc đơn vị `old`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("dòng 4: không có đơn vị cấp trên `khong-co`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("dòng 3: địa chỉ taken@x.vn đã thuộc đơn vị `old`");
+    run.assert_stderr_contains("dòng 4: không có đơn vị cấp trên `khong-co`");
     let codes = env.baocao(&["unit", "list", "--json"]).ok().json();
     assert_eq!(codes.as_array().unwrap().len(), 1, "n1 must not have been written");
 }
@@ -497,7 +477,7 @@ fn row_and_registry_problems_are_listed_together_in_row_order(backend: Backend) 
         .filter(|l| l.starts_with("dòng "))
         .collect();
     assert_eq!(lines.len(), 6, "{}", run.stderr);
-    assert!(run.stderr.contains("có 6 lỗi"), "{}", run.stderr);
+    run.assert_stderr_contains("có 6 lỗi");
     assert!(
         lines[0].starts_with("dòng 3: ") && lines[0].contains("hai-at-x.vn"),
         "{lines:?}"
@@ -529,9 +509,6 @@ fn row_and_registry_problems_are_listed_together_in_row_order(backend: Backend) 
 
 fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
     let env = Env::new(backend);
-    let path = env.path("don-vi.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
     let rows = [
         ["Mã đơn vị", "Tên đơn vị", "Nhóm", "Email", "Cấp trên"],
         [
@@ -549,12 +526,7 @@ fn an_xlsx_file_imports_like_a_csv(backend: Backend) {
             "cdcs-cty-a",
         ],
     ];
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *cell).unwrap();
-        }
-    }
-    workbook.save(&path).unwrap();
+    let path = env.write_xlsx("don-vi.xlsx", &rows);
     let report = env
         .baocao(&["unit", "import", path.to_str().unwrap(), "--json"])
         .ok()

@@ -5,12 +5,11 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
+use crate::harness::mail_env::{DISTRICT_OFFICES, MailEnv, lab_units, mail_env, text_reply};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
-use crate::harness::{Backend, Env, baocao_raw};
+use crate::harness::{Backend, free_port};
 
 /// The decoded text of each RFC 2047 encoded-word in header `name` of a raw message.
 fn encoded_pieces(raw: &[u8], name: &str) -> Vec<String> {
@@ -29,78 +28,21 @@ fn encoded_pieces(raw: &[u8], name: &str) -> Vec<String> {
         .collect()
 }
 
-struct Office {
-    env: Env,
-    lab: &'static MailLab,
-    mailbox: String,
-}
-
-fn office(smtp_port: Option<u16>, extra: &str) -> Office {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(
-        &env,
-        &mailbox,
-        smtp_port.unwrap_or(lab.submission_port),
-        &format!("{ALWAYS_OPEN}\n{extra}"),
-    );
-    Office { env, lab, mailbox }
-}
-
-/// Runs the CLI against `database`.
-fn cli(o: &Office, database: &str, args: &[&str]) -> crate::harness::Run {
-    let config = o.env.config.to_str().unwrap().to_string();
-    let mut all = vec!["--config", &config, "--database", database];
-    all.extend_from_slice(args);
-    baocao_raw(&all, o.env.dir.path())
+/// The lab office: mail at any hour, then `extra`; `[smtp]` on `smtp_port` when given.
+fn office(smtp_port: Option<u16>, extra: &str) -> MailEnv {
+    mail_env(Backend::Sqlite, smtp_port, &format!("{ALWAYS_OPEN}\n{extra}"))
 }
 
 /// Two units with lab addresses and request BC-1 (not activated).
-fn register(o: &Office, database: &str) -> Vec<String> {
-    let units = [
-        ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà"),
-        ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo"),
-    ];
-    let mut addresses = Vec::new();
-    for (code, name) in units {
-        let address = o.lab.address(code);
-        cli(o, database, &["unit", "add", code, "--name", name, "--email", &address]).ok();
-        addresses.push(address);
-    }
-    add_request(o, database, "4189/KH-BCĐ");
+fn register(o: &MailEnv) -> Vec<String> {
+    let addresses = lab_units(&o.env, o.lab, &DISTRICT_OFFICES[..2]);
+    request_for_both(o, "4189/KH-BCĐ");
     addresses
 }
 
-fn add_request(o: &Office, database: &str, code: &str) {
-    cli(
-        o,
-        database,
-        &[
-            "request",
-            "add",
-            code,
-            "--title",
-            "Triển khai Kế hoạch vận động hiến máu tình nguyện",
-            "--deadline",
-            "17h00 ngày 15/3/2030",
-            "--unit",
-            "pgd-muongcha",
-            "--unit",
-            "pgd-tuangiao",
-            "--no-attachment-required",
-        ],
-    )
-    .ok();
-}
-
-fn outbox(o: &Office, database: &str) -> Vec<Value> {
-    cli(o, database, &["outbox", "list", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .clone()
+/// Request CODE for both units (not activated).
+fn request_for_both(o: &MailEnv, code: &str) {
+    o.env.request_for(code, &["pgd-muongcha", "pgd-tuangiao"]);
 }
 
 fn subjects(lab: &MailLab, address: &str) -> Vec<String> {
@@ -117,12 +59,13 @@ fn subjects(lab: &MailLab, address: &str) -> Vec<String> {
 
 #[test]
 fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_running() {
-    let o = office(None, "");
+    let mut o = office(None, "");
     // A database nothing has touched: the service migrates it before saying READY.
     let fresh = format!("sqlite://{}", o.env.path("fresh.db").display());
-    let mut service = Service::start(&o.env, Some(&fresh));
-    let (ready_at, _) = service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
-    cli(&o, &fresh, &["unit", "list"]).ok();
+    o.env.use_database(fresh);
+    let mut service = Service::start(&o.env, None);
+    let ready_at = service.wait_ready();
+    o.env.baocao(&["unit", "list"]).ok();
     let status = service.wait_for_status(Duration::from_secs(10), |s| s.contains("(IDLE)"));
     assert!(
         status.starts_with(&format!("watching {} (IDLE); 0 requests active", o.mailbox)),
@@ -141,8 +84,8 @@ fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_runn
 
     // A request activated with the CLI while the service runs: the notice goes out within
     // seconds, without a restart.
-    let addresses = register(&o, &fresh);
-    cli(&o, &fresh, &["request", "activate", "BC-1"]).ok();
+    let addresses = register(&o);
+    o.env.baocao(&["request", "activate", "BC-1"]).ok();
     for address in &addresses {
         assert!(
             o.lab.wait_for_inbox(address, 1, Duration::from_secs(15)),
@@ -171,28 +114,21 @@ fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_runn
         notice.from().and_then(|f| f.first()).and_then(|a| a.name()),
         Some("Sở Giáo dục và Đào tạo tỉnh Điện Biên")
     );
-    let reply = format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: RE: {subject}\r\nMessage-ID: <reply-daemon@lab.test>\r\n\
-         In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở, đơn vị báo cáo kết quả thực hiện kế hoạch như sau: \
-         đã tổ chức 3 đợt hiến máu với 120 người tham gia.\r\n",
-        from = addresses[0],
-        to = o.mailbox,
-        subject = notice.subject().unwrap(),
-        parent = notice.message_id().unwrap(),
+    let reply = text_reply(
+        &addresses[0],
+        &o.mailbox,
+        &format!("RE: {}", notice.subject().unwrap()),
+        "reply-daemon@lab.test",
+        notice.message_id(),
+        "",
     );
     o.lab.submit(&addresses[0], &o.mailbox, &reply);
     wait_until(Duration::from_secs(15), "the reply being counted", || {
-        let status = cli(&o, &fresh, &["status", "BC-1", "--json"]).ok().json();
-        status["requests"][0]["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|u| u["unit"] == "pgd-muongcha" && u["state"] == "reported")
+        o.env.unit_status("BC-1", "pgd-muongcha")["state"] == "reported"
     });
 
     // `baocao status`, another process, sees the running service.
-    let text = cli(&o, &fresh, &["status"]).ok().stdout;
+    let text = o.env.baocao(&["status"]).ok().stdout;
     assert!(
         text.contains("Dịch vụ baocao: đang chạy (đang theo dõi hộp thư nhận báo cáo; 1 yêu cầu đang theo dõi"),
         "{text}"
@@ -204,7 +140,7 @@ fn the_service_is_ready_after_migrations_pings_the_watchdog_and_works_while_runn
     assert!(exit.success(), "{exit:?}\n{}", service.log_text());
     assert!(took < Duration::from_secs(10), "stopping took {took:?}");
     assert!(service.notes().iter().any(|(_, n)| n == "STOPPING=1"));
-    let text = cli(&o, &fresh, &["status"]).ok().stdout;
+    let text = o.env.baocao(&["status"]).ok().stdout;
     assert!(
         text.contains("Dịch vụ baocao: chưa chạy"),
         "a clean stop says so: {text}"
@@ -217,20 +153,19 @@ fn sigterm_during_a_send_exits_in_time_and_the_message_goes_once_after_restart()
     let relay = Proxy::new(lab.submission_port);
     relay.set(Mode::Hang);
     let o = office(Some(relay.port), "");
-    let db = o.env.db.url.clone();
-    let addresses = register(&o, &db);
-    cli(&o, &db, &["unit", "remove", "pgd-tuangiao"]).ok();
-    cli(&o, &db, &["request", "activate", "BC-1"]).ok();
+    let addresses = register(&o);
+    o.env.baocao(&["unit", "remove", "pgd-tuangiao"]).ok();
+    o.env.baocao(&["request", "activate", "BC-1"]).ok();
 
     let mut service = Service::start(&o.env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     wait_until(Duration::from_secs(15), "the notice being claimed", || {
-        outbox(&o, &db).iter().any(|m| m["state"] == "sending")
+        o.env.outbox().iter().any(|m| m["state"] == "sending")
     });
     let (exit, took) = service.stop();
     assert!(exit.success(), "{exit:?}\n{}", service.log_text());
     assert!(took < Duration::from_secs(10), "stopping took {took:?}");
-    let after_stop = outbox(&o, &db);
+    let after_stop = o.env.outbox();
     assert_eq!(after_stop.len(), 1);
     assert_eq!(after_stop[0]["state"], "retry", "released, not lost: {after_stop:#?}");
 
@@ -244,7 +179,7 @@ fn sigterm_during_a_send_exits_in_time_and_the_message_goes_once_after_restart()
     holds_for(Duration::from_secs(2), "sent once", || {
         lab.inbox_count(&addresses[0]) == 1
     });
-    assert_eq!(outbox(&o, &db)[0]["state"], "sent");
+    assert_eq!(o.env.outbox()[0]["state"], "sent");
     assert!(service.stop().0.success());
 }
 
@@ -255,10 +190,9 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     std::fs::create_dir_all(&templates).unwrap();
     let subject = |text: &str| std::fs::write(templates.join("notice.subject.txt"), text).unwrap();
     subject("Thông báo bản A [{{ request.token }}] {{ request.code }}\n");
-    let db = o.env.db.url.clone();
-    let addresses = register(&o, &db);
+    let addresses = register(&o);
     let mut service = Service::start(&o.env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
 
     subject("Thông báo [{{ request.tokn }}]\n");
     service.signal("HUP");
@@ -267,7 +201,7 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     // Still healthy after the refused reload.
     service.wait_for_note_after(refused_at, Duration::from_secs(2), |n| n == "WATCHDOG=1");
     assert!(service.is_running());
-    cli(&o, &db, &["request", "activate", "BC-1"]).ok();
+    o.env.baocao(&["request", "activate", "BC-1"]).ok();
     assert!(o.lab.wait_for_inbox(&addresses[0], 1, Duration::from_secs(15)));
     assert!(
         subjects(o.lab, &addresses[0])[0].starts_with("Thông báo bản A [BC-1]"),
@@ -278,8 +212,8 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
     subject("Thông báo bản B [{{ request.token }}] {{ request.code }}\n");
     service.signal("HUP");
     service.wait_for_log(Duration::from_secs(10), "configuration and templates reloaded");
-    add_request(&o, &db, "1062/KH-UBND");
-    cli(&o, &db, &["request", "activate", "BC-2"]).ok();
+    request_for_both(&o, "1062/KH-UBND");
+    o.env.baocao(&["request", "activate", "BC-2"]).ok();
     assert!(o.lab.wait_for_inbox(&addresses[0], 2, Duration::from_secs(15)));
     let all = subjects(o.lab, &addresses[0]);
     assert!(
@@ -292,8 +226,7 @@ fn sighup_keeps_the_old_templates_when_the_new_ones_are_broken_and_applies_fixed
 #[test]
 fn doctor_gives_each_check_a_verdict_and_fails_on_a_wrong_password_or_a_closed_port() {
     let o = office(None, "");
-    let db = o.env.db.url.clone();
-    let good = cli(&o, &db, &["doctor"]);
+    let good = o.env.baocao(&["doctor"]);
     assert_eq!(good.code, 0, "{}\n{}", good.stdout, good.stderr);
     for line in [
         format!(
@@ -312,38 +245,22 @@ fn doctor_gives_each_check_a_verdict_and_fails_on_a_wrong_password_or_a_closed_p
     ] {
         assert!(good.stdout.contains(&line), "missing {line:?} in:\n{}", good.stdout);
     }
-    assert!(
-        good.stdout.contains("mở được, ghi được, cấu trúc mới nhất"),
-        "{}",
-        good.stdout
-    );
+    good.assert_stdout_contains("mở được, ghi được, cấu trúc mới nhất");
 
     // A wrong password: both logins fail, each on its own line, and the exit code says so.
     std::fs::write(o.env.path("lab-password"), "sai-mat-khau\n").unwrap();
-    let bad = cli(&o, &db, &["doctor"]);
+    let bad = o.env.baocao(&["doctor"]);
     assert_eq!(bad.code, 1, "{}", bad.stdout);
-    assert!(
-        bad.stdout.contains("[lỗi]      Đăng nhập máy chủ gửi thư:"),
-        "{}",
-        bad.stdout
-    );
-    assert!(bad.stdout.contains("[lỗi]      Đăng nhập IMAP:"), "{}", bad.stdout);
-    assert!(bad.stderr.contains("2 mục kiểm tra không đạt"), "{}", bad.stderr);
+    bad.assert_stdout_contains("[lỗi]      Đăng nhập máy chủ gửi thư:");
+    bad.assert_stdout_contains("[lỗi]      Đăng nhập IMAP:");
+    bad.assert_stderr_contains("2 mục kiểm tra không đạt");
 
     // Nothing listening where SMTP should be.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = free_port();
     let o2 = office(Some(closed), "");
-    let down = cli(&o2, &o2.env.db.url, &["doctor"]);
+    let down = o2.env.baocao(&["doctor"]);
     assert_eq!(down.code, 1);
-    assert!(
-        down.stdout.contains(&format!(
-            "[lỗi]      Máy chủ gửi thư 127.0.0.1:{closed}: không kết nối được"
-        )),
-        "{}",
-        down.stdout
-    );
+    down.assert_stdout_contains(&format!(
+        "[lỗi]      Máy chủ gửi thư 127.0.0.1:{closed}: không kết nối được"
+    ));
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::harness::mail_env::{DISTRICT_OFFICES, lab_units, text_reply};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, wait_until};
 use crate::harness::{Backend, Env, PrivatePostgres};
@@ -24,50 +25,15 @@ fn configure(env: &Env, lab: &MailLab, mailbox: &str) {
     std::fs::write(&env.config, text).unwrap();
 }
 
-fn register(env: &Env, lab: &MailLab) -> Vec<String> {
-    let mut addresses = Vec::new();
-    for (code, name) in [
-        ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà"),
-        ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo"),
-        ("pgd-tuachua", "Phòng GD&ĐT huyện Tủa Chùa"),
-    ] {
-        let address = lab.address(code);
-        env.baocao(&["unit", "add", code, "--name", name, "--email", &address])
-            .ok();
-        addresses.push(address);
-    }
-    addresses
-}
-
 fn open_request(env: &Env, code: &str, token: &str) {
-    env.baocao(&[
-        "request",
-        "add",
-        code,
-        "--title",
-        "Báo cáo kết quả thực hiện kế hoạch",
-        "--deadline",
-        "17h00 ngày 15/3/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--unit",
-        "pgd-tuangiao",
-        "--unit",
-        "pgd-tuachua",
-        "--no-attachment-required",
-    ])
-    .ok();
+    env.request_for(code, &["pgd-muongcha", "pgd-tuangiao", "pgd-tuachua"]);
     env.baocao(&["request", "activate", token]).ok();
 }
 
-/// A unit's reply with the request's token in the subject (no threading).
-fn reply(from: &str, to: &str, token: &str) -> String {
-    format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: Báo cáo [{token}] của đơn vị\r\nMessage-ID: <{}@donvi.lab.test>\r\n\
-         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-         Kính gửi Văn phòng Sở, đơn vị báo cáo: đã tổ chức 2 đợt tuyên truyền với 300 người tham gia.\r\n",
-        rand::random::<u64>()
-    )
+/// A unit's report with the request's token in the subject (no threading).
+fn report(from: &str, to: &str, token: &str) -> String {
+    let id = format!("{}@donvi.lab.test", rand::random::<u64>());
+    text_reply(from, to, &format!("Báo cáo [{token}] của đơn vị"), &id, None, "")
 }
 
 fn reported(env: &Env, token: &str) -> usize {
@@ -106,10 +72,10 @@ impl Drop for Unwritable {
 fn start_office(env: &Env, lab: &MailLab) -> (String, Vec<String>, Service) {
     let mailbox = lab.address("vanphong");
     configure(env, lab, &mailbox);
-    let units = register(env, lab);
+    let units = lab_units(env, lab, &DISTRICT_OFFICES);
     open_request(env, "4189/KH-BCĐ", "BC-1");
     let service = Service::start(env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     for unit in &units {
         assert!(
             lab.wait_for_inbox(unit, 1, Duration::from_secs(20)),
@@ -133,7 +99,7 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
     wait_until(Duration::from_secs(15), "`status` showing the mailbox problem", || {
         status_text(&env).contains("Không đọc được hộp thư nhận báo cáo, đang thử lại")
     });
-    lab.submit(&units[0], &mailbox, &reply(&units[0], &mailbox, "BC-1"));
+    lab.submit(&units[0], &mailbox, &report(&units[0], &mailbox, "BC-1"));
     service.keeps_running(Duration::from_secs(2));
     lab.start_dovecot_again();
     lab.flush_queue();
@@ -167,7 +133,7 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
     // The directory of the SQLite file and of the kept messages cannot be written for a
     // while: the reply that arrives then is not lost, it is counted once it can be kept.
     let unwritable = Unwritable::directories_under(env.dir.path());
-    lab.submit(&units[1], &mailbox, &reply(&units[1], &mailbox, "BC-2"));
+    lab.submit(&units[1], &mailbox, &report(&units[1], &mailbox, "BC-2"));
     service.wait_for_status(Duration::from_secs(30), |s| s.contains("cannot keep a copy"));
     assert_eq!(reported(&env, "BC-2"), 0);
     drop(unwritable);
@@ -182,8 +148,7 @@ fn the_service_rides_out_dovecot_postfix_and_an_unwritable_directory() {
     holds_for(Duration::from_secs(2), "two notices each", || {
         units.iter().all(|unit| lab.inbox_count(unit) == 2)
     });
-    let outbox = env.baocao(&["outbox", "list", "--json"]).ok().json();
-    let outbox = outbox.as_array().unwrap();
+    let outbox = env.outbox();
     assert_eq!(outbox.len(), 6);
     assert!(outbox.iter().all(|m| m["state"] == "sent"), "{outbox:#?}");
     let reconcile: Value = env.baocao(&["intake", "reconcile", "--json"]).ok().json();
@@ -205,7 +170,7 @@ fn the_service_rides_out_a_postgresql_restart() {
     // PostgreSQL goes away; a reply arrives meanwhile.
     pg.stop();
     service.wait_for_status(Duration::from_secs(45), |s| s.contains("database problem"));
-    lab.submit(&units[0], &mailbox, &reply(&units[0], &mailbox, "BC-1"));
+    lab.submit(&units[0], &mailbox, &report(&units[0], &mailbox, "BC-1"));
     service.keeps_running(Duration::from_secs(3));
     pg.start_again();
     wait_until(

@@ -48,20 +48,8 @@ fn cells(path: &std::path::Path) -> Vec<Vec<String>> {
 fn the_xlsx_export_reads_back_with_vietnamese_text_and_renders_to_pdf() {
     let env = Env::new(Backend::Sqlite);
     seed_request(&env);
-    let all = env.path("tinh-hinh.xlsx");
-    let run = env
-        .baocao(&[
-            "export",
-            "BC-1",
-            "--format",
-            "xlsx",
-            "--only",
-            "all",
-            "-o",
-            all.to_str().unwrap(),
-        ])
-        .ok();
-    assert!(run.stdout.contains("(23 đơn vị)"), "{}", run.stdout);
+    let (run, all) = env.export_all_xlsx("tinh-hinh.xlsx");
+    run.assert_stdout_contains("(23 đơn vị)");
     let rows = cells(&all);
     assert_eq!(rows[0][0], "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH ĐIỆN BIÊN");
     assert_eq!(rows[2][0], "TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ");
@@ -168,5 +156,5 @@ fn the_csv_export_has_a_bom_and_one_row_per_unit() {
     assert!(!text.contains("pgd-muongcha"), "on time, so not late: {text}");
     let bad = env.baocao(&["export", "BC-1", "--format", "csv", "--only", "some"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("chọn pending, late hoặc all"), "{}", bad.stderr);
+    bad.assert_stderr_contains("chọn pending, late hoặc all");
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::harness::hostile::{self, UNIT_ADDRESS};
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env};
 use crate::harness::service::{ALWAYS_OPEN, Service, http, wait_until};
 use crate::harness::{Backend, Env};
 
@@ -123,10 +123,7 @@ fn a_message_over_the_time_budget_goes_to_review_and_the_next_one_is_counted() {
 
 #[test]
 fn a_giant_references_header_stops_neither_intake_nor_the_web_page_nor_sigterm() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, lab, mailbox } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     env.seed_000_request("17h00 ngày 30/12/2030");
     let mut service = Service::start(&env, None);
     service.wait_for_status(Duration::from_secs(20), |s| s.contains("(IDLE)"));
@@ -152,12 +149,7 @@ fn a_giant_references_header_stops_neither_intake_nor_the_web_page_nor_sigterm()
                 took < Duration::from_secs(3),
                 "/healthz took {took:?} while intake worked"
             );
-            let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-            status["requests"][0]["units"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|u| u["unit"] == "pgd-tuachua" && u["state"] == "reported")
+            env.unit_status("BC-1", "pgd-tuachua")["state"] == "reported"
         },
     );
     let (status, took) = service.stop();
@@ -169,10 +161,7 @@ fn a_giant_references_header_stops_neither_intake_nor_the_web_page_nor_sigterm()
 
 #[test]
 fn copies_a_crash_left_half_written_are_removed_when_intake_starts() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, "");
+    let MailEnv { env, .. } = mail_env(Backend::Sqlite, None, "");
     let shard = env.dir.path().join("messages/ab");
     std::fs::create_dir_all(&shard).unwrap();
     // What `kill -9` during a write leaves (its process is gone), and a copy a live process

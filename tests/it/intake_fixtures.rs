@@ -379,7 +379,7 @@ fn a_ten_megabyte_attachment_is_read_whole_and_counted() {
     let registry = registry();
     let data = vec![0x25u8; 10 * 1024 * 1024];
     let mut encoded = String::new();
-    let b64 = base64_encode(&data);
+    let b64 = crate::harness::base64(&data);
     for chunk in b64.as_bytes().chunks(76) {
         encoded.push_str(std::str::from_utf8(chunk).unwrap());
         encoded.push_str("\r\n");
@@ -393,22 +393,4 @@ fn a_ten_megabyte_attachment_is_read_whole_and_counted() {
     let (letter, outcome) = judge(&registry, raw.as_bytes(), utc(2023, 12, 20, 3));
     assert_eq!(outcome.state().as_str(), "counted", "{}", outcome.detail());
     assert_eq!(letter.attachments[0].size, data.len());
-}
-
-fn base64_encode(data: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len() * 4 / 3 + 4);
-    for chunk in data.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

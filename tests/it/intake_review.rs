@@ -13,41 +13,30 @@ on_both_backends!(
 
 fn setup(backend: Backend) -> Env {
     let env = Env::new(backend);
-    for (code, name, email) in [
-        (
-            "pgd-muongcha",
-            "Phòng GD&ĐT huyện Mường Chà",
-            "pgddt.muongcha@dienbien.edu.vn",
-        ),
-        (
-            "pgd-tuangiao",
-            "Phòng GD&ĐT huyện Tuần Giáo",
-            "pgd.tuangiao@dienbien.edu.vn",
-        ),
-        (
-            "thpt-dbp",
-            "Trường THPT thành phố Điện Biên Phủ",
-            "c3.tpdbp@dienbien.edu.vn",
-        ),
-    ] {
-        env.baocao(&["unit", "add", code, "--name", name, "--email", email])
-            .ok();
-    }
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Báo cáo kết quả thực hiện Kế hoạch phòng, chống ma túy",
-        "--deadline",
-        "17:00 ngày 29/12/2023",
-        "--unit",
+    env.add_unit(
         "pgd-muongcha",
-        "--unit",
+        "Phòng GD&ĐT huyện Mường Chà",
+        "pgddt.muongcha@dienbien.edu.vn",
+    )
+    .ok();
+    env.add_unit(
         "pgd-tuangiao",
-        "--unit",
+        "Phòng GD&ĐT huyện Tuần Giáo",
+        "pgd.tuangiao@dienbien.edu.vn",
+    )
+    .ok();
+    env.add_unit(
         "thpt-dbp",
-    ])
+        "Trường THPT thành phố Điện Biên Phủ",
+        "c3.tpdbp@dienbien.edu.vn",
+    )
+    .ok();
+    env.add_request(
+        "4189/KH-BCĐ",
+        "Báo cáo kết quả thực hiện Kế hoạch phòng, chống ma túy",
+        "17:00 ngày 29/12/2023",
+        &["--unit", "pgd-muongcha", "--unit", "pgd-tuangiao", "--unit", "thpt-dbp"],
+    )
     .ok();
     env.baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 18/12/2023"])
         .ok();
@@ -71,32 +60,6 @@ fn message(from: &str, subject: &str, id: &str, text: &str, attachment: bool) ->
     m
 }
 
-fn import(env: &Env, name: &str, content: &str, at: &str) -> serde_json::Value {
-    let path = env.write(name, content);
-    let run = env
-        .baocao(&[
-            "intake",
-            "import",
-            path.to_str().unwrap(),
-            "--received-at",
-            at,
-            "--json",
-        ])
-        .ok();
-    run.json()[0].clone()
-}
-
-fn unit_status(env: &Env, unit: &str) -> serde_json::Value {
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == unit)
-        .cloned()
-        .unwrap_or_else(|| panic!("{unit} not in status: {status}"))
-}
-
 fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backend) {
     let env = setup(backend);
     let report = message(
@@ -106,7 +69,7 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
         "Kính gửi Sở, Phòng gửi báo cáo.",
         true,
     );
-    let first = import(&env, "r1.eml", &report, "20/12/2023 09:00");
+    let first = env.import_at("r1.eml", &report, "20/12/2023 09:00");
     assert_eq!(first["state"], "counted", "{first}");
     assert_eq!(first["reason"], "report");
     assert_eq!(first["unit"], "pgd-muongcha");
@@ -114,12 +77,12 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
     assert_eq!(first["late"], false);
     assert_eq!(first["attachments"][0]["name"], "bao-cao.pdf");
     // The same message again (forwarded twice, imported twice) is not counted again.
-    let again = import(&env, "r1-again.eml", &report, "20/12/2023 09:05");
+    let again = env.import_at("r1-again.eml", &report, "20/12/2023 09:05");
     assert_eq!(
         (again["state"].as_str(), again["reason"].as_str()),
         (Some("ignored"), Some("duplicate"))
     );
-    let status = unit_status(&env, "pgd-muongcha");
+    let status = env.unit_status("BC-1", "pgd-muongcha");
     assert_eq!(status["state"], "reported", "{status}");
     assert_eq!(status["attachments"], serde_json::json!(["bao-cao.pdf"]));
 
@@ -131,7 +94,7 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
         "Em gửi báo cáo ạ.",
         true,
     );
-    let outcome = import(&env, "p1.eml", &personal, "30/12/2023 08:00");
+    let outcome = env.import_at("p1.eml", &personal, "30/12/2023 08:00");
     assert_eq!(
         (outcome["state"].as_str(), outcome["reason"].as_str()),
         (Some("review"), Some("unknown_sender"))
@@ -165,7 +128,7 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
         assigned.contains("trễ hạn"),
         "received 30/12 after the 29/12 deadline: {assigned}"
     );
-    assert_eq!(unit_status(&env, "pgd-tuangiao")["state"], "reported_late");
+    assert_eq!(env.unit_status("BC-1", "pgd-tuangiao")["state"], "reported_late");
     // Deciding twice is refused.
     let twice = env.baocao(&["review", "reject", &id, "--reason", "nhầm"]);
     assert_eq!(twice.code, 1, "{twice:?}");
@@ -179,7 +142,7 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
         "Gửi bổ sung phụ lục.",
         true,
     );
-    let next = import(&env, "p2.eml", &next, "30/12/2023 09:00");
+    let next = env.import_at("p2.eml", &next, "30/12/2023 09:00");
     assert_eq!(
         (next["unit"].as_str(), next["reason"].as_str()),
         (Some("pgd-tuangiao"), Some("resubmission"))
@@ -193,7 +156,7 @@ fn imported_messages_are_counted_once_and_review_decides_the_rest(backend: Backe
         "Mua ngay",
         false,
     );
-    import(&env, "s1.eml", &stranger, "21/12/2023 10:00");
+    env.import_at("s1.eml", &stranger, "21/12/2023 10:00");
     let items = env.baocao(&["review", "list", "--json"]).ok().json();
     let id = items[0]["id"].as_i64().unwrap().to_string();
     env.baocao(&["review", "reject", &id, "--reason", "thư quảng cáo"]).ok();
@@ -212,7 +175,7 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
         "Nhà trường xin gia hạn nộp báo cáo đến ngày 10/01/2024 do đang tổng hợp số liệu.",
         false,
     );
-    let outcome = import(&env, "x1.eml", &ask, "26/12/2023 10:00");
+    let outcome = env.import_at("x1.eml", &ask, "26/12/2023 10:00");
     // The request wants an attachment: a reply without one waits for a person.
     assert_eq!(outcome["state"], "review", "{outcome}");
     assert_eq!(outcome["unit"], "thpt-dbp");
@@ -230,18 +193,7 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
         "26/12/2023 10:05",
     ])
     .ok();
-    let plan = env
-        .baocao(&[
-            "reminders",
-            "plan",
-            "--request",
-            "BC-1",
-            "--at",
-            "26/12/2023 10:00",
-            "--json",
-        ])
-        .ok()
-        .json();
+    let plan = env.reminder_plan("BC-1", "26/12/2023 10:00");
     let overdue_of = |unit: &str| -> Vec<String> {
         plan.as_array()
             .unwrap()
@@ -262,7 +214,7 @@ fn a_later_deadline_granted_from_review_replans_the_unit_reminders(backend: Back
         overdue_of("pgd-muongcha").first().map(String::as_str),
         Some("02/01/2024 lúc 07:30")
     );
-    let status = unit_status(&env, "thpt-dbp");
+    let status = env.unit_status("BC-1", "thpt-dbp");
     assert_eq!(status["deadline"], "2024-01-10T10:00:00Z", "{status}");
 }
 
@@ -285,7 +237,7 @@ fn a_units_earlier_review_items_leave_the_queue_once_it_is_counted(backend: Back
             "Kính gửi Sở, Phòng gửi báo cáo.",
             false,
         );
-        let outcome = import(&env, &format!("no-file-{n}.eml"), &first, at);
+        let outcome = env.import_at(&format!("no-file-{n}.eml"), &first, at);
         assert_eq!(outcome["reason"], "missing_attachment", "{outcome:#}");
     }
     // …and one from another unit, which stays.
@@ -296,7 +248,7 @@ fn a_units_earlier_review_items_leave_the_queue_once_it_is_counted(backend: Back
         "Kính gửi Sở, Phòng gửi báo cáo.",
         false,
     );
-    import(&env, "other.eml", &other, "10:30 ngày 20/12/2023");
+    env.import_at("other.eml", &other, "10:30 ngày 20/12/2023");
     assert_eq!(open(&env).len(), 3);
 
     // The report with its file arrives: the unit's earlier items are resolved on their own.
@@ -308,7 +260,7 @@ fn a_units_earlier_review_items_leave_the_queue_once_it_is_counted(backend: Back
         true,
     );
     assert_eq!(
-        import(&env, "with-file.eml", &report, "11:00 ngày 20/12/2023")["state"],
+        env.import_at("with-file.eml", &report, "11:00 ngày 20/12/2023")["state"],
         "counted"
     );
     let left = open(&env);

@@ -4,13 +4,14 @@
 //! read back with the CLI. The mailbox must come out untouched: same messages, no flag.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::harness::mail_env::{UNITS, lab_units, text_reply};
 use crate::harness::mail_lab::MailLab;
-use crate::harness::service::wait_until;
-use crate::harness::{Backend, Env, binary};
+use crate::harness::service::{holds_for, wait_until};
+use crate::harness::{Backend, Env};
 use crate::on_both_backends;
 
 on_both_backends!(replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity);
@@ -29,7 +30,9 @@ fn mail_that_arrives_while_dovecot_is_down_is_processed_after_reconnecting() {
     lab.stop_dovecot();
     let reply = plain_reply(&units[0], &w.mailbox, "down-1", "Báo cáo 4189/KH-BCĐ", None);
     lab.submit(&units[0], &w.mailbox, &reply);
-    std::thread::sleep(Duration::from_secs(2));
+    wait_until(Duration::from_secs(30), "the watcher noticing Dovecot gone", || {
+        watcher.log().contains("intake connection lost")
+    });
     lab.start_dovecot_again();
     lab.flush_queue();
     assert!(
@@ -65,33 +68,22 @@ impl<'a> WatchEnv<'a> {
         lab.submit("setup@lab.test", &mailbox, "Subject: khởi tạo\n\nhộp thư mới\n");
         assert!(lab.wait_for_inbox(&mailbox, 1, Duration::from_secs(20)));
         // IMAP dates have whole seconds: keep that message out of intake's first second.
-        std::thread::sleep(Duration::from_millis(1100));
+        let delivered = whole_seconds(lab.inbox_times(&mailbox).into_iter().max().unwrap());
+        wait_until(Duration::from_secs(3), "the second after the delivery", || {
+            whole_seconds(SystemTime::now()) > delivered
+        });
         WatchEnv { env, lab, mailbox }
     }
 
     fn add_units(&self, units: &[(&str, &str, &str)]) -> Vec<String> {
-        let mut csv = String::from("ma,ten,nhom,email\n");
-        let mut addresses = Vec::new();
-        for (code, name, prefix) in units {
-            let address = self.lab.address(prefix);
-            csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
-            addresses.push(address);
-        }
-        let file = self.env.write("units.csv", csv);
-        self.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
+        let addresses = lab_units(&self.env, self.lab, units);
         self.env
-            .baocao(&[
-                "request",
-                "add",
+            .add_request(
                 "4189/KH-BCĐ",
-                "--title",
                 "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
-                "--deadline",
                 "17h00 ngày 15/3/2030",
-                "--group",
-                "gdnn-gdtx",
-                "--no-attachment-required",
-            ])
+                &["--group", "gdnn-gdtx", "--no-attachment-required"],
+            )
             .ok();
         self.env.baocao(&["request", "activate", "BC-1"]).ok();
         addresses
@@ -99,14 +91,9 @@ impl<'a> WatchEnv<'a> {
 
     fn start_watcher(&self) -> WatcherProcess {
         let log = self.env.path(&format!("watch-{}.log", rand_suffix()));
-        let child = Command::new(binary())
-            .args([
-                "--config",
-                self.env.config.to_str().unwrap(),
-                "--database",
-                &self.env.db.url,
-            ])
-            .args(["intake", "watch"])
+        let child = self
+            .env
+            .command(&["intake", "watch"])
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -123,14 +110,8 @@ impl<'a> WatchEnv<'a> {
     }
 
     fn unit_state(&self, unit: &str) -> String {
-        let status = self.env.baocao(&["status", "BC-1", "--json"]).ok().json();
-        status["requests"][0]["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["unit"] == unit)
-            .map(|u| u["state"].as_str().unwrap().to_string())
-            .unwrap()
+        let status = self.env.unit_status("BC-1", unit);
+        status["state"].as_str().unwrap().to_string()
     }
 
     /// Polls the status until the unit reaches `state`; returns how long it took.
@@ -190,18 +171,13 @@ fn rand_suffix() -> u32 {
 }
 
 fn plain_reply(from: &str, to: &str, id: &str, subject: &str, in_reply_to: Option<&str>) -> String {
-    let mut m = format!(
-        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}@donvi.lab.test>\r\n\
-         Date: Mon, 23 Nov 2026 09:00:00 +0700\r\nMIME-Version: 1.0\r\n"
-    );
-    if let Some(parent) = in_reply_to {
-        m.push_str(&format!("In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"));
-    }
-    m.push_str(
-        "Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở,\r\nĐơn vị gửi báo cáo kết quả thực hiện \
-         kế hoạch: đã tổ chức 2 đợt hiến máu với 120 đơn vị máu.\r\n",
-    );
-    m
+    let id = format!("{id}@donvi.lab.test");
+    let date = "Date: Mon, 23 Nov 2026 09:00:00 +0700\r\n";
+    text_reply(from, to, subject, &id, in_reply_to, date)
+}
+
+fn whole_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
 fn message_id_of(raw: &[u8]) -> String {
@@ -212,19 +188,7 @@ fn message_id_of(raw: &[u8]) -> String {
 fn replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity(backend: Backend) {
     let lab = MailLab::shared();
     let w = WatchEnv::new(backend, lab);
-    let units = w.add_units(&[
-        (
-            "gdnn-muongang",
-            "Trung tâm GDNN-GDTX huyện Mường Ảng",
-            "ttgdnn-muongang",
-        ),
-        ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
-        (
-            "gdnn-dienbien",
-            "Trung tâm GDNN-GDTX huyện Điện Biên",
-            "ttgdnn-dienbien",
-        ),
-    ]);
+    let units = w.add_units(&UNITS[..3]);
     // Notices go out (7 days before the deadline is inside the window on a Friday).
     w.env
         .baocao(&["reminders", "send", "--at", "08/03/2030 08:00", "--json"])
@@ -317,7 +281,11 @@ fn replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity(backend: 
     lab.recreate_inbox(&w.mailbox);
     let mut watcher = w.start_watcher();
     w.wait_until_watching(&watcher);
-    std::thread::sleep(Duration::from_secs(1));
+    holds_for(
+        Duration::from_secs(1),
+        "nothing counted again during the rescan",
+        || w.reconcile()["counted"] == 3,
+    );
     watcher.stop();
     assert!(watcher.log().contains("UIDVALIDITY changed"), "{}", watcher.log());
     let rescanned = w.reconcile();

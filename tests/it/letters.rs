@@ -6,7 +6,7 @@ use mail_parser::MimeHeaders;
 use serde_json::Value;
 
 use crate::harness::Backend;
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, assert_sends_at, mail_env, reply, send_at, wait_for};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -99,20 +99,8 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             xlsx_path.to_str().unwrap(),
         ])
         .ok();
-    assert!(
-        added
-            .stdout
-            .contains("Hạn:        không có (văn bản để biết, không yêu cầu báo cáo)"),
-        "{}",
-        added.stdout
-    );
-    assert!(
-        added
-            .stdout
-            .contains("Gửi kèm:    Kế hoạch 1062-KH-UBND.pdf (3 KB), Phụ lục biểu mẫu.xlsx (2 KB)"),
-        "{}",
-        added.stdout
-    );
+    added.assert_stdout_contains("Hạn:        không có (văn bản để biết, không yêu cầu báo cáo)");
+    added.assert_stdout_contains("Gửi kèm:    Kế hoạch 1062-KH-UBND.pdf (3 KB), Phụ lục biểu mẫu.xlsx (2 KB)");
     let shown = m.env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(shown["deadline"], Value::Null);
     assert_eq!(shown["attachment_required"], false);
@@ -140,8 +128,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             .all(|u| u["state"] == "not_informed"),
         "{status:#}"
     );
-    let sent = send_at(&m, "08:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 3, "{sent:#}");
+    assert_sends_at(&m, "08:00 ngày 4/3/2030", 3);
     for (address, (_, name, _)) in addresses.iter().zip(UNITS) {
         wait_for(m.lab, address, 1);
         let raw = &m.lab.messages(address)[0];
@@ -184,17 +171,15 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
     assert!(status.contains("3/3 đã gửi văn bản"), "{status}");
     assert!(status.contains("đã gửi văn bản"), "{status}");
     // Weeks later nothing more goes: no reminder, no overdue notice.
-    let later = send_at(&m, "09:00 ngày 15/4/2030");
-    assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
-    assert_eq!(outbox(&m).len(), 3);
+    assert_sends_at(&m, "09:00 ngày 15/4/2030", 0);
+    assert_eq!(m.env.outbox().len(), 3);
 
     // A unit answers "đã nhận": nothing counts, nothing waits for a person.
     let parent = parse(&m.lab.messages(&addresses[0])[0])
         .message_id()
         .unwrap()
         .to_string();
-    let outcome = import_at(
-        &m,
+    let outcome = m.env.import_at(
         "ack.eml",
         reply(
             &addresses[0],
@@ -215,11 +200,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
     // A report cannot be recorded for it either.
     let mark = m.env.baocao(&["mark", "BC-1", UNITS[0].0, "--note", "bản giấy"]);
     assert_eq!(mark.code, 1);
-    assert!(
-        mark.stderr.contains("văn bản để biết, không yêu cầu báo cáo"),
-        "{}",
-        mark.stderr
-    );
+    mark.assert_stderr_contains("văn bản để biết, không yêu cầu báo cáo");
     // Nor its deadline moved.
     for args in [
         &["request", "extend", "BC-1", "--until", "31/5/2030"][..],
@@ -227,7 +208,7 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
     ] {
         let refused = m.env.baocao(args);
         assert_eq!(refused.code, 1, "{args:?}");
-        assert!(refused.stderr.contains("không có hạn để gia hạn"), "{}", refused.stderr);
+        refused.assert_stderr_contains("không có hạn để gia hạn");
     }
 
     // Two of the units merge (the 1/7/2025 reform): the new unit has the directive already;
@@ -246,17 +227,9 @@ fn a_directive_for_information_goes_once_with_its_files_and_expects_no_reply(bac
             "08:00 ngày 8/4/2030",
         ])
         .ok();
-    let later = send_at(&m, "09:00 ngày 8/4/2030");
-    assert_eq!(later["outbox"]["sent"], 0, "{later:#}");
-    let status = m.env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let merged = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "gdnn-moi")
-        .cloned()
-        .unwrap_or_else(|| panic!("{status:#}"));
-    assert_eq!(merged["state"], "informed", "{status:#}");
+    assert_sends_at(&m, "09:00 ngày 8/4/2030", 0);
+    let merged = m.env.unit_status("BC-1", "gdnn-moi");
+    assert_eq!(merged["state"], "informed", "{merged:#}");
 }
 
 fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(backend: Backend) {
@@ -311,7 +284,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
         .env
         .baocao(&["request", "edit", "BC-1", "--content", "kết quả theo biểu mẫu kèm theo"]);
     assert_eq!(nothing.code, 1);
-    assert!(nothing.stderr.contains("không có gì thay đổi"), "{}", nothing.stderr);
+    nothing.assert_stderr_contains("không có gì thay đổi");
     let missing = m.env.baocao(&[
         "request",
         "edit",
@@ -322,18 +295,13 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
         "xyz",
     ]);
     assert_eq!(missing.code, 1);
-    assert!(
-        missing.stderr.contains("yêu cầu không có tệp gửi kèm `khong-co.pdf`"),
-        "{}",
-        missing.stderr
-    );
-    assert!(missing.stderr.contains("không có đơn vị `xyz`"), "{}", missing.stderr);
+    missing.assert_stderr_contains("yêu cầu không có tệp gửi kèm `khong-co.pdf`");
+    missing.assert_stderr_contains("không có đơn vị `xyz`");
 
     m.env
         .baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 4/3/2030"])
         .ok();
-    let sent = send_at(&m, "08:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    assert_sends_at(&m, "08:00 ngày 4/3/2030", 2);
     for address in &addresses {
         wait_for(m.lab, address, 1);
         let raw = m.lab.messages(address).remove(0);
@@ -355,11 +323,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
     // Once units have the deadline, it may only move later.
     let earlier = m.env.baocao(&["request", "edit", "BC-1", "--deadline", "10/3/2030"]);
     assert_eq!(earlier.code, 1);
-    assert!(
-        earlier.stderr.contains("chỉ được lùi hạn (gia hạn)"),
-        "{}",
-        earlier.stderr
-    );
+    earlier.assert_stderr_contains("chỉ được lùi hạn (gia hạn)");
 
     m.env
         .baocao(&[
@@ -413,7 +377,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
          Content-Disposition: attachment; filename=\"bieu-mau.xlsx\"\nContent-Transfer-Encoding: base64\n\n{form}\n--b1--\n",
         addresses[0], m.mailbox
     );
-    let outcome = import_at(&m, "forward.eml", forward, "10:00 ngày 5/3/2030");
+    let outcome = m.env.import_at("forward.eml", forward, "10:00 ngày 5/3/2030");
     assert_ne!(outcome["state"], "counted", "{outcome:#}");
     assert_eq!(outcome["reason"], "missing_attachment", "{outcome:#}");
 
@@ -436,7 +400,7 @@ fn an_edited_request_records_each_change_and_an_extension_has_its_own_letter(bac
     m.env.baocao(&["request", "close", "BC-1"]).ok();
     let closed = m.env.baocao(&["request", "edit", "BC-1", "--title", "x"]);
     assert_eq!(closed.code, 1);
-    assert!(closed.stderr.contains("đã đóng: không sửa được"), "{}", closed.stderr);
+    closed.assert_stderr_contains("đã đóng: không sửa được");
 }
 
 fn a_closed_number_is_reused_only_when_confirmed_and_files_are_size_limited(backend: Backend) {
@@ -462,32 +426,22 @@ fn a_closed_number_is_reused_only_when_confirmed_and_files_are_size_limited(back
     std::fs::write(&big, vec![b'x'; 11 * 1024 * 1024]).unwrap();
     let refused = add(&["--attach", big.to_str().unwrap()]);
     assert_eq!(refused.code, 1);
-    assert!(refused.stderr.contains("quá 7 MB"), "{}", refused.stderr);
+    refused.assert_stderr_contains("quá 7 MB");
     let unreadable = add(&["--attach", "/khong/co/tep.pdf"]);
     assert_eq!(unreadable.code, 1);
-    assert!(unreadable.stderr.contains("không có tệp này"), "{}", unreadable.stderr);
+    unreadable.assert_stderr_contains("không có tệp này");
     let listed = m.env.baocao(&["request", "list", "--json"]).ok().json();
     assert_eq!(listed.as_array().unwrap().len(), 0);
 
     add(&[]).ok();
     let open_clash = add(&[]);
     assert_eq!(open_clash.code, 1);
-    assert!(
-        open_clash
-            .stderr
-            .contains("chưa đóng; sửa yêu cầu đó bằng: baocao request edit BC-"),
-        "{}",
-        open_clash.stderr
-    );
+    open_clash.assert_stderr_contains("chưa đóng; sửa yêu cầu đó bằng: baocao request edit BC-");
     m.env.baocao(&["request", "close", "165/LĐLĐ@2030"]).ok();
     let unconfirmed = add(&[]);
     assert_eq!(unconfirmed.code, 1);
-    assert!(
-        unconfirmed.stderr.contains("đã dùng cho yêu cầu"),
-        "{}",
-        unconfirmed.stderr
-    );
-    assert!(unconfirmed.stderr.contains("--reuse-number"), "{}", unconfirmed.stderr);
+    unconfirmed.assert_stderr_contains("đã dùng cho yêu cầu");
+    unconfirmed.assert_stderr_contains("--reuse-number");
     let reused = add(&["--reuse-number", "--json"]).ok().json();
     let new_token = reused["token"].as_str().unwrap().to_string();
     // The number now names the new request; the closed one keeps its record and its token.

@@ -5,16 +5,21 @@
 
 use std::time::Duration;
 
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, http};
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, Run};
 
 /// An office on the lab whose `section` (`smtp` or `imap`) reads a wrong password.
+/// `baocao status`, once the service has written the refusal and status exits 77.
+fn status_once_refused(env: &Env) -> Run {
+    crate::harness::service::wait_until(Duration::from_secs(15), "status exits 77", || {
+        env.baocao(&["status"]).code == 77
+    });
+    env.baocao(&["status"])
+}
+
 fn office_with_wrong_password(section: &str, extra: &str) -> (Env, String) {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, &format!("{ALWAYS_OPEN}\n{extra}"));
+    let MailEnv { env, mailbox, .. } = mail_env(Backend::Sqlite, None, &format!("{ALWAYS_OPEN}\n{extra}"));
     let wrong = env.write("wrong-password", "mat-khau-cu\n");
     std::fs::set_permissions(&wrong, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let config = std::fs::read_to_string(&env.config).unwrap();
@@ -43,16 +48,9 @@ fn a_refused_imap_login_is_said_everywhere_and_not_retried_at_once() {
     assert!(!body.contains(&mailbox), "no personal data without login: {body}");
 
     // `baocao status` says it in Vietnamese and exits 77, once the service has written it.
-    crate::harness::service::wait_until(Duration::from_secs(15), "status exits 77", || {
-        env.baocao(&["status"]).code == 77
-    });
-    let run = env.baocao(&["status"]);
-    assert!(
-        run.stderr.contains("từ chối đăng nhập hộp thư nhận báo cáo"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("systemctl restart baocao"), "{}", run.stderr);
+    let run = status_once_refused(&env);
+    run.assert_stderr_contains("từ chối đăng nhập hộp thư nhận báo cáo");
+    run.assert_stderr_contains("systemctl restart baocao");
 
     // The service stays up and fed the watchdog, and has tried the password only once.
     let refused = || service.log_text().matches("login_refused=true").count();
@@ -94,14 +92,7 @@ fn a_refused_smtp_login_stops_the_pass_after_one_attempt() {
     let (code, _, body) = http(service.web_port(), "GET", "/healthz", &[], "");
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("smtp"), "{body}");
-    crate::harness::service::wait_until(Duration::from_secs(15), "status exits 77", || {
-        env.baocao(&["status"]).code == 77
-    });
-    let run = env.baocao(&["status"]);
-    assert!(
-        run.stderr.contains("máy chủ gửi thư từ chối đăng nhập"),
-        "{}",
-        run.stderr
-    );
+    let run = status_once_refused(&env);
+    run.assert_stderr_contains("máy chủ gửi thư từ chối đăng nhập");
     assert!(not_tried <= 23, "{outbox:#}");
 }

@@ -1,38 +1,16 @@
 //! What the logs may never show, at any level: a password (in clear or in any of the base64
 //! forms SMTP and IMAP authentication put on the wire) or a message body.
 
-use std::process::Command;
 use std::time::Duration;
 
+use crate::harness::mail_env::{MailEnv, mail_env};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service};
-use crate::harness::{Backend, Env, binary};
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+use crate::harness::{Backend, base64};
 
 #[test]
 fn no_log_level_shows_a_password_or_a_message_body() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, mailbox, .. } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     env.seed_000_request("17h00 ngày 30/12/2030");
     // The service: SMTP with AUTH (the lab's submission port requires it) for the notices,
     // IMAP login and IDLE for the mailbox.
@@ -42,17 +20,7 @@ fn no_log_level_shows_a_password_or_a_message_body() {
     service.stop();
     let mut logs = service.log_text();
     // And doctor's checks, which log in to both servers.
-    let doctor = Command::new(binary())
-        .arg("--config")
-        .arg(&env.config)
-        .arg("--database")
-        .arg(&env.db.url)
-        .arg("doctor")
-        .env("RUST_LOG", "trace")
-        .env_remove("BAOCAO_DATABASE_URL")
-        .current_dir(env.dir.path())
-        .output()
-        .unwrap();
+    let doctor = env.command(&["doctor"]).env("RUST_LOG", "trace").output().unwrap();
     logs.push_str(&String::from_utf8_lossy(&doctor.stdout));
     logs.push_str(&String::from_utf8_lossy(&doctor.stderr));
     assert!(logs.contains("DEBUG"), "the lowest levels were on:\n{logs}");

@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
 use crate::harness::mail_lab::MailLab;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, local_smtp_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_goes_out_over_implicit_tls_with_the_certificate_checked() {
@@ -93,21 +93,8 @@ fn mailer(env: &Env, port: u16, tls: &str, extra: &str) -> Mailer {
 
 /// A mailer for `127.0.0.1:port` with `tls`, configured in `env`'s directory.
 fn mailer_in(env: &Env, file: &str, port: u16, tls: &str, extra: &str) -> Mailer {
-    let config = env.write(
-        file,
-        format!(
-            r#"[office]
-name = "Sở Giáo dục và Đào tạo tỉnh Điện Biên"
-report-mailbox = "vanphong@lab.test"
-
-[smtp]
-host = "127.0.0.1"
-port = {port}
-tls = "{tls}"
-timeout-seconds = 10
-{extra}"#
-        ),
-    );
+    let smtp = format!("timeout-seconds = 10\n{extra}");
+    let config = env.write(file, local_smtp_config(port, tls, &smtp, ""));
     let settings = baocao::adapters::config::load(&config).unwrap().settings;
     Mailer::new(&settings).unwrap()
 }

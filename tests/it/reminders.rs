@@ -3,16 +3,16 @@
 //! real ones: Postfix answering 450 or 550, the server unreachable, a server that stalls
 //! while the process is killed.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::mail_env::{MailEnv, UNITS, add_units, import_at, mail_env, outbox, reply, send_at, wait_for};
+use crate::harness::Backend;
+use crate::harness::mail_env::{MailEnv, UNITS, add_units, assert_sends_at, mail_env, reply, send_at, wait_for};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::proxy::{Mode, Proxy};
 use crate::harness::service::{holds_for, wait_until};
-use crate::harness::{Backend, binary};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -25,27 +25,27 @@ on_both_backends!(
     a_counted_submission_gets_one_threaded_receipt_and_robots_get_none,
 );
 
-fn add_request(m: &MailEnv, remind: &str, overdue: &str) {
+/// BC-1 for the `gdnn-gdtx` group, due 17h00 15/3/2030, reminding `remind` before and
+/// `overdue` after, activated.
+fn open_request_reminding(m: &MailEnv, remind: &str, overdue: &str) {
     m.env
-        .baocao(&[
-            "request",
-            "add",
+        .add_request(
             "4189/KH-BCĐ",
-            "--title",
             "Triển khai thực hiện Kế hoạch vận động hiến máu tình nguyện",
-            "--deadline",
             "trước 17h00 ngày 15/3/2030",
-            "--issuer",
-            "Ban Chỉ đạo Vận động hiến máu tình nguyện tỉnh Điện Biên",
-            "--content",
-            "kết quả triển khai theo Phụ lục kèm theo",
-            "--group",
-            "gdnn-gdtx",
-            "--remind",
-            remind,
-            "--overdue",
-            overdue,
-        ])
+            &[
+                "--issuer",
+                "Ban Chỉ đạo Vận động hiến máu tình nguyện tỉnh Điện Biên",
+                "--content",
+                "kết quả triển khai theo Phụ lục kèm theo",
+                "--group",
+                "gdnn-gdtx",
+                "--remind",
+                remind,
+                "--overdue",
+                overdue,
+            ],
+        )
         .ok();
     m.env.baocao(&["request", "activate", "BC-1"]).ok();
 }
@@ -61,7 +61,7 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
     let m = mail_env(backend, None, "");
     let addresses = add_units(&m, &UNITS);
     // Deadline Friday 15/3/2030 17:00: reminders 3d and 1d before, an overdue notice 1d after.
-    add_request(&m, "3d,1d", "1d");
+    open_request_reminding(&m, "3d,1d", "1d");
 
     // The plan says when each message goes and why.
     let plan = m.env.baocao(&["reminders", "plan", "--json"]).ok().json();
@@ -89,14 +89,12 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
     );
 
     // The notice, at activation (or the next opening of the window).
-    let sent = send_at(&m, &notice_due);
-    assert_eq!(sent["outbox"]["sent"], 5, "{sent:#}");
+    assert_sends_at(&m, &notice_due, 5);
     for address in &addresses {
         wait_for(m.lab, address, 1);
     }
     // The 3-day reminder.
-    let sent = send_at(&m, "13:30 ngày 12/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 5, "{sent:#}");
+    assert_sends_at(&m, "13:30 ngày 12/3/2030", 5);
     for address in &addresses {
         wait_for(m.lab, address, 2);
     }
@@ -112,13 +110,10 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
             "10:00 ngày 13/3/2030",
         ])
         .ok();
-    let sent = send_at(&m, "13:30 ngày 14/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
-    let sent = send_at(&m, "07:30 ngày 18/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 4, "{sent:#}");
+    assert_sends_at(&m, "13:30 ngày 14/3/2030", 4);
+    assert_sends_at(&m, "07:30 ngày 18/3/2030", 4);
     // Sending again at the same time sends nothing more.
-    let sent = send_at(&m, "09:00 ngày 18/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    assert_sends_at(&m, "09:00 ngày 18/3/2030", 0);
     for address in &addresses[..4] {
         wait_for(m.lab, address, 4);
     }
@@ -133,7 +128,7 @@ fn reminders_reach_each_unit_and_stop_once_it_has_reported(backend: Backend) {
 
     // Every message parses back with its Vietnamese subject, the token, the headers and the
     // Message-ID the outbox recorded.
-    let recorded = outbox(&m);
+    let recorded = m.env.outbox();
     assert_eq!(recorded.len(), 5 + 5 + 4 + 4);
     assert!(
         recorded
@@ -222,23 +217,21 @@ fn a_temporary_refusal_is_retried_with_backoff_and_then_delivered(backend: Backe
     let addresses = add_units(&m, &UNITS[..1]);
     let address = &addresses[0];
     m.lab.defer(address);
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
 
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
     assert_eq!(sent["outbox"]["retry"], 1, "{sent:#}");
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "retry");
     assert_eq!(row["attempts"], 1);
     assert!(row["last_error"].as_str().unwrap().contains("450"), "{row:#}");
 
     m.lab.undefer(address);
     // Too early for the next attempt (about two minutes later, with jitter).
-    let sent = send_at(&m, "07:31 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
-    let sent = send_at(&m, "07:40 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    assert_sends_at(&m, "07:31 ngày 13/3/2030", 0);
+    assert_sends_at(&m, "07:40 ngày 13/3/2030", 1);
     wait_for(m.lab, address, 1);
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
     holds_for(Duration::from_millis(300), "sent once", || {
@@ -259,7 +252,7 @@ fn a_permanent_refusal_fails_the_message_and_marks_the_address(backend: Backend)
             ("gdnn-tuachua", "Trung tâm GDNN-GDTX huyện Tủa Chùa", "ttgdnn-tuachua"),
         ],
     );
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
     assert_eq!(
         (sent["outbox"]["sent"].as_u64(), sent["outbox"]["failed"].as_u64()),
@@ -293,7 +286,7 @@ fn an_unreachable_server_loses_nothing_and_sends_nothing_twice(backend: Backend)
     let proxy = Proxy::new(lab.submission_port);
     let m = mail_env(backend, Some(proxy.port), "[reminders]\nnotice-on-activation = false\n");
     let addresses = add_units(&m, &UNITS[..2]);
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
 
     // Down: every attempt fails and is kept for later.
     let sent = send_at(&m, "07:30 ngày 13/3/2030");
@@ -302,17 +295,20 @@ fn an_unreachable_server_loses_nothing_and_sends_nothing_twice(backend: Backend)
     assert_eq!(sent["outbox"]["retry"], 2, "{sent:#}");
     // Up again.
     proxy.set(Mode::Forward);
-    let sent = send_at(&m, "08:30 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
-    let sent = send_at(&m, "10:30 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
+    assert_sends_at(&m, "08:30 ngày 13/3/2030", 2);
+    assert_sends_at(&m, "10:30 ngày 13/3/2030", 0);
     for address in &addresses {
         wait_for(m.lab, address, 1);
     }
     holds_for(Duration::from_millis(300), "one message each", || {
         addresses.iter().all(|address| m.lab.inbox_count(address) == 1)
     });
-    assert!(outbox(&m).iter().all(|r| r["state"] == "sent" && r["attempts"] == 3));
+    assert!(
+        m.env
+            .outbox()
+            .iter()
+            .all(|r| r["state"] == "sent" && r["attempts"] == 3)
+    );
 }
 
 fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend: Backend) {
@@ -321,32 +317,30 @@ fn a_send_killed_between_claim_and_record_is_sent_again_after_the_lease(backend:
     proxy.set(Mode::Hang);
     let m = mail_env(backend, Some(proxy.port), "[reminders]\nnotice-on-activation = false\n");
     let addresses = add_units(&m, &UNITS[..1]);
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
 
     // The server stalls; the sender has claimed the message when it is killed.
-    let mut child = Command::new(binary())
-        .args(["--config", m.env.config.to_str().unwrap(), "--database", &m.env.db.url])
-        .args(["reminders", "send", "--at", "07:30 ngày 13/3/2030"])
+    let mut child = m
+        .env
+        .command(&["reminders", "send", "--at", "07:30 ngày 13/3/2030"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     wait_until(Duration::from_secs(20), "the message being claimed", || {
-        outbox(&m).first().is_some_and(|r| r["state"] == "sending")
+        m.env.outbox().first().is_some_and(|r| r["state"] == "sending")
     });
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
     proxy.set(Mode::Forward);
     // The claim still holds: another pass leaves the message alone.
-    let sent = send_at(&m, "07:31 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 0, "{sent:#}");
-    assert_eq!(outbox(&m)[0]["state"], "sending");
+    assert_sends_at(&m, "07:31 ngày 13/3/2030", 0);
+    assert_eq!(m.env.outbox()[0]["state"], "sending");
     // After the lease it is claimed again and sent.
-    let sent = send_at(&m, "08:30 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 1, "{sent:#}");
+    assert_sends_at(&m, "08:30 ngày 13/3/2030", 1);
     wait_for(m.lab, &addresses[0], 1);
-    let row = &outbox(&m)[0];
+    let row = &m.env.outbox()[0];
     assert_eq!(row["state"], "sent");
     assert_eq!(row["attempts"], 2);
     holds_for(Duration::from_millis(300), "sent once", || {
@@ -363,7 +357,7 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
     add_units(&m, &UNITS[..3]);
     // Nothing to follow yet: no digest saying "0 yêu cầu đang theo dõi".
     assert_eq!(send_at(&m, "07:45 ngày 12/3/2030")["digest_queued"], 0);
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
     m.env
         .baocao(&[
             "mark",
@@ -405,9 +399,8 @@ fn the_daily_digest_goes_to_the_office_once_per_working_day(backend: Backend) {
 fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: Backend) {
     let m = mail_env(backend, None, "[intake]\nreceipts = true\nreceipt-pause-minutes = 10\n");
     let addresses = add_units(&m, &UNITS[..3]);
-    add_request(&m, "3d,1d", "1d");
-    let sent = send_at(&m, "08:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 3, "{sent:#}");
+    open_request_reminding(&m, "3d,1d", "1d");
+    assert_sends_at(&m, "08:00 ngày 4/3/2030", 3);
     for address in &addresses {
         wait_for(m.lab, address, 1);
     }
@@ -416,7 +409,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         let message = mail_parser::MessageParser::default().parse(raw).unwrap();
         message.message_id().unwrap().to_string()
     };
-    let import = |name: &str, content: String, at: &str| import_at(&m, name, content, at);
+    let import = |name: &str, content: String, at: &str| m.env.import_at(name, content, at);
     let parent = notice_id(&addresses[0]);
     // A person replies in the notice's thread: counted, and a receipt is queued.
     let first = import(
@@ -503,15 +496,10 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         .env
         .baocao(&["review", "assign", &id, "--unit", "gdnn-dienbien", "--request", "BC-1"])
         .ok();
-    assert!(
-        assigned.stdout.contains("thư xác nhận đã vào hàng đợi gửi"),
-        "{}",
-        assigned.stdout
-    );
+    assigned.assert_stdout_contains("thư xác nhận đã vào hàng đợi gửi");
 
     // Receipts answer mail just received: they go out even outside the send window.
-    let sent = send_at(&m, "21:00 ngày 4/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    assert_sends_at(&m, "21:00 ngày 4/3/2030", 2);
     wait_for(m.lab, &personal, 1);
     let raw_home = m.lab.messages(&personal);
     let to_home = mail_parser::MessageParser::default().parse(&raw_home[0]).unwrap();
@@ -544,7 +532,7 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
         "{text}"
     );
     assert!(text.contains("  - Báo cáo hiến máu.pdf"), "{text}");
-    let recorded: Vec<Value> = outbox(&m).into_iter().filter(|r| r["kind"] == "receipt").collect();
+    let recorded: Vec<Value> = m.env.outbox().into_iter().filter(|r| r["kind"] == "receipt").collect();
     assert_eq!(recorded.len(), 2);
     assert!(
         recorded
@@ -571,17 +559,16 @@ fn a_counted_submission_gets_one_threaded_receipt_and_robots_get_none(backend: B
 fn a_unit_whose_reply_lacked_the_file_is_reminded_of_the_file() {
     let m = mail_env(Backend::Sqlite, None, "[reminders]\nnotice-on-activation = false\n");
     let addresses = add_units(&m, &UNITS[..2]);
-    add_request(&m, "3d", "");
+    open_request_reminding(&m, "3d", "");
     // Mường Ảng replied, but without the report file the request asks for.
     let reply = format!(
         "From: {}\nTo: {}\nSubject: Báo cáo [BC-1]\nMessage-ID: <muongang-no-file@lab.test>\nMIME-Version: 1.0\n\
          Content-Type: text/plain; charset=utf-8\n\nKính gửi Sở, Trung tâm gửi báo cáo.\n",
         addresses[0], m.mailbox
     );
-    let imported = import_at(&m, "no-file.eml", reply, "09:00 ngày 11/3/2030");
+    let imported = m.env.import_at("no-file.eml", reply, "09:00 ngày 11/3/2030");
     assert_eq!(imported["reason"], "missing_attachment", "{imported:#}");
-    let sent = send_at(&m, "07:30 ngày 13/3/2030");
-    assert_eq!(sent["outbox"]["sent"], 2, "{sent:#}");
+    assert_sends_at(&m, "07:30 ngày 13/3/2030", 2);
     wait_for(m.lab, &addresses[0], 1);
     wait_for(m.lab, &addresses[1], 1);
     let text = |address: &str| {

@@ -6,7 +6,8 @@
 
 use crate::harness::in_process::InProcess;
 use crate::harness::service::{ALWAYS_OPEN, http};
-use crate::harness::{Backend, Env};
+use crate::harness::web::{header, hidden_field, percent, session_cookie};
+use crate::harness::{Backend, Env, Run};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -17,34 +18,20 @@ on_both_backends!(
 
 const MUONGCHA: &str = "pgddt.muongcha@dienbien.edu.vn";
 const TUANGIAO: &str = "pgd.tuangiao@dienbien.edu.vn";
-const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
 
 fn setup(backend: Backend, extra_config: &str) -> Env {
     let env = Env::new(backend);
-    if !extra_config.is_empty() {
-        let config = format!("{}\n{extra_config}", std::fs::read_to_string(&env.config).unwrap());
-        std::fs::write(&env.config, config).unwrap();
-    }
-    for (code, name, email) in [
-        ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", MUONGCHA),
-        ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", TUANGIAO),
-    ] {
-        env.baocao(&["unit", "add", code, "--name", name, "--email", email])
-            .ok();
-    }
-    env.baocao(&[
-        "request",
-        "add",
+    env.append_config(extra_config);
+    env.add_unit("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", MUONGCHA)
+        .ok();
+    env.add_unit("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", TUANGIAO)
+        .ok();
+    env.add_request(
         "4189/KH-BCĐ",
-        "--title",
         "Báo cáo kết quả thực hiện Kế hoạch phòng, chống ma túy",
-        "--deadline",
         "17:00 ngày 29/12/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--unit",
-        "pgd-tuangiao",
-    ])
+        &["--unit", "pgd-muongcha", "--unit", "pgd-tuangiao"],
+    )
     .ok();
     env.baocao(&["request", "activate", "BC-1"]).ok();
     env
@@ -68,15 +55,6 @@ fn message(from: &str, subject: &str, id: &str, attachment: Option<&str>) -> Str
     m
 }
 
-fn percent(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// Imports one message; returns what `intake import` printed.
 fn import(env: &Env, name: &str, content: &str) -> String {
     let path = env.write(name, content);
@@ -98,6 +76,23 @@ fn printed_number(line: &str) -> String {
         .unwrap_or_else(|| panic!("no number printed: {line}"))
         + "[thư số ".len();
     line[start..].chars().take_while(char::is_ascii_digit).collect()
+}
+
+/// `review assign NUMBER --unit pgd-tuangiao --request BC-1`, remembering the address or not.
+fn assign_to_tuangiao(env: &Env, number: &str, remember: bool) -> Run {
+    let mut args = vec![
+        "review",
+        "assign",
+        number,
+        "--unit",
+        "pgd-tuangiao",
+        "--request",
+        "BC-1",
+    ];
+    if remember {
+        args.push("--remember-address");
+    }
+    env.baocao(&args)
 }
 
 fn open_subjects(env: &Env) -> Vec<String> {
@@ -147,15 +142,7 @@ fn the_number_import_prints_is_the_one_review_assign_takes(backend: Backend) {
     );
 
     // Assigning the number printed for An's message assigns An's message.
-    let assigned = env.baocao(&[
-        "review",
-        "assign",
-        &first_number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-    ]);
+    let assigned = assign_to_tuangiao(&env, &first_number, false);
     assert_eq!(assigned.code, 0, "{assigned:?}");
     assert_eq!(open_subjects(&env), vec!["Báo cáo Tuần Giáo (Bình)".to_string()]);
     env.baocao(&["review", "reject", &second_number, "--reason", "gửi nhầm"])
@@ -172,16 +159,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     // Mường Chà's own address, without the required attachment: review, for Mường Chà.
     let printed = import(&env, "r1.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "r1@x", None));
     let number = printed_number(&printed);
-    let refused = env.baocao(&[
-        "review",
-        "assign",
-        &number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-        "--remember-address",
-    ]);
+    let refused = assign_to_tuangiao(&env, &number, true);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stderr.contains(MUONGCHA) && refused.stderr.contains("đã thuộc đơn vị `pgd-muongcha`"),
@@ -192,16 +170,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     let tuangiao = env.baocao(&["unit", "show", "pgd-tuangiao", "--json"]).ok().json();
     assert!(!tuangiao.to_string().contains(MUONGCHA), "{tuangiao}");
     // Without remembering, the assignment goes through.
-    env.baocao(&[
-        "review",
-        "assign",
-        &number,
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-    ])
-    .ok();
+    assign_to_tuangiao(&env, &number, false).ok();
 
     // A letter signed by both units: the first address is Mường Chà's, so it cannot be
     // remembered for Tuần Giáo either.
@@ -213,16 +182,7 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     );
     let printed = import(&env, "r2.eml", &both);
     assert!(printed.contains("người gửi chưa đăng ký"), "{printed}");
-    let refused = env.baocao(&[
-        "review",
-        "assign",
-        &printed_number(&printed),
-        "--unit",
-        "pgd-tuangiao",
-        "--request",
-        "BC-1",
-        "--remember-address",
-    ]);
+    let refused = assign_to_tuangiao(&env, &printed_number(&printed), true);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("pgd-muongcha"), "{refused:?}");
 
@@ -238,42 +198,6 @@ fn remembering_an_address_of_another_unit_is_refused(backend: Backend) {
     );
 }
 
-/// Logs `vanthu` in over HTTP; returns the session cookie.
-fn log_in(port: u16) -> String {
-    let (_, head, body) = http(port, "GET", "/login", &[], "");
-    let login_cookie = cookie(&head, "baocao_login");
-    let csrf = hidden_csrf(&body);
-    let form = format!("user=vanthu&password={}&csrf={csrf}&next=%2Freview", percent(PASSWORD));
-    let (status, head, body) = http(
-        port,
-        "POST",
-        "/login",
-        &[("Cookie", &format!("baocao_login={login_cookie}"))],
-        &form,
-    );
-    assert_eq!(status, 303, "{head}\n{body}");
-    format!("baocao_session={}", cookie(&head, "baocao_session"))
-}
-
-fn cookie(head: &str, name: &str) -> String {
-    head.lines()
-        .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
-        .find_map(|l| {
-            let value = l.split_once(':')?.1.trim();
-            value
-                .strip_prefix(&format!("{name}="))?
-                .split(';')
-                .next()
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| panic!("no {name} cookie in\n{head}"))
-}
-
-fn hidden_csrf(body: &str) -> String {
-    let start = body.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
-    body[start..].chars().take_while(|c| *c != '"').collect()
-}
-
 fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Backend) {
     let env = setup(backend, ALWAYS_OPEN);
     let document = "Báo cáo số 215/BC-PGDĐT.pdf";
@@ -286,40 +210,30 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     let counted_number = printed_number(&counted);
     let printed = import(&env, "w2.eml", &message(MUONGCHA, "Báo cáo 4189/KH-BCĐ", "w2@x", None));
     let number = printed_number(&printed);
-    env.add_web_user("vanthu", PASSWORD);
+    env.add_clerk();
     let service = InProcess::start(&env);
     let port = service.web_port();
-    let session = log_in(port);
+    let session = session_cookie(port);
 
     let (status, _, page) = http(port, "GET", "/review", &[("Cookie", &session)], "");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(&format!("id=\"item-{number}\"")), "{page}");
     assert!(page.contains(&format!("/review/{number}/assign")), "{page}");
-    let csrf = hidden_csrf(&page);
-    let form = |remember: bool| {
-        format!(
+    let csrf = hidden_field(&page, "csrf").expect("a CSRF field");
+    let assign = |remember: bool| {
+        let body = format!(
             "csrf={csrf}&unit=pgd-tuangiao&request=BC-1{}",
             if remember { "&remember=on" } else { "" }
-        )
+        );
+        let path = format!("/review/{number}/assign");
+        http(port, "POST", &path, &[("Cookie", &session)], &body)
     };
-    let (status, _, body) = http(
-        port,
-        "POST",
-        &format!("/review/{number}/assign"),
-        &[("Cookie", &session)],
-        &form(true),
-    );
+    let (status, _, body) = assign(true);
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("pgd-muongcha") && body.contains(MUONGCHA), "{body}");
     let tuangiao = env.baocao(&["unit", "show", "pgd-tuangiao", "--json"]).ok().json();
     assert!(!tuangiao.to_string().contains(MUONGCHA), "{tuangiao}");
-    let (status, _, body) = http(
-        port,
-        "POST",
-        &format!("/review/{number}/assign"),
-        &[("Cookie", &session)],
-        &form(false),
-    );
+    let (status, _, body) = assign(false);
     assert_eq!(status, 303, "{body}");
     assert!(open_subjects(&env).is_empty());
 
@@ -336,11 +250,7 @@ fn the_web_page_uses_the_same_numbers_and_refuses_the_same_address(backend: Back
     );
     assert_eq!(status, 200, "{head}");
     assert!(body.starts_with("%PDF"), "{body}");
-    let disposition = head
-        .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-        .unwrap_or_default()
-        .to_string();
+    let disposition = header(&head, "content-disposition").unwrap_or_default();
     assert!(
         disposition.contains("filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20s%E1%BB%91%20215_BC-PGD%C4%90T.pdf"),
         "{disposition}"

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use baocao::adapters::store::{JobAnswer, JobState, Store};
 
+use crate::harness::mail_env::{MailEnv, mail_env};
 use crate::harness::mail_lab::MailLab;
 use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
 use crate::harness::{Backend, Env};
@@ -16,10 +17,7 @@ use crate::harness::{Backend, Env};
 /// An office on the lab whose two passwords are the systemd credential `mail-password`,
 /// kept in a directory only the service is told about (returned).
 fn office_with_credentials() -> (Env, String, PathBuf) {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, mailbox, .. } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     let file = env.path("lab-password");
     let config = std::fs::read_to_string(&env.config).unwrap().replace(
         &format!("password-file = \"{}\"", file.display()),
@@ -59,8 +57,8 @@ fn commands_that_need_a_mail_password_ask_the_running_service_or_say_what_to_do(
             "{args:?}: {}",
             run.stderr
         );
-        assert!(run.stderr.contains("systemctl start baocao"), "{}", run.stderr);
-        assert!(run.stderr.contains(command), "{}", run.stderr);
+        run.assert_stderr_contains("systemctl start baocao");
+        run.assert_stderr_contains(command);
     }
     assert_eq!(MailLab::shared().inbox_count(&mailbox), 0);
 
@@ -74,17 +72,13 @@ fn commands_that_need_a_mail_password_ask_the_running_service_or_say_what_to_do(
         let run = env.baocao(&["intake", "reconcile", "--json"]);
         let seen = run.code == 0 && run.json()["in_mailbox"] == 2 && run.json()["pending"] == serde_json::json!([]);
         if seen {
-            assert!(
-                run.stderr.contains("dịch vụ baocao đang chạy làm việc này"),
-                "{}",
-                run.stderr
-            );
+            run.assert_stderr_contains("dịch vụ baocao đang chạy làm việc này");
             assert_eq!(run.json()["mailbox"], "INBOX", "{}", run.stdout);
         }
         seen
     });
     let text = env.baocao(&["intake", "reconcile"]).ok();
-    assert!(text.stdout.contains("có 2 thư"), "{}", text.stdout);
+    text.assert_stdout_contains("có 2 thư");
 
     // Sending through the service: what it did comes back as the command's own output.
     let run = env.baocao(&["reminders", "send", "--json"]);
@@ -103,32 +97,15 @@ fn commands_that_need_a_mail_password_ask_the_running_service_or_say_what_to_do(
     // doctor: the service checks both logins with its credential.
     let run = env.baocao(&["doctor"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("[ok]       Mật khẩu thư: chỉ dịch vụ baocao đọc được"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("[ok]       Đăng nhập IMAP: đăng nhập được"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("[ok]       Đăng nhập máy chủ gửi thư"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_contains("[ok]       Mật khẩu thư: chỉ dịch vụ baocao đọc được");
+    run.assert_stdout_contains("[ok]       Đăng nhập IMAP: đăng nhập được");
+    run.assert_stdout_contains("[ok]       Đăng nhập máy chủ gửi thư");
 
     // --direct reads the credential here: not found beside the configuration, so refused …
     let run = env.baocao(&["intake", "reconcile", "--direct"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("không có tệp mật khẩu hộp thư nhận báo cáo"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("bỏ --direct"), "{}", run.stderr);
+    run.assert_stderr_contains("không có tệp mật khẩu hộp thư nhận báo cáo");
+    run.assert_stderr_contains("bỏ --direct");
     // … found in $CREDENTIALS_DIRECTORY (as under systemd-run) or beside the configuration.
     let run = env.baocao_env(
         &["intake", "reconcile", "--direct"],
@@ -140,24 +117,24 @@ fn commands_that_need_a_mail_password_ask_the_running_service_or_say_what_to_do(
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("có 2 thư"), "{}", run.stdout);
+    run.assert_stdout_contains("có 2 thư");
     std::fs::copy(credentials.join("mail-password"), env.path("mail-password")).unwrap();
     let run = env.baocao(&["doctor", "--direct"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(!run.stdout.contains("Mật khẩu thư"), "{}", run.stdout);
-    assert!(run.stdout.contains("[ok]       Đăng nhập IMAP"), "{}", run.stdout);
+    run.assert_stdout_contains("[ok]       Đăng nhập IMAP");
     std::fs::remove_file(env.path("mail-password")).unwrap();
 
     // While the service watches, `intake watch` points to it instead of competing.
     let run = env.baocao(&["intake", "watch", "--once"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("đang chạy và theo dõi hộp thư"), "{}", run.stderr);
+    run.assert_stderr_contains("đang chạy và theo dõi hộp thư");
 
     // Stopped service: the clerk is told again what to do, at once.
     service.stop();
     let run = env.baocao(&["reminders", "send"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("dịch vụ không chạy"), "{}", run.stderr);
+    run.assert_stderr_contains("dịch vụ không chạy");
 }
 
 /// The job table's rules on both databases: one taker per job, an abandoned job is never

@@ -48,29 +48,14 @@ fn group_names_replace_codes_in_csv_and_xlsx_exports(backend: Backend) {
     let csv = env
         .baocao(&["export", "BC-1", "--format", "csv", "--only", "all", "-o", "-"])
         .ok();
-    assert!(
-        csv.stdout.contains(&format!(
-            ",pgd-muongcha,Phòng Giáo dục và Đào tạo huyện Mường Chà,\"{PHONG}\",quá hạn"
-        )),
-        "{}",
-        csv.stdout
-    );
-    assert!(csv.stdout.contains(",Các trường trực thuộc Sở,"), "{}", csv.stdout);
+    csv.assert_stdout_contains(&format!(
+        ",pgd-muongcha,Phòng Giáo dục và Đào tạo huyện Mường Chà,\"{PHONG}\",quá hạn"
+    ));
+    csv.assert_stdout_contains(",Các trường trực thuộc Sở,");
     // A group without a name shows its code.
-    assert!(csv.stdout.contains(",gdnn-gdtx,"), "{}", csv.stdout);
+    csv.assert_stdout_contains(",gdnn-gdtx,");
 
-    let xlsx = env.path("tinh-hinh.xlsx");
-    env.baocao(&[
-        "export",
-        "BC-1",
-        "--format",
-        "xlsx",
-        "--only",
-        "all",
-        "-o",
-        xlsx.to_str().unwrap(),
-    ])
-    .ok();
+    let (_, xlsx) = env.export_all_xlsx("tinh-hinh.xlsx");
     let mut workbook: Xlsx<_> = open_workbook(&xlsx).unwrap();
     let range = workbook.worksheet_range("Tình hình báo cáo").unwrap();
     let first_cells: Vec<String> = range
@@ -169,11 +154,7 @@ fn a_renamed_unit_keeps_its_history_and_its_requests(backend: Backend) {
     let run = env
         .baocao(&["unit", "rename", "pgd-a", "xa-a", "--name", "UBND xã A"])
         .ok();
-    assert!(
-        run.stdout.contains("đã đổi mã đơn vị pgd-a thành xa-a"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_contains("đã đổi mã đơn vị pgd-a thành xa-a");
     // The closed request's record is the same unit's, under its new code and name.
     let closed = status_rows(&env, "BC-1");
     assert!(
@@ -188,13 +169,9 @@ fn a_renamed_unit_keeps_its_history_and_its_requests(backend: Backend) {
     // Refusals in Vietnamese, nothing changed.
     let taken = env.baocao(&["unit", "rename", "xa-a", "pgd-b"]);
     assert_eq!(taken.code, 1);
-    assert!(taken.stderr.contains("mã `pgd-b` đã là của đơn vị"), "{}", taken.stderr);
+    taken.assert_stderr_contains("mã `pgd-b` đã là của đơn vị");
     let unknown = env.baocao(&["unit", "rename", "khong-co", "moi"]);
-    assert!(
-        unknown.stderr.contains("không có đơn vị `khong-co`"),
-        "{}",
-        unknown.stderr
-    );
+    unknown.assert_stderr_contains("không có đơn vị `khong-co`");
     // A name alone.
     env.baocao(&["unit", "rename", "xa-a", "xa-a", "--name", "UBND xã A mới"])
         .ok();
@@ -220,12 +197,8 @@ fn a_merge_moves_addresses_and_takes_the_old_units_place_in_open_requests_only(b
             "01/07/2025",
         ])
         .ok();
-    assert!(
-        run.stdout.contains(
-            "yêu cầu BC-2 (đang theo dõi): xa-moi thay pgd-a, pgd-b; tính là đã báo cáo (theo báo cáo của pgd-a)"
-        ),
-        "{}",
-        run.stdout
+    run.assert_stdout_contains(
+        "yêu cầu BC-2 (đang theo dõi): xa-moi thay pgd-a, pgd-b; tính là đã báo cáo (theo báo cáo của pgd-a)",
     );
     let new = env.baocao(&["unit", "show", "xa-moi", "--json"]).ok().json();
     assert_eq!(
@@ -234,18 +207,9 @@ fn a_merge_moves_addresses_and_takes_the_old_units_place_in_open_requests_only(b
     );
     assert_eq!(new["groups"], serde_json::json!(["phong-gddt"]));
     let old = env.baocao(&["unit", "show", "pgd-b"]).ok();
-    assert!(
-        old.stdout
-            .contains("Trạng thái: đã sáp nhập vào `xa-moi` ngày 01/07/2025"),
-        "{}",
-        old.stdout
-    );
+    old.assert_stdout_contains("Trạng thái: đã sáp nhập vào `xa-moi` ngày 01/07/2025");
     let list = env.baocao(&["unit", "list", "--all"]).ok();
-    assert!(
-        list.stdout.contains("đã sáp nhập vào `xa-moi` ngày 01/07/2025"),
-        "{}",
-        list.stdout
-    );
+    list.assert_stdout_contains("đã sáp nhập vào `xa-moi` ngày 01/07/2025");
     assert!(!env.baocao(&["unit", "list"]).ok().stdout.contains("pgd-b"));
 
     // The closed request keeps its record under the old units and their names.
@@ -323,34 +287,21 @@ fn a_merge_table_is_all_or_nothing_and_a_dry_run_changes_nothing(backend: Backen
     );
     let run = env.baocao(&["unit", "merge", "--file", bad.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("không sáp nhập gì vì có 2 lỗi"), "{}", run.stderr);
-    assert!(run.stderr.contains("dòng 4: mã mới: "), "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("dòng 5: tên mới của `xa-moi` (\"Tên khác\") khác với dòng 3 (\"UBND xã Mới\")"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_contains("không sáp nhập gì vì có 2 lỗi");
+    run.assert_stderr_contains("dòng 4: mã mới: ");
+    run.assert_stderr_contains("dòng 5: tên mới của `xa-moi` (\"Tên khác\") khác với dòng 3 (\"UBND xã Mới\")");
     assert_eq!(env.baocao(&["unit", "list", "--all", "--json"]).ok().stdout, before);
 
     // The same table as a workbook, put right: a dry run says what would change, changes nothing.
-    let good = env.path("sap-nhap.xlsx");
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    for (r, row) in [
-        ["Mã cũ", "Mã mới", "Tên mới"],
-        ["pgd-a", "xa-moi", "UBND xã Mới"],
-        ["pgd-b", "xa-moi", ""],
-        ["thpt-c", "thpt-c2", "Trường THPT C (mới)"],
-    ]
-    .iter()
-    .enumerate()
-    {
-        for (c, text) in row.iter().enumerate() {
-            sheet.write_string(r as u32, c as u16, *text).unwrap();
-        }
-    }
-    workbook.save(&good).unwrap();
+    let good = env.write_xlsx(
+        "sap-nhap.xlsx",
+        &[
+            ["Mã cũ", "Mã mới", "Tên mới"],
+            ["pgd-a", "xa-moi", "UBND xã Mới"],
+            ["pgd-b", "xa-moi", ""],
+            ["thpt-c", "thpt-c2", "Trường THPT C (mới)"],
+        ],
+    );
     let dry = env
         .baocao(&["unit", "merge", "--file", good.to_str().unwrap(), "--dry-run"])
         .ok();
@@ -359,18 +310,10 @@ fn a_merge_table_is_all_or_nothing_and_a_dry_run_changes_nothing(backend: Backen
         "{}",
         dry.stdout
     );
-    assert!(
-        dry.stdout.contains(
-            "sẽ sáp nhập pgd-a (Phòng GD&ĐT huyện A), pgd-b (Phòng GD&ĐT huyện B) vào đơn vị mới xa-moi (UBND xã Mới)"
-        ),
-        "{}",
-        dry.stdout
+    dry.assert_stdout_contains(
+        "sẽ sáp nhập pgd-a (Phòng GD&ĐT huyện A), pgd-b (Phòng GD&ĐT huyện B) vào đơn vị mới xa-moi (UBND xã Mới)",
     );
-    assert!(
-        dry.stdout.contains("Chạy lại lệnh không có --dry-run"),
-        "{}",
-        dry.stdout
-    );
+    dry.assert_stdout_contains("Chạy lại lệnh không có --dry-run");
     assert_eq!(env.baocao(&["unit", "list", "--all", "--json"]).ok().stdout, before);
 
     let applied = env

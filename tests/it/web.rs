@@ -7,21 +7,20 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::harness::in_process::InProcess;
-use crate::harness::mail_lab::MailLab;
-use crate::harness::service::{ALWAYS_OPEN, Service, http, wait_until};
+use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
+use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, http, wait_until};
+use crate::harness::web::{CLERK, CLERK_PASSWORD};
 use crate::harness::{Backend, Env, repo_root};
-
-const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
 
 /// Seed 000's units, request BC-1 (due 2030), one unit marked reported, and a report from
 /// an unknown personal address waiting in review.
 fn prepared_office() -> Env {
     let env = Env::new(Backend::Sqlite);
-    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
-    std::fs::write(&env.config, config).unwrap();
+    env.append_config(ALWAYS_OPEN);
     env.seed_000_request("17h00 ngày 30/12/2030");
     env.baocao(&["mark", "BC-1", "pgd-muongcha", "--note", "nhận bản giấy"])
         .ok();
@@ -31,38 +30,25 @@ fn prepared_office() -> Env {
         Kính gửi Văn phòng Sở, em gửi báo cáo của Phòng.\n--b\nContent-Type: application/pdf; name=\"bao-cao-tuan-giao.pdf\"\n\
         Content-Disposition: attachment; filename=\"bao-cao-tuan-giao.pdf\"\nContent-Transfer-Encoding: base64\n\n\
         JVBERi0xLjQKJcOkw7zDtsOf\n--b--\n";
-    let file = env.write("tuangiao.eml", message);
-    let imported = env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "09:00 ngày 20/12/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(imported[0]["state"], "review", "{imported:#}");
+    let imported = env.import_at("tuangiao.eml", message, "09:00 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
     // A unit that asks for more time instead of reporting.
     let more_time = "From: pgddt.tuachua@dienbien.edu.vn\nTo: vanphong.sodienbien@moet.edu.vn\n\
         Subject: [BC-1] Xin gia hạn báo cáo\nMessage-ID: <tuachua-1@dienbien.edu.vn>\nMIME-Version: 1.0\n\
         Content-Type: text/plain; charset=utf-8\n\nKính gửi Văn phòng Sở, Phòng xin gia hạn nộp báo cáo đến tháng 1.\n";
-    let file = env.write("tuachua.eml", more_time);
-    let imported = env
-        .baocao(&[
-            "intake",
-            "import",
-            file.to_str().unwrap(),
-            "--received-at",
-            "09:30 ngày 20/12/2030",
-            "--json",
-        ])
-        .ok()
-        .json();
-    assert_eq!(imported[0]["state"], "review", "{imported:#}");
-    env.add_web_user("vanthu", PASSWORD);
+    let imported = env.import_at("tuachua.eml", more_time, "09:30 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
+    env.add_clerk();
     env
+}
+
+/// The element `css` selects inside `element`.
+async fn inside(element: &Element, css: &str) -> Element {
+    element.find(Locator::Css(css)).await.unwrap()
+}
+
+async fn type_into(element: &Element, text: &str) {
+    element.send_keys(text).await.unwrap();
 }
 
 struct Browser {
@@ -160,38 +146,23 @@ impl Browser {
 
     async fn log_in(&self, base: &str, password: &str) {
         self.client.goto(&format!("{base}/")).await.unwrap();
-        self.client
-            .find(Locator::Css("input[name=user]"))
-            .await
-            .unwrap()
-            .send_keys("vanthu")
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Css("input[name=password]"))
-            .await
-            .unwrap()
-            .send_keys(password)
-            .await
-            .unwrap();
-        self.client
-            .find(Locator::Id("login"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&self.find(Locator::Css("input[name=user]")).await, CLERK).await;
+        type_into(&self.find(Locator::Css("input[name=password]")).await, password).await;
+        self.click(Locator::Id("login")).await;
     }
 
-    /// Clicks the element `css` selects.
-    async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+    async fn find(&self, locator: Locator<'_>) -> Element {
+        self.client.find(locator).await.unwrap()
+    }
+
+    /// Clicks the element `locator` finds.
+    async fn click(&self, locator: Locator<'_>) {
+        self.find(locator).await.click().await.unwrap();
+    }
+
+    /// The text of the element `locator` finds.
+    async fn text_of(&self, locator: Locator<'_>) -> String {
+        self.find(locator).await.text().await.unwrap()
     }
 
     async fn stop(mut self) {
@@ -205,7 +176,7 @@ impl Browser {
 async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browser() {
     let env = prepared_office();
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let base = format!("http://127.0.0.1:{port}");
     let browser = Browser::start().await;
@@ -215,7 +186,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     let page = browser.text_with("Sai tên đăng nhập hoặc mật khẩu.").await;
     assert!(!page.contains("Các yêu cầu báo cáo đang theo dõi"));
 
-    browser.log_in(&base, PASSWORD).await;
+    browser.log_in(&base, CLERK_PASSWORD).await;
     let page = browser.text_with("Các yêu cầu báo cáo đang theo dõi").await;
     assert!(page.contains("BC-1 · Văn bản số 4189/KH-BCĐ"), "{page}");
     assert!(page.contains("Đã báo cáo: 1/23"), "{page}");
@@ -226,32 +197,11 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     browser.screenshot("overview.png").await;
 
     // The request, unit by unit.
-    browser
-        .client
-        .find(Locator::LinkText("BC-1 · Văn bản số 4189/KH-BCĐ"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click(Locator::LinkText("BC-1 · Văn bản số 4189/KH-BCĐ")).await;
     browser.text_with("Thư nhắc đã gửi").await;
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-muongcha"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-muongcha")).await;
     assert!(row.contains("đã báo cáo") && row.contains("ghi nhận thủ công"), "{row}");
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-tuangiao"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-tuangiao")).await;
     assert!(row.contains("chưa báo cáo"), "{row}");
     assert!(
         row.contains("3 ngày trước hạn") || row.contains("7 ngày trước hạn"),
@@ -261,66 +211,35 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
 
     // The review queue: assign the Gmail report to Tuần Giáo, remembering the address.
     browser.client.goto(&format!("{base}/review")).await.unwrap();
-    let item = browser.client.find(Locator::Id("item-1")).await.unwrap();
+    let item = browser.find(Locator::Id("item-1")).await;
     let text = item.text().await.unwrap();
     assert!(
         text.contains("lovantuan.tuangiao@gmail.com") && text.contains("người gửi chưa đăng ký"),
         "{text}"
     );
-    item.find(Locator::Css("select[name=unit]"))
+    inside(&item, "select[name=unit]")
         .await
-        .unwrap()
         .select_by_value("pgd-tuangiao")
         .await
         .unwrap();
-    item.find(Locator::Css("input[name=remember]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    item.find(Locator::Css("form.assign button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    inside(&item, "input[name=remember]").await.click().await.unwrap();
+    inside(&item, "form.assign button").await.click().await.unwrap();
     browser.text_without("lovantuan.tuangiao@gmail.com").await;
 
     // The unit that asked for more time gets a later deadline from the same queue.
-    let item = browser.client.find(Locator::Id("item-2")).await.unwrap();
-    item.find(Locator::Css("form.extend input[name=until]"))
-        .await
-        .unwrap()
-        .send_keys("17:00 ngày 10/01/2031")
-        .await
-        .unwrap();
-    item.find(Locator::Css("form.extend button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let item = browser.find(Locator::Id("item-2")).await;
+    type_into(
+        &inside(&item, "form.extend input[name=until]").await,
+        "17:00 ngày 10/01/2031",
+    )
+    .await;
+    inside(&item, "form.extend button").await.click().await.unwrap();
     browser.text_with("Không có thư nào chờ xem xét.").await;
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let tuachua = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "pgd-tuachua")
-        .cloned()
-        .unwrap();
+    let tuachua = env.unit_status("BC-1", "pgd-tuachua");
     assert_eq!(tuachua["deadline"], "2031-01-10T10:00:00Z", "{tuachua:#}");
 
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
-    let row = browser
-        .client
-        .find(Locator::Id("unit-pgd-tuangiao"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let row = browser.text_of(Locator::Id("unit-pgd-tuangiao")).await;
     assert!(
         row.contains("đã báo cáo") && row.contains("bao-cao-tuan-giao.pdf"),
         "{row}"
@@ -340,10 +259,8 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
     assert_eq!(session.http_only(), Some(true));
     let cookie = format!("baocao_session={}", session.value());
     let link = browser
-        .client
         .find(Locator::LinkText("bao-cao-tuan-giao.pdf"))
         .await
-        .unwrap()
         .attr("href")
         .await
         .unwrap()
@@ -373,14 +290,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
         "unit=pgd-tuachua&note=giay&csrf=x",
     );
     assert_eq!(status, 401);
-    let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-    let tuachua = status["requests"][0]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "pgd-tuachua")
-        .cloned()
-        .unwrap();
+    let tuachua = env.unit_status("BC-1", "pgd-tuachua");
     assert_eq!(tuachua["state"], "pending", "nothing changed");
     let (status, head, _) = http(port, "GET", "/", &[], "");
     assert_eq!(status, 303, "read pages need a login: {head}");
@@ -397,19 +307,21 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
 
     // Closing a request asks for confirmation: the button alone submits nothing.
     let browser = Browser::start().await;
-    browser.log_in(&base, PASSWORD).await;
+    browser.log_in(&base, CLERK_PASSWORD).await;
     browser.text_with("BC-1").await;
     browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
-    let close_button = "form[action$='/close'] button";
+    let close_button = Locator::Css("form[action$='/close'] button");
     browser.click(close_button).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
-    assert_eq!(shown["state"], "active", "closed without confirmation: {shown:#}");
-    browser.click("form[action$='/close'] input[name=confirm]").await;
+    let state = || env.baocao(&["request", "show", "BC-1", "--json"]).ok().json()["state"].clone();
+    holds_for(Duration::from_millis(800), "not closed without confirmation", || {
+        state() == "active"
+    });
+    browser
+        .click(Locator::Css("form[action$='/close'] input[name=confirm]"))
+        .await;
     browser.click(close_button).await;
     browser.text_with("đã đóng").await;
-    let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
-    assert_eq!(shown["state"], "closed", "{shown:#}");
+    assert_eq!(state(), "closed");
     browser.stop().await;
 }
 
@@ -422,35 +334,9 @@ fn metric(text: &str, name: &str) -> Option<f64> {
 
 #[test]
 fn metrics_follow_the_messages_the_watcher_processes() {
-    let lab = MailLab::shared();
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
+    let MailEnv { env, lab, mailbox } = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
     let unit = lab.address("pgd-muongcha");
-    env.baocao(&[
-        "unit",
-        "add",
-        "pgd-muongcha",
-        "--name",
-        "Phòng GD&ĐT huyện Mường Chà",
-        "--email",
-        &unit,
-    ])
-    .ok();
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Hiến máu tình nguyện",
-        "--deadline",
-        "17h00 ngày 30/12/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--no-attachment-required",
-    ])
-    .ok();
-    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.muongcha_request(&unit);
     let service = InProcess::start(&env);
     let port = service.web_port();
     let scrape = || http(port, "GET", "/metrics", &[], "").2;
@@ -476,10 +362,7 @@ fn metrics_follow_the_messages_the_watcher_processes() {
     );
 
     let reply = |id: &str, subject: &str, extra: &str| {
-        format!(
-            "From: {unit}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nMessage-ID: <{id}@lab.test>\r\n{extra}MIME-Version: 1.0\r\n\
-             Content-Type: text/plain; charset=utf-8\r\n\r\nĐơn vị báo cáo: đã tổ chức 2 đợt hiến máu, 150 người tham gia.\r\n"
-        )
+        text_reply(&unit, &mailbox, subject, &format!("{id}@lab.test"), None, extra)
     };
     lab.submit(&unit, &mailbox, &reply("m1", "Báo cáo [BC-1]", ""));
     lab.submit(

@@ -15,91 +15,29 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::harness::in_process::InProcess;
-use crate::harness::mail_lab::MailLab;
+use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
 use crate::harness::service::{ALWAYS_OPEN, Service, http, http_from, memory_kib, open_files, wait_until};
+use crate::harness::web::{
+    CLERK, CLERK_PASSWORD, form, header, hidden_field, log_in_from, login_flood, session_cookie,
+};
 use crate::harness::{Backend, Env};
 
-const PASSWORD: &str = "mật-khẩu-văn-thư-2026";
 const ATTACKER: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
-const CLERK: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
-/// Any value works for the login form's double-submit token, as long as cookie and field agree.
-const LOGIN_TOKEN: &str = "0123456789abcdef";
-
-fn add_clerk(env: &Env) {
-    env.add_web_user("vanthu", PASSWORD);
-}
+const CLERK_MACHINE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
 /// An office without a mailbox: only the web page and its clerk.
 fn office_with_clerk() -> Env {
     let env = Env::new(Backend::Sqlite);
-    let config = format!("{}\n{ALWAYS_OPEN}", std::fs::read_to_string(&env.config).unwrap());
-    std::fs::write(&env.config, config).unwrap();
-    add_clerk(&env);
+    env.append_config(ALWAYS_OPEN);
+    env.add_clerk();
     env
 }
 
-/// An office watching a lab mailbox, with its clerk: (env, mailbox).
-fn office_with_mailbox(lab: &MailLab) -> (Env, String) {
-    let env = Env::new(Backend::Sqlite);
-    let mailbox = lab.address("vanphong");
-    lab.write_config(&env, &mailbox, lab.submission_port, ALWAYS_OPEN);
-    add_clerk(&env);
-    (env, mailbox)
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-                other => format!("%{other:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(name, value)| format!("{name}={}", encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn login_body(user: &str, password: &str, next: &str) -> String {
-    form(&[
-        ("user", user),
-        ("password", password),
-        ("csrf", LOGIN_TOKEN),
-        ("next", next),
-    ])
-}
-
-async fn log_in(from: Ipv4Addr, port: u16, password: &str, next: &str) -> (u16, String, String) {
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let body = login_body("vanthu", password, next);
-    http_from(from, port, "POST", "/login", &[("Cookie", &cookie)], &body).await
-}
-
-/// Logs the clerk in with the right password; the session cookie (`baocao_session=…`).
-fn session_cookie(port: u16) -> String {
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let (status, head, _) = http(
-        port,
-        "POST",
-        "/login",
-        &[("Cookie", &cookie)],
-        &login_body("vanthu", PASSWORD, "/"),
-    );
-    assert_eq!(status, 303, "{head}");
-    header(&head, "set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_string))
-        .filter(|c| c.starts_with("baocao_session="))
-        .unwrap_or_else(|| panic!("no session cookie: {head}"))
-}
-
-fn header(head: &str, name: &str) -> Option<String> {
-    head.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim().to_string())
-    })
+/// An office watching a lab mailbox, with its clerk.
+fn office_with_mailbox() -> MailEnv {
+    let office = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
+    office.env.add_clerk();
+    office
 }
 
 /// 160 wrong passwords sent at once for `user(i)` from `from(i)`: how many got each status,
@@ -109,21 +47,9 @@ async fn flood(
     from: impl Fn(u8) -> Ipv4Addr,
     user: impl Fn(u8) -> String,
 ) -> (BTreeMap<u16, usize>, Option<String>) {
-    let cookie = format!("baocao_login={LOGIN_TOKEN}");
-    let attempts: Vec<_> = (0..160u8)
-        .map(|i| {
-            let (from, body, cookie) = (
-                from(i),
-                login_body(&user(i), &format!("doan-sai-{i}"), "/"),
-                cookie.clone(),
-            );
-            tokio::spawn(async move { http_from(from, port, "POST", "/login", &[("Cookie", &cookie)], &body).await })
-        })
-        .collect();
     let mut statuses = BTreeMap::new();
     let mut busy_page = None;
-    for attempt in attempts {
-        let (status, _, body) = attempt.await.unwrap();
+    for (status, body) in login_flood(port, from, user).await {
         *statuses.entry(status).or_insert(0) += 1;
         if status == 503 {
             busy_page = Some(body);
@@ -136,7 +62,7 @@ async fn flood(
 async fn a_login_flood_stays_small_and_does_not_lock_the_clerk_out() {
     let env = office_with_clerk();
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let pid = service.pid();
     let before = memory_kib(pid, "VmRSS");
@@ -145,7 +71,7 @@ async fn a_login_flood_stays_small_and_does_not_lock_the_clerk_out() {
     let started = Instant::now();
     let user = |i: u8| {
         if i.is_multiple_of(2) {
-            "vanthu".to_string()
+            CLERK.to_string()
         } else {
             format!("doan-{i}")
         }
@@ -163,7 +89,7 @@ async fn a_login_flood_stays_small_and_does_not_lock_the_clerk_out() {
 
     // From 160 machines at once (127.0.1.0–159), for the clerk's name.
     let started = Instant::now();
-    let (statuses, busy_page) = flood(port, |i| Ipv4Addr::new(127, 0, 1, i), |_| "vanthu".into()).await;
+    let (statuses, busy_page) = flood(port, |i| Ipv4Addr::new(127, 0, 1, i), |_| CLERK.into()).await;
     eprintln!(
         "login flood from 160 addresses: {statuses:?} in {:?}",
         started.elapsed()
@@ -182,13 +108,13 @@ async fn a_login_flood_stays_small_and_does_not_lock_the_clerk_out() {
     assert!(peak < 100 * 1024, "peak RSS {peak} KiB under a login flood");
 
     // The clerk, from her own machine, still logs in with the right password.
-    let (status, head, body) = log_in(CLERK, port, PASSWORD, "/").await;
+    let (status, head, body) = log_in_from(CLERK_MACHINE, port, CLERK_PASSWORD, "/").await;
     assert_eq!(status, 303, "{head}\n{body}");
     assert!(head.contains("baocao_session="), "{head}");
 
     // The attacker's machine is refused at once, without hashing anything.
     let asked = Instant::now();
-    let (status, head, body) = log_in(ATTACKER, port, PASSWORD, "/").await;
+    let (status, head, body) = log_in_from(ATTACKER, port, CLERK_PASSWORD, "/").await;
     assert_eq!(status, 429, "{body}");
     assert!(body.contains("thử lại sau 15 phút"), "{body}");
     assert_eq!(header(&head, "retry-after").as_deref(), Some("900"));
@@ -197,16 +123,14 @@ async fn a_login_flood_stays_small_and_does_not_lock_the_clerk_out() {
 
 /// The login form's hidden `next`, unescaped.
 fn hidden_next(page: &str) -> Option<String> {
-    let start = page.find(r#"name="next" value=""#)? + r#"name="next" value=""#.len();
-    let end = page[start..].find('"')?;
-    Some(page[start..start + end].replace("&#x2f;", "/").replace("&amp;", "&"))
+    hidden_field(page, "next").map(|next| next.replace("&#x2f;", "/").replace("&amp;", "&"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_login_only_the_sites_own_pages_are_followed() {
     let env = office_with_clerk();
     let service = Service::start(&env, None);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
 
     let long = format!("/requests/{}", "A".repeat(5000));
@@ -232,13 +156,13 @@ async fn after_login_only_the_sites_own_pages_are_followed() {
         &long,
     ];
     for next in hostile {
-        let (status, head, body) = log_in(CLERK, port, PASSWORD, next).await;
+        let (status, head, body) = log_in_from(CLERK_MACHINE, port, CLERK_PASSWORD, next).await;
         assert_eq!(status, 303, "next={next:?}: {head}\n{body}");
         assert_eq!(header(&head, "location").as_deref(), Some("/"), "next={next:?}: {head}");
 
         // The login page itself carries only the overview as its `next`.
         let path = format!("/login?{}", form(&[("next", next)]));
-        let (status, head, body) = http_from(CLERK, port, "GET", &path, &[], "").await;
+        let (status, head, body) = http_from(CLERK_MACHINE, port, "GET", &path, &[], "").await;
         assert_eq!(status, 200, "next={next:?}: {head}\n{body}");
         assert_eq!(hidden_next(&body).as_deref(), Some("/"), "next={next:?}: {body}");
         assert!(
@@ -247,7 +171,7 @@ async fn after_login_only_the_sites_own_pages_are_followed() {
         );
     }
     for own in ["/", "/review", "/units", "/requests/BC-1", "/messages/7/original"] {
-        let (status, head, _) = log_in(CLERK, port, PASSWORD, own).await;
+        let (status, head, _) = log_in_from(CLERK_MACHINE, port, CLERK_PASSWORD, own).await;
         assert_eq!(status, 303);
         assert_eq!(header(&head, "location").as_deref(), Some(own), "{head}");
     }
@@ -255,8 +179,7 @@ async fn after_login_only_the_sites_own_pages_are_followed() {
 
 #[test]
 fn healthz_shows_strangers_only_status_words() {
-    let lab = MailLab::shared();
-    let (env, mailbox) = office_with_mailbox(lab);
+    let MailEnv { env, mailbox, .. } = office_with_mailbox();
     let service = InProcess::start(&env);
     let port = service.web_port();
     wait_until(Duration::from_secs(20), "a healthy service", || {
@@ -337,37 +260,13 @@ fn healthz_within(port: u16, limit: Duration) -> Result<(u16, Duration), String>
 #[test]
 fn idle_half_open_connections_starve_neither_healthz_nor_intake() {
     allow_open_files(8192);
-    let lab = MailLab::shared();
-    let (env, mailbox) = office_with_mailbox(lab);
+    let MailEnv { env, lab, mailbox } = office_with_mailbox();
     let unit = lab.address("pgd-muongcha");
-    env.baocao(&[
-        "unit",
-        "add",
-        "pgd-muongcha",
-        "--name",
-        "Phòng GD&ĐT huyện Mường Chà",
-        "--email",
-        &unit,
-    ])
-    .ok();
-    env.baocao(&[
-        "request",
-        "add",
-        "4189/KH-BCĐ",
-        "--title",
-        "Hiến máu tình nguyện",
-        "--deadline",
-        "17h00 ngày 30/12/2030",
-        "--unit",
-        "pgd-muongcha",
-        "--no-attachment-required",
-    ])
-    .ok();
-    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.muongcha_request(&unit);
 
     // The default soft limit of a service started outside systemd.
     let mut service = Service::start_with_open_files(&env, 1024);
-    service.wait_for_note(Duration::from_secs(20), |n| n == "READY=1");
+    service.wait_ready();
     let port = service.web_port();
     let pid = service.pid();
     assert!(lab.wait_for_inbox(&unit, 1, Duration::from_secs(20)), "the notice");
@@ -405,22 +304,19 @@ fn idle_half_open_connections_starve_neither_healthz_nor_intake() {
     // A unit's reply delivered during the flood is counted.
     let notice = &lab.messages(&unit)[0];
     let notice = mail_parser::MessageParser::default().parse(notice).unwrap();
-    let reply = format!(
-        "From: {unit}\r\nTo: {mailbox}\r\nSubject: RE: {subject}\r\nMessage-ID: <reply-slowloris@lab.test>\r\n\
-         In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở, đơn vị báo cáo kết quả: \
-         đã tổ chức 3 đợt hiến máu với 120 người tham gia.\r\n",
-        subject = notice.subject().unwrap(),
-        parent = notice.message_id().unwrap(),
+    let reply = text_reply(
+        &unit,
+        &mailbox,
+        &format!("RE: {}", notice.subject().unwrap()),
+        "reply-slowloris@lab.test",
+        notice.message_id(),
+        "",
     );
     lab.submit(&unit, &mailbox, &reply);
     wait_until(
         Duration::from_secs(30),
         "the reply being counted during the flood",
-        || {
-            let status = env.baocao(&["status", "BC-1", "--json"]).ok().json();
-            status["requests"][0]["units"][0]["state"] == "reported"
-        },
+        || env.unit_status("BC-1", "pgd-muongcha")["state"] == "reported",
     );
     assert!(
         !service.log_text().contains("Too many open files"),
@@ -522,8 +418,7 @@ fn closing_a_request_on_the_page_needs_the_confirmation_tick() {
     let session = session_cookie(port);
     let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &session)], "");
     assert!(page.contains("Tôi xác nhận đóng yêu cầu này"), "{page}");
-    let start = page.find(r#"name="csrf" value=""#).unwrap() + r#"name="csrf" value=""#.len();
-    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let csrf = &hidden_field(&page, "csrf").unwrap();
     let state = || env.baocao(&["status", "BC-1", "--json"]).ok().json()["requests"][0]["state"].clone();
 
     let (status, _, body) = http(

@@ -32,39 +32,31 @@ pub fn mail_env(backend: Backend, port: Option<u16>, extra: &str) -> MailEnv {
 
 /// Registers units (code, Vietnamese name) with fresh lab addresses made from `prefix`.
 pub fn add_units(m: &MailEnv, units: &[(&str, &str, &str)]) -> Vec<String> {
-    let mut csv = String::from("ma,ten,nhom,email\n");
-    let mut addresses = Vec::new();
-    for (code, name, prefix) in units {
-        let address = m.lab.address(prefix);
-        csv.push_str(&format!("{code},{name},gdnn-gdtx,{address}\n"));
-        addresses.push(address);
-    }
-    let file = m.env.write("units.csv", csv);
-    m.env.baocao(&["unit", "import", file.to_str().unwrap()]).ok();
-    addresses
+    lab_units(&m.env, m.lab, units)
 }
 
-/// `intake import` of one message written to `name`, received at `at`: its outcome.
-pub fn import_at(m: &MailEnv, name: &str, content: impl AsRef<[u8]>, at: &str) -> Value {
-    let file = m.env.write(name, content);
-    let run = m.env.baocao(&[
-        "intake",
-        "import",
-        file.to_str().unwrap(),
-        "--received-at",
-        at,
-        "--json",
-    ]);
-    run.ok().json()[0].clone()
+/// Registers units (code, Vietnamese name, in group `gdnn-gdtx`) in `env` with fresh
+/// addresses of `lab` made from `prefix`; their addresses.
+pub fn lab_units(env: &Env, lab: &MailLab, units: &[(&str, &str, &str)]) -> Vec<String> {
+    let addresses: Vec<String> = units.iter().map(|(_, _, prefix)| lab.address(prefix)).collect();
+    env.import_units(
+        units
+            .iter()
+            .zip(&addresses)
+            .map(|((code, name, _), address)| [*code, *name, "gdnn-gdtx", address.as_str()]),
+    );
+    addresses
 }
 
 pub fn send_at(m: &MailEnv, at: &str) -> Value {
     m.env.baocao(&["reminders", "send", "--at", at, "--json"]).ok().json()
 }
 
-pub fn outbox(m: &MailEnv) -> Vec<Value> {
-    let list = m.env.baocao(&["outbox", "list", "--json"]).ok().json();
-    list.as_array().unwrap().clone()
+/// [`send_at`], asserting that it sent `count` messages.
+#[track_caller]
+pub fn assert_sends_at(m: &MailEnv, at: &str, count: u64) {
+    let sent = send_at(m, at);
+    assert_eq!(sent["outbox"]["sent"], count, "{sent:#}");
 }
 
 pub fn wait_for(lab: &MailLab, address: &str, count: usize) {
@@ -99,11 +91,35 @@ pub const UNITS: [(&str, &str, &str); 5] = [
     ),
 ];
 
+/// `In-Reply-To` and `References` naming `parent`, each line ending in `eol`.
+fn threading(parent: Option<&str>, eol: &str) -> String {
+    parent
+        .map(|parent| format!("In-Reply-To: <{parent}>{eol}References: <{parent}>{eol}"))
+        .unwrap_or_default()
+}
+
+/// A unit's plain-text report to the office as it goes over SMTP (CRLF): Message-ID `<id>`,
+/// threaded under `parent` when given, then `extra_headers` (each ending in CRLF).
+pub fn text_reply(from: &str, to: &str, subject: &str, id: &str, parent: Option<&str>, extra_headers: &str) -> String {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n{threading}{extra_headers}\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nKính gửi Sở, đơn vị báo cáo kết quả \
+         thực hiện kế hoạch: đã tổ chức 3 đợt hiến máu với 120 người tham gia.\r\n",
+        threading = threading(parent, "\r\n"),
+    )
+}
+
+/// Three district offices (code, Vietnamese name, address prefix), for tests that want
+/// units by their `--unit` codes.
+pub const DISTRICT_OFFICES: [(&str, &str, &str); 3] = [
+    ("pgd-muongcha", "Phòng GD&ĐT huyện Mường Chà", "pgd-muongcha"),
+    ("pgd-tuangiao", "Phòng GD&ĐT huyện Tuần Giáo", "pgd-tuangiao"),
+    ("pgd-tuachua", "Phòng GD&ĐT huyện Tủa Chùa", "pgd-tuachua"),
+];
+
 /// A unit's reply as its mail client would write it, with or without attachment.
 pub fn reply(from: &str, to: &str, id: &str, in_reply_to: Option<&str>, extra_headers: &str, text: &str) -> String {
-    let threading = in_reply_to
-        .map(|parent| format!("In-Reply-To: <{parent}>\nReferences: <{parent}>\n"))
-        .unwrap_or_default();
+    let threading = threading(in_reply_to, "\n");
     format!(
         "From: {from}\nTo: {to}\nSubject: RE: [BC-1] Thông báo yêu cầu báo cáo\nMessage-ID: <{id}>\n{threading}{extra_headers}\
          Date: Mon, 04 Mar 2030 09:00:00 +0700\nMIME-Version: 1.0\n\

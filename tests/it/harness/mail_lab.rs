@@ -78,44 +78,24 @@ impl MailLab {
 
     fn make_certificates(&self) -> Result<(), String> {
         let d = &self.dir;
-        run(
-            "openssl",
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=baocao lab CA",
-                "-keyout",
-                &s(d.join("ca.key")),
-                "-out",
-                &s(d.join("ca.pem")),
-            ],
-        )?;
+        // `openssl req` for a new RSA key without a passphrase: a certificate that signs
+        // itself (`-x509`) or a request for one.
+        let new_key = |first: &[&str], subject: &str, key: &str, out: &str| {
+            let mut args = vec!["req"];
+            args.extend_from_slice(first);
+            let (key, out) = (s(d.join(key)), s(d.join(out)));
+            args.extend([
+                "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &key, "-out", &out,
+            ]);
+            run("openssl", &args)
+        };
+        new_key(&["-x509", "-days", "2"], "/CN=baocao lab CA", "ca.key", "ca.pem")?;
         std::fs::write(
             d.join("leaf.ext"),
             "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
         )
         .map_err(|e| e.to_string())?;
-        run(
-            "openssl",
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                &s(d.join("leaf.key")),
-                "-out",
-                &s(d.join("leaf.csr")),
-            ],
-        )?;
+        new_key(&[], "/CN=localhost", "leaf.key", "leaf.csr")?;
         run(
             "openssl",
             &[
@@ -466,11 +446,10 @@ lmtp_tls_security_level = none
 
     /// File names of the INBOX messages: Maildir flags after `:2,` (`S` = \Seen).
     pub fn inbox_files(&self, address: &str) -> Vec<String> {
-        let maildir = self.maildir(address);
-        let mut names: Vec<String> = ["new", "cur"]
+        let mut names: Vec<String> = self
+            .inbox_paths(address)
             .iter()
-            .filter_map(|sub| std::fs::read_dir(maildir.join(sub)).ok())
-            .flat_map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned())
             .collect();
         names.sort();
         names
@@ -601,8 +580,27 @@ ca-file = "{ca}"
         std::fs::rename(&temporary, maildir.join("new").join(&name)).expect("deliver into new/");
     }
 
+    /// When each message in the address's INBOX arrived (its file's time, which is its
+    /// IMAP INTERNALDATE).
+    pub fn inbox_times(&self, address: &str) -> Vec<std::time::SystemTime> {
+        self.inbox_paths(address)
+            .iter()
+            .map(|f| {
+                std::fs::metadata(f)
+                    .and_then(|m| m.modified())
+                    .expect("a message's time")
+            })
+            .collect()
+    }
+
     /// Every message in the address's INBOX, oldest first (by file name).
     pub fn messages(&self, address: &str) -> Vec<Vec<u8>> {
+        let files = self.inbox_paths(address);
+        files.iter().map(|f| std::fs::read(f).expect("read message")).collect()
+    }
+
+    /// The INBOX's message files (new and cur), sorted by name.
+    fn inbox_paths(&self, address: &str) -> Vec<PathBuf> {
         let maildir = self.maildir(address);
         let mut files: Vec<PathBuf> = ["new", "cur"]
             .iter()
@@ -610,7 +608,7 @@ ca-file = "{ca}"
             .flat_map(|d| d.flatten().map(|e| e.path()))
             .collect();
         files.sort();
-        files.iter().map(|f| std::fs::read(f).expect("read message")).collect()
+        files
     }
 
     /// The Maildir of an address, for checks made without IMAP.

@@ -141,6 +141,12 @@ impl Service {
         self.child.id()
     }
 
+    /// Waits until the service says `READY=1`; when it said it.
+    #[track_caller]
+    pub fn wait_ready(&self) -> Instant {
+        self.wait_for_note(Duration::from_secs(30), |n| n == "READY=1").0
+    }
+
     /// Every notification so far, in order.
     pub fn notes(&self) -> Vec<(Instant, String)> {
         self.notes.lock().unwrap().clone()
@@ -328,11 +334,29 @@ pub async fn http_from(
 
 /// A field of `/proc/PID/status` in kibibytes (`VmRSS`, `VmHWM`).
 pub fn memory_kib(pid: u32, field: &str) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    try_memory_kib(pid, field).unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// [`memory_kib`], or `None` once the process is gone.
+pub fn try_memory_kib(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     text.lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// Waits for `child` to exit, handing its pid to `sample` every `every` while it runs (for
+/// measurements of a run: peak memory, CPU time); its exit status.
+#[allow(dead_code, reason = "the benchmarks measure runs; the tests wait on signals")]
+pub fn wait_sampling(child: &mut Child, every: Duration, mut sample: impl FnMut(u32)) -> ExitStatus {
+    let pid = child.id();
+    loop {
+        sample(pid);
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        std::thread::sleep(every);
+    }
 }
 
 /// How many files and sockets process `pid` has open.
