@@ -1,10 +1,12 @@
 //! Intake drain benchmark: 10,000 messages already in the report mailbox (Dovecot on
 //! loopback, IMAPS), drained once by `baocao intake watch --once` — fetch, parse, keep a
-//! copy, classify, match, record (SQLite by default) — beside a trivial client's raw
-//! `UID FETCH 1:* (UID RFC822.SIZE INTERNALDATE BODY.PEEK[])` of the same messages in the
-//! same run. Prints messages per second for both, and baocao's peak RSS and CPU time.
+//! copy, classify, match, record — on SQLite and on PostgreSQL, beside two peers on the same
+//! messages in the same run: a trivial client's raw
+//! `UID FETCH 1:* (UID RFC822.SIZE INTERNALDATE BODY.PEEK[])`, and the Python script
+//! `benches/peers/imap_intake.py` (imaplib + email doing intake's job, same durability).
+//! Prints messages per second for each, the ratios, and baocao's peak RSS and CPU time.
 //!
-//!   cargo bench --bench intake-drain [-- MESSAGES [sqlite|postgres]]
+//!   cargo bench --bench intake-drain [-- MESSAGES [sqlite|postgres|both]]
 //!
 //! The mailbox holds what a report mailbox sees: replies from 500 units to 3 open requests
 //! (code or token in the subject, a PDF of ~8 KB attached; most are resubmissions, as in a
@@ -33,28 +35,35 @@ const UNITS: usize = 500;
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let count: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let backend = match args.get(1).map(String::as_str) {
-        Some("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
+    let backends = match args.get(1).map(String::as_str) {
+        Some("sqlite") => vec![Backend::Sqlite],
+        Some("postgres") => vec![Backend::Postgres],
+        _ => vec![Backend::Sqlite, Backend::Postgres],
     };
     let lab = MailLab::shared();
-    let env = Env::new(backend);
     let mailbox = lab.address("vanphong");
     let start_day = chrono::Utc::now() - chrono::Duration::days(3);
     let start = start_day
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .format("%d/%m/%Y");
-    lab.write_config(
-        &env,
-        &mailbox,
-        lab.submission_port,
-        &format!("start-from = \"{start}\"\n\n[digest]\nenabled = false\n"),
-    );
-    register(&env);
+    let envs: Vec<(Backend, Env)> = backends
+        .into_iter()
+        .map(|backend| {
+            let env = Env::new(backend);
+            lab.write_config(
+                &env,
+                &mailbox,
+                lab.submission_port,
+                &format!("start-from = \"{start}\"\n\n[digest]\nenabled = false\n"),
+            );
+            register(&env);
+            (backend, env)
+        })
+        .collect();
 
     // The first login makes Dovecot create the mailbox; then the messages go straight into
     // its Maildir (as delivered mail would lie there), with their arrival time as mtime.
-    let settings = baocao::adapters::config::load(&env.config).unwrap().settings;
+    let settings = baocao::adapters::config::load(&envs[0].1.config).unwrap().settings;
     let server = settings.imap.clone().unwrap().server;
     baocao::adapters::tls::install_crypto_provider();
     let mut session = baocao::adapters::imap::connect(&server, MailLab::PASSWORD)
@@ -62,54 +71,106 @@ async fn main() {
         .unwrap();
     session.examine("INBOX").await.unwrap();
     let bytes = fill_maildir(lab, &mailbox, count);
-    // Dovecot indexes the new files once, before either client is timed.
+    // Dovecot indexes the new files once, before any client is timed.
     let indexed = session.examine("INBOX").await.unwrap();
     assert_eq!(indexed.exists as usize, count, "Dovecot sees every message");
     session.logout().await.ok();
 
     let (raw_count, raw_bytes, raw_secs) = raw_fetch(&server).await;
     assert_eq!(raw_count, count);
-
-    let drain = drain(&env);
-    let reconcile = env.baocao(&["intake", "reconcile", "--json"]).ok().json();
-    let accounted = ["counted", "review", "ignored"]
-        .iter()
-        .map(|k| reconcile[k].as_u64().unwrap())
-        .sum::<u64>() as usize;
-    assert_eq!(accounted, count, "every message accounted for: {reconcile:#}");
+    let python = python_peer(lab, &server, &mailbox, &envs[0].1);
+    assert_eq!(python.0, count, "the Python script saw every message");
 
     let mb = |b: usize| b as f64 / (1024.0 * 1024.0);
     println!(
-        "intake drain: {count} messages ({:.1} MB, {:.1} KB each) in the report mailbox, Dovecot IMAPS on 127.0.0.1, {} store",
+        "intake drain: {count} messages ({:.1} MB, {:.1} KB each) in the report mailbox, Dovecot IMAPS on 127.0.0.1",
         mb(bytes),
         bytes as f64 / count as f64 / 1024.0,
-        match backend {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
     );
+    let raw_rate = raw_count as f64 / raw_secs;
+    let python_rate = python.0 as f64 / python.1;
     println!(
-        "  {:<52} {count:>6} msgs in {:>6.2} s = {:>7.0} msg/s ({:.1} MB/s)",
-        "trivial client: UID FETCH 1:* BODY.PEEK[] (raw)",
+        "  {:<60} {count:>6} msgs in {:>6.2} s = {:>7.0} msg/s ({:.1} MB/s)",
+        "peer: trivial client, UID FETCH 1:* BODY.PEEK[] (raw)",
         raw_secs,
-        raw_count as f64 / raw_secs,
+        raw_rate,
         mb(raw_bytes) / raw_secs
     );
     println!(
-        "  {:<52} {count:>6} msgs in {:>6.2} s = {:>7.0} msg/s",
-        "baocao intake watch --once (fetch→parse→classify→record)",
-        drain.seconds,
-        count as f64 / drain.seconds,
+        "  {:<60} {count:>6} msgs in {:>6.2} s = {:>7.0} msg/s",
+        "peer: Python imaplib + email (benches/peers/imap_intake.py)", python.1, python_rate,
     );
-    println!(
-        "  baocao: peak RSS {:.1} MB, CPU {:.2} s user + {:.2} s system; outcome: {} counted, {} review, {} ignored",
-        drain.peak_rss_kb as f64 / 1024.0,
-        drain.user_secs,
-        drain.system_secs,
-        reconcile["counted"],
-        reconcile["review"],
-        reconcile["ignored"]
+    for (backend, env) in &envs {
+        let drain = drain(env);
+        let reconcile = env.baocao(&["intake", "reconcile", "--json"]).ok().json();
+        let accounted = ["counted", "review", "ignored"]
+            .iter()
+            .map(|k| reconcile[k].as_u64().unwrap())
+            .sum::<u64>() as usize;
+        assert_eq!(accounted, count, "every message accounted for: {reconcile:#}");
+        let rate = count as f64 / drain.seconds;
+        let store = match backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        };
+        println!(
+            "  {:<60} {count:>6} msgs in {:>6.2} s = {:>7.0} msg/s",
+            format!("baocao intake watch --once, {store}"),
+            drain.seconds,
+            rate,
+        );
+        println!(
+            "    ratio: {:.2} of the raw FETCH, {:.1}× the Python script; peak RSS {:.1} MB, CPU {:.2} s user + {:.2} s system; {} counted, {} review, {} ignored",
+            rate / raw_rate,
+            rate / python_rate,
+            drain.peak_rss_kb as f64 / 1024.0,
+            drain.user_secs,
+            drain.system_secs,
+            reconcile["counted"],
+            reconcile["review"],
+            reconcile["ignored"]
+        );
+    }
+}
+
+/// Runs the Python peer against the same mailbox; returns (messages, seconds) as it timed
+/// them (login to logout, the interpreter's start left out).
+fn python_peer(
+    lab: &MailLab,
+    server: &baocao::adapters::config::ServerSettings,
+    mailbox: &str,
+    env: &Env,
+) -> (usize, f64) {
+    let work = env.dir.path().join("python-peer");
+    std::fs::create_dir_all(&work).unwrap();
+    let addresses = work.join("addresses.txt");
+    std::fs::write(
+        &addresses,
+        (0..UNITS).map(|i| unit_address(i) + "\n").collect::<String>(),
+    )
+    .unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/imap_intake.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(&server.host)
+        .arg(server.port.to_string())
+        .arg(server.user.as_deref().unwrap_or(mailbox))
+        .arg(MailLab::PASSWORD)
+        .arg(&lab.ca_file)
+        .arg(&addresses)
+        .arg(&work)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the Python peer failed: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    let out = String::from_utf8_lossy(&output.stdout);
+    let mut fields = out.split_whitespace();
+    let count = fields.next().and_then(|f| f.parse().ok()).unwrap();
+    let seconds = fields.next().and_then(|f| f.parse().ok()).unwrap();
+    (count, seconds)
 }
 
 /// 500 units in one group and three active requests for it.

@@ -1,9 +1,12 @@
 //! The kept copies of incoming messages: content-addressed files `<dir>/<2 hex>/<sha256>.eml`.
-//! A copy is written under a temporary name (`.<hash>.<pid>.tmp`), synced, then renamed, so it
-//! is whole or absent; what a crash leaves half-written is removed at the next start. The
-//! shard directory is created only when a write finds it missing, not for every message.
+//! A copy is written under a temporary name (`.<hash>.<pid>.tmp`), then renamed, so it is whole
+//! or absent; what a crash leaves half-written is removed at the next start. A group of copies
+//! is made durable together by one `syncfs` of the directory's filesystem (file contents,
+//! the renames and new shard directories alike) instead of one `fsync` per file, which left
+//! the renames themselves unsynced. The shard directory is created only when a write finds it
+//! missing, not for every message.
 
-use std::io::{ErrorKind, Write as _};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// The end of a copy's name while it is being written.
@@ -29,25 +32,44 @@ impl MessageFiles {
         self.dir.join(hash.get(..2).unwrap_or("00"))
     }
 
-    /// Keeps a copy of `bytes` under its hash (nothing is written when it is there already);
-    /// returns its path. Blocking: run it on a blocking thread.
-    pub fn keep(&self, hash: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-        let path = self.path_of(hash);
-        if path.exists() {
-            return Ok(path);
+    /// The directory of the copies.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Keeps a copy of each `(hash, bytes)` under its hash (nothing is written for a copy that
+    /// is there already) and returns their paths, once every new copy is on disk. Blocking:
+    /// run it on a blocking thread.
+    pub fn keep_all<B: AsRef<[u8]>>(&self, copies: &[(String, B)]) -> std::io::Result<Vec<PathBuf>> {
+        let mut wrote = false;
+        let mut paths = Vec::with_capacity(copies.len());
+        for (hash, bytes) in copies {
+            let path = self.path_of(hash);
+            if !path.exists() {
+                self.write(hash, bytes.as_ref(), &path)?;
+                wrote = true;
+            }
+            paths.push(path);
         }
+        if wrote {
+            let dir = std::fs::File::open(&self.dir)?;
+            rustix::fs::syncfs(&dir)?;
+        }
+        Ok(paths)
+    }
+
+    fn write(&self, hash: &str, bytes: &[u8], path: &Path) -> std::io::Result<()> {
         let temporary = self
             .shard(hash)
             .join(format!(".{hash}.{}{TEMPORARY_SUFFIX}", std::process::id()));
-        match write_synced(&temporary, bytes) {
+        match std::fs::write(&temporary, bytes) {
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 std::fs::create_dir_all(self.shard(hash))?;
-                write_synced(&temporary, bytes)?;
+                std::fs::write(&temporary, bytes)?;
             }
             other => other?,
         }
-        std::fs::rename(&temporary, &path)?;
-        Ok(path)
+        std::fs::rename(&temporary, path)
     }
 
     /// Removes copies a crash left half-written; returns how many. A temporary file of another
@@ -87,12 +109,6 @@ impl MessageFiles {
     }
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,11 +118,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = MessageFiles::new(dir.path().join("messages"));
         let hash = "ab".repeat(32);
-        let path = files.keep(&hash, b"first").unwrap();
+        let other = "cd".repeat(32);
+        let paths = files
+            .keep_all(&[
+                (hash.clone(), b"first".as_slice()),
+                (other.clone(), b"second".as_slice()),
+            ])
+            .unwrap();
+        let path = paths[0].clone();
         assert_eq!(path, dir.path().join("messages/ab").join(format!("{hash}.eml")));
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert_eq!(std::fs::read(&paths[1]).unwrap(), b"second");
         // The same hash again: the copy that is there stays.
-        assert_eq!(files.keep(&hash, b"other").unwrap(), path);
+        assert_eq!(files.keep_all(&[(hash.clone(), b"other")]).unwrap(), vec![path.clone()]);
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
         // A half-written copy of a process that is gone, and one of a live process (ours is
         // skipped only when it is another process: pid 1 is always alive).

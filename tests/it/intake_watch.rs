@@ -15,6 +15,7 @@ use crate::harness::{Backend, Env};
 use crate::on_both_backends;
 
 on_both_backends!(replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity);
+on_both_backends!(a_drain_killed_mid_way_loses_and_counts_nothing_twice);
 
 #[test]
 fn mail_that_arrives_while_dovecot_is_down_is_processed_after_reconnecting() {
@@ -49,6 +50,77 @@ fn mail_that_arrives_while_dovecot_is_down_is_processed_after_reconnecting() {
     );
 }
 
+/// Intake records messages in groups (one fetch batch, one transaction with the checkpoint):
+/// `kill -9` once the first groups are recorded, drain again, and every message is accounted
+/// for exactly once, with the same outcomes as a drain of the same mailbox that was not
+/// interrupted. A Message-ID sent twice in a row (one group) counts once.
+fn a_drain_killed_mid_way_loses_and_counts_nothing_twice(backend: Backend) {
+    const MESSAGES: usize = 1_500;
+    let lab = MailLab::shared();
+    let w = WatchEnv::new(backend, lab);
+    let units = w.add_units(&UNITS[..3]);
+    // A second store following the same mailbox, never interrupted: the reference.
+    let reference = WatchEnv::on_mailbox(backend, lab, &w.mailbox);
+    reference.env.import_units(
+        UNITS[..3]
+            .iter()
+            .zip(&units)
+            .map(|((code, name, _), address)| [*code, *name, "gdnn-gdtx", address.as_str()]),
+    );
+    reference.add_request();
+    // Both take their place in the mailbox before the messages arrive.
+    w.env.baocao(&["intake", "watch", "--once"]).ok();
+    reference.env.baocao(&["intake", "watch", "--once"]).ok();
+    let personal = lab.address("canbo.canhan");
+    let messages: Vec<String> = (0..MESSAGES)
+        .map(|i| {
+            // Messages 10 and 11 are the same message delivered twice.
+            let id = if i == 11 { "g10".to_string() } else { format!("g{i}") };
+            let from = if i % 5 == 4 { &personal } else { &units[i % 3] };
+            plain_reply(from, &w.mailbox, &id, "Báo cáo 4189/KH-BCĐ", None)
+        })
+        .collect();
+    lab.place_many(&w.mailbox, &messages);
+
+    let log = w.env.path("killed.log");
+    let mut child = w
+        .env
+        .command(&["intake", "watch", "--once"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(60), "the first group recorded", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("message recorded")
+    });
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let killed = w.reconcile();
+    assert!(
+        killed["pending"].as_array().is_some_and(|p| !p.is_empty()),
+        "the drain was killed before the end: {killed}"
+    );
+    assert!(killed["missing"].as_array().unwrap().is_empty(), "{killed}");
+
+    w.env.baocao(&["intake", "watch", "--once"]).ok();
+    reference.env.baocao(&["intake", "watch", "--once"]).ok();
+    let (after, expected) = (w.reconcile(), reference.reconcile());
+    for field in ["in_mailbox", "counted", "review", "ignored"] {
+        assert_eq!(after[field], expected[field], "{field}: {after} vs {expected}");
+    }
+    assert_eq!(after["in_mailbox"], MESSAGES, "{after}");
+    assert!(after["pending"].as_array().unwrap().is_empty(), "{after}");
+    assert!(after["missing"].as_array().unwrap().is_empty(), "{after}");
+    // Every unit's reply counted (the first and the resubmissions), the personal address's
+    // to review, and the second delivery of g10 the one duplicate.
+    assert_eq!(after["counted"], MESSAGES - MESSAGES / 5 - 1, "{after}");
+    assert_eq!(after["review"], MESSAGES / 5, "{after}");
+    assert_eq!(after["ignored"], 1, "{after}");
+}
+
 struct WatchEnv<'a> {
     env: Env,
     lab: &'a MailLab,
@@ -57,14 +129,8 @@ struct WatchEnv<'a> {
 
 impl<'a> WatchEnv<'a> {
     fn new(backend: Backend, lab: &'a MailLab) -> WatchEnv<'a> {
-        let env = Env::new(backend);
-        let mailbox = lab.address("vanphong");
-        lab.write_config(
-            &env,
-            &mailbox,
-            lab.submission_port,
-            "[intake]\nidle-minutes = 1\n\n[digest]\nenabled = false\n",
-        );
+        let w = WatchEnv::on_mailbox(backend, lab, &lab.address("vanphong"));
+        let (env, mailbox) = (w.env, w.mailbox);
         // The office mailbox exists before the watcher's first login.
         lab.submit("setup@lab.test", &mailbox, "Subject: khởi tạo\n\nhộp thư mới\n");
         assert!(lab.wait_for_inbox(&mailbox, 1, Duration::from_secs(20)));
@@ -76,8 +142,30 @@ impl<'a> WatchEnv<'a> {
         WatchEnv { env, lab, mailbox }
     }
 
+    /// A store of its own following `mailbox` (which must exist before its first login).
+    fn on_mailbox(backend: Backend, lab: &'a MailLab, mailbox: &str) -> WatchEnv<'a> {
+        let env = Env::new(backend);
+        lab.write_config(
+            &env,
+            mailbox,
+            lab.submission_port,
+            "[intake]\nidle-minutes = 1\n\n[digest]\nenabled = false\n",
+        );
+        WatchEnv {
+            env,
+            lab,
+            mailbox: mailbox.to_string(),
+        }
+    }
+
     fn add_units(&self, units: &[(&str, &str, &str)]) -> Vec<String> {
         let addresses = lab_units(&self.env, self.lab, units);
+        self.add_request();
+        addresses
+    }
+
+    /// The request every test here answers, for the units of group `gdnn-gdtx`.
+    fn add_request(&self) {
         self.env
             .add_request(
                 "4189/KH-BCĐ",
@@ -87,7 +175,6 @@ impl<'a> WatchEnv<'a> {
             )
             .ok();
         self.env.baocao(&["request", "activate", "BC-1"]).ok();
-        addresses
     }
 
     fn start_watcher(&self) -> WatcherProcess {

@@ -94,7 +94,7 @@ impl Store {
     /// taken up front instead of failing half-way.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Sqlite(pools) => Tx::Sqlite(pools.writer().begin_with("BEGIN IMMEDIATE").await?),
             Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -102,7 +102,7 @@ impl Store {
     /// A pooled connection, for reads that need no transaction.
     pub(crate) async fn connection(&self) -> StoreResult<Connection> {
         Ok(match self {
-            Store::Sqlite(pool) => Connection::Sqlite(pool.acquire().await?),
+            Store::Sqlite(pools) => Connection::Sqlite(pools.reader().acquire().await?),
             Store::Postgres(pool) => Connection::Postgres(pool.acquire().await?),
         })
     }
@@ -415,7 +415,7 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite opens");
-        let store = Store::Sqlite(pool);
+        let store = Store::Sqlite(crate::adapters::store::SqlitePools::single(pool));
         let mut connection = store.connection().await.unwrap();
         sql("CREATE TABLE kinds (i INTEGER, n INTEGER, b BOOLEAN, s TEXT, t TEXT, d TEXT, x BLOB)")
             .execute(&mut connection.db())

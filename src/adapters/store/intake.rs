@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool};
+use super::{Db, Store, StoreResult, on_pool, on_writer, sql};
 use crate::domain::incoming::classify::{Outcome, RequestFacts, SentRef, Snapshot};
 use crate::domain::model::{IncomingId, RequestId, UnitId};
 
@@ -139,41 +139,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        // The ids go in as one JSON array, which both databases unpack server-side.
-        let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<(String, Option<RequestId>, Option<UnitId>, String)> = match self {
-            Store::Sqlite(pool) => {
-                sqlx::query_as(
-                    "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-                     WHERE message_id IN (SELECT value FROM json_each($1))",
-                )
-                .bind(&list)
-                .fetch_all(pool)
-                .await?
-            }
-            Store::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-                     WHERE message_id IN (SELECT json_array_elements_text($1::json))",
-                )
-                .bind(&list)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        Ok(rows
-            .into_iter()
-            .map(|(id, request_id, unit_id, to_address)| {
-                (
-                    id,
-                    SentRef {
-                        request_id,
-                        unit_id,
-                        to_address,
-                    },
-                )
-            })
-            .collect())
+        sent_refs_in(&mut self.connection().await?.db(), ids).await
     }
 
     /// The watcher's place in a mailbox.
@@ -197,7 +163,7 @@ impl Store {
     /// Sets the checkpoint outright: on first connection, and when UIDVALIDITY changed
     /// (then `last_uid` restarts below the messages to rescan).
     pub async fn set_checkpoint(&self, mailbox: &str, checkpoint: Checkpoint, now: DateTime<Utc>) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query(
                 "INSERT INTO mailbox_checkpoints (mailbox, uidvalidity, last_uid, start_from, updated_at, first_uid) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = $2, \
@@ -228,4 +194,34 @@ impl Store {
         });
         Ok(rows.into_iter().collect())
     }
+}
+
+/// [`Store::sent_refs`] on a given connection (a recording transaction's).
+pub(super) async fn sent_refs_in(db: &mut Db<'_>, ids: &[String]) -> StoreResult<HashMap<String, SentRef>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // The ids go in as one JSON array, which both databases unpack server-side.
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let text = if db.is_postgres() {
+        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
+         WHERE message_id IN (SELECT json_array_elements_text($1::json))"
+    } else {
+        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
+         WHERE message_id IN (SELECT value FROM json_each($1))"
+    };
+    let rows: Vec<(String, Option<RequestId>, Option<UnitId>, String)> = sql(text).bind(list).fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, request_id, unit_id, to_address)| {
+            (
+                id,
+                SentRef {
+                    request_id,
+                    unit_id,
+                    to_address,
+                },
+            )
+        })
+        .collect())
 }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreResult, on_pool, parse_column, sql};
+use super::{Store, StoreResult, on_pool, on_writer, parse_column, sql};
 
 /// What a finished job answers, as the asking command prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -66,7 +66,7 @@ pub const UNTOUCHED_SECONDS: i64 = 20;
 impl Store {
     /// Asks the service to do `kind`; returns the job's id.
     pub async fn request_job(&self, kind: &str, requested_by: &str, now: DateTime<Utc>) -> StoreResult<i64> {
-        let (id,): (i64,) = on_pool!(self, |pool| {
+        let (id,): (i64,) = on_writer!(self, |pool| {
             sqlx::query_as(
                 "INSERT INTO service_jobs (kind, state, requested_by, requested_at, touched_at) \
                  VALUES ($1, 'waiting', $2, $3, $3) RETURNING id",
@@ -94,7 +94,7 @@ impl Store {
             return Ok(None);
         }
         let stale = now - chrono::Duration::seconds(UNTOUCHED_SECONDS);
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE service_jobs SET state = 'abandoned', finished_at = $1 \
                  WHERE state = 'waiting' AND touched_at < $2",
@@ -211,7 +211,7 @@ impl Store {
 
     /// The waiting command is still there: keeps job `id` takeable.
     pub async fn touch_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query("UPDATE service_jobs SET touched_at = $2 WHERE id = $1 AND state = 'waiting'")
                 .bind(id)
                 .bind(now)
@@ -238,7 +238,7 @@ impl Store {
 
     /// Marks job `id` abandoned if no service has taken it yet; false when one has.
     pub async fn abandon_job(&self, id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        let changed = on_pool!(self, |pool| {
+        let changed = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE service_jobs SET state = 'abandoned', finished_at = $2 WHERE id = $1 AND state = 'waiting'",
             )

@@ -41,8 +41,8 @@ impl Store {
                     Ok(None)
                 }
             }
-            Store::Sqlite(pool) => {
-                let path = lock_file(pool.connect_options().get_filename().to_path_buf(), mailbox);
+            Store::Sqlite(pools) => {
+                let path = lock_file(pools.reader().connect_options().get_filename().to_path_buf(), mailbox);
                 let file = std::fs::OpenOptions::new()
                     .create(true)
                     .truncate(false)

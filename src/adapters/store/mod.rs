@@ -35,6 +35,7 @@ pub use jobs::{JobAnswer, JobState};
 pub use leader::Leadership;
 pub use merge::{CANCEL_MERGED, MergeReport, MergeRow, MergeTarget, MergedOld, RequestTakeover, check_merge};
 pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, REPORTED};
+pub use recording::Recording;
 pub use requests::{Extension, RequestRef};
 pub use review::{Assignment, ReviewItem, SUPERSEDED};
 pub use service::{MetricCounts, ServiceHealth};
@@ -53,8 +54,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 /// A connection pool to one of the two supported databases.
 #[derive(Debug, Clone)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// SQLite's connections: readers share a pool, and every write goes through one connection.
+/// SQLite lets one writer at a time through anyway; with one writer connection, writers wait
+/// their turn in this process instead of sleeping in SQLite's busy handler, and that
+/// connection's page cache stays valid from one transaction to the next (with several, each
+/// commit on one made the others read their pages again).
+#[derive(Debug, Clone)]
+pub struct SqlitePools {
+    read: SqlitePool,
+    write: SqlitePool,
 }
 
 /// What went wrong in the store. `Rejected` and `NotFound` carry sentences for the clerk;
@@ -84,17 +96,52 @@ pub(crate) fn parse_column<T>(column: &'static str, value: &str, parse: fn(&str)
     })
 }
 
-/// Runs the same expression on whichever pool the store holds.
+/// Runs the same expression on whichever pool the store holds (SQLite: its readers).
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
-            $crate::adapters::store::Store::Sqlite($pool) => $body,
+            $crate::adapters::store::Store::Sqlite(pools) => {
+                let $pool = pools.reader();
+                $body
+            }
             $crate::adapters::store::Store::Postgres($pool) => $body,
         }
     };
 }
 
-pub(crate) use on_pool;
+/// [`on_pool!`] for one statement that writes (SQLite: on the writer connection).
+macro_rules! on_writer {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            $crate::adapters::store::Store::Sqlite(pools) => {
+                let $pool = pools.writer();
+                $body
+            }
+            $crate::adapters::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub(crate) use {on_pool, on_writer};
+
+impl SqlitePools {
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.write
+    }
+
+    /// One pool for both (an in-memory database lives in its one connection).
+    #[cfg(test)]
+    pub(crate) fn single(pool: SqlitePool) -> SqlitePools {
+        SqlitePools {
+            read: pool.clone(),
+            write: pool,
+        }
+    }
+}
 
 impl Store {
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
@@ -126,12 +173,17 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
+        let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        Ok(Store::Sqlite(pool))
+        Ok(Store::Sqlite(SqlitePools { read, write }))
     }
 
     /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
@@ -152,7 +204,7 @@ impl Store {
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Store::Sqlite(pools) => sqlx::migrate!("./migrations/sqlite").run(pools.writer()).await?,
             Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -162,9 +214,9 @@ impl Store {
     /// on an older schema instead of failing on a missing column).
     pub async fn is_migrated(&self) -> StoreResult<bool> {
         let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match self {
-            Store::Sqlite(pool) => {
+            Store::Sqlite(pools) => {
                 let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
-                    .fetch_all(pool)
+                    .fetch_all(pools.reader())
                     .await;
                 (
                     sqlx::migrate!("./migrations/sqlite"),
@@ -193,6 +245,12 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, |pool| pool.close().await)
+        match self {
+            Store::Sqlite(pools) => {
+                pools.write.close().await;
+                pools.read.close().await;
+            }
+            Store::Postgres(pool) => pool.close().await,
+        }
     }
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
+use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, parse_column, sql};
 use crate::domain::model::{MessageKind, MessageState, RequestId, UnitId};
 
 /// A message to queue.
@@ -304,7 +304,7 @@ impl Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let changed = on_pool!(self, |pool| {
+        let changed = on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE outgoing_messages SET claim_expires_at = $1, updated_at = $2 \
                  WHERE id = $3 AND state = 'sending' AND claimed_by = $4 AND claim_expires_at > $2",
@@ -439,7 +439,7 @@ impl Store {
                 message.state
             )]));
         }
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query(
                 "UPDATE outgoing_messages SET state = 'retry', next_attempt_at = $1, retry_since = $1, \
                  updated_at = $1 WHERE id = $2 AND state IN ('failed', 'retry')",

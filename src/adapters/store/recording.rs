@@ -1,27 +1,44 @@
-//! Recording one incoming message: its row, and everything its outcome implies (the
+//! Recording incoming messages: each one's row and everything its outcome implies (the
 //! submission, the review item, the failing mark, the receipt), together with the mailbox
-//! checkpoint, in one transaction. A crash leaves either all of it or none, so the message
-//! is processed again from the start.
+//! checkpoint. A [`Recording`] is one transaction for a group of messages (the watcher's
+//! fetch batch): a crash leaves all of the group or none of it, so the group is processed
+//! again from the start, and the checkpoint never passes a message whose outcome is lost.
+//! Within the transaction it remembers what it read (the checkpoint, earlier copies, the
+//! addresses marked failing), so most messages cost one or two statements.
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::intake::{NewIncoming, QueuedReceipt, Recorded};
+use super::db::Tx;
+use super::intake::{NewIncoming, QueuedReceipt, Recorded, sent_refs_in};
 use super::outbox::{REPORTED, insert_message};
 use super::review::supersede_reviews;
 use super::slots::cancel_waiting_in;
 use super::submissions::submission_count;
 use super::{Db, Store, StoreResult, sql};
-use crate::domain::incoming::classify::{Outcome, Reason, Rule, State};
+use crate::domain::incoming::classify::{Outcome, Reason, Rule, SentRef, State};
 use crate::domain::model::IncomingId;
 
 impl Store {
     /// Records one message and everything its outcome implies, and advances the mailbox
     /// checkpoint to its UID, all in one transaction.
     pub async fn record_incoming(&self, new: &NewIncoming<'_>, now: DateTime<Utc>) -> StoreResult<Recorded> {
-        let mut tx = self.begin().await?;
-        let recorded = record(&mut tx.db(), new, now).await?;
-        tx.commit().await?;
+        let mut recording = self.begin_recording().await?;
+        let recorded = recording.record(new, now).await?;
+        recording.commit().await?;
         Ok(recorded)
+    }
+
+    /// Starts recording a group of messages in one transaction (SQLite: on the writer
+    /// connection). Nothing is kept unless [`Recording::commit`] is called.
+    pub async fn begin_recording(&self) -> StoreResult<Recording> {
+        Ok(Recording {
+            tx: self.begin().await?,
+            checkpoints: HashMap::new(),
+            earlier: HashMap::new(),
+            failing: None,
+        })
     }
 
     /// Queues a receipt for a submission counted outside intake (a review item assigned by
@@ -40,52 +57,301 @@ impl Store {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// One transaction recording a group of incoming messages, in order.
+pub struct Recording {
+    tx: Tx,
+    /// Each mailbox's checkpoint as this transaction has moved it (read once; on PostgreSQL
+    /// the row stays locked until the end, so a second watcher waits and then skips what
+    /// this one recorded).
+    checkpoints: HashMap<String, Mark>,
+    /// The earliest record of a message, by its key, as far as this transaction knows
+    /// (`None`: known to have none).
+    earlier: HashMap<Key, Option<EarlierRow>>,
+    /// Addresses marked failing, read once: mail from any other address clears nothing.
+    failing: Option<HashSet<String>>,
+}
+
+/// A mailbox checkpoint within a [`Recording`].
+struct Mark {
+    /// `(uidvalidity, last_uid)`; `None` when the mailbox has no checkpoint row.
+    at: Option<(i64, i64)>,
+    /// Set when it moved: the new position and when.
+    moved: Option<DateTime<Utc>>,
+}
+
+/// How an earlier copy of a message is found: its Message-ID, or its content when it has none.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    MessageId(String),
+    Content(String),
+}
+
+impl Key {
+    fn of(message_id: Option<&str>, content_hash: &str) -> Key {
+        match message_id {
+            Some(id) => Key::MessageId(id.to_string()),
+            None => Key::Content(content_hash.to_string()),
+        }
+    }
+}
+
+impl Recording {
+    /// Reads the earlier records of all these messages (Message-ID, content hash) in two
+    /// queries, so that recording each of them does not look again.
+    pub async fn look_up_earlier(&mut self, messages: &[(Option<&str>, &str)]) -> StoreResult<()> {
+        let mut ids = Vec::new();
+        let mut hashes = Vec::new();
+        for &(message_id, hash) in messages {
+            let key = Key::of(message_id, hash);
+            if self.earlier.contains_key(&key) {
+                continue;
+            }
+            match message_id {
+                Some(id) => ids.push(id.to_string()),
+                None => hashes.push(hash.to_string()),
+            }
+            self.earlier.insert(key, None);
+        }
+        let mut db = self.tx.db();
+        let json_list = if db.is_postgres() {
+            "SELECT json_array_elements_text($1::json)"
+        } else {
+            "SELECT value FROM json_each($1)"
+        };
+        let mut rows: Vec<EarlierRow> = Vec::new();
+        if !ids.is_empty() {
+            let text = format!(
+                "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+                 WHERE message_id IN ({json_list})"
+            );
+            rows.extend(
+                sql(sqlx::AssertSqlSafe(text))
+                    .bind(json(&ids))
+                    .fetch_all::<EarlierRow>(&mut db)
+                    .await?,
+            );
+        }
+        if !hashes.is_empty() {
+            let text = format!(
+                "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+                 WHERE content_hash IN ({json_list}) AND message_id IS NULL"
+            );
+            rows.extend(
+                sql(sqlx::AssertSqlSafe(text))
+                    .bind(json(&hashes))
+                    .fetch_all::<EarlierRow>(&mut db)
+                    .await?,
+            );
+        }
+        for row in rows {
+            let key = Key::of(row.message_id.as_deref(), &row.content_hash);
+            let slot = self.earlier.entry(key).or_default();
+            if slot.as_ref().is_none_or(|known| row.id.get() < known.id.get()) {
+                *slot = Some(row);
+            }
+        }
+        Ok(())
+    }
+
+    /// The id of an earlier record of the same message, this group's included.
+    pub async fn earlier_copy(
+        &mut self,
+        message_id: Option<&str>,
+        content_hash: &str,
+    ) -> StoreResult<Option<IncomingId>> {
+        Ok(self.earlier_row(message_id, content_hash).await?.map(|r| r.id))
+    }
+
+    async fn earlier_row(&mut self, message_id: Option<&str>, content_hash: &str) -> StoreResult<Option<EarlierRow>> {
+        let key = Key::of(message_id, content_hash);
+        if let Some(known) = self.earlier.get(&key) {
+            return Ok(known.clone());
+        }
+        let row = find_earlier(&mut self.tx.db(), message_id, content_hash).await?;
+        self.earlier.insert(key, row.clone());
+        Ok(row)
+    }
+
+    /// Our sent messages among `ids`, by Message-ID (see [`Store::sent_refs`]).
+    pub async fn sent_refs(&mut self, ids: &[String]) -> StoreResult<HashMap<String, SentRef>> {
+        sent_refs_in(&mut self.tx.db(), ids).await
+    }
+
+    /// Records one message and everything its outcome implies, and moves the checkpoint of
+    /// its mailbox to its UID (written at [`commit`](Self::commit)).
+    pub async fn record(&mut self, new: &NewIncoming<'_>, now: DateTime<Utc>) -> StoreResult<Recorded> {
+        if let Some(position) = new.origin.uid
+            && !self.advance(&new.origin.mailbox, position, now).await?
+        {
+            return Ok(Recorded::AlreadyDone);
+        }
+        let mut outcome = new.outcome.clone();
+        if let Some(earlier) = self.earlier_row(new.message_id, new.content_hash).await? {
+            // The very same bytes under a new UIDVALIDITY: the same message, moved.
+            if earlier.content_hash == new.content_hash
+                && earlier.mailbox == new.origin.mailbox
+                && let Some((uidvalidity, uid)) = new.origin.uid
+                && earlier.uidvalidity != Some(uidvalidity)
+            {
+                sql("UPDATE incoming_messages SET uidvalidity = $2, uid = $3 WHERE id = $1")
+                    .bind(earlier.id)
+                    .bind(uidvalidity)
+                    .bind(uid)
+                    .execute(&mut self.tx.db())
+                    .await?;
+                let key = Key::of(new.message_id, new.content_hash);
+                if let Some(Some(known)) = self.earlier.get_mut(&key) {
+                    known.uidvalidity = Some(uidvalidity);
+                }
+                return Ok(Recorded::Moved { id: earlier.id });
+            }
+            if outcome.reason() != Reason::Duplicate {
+                let rule = if new.message_id.is_some() {
+                    Rule::SameMessageId
+                } else {
+                    Rule::SameContent
+                };
+                outcome = Outcome::duplicate(earlier.id, rule);
+            }
+        }
+        let db = &mut self.tx.db();
+        // The snapshot may not have seen an earlier submission; the database has.
+        if let Outcome::Counted(counted) = &mut outcome {
+            counted.resubmission = submission_count(db, counted.request_id, counted.unit_id).await? > 0;
+        }
+        let id = insert_incoming(db, new, &outcome, now).await?;
+        let key = Key::of(new.message_id, new.content_hash);
+        if let Some(slot @ None) = self.earlier.get_mut(&key) {
+            *slot = Some(EarlierRow {
+                id,
+                content_hash: new.content_hash.to_string(),
+                mailbox: new.origin.mailbox.clone(),
+                uidvalidity: new.origin.uid.map(|(uidvalidity, _)| uidvalidity),
+                message_id: new.message_id.map(str::to_string),
+            });
+        }
+        let receipt = record_outcome(db, new, &outcome, id, now).await?;
+        self.mark_addresses(new, &outcome, now).await?;
+        Ok(Recorded::New { id, outcome, receipt })
+    }
+
+    /// Moves the checkpoint to `(uidvalidity, uid)`; false when another watcher already
+    /// recorded this UID.
+    async fn advance(
+        &mut self,
+        mailbox: &str,
+        (uidvalidity, uid): (i64, i64),
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        if !self.checkpoints.contains_key(mailbox) {
+            let mut db = self.tx.db();
+            let statement = if db.is_postgres() {
+                "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1 FOR UPDATE"
+            } else {
+                "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1"
+            };
+            let at: Option<(i64, i64)> = sql(statement).bind(mailbox).fetch_optional(&mut db).await?;
+            self.checkpoints.insert(mailbox.to_string(), Mark { at, moved: None });
+        }
+        let Some(mark) = self.checkpoints.get_mut(mailbox) else {
+            return Ok(false);
+        };
+        if mark.at.is_some_and(|(v, last)| v == uidvalidity && last >= uid) {
+            return Ok(false);
+        }
+        // Without a checkpoint row there is nothing to move (as an UPDATE of no row).
+        if mark.at.is_some() {
+            mark.at = Some((uidvalidity, uid));
+            mark.moved = Some(now);
+        }
+        Ok(true)
+    }
+
+    /// Marks the address a bounce names as failing, and clears the mark of an address real
+    /// mail came from (it works again).
+    async fn mark_addresses(
+        &mut self,
+        new: &NewIncoming<'_>,
+        outcome: &Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        if self.failing.is_none() {
+            let rows: Vec<(String,)> = sql("SELECT address FROM unit_addresses WHERE failing_since IS NOT NULL")
+                .fetch_all(&mut self.tx.db())
+                .await?;
+            self.failing = Some(rows.into_iter().map(|(address,)| address).collect());
+        }
+        let failing_now = self.failing.get_or_insert_default();
+        let db = &mut self.tx.db();
+        if let Some(failing) = outcome.failing() {
+            let address = failing.address.to_lowercase();
+            sql(
+                "UPDATE unit_addresses SET failing_since = COALESCE(failing_since, $3), failing_reason = $2 \
+                 WHERE address = $1 AND ($4 IS NULL OR unit_id = $4)",
+            )
+            .bind(address.as_str())
+            .bind(&failing.reason)
+            .bind(now)
+            .bind(failing.unit_id)
+            .execute(db)
+            .await?;
+            failing_now.insert(address);
+        }
+        if outcome.state() != State::Ignored
+            && let Some(from) = new.from_address
+            && failing_now.remove(from)
+        {
+            sql("UPDATE unit_addresses SET failing_since = NULL, failing_reason = NULL \
+                 WHERE address = $1 AND failing_since IS NOT NULL")
+            .bind(from)
+            .execute(db)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the checkpoints that moved and commits the whole group.
+    pub async fn commit(mut self) -> StoreResult<()> {
+        for (mailbox, mark) in &self.checkpoints {
+            if let (Some((uidvalidity, uid)), Some(now)) = (mark.at, mark.moved) {
+                sql("UPDATE mailbox_checkpoints SET uidvalidity = $2, last_uid = $3, updated_at = $4 WHERE mailbox = $1")
+                    .bind(mailbox.as_str())
+                    .bind(uidvalidity)
+                    .bind(uid)
+                    .bind(now)
+                    .execute(&mut self.tx.db())
+                    .await?;
+            }
+        }
+        self.tx.commit().await
+    }
+}
+
+fn json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 struct EarlierRow {
     id: IncomingId,
     content_hash: String,
     mailbox: String,
     uidvalidity: Option<i64>,
+    message_id: Option<String>,
 }
 
-async fn record(db: &mut Db<'_>, new: &NewIncoming<'_>, now: DateTime<Utc>) -> StoreResult<Recorded> {
-    if let Some((uidvalidity, uid)) = new.origin.uid
-        && !advance_checkpoint(db, &new.origin.mailbox, (uidvalidity, uid), now).await?
-    {
-        return Ok(Recorded::AlreadyDone);
-    }
-    let mut outcome = new.outcome.clone();
-    if let Some(earlier) = find_earlier(db, new.message_id, new.content_hash).await? {
-        // The very same bytes under a new UIDVALIDITY: the same message, moved.
-        if earlier.content_hash == new.content_hash
-            && earlier.mailbox == new.origin.mailbox
-            && let Some((uidvalidity, uid)) = new.origin.uid
-            && earlier.uidvalidity != Some(uidvalidity)
-        {
-            sql("UPDATE incoming_messages SET uidvalidity = $2, uid = $3 WHERE id = $1")
-                .bind(earlier.id)
-                .bind(uidvalidity)
-                .bind(uid)
-                .execute(db)
-                .await?;
-            return Ok(Recorded::Moved { id: earlier.id });
-        }
-        if outcome.reason() != Reason::Duplicate {
-            let rule = if new.message_id.is_some() {
-                Rule::SameMessageId
-            } else {
-                Rule::SameContent
-            };
-            outcome = Outcome::duplicate(earlier.id, rule);
-        }
-    }
-    // The snapshot may not have seen an earlier submission; the database has.
-    if let Outcome::Counted(counted) = &mut outcome {
-        counted.resubmission = submission_count(db, counted.request_id, counted.unit_id).await? > 0;
-    }
-    let id = insert_incoming(db, new, &outcome, now).await?;
+/// Writes what a recorded outcome implies: the submission (and the reminders it cancels,
+/// the review items it settles, the receipt) or the review item. True when a receipt was
+/// queued.
+async fn record_outcome(
+    db: &mut Db<'_>,
+    new: &NewIncoming<'_>,
+    outcome: &Outcome,
+    id: IncomingId,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
     let mut receipt = false;
-    match &outcome {
+    match outcome {
         Outcome::Counted(counted) => {
             sql(
                 "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, \
@@ -127,36 +393,7 @@ async fn record(db: &mut Db<'_>, new: &NewIncoming<'_>, now: DateTime<Utc>) -> S
         }
         Outcome::Ignored(_) => {}
     }
-    mark_addresses(db, new, &outcome, now).await?;
-    Ok(Recorded::New { id, outcome, receipt })
-}
-
-/// Moves the mailbox checkpoint to `(uidvalidity, uid)`; false when another watcher already
-/// recorded this UID. On PostgreSQL the checkpoint row stays locked until the transaction
-/// ends, so two watchers never record the same UID.
-async fn advance_checkpoint(
-    db: &mut Db<'_>,
-    mailbox: &str,
-    (uidvalidity, uid): (i64, i64),
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let statement = if db.is_postgres() {
-        "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1 FOR UPDATE"
-    } else {
-        "SELECT uidvalidity, last_uid FROM mailbox_checkpoints WHERE mailbox = $1"
-    };
-    let current: Option<(i64, i64)> = sql(statement).bind(mailbox).fetch_optional(db).await?;
-    if current.is_some_and(|(v, last)| v == uidvalidity && last >= uid) {
-        return Ok(false);
-    }
-    sql("UPDATE mailbox_checkpoints SET uidvalidity = $2, last_uid = $3, updated_at = $4 WHERE mailbox = $1")
-        .bind(mailbox)
-        .bind(uidvalidity)
-        .bind(uid)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(true)
+    Ok(receipt)
 }
 
 /// The earlier record of a message: same Message-ID, or same content when it has none.
@@ -166,11 +403,15 @@ async fn find_earlier(
     content_hash: &str,
 ) -> StoreResult<Option<EarlierRow>> {
     let query = match message_id {
-        Some(id) => sql("SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-             WHERE message_id = $1 ORDER BY id LIMIT 1")
+        Some(id) => sql(
+            "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+             WHERE message_id = $1 ORDER BY id LIMIT 1",
+        )
         .bind(id),
-        None => sql("SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-             WHERE content_hash = $1 AND message_id IS NULL ORDER BY id LIMIT 1")
+        None => sql(
+            "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+             WHERE content_hash = $1 AND message_id IS NULL ORDER BY id LIMIT 1",
+        )
         .bind(content_hash),
     };
     query.fetch_optional(db).await
@@ -214,38 +455,6 @@ async fn insert_incoming(
     .bind(now)
     .fetch_scalar(db)
     .await
-}
-
-/// Marks the address a bounce names as failing, and clears the mark of an address real mail
-/// came from (it works again).
-async fn mark_addresses(
-    db: &mut Db<'_>,
-    new: &NewIncoming<'_>,
-    outcome: &Outcome,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if let Some(failing) = outcome.failing() {
-        sql(
-            "UPDATE unit_addresses SET failing_since = COALESCE(failing_since, $3), failing_reason = $2 \
-             WHERE address = $1 AND ($4 IS NULL OR unit_id = $4)",
-        )
-        .bind(failing.address.to_lowercase())
-        .bind(&failing.reason)
-        .bind(now)
-        .bind(failing.unit_id)
-        .execute(db)
-        .await?;
-    }
-    if outcome.state() != State::Ignored
-        && let Some(from) = new.from_address
-    {
-        sql("UPDATE unit_addresses SET failing_since = NULL, failing_reason = NULL \
-             WHERE address = $1 AND failing_since IS NOT NULL")
-        .bind(from)
-        .execute(db)
-        .await?;
-    }
-    Ok(())
 }
 
 /// Queues a receipt unless its address got one after `unless_sent_since`; returns whether

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Store, StoreResult, on_pool, sql};
+use super::{Store, StoreResult, on_pool, on_writer, sql};
 use crate::domain::model::IncomingId;
 
 /// The last word of one daemon instance.
@@ -74,7 +74,7 @@ impl Store {
 
     /// Writes (or replaces) an instance's row.
     pub async fn record_service_health(&self, health: &ServiceHealth) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query(
                 "INSERT INTO service_health (instance, pid, started_at, updated_at, status_line, imap_problem, \
                  smtp_problem, login_refused, status_vi) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -110,7 +110,7 @@ impl Store {
 
     /// Removes an instance's row (a clean stop).
     pub async fn forget_service(&self, instance: &str) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_writer!(self, |pool| {
             sqlx::query("DELETE FROM service_health WHERE instance = $1")
                 .bind(instance)
                 .execute(pool)

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
+use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, sql};
 use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitId, UnitInput};
 
 /// What applying one unit description did.
@@ -375,7 +375,7 @@ impl Store {
 
     /// Deactivates a unit: it is no longer chased, its history stays.
     pub async fn deactivate_unit(&self, code: &UnitCode, now: DateTime<Utc>) -> StoreResult<bool> {
-        let result = on_pool!(self, |pool| {
+        let result = on_writer!(self, |pool| {
             sqlx::query("UPDATE units SET active = FALSE, updated_at = $1 WHERE code = $2 AND active")
                 .bind(now)
                 .bind(code.as_str())

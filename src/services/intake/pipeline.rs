@@ -3,12 +3,20 @@
 //! classify, record (with the receipt, when receipts are on and the sender may get one).
 //! [`Intake::judge`] is the same minus the writes, for `intake explain`.
 //!
-//! Reading and judging run on tokio's blocking threads, each within the configured time
-//! budget: a message built to be slow goes to the review queue as `too_complex` instead of
-//! holding the mailbox, and it never stops the web page, the watchdog or a SIGTERM.
+//! Messages go through in groups ([`Intake::process_group`]; the watcher's fetch batch, at
+//! most 200 messages): all are read on one blocking thread, their copies written and made
+//! durable with one `syncfs`, then all are judged and recorded in one transaction, which
+//! also moves the mailbox checkpoint past the last. A crash loses the whole group or nothing,
+//! and a copy is on disk before any outcome that names it.
+//!
+//! Reading and judging run on tokio's blocking threads, each message within the configured
+//! time budget: a message built to be slow goes to the review queue as `too_complex` instead
+//! of holding the mailbox, and it never stops the web page, the watchdog or a SIGTERM.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,8 +24,8 @@ use serde::Serialize;
 
 use crate::adapters::config::Settings;
 use crate::adapters::files::MessageFiles;
-use crate::adapters::store::{NewIncoming, Origin, Recorded, Store, StoreError};
-use crate::domain::incoming::classify::{self, Context, Outcome, Rule, Rules, Snapshot};
+use crate::adapters::store::{NewIncoming, Origin, Recorded, Recording, Store, StoreError};
+use crate::domain::incoming::classify::{self, Context, Outcome, Rule, Rules, SentRef, Snapshot};
 use crate::domain::incoming::message::{self, Letter};
 use crate::domain::incoming::receipt;
 use crate::services::letters::Templates;
@@ -53,6 +61,35 @@ impl<'a> Raw<'a> {
     }
 }
 
+/// The bytes of a message, owned, to be read on another thread: what [`Raw`] borrows.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub bytes: Arc<[u8]>,
+    /// Set when only the header came, of a message of this many bytes (above the size cap).
+    pub header_only_of: Option<usize>,
+}
+
+impl From<Raw<'_>> for Body {
+    fn from(raw: Raw<'_>) -> Body {
+        let header_only_of = match raw {
+            Raw::Whole(_) => None,
+            Raw::HeaderOnly(_, size) => Some(size),
+        };
+        Body {
+            bytes: Arc::from(raw.bytes()),
+            header_only_of,
+        }
+    }
+}
+
+/// A message to process in a group: its bytes, where it came from and when it arrived.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub body: Body,
+    pub origin: Origin,
+    pub received_at: DateTime<Utc>,
+}
+
 /// Why a message was not judged on its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trouble {
@@ -65,6 +102,17 @@ pub enum Trouble {
 /// A message read: its letter (only hash and size when it could not be read) and what
 /// went wrong, if anything.
 pub type Reading = (Letter, Option<Trouble>);
+
+/// A group of messages read, their copies on disk: ready to [record](Intake::record).
+#[derive(Debug)]
+pub struct Prepared(Vec<(Arrival, Reading, PathBuf)>);
+
+impl Prepared {
+    /// Where each message came from, in order.
+    pub fn origins(&self) -> impl Iterator<Item = &Origin> {
+        self.0.iter().map(|(arrival, _, _)| &arrival.origin)
+    }
+}
 
 /// A processed message.
 #[derive(Debug, Clone)]
@@ -87,6 +135,8 @@ pub enum IntakeError {
     },
     #[error("the task keeping a copy of the message stopped")]
     Task(#[from] tokio::task::JoinError),
+    #[error("a group of messages to record was empty")]
+    Empty,
 }
 
 #[derive(Serialize)]
@@ -122,42 +172,66 @@ impl Intake {
     /// be made of, or that takes too long, still gets a letter (hash and size), and
     /// [`judge`](Self::judge) sends it to review.
     pub async fn read(&self, raw: Raw<'_>) -> Reading {
-        let bytes: Arc<[u8]> = Arc::from(raw.bytes());
-        let header_only = match raw {
-            Raw::Whole(_) => None,
-            Raw::HeaderOnly(_, size) => Some(size),
-        };
-        let work = {
-            let bytes = Arc::clone(&bytes);
-            tokio::task::spawn_blocking(move || match header_only {
-                None => message::read(&bytes),
-                Some(size) => message::read_header_only(&bytes, size),
-            })
-        };
-        let problem = match tokio::time::timeout(self.time_budget, work).await {
-            Ok(Ok(Ok(letter))) => return (letter, None),
-            Ok(Ok(Err(unreadable))) => Trouble::Unreadable(unreadable.0),
-            // `read` catches the parser's panics; this is one of its own.
-            Ok(Err(_)) => Trouble::Unreadable("không đọc được thư (lỗi khi đọc)".into()),
-            Err(_) => {
-                tracing::warn!(
-                    size = bytes.len(),
-                    budget_seconds = self.time_budget.as_secs_f64(),
-                    "reading a message took longer than the time budget; it goes to review"
-                );
-                Trouble::TooComplex
+        let mut readings = self.read_all(&[Body::from(raw)]).await;
+        readings
+            .pop()
+            .unwrap_or_else(|| (Letter::default(), Some(Trouble::TooComplex)))
+    }
+
+    /// Reads messages in order on one blocking thread, each within the time budget. When one
+    /// overruns, it gets a letter with only its hash and size, and the rest are read on a
+    /// fresh thread (the stuck one stops after it, as soon as it can).
+    pub async fn read_all(&self, bodies: &[Body]) -> Vec<Reading> {
+        let mut readings = Vec::with_capacity(bodies.len());
+        while readings.len() < bodies.len() {
+            let rest: Vec<Body> = bodies[readings.len()..].to_vec();
+            let abandoned = Arc::new(AtomicBool::new(false));
+            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+            {
+                let abandoned = Arc::clone(&abandoned);
+                tokio::task::spawn_blocking(move || {
+                    for body in rest {
+                        if abandoned.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let letter = match body.header_only_of {
+                            None => message::read(&body.bytes),
+                            Some(size) => message::read_header_only(&body.bytes, size),
+                        };
+                        if sender.send(letter).is_err() {
+                            return;
+                        }
+                    }
+                });
             }
-        };
-        let size = bytes.len();
-        let content_hash = tokio::task::spawn_blocking(move || message::content_hash(&bytes))
-            .await
-            .unwrap_or_default();
-        let letter = Letter {
-            content_hash,
-            size,
-            ..Letter::default()
-        };
-        (letter, Some(problem))
+            while readings.len() < bodies.len() {
+                let body = &bodies[readings.len()];
+                let (problem, broken) = match tokio::time::timeout(self.time_budget, receiver.recv()).await {
+                    Ok(Some(Ok(letter))) => {
+                        readings.push((letter, None));
+                        continue;
+                    }
+                    Ok(Some(Err(unreadable))) => (Trouble::Unreadable(unreadable.0), false),
+                    // `read` catches the parser's panics; this is one of its own.
+                    Ok(None) => (Trouble::Unreadable("không đọc được thư (lỗi khi đọc)".into()), true),
+                    Err(_) => {
+                        tracing::warn!(
+                            size = body.bytes.len(),
+                            budget_seconds = self.time_budget.as_secs_f64(),
+                            "reading a message took longer than the time budget; it goes to review"
+                        );
+                        (Trouble::TooComplex, true)
+                    }
+                };
+                readings.push((unread(body).await, Some(problem)));
+                if broken {
+                    // The thread is stuck or gone: read the rest on a new one.
+                    abandoned.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        }
+        readings
     }
 
     /// The outcome a letter would have now, changing nothing. The rules run on a blocking
@@ -173,18 +247,29 @@ impl Intake {
         let duplicate_of = store
             .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
             .await?;
+        let sent = store.sent_refs(&referred_ids(letter)).await?;
+        Ok(self
+            .decide(snapshot, letter, trouble, duplicate_of, sent, received_at)
+            .await)
+    }
+
+    /// The outcome of a letter given what the store knows of it: an earlier copy, and our
+    /// sent messages it refers to.
+    async fn decide(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        letter: &Arc<Letter>,
+        trouble: Option<&Trouble>,
+        duplicate_of: Option<crate::domain::model::IncomingId>,
+        sent: HashMap<String, SentRef>,
+        received_at: DateTime<Utc>,
+    ) -> Outcome {
         match (trouble, duplicate_of) {
-            (Some(_), Some(earlier)) => return Ok(Outcome::duplicate(earlier, Rule::SameContent)),
-            (Some(Trouble::Unreadable(problem)), None) => return Ok(Outcome::unreadable(problem)),
-            (Some(Trouble::TooComplex), None) => return Ok(Outcome::too_complex(self.time_budget)),
+            (Some(_), Some(earlier)) => return Outcome::duplicate(earlier, Rule::SameContent),
+            (Some(Trouble::Unreadable(problem)), None) => return Outcome::unreadable(problem),
+            (Some(Trouble::TooComplex), None) => return Outcome::too_complex(self.time_budget),
             (None, _) => {}
         }
-        let mut ids = letter.thread_ids();
-        ids.extend(letter.message_id.iter().cloned());
-        if let Some(bounce) = &letter.bounce {
-            ids.extend(bounce.original_ids.iter().take(message::MAX_IDS).cloned());
-        }
-        let sent = store.sent_refs(&ids).await?;
         let context = Context {
             received_at,
             duplicate_of,
@@ -194,7 +279,7 @@ impl Intake {
             let (letter, snapshot, rules) = (Arc::clone(letter), Arc::clone(snapshot), Arc::clone(&self.rules));
             tokio::task::spawn_blocking(move || classify::classify(&letter, &snapshot, &rules, &context))
         };
-        Ok(match tokio::time::timeout(self.time_budget, work).await {
+        match tokio::time::timeout(self.time_budget, work).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Outcome::unreadable("không phân loại được thư (lỗi khi phân loại)"),
             Err(_) => {
@@ -205,11 +290,49 @@ impl Intake {
                 );
                 Outcome::too_complex(self.time_budget)
             }
-        })
+        }
     }
 
-    /// Processes one message through to the store. The snapshot learns of a counted
-    /// submission so the next message of the batch sees it.
+    /// Processes a group of messages through to the store (see the module's comment): all
+    /// or none of them are recorded. The snapshot learns of each counted submission so the
+    /// next message sees it.
+    pub async fn process_group(
+        &self,
+        store: &Store,
+        snapshot: &mut Arc<Snapshot>,
+        arrivals: Vec<Arrival>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Processed>, IntakeError> {
+        let prepared = self.prepare(arrivals).await?;
+        self.record(store, snapshot, prepared, now).await
+    }
+
+    /// The first half of [`process_group`](Self::process_group), which needs no store: reads
+    /// the messages and keeps their copies (on disk when this returns). A caller may prepare
+    /// one group while it records the one before.
+    pub async fn prepare(&self, arrivals: Vec<Arrival>) -> Result<Prepared, IntakeError> {
+        let bodies: Vec<Body> = arrivals.iter().map(|a| a.body.clone()).collect();
+        let readings = self.read_all(&bodies).await;
+        self.prepare_read(arrivals.into_iter().zip(readings).collect()).await
+    }
+
+    /// [`prepare`](Self::prepare) for messages already read.
+    async fn prepare_read(&self, group: Vec<(Arrival, Reading)>) -> Result<Prepared, IntakeError> {
+        let copies: Vec<(String, Arc<[u8]>)> = group
+            .iter()
+            .map(|(arrival, (letter, _))| (letter.content_hash.clone(), Arc::clone(&arrival.body.bytes)))
+            .collect();
+        let raw_paths = self.keep_copies(copies).await?;
+        Ok(Prepared(
+            group
+                .into_iter()
+                .zip(raw_paths)
+                .map(|((arrival, reading), path)| (arrival, reading, path))
+                .collect(),
+        ))
+    }
+
+    /// Processes one message through to the store (a group of one).
     pub async fn process(
         &self,
         store: &Store,
@@ -231,17 +354,110 @@ impl Intake {
         &self,
         store: &Store,
         snapshot: &mut Arc<Snapshot>,
-        (letter, trouble): Reading,
+        reading: Reading,
         bytes: &[u8],
         origin: &Origin,
         received_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Processed, IntakeError> {
-        let letter = Arc::new(letter);
-        let raw_path = self.keep_copy(&letter.content_hash, bytes).await?;
-        let outcome = self
-            .judge(store, snapshot, &letter, trouble.as_ref(), received_at)
-            .await?;
+        let arrival = Arrival {
+            body: Body::from(Raw::Whole(bytes)),
+            origin: origin.clone(),
+            received_at,
+        };
+        let prepared = self.prepare_read(vec![(arrival, reading)]).await?;
+        let mut processed = self.record(store, snapshot, prepared, now).await?;
+        processed.pop().ok_or(IntakeError::Empty)
+    }
+
+    /// The second half of [`process_group`](Self::process_group): judges a prepared group
+    /// and records it in one transaction.
+    pub async fn record(
+        &self,
+        store: &Store,
+        snapshot: &mut Arc<Snapshot>,
+        Prepared(group): Prepared,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Processed>, IntakeError> {
+        let mut recording = store.begin_recording().await?;
+        let keys: Vec<(Option<&str>, &str)> = group
+            .iter()
+            .map(|(_, (letter, _), _)| (letter.message_id.as_deref(), letter.content_hash.as_str()))
+            .collect();
+        recording.look_up_earlier(&keys).await?;
+        let mut mentioned: Vec<String> = group
+            .iter()
+            .flat_map(|(_, (letter, _), _)| referred_ids(letter))
+            .collect();
+        mentioned.sort_unstable();
+        mentioned.dedup();
+        let sent = recording.sent_refs(&mentioned).await?;
+        let mut processed = Vec::with_capacity(group.len());
+        for (arrival, (letter, trouble), raw_path) in group {
+            let letter = Arc::new(letter);
+            let duplicate_of = recording
+                .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
+                .await?;
+            let sent_by_letter: HashMap<String, SentRef> = referred_ids(&letter)
+                .into_iter()
+                .filter_map(|id| sent.get(&id).map(|r| (id, r.clone())))
+                .collect();
+            let outcome = self
+                .decide(
+                    snapshot,
+                    &letter,
+                    trouble.as_ref(),
+                    duplicate_of,
+                    sent_by_letter,
+                    arrival.received_at,
+                )
+                .await;
+            let recorded = self
+                .record_one(
+                    store,
+                    &mut recording,
+                    snapshot,
+                    &letter,
+                    &outcome,
+                    &arrival,
+                    &raw_path,
+                    now,
+                )
+                .await?;
+            let outcome = match &recorded {
+                Recorded::New { outcome, .. } => {
+                    if let Some((request_id, unit_id)) = outcome.counted_for() {
+                        // The classifying thread has let go of its handle, so this does not copy.
+                        Arc::make_mut(snapshot).note_counted(request_id, unit_id);
+                    }
+                    outcome.clone()
+                }
+                Recorded::Moved { .. } | Recorded::AlreadyDone => outcome,
+            };
+            processed.push(Processed {
+                letter,
+                outcome,
+                recorded,
+                raw_path: Some(raw_path),
+            });
+        }
+        recording.commit().await?;
+        Ok(processed)
+    }
+
+    /// Records one judged message in the group's transaction, with its receipt.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_one(
+        &self,
+        store: &Store,
+        recording: &mut Recording,
+        snapshot: &Snapshot,
+        letter: &Letter,
+        outcome: &Outcome,
+        arrival: &Arrival,
+        raw_path: &std::path::Path,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded, IntakeError> {
         let attachments: Vec<AttachmentJson<'_>> = letter
             .counted_attachments()
             .map(|a| AttachmentJson {
@@ -250,11 +466,11 @@ impl Intake {
             })
             .collect();
         let receipt = match (&self.receipts, outcome.counted_for()) {
-            (Some(receipts), Some(ids)) => match receipt::refusal(&letter) {
+            (Some(receipts), Some(ids)) => match receipt::refusal(letter) {
                 None => {
                     let resubmission = snapshot.reported.contains(&ids);
                     receipts
-                        .compose(store, &letter, ids, resubmission, received_at, now)
+                        .compose(store, letter, ids, resubmission, arrival.received_at, now)
                         .await?
                 }
                 Some(why) => {
@@ -266,48 +482,108 @@ impl Intake {
         };
         let raw_path_text = raw_path.to_string_lossy().into_owned();
         let new = NewIncoming {
-            origin,
+            origin: &arrival.origin,
             message_id: letter.message_id.as_deref(),
             content_hash: &letter.content_hash,
             from_address: letter.from.as_deref(),
             from_name: letter.from_name.as_deref(),
             subject: &letter.subject,
-            received_at,
+            received_at: arrival.received_at,
             size: i64::try_from(letter.size).unwrap_or(i64::MAX),
             attachments_json: serde_json::to_string(&attachments).unwrap_or_else(|_| "[]".into()),
             raw_path: Some(&raw_path_text),
-            outcome: &outcome,
+            outcome,
             receipt: receipt.as_ref(),
         };
-        let recorded = store.record_incoming(&new, now).await?;
-        let outcome = match &recorded {
-            Recorded::New { outcome, .. } => {
-                if let Some((request_id, unit_id)) = outcome.counted_for() {
-                    // The classifying thread has let go of its handle, so this does not copy.
-                    Arc::make_mut(snapshot).note_counted(request_id, unit_id);
-                }
-                outcome.clone()
-            }
-            Recorded::Moved { .. } | Recorded::AlreadyDone => outcome,
-        };
-        Ok(Processed {
-            letter,
-            outcome,
-            recorded,
-            raw_path: Some(raw_path),
-        })
+        Ok(recording.record(&new, now).await?)
     }
 
-    /// Keeps the bytes under their hash ([`MessageFiles::keep`]), on a blocking thread.
-    pub async fn keep_copy(&self, hash: &str, bytes: &[u8]) -> Result<PathBuf, IntakeError> {
+    /// Keeps the copies ([`MessageFiles::keep_all`]: durable before this returns), on a
+    /// blocking thread.
+    pub async fn keep_copies(&self, copies: Vec<(String, Arc<[u8]>)>) -> Result<Vec<PathBuf>, IntakeError> {
         let files = MessageFiles::new(&self.message_dir);
-        let (hash, bytes) = (hash.to_string(), bytes.to_vec());
         tokio::task::spawn_blocking(move || {
-            files.keep(&hash, &bytes).map_err(|source| IntakeError::Copy {
-                path: files.path_of(&hash),
+            files.keep_all(&copies).map_err(|source| IntakeError::Copy {
+                path: files.dir().to_path_buf(),
                 source,
             })
         })
         .await?
+    }
+}
+
+/// The Message-IDs a letter mentions that may be ours: its thread, its own, and for a
+/// bounce the message that bounced.
+fn referred_ids(letter: &Letter) -> Vec<String> {
+    let mut ids = letter.thread_ids();
+    ids.extend(letter.message_id.iter().cloned());
+    if let Some(bounce) = &letter.bounce {
+        ids.extend(bounce.original_ids.iter().take(message::MAX_IDS).cloned());
+    }
+    ids
+}
+
+/// The letter of a message that could not be read: only its hash and size.
+async fn unread(body: &Body) -> Letter {
+    let bytes = Arc::clone(&body.bytes);
+    let size = bytes.len();
+    let content_hash = tokio::task::spawn_blocking(move || message::content_hash(&bytes))
+        .await
+        .unwrap_or_default();
+    Letter {
+        content_hash,
+        size,
+        ..Letter::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intake(budget: Duration, dir: &std::path::Path) -> Intake {
+        Intake {
+            rules: Arc::new(Rules::default()),
+            office_mailbox: "vanphong@so.vn".into(),
+            message_dir: dir.to_path_buf(),
+            max_message_bytes: 64 << 20,
+            time_budget: budget,
+            receipts: None,
+        }
+    }
+
+    fn plain(n: usize) -> Body {
+        let text = format!("From: dv{n}@so.vn\r\nSubject: Báo cáo {n}\r\n\r\nKính gửi Sở.\r\n");
+        Body::from(Raw::Whole(text.as_bytes()))
+    }
+
+    /// 200,000 parts: seconds to parse in a test build.
+    fn slow() -> Body {
+        let mut text = String::from("From: x@so.vn\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n");
+        for _ in 0..200_000 {
+            text.push_str("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+        }
+        text.push_str("--b--\r\n");
+        Body::from(Raw::Whole(text.as_bytes()))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_message_over_the_budget_in_a_group_goes_to_review_and_the_rest_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let intake = intake(Duration::from_millis(300), dir.path());
+        let slow = slow();
+        let started = std::time::Instant::now();
+        let readings = intake.read_all(&[plain(1), slow.clone(), plain(2), plain(3)]).await;
+        assert_eq!(readings.len(), 4);
+        assert!(readings[0].1.is_none());
+        assert_eq!(readings[0].0.subject, "Báo cáo 1");
+        assert_eq!(readings[1].1, Some(Trouble::TooComplex));
+        assert_eq!(readings[1].0.content_hash, message::content_hash(&slow.bytes));
+        assert_eq!(readings[1].0.size, slow.bytes.len());
+        // Read on a fresh thread while the stuck one still parses.
+        assert_eq!(readings[2].0.subject, "Báo cáo 2");
+        assert_eq!(readings[3].0.subject, "Báo cáo 3");
+        assert!(readings[2].1.is_none() && readings[3].1.is_none());
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     }
 }

@@ -570,14 +570,30 @@ ca-file = "{ca}"
         );
         let temporary = maildir.join("tmp").join(&name);
         std::fs::write(&temporary, bytes).expect("write the message");
-        let owner = format!("{MAIL_UID}:{MAIL_UID}");
-        let status = Command::new("chown")
-            .args(["-R", &owner])
-            .arg(&maildir)
-            .status()
-            .expect("chown the Maildir");
-        assert!(status.success());
+        chown_to_dovecot(&maildir);
         std::fs::rename(&temporary, maildir.join("new").join(&name)).expect("deliver into new/");
+    }
+
+    /// Delivers many messages at once straight into the address's Maildir (`new/`), in order.
+    pub fn place_many(&self, address: &str, messages: &[String]) {
+        let maildir = self.maildir(address);
+        let staging = maildir.join("tmp").join(format!("many-{}", std::process::id()));
+        std::fs::create_dir_all(&staging).expect("create the staging directory");
+        let first = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let names: Vec<String> = (0..messages.len())
+            .map(|i| format!("{first}.M{i:06}P{}.many", std::process::id()))
+            .collect();
+        for (name, message) in names.iter().zip(messages) {
+            std::fs::write(staging.join(name), message).expect("write the message");
+        }
+        chown_to_dovecot(&maildir);
+        for name in &names {
+            std::fs::rename(staging.join(name), maildir.join("new").join(name)).expect("deliver into new/");
+        }
+        std::fs::remove_dir(&staging).ok();
     }
 
     /// When each message in the address's INBOX arrived (its file's time, which is its
@@ -709,4 +725,15 @@ fn wait_for(ready: impl Fn() -> bool, what: &str) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Err(format!("{what} not ready after 20 s"))
+}
+
+/// Gives a Maildir (and what was written into it) to the user Dovecot reads it as.
+fn chown_to_dovecot(maildir: &Path) {
+    let owner = format!("{MAIL_UID}:{MAIL_UID}");
+    let status = Command::new("chown")
+        .args(["-R", &owner])
+        .arg(maildir)
+        .status()
+        .expect("chown the Maildir");
+    assert!(status.success());
 }
