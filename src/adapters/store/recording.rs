@@ -18,7 +18,7 @@ use super::slots::cancel_waiting_in;
 use super::submissions::submission_count;
 use super::{Db, Store, StoreResult, sql};
 use crate::domain::incoming::classify::{Outcome, Reason, Rule, SentRef, State};
-use crate::domain::model::IncomingId;
+use crate::domain::model::{IncomingId, RequestId, UnitId};
 
 impl Store {
     /// Records one message and everything its outcome implies, and advances the mailbox
@@ -38,6 +38,7 @@ impl Store {
             checkpoints: HashMap::new(),
             earlier: HashMap::new(),
             failing: None,
+            pairs: HashMap::new(),
         })
     }
 
@@ -69,6 +70,20 @@ pub struct Recording {
     earlier: HashMap<Key, Option<EarlierRow>>,
     /// Addresses marked failing, read once: mail from any other address clears nothing.
     failing: Option<HashSet<String>>,
+    /// What a counted submission of a (request, unit) would change, for the pairs read by
+    /// [`look_up_pairs`](Self::look_up_pairs) and kept true as the group goes on.
+    pairs: HashMap<(RequestId, UnitId), Pair>,
+}
+
+/// A (request, unit) within a [`Recording`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Pair {
+    /// It has a submission: a new one is a resubmission.
+    reported: bool,
+    /// Planned slots or queued messages wait for it (a submission cancels them).
+    waiting: bool,
+    /// Open review items are about it (a submission supersedes them).
+    open_reviews: bool,
 }
 
 /// A mailbox checkpoint within a [`Recording`].
@@ -153,6 +168,66 @@ impl Recording {
         Ok(())
     }
 
+    /// Reads, in four queries, what recording a submission of each of these (request, unit)
+    /// pairs would change, so that recording does not ask again for each message.
+    pub async fn look_up_pairs(&mut self, pairs: &[(RequestId, UnitId)]) -> StoreResult<()> {
+        let new: Vec<(RequestId, UnitId)> = pairs
+            .iter()
+            .filter(|pair| !self.pairs.contains_key(pair))
+            .copied()
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let mut requests: Vec<i64> = new.iter().map(|(r, _)| r.get()).collect();
+        let mut units: Vec<i64> = new.iter().map(|(_, u)| u.get()).collect();
+        requests.sort_unstable();
+        requests.dedup();
+        units.sort_unstable();
+        units.dedup();
+        let mut db = self.tx.db();
+        let (r, u) = if db.is_postgres() {
+            (
+                "(SELECT json_array_elements_text($1::json)::bigint)",
+                "(SELECT json_array_elements_text($2::json)::bigint)",
+            )
+        } else {
+            ("(SELECT value FROM json_each($1))", "(SELECT value FROM json_each($2))")
+        };
+        let within = format!("request_id IN {r} AND unit_id IN {u}");
+        let queries = [
+            format!("SELECT DISTINCT request_id, unit_id FROM submissions WHERE {within}"),
+            format!("SELECT DISTINCT request_id, unit_id FROM reminder_slots WHERE state = 'planned' AND {within}"),
+            format!(
+                "SELECT DISTINCT request_id, unit_id FROM outgoing_messages WHERE state IN ('queued', 'retry') \
+                 AND kind IN ('notice', 'reminder', 'overdue') AND {within}"
+            ),
+            format!("SELECT DISTINCT request_id, unit_id FROM review_items WHERE state = 'open' AND {within}"),
+        ];
+        let (requests, units) = (json_ids(&requests), json_ids(&units));
+        let mut found: Vec<Vec<(RequestId, UnitId)>> = Vec::with_capacity(queries.len());
+        for query in queries {
+            found.push(
+                sql(sqlx::AssertSqlSafe(query))
+                    .bind(requests.as_str())
+                    .bind(units.as_str())
+                    .fetch_all(&mut db)
+                    .await?,
+            );
+        }
+        for pair in &new {
+            self.pairs.insert(
+                *pair,
+                Pair {
+                    reported: found[0].contains(pair),
+                    waiting: found[1].contains(pair) || found[2].contains(pair),
+                    open_reviews: found[3].contains(pair),
+                },
+            );
+        }
+        Ok(())
+    }
+
     /// The id of an earlier record of the same message, this group's included.
     pub async fn earlier_copy(
         &mut self,
@@ -216,8 +291,20 @@ impl Recording {
         }
         let db = &mut self.tx.db();
         // The snapshot may not have seen an earlier submission; the database has.
+        let mut pair = None;
         if let Outcome::Counted(counted) = &mut outcome {
-            counted.resubmission = submission_count(db, counted.request_id, counted.unit_id).await? > 0;
+            let key = (counted.request_id, counted.unit_id);
+            let known = match self.pairs.get(&key) {
+                Some(known) => *known,
+                // Not looked up: ask, and act as if something may wait.
+                None => Pair {
+                    reported: submission_count(db, key.0, key.1).await? > 0,
+                    waiting: true,
+                    open_reviews: true,
+                },
+            };
+            counted.resubmission = known.reported;
+            pair = Some((key, known));
         }
         let id = insert_incoming(db, new, &outcome, now).await?;
         let key = Key::of(new.message_id, new.content_hash);
@@ -230,7 +317,23 @@ impl Recording {
                 message_id: new.message_id.map(str::to_string),
             });
         }
-        let receipt = record_outcome(db, new, &outcome, id, now).await?;
+        let receipt = record_outcome(db, new, &outcome, id, pair.map(|(_, p)| p), now).await?;
+        if let Some((key, _)) = pair {
+            self.pairs.insert(
+                key,
+                Pair {
+                    reported: true,
+                    waiting: false,
+                    open_reviews: false,
+                },
+            );
+        }
+        if let Outcome::Review(review) = &outcome
+            && let (Some(request_id), Some(unit_id)) = (review.request_id, review.unit_id)
+            && let Some(known) = self.pairs.get_mut(&(request_id, unit_id))
+        {
+            known.open_reviews = true;
+        }
         self.mark_addresses(new, &outcome, now).await?;
         Ok(Recorded::New { id, outcome, receipt })
     }
@@ -331,6 +434,10 @@ fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
+fn json_ids(list: &[i64]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct EarlierRow {
     id: IncomingId,
@@ -348,8 +455,14 @@ async fn record_outcome(
     new: &NewIncoming<'_>,
     outcome: &Outcome,
     id: IncomingId,
+    pair: Option<Pair>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    let pair = pair.unwrap_or(Pair {
+        reported: false,
+        waiting: true,
+        open_reviews: true,
+    });
     let mut receipt = false;
     match outcome {
         Outcome::Counted(counted) => {
@@ -369,8 +482,12 @@ async fn record_outcome(
             .execute(db)
             .await?;
             let (request_id, unit_id) = (counted.request_id, counted.unit_id);
-            cancel_waiting_in(db, Some(request_id), Some(unit_id), REPORTED, now).await?;
-            supersede_reviews(db, request_id, unit_id, Some(id), now).await?;
+            if pair.waiting {
+                cancel_waiting_in(db, Some(request_id), Some(unit_id), REPORTED, now).await?;
+            }
+            if pair.open_reviews {
+                supersede_reviews(db, request_id, unit_id, Some(id), now).await?;
+            }
             if let Some(queued) = new.receipt {
                 receipt = queue_receipt_in(db, queued, now).await?;
             }

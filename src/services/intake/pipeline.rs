@@ -5,15 +5,17 @@
 //!
 //! Messages go through in groups ([`Intake::process_group`]; the watcher's fetch batch, at
 //! most 200 messages): all are read on one blocking thread, their copies written and made
-//! durable with one `syncfs`, then all are judged and recorded in one transaction, which
-//! also moves the mailbox checkpoint past the last. A crash loses the whole group or nothing,
-//! and a copy is on disk before any outcome that names it.
+//! durable with one `syncfs` ([`Intake::prepare`]), then, in one transaction
+//! ([`Intake::record`]), what the store knows of them is read in a few queries for the whole
+//! group, all are classified on one blocking thread, and each is recorded; the commit also
+//! moves the mailbox checkpoint past the last. A crash loses the whole group or nothing, and
+//! a copy is on disk before any outcome that names it.
 //!
 //! Reading and judging run on tokio's blocking threads, each message within the configured
 //! time budget: a message built to be slow goes to the review queue as `too_complex` instead
 //! of holding the mailbox, and it never stops the web page, the watchdog or a SIGTERM.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +30,7 @@ use crate::adapters::store::{NewIncoming, Origin, Recorded, Recording, Store, St
 use crate::domain::incoming::classify::{self, Context, Outcome, Rule, Rules, SentRef, Snapshot};
 use crate::domain::incoming::message::{self, Letter};
 use crate::domain::incoming::receipt;
+use crate::domain::model::{RequestId, UnitId};
 use crate::services::letters::Templates;
 use crate::services::letters::receipt::Receipts;
 
@@ -178,58 +181,36 @@ impl Intake {
             .unwrap_or_else(|| (Letter::default(), Some(Trouble::TooComplex)))
     }
 
-    /// Reads messages in order on one blocking thread, each within the time budget. When one
-    /// overruns, it gets a letter with only its hash and size, and the rest are read on a
-    /// fresh thread (the stuck one stops after it, as soon as it can).
+    /// Reads messages in order on one blocking thread, each within the time budget. One that
+    /// overruns gets a letter with only its hash and size (see [`each_within`]).
     pub async fn read_all(&self, bodies: &[Body]) -> Vec<Reading> {
+        let results = each_within(bodies.to_vec(), self.time_budget, |body: &Body| {
+            match body.header_only_of {
+                None => message::read(&body.bytes),
+                Some(size) => message::read_header_only(&body.bytes, size),
+            }
+        })
+        .await;
         let mut readings = Vec::with_capacity(bodies.len());
-        while readings.len() < bodies.len() {
-            let rest: Vec<Body> = bodies[readings.len()..].to_vec();
-            let abandoned = Arc::new(AtomicBool::new(false));
-            let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-            {
-                let abandoned = Arc::clone(&abandoned);
-                tokio::task::spawn_blocking(move || {
-                    for body in rest {
-                        if abandoned.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        let letter = match body.header_only_of {
-                            None => message::read(&body.bytes),
-                            Some(size) => message::read_header_only(&body.bytes, size),
-                        };
-                        if sender.send(letter).is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-            while readings.len() < bodies.len() {
-                let body = &bodies[readings.len()];
-                let (problem, broken) = match tokio::time::timeout(self.time_budget, receiver.recv()).await {
-                    Ok(Some(Ok(letter))) => {
-                        readings.push((letter, None));
-                        continue;
-                    }
-                    Ok(Some(Err(unreadable))) => (Trouble::Unreadable(unreadable.0), false),
-                    // `read` catches the parser's panics; this is one of its own.
-                    Ok(None) => (Trouble::Unreadable("không đọc được thư (lỗi khi đọc)".into()), true),
-                    Err(_) => {
-                        tracing::warn!(
-                            size = body.bytes.len(),
-                            budget_seconds = self.time_budget.as_secs_f64(),
-                            "reading a message took longer than the time budget; it goes to review"
-                        );
-                        (Trouble::TooComplex, true)
-                    }
-                };
-                readings.push((unread(body).await, Some(problem)));
-                if broken {
-                    // The thread is stuck or gone: read the rest on a new one.
-                    abandoned.store(true, Ordering::Relaxed);
-                    break;
+        for (body, result) in bodies.iter().zip(results) {
+            let problem = match result {
+                Ok(Ok(letter)) => {
+                    readings.push((letter, None));
+                    continue;
                 }
-            }
+                Ok(Err(unreadable)) => Trouble::Unreadable(unreadable.0),
+                // `read` catches the parser's panics; this is one of its own.
+                Err(Overrun::Failed) => Trouble::Unreadable("không đọc được thư (lỗi khi đọc)".into()),
+                Err(Overrun::Slow) => {
+                    tracing::warn!(
+                        size = body.bytes.len(),
+                        budget_seconds = self.time_budget.as_secs_f64(),
+                        "reading a message took longer than the time budget; it goes to review"
+                    );
+                    Trouble::TooComplex
+                }
+            };
+            readings.push((unread(body).await, Some(problem)));
         }
         readings
     }
@@ -264,38 +245,56 @@ impl Intake {
         sent: HashMap<String, SentRef>,
         received_at: DateTime<Utc>,
     ) -> Outcome {
-        match (trouble, duplicate_of) {
-            (Some(_), Some(earlier)) => return Outcome::duplicate(earlier, Rule::SameContent),
-            (Some(Trouble::Unreadable(problem)), None) => return Outcome::unreadable(problem),
-            (Some(Trouble::TooComplex), None) => return Outcome::too_complex(self.time_budget),
-            (None, _) => {}
-        }
-        let context = Context {
-            received_at,
-            duplicate_of,
-            sent,
+        let facts = Facts {
+            letter: Arc::clone(letter),
+            trouble: trouble.cloned(),
+            context: Context {
+                received_at,
+                duplicate_of,
+                sent,
+            },
         };
-        let work = {
-            let (letter, snapshot, rules) = (Arc::clone(letter), Arc::clone(snapshot), Arc::clone(&self.rules));
-            tokio::task::spawn_blocking(move || classify::classify(&letter, &snapshot, &rules, &context))
-        };
-        match tokio::time::timeout(self.time_budget, work).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Outcome::unreadable("không phân loại được thư (lỗi khi phân loại)"),
-            Err(_) => {
-                tracing::warn!(
-                    size = letter.size,
-                    budget_seconds = self.time_budget.as_secs_f64(),
-                    "judging a message took longer than the time budget; it goes to review"
-                );
-                Outcome::too_complex(self.time_budget)
+        self.decide_all(snapshot, vec![facts])
+            .await
+            .pop()
+            .unwrap_or_else(|| Outcome::too_complex(self.time_budget))
+    }
+
+    /// [`decide`](Self::decide) for several letters, classified in order on one blocking
+    /// thread, each within the time budget.
+    async fn decide_all(&self, snapshot: &Arc<Snapshot>, all: Vec<Facts>) -> Vec<Outcome> {
+        let (snapshot, rules, budget) = (Arc::clone(snapshot), Arc::clone(&self.rules), self.time_budget);
+        let sizes: Vec<usize> = all.iter().map(|f| f.letter.size).collect();
+        let results = each_within(all, self.time_budget, move |facts: &Facts| {
+            match (&facts.trouble, facts.context.duplicate_of) {
+                (Some(_), Some(earlier)) => Outcome::duplicate(earlier, Rule::SameContent),
+                (Some(Trouble::Unreadable(problem)), None) => Outcome::unreadable(problem),
+                (Some(Trouble::TooComplex), None) => Outcome::too_complex(budget),
+                (None, _) => classify::classify(&facts.letter, &snapshot, &rules, &facts.context),
             }
-        }
+        })
+        .await;
+        results
+            .into_iter()
+            .zip(sizes)
+            .map(|(result, size)| match result {
+                Ok(outcome) => outcome,
+                Err(Overrun::Failed) => Outcome::unreadable("không phân loại được thư (lỗi khi phân loại)"),
+                Err(Overrun::Slow) => {
+                    tracing::warn!(
+                        size,
+                        budget_seconds = self.time_budget.as_secs_f64(),
+                        "judging a message took longer than the time budget; it goes to review"
+                    );
+                    Outcome::too_complex(self.time_budget)
+                }
+            })
+            .collect()
     }
 
     /// Processes a group of messages through to the store (see the module's comment): all
     /// or none of them are recorded. The snapshot learns of each counted submission so the
-    /// next message sees it.
+    /// next group sees it.
     pub async fn process_group(
         &self,
         store: &Store,
@@ -392,9 +391,9 @@ impl Intake {
         mentioned.sort_unstable();
         mentioned.dedup();
         let sent = recording.sent_refs(&mentioned).await?;
-        let mut processed = Vec::with_capacity(group.len());
+        let mut facts = Vec::with_capacity(group.len());
+        let mut rest = Vec::with_capacity(group.len());
         for (arrival, (letter, trouble), raw_path) in group {
-            let letter = Arc::new(letter);
             let duplicate_of = recording
                 .earlier_copy(letter.message_id.as_deref(), &letter.content_hash)
                 .await?;
@@ -402,21 +401,32 @@ impl Intake {
                 .into_iter()
                 .filter_map(|id| sent.get(&id).map(|r| (id, r.clone())))
                 .collect();
-            let outcome = self
-                .decide(
-                    snapshot,
-                    &letter,
-                    trouble.as_ref(),
+            let letter = Arc::new(letter);
+            facts.push(Facts {
+                letter: Arc::clone(&letter),
+                trouble,
+                context: Context {
+                    received_at: arrival.received_at,
                     duplicate_of,
-                    sent_by_letter,
-                    arrival.received_at,
-                )
-                .await;
+                    sent: sent_by_letter,
+                },
+            });
+            rest.push((arrival, raw_path, letter));
+        }
+        // All classified against the registry as the group found it; recording settles what
+        // an earlier message of the same group changes (a duplicate, a resubmission).
+        let outcomes = self.decide_all(snapshot, facts).await;
+        let counted: Vec<_> = outcomes.iter().filter_map(Outcome::counted_for).collect();
+        recording.look_up_pairs(&counted).await?;
+        let mut processed = Vec::with_capacity(rest.len());
+        // Counted in this group: the snapshot learns of them once the group is recorded.
+        let mut counted_now = HashSet::new();
+        for ((arrival, raw_path, letter), outcome) in rest.into_iter().zip(outcomes) {
             let recorded = self
                 .record_one(
                     store,
                     &mut recording,
-                    snapshot,
+                    (snapshot, &counted_now),
                     &letter,
                     &outcome,
                     &arrival,
@@ -426,10 +436,7 @@ impl Intake {
                 .await?;
             let outcome = match &recorded {
                 Recorded::New { outcome, .. } => {
-                    if let Some((request_id, unit_id)) = outcome.counted_for() {
-                        // The classifying thread has let go of its handle, so this does not copy.
-                        Arc::make_mut(snapshot).note_counted(request_id, unit_id);
-                    }
+                    counted_now.extend(outcome.counted_for());
                     outcome.clone()
                 }
                 Recorded::Moved { .. } | Recorded::AlreadyDone => outcome,
@@ -442,6 +449,12 @@ impl Intake {
             });
         }
         recording.commit().await?;
+        if !counted_now.is_empty() {
+            let snapshot = Arc::make_mut(snapshot);
+            for (request_id, unit_id) in counted_now {
+                snapshot.note_counted(request_id, unit_id);
+            }
+        }
         Ok(processed)
     }
 
@@ -451,7 +464,7 @@ impl Intake {
         &self,
         store: &Store,
         recording: &mut Recording,
-        snapshot: &Snapshot,
+        (snapshot, counted_now): (&Snapshot, &HashSet<(RequestId, UnitId)>),
         letter: &Letter,
         outcome: &Outcome,
         arrival: &Arrival,
@@ -468,7 +481,7 @@ impl Intake {
         let receipt = match (&self.receipts, outcome.counted_for()) {
             (Some(receipts), Some(ids)) => match receipt::refusal(letter) {
                 None => {
-                    let resubmission = snapshot.reported.contains(&ids);
+                    let resubmission = snapshot.reported.contains(&ids) || counted_now.contains(&ids);
                     receipts
                         .compose(store, letter, ids, resubmission, arrival.received_at, now)
                         .await?
@@ -521,6 +534,66 @@ fn referred_ids(letter: &Letter) -> Vec<String> {
         ids.extend(bounce.original_ids.iter().take(message::MAX_IDS).cloned());
     }
     ids
+}
+
+/// What a letter is judged on.
+struct Facts {
+    letter: Arc<Letter>,
+    trouble: Option<Trouble>,
+    context: Context,
+}
+
+/// Why [`each_within`] has no result for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    /// It took longer than the budget.
+    Slow,
+    /// The work panicked.
+    Failed,
+}
+
+/// Runs `work` on each item in order on one blocking thread (one hand-off for the lot, not
+/// one per item), each within `budget`. An item that overruns, or whose work panics, gets an
+/// [`Overrun`]; the rest then go on a fresh thread, and the stuck one stops after the item it
+/// is on.
+async fn each_within<T, R, F>(items: Vec<T>, budget: Duration, work: F) -> Vec<Result<R, Overrun>>
+where
+    T: Send + Sync + 'static,
+    R: Send + 'static,
+    F: Fn(&T) -> R + Send + Sync + 'static,
+{
+    let (items, work) = (Arc::new(items), Arc::new(work));
+    let mut results = Vec::with_capacity(items.len());
+    while results.len() < items.len() {
+        let start = results.len();
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+        {
+            let (items, work, abandoned) = (Arc::clone(&items), Arc::clone(&work), Arc::clone(&abandoned));
+            tokio::task::spawn_blocking(move || {
+                for item in &items[start..] {
+                    if abandoned.load(Ordering::Relaxed) || sender.send(work(item)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        while results.len() < items.len() {
+            match tokio::time::timeout(budget, receiver.recv()).await {
+                Ok(Some(result)) => results.push(Ok(result)),
+                Ok(None) => {
+                    results.push(Err(Overrun::Failed));
+                    break;
+                }
+                Err(_) => {
+                    abandoned.store(true, Ordering::Relaxed);
+                    results.push(Err(Overrun::Slow));
+                    break;
+                }
+            }
+        }
+    }
+    results
 }
 
 /// The letter of a message that could not be read: only its hash and size.
