@@ -172,9 +172,13 @@ async fn claim_units(
     units: &[UnitId],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<UnitId>> {
+    // PostgreSQL joins the list (its planner then looks each unit up by the key): with `IN
+    // (…)` and a table not analysed yet it compared every row with every id, 12 s for 5,000
+    // units of 20,000.
     let statement = if db.is_postgres() {
-        "UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2 AND slots_planned_at IS NULL \
-         AND unit_id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text($3::json)) RETURNING unit_id"
+        "UPDATE request_units ru SET slots_planned_at = $1 \
+         FROM (SELECT CAST(value AS BIGINT) AS unit_id FROM json_array_elements_text($3::json)) listed \
+         WHERE ru.request_id = $2 AND ru.unit_id = listed.unit_id AND ru.slots_planned_at IS NULL RETURNING ru.unit_id"
     } else {
         "UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2 AND slots_planned_at IS NULL \
          AND unit_id IN (SELECT value FROM json_each($3)) RETURNING unit_id"
