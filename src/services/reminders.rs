@@ -75,7 +75,7 @@ pub async fn plan_new_units(
             zone: settings.office.zone,
         };
         planned += units.len();
-        plans.push((request_id, units, plan_slots(&input)));
+        plans.push((request_id, extended_deadline, plan_slots(&input)));
     }
     store.record_plans(&plans, now).await?;
     Ok(planned)
@@ -114,6 +114,24 @@ struct Registry {
 }
 
 impl Registry {
+    /// The registry a view of one request needs (`Some`): its units only; or all of it.
+    async fn load_for(store: &Store, request_id: Option<RequestId>) -> Result<Registry, StoreError> {
+        let Some(request_id) = request_id else {
+            return Registry::load(store).await;
+        };
+        Ok(Registry {
+            requests: store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect(),
+            units: store
+                .units_of_request(request_id)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect(),
+            reported: store.reported_pairs().await?,
+            extended: store.extended_deadlines().await?,
+        })
+    }
+
     async fn load(store: &Store) -> Result<Registry, StoreError> {
         Ok(Registry {
             requests: store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect(),
@@ -354,7 +372,7 @@ pub async fn plan_view_each<E: From<StoreError>>(
     request_id: Option<RequestId>,
     mut each: impl FnMut(PlanLine) -> Result<(), E>,
 ) -> Result<(), E> {
-    let registry = Registry::load(store).await?;
+    let registry = Registry::load_for(store, request_id).await?;
     let zone = setup.settings.office.zone;
     let stop_overdue_after = setup.stop_overdue_after();
 

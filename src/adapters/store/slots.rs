@@ -22,6 +22,10 @@ pub struct UnitToPlan {
     pub extended_deadline: Option<DateTime<Utc>>,
 }
 
+/// A plan shared by units of a request: the request, the units' own deadline (`None`: the
+/// request's) and the slots; see [`Store::record_plans`].
+pub type UnitsPlan = (RequestId, Option<DateTime<Utc>>, Vec<PlannedSlot>);
+
 /// One stored slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SlotRow {
@@ -156,40 +160,36 @@ pub(crate) async fn replan_unit(
     Ok(())
 }
 
-/// Units claimed and planned by one statement: their ids travel as one JSON array, so the
-/// number is bounded by the size of the statement's work, not by a bind limit.
+/// Units whose slots one statement writes: their ids travel as one JSON array, so the number
+/// is bounded by the size of the statement's work, not by a bind limit.
 const UNITS_PER_STATEMENT: usize = 5_000;
 
 /// Slots of one plan written by one statement: five placeholders each, far below SQLite's
 /// 32,766 and PostgreSQL's 65,535 even for a plan longer than any office sets.
 const SLOTS_PER_STATEMENT: usize = 1_000;
 
-/// Marks these units of a request as planned, only those not planned yet; returns the ones
-/// it marked (the ones this transaction must write slots for).
+/// Marks the active units of a request whose own deadline is `deadline` (`None`: no
+/// extension) as planned, only those not planned yet; returns the ones it marked (the ones
+/// this transaction must write slots for). The units are chosen by that condition, not by a
+/// list of ids: PostgreSQL, on a table not analysed yet, compared every row with every id of
+/// a list (10 s per 5,000 units of 20,000).
 async fn claim_units(
     db: &mut Db<'_>,
     request_id: RequestId,
-    units: &[UnitId],
+    deadline: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<UnitId>> {
-    // PostgreSQL joins the list (its planner then looks each unit up by the key): with `IN
-    // (…)` and a table not analysed yet it compared every row with every id, 12 s for 5,000
-    // units of 20,000.
-    let statement = if db.is_postgres() {
-        "UPDATE request_units ru SET slots_planned_at = $1 \
-         FROM (SELECT CAST(value AS BIGINT) AS unit_id FROM json_array_elements_text($3::json)) listed \
-         WHERE ru.request_id = $2 AND ru.unit_id = listed.unit_id AND ru.slots_planned_at IS NULL RETURNING ru.unit_id"
-    } else {
-        "UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2 AND slots_planned_at IS NULL \
-         AND unit_id IN (SELECT value FROM json_each($3)) RETURNING unit_id"
-    };
-    let claimed: Vec<(UnitId,)> = sql(statement)
-        .bind(now)
-        .bind(request_id)
-        .bind(id_list(units))
-        .fetch_all(db)
-        .await?;
-    Ok(claimed.into_iter().map(|(unit,)| unit).collect())
+    let claimed: Vec<(UnitId,)> = sql("UPDATE request_units SET slots_planned_at = $1 \
+         WHERE request_id = $2 AND slots_planned_at IS NULL AND extended_deadline IS NOT DISTINCT FROM $3 \
+         AND EXISTS (SELECT 1 FROM units u WHERE u.id = request_units.unit_id AND u.active) RETURNING unit_id")
+    .bind(now)
+    .bind(request_id)
+    .bind(deadline)
+    .fetch_all(db)
+    .await?;
+    let mut units: Vec<UnitId> = claimed.into_iter().map(|(unit,)| unit).collect();
+    units.sort_unstable();
+    Ok(units)
 }
 
 /// Writes `slots` for each of `units` in one statement: the units (a JSON array) crossed
@@ -309,33 +309,30 @@ impl Store {
         }))
     }
 
-    /// Records the plans of many (request, unit) pairs in one transaction, each pair once: a
-    /// pair whose plan is already recorded (another instance or an earlier pass got there
-    /// first) is left as it is and gets no slot. Returns the number of slots written.
+    /// Records the plans of many (request, unit) pairs in one transaction, each pair once.
+    /// Each entry is a request, a deadline of its units (`None`: the request's own, for the
+    /// units without an extension) and the plan they share: it is recorded for every active
+    /// unit of the request with that deadline whose plan is not recorded yet. A pair whose
+    /// plan is already recorded (another instance or an earlier pass got there first) is
+    /// left as it is. Returns the number of slots written.
     ///
     /// Activation plans thousands of units at a time, so the slots are written in bulk: one
-    /// statement per chunk of units claims them (`slots_planned_at`) and one more writes the
-    /// plan for every claimed unit (the units as one JSON array, crossed with the plan's
-    /// slots), instead of one statement per slot.
-    ///
-    /// Each entry is one request, some of its units, and the plan they share (the same
-    /// deadline gives the same slots).
+    /// statement claims the units (`slots_planned_at`) and one per chunk of units writes the
+    /// plan for each of them (the units as one JSON array, crossed with the plan's slots),
+    /// instead of one statement per slot.
     pub async fn record_plans(
         &self,
-        plans: &[(RequestId, Vec<UnitId>, Vec<PlannedSlot>)],
+        plans: &[UnitsPlan],
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let mut written = 0;
-        for (request_id, unit_ids, slots) in plans {
-            for units in unit_ids.chunks(UNITS_PER_STATEMENT) {
-                let claimed = claim_units(db, *request_id, units, now).await?;
-                if claimed.is_empty() {
-                    continue;
-                }
+        for (request_id, deadline, slots) in plans {
+            let claimed = claim_units(db, *request_id, *deadline, now).await?;
+            for units in claimed.chunks(UNITS_PER_STATEMENT) {
                 for slots in slots.chunks(SLOTS_PER_STATEMENT) {
-                    written += insert_slots(db, *request_id, &claimed, slots, now).await?;
+                    written += insert_slots(db, *request_id, units, slots, now).await?;
                 }
             }
         }
