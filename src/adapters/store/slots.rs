@@ -320,11 +320,7 @@ impl Store {
     /// statement claims the units (`slots_planned_at`) and one per chunk of units writes the
     /// plan for each of them (the units as one JSON array, crossed with the plan's slots),
     /// instead of one statement per slot.
-    pub async fn record_plans(
-        &self,
-        plans: &[UnitsPlan],
-        now: DateTime<Utc>,
-    ) -> StoreResult<usize> {
+    pub async fn record_plans(&self, plans: &[UnitsPlan], now: DateTime<Utc>) -> StoreResult<usize> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let mut written = 0;
