@@ -22,6 +22,9 @@ use crate::services::letters::{LetterError, Setup, TemplateKind};
 
 /// Plans the slots of every (request, unit) of an active request not planned yet.
 /// Returns how many units were planned.
+///
+/// Units of a request that share a deadline share a plan, so it is computed once per
+/// (request, deadline) and recorded for all of them at once, in one transaction.
 pub async fn plan_new_units(
     store: &Store,
     settings: &Settings,
@@ -33,16 +36,27 @@ pub async fn plan_new_units(
         return Ok(0);
     }
     let requests: HashMap<RequestId, Request> = store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect();
-    let mut planned = 0;
+    let mut groups: BTreeMap<(RequestId, Option<DateTime<Utc>>), Vec<UnitId>> = BTreeMap::new();
     for unit in todo {
-        let Some(request) = requests.get(&unit.request_id) else {
+        if !requests.contains_key(&unit.request_id) {
+            continue;
+        }
+        groups
+            .entry((unit.request_id, unit.extended_deadline))
+            .or_default()
+            .push(unit.unit_id);
+    }
+    let mut planned = 0;
+    let mut plans = Vec::with_capacity(groups.len());
+    for ((request_id, extended_deadline), units) in groups {
+        let Some(request) = requests.get(&request_id) else {
             continue;
         };
         // A request "để biết" sends its notice and nothing else, whatever the settings.
         let none = Offsets::default();
         let (deadline, remind_before, overdue_after, notice) = match request.deadline {
             Some(deadline) => (
-                unit.extended_deadline.unwrap_or(deadline),
+                extended_deadline.unwrap_or(deadline),
                 &request.remind_before,
                 &request.overdue_after,
                 settings.reminders.notice_on_activation,
@@ -60,10 +74,10 @@ pub async fn plan_new_units(
             calendar,
             zone: settings.office.zone,
         };
-        let slots = plan_slots(&input);
-        store.record_plan(unit.request_id, unit.unit_id, &slots, now).await?;
-        planned += 1;
+        planned += units.len();
+        plans.push((request_id, extended_deadline, plan_slots(&input)));
     }
+    store.record_plans(&plans, now).await?;
     Ok(planned)
 }
 
@@ -100,6 +114,24 @@ struct Registry {
 }
 
 impl Registry {
+    /// The registry a view of one request needs (`Some`): its units only; or all of it.
+    async fn load_for(store: &Store, request_id: Option<RequestId>) -> Result<Registry, StoreError> {
+        let Some(request_id) = request_id else {
+            return Registry::load(store).await;
+        };
+        Ok(Registry {
+            requests: store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect(),
+            units: store
+                .units_of_request(request_id)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect(),
+            reported: store.reported_pairs().await?,
+            extended: store.extended_deadlines().await?,
+        })
+    }
+
     async fn load(store: &Store) -> Result<Registry, StoreError> {
         Ok(Registry {
             requests: store.all_requests().await?.into_iter().map(|r| (r.id, r)).collect(),
@@ -309,67 +341,128 @@ pub struct PlanLine {
 }
 
 /// What would be sent from `from` on: every waiting slot of units that have not reported,
-/// with the verdict the catch-up rule gives the ones already due.
+/// with the verdict the catch-up rule gives the ones already due, collected (the web page
+/// of one request, the dry run of a send). [`plan_view_each`] streams it instead.
 pub async fn plan_view(
     store: &Store,
     setup: &Setup<'_>,
     from: DateTime<Utc>,
     request_id: Option<RequestId>,
 ) -> Result<Vec<PlanLine>, StoreError> {
-    let slots: Vec<SlotRow> = store.waiting_slots_of_active_requests(request_id).await?;
-    let registry = Registry::load(store).await?;
-    let zone = setup.settings.office.zone;
-
-    let mut verdicts: HashMap<i64, Verdict> = HashMap::new();
-    let mut due_groups: BTreeMap<(RequestId, UnitId), Vec<DueSlot>> = BTreeMap::new();
-    for slot in slots.iter().filter(|s| s.due_at <= from) {
-        due_groups
-            .entry((slot.request_id, slot.unit_id))
-            .or_default()
-            .push((slot.id, slot.slot_kind()?, slot.due_at));
-    }
-    for ((request_id, unit_id), group) in due_groups {
-        verdicts.extend(settle_group(
-            &group,
-            registry.facts(request_id, unit_id, from, setup.stop_overdue_after()),
-            from,
-        ));
-    }
-
     let mut lines = Vec::new();
-    for slot in &slots {
-        if registry.reported.contains(&(slot.request_id, slot.unit_id)) {
-            continue;
-        }
-        let (Some(request), Some(unit)) = (
-            registry.requests.get(&slot.request_id),
-            registry.units.get(&slot.unit_id),
-        ) else {
-            continue;
-        };
-        if !unit.active {
-            continue;
-        }
-        let (action, note) = match verdicts.get(&slot.id) {
-            None => ("send", None),
-            Some(Verdict::Send) => ("send_now", Some("đã đến giờ: gửi ở lượt gửi kế tiếp".to_string())),
-            Some(Verdict::Skip(reason)) | Some(Verdict::Cancel(reason)) => ("skip", Some(reason.clone())),
-        };
-        lines.push(PlanLine {
-            request: request.token.clone(),
-            request_code: request.code.to_string(),
-            unit: unit.code.to_string(),
-            unit_name: unit.name.clone(),
-            kind: slot.slot_kind()?,
-            offset_minutes: slot.offset_minutes,
-            due_at: slot.due_at,
-            due_local: format_instant(slot.due_at, zone),
-            reason: slot.due_reason.clone(),
-            action,
-            note,
-        });
-    }
+    plan_view_each(store, setup, from, request_id, |line| {
+        lines.push(line);
+        Ok::<(), StoreError>(())
+    })
+    .await?;
     Ok(lines)
+}
+
+/// [`plan_view`], each line handed to `each` as soon as it is known, in the order the slots
+/// go: memory holds the registry and the verdicts of the slots already due, never the whole
+/// plan (600,000 slots for 20,000 units × 5 requests).
+///
+/// Two passes over the store: first the due slots, each (request, unit)'s together, which the
+/// catch-up rule decides (the latest goes, the earlier are skipped); then every waiting slot
+/// in order of its time.
+pub async fn plan_view_each<E: From<StoreError>>(
+    store: &Store,
+    setup: &Setup<'_>,
+    from: DateTime<Utc>,
+    request_id: Option<RequestId>,
+    mut each: impl FnMut(PlanLine) -> Result<(), E>,
+) -> Result<(), E> {
+    let registry = Registry::load_for(store, request_id).await?;
+    let zone = setup.settings.office.zone;
+    let stop_overdue_after = setup.stop_overdue_after();
+
+    let mut verdicts = DueVerdicts::default();
+    let mut group: Vec<DueSlot> = Vec::new();
+    let mut group_key: Option<(RequestId, UnitId)> = None;
+    let decide = |key: (RequestId, UnitId), group: &mut Vec<DueSlot>, verdicts: &mut DueVerdicts| {
+        let facts = registry.facts(key.0, key.1, from, stop_overdue_after);
+        for (id, verdict) in settle_group(group, facts, from) {
+            verdicts.insert(id, verdict);
+        }
+        group.clear();
+    };
+    store
+        .for_each_due_waiting_slot(request_id, from, |slot| {
+            let key = (slot.request_id, slot.unit_id);
+            if let Some(previous) = group_key
+                && previous != key
+            {
+                decide(previous, &mut group, &mut verdicts);
+            }
+            group_key = Some(key);
+            group.push((slot.id, slot.slot_kind()?, slot.due_at));
+            Ok::<(), StoreError>(())
+        })
+        .await?;
+    if let Some(last) = group_key {
+        decide(last, &mut group, &mut verdicts);
+    }
+
+    store
+        .for_each_waiting_slot(request_id, |slot| {
+            if registry.reported.contains(&(slot.request_id, slot.unit_id)) {
+                return Ok(());
+            }
+            let (Some(request), Some(unit)) = (
+                registry.requests.get(&slot.request_id),
+                registry.units.get(&slot.unit_id),
+            ) else {
+                return Ok(());
+            };
+            if !unit.active {
+                return Ok(());
+            }
+            let (action, note) = match verdicts.get(slot.id) {
+                None => ("send", None),
+                Some(Verdict::Send) => ("send_now", Some("đã đến giờ: gửi ở lượt gửi kế tiếp".to_string())),
+                Some(Verdict::Skip(reason)) | Some(Verdict::Cancel(reason)) => ("skip", Some(reason.clone())),
+            };
+            each(PlanLine {
+                request: request.token.clone(),
+                request_code: request.code.to_string(),
+                unit: unit.code.to_string(),
+                unit_name: unit.name.clone(),
+                kind: slot.slot_kind()?,
+                offset_minutes: slot.offset_minutes,
+                due_at: slot.due_at,
+                due_local: format_instant(slot.due_at, zone),
+                reason: slot.due_reason,
+                action,
+                note,
+            })
+        })
+        .await
+}
+
+/// The verdicts on the slots already due, by slot id. The verdicts are few distinct values
+/// (send, or one of a handful of reasons), so each is kept once and the map holds an index:
+/// a plan viewed far ahead has every slot due.
+#[derive(Default)]
+struct DueVerdicts {
+    distinct: Vec<Verdict>,
+    by_slot: HashMap<i64, usize>,
+}
+
+impl DueVerdicts {
+    fn insert(&mut self, slot: i64, verdict: Verdict) {
+        let index = match self.distinct.iter().position(|known| *known == verdict) {
+            Some(index) => index,
+            None => {
+                self.distinct.push(verdict);
+                self.distinct.len() - 1
+            }
+        };
+        self.by_slot.insert(slot, index);
+    }
+
+    fn get(&self, slot: i64) -> Option<&Verdict> {
+        self.by_slot.get(&slot).and_then(|index| self.distinct.get(*index))
+    }
 }
 
 #[cfg(test)]

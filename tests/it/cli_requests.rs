@@ -11,6 +11,7 @@ on_both_backends!(
     bad_request_input_is_refused_with_a_reason,
     a_long_past_request_activated_late_gets_its_notice_and_no_overdue_mail,
     a_request_is_extended_for_all_or_some_units_and_a_draft_deleted,
+    activation_plans_every_unit_once_even_when_planning_runs_again,
 );
 
 fn with_seed_units(backend: Backend) -> Env {
@@ -328,4 +329,98 @@ fn a_request_is_extended_for_all_or_some_units_and_a_draft_deleted(backend: Back
     .ok();
     env.baocao(&["request", "delete", "BC-2"]).ok();
     assert_eq!(env.baocao(&["request", "show", "BC-2"]).code, 1);
+}
+
+/// Issue 16: activation writes the slots of all units at once (one plan per deadline); a unit
+/// with a later deadline of its own gets its own plan; planning the same pairs again (another
+/// instance, or `slots_planned_at` lost) writes nothing twice.
+fn activation_plans_every_unit_once_even_when_planning_runs_again(backend: Backend) {
+    let env = with_seed_units(backend);
+    let mut more = SEED_000_REQUEST.to_vec();
+    more.extend(["--remind", "7d,3d,1d", "--overdue", "1d,3d"]);
+    env.add_request("4189/KH-BCĐ", SEED_000_TITLE, "17h00 ngày 15/3/2030", &more)
+        .ok();
+    env.baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 2/3/2026"])
+        .ok();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime
+        .block_on(baocao::adapters::store::Store::connect(&env.db.url))
+        .unwrap();
+    let kinds = |store: &baocao::adapters::store::Store| -> Vec<(String, i64)> {
+        let statement = "SELECT kind, COUNT(*) FROM reminder_slots WHERE state = 'planned' GROUP BY kind ORDER BY kind";
+        runtime.block_on(async {
+            match store {
+                baocao::adapters::store::Store::Sqlite(pools) => {
+                    sqlx::query_as(statement).fetch_all(pools.writer()).await
+                }
+                baocao::adapters::store::Store::Postgres(pool) => sqlx::query_as(statement).fetch_all(pool).await,
+            }
+            .unwrap()
+        })
+    };
+    let six_each = vec![
+        ("notice".to_string(), 23),
+        ("overdue".to_string(), 46),
+        ("reminder".to_string(), 69),
+    ];
+    assert_eq!(
+        kinds(&store),
+        six_each,
+        "notice, 3 reminders and 2 overdue notices for each of 23 units"
+    );
+    let plan = env.reminder_plan("BC-1", "08:00 ngày 2/3/2026");
+    assert_eq!(plan.as_array().unwrap().len(), 138, "{plan:#}");
+
+    // One unit's own deadline: its waiting slots are laid out again from it, the others stay.
+    env.baocao(&[
+        "request",
+        "extend",
+        "BC-1",
+        "--until",
+        "17h00 ngày 29/3/2030",
+        "--unit",
+        "pgd-muongcha",
+        "--at",
+        "09:00 ngày 3/3/2026",
+    ])
+    .ok();
+    let plan = env.reminder_plan("BC-1", "09:00 ngày 3/3/2026");
+    let lines = plan.as_array().unwrap();
+    let muongcha: Vec<&serde_json::Value> = lines.iter().filter(|l| l["unit"] == "pgd-muongcha").collect();
+    assert_eq!(muongcha.len(), 6, "{plan:#}");
+    let latest = muongcha.iter().filter_map(|l| l["due_at"].as_str()).max().unwrap();
+    assert!(latest > "2030-03-29", "planned from the unit's own deadline: {latest}");
+    let others_latest = lines
+        .iter()
+        .filter(|l| l["unit"] != "pgd-muongcha")
+        .filter_map(|l| l["due_at"].as_str())
+        .max()
+        .unwrap();
+    assert!(
+        others_latest < "2030-03-29",
+        "the other units keep theirs: {others_latest}"
+    );
+    let before = kinds(&store);
+
+    // Planning again as if no pair had been planned: every slot exists, none is added.
+    let loaded = baocao::adapters::config::load(&env.config).unwrap();
+    let replanned = runtime.block_on(async {
+        let statement = "UPDATE request_units SET slots_planned_at = NULL";
+        match &store {
+            baocao::adapters::store::Store::Sqlite(pools) => {
+                sqlx::query(statement).execute(pools.writer()).await.map(|_| ())
+            }
+            baocao::adapters::store::Store::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+        }
+        .unwrap();
+        let at: chrono::DateTime<chrono::Utc> = "2026-03-03T03:00:00Z".parse().unwrap();
+        let first = baocao::services::reminders::plan_new_units(&store, &loaded.settings, &loaded.calendar, at);
+        let second = baocao::services::reminders::plan_new_units(&store, &loaded.settings, &loaded.calendar, at);
+        (first.await.unwrap(), second.await.unwrap())
+    });
+    assert_eq!(replanned, (23, 0), "the second pass finds nothing left to plan");
+    assert_eq!(kinds(&store), before, "no slot written twice");
 }

@@ -23,6 +23,7 @@ mod login_refused;
 mod logs;
 mod mailer;
 mod properties;
+mod query_plans;
 mod reminders;
 mod review_queue;
 mod service_jobs;

@@ -125,11 +125,11 @@ macro_rules! on_writer {
 pub(crate) use {on_pool, on_writer};
 
 impl SqlitePools {
-    pub(crate) fn reader(&self) -> &SqlitePool {
+    pub fn reader(&self) -> &SqlitePool {
         &self.read
     }
 
-    pub(crate) fn writer(&self) -> &SqlitePool {
+    pub fn writer(&self) -> &SqlitePool {
         &self.write
     }
 

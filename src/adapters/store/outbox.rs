@@ -135,16 +135,54 @@ pub(crate) async fn insert_message(db: &mut Db<'_>, m: &NewMessage, now: DateTim
     Ok(written)
 }
 
+/// The claim of [`Store::claim_messages`]: `$1` worker, `$2` lease end, `$3` now, `$4` whether
+/// the send window is open, `$5` the most to claim.
+pub(crate) fn claim_statement(postgres: bool) -> String {
+    const KIND: &str = "(kind IN ('digest', 'receipt') OR $4)";
+    let due = if postgres {
+        // PostgreSQL skips rows another instance is claiming.
+        format!(
+            "SELECT id FROM outgoing_messages WHERE ((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
+             OR (state = 'sending' AND claim_expires_at <= $3)) AND {KIND} \
+             ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED"
+        )
+    } else {
+        // SQLite's BEGIN IMMEDIATE already lets one writer at a time through. One
+        // index-ordered scan per state, each stopping after `limit` rows: with the OR, SQLite
+        // sorted every due message on each claim (a whole outbox per batch).
+        let first = |state: &str, due: &str| {
+            format!(
+                "SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM outgoing_messages \
+                 WHERE state = '{state}' AND {due} <= $3 AND {KIND} ORDER BY next_attempt_at, id LIMIT $5)"
+            )
+        };
+        format!(
+            "SELECT id FROM ({} UNION ALL {} UNION ALL {} ORDER BY next_attempt_at, id LIMIT $5)",
+            first(MessageState::Queued.as_str(), "next_attempt_at"),
+            first(MessageState::Retry.as_str(), "next_attempt_at"),
+            first(MessageState::Sending.as_str(), "claim_expires_at"),
+        )
+    };
+    format!(
+        "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
+         attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {MESSAGE_COLUMNS}"
+    )
+}
+
+/// The statement of [`cancel_slots_of_cancelled_messages`] (`$1` now).
+pub(crate) const CANCEL_SLOTS_OF_CANCELLED_MESSAGES: &str = "UPDATE reminder_slots SET state = 'cancelled', \
+     state_reason = (SELECT m.last_error FROM outgoing_messages m WHERE m.slot_id = reminder_slots.id), updated_at = $1 \
+     WHERE state = 'queued' AND id IN (SELECT slot_id FROM outgoing_messages WHERE state = 'cancelled')";
+
 /// Keeps a slot's state in step with its cancelled message.
 pub(crate) async fn cancel_slots_of_cancelled_messages(db: &mut Db<'_>, now: DateTime<Utc>) -> StoreResult<()> {
-    sql("UPDATE reminder_slots SET state = 'cancelled', state_reason = ( \
-           SELECT m.last_error FROM outgoing_messages m WHERE m.slot_id = reminder_slots.id), updated_at = $1 \
-         WHERE state = 'queued' AND id IN (SELECT slot_id FROM outgoing_messages WHERE state = 'cancelled')")
-    .bind(now)
-    .execute(db)
-    .await?;
+    sql(CANCEL_SLOTS_OF_CANCELLED_MESSAGES).bind(now).execute(db).await?;
     Ok(())
 }
+
+/// The statement of [`Store::notice_message_id`] (`$1` request, `$2` unit).
+pub(crate) const NOTICE_MESSAGE_ID: &str = "SELECT message_id FROM outgoing_messages WHERE request_id = $1 \
+     AND unit_id = $2 AND kind = 'notice' AND state IN ('sent', 'sending') ORDER BY id LIMIT 1";
 
 /// Which messages `outbox list` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,14 +212,11 @@ impl Store {
     /// out now: a second notice composed meanwhile is the "gia hạn" one, without the files).
     pub async fn notice_message_id(&self, request_id: RequestId, unit_id: UnitId) -> StoreResult<Option<String>> {
         let row: Option<(String,)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT message_id FROM outgoing_messages WHERE request_id = $1 AND unit_id = $2 \
-                 AND kind = 'notice' AND state IN ('sent', 'sending') ORDER BY id LIMIT 1",
-            )
-            .bind(request_id)
-            .bind(unit_id)
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as(NOTICE_MESSAGE_ID)
+                .bind(request_id)
+                .bind(unit_id)
+                .fetch_optional(pool)
+                .await?
         });
         Ok(row.map(|(id,)| id))
     }
@@ -238,36 +273,7 @@ impl Store {
         window_open: bool,
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMessage>> {
-        const KIND: &str = "(kind IN ('digest', 'receipt') OR $4)";
-        let due = match self {
-            // PostgreSQL skips rows another instance is claiming.
-            Store::Postgres(_) => format!(
-                "SELECT id FROM outgoing_messages WHERE ((state IN ('queued', 'retry') AND next_attempt_at <= $3) \
-                 OR (state = 'sending' AND claim_expires_at <= $3)) AND {KIND} \
-                 ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED"
-            ),
-            // SQLite's BEGIN IMMEDIATE already lets one writer at a time through. One
-            // index-ordered scan per state, each stopping after `limit` rows: with the OR, SQLite
-            // sorted every due message on each claim (a whole outbox per batch).
-            Store::Sqlite(_) => {
-                let first = |state: &str, due: &str| {
-                    format!(
-                        "SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM outgoing_messages \
-                         WHERE state = '{state}' AND {due} <= $3 AND {KIND} ORDER BY next_attempt_at, id LIMIT $5)"
-                    )
-                };
-                format!(
-                    "SELECT id FROM ({} UNION ALL {} UNION ALL {} ORDER BY next_attempt_at, id LIMIT $5)",
-                    first(MessageState::Queued.as_str(), "next_attempt_at"),
-                    first(MessageState::Retry.as_str(), "next_attempt_at"),
-                    first(MessageState::Sending.as_str(), "claim_expires_at"),
-                )
-            }
-        };
-        let statement = format!(
-            "UPDATE outgoing_messages SET state = 'sending', claimed_by = $1, claim_expires_at = $2, \
-             attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {MESSAGE_COLUMNS}"
-        );
+        let statement = claim_statement(matches!(self, Store::Postgres(_)));
         let mut tx = self.begin().await?;
         let mut claimed: Vec<OutgoingMessage> = sql(sqlx::AssertSqlSafe(statement))
             .bind(worker)

@@ -89,25 +89,25 @@ async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
 /// The units a request's recipients name: active units of the named groups and the named
 /// units themselves.
 pub(crate) async fn resolve_units(db: &mut Db<'_>, request_id: RequestId, now: DateTime<Utc>) -> StoreResult<usize> {
-    let targets: Vec<(UnitId,)> = sql("SELECT u.id FROM units u WHERE u.active AND ( \
+    // One statement for all of them: activating a request for 20,000 units wrote 20,000
+    // single-row inserts before. `WHERE` keeps SQLite from reading `ON CONFLICT` as a join's.
+    let targets = "SELECT u.id FROM units u WHERE u.active AND ( \
            u.code IN (SELECT value FROM request_recipients WHERE request_id = $1 AND kind = 'unit') \
            OR u.id IN (SELECT g.unit_id FROM unit_groups g JOIN request_recipients r \
-                       ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))")
-    .bind(request_id)
-    .fetch_all(db)
-    .await?;
-    for (unit_id,) in &targets {
-        sql(
-            "INSERT INTO request_units (request_id, unit_id, added_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (request_id, unit_id) DO NOTHING",
-        )
+                       ON r.kind = 'group' AND r.value = g.group_code AND r.request_id = $1))";
+    let count: i64 = sql(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM ({targets}) t")))
         .bind(request_id)
-        .bind(unit_id)
-        .bind(now)
-        .execute(db)
+        .fetch_scalar(db)
         .await?;
-    }
-    Ok(targets.len())
+    sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO request_units (request_id, unit_id, added_at) SELECT $1, t.id, $2 FROM ({targets}) t \
+         WHERE true ON CONFLICT (request_id, unit_id) DO NOTHING"
+    )))
+    .bind(request_id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(count as usize)
 }
 
 /// What a request cannot name: a unit that does not exist, a group no active unit is in.

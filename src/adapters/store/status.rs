@@ -39,54 +39,45 @@ type FactRows = (
     Vec<(UnitId, String)>,
 );
 
+// The queries of `status_facts`, one request's facts (constants, so the query-plan test
+// in tests/it/query_plans.rs checks these very texts).
+/// The units a request (`$1`) names.
+pub(crate) const STATUS_UNITS: &str = "SELECT u.id AS unit_id, u.code, u.name, ru.extended_deadline FROM request_units ru \
+                 JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1 ORDER BY u.code";
+/// Its submissions.
+pub(crate) const STATUS_SUBMISSIONS: &str = "SELECT unit_id, received_at, via, late, attachments, incoming_id FROM submissions \
+                 WHERE request_id = $1 ORDER BY received_at, id";
+/// Its open review items, counted by unit.
+pub(crate) const STATUS_REVIEWS: &str = "SELECT COALESCE(unit_id, suggested_unit_id) AS unit, COUNT(*) FROM review_items \
+                 WHERE state = 'open' AND request_id = $1 AND COALESCE(unit_id, suggested_unit_id) IS NOT NULL \
+                 GROUP BY COALESCE(unit_id, suggested_unit_id)";
+/// Its reminders sent, the last and how many, by unit.
+pub(crate) const STATUS_REMINDERS: &str = "SELECT unit_id, MAX(sent_at), COUNT(*) FROM outgoing_messages \
+                 WHERE request_id = $1 AND state = 'sent' AND unit_id IS NOT NULL \
+                 AND kind IN ('notice', 'reminder', 'overdue') GROUP BY unit_id";
+/// The groups of its units, with display names.
+pub(crate) const STATUS_GROUPS: &str = "SELECT g.unit_id, g.group_code, n.name FROM unit_groups g JOIN request_units ru ON ru.unit_id = g.unit_id \
+                 LEFT JOIN unit_group_names n ON n.group_code = g.group_code \
+                 WHERE ru.request_id = $1 ORDER BY g.group_code";
+/// The failing addresses of its units.
+pub(crate) const STATUS_FAILING: &str = "SELECT a.unit_id, a.address FROM unit_addresses a JOIN request_units ru ON ru.unit_id = a.unit_id \
+                 WHERE ru.request_id = $1 AND a.failing_since IS NOT NULL ORDER BY a.position";
+
 impl Store {
     pub async fn status_facts(&self, request_id: RequestId) -> StoreResult<Vec<StatusFacts>> {
         let (units, submissions, reviews, reminders, groups, failing): FactRows = on_pool!(self, |pool| {
-            let units = sqlx::query_as(
-                "SELECT u.id AS unit_id, u.code, u.name, ru.extended_deadline FROM request_units ru \
-                 JOIN units u ON u.id = ru.unit_id WHERE ru.request_id = $1 ORDER BY u.code",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
-            let submissions = sqlx::query_as(
-                "SELECT unit_id, received_at, via, late, attachments, incoming_id FROM submissions \
-                 WHERE request_id = $1 ORDER BY received_at, id",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
-            let reviews = sqlx::query_as(
-                "SELECT COALESCE(unit_id, suggested_unit_id) AS unit, COUNT(*) FROM review_items \
-                 WHERE state = 'open' AND request_id = $1 AND COALESCE(unit_id, suggested_unit_id) IS NOT NULL \
-                 GROUP BY COALESCE(unit_id, suggested_unit_id)",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
-            let reminders = sqlx::query_as(
-                "SELECT unit_id, MAX(sent_at), COUNT(*) FROM outgoing_messages \
-                 WHERE request_id = $1 AND state = 'sent' AND unit_id IS NOT NULL \
-                 AND kind IN ('notice', 'reminder', 'overdue') GROUP BY unit_id",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
-            let groups = sqlx::query_as(
-                "SELECT g.unit_id, g.group_code, n.name FROM unit_groups g JOIN request_units ru ON ru.unit_id = g.unit_id \
-                 LEFT JOIN unit_group_names n ON n.group_code = g.group_code \
-                 WHERE ru.request_id = $1 ORDER BY g.group_code",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
-            let failing = sqlx::query_as(
-                "SELECT a.unit_id, a.address FROM unit_addresses a JOIN request_units ru ON ru.unit_id = a.unit_id \
-                 WHERE ru.request_id = $1 AND a.failing_since IS NOT NULL ORDER BY a.position",
-            )
-            .bind(request_id)
-            .fetch_all(pool)
-            .await?;
+            let units = sqlx::query_as(STATUS_UNITS).bind(request_id).fetch_all(pool).await?;
+            let submissions = sqlx::query_as(STATUS_SUBMISSIONS)
+                .bind(request_id)
+                .fetch_all(pool)
+                .await?;
+            let reviews = sqlx::query_as(STATUS_REVIEWS).bind(request_id).fetch_all(pool).await?;
+            let reminders = sqlx::query_as(STATUS_REMINDERS)
+                .bind(request_id)
+                .fetch_all(pool)
+                .await?;
+            let groups = sqlx::query_as(STATUS_GROUPS).bind(request_id).fetch_all(pool).await?;
+            let failing = sqlx::query_as(STATUS_FAILING).bind(request_id).fetch_all(pool).await?;
             (units, submissions, reviews, reminders, groups, failing)
         });
         let mut submissions_by_unit: HashMap<UnitId, Vec<SubmissionFact>> = HashMap::new();

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, sql};
-use crate::domain::model::{EmailAddress, GroupCode, MergedInto, Unit, UnitAddress, UnitCode, UnitId, UnitInput};
+use crate::domain::model::{
+    EmailAddress, GroupCode, MergedInto, RequestId, Unit, UnitAddress, UnitCode, UnitId, UnitInput,
+};
 
 /// What applying one unit description did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,6 +153,35 @@ impl Store {
     /// Every unit, active or not, ordered by code.
     pub async fn all_units(&self) -> StoreResult<Vec<Unit>> {
         load_all_units(&mut self.connection().await?.db()).await
+    }
+
+    /// The units a request names, with their groups and addresses, and the units those
+    /// point at (parent, merged into) so that their links resolve: what the views of one
+    /// request need, without reading every unit (20,000 units took 150 ms to read whole).
+    pub async fn units_of_request(&self, request_id: RequestId) -> StoreResult<Vec<Unit>> {
+        let mut connection = self.connection().await?;
+        let db = &mut connection.db();
+        let units: Vec<UnitRow> = sql("SELECT id, code, name, parent_id, active, merged_into, merged_at FROM units \
+             WHERE id IN (SELECT unit_id FROM request_units WHERE request_id = $1) \
+             OR id IN (SELECT u.parent_id FROM units u JOIN request_units ru ON ru.unit_id = u.id WHERE ru.request_id = $1) \
+             OR id IN (SELECT u.merged_into FROM units u JOIN request_units ru ON ru.unit_id = u.id WHERE ru.request_id = $1) \
+             ORDER BY code")
+        .bind(request_id)
+        .fetch_all(db)
+        .await?;
+        let groups: Vec<GroupRow> = sql("SELECT unit_id, group_code FROM unit_groups \
+             WHERE unit_id IN (SELECT unit_id FROM request_units WHERE request_id = $1) ORDER BY group_code")
+        .bind(request_id)
+        .fetch_all(db)
+        .await?;
+        let addresses: Vec<AddressRow> = sql(
+            "SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses \
+             WHERE unit_id IN (SELECT unit_id FROM request_units WHERE request_id = $1) ORDER BY unit_id, position",
+        )
+        .bind(request_id)
+        .fetch_all(db)
+        .await?;
+        assemble(units, groups, addresses)
     }
 
     /// Active units, optionally only those of one group.

@@ -17,34 +17,52 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             }
         }
     }
-    let mut out = String::new();
-    let mut line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
-                text.push_str(&" ".repeat(widths[i] - display_width(cell) + 2));
-            }
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    };
-    line(header.to_vec());
-    line(
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    );
+    let mut out = table_head(header, &widths);
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        out.push_str(&table_line(
+            &widths,
+            &row.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
     }
     out
+}
+
+/// The header and rule of a table whose column widths are known in advance (a table
+/// printed as its rows come); a header wider than its width widens the column.
+pub fn table_head(header: &[&str], widths: &[usize]) -> String {
+    let widths: Vec<usize> = header
+        .iter()
+        .zip(widths)
+        .map(|(h, w)| (*w).max(display_width(h)))
+        .collect();
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    let mut out = table_line(&widths, header);
+    out.push_str(&table_line(
+        &widths,
+        &rule.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    out
+}
+
+/// One line of a table: every cell but the last padded to its column's width plus two
+/// spaces (a cell wider than its column pushes the rest of its line right), then a newline.
+pub fn table_line(widths: &[usize], cells: &[&str]) -> String {
+    let mut text = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        text.push_str(cell);
+        if i + 1 < cells.len() {
+            let width = widths.get(i).copied().unwrap_or(0);
+            text.push_str(&" ".repeat(width.saturating_sub(display_width(cell)) + 2));
+        }
+    }
+    let mut line = text.trim_end().to_string();
+    line.push('\n');
+    line
+}
+
+/// Terminal columns of a string (see [`table`]).
+pub fn text_width(text: &str) -> usize {
+    display_width(text)
 }
 
 mod unicode_width_free {

@@ -2,16 +2,20 @@
 //! why, sending what is due once (for cron users and tests), recording a report that came
 //! through another channel, and previewing the daily digest.
 
+use std::io::{BufWriter, Write as _};
+
 use clap::{Args, Subcommand};
 
 use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
 use crate::domain::dates::format_instant;
+use crate::domain::model::RequestId;
 use crate::domain::plan::SlotKind;
+use crate::domain::report::{table_head, table_line, text_width};
 use crate::services::jobs::JobKind;
 use crate::services::letters::Setup;
 use crate::services::letters::digest::digest_vars;
-use crate::services::reminders::{PlanLine, plan_view};
+use crate::services::reminders::{PlanLine, plan_view_each};
 
 #[derive(Debug, Subcommand)]
 pub enum RemindersCommand {
@@ -98,50 +102,131 @@ async fn plan(context: &Context, at: Option<&str>, request: Option<&str>, json: 
         Some(reference) => Some(context.store.resolve_request(reference).await?.id),
         None => None,
     };
-    let lines = plan_view(&context.store, &setup, from, request_id).await?;
     if json {
-        return print_json(&lines);
+        return print_plan_json(context, &setup, from, request_id).await;
     }
-    print_plan(&lines, from, context);
-    Ok(())
+    print_plan(context, &setup, from, request_id).await
 }
 
-fn print_plan(lines: &[PlanLine], from: chrono::DateTime<chrono::Utc>, context: &Context) {
+/// `reminders plan --json`: one array, written element by element as the plan streams
+/// (the same text `serde_json::to_string_pretty` gives for the whole list).
+async fn print_plan_json(
+    context: &Context,
+    setup: &Setup<'_>,
+    from: chrono::DateTime<chrono::Utc>,
+    request_id: Option<RequestId>,
+) -> CliResult {
+    use serde::ser::{SerializeSeq, Serializer as _};
+    let output = BufWriter::new(std::io::stdout());
+    let mut serializer = serde_json::Serializer::with_formatter(output, serde_json::ser::PrettyFormatter::new());
+    let mut array = serializer.serialize_seq(None).map_err(internal)?;
+    plan_view_each(&context.store, setup, from, request_id, |line| {
+        array.serialize_element(&line).map_err(internal)
+    })
+    .await?;
+    array.end().map_err(internal)?;
+    let mut output = serializer.into_inner();
+    writeln!(output).map_err(internal)?;
+    output.flush().map_err(internal)
+}
+
+/// `reminders plan`: a table printed as the plan streams. The column widths are fixed before
+/// the first line, from what can be known without reading the slots: the longest request
+/// token in view, the longest unit code in view (the request's units, or every active unit),
+/// the longest kind, and the time column's fixed forms; the reason comes last and is not
+/// padded. A unit that has reported has no line but still counts for the width.
+async fn print_plan(
+    context: &Context,
+    setup: &Setup<'_>,
+    from: chrono::DateTime<chrono::Utc>,
+    request_id: Option<RequestId>,
+) -> CliResult {
     let zone = context.settings.office.zone;
-    if lines.is_empty() {
-        println!(
-            "không còn thư nhắc nào chờ gửi (tính từ {})",
-            format_instant(from, zone)
-        );
-        return;
+    let requests = context.store.all_requests().await?;
+    let unit_codes: Vec<String> = match request_id {
+        Some(id) => context
+            .store
+            .request_unit_codes(id)
+            .await?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        None => context
+            .store
+            .all_units()
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| u.code.to_string())
+            .collect(),
+    };
+    let instant = format_instant(from, zone);
+    let widths = [
+        widest(
+            requests
+                .iter()
+                .filter(|r| request_id.is_none_or(|id| id == r.id))
+                .map(|r| r.token.as_str()),
+        ),
+        widest(&unit_codes),
+        widest([SlotKind::Notice, SlotKind::Reminder, SlotKind::Overdue].map(kind_vi)),
+        widest([when("skip", &instant), when("send_now", &instant), instant.clone()]),
+        0,
+    ];
+    drop(unit_codes);
+    let mut output = BufWriter::new(std::io::stdout());
+    let mut sending = 0_usize;
+    let mut printed = 0_usize;
+    plan_view_each(&context.store, setup, from, request_id, |line| {
+        if printed == 0 {
+            output
+                .write_all(table_head(&["Mã", "Đơn vị", "Loại", "Gửi lúc", "Lý do"], &widths).as_bytes())
+                .map_err(internal)?;
+        }
+        printed += 1;
+        if line.action != "skip" {
+            sending += 1;
+        }
+        let mut why = line.reason;
+        if let Some(note) = &line.note {
+            why = format!("{why}; {note}");
+        }
+        let cells = [
+            line.request.as_str(),
+            line.unit.as_str(),
+            kind_vi(line.kind),
+            &when(line.action, &line.due_local),
+            &why,
+        ];
+        output
+            .write_all(table_line(&widths, &cells).as_bytes())
+            .map_err(internal)
+    })
+    .await?;
+    if printed == 0 {
+        writeln!(output, "không còn thư nhắc nào chờ gửi (tính từ {instant})").map_err(internal)?;
+    } else {
+        writeln!(output, "{sending} thư sẽ gửi (tính từ {instant})").map_err(internal)?;
     }
-    let rows: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| {
-            let when = match l.action {
-                "skip" => format!("(bỏ qua) {}", l.due_local),
-                "send_now" => format!("ngay — {}", l.due_local),
-                _ => l.due_local.clone(),
-            };
-            let mut why = l.reason.clone();
-            if let Some(note) = &l.note {
-                why = format!("{why}; {note}");
-            }
-            vec![
-                l.request.clone(),
-                l.unit.clone(),
-                kind_vi(l.kind).to_string(),
-                when,
-                why,
-            ]
-        })
-        .collect();
-    print!(
-        "{}",
-        crate::domain::report::table(&["Mã", "Đơn vị", "Loại", "Gửi lúc", "Lý do"], &rows)
-    );
-    let sending = lines.iter().filter(|l| l.action != "skip").count();
-    println!("{sending} thư sẽ gửi (tính từ {})", format_instant(from, zone));
+    output.flush().map_err(internal)
+}
+
+/// The width of the widest of `texts` on a terminal.
+fn widest<S: AsRef<str>>(texts: impl IntoIterator<Item = S>) -> usize {
+    texts.into_iter().map(|t| text_width(t.as_ref())).max().unwrap_or(0)
+}
+
+/// The "Gửi lúc" cell of a plan line.
+fn when(action: &str, due_local: &str) -> String {
+    match action {
+        "skip" => format!("(bỏ qua) {due_local}"),
+        "send_now" => format!("ngay — {due_local}"),
+        _ => due_local.to_string(),
+    }
+}
+
+fn internal(error: impl Into<anyhow::Error>) -> CliError {
+    CliError::Internal(error.into())
 }
 
 async fn send(context: &Context, at: Option<&str>, dry_run: bool, json: bool, direct: bool) -> CliResult {
@@ -168,11 +253,15 @@ async fn send_dry_run(context: &Context, at: Option<&str>, json: bool) -> CliRes
         templates: &templates,
     };
     let zone = settings.office.zone;
-    let lines: Vec<PlanLine> = plan_view(&context.store, &setup, now, None)
-        .await?
-        .into_iter()
-        .filter(|l| l.action == "send_now")
-        .collect();
+    // Only what goes now is kept, not the whole plan.
+    let mut lines: Vec<PlanLine> = Vec::new();
+    plan_view_each(&context.store, &setup, now, None, |line| {
+        if line.action == "send_now" {
+            lines.push(line);
+        }
+        Ok::<(), CliError>(())
+    })
+    .await?;
     if json {
         return print_json(&lines);
     }
