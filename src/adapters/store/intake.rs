@@ -203,14 +203,9 @@ pub(super) async fn sent_refs_in(db: &mut Db<'_>, ids: &[String]) -> StoreResult
     }
     // The ids go in as one JSON array, which both databases unpack server-side.
     let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let text = if db.is_postgres() {
-        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-         WHERE message_id IN (SELECT json_array_elements_text($1::json))"
-    } else {
-        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-         WHERE message_id IN (SELECT value FROM json_each($1))"
-    };
-    let rows: Vec<(String, Option<RequestId>, Option<UnitId>, String)> = sql(text).bind(list).fetch_all(db).await?;
+    let text = sent_refs_statement(db.is_postgres());
+    let rows: Vec<(String, Option<RequestId>, Option<UnitId>, String)> =
+        sql(sqlx::AssertSqlSafe(text)).bind(list).fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, request_id, unit_id, to_address)| {
@@ -224,4 +219,12 @@ pub(super) async fn sent_refs_in(db: &mut Db<'_>, ids: &[String]) -> StoreResult
             )
         })
         .collect())
+}
+
+/// `sent_refs`' query: our sent messages among the Message-IDs of `$1` (a JSON array).
+pub(crate) fn sent_refs_statement(postgres: bool) -> String {
+    format!(
+        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages WHERE message_id {}",
+        super::recording::in_json(postgres, 1, "")
+    )
 }

@@ -128,31 +128,19 @@ impl Recording {
             self.earlier.insert(key, None);
         }
         let mut db = self.tx.db();
-        let json_list = if db.is_postgres() {
-            "SELECT json_array_elements_text($1::json)"
-        } else {
-            "SELECT value FROM json_each($1)"
-        };
+        let [by_id, by_content] = earlier_of_group_statements(db.is_postgres());
         let mut rows: Vec<EarlierRow> = Vec::new();
         if !ids.is_empty() {
-            let text = format!(
-                "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
-                 WHERE message_id IN ({json_list})"
-            );
             rows.extend(
-                sql(sqlx::AssertSqlSafe(text))
+                sql(sqlx::AssertSqlSafe(by_id))
                     .bind(json(&ids))
                     .fetch_all::<EarlierRow>(&mut db)
                     .await?,
             );
         }
         if !hashes.is_empty() {
-            let text = format!(
-                "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
-                 WHERE content_hash IN ({json_list}) AND message_id IS NULL"
-            );
             rows.extend(
-                sql(sqlx::AssertSqlSafe(text))
+                sql(sqlx::AssertSqlSafe(by_content))
                     .bind(json(&hashes))
                     .fetch_all::<EarlierRow>(&mut db)
                     .await?,
@@ -186,24 +174,7 @@ impl Recording {
         units.sort_unstable();
         units.dedup();
         let mut db = self.tx.db();
-        let (r, u) = if db.is_postgres() {
-            (
-                "(SELECT json_array_elements_text($1::json)::bigint)",
-                "(SELECT json_array_elements_text($2::json)::bigint)",
-            )
-        } else {
-            ("(SELECT value FROM json_each($1))", "(SELECT value FROM json_each($2))")
-        };
-        let within = format!("request_id IN {r} AND unit_id IN {u}");
-        let queries = [
-            format!("SELECT DISTINCT request_id, unit_id FROM submissions WHERE {within}"),
-            format!("SELECT DISTINCT request_id, unit_id FROM reminder_slots WHERE state = 'planned' AND {within}"),
-            format!(
-                "SELECT DISTINCT request_id, unit_id FROM outgoing_messages WHERE state IN ('queued', 'retry') \
-                 AND kind IN ('notice', 'reminder', 'overdue') AND {within}"
-            ),
-            format!("SELECT DISTINCT request_id, unit_id FROM review_items WHERE state = 'open' AND {within}"),
-        ];
+        let queries = pair_statements(db.is_postgres());
         let (requests, units) = (json_ids(&requests), json_ids(&units));
         let mut found: Vec<Vec<(RequestId, UnitId)>> = Vec::with_capacity(queries.len());
         for query in queries {
@@ -429,6 +400,59 @@ impl Recording {
         self.tx.commit().await
     }
 }
+
+/// A JSON array of values bound as `$n`, as a set to test `column IN` against: SQLite's
+/// `json_each`; on PostgreSQL an array, so the planner sees `= ANY(…)` and uses the column's
+/// index however small the tables (with `IN (SELECT json_array_elements_text(…))` it assumed
+/// 100 values and chose to scan).
+pub(super) fn in_json(postgres: bool, n: u8, cast: &str) -> String {
+    if postgres {
+        format!("= ANY(ARRAY(SELECT json_array_elements_text(${n}::json){cast}))")
+    } else {
+        format!("IN (SELECT value FROM json_each(${n}))")
+    }
+}
+
+/// `look_up_earlier`'s queries: the records of a group's Message-IDs, and of the contents of
+/// its messages without one (`$1`: a JSON array).
+pub(crate) fn earlier_of_group_statements(postgres: bool) -> [String; 2] {
+    let list = in_json(postgres, 1, "");
+    [
+        format!(
+            "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+             WHERE message_id {list}"
+        ),
+        format!(
+            "SELECT id, content_hash, mailbox, uidvalidity, message_id FROM incoming_messages \
+             WHERE content_hash {list} AND message_id IS NULL"
+        ),
+    ]
+}
+
+/// `look_up_pairs`' queries, each giving (request, unit) pairs among requests `$1` and units
+/// `$2` (JSON arrays): reported, with planned slots, with queued messages, with open reviews.
+pub(crate) fn pair_statements(postgres: bool) -> [String; 4] {
+    let within = format!(
+        "request_id {} AND unit_id {}",
+        in_json(postgres, 1, "::bigint"),
+        in_json(postgres, 2, "::bigint")
+    );
+    [
+        format!("SELECT DISTINCT request_id, unit_id FROM submissions WHERE {within}"),
+        format!("SELECT DISTINCT request_id, unit_id FROM reminder_slots WHERE state = 'planned' AND {within}"),
+        format!(
+            "SELECT DISTINCT request_id, unit_id FROM outgoing_messages WHERE state IN ('queued', 'retry') \
+             AND kind IN ('notice', 'reminder', 'overdue') AND {within}"
+        ),
+        format!("SELECT DISTINCT request_id, unit_id FROM review_items WHERE state = 'open' AND {within}"),
+    ]
+}
+
+/// `find_earlier`'s queries: by Message-ID, and by content for a message without one.
+pub(crate) const EARLIER_BY_MESSAGE_ID: &str = "SELECT id, content_hash, mailbox, uidvalidity, message_id \
+     FROM incoming_messages WHERE message_id = $1 ORDER BY id LIMIT 1";
+pub(crate) const EARLIER_BY_CONTENT: &str = "SELECT id, content_hash, mailbox, uidvalidity, message_id \
+     FROM incoming_messages WHERE content_hash = $1 AND message_id IS NULL ORDER BY id LIMIT 1";
 
 fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())

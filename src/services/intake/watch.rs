@@ -44,6 +44,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(2);
 /// reading, recording) stay within a few times `BATCH_BYTES`.
 const BATCH_MESSAGES: usize = 200;
 const BATCH_BYTES: usize = 16 * 1024 * 1024;
+/// Bodies fetched and not yet recorded, at most (KiB): two full batches.
+const IN_FLIGHT_KIB: u32 = (2 * BATCH_BYTES / 1024) as u32;
+/// A share of [`IN_FLIGHT_KIB`], held by a batch until it is recorded.
+type Room = tokio::sync::OwnedSemaphorePermit;
 /// Reconnection backoff.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(120);
@@ -478,15 +482,27 @@ impl Watcher {
             }
             metas.sort_by_key(|m| m.uid);
             let mut snapshot = Arc::new(self.store.intake_snapshot(&self.intake.office_mailbox).await?);
-            let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Arrival>>(1);
+            // Bodies fetched and not yet recorded stay within IN_FLIGHT_KIB: a batch waits for
+            // room (one larger than that, for everything before it to be recorded).
+            let room = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT_KIB as usize));
+            let (sender, receiver) = tokio::sync::mpsc::channel::<(Vec<Arrival>, Room)>(1);
             let fetching = async {
                 let sender = sender;
                 for batch in batches(&metas, self.intake.max_message_bytes) {
                     if shutdown.is_cancelled() {
                         break;
                     }
+                    let kib: usize = batch
+                        .iter()
+                        .map(|m| m.size.min(self.intake.max_message_bytes))
+                        .sum::<usize>()
+                        / 1024;
+                    let permit = Arc::clone(&room)
+                        .acquire_many_owned(kib.clamp(1, IN_FLIGHT_KIB as usize) as u32)
+                        .await
+                        .context("the intake's memory budget closed")?;
                     let arrivals = self.fetch_batch(session, batch, checkpoint.uidvalidity).await?;
-                    if sender.send(arrivals).await.is_err() {
+                    if sender.send((arrivals, permit)).await.is_err() {
                         break;
                     }
                 }
@@ -494,15 +510,15 @@ impl Watcher {
             };
             // Reading and keeping the copies of one batch (on blocking threads, and the disk's
             // sync) overlap recording the batch before.
-            let (ready, prepared) = tokio::sync::mpsc::channel::<Prepared>(1);
+            let (ready, prepared) = tokio::sync::mpsc::channel::<(Prepared, Room)>(1);
             let preparing = async {
                 let (mut receiver, ready) = (receiver, ready);
-                while let Some(arrivals) = receiver.recv().await {
+                while let Some((arrivals, permit)) = receiver.recv().await {
                     let prepared = tokio::select! {
                         prepared = self.intake.prepare(arrivals) => prepared?,
                         () = shutdown.cancelled() => break,
                     };
-                    if ready.send(prepared).await.is_err() {
+                    if ready.send((prepared, permit)).await.is_err() {
                         break;
                     }
                 }
@@ -510,7 +526,7 @@ impl Watcher {
             };
             let recording = async {
                 let mut prepared = prepared;
-                while let Some(group) = prepared.recv().await {
+                while let Some((group, _permit)) = prepared.recv().await {
                     let uids: Vec<i64> = group.origins().map(|o| o.uid.map_or(0, |(_, uid)| uid)).collect();
                     let recorded = self.intake.record(&self.store, &mut snapshot, group, wall_clock());
                     let processed = tokio::select! {

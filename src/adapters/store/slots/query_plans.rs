@@ -1,8 +1,7 @@
 //! The database's own plan for each hot query: the ones that run for every due slot, every
 //! counted message or every send, and the views of one request. Used by the query-plan test
 //! (tests/it/query_plans.rs), which fails when one of them would read a whole table of
-//! slots or messages. The texts are the constants the store runs, except the two of
-//! `store::recording` and `store::intake`, copied here (see [`EARLIER_BY_MESSAGE_ID`]).
+//! slots or messages. The texts are the very constants and builders the store runs.
 //!
 //! It reads plans only (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL); nothing is
 //! executed and nothing changes.
@@ -10,7 +9,11 @@
 use chrono::{DateTime, Utc};
 
 use super::super::db::Arg;
+use super::super::intake::sent_refs_statement;
 use super::super::outbox::{CANCEL_SLOTS_OF_CANCELLED_MESSAGES, NOTICE_MESSAGE_ID, claim_statement};
+use super::super::recording::{
+    EARLIER_BY_CONTENT, EARLIER_BY_MESSAGE_ID, earlier_of_group_statements, pair_statements,
+};
 use super::super::status::{
     STATUS_FAILING, STATUS_GROUPS, STATUS_REMINDERS, STATUS_REVIEWS, STATUS_SUBMISSIONS, STATUS_UNITS,
 };
@@ -20,21 +23,6 @@ use super::{
     id_filter,
 };
 use crate::domain::model::{RequestId, UnitId};
-
-/// A copy of `find_earlier`'s query by Message-ID in `store::recording` (that file was
-/// being reworked when this test was written; keep the two in step).
-const EARLIER_BY_MESSAGE_ID: &str = "SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-     WHERE message_id = $1 ORDER BY id LIMIT 1";
-
-/// A copy of `find_earlier`'s query by content in `store::recording`.
-const EARLIER_BY_CONTENT: &str = "SELECT id, content_hash, mailbox, uidvalidity FROM incoming_messages \
-     WHERE content_hash = $1 AND message_id IS NULL ORDER BY id LIMIT 1";
-
-/// Copies of `Store::sent_refs`' query in `store::intake`, per database.
-const SENT_REFS_SQLITE: &str = "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-     WHERE message_id IN (SELECT value FROM json_each($1))";
-const SENT_REFS_POSTGRES: &str = "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages \
-     WHERE message_id IN (SELECT json_array_elements_text($1::json))";
 
 /// One hot query as the database would run it.
 #[derive(Debug, Clone)]
@@ -63,6 +51,12 @@ impl Store {
         let (filter, _) = id_filter(Some(request_id), Some(unit_id));
         let [cancel_slots, cancel_messages] = cancel_waiting_statements(filter);
         let cancel_args = vec![text("lý do"), time.clone(), request.clone(), unit.clone()];
+        let [earlier_by_id, earlier_by_content] = earlier_of_group_statements(postgres);
+        let [reported, planned, queued, reviewed] = pair_statements(postgres);
+        let pair_args = vec![
+            text(&format!("[{}]", request_id.get())),
+            text(&format!("[{}]", unit_id.get())),
+        ];
         let queries: Vec<(&'static str, String, Vec<Arg>)> = vec![
             ("due slots", DUE_SLOTS.into(), vec![time.clone()]),
             ("plan: due slots", DUE_WAITING_SLOTS.into(), vec![time.clone()]),
@@ -119,9 +113,23 @@ impl Store {
             ),
             (
                 "sent references by Message-ID",
-                if postgres { SENT_REFS_POSTGRES } else { SENT_REFS_SQLITE }.into(),
+                sent_refs_statement(postgres),
                 vec![text(r#"["abc@lab.test","def@lab.test"]"#)],
             ),
+            (
+                "earlier incoming messages of a group, by Message-ID",
+                earlier_by_id,
+                vec![text(r#"["abc@lab.test","def@lab.test"]"#)],
+            ),
+            (
+                "earlier incoming messages of a group, by content",
+                earlier_by_content,
+                vec![text(r#"["0123456789abcdef"]"#)],
+            ),
+            ("a group's counted pairs: reported", reported, pair_args.clone()),
+            ("a group's counted pairs: planned slots", planned, pair_args.clone()),
+            ("a group's counted pairs: queued messages", queued, pair_args.clone()),
+            ("a group's counted pairs: open review items", reviewed, pair_args),
             ("status: units", STATUS_UNITS.into(), vec![request.clone()]),
             ("status: submissions", STATUS_SUBMISSIONS.into(), vec![request.clone()]),
             ("status: review items", STATUS_REVIEWS.into(), vec![request.clone()]),
