@@ -108,7 +108,15 @@ pub type Reading = (Letter, Option<Trouble>);
 
 /// A group of messages read, their copies on disk: ready to [record](Intake::record).
 #[derive(Debug)]
-pub struct Prepared(Vec<(Arrival, Reading, PathBuf)>);
+pub struct Prepared(Vec<(Arrived, Reading, PathBuf)>);
+
+/// Where a prepared message came from and when; its bytes are no longer held (they are on
+/// disk), so a group waiting to be recorded holds only what was read of it.
+#[derive(Debug, Clone)]
+struct Arrived {
+    origin: Origin,
+    received_at: DateTime<Utc>,
+}
 
 impl Prepared {
     /// Where each message came from, in order.
@@ -326,7 +334,13 @@ impl Intake {
             group
                 .into_iter()
                 .zip(raw_paths)
-                .map(|((arrival, reading), path)| (arrival, reading, path))
+                .map(|((arrival, reading), path)| {
+                    let arrived = Arrived {
+                        origin: arrival.origin,
+                        received_at: arrival.received_at,
+                    };
+                    (arrived, reading, path)
+                })
                 .collect(),
         ))
     }
@@ -467,7 +481,7 @@ impl Intake {
         (snapshot, counted_now): (&Snapshot, &HashSet<(RequestId, UnitId)>),
         letter: &Letter,
         outcome: &Outcome,
-        arrival: &Arrival,
+        arrival: &Arrived,
         raw_path: &std::path::Path,
         now: DateTime<Utc>,
     ) -> Result<Recorded, IntakeError> {
