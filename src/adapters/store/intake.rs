@@ -136,9 +136,6 @@ impl Store {
     /// Our sent messages among `ids`, by Message-ID: one query whatever the number of ids
     /// (the caller bounds them; see `Letter::thread_ids`).
     pub async fn sent_refs(&self, ids: &[String]) -> StoreResult<HashMap<String, SentRef>> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
         sent_refs_in(&mut self.connection().await?.db(), ids).await
     }
 

@@ -76,7 +76,7 @@ pub struct Recording {
 }
 
 /// A (request, unit) within a [`Recording`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Pair {
     /// It has a submission: a new one is a resubmission.
     reported: bool,
@@ -84,6 +84,21 @@ struct Pair {
     waiting: bool,
     /// Open review items are about it (a submission supersedes them).
     open_reviews: bool,
+}
+
+impl Pair {
+    /// A pair not looked up: act as if something may wait for it.
+    const UNSURE: Pair = Pair {
+        reported: false,
+        waiting: true,
+        open_reviews: true,
+    };
+    /// A pair just counted in this transaction: nothing waits any more.
+    const SETTLED: Pair = Pair {
+        reported: true,
+        waiting: false,
+        open_reviews: false,
+    };
 }
 
 /// A mailbox checkpoint within a [`Recording`].
@@ -267,11 +282,10 @@ impl Recording {
             let key = (counted.request_id, counted.unit_id);
             let known = match self.pairs.get(&key) {
                 Some(known) => *known,
-                // Not looked up: ask, and act as if something may wait.
+                // Not looked up: ask whether it was reported.
                 None => Pair {
                     reported: submission_count(db, key.0, key.1).await? > 0,
-                    waiting: true,
-                    open_reviews: true,
+                    ..Pair::UNSURE
                 },
             };
             counted.resubmission = known.reported;
@@ -290,14 +304,7 @@ impl Recording {
         }
         let receipt = record_outcome(db, new, &outcome, id, pair.map(|(_, p)| p), now).await?;
         if let Some((key, _)) = pair {
-            self.pairs.insert(
-                key,
-                Pair {
-                    reported: true,
-                    waiting: false,
-                    open_reviews: false,
-                },
-            );
+            self.pairs.insert(key, Pair::SETTLED);
         }
         if let Outcome::Review(review) = &outcome
             && let (Some(request_id), Some(unit_id)) = (review.request_id, review.unit_id)
@@ -482,11 +489,7 @@ async fn record_outcome(
     pair: Option<Pair>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let pair = pair.unwrap_or(Pair {
-        reported: false,
-        waiting: true,
-        open_reviews: true,
-    });
+    let pair = pair.unwrap_or(Pair::UNSURE);
     let mut receipt = false;
     match outcome {
         Outcome::Counted(counted) => {
