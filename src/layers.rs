@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("services::decisions", 3),
     ("services::jobs", 3),
     ("services::checks", 3),
+    ("services::series", 3),
     ("wiring::current", 4),
     ("wiring::daemon", 4),
     ("wiring::web", 4),

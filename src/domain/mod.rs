@@ -16,6 +16,7 @@ pub mod incoming;
 pub mod lunar;
 pub mod matching;
 pub mod model;
+pub mod period;
 pub mod plan;
 pub mod report;
 pub mod window;

@@ -3,7 +3,8 @@
 //! the send loop), `reminders` (planning slots and queueing what is due), `intake` (the
 //! mailbox watcher and the one path every message takes), `decisions` (review and manual
 //! marks, shared by the CLI and the web page), `jobs` (the work that needs a mail password,
-//! done by the CLI or handed to the running service) and `checks` (`doctor`'s mail checks).
+//! done by the CLI or handed to the running service), `checks` (`doctor`'s mail checks) and
+//! `series` (making each period's instance of a periodic report when its time comes).
 
 pub mod checks;
 pub mod decisions;
@@ -11,3 +12,4 @@ pub mod intake;
 pub mod jobs;
 pub mod letters;
 pub mod reminders;
+pub mod series;

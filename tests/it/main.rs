@@ -26,6 +26,7 @@ mod properties;
 mod query_plans;
 mod reminders;
 mod review_queue;
+mod series;
 mod service_jobs;
 mod service_unit;
 mod unit_merge;

@@ -21,6 +21,7 @@ mod outbox;
 mod recording;
 mod requests;
 mod review;
+mod series;
 mod service;
 mod slots;
 mod status;
@@ -38,6 +39,7 @@ pub use outbox::{CLOSED, MessageFilter, NewMessage, Outcome, OutgoingMessage, RE
 pub use recording::Recording;
 pub use requests::{Extension, RequestRef};
 pub use review::{Assignment, ReviewItem, SUPERSEDED};
+pub use series::SeriesInstance;
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use submissions::ManualSubmission;

@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
 use crate::domain::matching::code_key;
 use crate::domain::model::{
-    GroupCode, Offsets, Recipients, Request, RequestCode, RequestId, RequestInput, RequestState, UnitCode, UnitId,
+    GroupCode, Offsets, Recipients, Request, RequestCode, RequestId, RequestInput, RequestPeriod, RequestState,
+    UnitCode, UnitId,
 };
 
 /// How a clerk names a request on the command line.
@@ -63,6 +64,9 @@ struct RequestRow {
     state: String,
     created_at: DateTime<Utc>,
     expects_report: bool,
+    series_id: Option<i64>,
+    period_key: Option<String>,
+    period_label: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,7 +77,7 @@ struct RecipientRow {
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
-     overdue_after, attachment_required, state, created_at, expects_report FROM requests";
+     overdue_after, attachment_required, state, created_at, expects_report, series_id, period_key, period_label FROM requests";
 
 async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
     let rows: Vec<RequestRow> = sql(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
@@ -214,6 +218,10 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 attachment_required: row.attachment_required,
                 state: parse_column("requests.state", &row.state, RequestState::parse)?,
                 created_at: row.created_at,
+                period: match (row.series_id, row.period_key, row.period_label) {
+                    (Some(series_id), Some(key), Some(label)) => Some(RequestPeriod { series_id, key, label }),
+                    _ => None,
+                },
             })
         })
         .collect()

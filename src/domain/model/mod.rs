@@ -7,10 +7,12 @@
 //! Nothing here does IO or reads the clock.
 
 mod ids;
+mod series;
 mod states;
 mod values;
 
 pub use ids::{IncomingId, RequestId, UnitId};
+pub use series::{RequestPeriod, Series, SeriesInput, SeriesState, instance_title};
 pub use states::{MessageKind, MessageState, ReviewState, SlotState};
 pub use values::{DurationUnit, EmailAddress, GroupCode, Offsets, RequestCode, UnitCode, ValueError, in_largest_unit};
 
@@ -143,6 +145,8 @@ pub struct Request {
     pub attachment_required: bool,
     pub state: RequestState,
     pub created_at: DateTime<Utc>,
+    /// Set on a periodic report's instance: its series and period.
+    pub period: Option<RequestPeriod>,
 }
 
 impl Request {

@@ -41,6 +41,7 @@ fn seed_000() -> Request {
         attachment_required: true,
         state: RequestState::Active,
         created_at: at("08:00 ngày 18/12/2023"),
+        period: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn seed_003() -> Request {
         attachment_required: false,
         state: RequestState::Active,
         created_at: at("08:00 ngày 15/5/2024"),
+        period: None,
     }
 }
 

@@ -436,6 +436,7 @@ mod tests {
             attachment_required: true,
             state: crate::domain::model::RequestState::Active,
             created_at: deadline,
+            period: None,
         }
     }
 

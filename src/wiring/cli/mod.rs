@@ -14,6 +14,7 @@ mod outbox;
 mod reminders;
 mod requests;
 mod review;
+mod series;
 mod status;
 mod units;
 mod usage;
@@ -82,6 +83,9 @@ pub enum Command {
     /// Yêu cầu báo cáo
     #[command(subcommand)]
     Request(requests::RequestCommand),
+    /// Báo cáo định kỳ (tháng, quý, 6 tháng, 9 tháng, năm, năm học): mỗi kỳ một yêu cầu
+    #[command(subcommand)]
+    Series(series::SeriesCommand),
     /// Tình hình báo cáo: đơn vị nào đã báo cáo, đơn vị nào chưa
     Status(status::StatusArgs),
     /// Xuất danh sách (CSV, XLSX): đơn vị chưa báo cáo, trễ hạn hoặc tất cả
@@ -269,6 +273,7 @@ async fn run(cli: Cli) -> CliResult {
     let outcome = match cli.command {
         Command::Unit(command) => units::run(&context, command).await,
         Command::Request(command) => requests::run(&context, command).await,
+        Command::Series(command) => series::run(&context, command).await,
         Command::Status(args) => status::run(&context, args).await,
         Command::Export(args) => export::run(&context, args).await,
         Command::Reminders(command) => reminders::run(&context, command).await,

@@ -153,6 +153,13 @@ async fn tick(pass: &Pass<'_>, digest_wanted: bool, may_send: bool) -> anyhow::R
         templates: &current.templates,
     };
     let now = clock.now();
+    let made = crate::services::series::make_due(store, &current.calendar, settings.office.zone, now).await?;
+    if !made.is_empty() {
+        tracing::info!(
+            instances = made.len(),
+            "made the instances of periodic reports that were due"
+        );
+    }
     let planned = plan_new_units(store, settings, &current.calendar, now).await?;
     if planned > 0 {
         tracing::info!(units = planned, "planned the reminders of newly active units");

@@ -1,0 +1,373 @@
+//! Periodic reports: the series and the instances made from it. An instance is an ordinary
+//! request (its own token, slots, submissions) that also names its series and period;
+//! `(series_id, period_key)` is unique, so making one twice writes nothing the second time.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::requests::{insert_recipients, resolve_units, unknown_recipients};
+use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, parse_column, sql};
+use crate::domain::matching::code_key;
+use crate::domain::model::{
+    GroupCode, LetterFields, Offsets, Recipients, RequestCode, RequestId, Series, SeriesInput, SeriesState,
+    instance_title,
+};
+use crate::domain::period::{CutOff, DeadlineSpec, Instance, OnDayOff, Period, PeriodKind, Schedule, SchoolDates};
+
+#[derive(sqlx::FromRow)]
+struct SeriesRow {
+    id: i64,
+    code: String,
+    doc_code: String,
+    title: String,
+    issued_on: Option<NaiveDate>,
+    issuer: Option<String>,
+    doc_kind: Option<String>,
+    content: Option<String>,
+    period_kind: String,
+    cut_off: String,
+    deadline_rule: String,
+    on_day_off: String,
+    school_dates: Option<String>,
+    lead_days: i64,
+    first_period: String,
+    remind_before: String,
+    overdue_after: String,
+    attachment_required: bool,
+    state: String,
+    created_at: DateTime<Utc>,
+}
+
+const SERIES_COLUMNS: &str = "SELECT id, code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
+     deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
+     attachment_required, state, created_at FROM series";
+
+/// One instance made from a series, as `series show` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct SeriesInstance {
+    pub request_id: RequestId,
+    pub token: String,
+    pub period_key: String,
+    pub period_label: String,
+    pub state: String,
+    pub deadline: DateTime<Utc>,
+}
+
+fn corrupt(column: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        column,
+        value: value.to_string(),
+    }
+}
+
+fn assemble(row: SeriesRow, recipients: Recipients) -> StoreResult<Series> {
+    let kind = parse_column("series.period_kind", &row.period_kind, PeriodKind::parse)?;
+    let on_day_off = parse_column("series.on_day_off", &row.on_day_off, OnDayOff::parse)?;
+    let deadline = DeadlineSpec::parse(&row.deadline_rule, on_day_off)
+        .map_err(|_| corrupt("series.deadline_rule", &row.deadline_rule))?;
+    let school = match &row.school_dates {
+        Some(text) => SchoolDates::parse(text).map_err(|_| corrupt("series.school_dates", text))?,
+        None => SchoolDates::default(),
+    };
+    let schedule = Schedule {
+        kind,
+        cut_off: parse_column("series.cut_off", &row.cut_off, CutOff::parse)?,
+        deadline,
+        school,
+        lead_days: u32::try_from(row.lead_days).map_err(|_| corrupt("series.lead_days", &row.lead_days.to_string()))?,
+    };
+    let first_period =
+        Period::parse(kind, &row.first_period).ok_or_else(|| corrupt("series.first_period", &row.first_period))?;
+    Ok(Series {
+        id: row.id,
+        code: row.code.clone(),
+        input: SeriesInput {
+            code: row.code,
+            doc_code: RequestCode::parse(&row.doc_code).map_err(|_| corrupt("series.doc_code", &row.doc_code))?,
+            title: row.title,
+            issued_on: row.issued_on,
+            letter: LetterFields {
+                issuer: row.issuer,
+                kind: row.doc_kind,
+                content: row.content,
+            },
+            schedule,
+            deadline_text: row.deadline_rule,
+            first_period,
+            recipients,
+            remind_before: Offsets::parse(&row.remind_before)
+                .map_err(|_| corrupt("series.remind_before", &row.remind_before))?,
+            overdue_after: Offsets::parse(&row.overdue_after)
+                .map_err(|_| corrupt("series.overdue_after", &row.overdue_after))?,
+            attachment_required: row.attachment_required,
+        },
+        state: parse_column("series.state", &row.state, SeriesState::parse)?,
+        created_at: row.created_at,
+    })
+}
+
+async fn load_series(db: &mut Db<'_>, code: Option<&str>) -> StoreResult<Vec<Series>> {
+    let rows: Vec<SeriesRow> = match code {
+        Some(code) => {
+            sql(sqlx::AssertSqlSafe(format!("{SERIES_COLUMNS} WHERE code = $1")))
+                .bind(code)
+                .fetch_all(&mut *db)
+                .await?
+        }
+        None => {
+            sql(sqlx::AssertSqlSafe(format!("{SERIES_COLUMNS} ORDER BY code")))
+                .fetch_all(&mut *db)
+                .await?
+        }
+    };
+    let recipients: Vec<(i64, String, String)> =
+        sql("SELECT series_id, kind, value FROM series_recipients ORDER BY kind, value")
+            .fetch_all(&mut *db)
+            .await?;
+    let mut by_series: HashMap<i64, Recipients> = HashMap::new();
+    for (series_id, kind, value) in recipients {
+        let entry = by_series.entry(series_id).or_default();
+        match kind.as_str() {
+            "group" => entry
+                .groups
+                .push(GroupCode::parse(&value).map_err(|_| corrupt("series_recipients.value", &value))?),
+            _ => entry.units.push(super::units::parse_unit_code(&value)?),
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let recipients = by_series.remove(&row.id).unwrap_or_default();
+            assemble(row, recipients)
+        })
+        .collect()
+}
+
+/// The short name of a series: lower-case letters, digits and `-`, as unit codes are.
+fn check_code(code: &str) -> Option<String> {
+    let ok = !code.is_empty()
+        && code.len() <= 40
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    (!ok).then(|| format!("mã chuỗi báo cáo `{code}` chỉ gồm chữ thường không dấu, số và dấu -, ví dụ bc-thang-cchc"))
+}
+
+impl Store {
+    /// Makes a series. Its recipients must exist, as a request's must.
+    pub async fn create_series(&self, input: &SeriesInput, now: DateTime<Utc>) -> StoreResult<Series> {
+        let units = self.list_units(None).await?;
+        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
+        problems.extend(check_code(&input.code));
+        if input.recipients.is_empty() {
+            problems.push("cần ít nhất một --group hoặc --unit".to_string());
+        }
+        if input.title.trim().is_empty() {
+            problems.push("trích yếu (--title) không được để trống".to_string());
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Rejected(problems));
+        }
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let exists: Option<(i64,)> = sql("SELECT id FROM series WHERE code = $1")
+            .bind(&input.code)
+            .fetch_optional(&mut *db)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Rejected(vec![format!(
+                "đã có chuỗi báo cáo `{}`; xem bằng: baocao series show {}",
+                input.code, input.code
+            )]));
+        }
+        let schedule = &input.schedule;
+        let school = (schedule.kind == PeriodKind::SchoolYear).then(|| schedule.school.to_text());
+        let (id,): (i64,) = sql(
+            "INSERT INTO series (code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
+             deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
+             attachment_required, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'active', $18, $18) \
+             RETURNING id",
+        )
+        .bind(&input.code)
+        .bind(input.doc_code.as_str())
+        .bind(input.title.trim())
+        .bind(input.issued_on)
+        .bind(&input.letter.issuer)
+        .bind(&input.letter.kind)
+        .bind(&input.letter.content)
+        .bind(schedule.kind.as_str())
+        .bind(schedule.cut_off.to_text())
+        .bind(input.deadline_text.trim())
+        .bind(schedule.deadline.on_day_off.as_str())
+        .bind(school)
+        .bind(i64::from(schedule.lead_days))
+        .bind(input.first_period.key())
+        .bind(input.remind_before.to_text())
+        .bind(input.overdue_after.to_text())
+        .bind(input.attachment_required)
+        .bind(now)
+        .fetch_one(&mut *db)
+        .await?;
+        let rows = input
+            .recipients
+            .groups
+            .iter()
+            .map(|g| ("group", g.as_str()))
+            .chain(input.recipients.units.iter().map(|u| ("unit", u.as_str())));
+        for (kind, value) in rows {
+            sql("INSERT INTO series_recipients (series_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(kind)
+                .bind(value)
+                .execute(&mut *db)
+                .await?;
+        }
+        tx.commit().await?;
+        self.series_by_code(&input.code).await
+    }
+
+    pub async fn list_series(&self) -> StoreResult<Vec<Series>> {
+        load_series(&mut self.connection().await?.db(), None).await
+    }
+
+    pub async fn series_by_code(&self, code: &str) -> StoreResult<Series> {
+        let code = code.trim().to_lowercase();
+        load_series(&mut self.connection().await?.db(), Some(&code))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "không có chuỗi báo cáo `{code}` (xem danh sách: baocao series list)"
+                ))
+            })
+    }
+
+    /// Pauses, resumes or closes a series. Resuming may move its first period on (the
+    /// periods of the pause are not made afterwards).
+    pub async fn set_series_state(
+        &self,
+        series: &Series,
+        to: SeriesState,
+        first_period: Option<Period>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let allowed = matches!(
+            (series.state, to),
+            (SeriesState::Active, SeriesState::Paused)
+                | (SeriesState::Paused, SeriesState::Active)
+                | (SeriesState::Active | SeriesState::Paused, SeriesState::Closed)
+        );
+        if !allowed {
+            return Err(StoreError::Rejected(vec![format!(
+                "chuỗi báo cáo {} đang \"{}\", không chuyển sang \"{}\" được",
+                series.code,
+                series.state.label_vi(),
+                to.label_vi()
+            )]));
+        }
+        let first = first_period.unwrap_or(series.input.first_period).key();
+        on_writer!(self, |pool| {
+            sqlx::query("UPDATE series SET state = $1, first_period = $2, updated_at = $3 WHERE id = $4")
+                .bind(to.as_str())
+                .bind(&first)
+                .bind(now)
+                .bind(series.id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The instances made from a series, in period order.
+    pub async fn series_instances(&self, series: &Series) -> StoreResult<Vec<SeriesInstance>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id AS request_id, COALESCE(token, '') AS token, period_key, period_label, state, deadline \
+                 FROM requests WHERE series_id = $1 ORDER BY deadline, id",
+            )
+            .bind(series.id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Makes the instance of one period, active from `now`, in one transaction: the request,
+    /// its recipients and its units. `quiet`: the period was missed while the service was
+    /// stopped and a later one is made with it, so its units are marked planned with no
+    /// reminder (no burst of old mail); the status still shows who has not reported.
+    /// Returns `None` when the period already has its instance (another run made it).
+    pub async fn create_instance(
+        &self,
+        series: &Series,
+        instance: &Instance,
+        quiet: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RequestId>> {
+        let input = &series.input;
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let key = code_key(&format!("{}#{}", input.doc_code.as_str(), instance.key));
+        let inserted: Option<(RequestId,)> = sql(
+            "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, overdue_after, \
+             attachment_required, state, created_at, activated_at, updated_at, deadline_wording, issuer, doc_kind, \
+             content, expects_report, series_id, period_key, period_label) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(input.doc_code.as_str())
+        .bind(&key)
+        .bind(i64::from(instance.period.year))
+        .bind(instance_title(&input.title, &instance.period))
+        .bind(input.issued_on)
+        .bind(instance.deadline)
+        .bind(input.remind_before.to_text())
+        .bind(input.overdue_after.to_text())
+        .bind(input.attachment_required)
+        .bind(now)
+        .bind(&instance.wording)
+        .bind(&input.letter.issuer)
+        .bind(&input.letter.kind)
+        .bind(&input.letter.content)
+        .bind(series.id)
+        .bind(&instance.key)
+        .bind(&instance.label)
+        .fetch_optional(&mut *db)
+        .await?;
+        let Some((id,)) = inserted else {
+            return Ok(None);
+        };
+        sql("UPDATE requests SET token = $1 WHERE id = $2")
+            .bind(format!("BC-{id}"))
+            .bind(id)
+            .execute(&mut *db)
+            .await?;
+        insert_recipients(db, id, &input.recipients.groups, &input.recipients.units).await?;
+        resolve_units(db, id, now).await?;
+        if quiet {
+            sql("UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *db)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// The periods of a series that have their instance.
+    pub async fn series_periods(&self, series: &Series) -> StoreResult<Vec<Period>> {
+        let keys: Vec<(String,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT period_key FROM requests WHERE series_id = $1")
+                .bind(series.id)
+                .fetch_all(pool)
+                .await?
+        });
+        keys.into_iter()
+            .map(|(key,)| {
+                Period::parse(series.input.schedule.kind, &key).ok_or_else(|| corrupt("requests.period_key", &key))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,81 @@
+//! Periodic reports: making each period's instance when its time comes (`lead_days` before
+//! its deadline). Run by the service on every pass of the sender and by `baocao series
+//! make-due`; making is idempotent, so two instances, a restart or a clock that jumps never
+//! make a period twice, and the periods missed while the service was stopped are each made
+//! once, in order, without a burst of old reminders.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::adapters::store::{Store, StoreError};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::model::{RequestId, SeriesState};
+
+/// One instance made by a pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Made {
+    pub series: String,
+    pub request_id: RequestId,
+    pub token: String,
+    pub label: String,
+    pub deadline: DateTime<Utc>,
+    pub wording: String,
+    /// Made late for a period missed while the service was stopped: no reminders.
+    pub quiet: bool,
+    /// Why the deadline is not the rule's day, when it moved.
+    pub moved: Option<String>,
+    pub warning: Option<String>,
+}
+
+/// Makes every instance whose time has come, for every active series. The caller plans their
+/// reminders (`reminders::plan_new_units`), as for any newly active request.
+pub async fn make_due(
+    store: &Store,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<Made>, StoreError> {
+    let mut made = Vec::new();
+    for series in store.list_series().await? {
+        if series.state != SeriesState::Active {
+            continue;
+        }
+        let existing = store.series_periods(&series).await?;
+        let last = existing.iter().max().copied();
+        let schedule = &series.input.schedule;
+        let due: Vec<_> = schedule
+            .due_periods(series.input.first_period, last, now, calendar, zone)
+            .into_iter()
+            .filter(|i| !existing.contains(&i.period))
+            .collect();
+        let newest = due.last().map(|i| i.period);
+        for instance in &due {
+            // After a stop, only the newest missed period is chased; older ones whose
+            // deadline has passed are made so the status shows them, without mail.
+            let quiet = instance.deadline <= now && Some(instance.period) != newest;
+            let Some(request_id) = store.create_instance(&series, instance, quiet, now).await? else {
+                continue;
+            };
+            tracing::info!(
+                series = %series.code,
+                period = %instance.key,
+                request = %request_id,
+                quiet,
+                "made the instance of a periodic report"
+            );
+            made.push(Made {
+                series: series.code.clone(),
+                request_id,
+                token: format!("BC-{request_id}"),
+                label: instance.label.clone(),
+                deadline: instance.deadline,
+                wording: instance.wording.clone(),
+                quiet,
+                moved: instance.moved.clone(),
+                warning: instance.warning.clone(),
+            });
+        }
+    }
+    Ok(made)
+}

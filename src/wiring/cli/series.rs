@@ -1,0 +1,527 @@
+//! `baocao series …`: periodic reports (báo cáo định kỳ). A series makes one request per
+//! period, `lead-days` before its deadline; `series plan --year` shows them before they exist.
+
+use chrono::{DateTime, Datelike, Utc};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{CliError, CliResult, Context, print_json};
+use crate::domain::dates::{self, format_instant};
+use crate::domain::model::{
+    GroupCode, LetterFields, Offsets, Recipients, RequestCode, Series, SeriesInput, SeriesState, UnitCode,
+};
+use crate::domain::period::{CutOff, DeadlineSpec, Instance, OnDayOff, Period, PeriodKind, Schedule, SchoolDates};
+
+#[derive(Debug, Subcommand)]
+pub enum SeriesCommand {
+    /// Tạo một chuỗi báo cáo định kỳ (tháng, quý, 6 tháng, 9 tháng, năm, năm học)
+    Add(Box<AddArgs>),
+    /// Liệt kê các chuỗi báo cáo định kỳ
+    List {
+        /// In kết quả dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Xem một chuỗi: lịch, các kỳ đã tạo, kỳ tiếp theo
+    Show {
+        /// Mã chuỗi, ví dụ bc-thang
+        series: String,
+        /// Coi như bây giờ là thời điểm này
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+        /// In kết quả dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Các kỳ báo cáo có hạn trong một năm và hạn của từng kỳ theo lịch làm việc (chưa tạo gì)
+    Plan {
+        /// Mã chuỗi
+        series: String,
+        /// Năm, ví dụ 2027
+        #[arg(long)]
+        year: i32,
+        /// In kết quả dạng JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tạm dừng: không tạo kỳ mới (các kỳ đã tạo vẫn được nhắc)
+    Pause {
+        /// Mã chuỗi
+        series: String,
+    },
+    /// Chạy lại chuỗi đã tạm dừng, từ kỳ đầu tiên chưa tới hạn (các kỳ trong lúc dừng không tạo)
+    Resume {
+        /// Mã chuỗi
+        series: String,
+        /// Coi như bây giờ là thời điểm này
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Kết thúc chuỗi: không tạo kỳ mới
+    Close {
+        /// Mã chuỗi
+        series: String,
+    },
+    /// Tạo ngay các kỳ đã đến lúc tạo (dịch vụ tự làm việc này mỗi phút)
+    MakeDue {
+        /// Coi như bây giờ là thời điểm này
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Mã chuỗi: chữ thường không dấu, số, dấu -, ví dụ bc-thang-cchc
+    pub code: String,
+    /// Số hiệu văn bản giao báo cáo định kỳ, ví dụ 12/KH-UBND
+    #[arg(long = "doc", value_name = "SỐ")]
+    pub doc: String,
+    /// Trích yếu, không ghi kỳ (kỳ được thêm vào từng yêu cầu): "Báo cáo công tác cải cách hành chính"
+    #[arg(long)]
+    pub title: String,
+    /// Kỳ báo cáo: thang, quy, 6-thang, 9-thang, nam, nam-hoc
+    #[arg(long = "period", value_name = "KỲ")]
+    pub period: String,
+    /// Hạn mỗi kỳ: "ngày 15 tháng cuối kỳ", "ngày 5 tháng sau kỳ", "3 ngày làm việc sau ngày chốt số liệu", có thể thêm giờ
+    #[arg(long)]
+    pub deadline: String,
+    /// Ngày chốt số liệu: ngày trong tháng cuối kỳ (mặc định 14, Nghị định 09/2019/NĐ-CP) hoặc cuoi-ky
+    #[arg(long, value_name = "NGÀY")]
+    pub cut_off: Option<String>,
+    /// Hạn rơi vào ngày nghỉ: sau (mặc định, Bộ luật Dân sự Điều 148), truoc, giu
+    #[arg(long, value_name = "CÁCH")]
+    pub on_day_off: Option<String>,
+    /// Năm học: ngày kết thúc đầu năm học, học kỳ I, cuối năm học (mặc định 30/09,15/01,31/05)
+    #[arg(long, value_name = "NGÀY")]
+    pub school_dates: Option<String>,
+    /// Tạo mỗi kỳ (và gửi thông báo) trước hạn bao nhiêu ngày (mặc định 15)
+    #[arg(long, default_value_t = 15)]
+    pub lead_days: u32,
+    /// Kỳ đầu tiên, ví dụ "Quý I/2027", "T1/2027", 2027-Q1 (mặc định: kỳ đầu tiên chưa tới hạn)
+    #[arg(long, value_name = "KỲ")]
+    pub from: Option<String>,
+    /// Nhóm đơn vị phải báo cáo (ghi nhiều lần cho nhiều nhóm)
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// Đơn vị phải báo cáo, theo mã
+    #[arg(long = "unit", value_name = "U")]
+    pub units: Vec<String>,
+    /// Ngày ban hành văn bản (dd/mm/yyyy)
+    #[arg(long)]
+    pub issued: Option<String>,
+    /// Cơ quan ban hành văn bản
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Loại văn bản (mặc định theo số hiệu)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Nội dung yêu cầu: báo cáo gì, theo mẫu nào
+    #[arg(long)]
+    pub content: Option<String>,
+    /// Nhắc trước hạn, ví dụ 7d,3d,1d (mặc định theo cấu hình)
+    #[arg(long)]
+    pub remind: Option<String>,
+    /// Nhắc sau hạn, ví dụ 1d,3d,7d (mặc định theo cấu hình)
+    #[arg(long)]
+    pub overdue: Option<String>,
+    /// Không bắt buộc gửi kèm tệp
+    #[arg(long)]
+    pub no_attachment_required: bool,
+    /// Coi như bây giờ là thời điểm này
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// In kết quả dạng JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn refused(message: impl ToString) -> CliError {
+    CliError::Refused(message.to_string())
+}
+
+pub async fn run(context: &Context, command: SeriesCommand) -> CliResult {
+    match command {
+        SeriesCommand::Add(args) => add(context, *args).await,
+        SeriesCommand::List { json } => list(context, json).await,
+        SeriesCommand::Show { series, at, json } => show(context, &series, at.as_deref(), json).await,
+        SeriesCommand::Plan { series, year, json } => plan(context, &series, year, json).await,
+        SeriesCommand::Pause { series } => change(context, &series, SeriesState::Paused, None).await,
+        SeriesCommand::Resume { series, at } => change(context, &series, SeriesState::Active, at.as_deref()).await,
+        SeriesCommand::Close { series } => change(context, &series, SeriesState::Closed, None).await,
+        SeriesCommand::MakeDue { at } => make_due(context, at.as_deref()).await,
+    }
+}
+
+fn parse_list<T, E: ToString>(values: &[String], parse: fn(&str) -> Result<T, E>) -> CliResult<Vec<T>> {
+    values.iter().map(|v| parse(v).map_err(refused)).collect()
+}
+
+async fn add(context: &Context, args: AddArgs) -> CliResult {
+    let zone = context.settings.office.zone;
+    let now = context.at(args.at.as_deref())?;
+    let kind = PeriodKind::parse(&args.period).ok_or_else(|| {
+        refused(format!(
+            "không hiểu kỳ báo cáo `{}`: ghi thang, quy, 6-thang, 9-thang, nam hoặc nam-hoc",
+            args.period
+        ))
+    })?;
+    let on_day_off = match &args.on_day_off {
+        Some(text) => {
+            OnDayOff::parse(text).ok_or_else(|| refused(format!("--on-day-off `{text}`: ghi sau, truoc hoặc giu")))?
+        }
+        None => OnDayOff::default(),
+    };
+    let cut_off = match &args.cut_off {
+        Some(text) => CutOff::parse(text).ok_or_else(|| {
+            refused(format!(
+                "--cut-off `{text}`: ghi ngày trong tháng cuối kỳ (1–31) hoặc cuoi-ky"
+            ))
+        })?,
+        None => CutOff::default(),
+    };
+    let school = match &args.school_dates {
+        Some(text) => SchoolDates::parse(text).map_err(refused)?,
+        None => SchoolDates::default(),
+    };
+    let schedule = Schedule {
+        kind,
+        cut_off,
+        deadline: DeadlineSpec::parse(&args.deadline, on_day_off).map_err(refused)?,
+        school,
+        lead_days: args.lead_days,
+    };
+    let calendar = &context.calendar;
+    let first_period = match &args.from {
+        Some(text) => Period::parse(kind, text).ok_or_else(|| {
+            refused(format!(
+                "--from `{text}`: không phải một kỳ {}; ví dụ {}",
+                kind.label_vi(),
+                example_period(kind)
+            ))
+        })?,
+        None => schedule.first_open_period(now, calendar, zone),
+    };
+    let issued_on = match &args.issued {
+        Some(text) => Some(
+            dates::parse_date(text)
+                .ok_or_else(|| refused(format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy")))?,
+        ),
+        None => None,
+    };
+    let defaults = &context.settings.reminders;
+    let offsets = |text: &Option<String>, default: &Offsets| match text {
+        Some(text) => Offsets::parse(text).map_err(refused),
+        None => Ok(default.clone()),
+    };
+    let tidy = |text: &Option<String>| {
+        text.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+    };
+    let input = SeriesInput {
+        code: args.code.trim().to_string(),
+        doc_code: RequestCode::parse(&args.doc).map_err(refused)?,
+        title: args.title.trim().to_string(),
+        issued_on,
+        letter: LetterFields {
+            issuer: tidy(&args.issuer),
+            kind: tidy(&args.kind),
+            content: tidy(&args.content),
+        },
+        schedule,
+        deadline_text: args.deadline.trim().to_string(),
+        first_period,
+        recipients: Recipients {
+            groups: parse_list(&args.groups, GroupCode::parse)?,
+            units: parse_list(&args.units, UnitCode::parse)?,
+        },
+        remind_before: offsets(&args.remind, &defaults.remind_before)?,
+        overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
+        attachment_required: !args.no_attachment_required,
+    };
+    let series = context.store.create_series(&input, now).await?;
+    if args.json {
+        return print_json(&series);
+    }
+    println!(
+        "đã tạo chuỗi báo cáo {} ({}): {}",
+        series.code,
+        series.input.schedule.kind.label_vi(),
+        series.input.title
+    );
+    print_schedule(&series);
+    let upcoming = upcoming(context, &series, now, 3);
+    println!("Các kỳ sắp tới:");
+    print_instances(&upcoming, zone);
+    let longest = series.input.remind_before.minutes().iter().copied().max().unwrap_or(0);
+    if longest > i64::from(series.input.schedule.lead_days) * 24 * 60 {
+        println!(
+            "cảnh báo: mỗi kỳ được tạo {} ngày trước hạn, nên lần nhắc sớm nhất ({}) không gửi; tăng --lead-days nếu cần",
+            series.input.schedule.lead_days,
+            crate::domain::plan::duration_vi(longest)
+        );
+    }
+    println!(
+        "dịch vụ tự tạo từng kỳ khi đến lúc; xem trước cả năm bằng: baocao series plan {} --year {}",
+        series.code,
+        now.with_timezone(&zone).year() + 1
+    );
+    Ok(())
+}
+
+fn example_period(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Month => "\"T1/2027\" hoặc 2027-01",
+        PeriodKind::Quarter => "\"Quý I/2027\" hoặc 2027-Q1",
+        PeriodKind::HalfYear => "\"6 tháng đầu năm 2027\" hoặc 2027-H1",
+        PeriodKind::NineMonths => "\"9 tháng đầu năm 2027\" hoặc 2027-9T",
+        PeriodKind::Year => "2027",
+        PeriodKind::SchoolYear => "\"HK1 2026-2027\" hoặc 2026-2027-HK1",
+    }
+}
+
+fn print_schedule(series: &Series) {
+    let input = &series.input;
+    let schedule = &input.schedule;
+    println!("  Văn bản:      {} — {}", input.doc_code, input.title);
+    println!(
+        "  Kỳ:           {}, từ {}",
+        schedule.kind.label_vi(),
+        input.first_period.label_vi()
+    );
+    println!(
+        "  Hạn mỗi kỳ:   {} (văn bản ghi: \"{}\")",
+        schedule.deadline.describe_vi(),
+        input.deadline_text
+    );
+    println!("  Ngày nghỉ:    {}", schedule.deadline.on_day_off.describe_vi());
+    if schedule.kind == PeriodKind::SchoolYear {
+        println!(
+            "  Mốc năm học:  kết thúc đầu năm học, học kỳ I, cuối năm học: {}",
+            schedule.school.to_text()
+        );
+    } else {
+        println!("  Chốt số liệu: {}", schedule.cut_off.describe_vi());
+    }
+    println!(
+        "  Tạo mỗi kỳ:   {} ngày trước hạn (thông báo gửi khi tạo)",
+        schedule.lead_days
+    );
+    let mut who: Vec<String> = input.recipients.groups.iter().map(|g| format!("nhóm {g}")).collect();
+    who.extend(input.recipients.units.iter().map(|u| u.to_string()));
+    println!("  Đơn vị:       {}", who.join(", "));
+    println!(
+        "  Nhắc:         trước hạn {}; sau hạn {}",
+        or_none(input.remind_before.to_text()),
+        or_none(input.overdue_after.to_text())
+    );
+    println!("  Trạng thái:   {}", series.state.label_vi());
+}
+
+fn or_none(text: String) -> String {
+    if text.is_empty() { "không".to_string() } else { text }
+}
+
+/// The next `count` instances not made yet.
+fn upcoming(context: &Context, series: &Series, now: DateTime<Utc>, count: usize) -> Vec<Instance> {
+    let zone = context.settings.office.zone;
+    let schedule = &series.input.schedule;
+    let mut period = series.input.first_period;
+    let mut out = Vec::new();
+    for _ in 0..240 {
+        let instance = schedule.instance(period, &context.calendar, zone);
+        if instance.deadline > now {
+            out.push(instance);
+            if out.len() == count {
+                break;
+            }
+        }
+        period = period.next();
+    }
+    out
+}
+
+fn print_instances(instances: &[Instance], zone: chrono_tz::Tz) {
+    for instance in instances {
+        println!(
+            "  {:<28} số liệu {}–{}  hạn {}  tạo {}",
+            instance.label,
+            instance.data_from.format("%d/%m/%Y"),
+            instance.data_to.format("%d/%m/%Y"),
+            format_instant(instance.deadline, zone),
+            instance.create_at.with_timezone(&zone).format("%d/%m/%Y")
+        );
+        if let Some(moved) = &instance.moved {
+            println!("  {:<28} {moved}", "");
+        }
+        if let Some(warning) = &instance.warning {
+            println!("  {:<28} cảnh báo: {warning}", "");
+        }
+    }
+}
+
+/// A series as `--json` lists it.
+#[derive(Debug, Serialize)]
+struct SeriesView<'a> {
+    #[serde(flatten)]
+    series: &'a Series,
+    instances: Vec<crate::adapters::store::SeriesInstance>,
+}
+
+async fn list(context: &Context, json: bool) -> CliResult {
+    let all = context.store.list_series().await?;
+    if json {
+        let mut views = Vec::new();
+        for series in &all {
+            views.push(SeriesView {
+                series,
+                instances: context.store.series_instances(series).await?,
+            });
+        }
+        return print_json(&views);
+    }
+    if all.is_empty() {
+        println!("chưa có chuỗi báo cáo định kỳ nào; tạo bằng: baocao series add");
+        return Ok(());
+    }
+    for series in &all {
+        let made = context.store.series_instances(series).await?;
+        println!(
+            "{:<20} {:<12} {:<14} {} ({} kỳ đã tạo)",
+            series.code,
+            series.input.schedule.kind.label_vi(),
+            series.state.label_vi(),
+            series.input.title,
+            made.len()
+        );
+    }
+    Ok(())
+}
+
+async fn show(context: &Context, code: &str, at: Option<&str>, json: bool) -> CliResult {
+    let zone = context.settings.office.zone;
+    let now = context.at(at)?;
+    let series = context.store.series_by_code(code).await?;
+    let made = context.store.series_instances(&series).await?;
+    if json {
+        return print_json(&SeriesView {
+            series: &series,
+            instances: made,
+        });
+    }
+    println!("Chuỗi báo cáo {}", series.code);
+    print_schedule(&series);
+    if made.is_empty() {
+        println!("Chưa tạo kỳ nào.");
+    } else {
+        println!("Các kỳ đã tạo:");
+        for instance in &made {
+            println!(
+                "  {:<8} {:<28} hạn {}  ({})",
+                instance.token,
+                instance.period_label,
+                format_instant(instance.deadline, zone),
+                crate::domain::model::RequestState::parse(&instance.state)
+                    .map_or(instance.state.as_str(), |s| s.label_vi())
+            );
+        }
+    }
+    if series.state == SeriesState::Active {
+        let made_keys: Vec<&str> = made.iter().map(|m| m.period_key.as_str()).collect();
+        let next: Vec<Instance> = upcoming(context, &series, now, 4)
+            .into_iter()
+            .filter(|i| !made_keys.contains(&i.key.as_str()))
+            .take(2)
+            .collect();
+        if !next.is_empty() {
+            println!("Kỳ tiếp theo:");
+            print_instances(&next, zone);
+        }
+    }
+    Ok(())
+}
+
+async fn plan(context: &Context, code: &str, year: i32, json: bool) -> CliResult {
+    let zone = context.settings.office.zone;
+    let series = context.store.series_by_code(code).await?;
+    let instances = series
+        .input
+        .schedule
+        .year_plan(year, series.input.first_period, &context.calendar, zone);
+    if json {
+        return print_json(&instances);
+    }
+    println!(
+        "{} — các kỳ có hạn trong năm {year} ({}):",
+        series.code,
+        series.input.schedule.deadline.describe_vi()
+    );
+    if instances.is_empty() {
+        println!("  không có kỳ nào");
+    }
+    print_instances(&instances, zone);
+    if let Some(years) = crate::domain::calendar::unconfirmed_short_vi(
+        &[year]
+            .into_iter()
+            .filter(|y| !context.calendar.is_confirmed(*y))
+            .collect::<Vec<_>>(),
+    ) {
+        println!("lưu ý: {years}");
+    }
+    Ok(())
+}
+
+async fn change(context: &Context, code: &str, to: SeriesState, at: Option<&str>) -> CliResult {
+    let zone = context.settings.office.zone;
+    let now = context.at(at)?;
+    let series = context.store.series_by_code(code).await?;
+    // Resuming starts again at the first period not yet due; the pause's periods are not made.
+    let first = (to == SeriesState::Active).then(|| {
+        let open = series.input.schedule.first_open_period(now, &context.calendar, zone);
+        open.max(series.input.first_period)
+    });
+    context.store.set_series_state(&series, to, first, now).await?;
+    match (to, first) {
+        (SeriesState::Active, Some(first)) => println!(
+            "chuỗi {} chạy lại; kỳ tiếp theo được tạo: {}",
+            series.code,
+            first.label_vi()
+        ),
+        (SeriesState::Paused, _) => println!(
+            "đã tạm dừng chuỗi {}: không tạo kỳ mới; các kỳ đã tạo vẫn được nhắc",
+            series.code
+        ),
+        _ => println!("đã kết thúc chuỗi {}: không tạo kỳ mới", series.code),
+    }
+    Ok(())
+}
+
+async fn make_due(context: &Context, at: Option<&str>) -> CliResult {
+    let zone = context.settings.office.zone;
+    let now = context.at(at)?;
+    let made = crate::services::series::make_due(&context.store, &context.calendar, zone, now).await?;
+    crate::services::reminders::plan_new_units(&context.store, &context.settings, &context.calendar, now).await?;
+    if made.is_empty() {
+        println!("chưa có kỳ báo cáo nào đến lúc tạo");
+    }
+    for instance in &made {
+        println!(
+            "đã tạo {} — {} kỳ {}: hạn {}{}",
+            instance.token,
+            instance.series,
+            instance.label,
+            format_instant(instance.deadline, zone),
+            if instance.quiet {
+                " (kỳ bị lỡ khi dịch vụ ngừng: không gửi thư, chỉ theo dõi)"
+            } else {
+                ""
+            }
+        );
+        if let Some(warning) = &instance.warning {
+            println!("  cảnh báo: {warning}");
+        }
+    }
+    Ok(())
+}
