@@ -11,6 +11,7 @@ on_both_backends!(
     two_runs_at_once_make_each_period_once,
     a_paused_series_makes_nothing_and_resumes_at_the_next_open_period,
     bad_series_input_is_refused_with_a_reason,
+    replies_count_for_the_period_they_name,
 );
 
 fn monthly(env: &Env, more: &[&str]) -> crate::harness::Run {
@@ -228,4 +229,169 @@ fn bad_series_input_is_refused_with_a_reason(backend: Backend) {
     let again = monthly(&env, &[]);
     assert_eq!(again.code, 1);
     again.assert_stderr_contains("đã có chuỗi báo cáo `bc-thang`");
+}
+
+/// A report from Điện Biên Phủ's office with these attachment names.
+fn report_mail(id: &str, subject: &str, files: &[&str]) -> String {
+    let mut mail = format!(
+        "From: pgddt.tpdienbienphu@dienbien.edu.vn\r\nTo: vanphong.sodienbien@moet.edu.vn\r\n\
+         Subject: {subject}\r\nMessage-ID: <{id}@dienbien.edu.vn>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Phòng GD&ĐT thành phố gửi báo cáo.\r\n"
+    );
+    for name in files {
+        mail.push_str(&format!(
+            "--b\r\nContent-Type: application/vnd.ms-excel; name=\"{name}\"\r\n\
+             Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+             {}\r\n",
+            ["UEsDBBQ", id, name].concat().replace(['.', '_', '-'], "")
+        ));
+    }
+    mail.push_str("--b--\r\n");
+    mail
+}
+
+fn import(env: &Env, name: &str, mail: &str, at: &str) -> serde_json::Value {
+    let file = env.write(name, mail);
+    let run = env
+        .baocao(&[
+            "intake",
+            "import",
+            "--received-at",
+            at,
+            "--json",
+            file.to_str().unwrap(),
+        ])
+        .ok();
+    run.json()[0].clone()
+}
+
+fn replies_count_for_the_period_they_name(backend: Backend) {
+    let env = Env::new(backend);
+    monthly(&env, &["--from", "T10/2026", "--at", "08:00 ngày 01/10/2026"]).ok();
+    // October (due 05/11/2026) and November (due 07/12/2026) are open.
+    make_due(&env, "08:00 ngày 23/11/2026");
+    let keys: Vec<String> = instances(&env)
+        .iter()
+        .map(|i| i["period_key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys, ["2026-10", "2026-11"]);
+
+    // November's report in a file named for it, the subject naming no period.
+    let one = import(
+        &env,
+        "a.eml",
+        &report_mail("a", "Báo cáo", &["BC_T11_2026.xlsx"]),
+        "09:00 ngày 25/11/2026",
+    );
+    assert_eq!(one["state"], "counted", "{one:#}");
+    assert_eq!(one["rule"], "named_period", "{one:#}");
+    assert_eq!(
+        (one["token"].as_str(), one["period"].as_str()),
+        (Some("BC-2"), Some("Tháng 11/2026")),
+        "{one:#}"
+    );
+    // Nothing named: the oldest period not reported yet (October, late).
+    let two = import(
+        &env,
+        "b.eml",
+        &report_mail("b", "Gửi báo cáo", &["baocao.xlsx"]),
+        "09:00 ngày 26/11/2026",
+    );
+    assert_eq!(
+        (two["rule"].as_str(), two["token"].as_str()),
+        (Some("oldest_open_period"), Some("BC-1")),
+        "{two:#}"
+    );
+    assert_eq!(two["late"], true, "{two:#}");
+    // The subject says October, the file November: a person decides.
+    let three = import(
+        &env,
+        "c.eml",
+        &report_mail("c", "Báo cáo tháng 10", &["T11.xlsx"]),
+        "09:00 ngày 26/11/2026",
+    );
+    assert_eq!(
+        (three["state"].as_str(), three["rule"].as_str()),
+        (Some("review"), Some("period_conflict")),
+        "{three:#}"
+    );
+
+    // One message, one file per period: counted for both (a resubmission of each here).
+    let four = import(
+        &env,
+        "d.eml",
+        &report_mail("d", "Báo cáo bổ sung", &["BC_T10.xlsx", "BC_T11.xlsx"]),
+        "09:00 ngày 27/11/2026",
+    );
+    assert_eq!(four["state"], "counted", "{four:#}");
+    assert_eq!(
+        (four["token"].as_str(), four["also"][0].as_str()),
+        (Some("BC-1"), Some("BC-2")),
+        "{four:#}"
+    );
+    assert_eq!(four["reason"], "resubmission", "{four:#}");
+    for (token, first) in [("BC-1", &two), ("BC-2", &one)] {
+        let status = env.baocao(&["status", token, "--json"]).ok().json();
+        let unit = status["requests"][0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == "pgd-tp-dienbienphu")
+            .cloned()
+            .unwrap();
+        assert_ne!(unit["state"], "pending", "{token}: {unit:#}");
+        // The first on-time (or first) submission decides the status, not the later one.
+        assert_eq!(unit["incoming_id"], first["incoming_id"], "{token}: {unit:#}");
+    }
+    // Another unit's first report, for both periods in one message: both are counted.
+    let both = report_mail("f", "Báo cáo", &["T10.xlsx", "T11.xlsx"]).replace("pgddt.tpdienbienphu", "pgddt.muonglay");
+    let six = import(&env, "f.eml", &both, "09:00 ngày 28/11/2026");
+    assert_eq!(
+        (six["reason"].as_str(), six["also"][0].as_str()),
+        (Some("report"), Some("BC-2")),
+        "{six:#}"
+    );
+    for token in ["BC-1", "BC-2"] {
+        let status = env.baocao(&["status", token, "--json"]).ok().json();
+        let unit = status["requests"][0]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == "pgd-tx-muonglay")
+            .cloned()
+            .unwrap();
+        assert_eq!(unit["incoming_id"], six["incoming_id"], "{token}: {unit:#}");
+    }
+    let plan = env
+        .baocao(&[
+            "reminders",
+            "plan",
+            "--request",
+            "BC-2",
+            "--json",
+            "--at",
+            "09:00 ngày 28/11/2026",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        !plan.contains("pgd-tx-muonglay"),
+        "no more reminders for a unit that reported: {plan}"
+    );
+    // December has no request yet: the review queue says so.
+    let five = import(
+        &env,
+        "e.eml",
+        &report_mail("e", "Báo cáo tháng 12/2026", &["bc.xlsx"]),
+        "09:00 ngày 03/12/2026",
+    );
+    assert_eq!(five["rule"], "no_such_period", "{five:#}");
+    assert!(
+        five["detail"]
+            .as_str()
+            .unwrap()
+            .contains("chưa có yêu cầu báo cáo kỳ Tháng 12/2026"),
+        "{five:#}"
+    );
 }

@@ -96,6 +96,15 @@ impl Store {
                 }
             }
         }
+        let series: HashMap<i64, crate::domain::period::Schedule> = self
+            .list_series()
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.input.schedule))
+            .collect();
+        for (id, schedule) in &series {
+            snapshot.series_school.insert(*id, schedule.school);
+        }
         for request in self.all_requests().await? {
             let active = request.state == crate::domain::model::RequestState::Active && request.expects_report();
             let mut facts = RequestFacts::new(
@@ -108,6 +117,10 @@ impl Store {
                 active,
             );
             facts.for_information = !request.expects_report();
+            facts.period = request.period.as_ref().and_then(|p| {
+                let kind = series.get(&p.series_id)?.kind;
+                Some((p.series_id, crate::domain::period::Period::parse(kind, &p.key)?))
+            });
             snapshot.requests.insert(request.id, facts);
         }
         let pairs: Vec<(RequestId, UnitId)> = on_pool!(self, |pool| {

@@ -278,6 +278,7 @@ impl Recording {
         let db = &mut self.tx.db();
         // The snapshot may not have seen an earlier submission; the database has.
         let mut pair = None;
+        let mut also_pairs = Vec::new();
         if let Outcome::Counted(counted) = &mut outcome {
             let key = (counted.request_id, counted.unit_id);
             let known = match self.pairs.get(&key) {
@@ -290,6 +291,18 @@ impl Recording {
             };
             counted.resubmission = known.reported;
             pair = Some((key, known));
+            for also in &mut counted.also {
+                let key = (also.request_id, counted.unit_id);
+                let known = match self.pairs.get(&key) {
+                    Some(known) => *known,
+                    None => Pair {
+                        reported: submission_count(db, key.0, key.1).await? > 0,
+                        ..Pair::UNSURE
+                    },
+                };
+                also.resubmission = known.reported;
+                also_pairs.push((key, known));
+            }
         }
         let id = insert_incoming(db, new, &outcome, now).await?;
         let key = Key::of(new.message_id, new.content_hash);
@@ -305,6 +318,18 @@ impl Recording {
         let receipt = record_outcome(db, new, &outcome, id, pair.map(|(_, p)| p), now).await?;
         if let Some((key, _)) = pair {
             self.pairs.insert(key, Pair::SETTLED);
+        }
+        if let Outcome::Counted(counted) = &outcome {
+            for (also, (key, known)) in counted.also.iter().zip(also_pairs) {
+                let report = Report {
+                    request_id: also.request_id,
+                    unit_id: counted.unit_id,
+                    late: also.late,
+                    resubmission: also.resubmission,
+                };
+                record_submission(&mut self.tx.db(), new, id, report, known, now).await?;
+                self.pairs.insert(key, Pair::SETTLED);
+            }
         }
         if let Outcome::Review(review) = &outcome
             && let (Some(request_id), Some(unit_id)) = (review.request_id, review.unit_id)
@@ -493,28 +518,13 @@ async fn record_outcome(
     let mut receipt = false;
     match outcome {
         Outcome::Counted(counted) => {
-            sql(
-                "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, \
-                 attachments, note, is_resubmission, created_at) \
-                 VALUES ($1, $2, $3, 'email', $4, $5, $6, NULL, $7, $8)",
-            )
-            .bind(counted.request_id)
-            .bind(counted.unit_id)
-            .bind(id)
-            .bind(new.received_at)
-            .bind(counted.late)
-            .bind(&new.attachments_json)
-            .bind(counted.resubmission)
-            .bind(now)
-            .execute(db)
-            .await?;
-            let (request_id, unit_id) = (counted.request_id, counted.unit_id);
-            if pair.waiting {
-                cancel_waiting_in(db, Some(request_id), Some(unit_id), REPORTED, now).await?;
-            }
-            if pair.open_reviews {
-                supersede_reviews(db, request_id, unit_id, Some(id), now).await?;
-            }
+            let report = Report {
+                request_id: counted.request_id,
+                unit_id: counted.unit_id,
+                late: counted.late,
+                resubmission: counted.resubmission,
+            };
+            record_submission(db, new, id, report, pair, now).await?;
             if let Some(queued) = new.receipt {
                 receipt = queue_receipt_in(db, queued, now).await?;
             }
@@ -538,6 +548,50 @@ async fn record_outcome(
         Outcome::Ignored(_) => {}
     }
     Ok(receipt)
+}
+
+/// One (request, unit) a counted message reports for.
+#[derive(Debug, Clone, Copy)]
+struct Report {
+    request_id: RequestId,
+    unit_id: UnitId,
+    late: bool,
+    resubmission: bool,
+}
+
+/// Writes a submission and what it settles: the unit's waiting reminders for the request
+/// and its open review items.
+async fn record_submission(
+    db: &mut Db<'_>,
+    new: &NewIncoming<'_>,
+    id: IncomingId,
+    report: Report,
+    pair: Pair,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sql(
+        "INSERT INTO submissions (request_id, unit_id, incoming_id, via, received_at, late, \
+         attachments, note, is_resubmission, created_at) \
+         VALUES ($1, $2, $3, 'email', $4, $5, $6, NULL, $7, $8)",
+    )
+    .bind(report.request_id)
+    .bind(report.unit_id)
+    .bind(id)
+    .bind(new.received_at)
+    .bind(report.late)
+    .bind(&new.attachments_json)
+    .bind(report.resubmission)
+    .bind(now)
+    .execute(&mut *db)
+    .await?;
+    let (request_id, unit_id) = (report.request_id, report.unit_id);
+    if pair.waiting {
+        cancel_waiting_in(db, Some(request_id), Some(unit_id), REPORTED, now).await?;
+    }
+    if pair.open_reviews {
+        supersede_reviews(db, request_id, unit_id, Some(id), now).await?;
+    }
+    Ok(())
 }
 
 /// The earlier record of a message: same Message-ID, or same content when it has none.

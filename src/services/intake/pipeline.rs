@@ -162,6 +162,7 @@ impl Intake {
             rules: Arc::new(Rules {
                 trusted_authserv_ids: settings.intake.trusted_authserv_ids.clone(),
                 phrases: settings.intake.phrases.clone(),
+                zone: settings.office.zone,
             }),
             office_mailbox: settings.office.report_mailbox.as_str().to_lowercase(),
             message_dir: settings.message_dir(),
@@ -430,7 +431,7 @@ impl Intake {
         // All classified against the registry as the group found it; recording settles what
         // an earlier message of the same group changes (a duplicate, a resubmission).
         let outcomes = self.decide_all(snapshot, facts).await;
-        let counted: Vec<_> = outcomes.iter().filter_map(Outcome::counted_for).collect();
+        let counted: Vec<_> = outcomes.iter().flat_map(Outcome::counted_pairs).collect();
         recording.look_up_pairs(&counted).await?;
         let mut processed = Vec::with_capacity(rest.len());
         // Counted in this group: the snapshot learns of them once the group is recorded.
@@ -450,7 +451,7 @@ impl Intake {
                 .await?;
             let outcome = match &recorded {
                 Recorded::New { outcome, .. } => {
-                    counted_now.extend(outcome.counted_for());
+                    counted_now.extend(outcome.counted_pairs());
                     outcome.clone()
                 }
                 Recorded::Moved { .. } | Recorded::AlreadyDone => outcome,

@@ -96,6 +96,14 @@ struct Report {
     detail: String,
     unit: Option<String>,
     request: Option<String>,
+    /// The request's token (`BC-17`): what names one instance of a periodic report.
+    token: Option<String>,
+    /// The period, for an instance of a periodic report ("Tháng 11/2026").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period: Option<String>,
+    /// The other periods one message was counted for (their tokens).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also: Vec<String>,
     late: Option<bool>,
     from: Option<String>,
     from_name: Option<String>,
@@ -151,7 +159,13 @@ fn report(
     at: (DateTime<Utc>, &'static str),
 ) -> Report {
     let unit_code = |id: Option<UnitId>| id.and_then(|id| snapshot.unit_codes.get(&id).cloned());
-    let request_name = |id: RequestId| snapshot.requests.get(&id).map(|r| format!("{} ({})", r.token, r.code));
+    let request_name = |id: RequestId| {
+        snapshot.requests.get(&id).map(|r| match r.period {
+            Some((_, period)) => format!("{} ({}, {})", r.token, r.code, period.label_vi()),
+            None => format!("{} ({})", r.token, r.code),
+        })
+    };
+    let request = outcome.request_id().and_then(|id| snapshot.requests.get(&id));
     Report {
         file: file.to_string(),
         state: outcome.state().as_str(),
@@ -159,9 +173,17 @@ fn report(
         rule: outcome.rule().as_str(),
         detail: outcome.detail().to_string(),
         unit: unit_code(outcome.unit_id()),
-        request: outcome
-            .request_id()
-            .and_then(|id| snapshot.requests.get(&id).map(|r| r.code.clone())),
+        request: request.map(|r| r.code.clone()),
+        token: request.map(|r| r.token.clone()),
+        period: request.and_then(|r| r.period).map(|(_, p)| p.label_vi()),
+        also: match outcome {
+            Outcome::Counted(c) => c
+                .also
+                .iter()
+                .filter_map(|a| snapshot.requests.get(&a.request_id).map(|r| r.token.clone()))
+                .collect(),
+            _ => Vec::new(),
+        },
         late: outcome.late(),
         from: letter.from.clone(),
         from_name: letter.from_name.clone(),

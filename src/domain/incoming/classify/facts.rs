@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::matching::search_key;
 use crate::domain::model::{IncomingId, RequestId, UnitId};
+use crate::domain::period::{Period, SchoolDates};
 
 /// The editable phrase lists of rule 5 and the out-of-office subjects of rule 2. Phrases
 /// are compared without diacritics or case, as whole words.
@@ -129,6 +130,8 @@ impl Default for Phrases {
 pub struct Rules {
     pub trusted_authserv_ids: Vec<String>,
     pub phrases: Phrases,
+    /// The office's zone: the day a message arrived, for a period named without its year.
+    pub zone: chrono_tz::Tz,
 }
 
 /// A request as intake sees it.
@@ -143,6 +146,8 @@ pub struct RequestFacts {
     pub active: bool,
     /// A request "để biết": it asks no report, so no reply counts for it.
     pub for_information: bool,
+    /// The instance of a periodic report: its series and period.
+    pub period: Option<(i64, Period)>,
     pub(crate) code_needle: String,
     pub(crate) token_needle: String,
 }
@@ -164,6 +169,7 @@ impl RequestFacts {
             attachment_required,
             active,
             for_information: false,
+            period: None,
             code_needle: search_key(code),
             token_needle: search_key(token),
         }
@@ -186,6 +192,8 @@ pub struct Snapshot {
     pub extended: HashMap<(RequestId, UnitId), DateTime<Utc>>,
     /// SHA-256 of every file the office sends with its notices.
     pub our_files: HashSet<String>,
+    /// The school calendar of each series that reports by school year (others: the default).
+    pub series_school: HashMap<i64, SchoolDates>,
 }
 
 impl Snapshot {

@@ -10,12 +10,13 @@
 mod facts;
 mod not_a_report;
 mod outcome;
+mod periods;
 #[cfg(test)]
 mod tests;
 
 pub use facts::{Context, Phrases, RequestFacts, Rules, SentRef, Snapshot};
 pub use not_a_report::{CONTENT_WORDS_OF_A_REPORT, not_a_report};
-pub use outcome::{Counted, FailingMark, Ignored, Outcome, Reason, Rule, State, ToReview};
+pub use outcome::{AlsoCounted, Counted, FailingMark, Ignored, Outcome, Reason, Rule, State, ToReview};
 
 use super::message::Letter;
 use crate::domain::matching::{contains_key, search_key};
@@ -97,8 +98,21 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
         .unit(Some(unit_id))
         .into();
     }
-    let (request_id, rule) = match find_request(letter, snapshot, unit_id, &thread_refs) {
-        Found::One(request, rule) => (request, rule),
+    let thread: Vec<RequestId> = thread_refs.iter().filter_map(|r| r.request_id).collect();
+    let received_on = context.received_at.with_timezone(&rules.zone).date_naive();
+    let found = find_request(letter, snapshot, unit_id, &thread_refs);
+    let found = periods::refine(letter, snapshot, unit_id, &thread, received_on, found);
+    let (request_id, rule, more) = match found {
+        Found::One(request, rule) => (request, rule, Vec::new()),
+        Found::Many(requests, rule) => match requests.split_first() {
+            Some((first, rest)) => (*first, rule, rest.to_vec()),
+            None => {
+                return ToReview::new(Reason::AmbiguousRequest, rule, "không tìm thấy yêu cầu")
+                    .unit(Some(unit_id))
+                    .into();
+            }
+        },
+        Found::Decided(outcome) => return outcome,
         Found::None => {
             return Ignored::new(
                 Reason::Unrelated,
@@ -177,23 +191,51 @@ pub fn classify(letter: &Letter, snapshot: &Snapshot, rules: &Rules, context: &C
     {
         return review(Reason::NotAReport, rule, detail);
     }
-    let deadline = snapshot.deadline(request_id, unit_id).unwrap_or(request.deadline);
-    let late = context.received_at > deadline;
-    let resubmission = snapshot.reported.contains(&(request_id, unit_id));
-    let detail = if resubmission {
+    let judge = |request_id: RequestId| {
+        let deadline = snapshot
+            .deadline(request_id, unit_id)
+            .or_else(|| snapshot.requests.get(&request_id).map(|r| r.deadline))
+            .unwrap_or(request.deadline);
+        let late = context.received_at > deadline;
+        let resubmission = snapshot.reported.contains(&(request_id, unit_id));
+        (late, resubmission)
+    };
+    let (late, resubmission) = judge(request_id);
+    let mut detail = if resubmission {
         "đơn vị đã báo cáo trước đó; ghi nhận là báo cáo bổ sung"
     } else if late {
         "báo cáo trễ hạn"
     } else {
         "báo cáo đúng hạn"
-    };
+    }
+    .to_string();
+    let also: Vec<AlsoCounted> = more
+        .into_iter()
+        .map(|request_id| {
+            let (late, resubmission) = judge(request_id);
+            AlsoCounted {
+                request_id,
+                late,
+                resubmission,
+            }
+        })
+        .collect();
+    if !also.is_empty() {
+        let labels: Vec<String> = std::iter::once(request_id)
+            .chain(also.iter().map(|a| a.request_id))
+            .filter_map(|id| snapshot.requests.get(&id).and_then(|r| r.period))
+            .map(|(_, p)| p.label_vi())
+            .collect();
+        detail = format!("{detail}; thư gồm báo cáo {} kỳ: {}", labels.len(), labels.join(", "));
+    }
     Counted {
         rule,
-        detail: detail.to_string(),
+        detail,
         unit_id,
         request_id,
         late,
         resubmission,
+        also,
     }
     .into()
 }
@@ -480,11 +522,15 @@ fn referred_elsewhere(snapshot: &Snapshot, unit_id: UnitId, referred: Vec<Reques
 
 enum Found {
     One(RequestId, Rule),
+    /// A periodic report for several periods at once (one file per period).
+    Many(Vec<RequestId>, Rule),
     Several(Vec<RequestId>, Rule),
     /// The letter names only requests the unit need not answer (closed, or addressed to
     /// other units).
     Elsewhere(Vec<RequestId>),
     None,
+    /// The period logic decided already (a conflict, a period with no request).
+    Decided(Outcome),
 }
 
 /// Rule 4: the request among those open for the unit.

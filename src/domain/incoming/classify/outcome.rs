@@ -175,6 +175,14 @@ rules! {
     TextCode = "text_code",
     AttachmentNameCode = "attachment_name_code",
     OnlyOpenRequest = "only_open_request",
+    /// A periodic report: the period named in the subject, the file names or the text.
+    NamedPeriod = "named_period",
+    /// A periodic report naming no period: the unit's oldest open period not reported yet.
+    OldestOpenPeriod = "oldest_open_period",
+    /// The subject names one period and the files another, or the text names several.
+    PeriodConflict = "period_conflict",
+    /// The period named has no request: not begun yet, or a year no request is for.
+    NoSuchPeriod = "no_such_period",
     /// Several open requests and no code names one.
     NoCode = "no_code",
     NoOpenRequest = "no_open_request",
@@ -233,6 +241,16 @@ pub struct Counted {
     /// Received after the unit's deadline.
     pub late: bool,
     /// The unit had reported before: a resubmission.
+    pub resubmission: bool,
+    /// More periods of the same series the message reports on (one file per period).
+    pub also: Vec<AlsoCounted>,
+}
+
+/// Another request one message counts for: a periodic report sent for several periods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlsoCounted {
+    pub request_id: RequestId,
+    pub late: bool,
     pub resubmission: bool,
 }
 
@@ -451,6 +469,17 @@ impl Outcome {
         match self {
             Outcome::Counted(c) => Some((c.request_id, c.unit_id)),
             _ => None,
+        }
+    }
+
+    /// Every (request, unit) a counted report is for: the first and the other periods.
+    pub fn counted_pairs(&self) -> Vec<(RequestId, UnitId)> {
+        match self {
+            Outcome::Counted(c) => std::iter::once(c.request_id)
+                .chain(c.also.iter().map(|a| a.request_id))
+                .map(|r| (r, c.unit_id))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
