@@ -196,6 +196,24 @@ impl Period {
         }
     }
 
+    /// A short heading for a table column: "T11/26", "Q4/26", "6T/26", "9T/26", "2026",
+    /// "ĐN 26–27", "HK1 26–27", "CN 26–27".
+    pub fn short_label(&self) -> String {
+        let yy = self.year.rem_euclid(100);
+        match self.kind {
+            PeriodKind::Month => format!("T{}/{yy:02}", self.index),
+            PeriodKind::Quarter => format!("Q{}/{yy:02}", self.index),
+            PeriodKind::HalfYear if self.index == 2 => format!("6T2/{yy:02}"),
+            PeriodKind::HalfYear => format!("6T/{yy:02}"),
+            PeriodKind::NineMonths => format!("9T/{yy:02}"),
+            PeriodKind::Year => self.year.to_string(),
+            PeriodKind::SchoolYear => {
+                let point = ["", "ĐN", "HK1", "CN"][usize::from(self.index.min(3))];
+                format!("{point} {yy:02}–{:02}", (self.year + 1).rem_euclid(100))
+            }
+        }
+    }
+
     /// The period after this one among those a series of its kind reports on.
     pub fn next(&self) -> Period {
         let last = *self.kind.indexes().end();

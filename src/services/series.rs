@@ -79,3 +79,52 @@ pub async fn make_due(
     }
     Ok(made)
 }
+
+/// The unit × period status of a series ("Tổng hợp tình hình báo cáo định kỳ"): every
+/// instance made, or those of one year (the periods' own year; for the school year, the
+/// year it starts).
+pub async fn matrix(
+    store: &Store,
+    series: &crate::domain::model::Series,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+) -> Result<crate::domain::report::matrix::Matrix, StoreError> {
+    use crate::domain::period::Period;
+    use crate::domain::report::matrix::{Column, matrix};
+    use crate::domain::report::status::request_status;
+    let kind = series.input.schedule.kind;
+    let mut periods = Vec::new();
+    let requests: std::collections::HashMap<RequestId, crate::domain::model::Request> = store
+        .all_requests()
+        .await?
+        .into_iter()
+        .filter(|r| r.period.as_ref().is_some_and(|p| p.series_id == series.id))
+        .map(|r| (r.id, r))
+        .collect();
+    for made in store.series_instances(series).await? {
+        let Some(period) = Period::parse(kind, &made.period_key) else {
+            continue;
+        };
+        if year.is_some_and(|y| y != period.year) {
+            continue;
+        }
+        let Some(request) = requests.get(&made.request_id) else {
+            continue;
+        };
+        let facts = store.status_facts(request.id).await?;
+        let status = request_status(request, &facts, now, (calendar, zone));
+        periods.push((
+            Column {
+                token: made.token,
+                period_key: made.period_key,
+                label: made.period_label,
+                short: period.short_label(),
+                deadline: request.deadline,
+            },
+            status,
+        ));
+    }
+    Ok(matrix(&series.code, &series.input.title, periods))
+}

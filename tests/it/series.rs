@@ -394,4 +394,66 @@ fn replies_count_for_the_period_they_name(backend: Backend) {
             .contains("chưa có yêu cầu báo cáo kỳ Tháng 12/2026"),
         "{five:#}"
     );
+
+    // The matrix: one row per unit, one column per period (now is after both deadlines
+    // only in a real clock's December; assert the reported cells, which do not move).
+    let text = env.baocao(&["status", "--series", "bc-thang"]).ok().stdout;
+    assert!(text.contains("T10/26 = Tháng 10/2026 (BC-1"), "{text}");
+    let marks = |code: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.starts_with(code)).unwrap_or_default();
+        line.split_whitespace().skip(1).take(2).map(String::from).collect()
+    };
+    // Điện Biên Phủ: October late (its first report came after 05/11), November on time.
+    assert_eq!(marks("pgd-tp-dienbienphu"), ["M", "Đ"], "{text}");
+    assert_eq!(marks("pgd-tx-muonglay"), ["M", "Đ"], "{text}");
+    let json = env
+        .baocao(&[
+            "status",
+            "--series",
+            "bc-thang",
+            "--json",
+            "--unit",
+            "pgd-tp-dienbienphu",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["rows"].as_array().unwrap().len(), 1, "{json:#}");
+    assert_eq!(json["rows"][0]["on_time"], 1);
+    assert_eq!(json["rows"][0]["late"], 1);
+    assert_eq!(json["columns"].as_array().unwrap().len(), 2);
+    let year = env
+        .baocao(&["status", "--series", "bc-thang", "--year", "2025"])
+        .ok()
+        .stdout;
+    assert!(year.contains("chưa có kỳ nào trong năm 2025"), "{year}");
+    let csv = env
+        .baocao(&["export", "--series", "bc-thang", "--format", "csv", "-o", "-"])
+        .ok()
+        .stdout;
+    assert!(csv.starts_with('\u{feff}'), "BOM for Excel");
+    assert!(
+        csv.contains("Mã đơn vị,Tên đơn vị,Tháng 10/2026,Tháng 11/2026,Đúng hạn,Muộn,Quá hạn"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 11, "a header and the 10 units: {csv}");
+    let out = env.path("tong-hop.xlsx");
+    env.baocao(&[
+        "export",
+        "--series",
+        "bc-thang",
+        "--format",
+        "xlsx",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+    let sheet = book.worksheet_range("Tổng hợp định kỳ").unwrap();
+    let cells: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(
+        cells.iter().any(|c| c == "TỔNG HỢP TÌNH HÌNH BÁO CÁO ĐỊNH KỲ"),
+        "{cells:?}"
+    );
+    assert!(cells.iter().any(|c| c.starts_with("Muộn")), "{cells:?}");
 }

@@ -2,6 +2,7 @@
 //! unit, and its CSV/XLSX exports.
 
 pub mod export;
+pub mod matrix;
 pub mod status;
 
 use unicode_width_free::display_width;

@@ -19,7 +19,14 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// BC-17, số hiệu hoặc SỐ@NĂM
-    pub request: String,
+    #[arg(required_unless_present = "series", conflicts_with = "series")]
+    pub request: Option<String>,
+    /// Báo cáo định kỳ: bảng tổng hợp đơn vị × kỳ của chuỗi này
+    #[arg(long, value_name = "CHUỖI")]
+    pub series: Option<String>,
+    /// Với --series: chỉ các kỳ của năm này
+    #[arg(long, requires = "series")]
+    pub year: Option<i32>,
     /// csv hoặc xlsx
     #[arg(long, value_enum)]
     pub format: Format,
@@ -31,10 +38,54 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `export --series S`: "Tổng hợp tình hình báo cáo định kỳ".
+async fn series(context: &Context, args: &ExportArgs, code: &str) -> CliResult {
+    let zone = context.settings.office.zone;
+    let now = context.now();
+    let series = context.store.series_by_code(code).await?;
+    let matrix =
+        crate::services::series::matrix(&context.store, &series, args.year, now, &context.calendar, zone).await?;
+    let (bytes, extension) = match args.format {
+        Format::Csv => (matrix.to_csv(zone), "csv"),
+        Format::Xlsx => (
+            matrix
+                .to_xlsx(&context.settings.office.name, now, zone)
+                .map_err(|e| CliError::Internal(anyhow::Error::new(e)))?,
+            "xlsx",
+        ),
+    };
+    let year = args.year.map(|y| format!("-{y}")).unwrap_or_default();
+    let name = format!("{}{year}-tong-hop-dinh-ky.{extension}", series.code);
+    write_out(
+        args.output.clone().unwrap_or_else(|| PathBuf::from(name)),
+        &bytes,
+        &format!("{} đơn vị × {} kỳ", matrix.rows.len(), matrix.columns.len()),
+    )
+}
+
+fn write_out(path: PathBuf, bytes: &[u8], what: &str) -> CliResult {
+    if path.as_os_str() == "-" {
+        std::io::stdout()
+            .write_all(bytes)
+            .map_err(|e| CliError::Internal(e.into()))?;
+        return Ok(());
+    }
+    std::fs::write(&path, bytes)
+        .map_err(|e| CliError::Refused(format!("không ghi được tệp {}: {e}", path.display())))?;
+    println!("đã ghi {} ({what})", path.display());
+    Ok(())
+}
+
 pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
+    if let Some(code) = &args.series {
+        return series(context, &args, code).await;
+    }
     let only = Only::parse(&args.only)
         .ok_or_else(|| CliError::Refused(format!("--only {}: chọn pending, late hoặc all", args.only)))?;
-    let request = context.store.resolve_request(&args.request).await?;
+    let request = context
+        .store
+        .resolve_request(args.request.as_deref().unwrap_or_default())
+        .await?;
     let now = context.now();
     let zone = context.settings.office.zone;
     let facts = context.store.status_facts(request.id).await?;
@@ -52,16 +103,7 @@ pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
     let path = args
         .output
         .unwrap_or_else(|| PathBuf::from(default_name(&request.token, only, args.format)));
-    if path.as_os_str() == "-" {
-        std::io::stdout()
-            .write_all(&bytes)
-            .map_err(|e| CliError::Internal(e.into()))?;
-        return Ok(());
-    }
-    std::fs::write(&path, &bytes)
-        .map_err(|e| CliError::Refused(format!("không ghi được tệp {}: {e}", path.display())))?;
-    println!("đã ghi {} ({rows} đơn vị)", path.display());
-    Ok(())
+    write_out(path, &bytes, &format!("{rows} đơn vị"))
 }
 
 fn default_name(token: &str, only: Only, format: Format) -> String {

@@ -12,7 +12,17 @@ use crate::domain::report::status::{RequestStatus, render_text, request_status};
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// BC-17, số hiệu hoặc SỐ@NĂM; mặc định: mọi yêu cầu chưa đóng
+    #[arg(conflicts_with = "series")]
     pub request: Option<String>,
+    /// Báo cáo định kỳ: bảng đơn vị × kỳ của chuỗi này (mã chuỗi, ví dụ bc-thang)
+    #[arg(long, value_name = "CHUỖI")]
+    pub series: Option<String>,
+    /// Với --series: chỉ các kỳ của năm này
+    #[arg(long, requires = "series")]
+    pub year: Option<i32>,
+    /// Với --series: chỉ một đơn vị (hồ sơ báo cáo của đơn vị qua các kỳ)
+    #[arg(long, value_name = "U", requires = "series")]
+    pub unit: Option<String>,
     /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
@@ -28,7 +38,48 @@ struct StatusJson {
 /// A service row older than this means the service is not running (it writes every 5 s).
 const SERVICE_SILENT_SECONDS: i64 = 60;
 
+/// `status --series S [--year Y] [--unit U]`: the unit × period matrix.
+async fn series_matrix(context: &Context, args: &StatusArgs, code: &str) -> CliResult {
+    let zone = context.settings.office.zone;
+    let series = context.store.series_by_code(code).await?;
+    let mut matrix = crate::services::series::matrix(
+        &context.store,
+        &series,
+        args.year,
+        context.now(),
+        &context.calendar,
+        zone,
+    )
+    .await?;
+    if let Some(unit) = &args.unit {
+        let unit = unit.trim().to_lowercase();
+        matrix = matrix.only_unit(&unit);
+        if matrix.rows.is_empty() {
+            return Err(CliError::Refused(format!(
+                "đơn vị `{unit}` không phải báo cáo kỳ nào của chuỗi {} đã tạo",
+                series.code
+            )));
+        }
+    }
+    if args.json {
+        return print_json(&matrix);
+    }
+    if matrix.columns.is_empty() {
+        println!(
+            "chuỗi {} chưa có kỳ nào{}",
+            series.code,
+            args.year.map(|y| format!(" trong năm {y}")).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    print!("{}", matrix.render_text(zone));
+    Ok(())
+}
+
 pub async fn run(context: &Context, args: StatusArgs) -> CliResult {
+    if let Some(code) = &args.series {
+        return series_matrix(context, &args, code).await;
+    }
     let requests = match &args.request {
         Some(reference) => vec![context.store.resolve_request(reference).await?],
         None => {
