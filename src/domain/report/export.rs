@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use super::status::{RequestStatus, UnitState, UnitStatus};
 use crate::domain::dates::format_instant;
@@ -214,20 +214,12 @@ pub fn to_xlsx(heading: &Heading, sections: &[Section]) -> Result<Vec<u8>, XlsxE
     sheet.set_name("Tình hình báo cáo")?;
     let last_col = (COLUMNS.len() - 1) as u16;
     let bold = Format::new().set_bold();
-    let title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let centered = Format::new().set_align(FormatAlign::Center);
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter);
-    let header = cell
-        .clone()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color(0xD9E1F2);
+    let super::SheetFormats {
+        title,
+        centered,
+        cell,
+        header,
+    } = super::SheetFormats::new();
     let group = cell.clone().set_bold().set_background_color(0xF2F2F2);
     let number = cell.clone().set_align(FormatAlign::Center);
 

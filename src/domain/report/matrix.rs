@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Serialize;
 
 use super::status::{RequestStatus, UnitState};
@@ -212,20 +212,12 @@ impl Matrix {
         sheet.set_name("Tổng hợp định kỳ")?;
         let header = self.header();
         let last_col = (header.len() - 1) as u16;
-        let title = Format::new()
-            .set_bold()
-            .set_font_size(14)
-            .set_align(FormatAlign::Center);
-        let centered = Format::new().set_align(FormatAlign::Center);
-        let cell = Format::new()
-            .set_border(FormatBorder::Thin)
-            .set_text_wrap()
-            .set_align(FormatAlign::VerticalCenter);
-        let heading = cell
-            .clone()
-            .set_bold()
-            .set_align(FormatAlign::Center)
-            .set_background_color(0xD9E1F2);
+        let super::SheetFormats {
+            title,
+            centered,
+            cell,
+            header: heading,
+        } = super::SheetFormats::new();
         let colour = |state: Option<UnitState>| match state {
             Some(UnitState::Reported) => cell.clone().set_background_color(0xC6EFCE),
             Some(UnitState::ReportedLate) => cell.clone().set_background_color(0xFFEB9C),

@@ -5,6 +5,41 @@ pub mod export;
 pub mod matrix;
 pub mod status;
 
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+
+/// The cell formats every printable workbook of the office uses.
+pub(crate) struct SheetFormats {
+    /// The sheet's title line: bold, 14 pt, centred.
+    pub title: Format,
+    pub centered: Format,
+    /// A table cell: thin border, wrapped, vertically centred.
+    pub cell: Format,
+    /// A column heading: a cell, bold, centred, light blue.
+    pub header: Format,
+}
+
+impl SheetFormats {
+    pub(crate) fn new() -> SheetFormats {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::VerticalCenter);
+        SheetFormats {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center),
+            centered: Format::new().set_align(FormatAlign::Center),
+            header: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_background_color(0xD9E1F2),
+            cell,
+        }
+    }
+}
+
 use unicode_width_free::display_width;
 
 /// Lays rows out in columns padded to the widest cell, counting characters (Vietnamese
