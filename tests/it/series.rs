@@ -2,6 +2,10 @@
 //! request once, `lead-days` before its deadline, whatever runs twice; after a stop, the
 //! missed periods are made once each and only the newest is chased.
 
+use std::time::Duration;
+
+use crate::harness::mail_env::{DISTRICT_OFFICES, lab_units, mail_env, text_reply};
+use crate::harness::service::{ALWAYS_OPEN, Service, wait_until};
 use crate::harness::{Backend, Env};
 use crate::on_both_backends;
 
@@ -12,6 +16,7 @@ on_both_backends!(
     a_paused_series_makes_nothing_and_resumes_at_the_next_open_period,
     bad_series_input_is_refused_with_a_reason,
     replies_count_for_the_period_they_name,
+    a_monthly_and_a_quarterly_series_run_for_a_year,
 );
 
 fn monthly(env: &Env, more: &[&str]) -> crate::harness::Run {
@@ -456,4 +461,245 @@ fn replies_count_for_the_period_they_name(backend: Backend) {
         "{cells:?}"
     );
     assert!(cells.iter().any(|c| c.starts_with("Muộn")), "{cells:?}");
+}
+
+#[test]
+fn the_running_service_makes_the_due_period_sends_its_notice_and_counts_the_reply() {
+    let o = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
+    let addresses = lab_units(&o.env, o.lab, &DISTRICT_OFFICES[..2]);
+    // Quarterly, due the 5th of the month after the quarter, made 100 days ahead: on any
+    // day of the year the open quarter is due (and sometimes the next one too).
+    o.env
+        .baocao(&[
+            "series",
+            "add",
+            "bc-quy",
+            "--doc",
+            "45/KH-UBND",
+            "--title",
+            "Báo cáo công tác cải cách hành chính",
+            "--period",
+            "quy",
+            "--deadline",
+            "ngày 5 tháng sau kỳ",
+            "--lead-days",
+            "100",
+            "--unit",
+            "pgd-muongcha",
+            "--unit",
+            "pgd-tuangiao",
+            "--no-attachment-required",
+        ])
+        .ok();
+    let service = Service::start(&o.env, None);
+    service.wait_ready();
+    let made = || {
+        let shown = o.env.baocao(&["series", "show", "bc-quy", "--json"]).ok().json();
+        shown["instances"].as_array().cloned().unwrap_or_default()
+    };
+    wait_until(Duration::from_secs(20), "the service making the due quarter", || {
+        !made().is_empty()
+    });
+    let instances = made();
+    for address in &addresses {
+        assert!(
+            o.lab.wait_for_inbox(address, instances.len(), Duration::from_secs(20)),
+            "no notice for {address}:\n{}",
+            service.log_text()
+        );
+    }
+    // Made once, however many passes the service makes.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(made().len(), instances.len());
+    assert_eq!(o.lab.inbox_count(&addresses[0]), instances.len());
+    let notice = mail_parser::MessageParser::default()
+        .parse(&o.lab.messages(&addresses[0])[0])
+        .unwrap()
+        .into_owned();
+    let subject = notice.subject().unwrap().to_string();
+    // The notice names its quarter ("… quý IV/2026").
+    let first = instances
+        .iter()
+        .find(|i| subject.contains(&i["period_label"].as_str().unwrap().replace("Quý", "quý")))
+        .unwrap_or_else(|| panic!("{subject} names none of {instances:?}"));
+    let reply = text_reply(
+        &addresses[0],
+        &o.mailbox,
+        &format!("RE: {subject}"),
+        "q@lab.test",
+        notice.message_id(),
+        "",
+    );
+    o.lab.submit(&addresses[0], &o.mailbox, &reply);
+    let token = first["token"].as_str().unwrap().to_string();
+    wait_until(Duration::from_secs(20), "the reply counted for its quarter", || {
+        o.env.unit_status(&token, "pgd-muongcha")["state"] == "reported"
+    });
+}
+
+/// A report from `address` received at `at`.
+fn import_from(env: &Env, address: &str, id: &str, subject: &str, files: &[&str], at: &str) -> serde_json::Value {
+    let mail = report_mail(id, subject, files).replace("pgddt.tpdienbienphu@dienbien.edu.vn", address);
+    import(env, &format!("{id}.eml"), &mail, at)
+}
+
+fn a_monthly_and_a_quarterly_series_run_for_a_year(backend: Backend) {
+    use chrono::{Duration as Days, NaiveDate};
+    let env = Env::new(backend);
+    monthly(&env, &["--from", "T1/2027", "--at", "08:00 ngày 01/12/2026"]).ok();
+    env.baocao(&[
+        "series",
+        "add",
+        "bc-quy",
+        "--doc",
+        "45/KH-UBND",
+        "--title",
+        "Báo cáo công tác cải cách hành chính",
+        "--period",
+        "quy",
+        "--deadline",
+        "trước 17h00 ngày 15 tháng cuối kỳ",
+        "--group",
+        "phong-gddt",
+        "--from",
+        "Quý I/2027",
+        "--no-attachment-required",
+        "--at",
+        "08:00 ngày 01/12/2026",
+    ])
+    .ok();
+    // Điện Biên Phủ reports every period two days before its deadline, naming it in the file;
+    // Mường Lay three days after, naming it in the subject only; the others never.
+    let (prompt, late) = ("pgddt.tpdienbienphu@dienbien.edu.vn", "pgddt.muonglay@dienbien.edu.vn");
+    let mut day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let mut replied: std::collections::HashSet<String> = Default::default();
+    let mut pending: Vec<(NaiveDate, String, String, String, Vec<String>)> = Vec::new();
+    while day <= NaiveDate::from_ymd_opt(2028, 1, 19).unwrap() {
+        let at = format!("08:00 ngày {}", day.format("%d/%m/%Y"));
+        make_due(&env, &at);
+        for code in ["bc-thang", "bc-quy"] {
+            let shown = env.baocao(&["series", "show", code, "--json"]).ok().json();
+            for instance in shown["instances"].as_array().unwrap() {
+                let token = instance["token"].as_str().unwrap().to_string();
+                if !replied.insert(token.clone()) {
+                    continue;
+                }
+                let key = instance["period_key"].as_str().unwrap();
+                let deadline = chrono::DateTime::parse_from_rfc3339(instance["deadline"].as_str().unwrap())
+                    .unwrap()
+                    .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                    .date_naive();
+                let (file, words) = if code == "bc-thang" {
+                    let month = key[5..].parse::<u32>().unwrap();
+                    (
+                        format!("BC_T{month}_{}.xlsx", &key[..4]),
+                        format!("Báo cáo tháng {month}"),
+                    )
+                } else {
+                    let quarter = &key[6..];
+                    (
+                        format!("BC_Q{quarter}_{}.xlsx", &key[..4]),
+                        format!("Báo cáo quý {quarter}"),
+                    )
+                };
+                pending.push((
+                    deadline - Days::days(2),
+                    prompt.into(),
+                    "Báo cáo".into(),
+                    token.clone(),
+                    vec![file],
+                ));
+                pending.push((
+                    deadline + Days::days(3),
+                    late.into(),
+                    words,
+                    token,
+                    vec!["baocao.xlsx".into()],
+                ));
+            }
+        }
+        // The replies due by today arrive.
+        pending.sort();
+        while pending.first().is_some_and(|p| p.0 <= day) {
+            let (on, from, subject, token, files) = pending.remove(0);
+            let files: Vec<&str> = files.iter().map(String::as_str).collect();
+            let id = format!("{token}-{}", from.split('@').next().unwrap());
+            let at = format!("09:00 ngày {}", on.format("%d/%m/%Y"));
+            let outcome = import_from(&env, &from, &id, &subject, &files, &at);
+            assert_eq!(outcome["state"], "counted", "{outcome:#}");
+            assert_eq!(outcome["token"], token.as_str(), "{outcome:#}");
+            assert_eq!(outcome["late"], from == late, "{outcome:#}");
+        }
+        day += Days::days(7);
+    }
+    let keys = |code: &str| -> Vec<String> {
+        let shown = env.baocao(&["series", "show", code, "--json"]).ok().json();
+        shown["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["period_key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        keys("bc-thang").len(),
+        12,
+        "January to December 2027: {:?}",
+        keys("bc-thang")
+    );
+    assert_eq!(keys("bc-quy"), ["2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"]);
+
+    for (code, periods) in [("bc-thang", 12u64), ("bc-quy", 4)] {
+        let json = env
+            .baocao(&[
+                "status",
+                "--series",
+                code,
+                "--year",
+                "2027",
+                "--json",
+                "--at",
+                "08:00 ngày 20/01/2028",
+            ])
+            .ok()
+            .json();
+        assert_eq!(json["columns"].as_array().unwrap().len() as u64, periods);
+        let row = |unit: &str| {
+            json["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["unit"] == unit)
+                .cloned()
+                .unwrap()
+        };
+        let on_time = row("pgd-tp-dienbienphu");
+        assert_eq!(
+            (on_time["on_time"].as_u64(), on_time["late"].as_u64()),
+            (Some(periods), Some(0)),
+            "{code}: {on_time:#}"
+        );
+        let late_row = row("pgd-tx-muonglay");
+        assert_eq!(late_row["late"].as_u64(), Some(periods), "{code}: {late_row:#}");
+        let silent = row("pgd-dienbien");
+        assert_eq!(silent["overdue"].as_u64(), Some(periods), "{code}: {silent:#}");
+    }
+    let unit = env
+        .baocao(&[
+            "status",
+            "--series",
+            "bc-quy",
+            "--unit",
+            "pgd-tx-muonglay",
+            "--at",
+            "08:00 ngày 20/01/2028",
+        ])
+        .ok()
+        .stdout;
+    let line = unit
+        .lines()
+        .find(|l| l.starts_with("pgd-tx-muonglay"))
+        .unwrap_or_default();
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cells, ["pgd-tx-muonglay", "M", "M", "M", "M", "0", "4", "0"], "{unit}");
 }

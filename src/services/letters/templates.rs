@@ -408,6 +408,41 @@ mod tests {
     }
 
     #[test]
+    fn the_letters_of_a_periodic_report_name_its_period_in_the_subject() {
+        let templates = Templates::built_in().unwrap();
+        let mut vars = UnitMessage::sample();
+        vars.request.period = Some("quý IV/2026".into());
+        for (kind, start) in [
+            (
+                TemplateKind::Notice,
+                "[BC-9999] Đề nghị báo cáo quý IV/2026 theo văn bản số",
+            ),
+            (
+                TemplateKind::Reminder,
+                "[BC-9999] Nhắc báo cáo quý IV/2026 theo văn bản số",
+            ),
+            (
+                TemplateKind::Overdue,
+                "[BC-9999] Quá hạn báo cáo quý IV/2026 theo văn bản số",
+            ),
+            (
+                TemplateKind::Extension,
+                "[BC-9999] Gia hạn báo cáo quý IV/2026 theo Kế hoạch số",
+            ),
+        ] {
+            let letter = templates.render_unit_message(kind, &vars).unwrap();
+            assert!(letter.subject.starts_with(start), "{}", letter.subject);
+        }
+        vars.request.period = None;
+        let plain = templates.render_unit_message(TemplateKind::Notice, &vars).unwrap();
+        assert!(
+            plain.subject.starts_with("[BC-9999] Đề nghị báo cáo theo văn bản số"),
+            "{}",
+            plain.subject
+        );
+    }
+
+    #[test]
     fn a_directive_for_information_and_an_extension_have_their_own_letters() {
         let templates = Templates::built_in().unwrap();
         let mut vars = UnitMessage::sample();

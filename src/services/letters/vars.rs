@@ -47,6 +47,18 @@ pub struct RequestVars {
     pub deadline_date: String,
     pub issued_on: Option<String>,
     pub attachment_required: bool,
+    /// The period of a periodic report's instance, as it reads in a sentence ("quý IV/2026",
+    /// "tháng 11/2026"); none for an ordinary request.
+    pub period: Option<String>,
+}
+
+/// "Quý IV/2026" as it reads inside a sentence: "quý IV/2026".
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// A title as it reads after "về việc": the first letter lowered unless the first word is an
@@ -133,6 +145,7 @@ impl UnitMessage {
                 deadline_date: text(&|d| format_date(d.with_timezone(&zone).date_naive())),
                 issued_on: request.issued_on.map(format_date),
                 attachment_required: request.attachment_required,
+                period: request.period.as_ref().map(|p| lower_first(&p.label)),
             },
             kind: kind.as_str().to_string(),
             days_left,
@@ -168,6 +181,7 @@ impl UnitMessage {
                 deadline_date: "31/12/2023".into(),
                 issued_on: Some("01/12/2023".into()),
                 attachment_required: true,
+                period: None,
             },
             kind: "reminder".into(),
             days_left: 3,

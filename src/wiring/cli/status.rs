@@ -23,6 +23,9 @@ pub struct StatusArgs {
     /// Với --series: chỉ một đơn vị (hồ sơ báo cáo của đơn vị qua các kỳ)
     #[arg(long, value_name = "U", requires = "series")]
     pub unit: Option<String>,
+    /// Với --series: tình hình tại thời điểm này (mặc định: bây giờ)
+    #[arg(long, value_name = "WHEN", requires = "series")]
+    pub at: Option<String>,
     /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
@@ -46,7 +49,7 @@ async fn series_matrix(context: &Context, args: &StatusArgs, code: &str) -> CliR
         &context.store,
         &series,
         args.year,
-        context.now(),
+        context.at(args.at.as_deref())?,
         &context.calendar,
         zone,
     )
