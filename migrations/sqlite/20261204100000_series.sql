@@ -33,6 +33,20 @@ CREATE TABLE series_recipients (
     PRIMARY KEY (series_id, kind, value)
 );
 
+-- The directive and forms sent with each instance's notice (copied to the instance's
+-- request_attachments when it is made, so a later change does not alter a sent notice).
+CREATE TABLE series_attachments (
+    id            INTEGER PRIMARY KEY,
+    series_id     INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    file_name     TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    data          BLOB NOT NULL,
+    added_at      TEXT NOT NULL
+);
+CREATE INDEX series_attachments_by_series ON series_attachments(series_id);
+
 ALTER TABLE requests ADD COLUMN series_id INTEGER REFERENCES series(id);
 ALTER TABLE requests ADD COLUMN period_key TEXT;
 ALTER TABLE requests ADD COLUMN period_label TEXT;

@@ -17,6 +17,7 @@ on_both_backends!(
     bad_series_input_is_refused_with_a_reason,
     replies_count_for_the_period_they_name,
     a_monthly_and_a_quarterly_series_run_for_a_year,
+    an_edited_series_makes_its_next_periods_the_new_way_with_its_files,
 );
 
 fn monthly(env: &Env, more: &[&str]) -> crate::harness::Run {
@@ -702,4 +703,64 @@ fn a_monthly_and_a_quarterly_series_run_for_a_year(backend: Backend) {
         .unwrap_or_default();
     let cells: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(cells, ["pgd-tx-muonglay", "M", "M", "M", "M", "0", "4", "0"], "{unit}");
+}
+
+fn an_edited_series_makes_its_next_periods_the_new_way_with_its_files(backend: Backend) {
+    let env = Env::new(backend);
+    let form = env.write("Mau bao cao thang.xlsx", b"PK form bytes");
+    monthly(
+        &env,
+        &[
+            "--from",
+            "T11/2026",
+            "--at",
+            "08:00 ngày 20/10/2026",
+            "--attach",
+            form.to_str().unwrap(),
+        ],
+    )
+    .ok();
+    make_due(&env, "08:00 ngày 23/11/2026");
+    let edited = env
+        .baocao(&[
+            "series",
+            "edit",
+            "bc-thang",
+            "--deadline",
+            "trước 17h00 ngày 10 tháng sau kỳ",
+            "--remove-group",
+            "phong-gddt",
+            "--add-unit",
+            "pgd-dienbien",
+            "--title",
+            "Báo cáo công tác giáo dục và đào tạo",
+        ])
+        .ok();
+    edited.assert_stdout_contains("đã sửa chuỗi bc-thang");
+    edited.assert_stdout_contains("BC-1");
+    let shown = env.baocao(&["series", "show", "bc-thang"]).ok().stdout;
+    assert!(shown.contains("Mau bao cao thang.xlsx"), "{shown}");
+    // December is made the new way: due 10/01/2027 17:00, for one unit, with the form.
+    let made = make_due(&env, "08:00 ngày 28/12/2026");
+    assert!(
+        made.contains("kỳ Tháng 12/2026: hạn 11/01/2027 lúc 17:00"),
+        "10/01/2027 is a Sunday: {made}"
+    );
+    let december = env.baocao(&["request", "show", "BC-2", "--json"]).ok().json();
+    assert_eq!(december["units"].as_array().unwrap().len(), 1, "{december:#}");
+    assert_eq!(december["title"], "Báo cáo công tác giáo dục và đào tạo tháng 12/2026");
+    assert_eq!(
+        december["files"][0]["file_name"], "Mau bao cao thang.xlsx",
+        "{december:#}"
+    );
+    // November, made before, is unchanged.
+    let november = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
+    assert_eq!(november["units"].as_array().unwrap().len(), 10);
+    assert_eq!(november["files"].as_array().unwrap().len(), 1);
+    let refused = env.baocao(&["series", "edit", "bc-thang"]);
+    assert_eq!(refused.code, 1);
+    refused.assert_stderr_contains("không có gì để sửa");
+    let refused = env.baocao(&["series", "edit", "bc-thang", "--remove-unit", "pgd-dienbien"]);
+    assert_eq!(refused.code, 1);
+    refused.assert_stderr_contains("ít nhất một nhóm hoặc đơn vị");
 }

@@ -10,7 +10,7 @@ use super::requests::{insert_recipients, resolve_units, unknown_recipients};
 use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, parse_column, sql};
 use crate::domain::matching::code_key;
 use crate::domain::model::{
-    GroupCode, LetterFields, Offsets, Recipients, RequestCode, RequestId, Series, SeriesInput, SeriesState,
+    FileInput, GroupCode, LetterFields, Offsets, Recipients, RequestCode, RequestId, Series, SeriesInput, SeriesState,
     instance_title,
 };
 use crate::domain::period::{CutOff, DeadlineSpec, Instance, OnDayOff, Period, PeriodKind, Schedule, SchoolDates};
@@ -143,6 +143,23 @@ async fn load_series(db: &mut Db<'_>, code: Option<&str>) -> StoreResult<Vec<Ser
         .collect()
 }
 
+async fn insert_recipients_of(db: &mut Db<'_>, series_id: i64, recipients: &Recipients) -> StoreResult<()> {
+    let rows = recipients
+        .groups
+        .iter()
+        .map(|g| ("group", g.as_str()))
+        .chain(recipients.units.iter().map(|u| ("unit", u.as_str())));
+    for (kind, value) in rows {
+        sql("INSERT INTO series_recipients (series_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(series_id)
+            .bind(kind)
+            .bind(value)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The short name of a series: lower-case letters, digits and `-`, as unit codes are.
 fn check_code(code: &str) -> Option<String> {
     let ok = !code.is_empty()
@@ -154,10 +171,17 @@ fn check_code(code: &str) -> Option<String> {
 }
 
 impl Store {
-    /// Makes a series. Its recipients must exist, as a request's must.
-    pub async fn create_series(&self, input: &SeriesInput, now: DateTime<Utc>) -> StoreResult<Series> {
+    /// Makes a series, with the files each instance's notice carries. Its recipients must
+    /// exist, as a request's must.
+    pub async fn create_series(
+        &self,
+        input: &SeriesInput,
+        files: &[FileInput],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Series> {
         let units = self.list_units(None).await?;
         let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
+        problems.extend(super::check_files(&[], files));
         problems.extend(check_code(&input.code));
         if input.recipients.is_empty() {
             problems.push("cần ít nhất một --group hoặc --unit".to_string());
@@ -209,22 +233,84 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *db)
         .await?;
-        let rows = input
-            .recipients
-            .groups
-            .iter()
-            .map(|g| ("group", g.as_str()))
-            .chain(input.recipients.units.iter().map(|u| ("unit", u.as_str())));
-        for (kind, value) in rows {
-            sql("INSERT INTO series_recipients (series_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(kind)
-                .bind(value)
-                .execute(&mut *db)
-                .await?;
+        insert_recipients_of(db, id, &input.recipients).await?;
+        for file in files {
+            sql(
+                "INSERT INTO series_attachments (series_id, file_name, content_type, size, sha256, data, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(&file.name)
+            .bind(&file.content_type)
+            .bind(file.data.len() as i64)
+            .bind(crate::domain::incoming::message::content_hash(&file.data))
+            .bind(&file.data)
+            .bind(now)
+            .execute(&mut *db)
+            .await?;
         }
         tx.commit().await?;
         self.series_by_code(&input.code).await
+    }
+
+    /// The names and sizes of the files each instance's notice carries.
+    pub async fn series_files(&self, series: &Series) -> StoreResult<Vec<(String, i64)>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT file_name, size FROM series_attachments WHERE series_id = $1 ORDER BY id")
+                .bind(series.id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Replaces what a series makes its next instances from (the instances made are ordinary
+    /// requests: `request edit` changes them). The code and the first period stay.
+    pub async fn update_series(&self, series: &Series, input: &SeriesInput, now: DateTime<Utc>) -> StoreResult<Series> {
+        let units = self.list_units(None).await?;
+        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
+        if input.recipients.is_empty() {
+            problems.push("chuỗi báo cáo cần ít nhất một nhóm hoặc đơn vị".to_string());
+        }
+        if input.title.trim().is_empty() {
+            problems.push("trích yếu (--title) không được để trống".to_string());
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Rejected(problems));
+        }
+        let schedule = &input.schedule;
+        let school = (schedule.kind == PeriodKind::SchoolYear).then(|| schedule.school.to_text());
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        sql(
+            "UPDATE series SET doc_code = $1, title = $2, issued_on = $3, issuer = $4, doc_kind = $5, content = $6, \
+             cut_off = $7, deadline_rule = $8, on_day_off = $9, school_dates = $10, lead_days = $11, \
+             remind_before = $12, overdue_after = $13, attachment_required = $14, updated_at = $15 WHERE id = $16",
+        )
+        .bind(input.doc_code.as_str())
+        .bind(input.title.trim())
+        .bind(input.issued_on)
+        .bind(&input.letter.issuer)
+        .bind(&input.letter.kind)
+        .bind(&input.letter.content)
+        .bind(schedule.cut_off.to_text())
+        .bind(input.deadline_text.trim())
+        .bind(schedule.deadline.on_day_off.as_str())
+        .bind(school)
+        .bind(i64::from(schedule.lead_days))
+        .bind(input.remind_before.to_text())
+        .bind(input.overdue_after.to_text())
+        .bind(input.attachment_required)
+        .bind(now)
+        .bind(series.id)
+        .execute(&mut *db)
+        .await?;
+        sql("DELETE FROM series_recipients WHERE series_id = $1")
+            .bind(series.id)
+            .execute(&mut *db)
+            .await?;
+        insert_recipients_of(db, series.id, &input.recipients).await?;
+        tx.commit().await?;
+        self.series_by_code(&series.code).await
     }
 
     pub async fn list_series(&self) -> StoreResult<Vec<Series>> {
@@ -345,6 +431,16 @@ impl Store {
             .await?;
         insert_recipients(db, id, &input.recipients.groups, &input.recipients.units).await?;
         resolve_units(db, id, now).await?;
+        sql(
+            "INSERT INTO request_attachments (request_id, file_name, content_type, size, sha256, data, added_at) \
+             SELECT $1, file_name, content_type, size, sha256, data, $2 FROM series_attachments \
+             WHERE series_id = $3 ORDER BY id",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(series.id)
+        .execute(&mut *db)
+        .await?;
         if quiet {
             sql("UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2")
                 .bind(now)

@@ -258,7 +258,7 @@ fn refused(message: impl ToString) -> CliError {
 }
 
 /// Reads the files to send with a notice; refuses one it cannot read, naming it.
-fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::domain::model::FileInput>> {
+pub(super) fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::domain::model::FileInput>> {
     paths
         .iter()
         .map(|path| {

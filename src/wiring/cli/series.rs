@@ -44,6 +44,8 @@ pub enum SeriesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Sửa chuỗi: áp dụng cho các kỳ tạo sau (kỳ đã tạo sửa bằng baocao request edit)
+    Edit(Box<EditArgs>),
     /// Tạm dừng: không tạo kỳ mới (các kỳ đã tạo vẫn được nhắc)
     Pause {
         /// Mã chuỗi
@@ -128,12 +130,60 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
+    /// Tệp gửi kèm thông báo của mỗi kỳ: văn bản giao báo cáo, biểu mẫu (tổng ≤ 7 MB)
+    #[arg(long = "attach", value_name = "TỆP")]
+    pub attach: Vec<std::path::PathBuf>,
     /// Coi như bây giờ là thời điểm này
     #[arg(long, value_name = "WHEN")]
     pub at: Option<String>,
     /// In kết quả dạng JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Mã chuỗi
+    pub series: String,
+    /// Trích yếu mới (không ghi kỳ)
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Nội dung yêu cầu mới ("" để bỏ)
+    #[arg(long)]
+    pub content: Option<String>,
+    /// Cơ quan ban hành mới ("" để bỏ)
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Hạn mỗi kỳ mới, ví dụ "ngày 10 tháng sau kỳ"
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// Hạn rơi vào ngày nghỉ: sau, truoc, giu
+    #[arg(long, value_name = "CÁCH")]
+    pub on_day_off: Option<String>,
+    /// Ngày chốt số liệu: ngày trong tháng cuối kỳ hoặc cuoi-ky
+    #[arg(long, value_name = "NGÀY")]
+    pub cut_off: Option<String>,
+    /// Tạo mỗi kỳ trước hạn bao nhiêu ngày
+    #[arg(long)]
+    pub lead_days: Option<u32>,
+    /// Nhắc trước hạn, ví dụ 7d,3d,1d
+    #[arg(long)]
+    pub remind: Option<String>,
+    /// Nhắc sau hạn, ví dụ 1d,3d,7d
+    #[arg(long)]
+    pub overdue: Option<String>,
+    /// Thêm nhóm đơn vị
+    #[arg(long = "add-group", value_name = "G")]
+    pub add_groups: Vec<String>,
+    /// Bỏ nhóm đơn vị
+    #[arg(long = "remove-group", value_name = "G")]
+    pub remove_groups: Vec<String>,
+    /// Thêm đơn vị
+    #[arg(long = "add-unit", value_name = "U")]
+    pub add_units: Vec<String>,
+    /// Bỏ đơn vị
+    #[arg(long = "remove-unit", value_name = "U")]
+    pub remove_units: Vec<String>,
 }
 
 fn refused(message: impl ToString) -> CliError {
@@ -146,6 +196,7 @@ pub async fn run(context: &Context, command: SeriesCommand) -> CliResult {
         SeriesCommand::List { json } => list(context, json).await,
         SeriesCommand::Show { series, at, json } => show(context, &series, at.as_deref(), json).await,
         SeriesCommand::Plan { series, year, json } => plan(context, &series, year, json).await,
+        SeriesCommand::Edit(args) => edit(context, *args).await,
         SeriesCommand::Pause { series } => change(context, &series, SeriesState::Paused, None).await,
         SeriesCommand::Resume { series, at } => change(context, &series, SeriesState::Active, at.as_deref()).await,
         SeriesCommand::Close { series } => change(context, &series, SeriesState::Closed, None).await,
@@ -241,7 +292,8 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
         attachment_required: !args.no_attachment_required,
     };
-    let series = context.store.create_series(&input, now).await?;
+    let files = super::requests::read_files(&args.attach)?;
+    let series = context.store.create_series(&input, &files, now).await?;
     if args.json {
         return print_json(&series);
     }
@@ -252,6 +304,7 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         series.input.title
     );
     print_schedule(&series);
+    print_files(&context.store.series_files(&series).await?);
     let upcoming = upcoming(context, &series, now, 3);
     println!("Các kỳ sắp tới:");
     print_instances(&upcoming, zone);
@@ -318,6 +371,16 @@ fn print_schedule(series: &Series) {
         or_none(input.overdue_after.to_text())
     );
     println!("  Trạng thái:   {}", series.state.label_vi());
+}
+
+fn print_files(files: &[(String, i64)]) {
+    if !files.is_empty() {
+        let names: Vec<String> = files
+            .iter()
+            .map(|(name, size)| format!("{name} ({} KB)", (size + 1023) / 1024))
+            .collect();
+        println!("  Tệp gửi kèm:  {}", names.join(", "));
+    }
 }
 
 fn or_none(text: String) -> String {
@@ -413,6 +476,7 @@ async fn show(context: &Context, code: &str, at: Option<&str>, json: bool) -> Cl
     }
     println!("Chuỗi báo cáo {}", series.code);
     print_schedule(&series);
+    print_files(&context.store.series_files(&series).await?);
     if made.is_empty() {
         println!("Chưa tạo kỳ nào.");
     } else {
@@ -469,6 +533,94 @@ async fn plan(context: &Context, code: &str, year: i32, json: bool) -> CliResult
             .collect::<Vec<_>>(),
     ) {
         println!("lưu ý: {years}");
+    }
+    Ok(())
+}
+
+async fn edit(context: &Context, args: EditArgs) -> CliResult {
+    let series = context.store.series_by_code(&args.series).await?;
+    let mut input = series.input.clone();
+    let mut changed: Vec<String> = Vec::new();
+    let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+    if let Some(title) = &args.title {
+        input.title = title.trim().to_string();
+        changed.push(format!("trích yếu: {}", input.title));
+    }
+    if let Some(content) = &args.content {
+        input.letter.content = optional(content);
+        changed.push("nội dung yêu cầu".to_string());
+    }
+    if let Some(issuer) = &args.issuer {
+        input.letter.issuer = optional(issuer);
+        changed.push("cơ quan ban hành".to_string());
+    }
+    if let Some(text) = &args.on_day_off {
+        input.schedule.deadline.on_day_off =
+            OnDayOff::parse(text).ok_or_else(|| refused(format!("--on-day-off `{text}`: ghi sau, truoc hoặc giu")))?;
+        changed.push(input.schedule.deadline.on_day_off.describe_vi().to_string());
+    }
+    if let Some(text) = &args.deadline {
+        input.schedule.deadline = DeadlineSpec::parse(text, input.schedule.deadline.on_day_off).map_err(refused)?;
+        input.deadline_text = text.trim().to_string();
+        changed.push(format!("hạn mỗi kỳ: {}", input.schedule.deadline.describe_vi()));
+    }
+    if let Some(text) = &args.cut_off {
+        input.schedule.cut_off = CutOff::parse(text).ok_or_else(|| {
+            refused(format!(
+                "--cut-off `{text}`: ghi ngày trong tháng cuối kỳ (1–31) hoặc cuoi-ky"
+            ))
+        })?;
+        changed.push(input.schedule.cut_off.describe_vi());
+    }
+    if let Some(days) = args.lead_days {
+        input.schedule.lead_days = days;
+        changed.push(format!("tạo mỗi kỳ {days} ngày trước hạn"));
+    }
+    if let Some(text) = &args.remind {
+        input.remind_before = Offsets::parse(text).map_err(refused)?;
+        changed.push(format!("nhắc trước hạn {}", or_none(input.remind_before.to_text())));
+    }
+    if let Some(text) = &args.overdue {
+        input.overdue_after = Offsets::parse(text).map_err(refused)?;
+        changed.push(format!("nhắc sau hạn {}", or_none(input.overdue_after.to_text())));
+    }
+    for group in parse_list(&args.add_groups, GroupCode::parse)? {
+        if !input.recipients.groups.contains(&group) {
+            changed.push(format!("thêm nhóm {group}"));
+            input.recipients.groups.push(group);
+        }
+    }
+    for group in parse_list(&args.remove_groups, GroupCode::parse)? {
+        input.recipients.groups.retain(|g| *g != group);
+        changed.push(format!("bỏ nhóm {group}"));
+    }
+    for unit in parse_list(&args.add_units, UnitCode::parse)? {
+        if !input.recipients.units.contains(&unit) {
+            changed.push(format!("thêm đơn vị {unit}"));
+            input.recipients.units.push(unit);
+        }
+    }
+    for unit in parse_list(&args.remove_units, UnitCode::parse)? {
+        input.recipients.units.retain(|u| *u != unit);
+        changed.push(format!("bỏ đơn vị {unit}"));
+    }
+    if changed.is_empty() {
+        return Err(refused(
+            "không có gì để sửa: ghi ít nhất một thay đổi (xem baocao series edit --help)",
+        ));
+    }
+    let updated = context.store.update_series(&series, &input, context.now()).await?;
+    println!("đã sửa chuỗi {} (áp dụng cho các kỳ tạo sau):", updated.code);
+    for change in &changed {
+        println!("  - {change}");
+    }
+    let made = context.store.series_instances(&updated).await?;
+    if !made.is_empty() {
+        let tokens: Vec<&str> = made.iter().map(|m| m.token.as_str()).collect();
+        println!(
+            "các kỳ đã tạo ({}) giữ nguyên; sửa từng kỳ bằng: baocao request edit BC-…",
+            tokens.join(", ")
+        );
     }
     Ok(())
 }
