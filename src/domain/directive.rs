@@ -245,6 +245,157 @@ impl Proposal {
     }
 }
 
+/// One line of a proposal as the clerk reads it, on the command line or the web page: the
+/// field, its value in words, where it was read, or why it is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub field: Field,
+    pub label: &'static str,
+    pub value: Option<String>,
+    pub source: Option<Source>,
+    pub missing: Option<String>,
+}
+
+impl KindBasis {
+    fn explain_vi(self) -> &'static str {
+        match self {
+            KindBasis::TitleLine => "theo dòng tên loại văn bản",
+            KindBasis::Number => "theo số hiệu",
+            KindBasis::SelfReference => "văn bản tự gọi tên",
+            KindBasis::SubjectLine => "có dòng \"V/v\": công văn",
+        }
+    }
+}
+
+impl Proposal {
+    /// The proposal's rows, in the order of `request add`'s fields; one row per recipient.
+    pub fn rows(&self, zone: Tz) -> Vec<Row> {
+        let why = |field: Field| self.missing.iter().find(|m| m.field == field).map(|m| m.why.clone());
+        let row = |field: Field, value: Option<String>, source: Option<&Source>| Row {
+            field,
+            label: field.label_vi(),
+            missing: why(field),
+            value,
+            source: source.filter(|s| !s.lines.is_empty()).cloned(),
+        };
+        let mut rows = vec![row(
+            Field::Number,
+            self.number.as_ref().map(|n| n.value.to_string()),
+            self.number.as_ref().map(|n| &n.source),
+        )];
+        rows.push(row(
+            Field::Issued,
+            self.issued.as_ref().map(|i| {
+                let blank = |v: Option<String>| v.unwrap_or_else(|| "…".into());
+                let date = match i.value.date {
+                    Some(date) => crate::domain::dates::format_date(date),
+                    None => format!(
+                        "ngày {} tháng {} năm {}",
+                        blank(i.value.day.map(|d| d.to_string())),
+                        blank(i.value.month.map(|m| m.to_string())),
+                        blank(i.value.year.map(|y| y.to_string()))
+                    ),
+                };
+                match &i.value.place {
+                    Some(place) => format!("{date} ({place})"),
+                    None => date,
+                }
+            }),
+            self.issued.as_ref().map(|i| &i.source),
+        ));
+        rows.push(row(
+            Field::Issuer,
+            self.issuer.as_ref().map(|i| {
+                let mut text = i.value.name.clone();
+                if let Some(parent) = &i.value.parent {
+                    text.push_str(&format!(" (trực thuộc {parent})"));
+                }
+                if i.value.from_body {
+                    text.push_str(" (đọc từ câu trong văn bản, văn bản không có phần đầu)");
+                }
+                text
+            }),
+            self.issuer.as_ref().map(|i| &i.source),
+        ));
+        rows.push(row(
+            Field::Kind,
+            self.kind
+                .as_ref()
+                .map(|k| format!("{} ({})", k.value.name, k.value.basis.explain_vi())),
+            self.kind.as_ref().map(|k| &k.source),
+        ));
+        rows.push(row(
+            Field::Title,
+            self.title.as_ref().map(|t| t.value.clone()),
+            self.title.as_ref().map(|t| &t.source),
+        ));
+        if self.recipients.is_empty() {
+            rows.push(row(Field::Recipients, None, None));
+        }
+        for recipient in &self.recipients {
+            let matched: Vec<String> = recipient
+                .matched
+                .iter()
+                .map(|m| match m {
+                    Match::Group { code, .. } => format!("nhóm {code}"),
+                    Match::Unit { code, name } => format!("đơn vị {code} ({name})"),
+                })
+                .collect();
+            let value = if matched.is_empty() {
+                format!("{} → CHƯA KHỚP nhóm hay đơn vị nào", recipient.text)
+            } else {
+                format!("{} → {}", recipient.text, matched.join(", "))
+            };
+            rows.push(Row {
+                field: Field::Recipients,
+                label: Field::Recipients.label_vi(),
+                value: Some(value),
+                source: Some(Source {
+                    lines: vec![recipient.line],
+                    text: recipient.text.clone(),
+                }),
+                missing: None,
+            });
+        }
+        let deadline = match (&self.deadline, &self.report) {
+            (Some(d), _) => Some(format!(
+                "{}; {}",
+                crate::domain::dates::deadline_shown(Some(d.value.instant), Some(&d.value.wording), zone),
+                d.value.reading.explain_vi()
+            )),
+            (None, ReportAsked::No { .. }) => Some(crate::domain::dates::NO_DEADLINE_VI.to_string()),
+            (None, ReportAsked::Yes { .. }) => None,
+        };
+        let deadline_source = match (&self.deadline, &self.report) {
+            (Some(d), _) => Some(&d.source),
+            (None, ReportAsked::No { source }) => source.as_ref(),
+            _ => None,
+        };
+        rows.push(row(Field::Deadline, deadline, deadline_source));
+        rows.push(row(
+            Field::Mailbox,
+            self.mailbox.as_ref().map(|m| m.value.clone()).or_else(|| {
+                self.is_for_information()
+                    .then(|| "không (không yêu cầu báo cáo)".to_string())
+            }),
+            self.mailbox.as_ref().map(|m| &m.source),
+        ));
+        let file = if self.is_for_information() {
+            "không (không yêu cầu báo cáo)"
+        } else if self.file_expected.value {
+            "có: báo cáo phải kèm tệp"
+        } else {
+            "không thấy yêu cầu gửi tệp"
+        };
+        rows.push(row(
+            Field::FileExpected,
+            Some(file.to_string()),
+            Some(&self.file_expected.source),
+        ));
+        rows
+    }
+}
+
 /// Reads a directive's text into a proposal.
 pub fn propose(text: &str, registry: &Registry, setting: &Setting) -> Proposal {
     let doc = Doc::new(text);

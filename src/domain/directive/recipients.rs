@@ -92,6 +92,7 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
     ("tp", "thanh pho"),
     ("tx", "thi xa"),
     ("dvtt", "don vi truc thuoc"),
+    ("ptdtnt", "pho thong dan toc noi tru"),
 ];
 
 /// Words of a name as compared: no diacritics, lower case, abbreviations spelled out,
@@ -119,6 +120,12 @@ fn position(haystack: &[String], needle: &[String]) -> Option<usize> {
     }
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Words that head a recipient without naming a kind of body.
+const GENERIC_HEADS: &[&str] = &[
+    "cac", "don", "vi", "co", "quan", "to", "chuc", "hieu", "truong", "thu", "ban", "chap", "hanh", "lanh", "dao",
+    "toan", "the",
+];
 
 /// Words of a place level that end the common start of a group's unit names.
 const PLACE_WORDS: &[&str] = &[
@@ -239,7 +246,15 @@ fn match_item(text: &str, registry: &Registry, starts: &[(GroupCode, Vec<String>
             .iter()
             .find(|(code, _)| code == &group.code)
             .and_then(|(_, start)| (item.starts_with(start) && !start.is_empty()).then_some(0));
-        let by_code = position(&item, &words(group.code.as_str()));
+        // A code's words name the group only after a generic head ("các đơn vị trực thuộc") or
+        // words of its own units' names ("các trường THPT trực thuộc"), not after another
+        // body ("các công đoàn cơ sở trực thuộc LĐLĐ": trade unions, not the Sở's units).
+        let by_code = position(&item, &words(group.code.as_str())).filter(|&at| {
+            item[..at].iter().all(|w| {
+                GENERIC_HEADS.contains(&w.as_str())
+                    || group.unit_names.iter().chain(&group.name).any(|n| words(n).contains(w))
+            })
+        });
         let found = [(0u8, by_name), (1, by_start), (2, by_code)]
             .into_iter()
             .find_map(|(rank, at)| at.map(|at| (rank, at)));

@@ -173,6 +173,19 @@ fn seed_003_every_field_is_right_and_the_blank_day_stays_blank() {
     assert_eq!(fields, [Field::Issued]);
 }
 
+#[test]
+fn trade_unions_are_not_taken_for_the_departments_own_units() {
+    // Seed 000's registry has no trade unions: "trực thuộc" alone must not pick its group.
+    let mut registry = registry();
+    registry.groups.retain(|g| g.code.as_str() != "cdcs");
+    registry.units.retain(|u| !u.code.as_str().starts_with("cdcs"));
+    let p = propose(&seed("003_beb9a2b09faed6c3.txt"), &registry, &setting());
+    assert!(p.groups().is_empty(), "{:?}", p.recipients);
+    let unmatched: Vec<&str> = p.unmatched().map(|r| r.text.as_str()).collect();
+    assert_eq!(unmatched, ["Các công đoàn cơ sở trực thuộc LĐLĐ huyện"]);
+    assert!(p.missing.iter().any(|m| m.field == Field::Recipients));
+}
+
 /// What a fixture's TOML file expects; an absent key means "must be reported missing".
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -14,12 +14,16 @@ use crate::domain::model::{
 };
 
 mod edit;
+mod from;
 use edit::*;
+use from::{from_directive, with_proposal_file};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
     /// Tạo một yêu cầu báo cáo (bản nháp; chưa gửi gì)
     Add(Box<AddArgs>),
+    /// Đọc văn bản (công văn .txt, .docx, .pdf) và đề xuất yêu cầu báo cáo; không tạo gì nếu chưa xác nhận
+    From(Box<FromArgs>),
     /// Bắt đầu theo dõi và nhắc một yêu cầu
     Activate {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
@@ -74,14 +78,40 @@ pub enum RequestCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct FromArgs {
+    /// Tệp văn bản: .txt, .docx, hoặc .pdf (bản scan cần phần mềm nhận dạng chữ tesseract)
+    pub file: std::path::PathBuf,
+    /// Ghi đề xuất ra tệp TOML để xem, sửa rồi tạo bằng `request add --from-proposal TỆP`
+    #[arg(long, value_name = "TỆP")]
+    pub write_proposal: Option<std::path::PathBuf>,
+    /// Tạo ngay yêu cầu (bản nháp) theo đề xuất, khi đề xuất đủ số, trích yếu, nơi nhận và hạn
+    #[arg(long)]
+    pub yes: bool,
+    /// Coi như bây giờ là thời điểm này (kiểm tra hạn đã qua hay chưa)
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// In đề xuất dạng JSON (cho chương trình khác đọc)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct AddArgs {
     /// Số hiệu văn bản, ví dụ 4189/KH-BCĐ
-    pub code: String,
+    #[arg(required_unless_present = "from_proposal")]
+    pub code: Option<String>,
     /// Trích yếu
-    #[arg(long)]
-    pub title: String,
+    #[arg(long, required_unless_present = "from_proposal")]
+    pub title: Option<String>,
+    /// Tạo theo tệp đề xuất (đã xem, sửa) do `request from … --write-proposal` ghi ra
+    #[arg(
+        long,
+        value_name = "TỆP",
+        conflicts_with_all = ["code", "title", "deadline", "no_report", "groups", "units", "issued", "issuer", "kind", "year", "no_attachment_required"]
+    )]
+    pub from_proposal: Option<std::path::PathBuf>,
     /// Hạn báo cáo: 31/12/2023, 31/12/2023 17:00, "17h00 ngày 31/12/2023", "trước ngày 31/12/2023"
-    #[arg(long, required_unless_present = "no_report")]
+    #[arg(long, required_unless_present_any = ["no_report", "from_proposal"])]
     pub deadline: Option<String>,
     /// Văn bản để biết, không yêu cầu báo cáo: chỉ gửi văn bản, không hạn, không nhắc
     #[arg(long, conflicts_with_all = ["deadline", "remind", "overdue"])]
@@ -222,7 +252,14 @@ fn view(
 
 pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     match command {
-        RequestCommand::Add(args) => add(context, *args).await,
+        RequestCommand::Add(args) => {
+            let args = match args.from_proposal.clone() {
+                Some(path) => with_proposal_file(*args, &path)?,
+                None => *args,
+            };
+            add(context, args, context.now()).await
+        }
+        RequestCommand::From(args) => from_directive(context, *args).await,
         RequestCommand::Activate { request, at } => {
             change_state(context, &request, RequestState::Active, at.as_deref()).await
         }
@@ -282,9 +319,9 @@ fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::domain::mode
         .collect()
 }
 
-async fn add(context: &Context, args: AddArgs) -> CliResult {
+async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    let code = RequestCode::parse(&args.code).map_err(refused)?;
+    let code = RequestCode::parse(args.code.as_deref().unwrap_or_default()).map_err(refused)?;
     let deadline = match &args.deadline {
         Some(text) if !args.no_report => Some(parse_deadline(text, zone).map_err(refused)?),
         _ => None,
@@ -316,13 +353,12 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
             .collect::<Result<_, _>>()
             .map_err(refused)?,
     };
-    let now = context.now();
     let input = RequestInput {
         year: args
             .year
             .unwrap_or_else(|| dates::request_year(issued_on, deadline.as_ref().map_or(now, |d| d.instant), zone)),
         code,
-        title: args.title.trim().to_string(),
+        title: args.title.as_deref().unwrap_or_default().trim().to_string(),
         issued_on,
         deadline: deadline.as_ref().map(|d| d.instant),
         deadline_wording: args
