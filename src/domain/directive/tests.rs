@@ -14,11 +14,10 @@ fn fixture_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/directives")
 }
 
+/// A seed directive (`tests/fixtures/directives/seeds/`, copies of `shared/seeds/`).
 fn seed(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds").join(name);
-    std::fs::read_to_string(&path)
-        .or_else(|_| std::fs::read_to_string(fixture_dir().join("seeds").join(name)))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let path = fixture_dir().join("seeds").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Seed 000's 23 units and their three groups (no display names, as `unit import` of
