@@ -319,49 +319,6 @@ fn ocr(bytes: &[u8]) -> Result<String, DocumentError> {
 mod tests {
     use super::*;
 
-    /// A .docx as Word writes it, reduced to what the reader uses.
-    pub(crate) fn docx_of(paragraphs: &[&str]) -> Vec<u8> {
-        let body: String = paragraphs
-            .iter()
-            .map(|p| {
-                let escaped = p.replace('&', "&amp;").replace('<', "&lt;");
-                let runs: Vec<String> = escaped
-                    .split('\t')
-                    .map(|part| format!("<w:r><w:t xml:space=\"preserve\">{part}</w:t></w:r>"))
-                    .collect();
-                format!("<w:p>{}</w:p>", runs.join("<w:r><w:tab/></w:r>"))
-            })
-            .collect();
-        let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-             <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
-        );
-        let mut out = std::io::Cursor::new(Vec::new());
-        let mut zip = zip::ZipWriter::new(&mut out);
-        let options = zip::write::SimpleFileOptions::default();
-        zip.start_file("[Content_Types].xml", options).unwrap();
-        zip.write_all(b"<?xml version=\"1.0\"?><Types/>").unwrap();
-        zip.start_file("word/document.xml", options).unwrap();
-        zip.write_all(xml.as_bytes()).unwrap();
-        zip.finish().unwrap();
-        out.into_inner()
-    }
-
-    #[test]
-    fn a_docx_gives_its_paragraphs_as_lines() {
-        let bytes = docx_of(&[
-            "SỞ GIÁO DỤC VÀ ĐÀO TẠO\tCỘNG HÒA",
-            "Số: 12/SGDĐT-VP",
-            "Kính gửi: Phòng GD&ĐT",
-        ]);
-        let read = extract(&bytes).unwrap();
-        assert_eq!(read.how, Extraction::Docx);
-        assert_eq!(
-            read.text,
-            "SỞ GIÁO DỤC VÀ ĐÀO TẠO\tCỘNG HÒA\nSố: 12/SGDĐT-VP\nKính gửi: Phòng GD&ĐT\n"
-        );
-    }
-
     #[test]
     fn bad_files_get_a_sentence_not_a_panic() {
         assert!(matches!(extract(b""), Err(DocumentError::Empty)));

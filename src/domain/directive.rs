@@ -119,6 +119,25 @@ pub struct Recipient {
     pub matched: Vec<Match>,
 }
 
+impl Recipient {
+    /// "Phòng GD&ĐT các huyện → nhóm phong-gddt", or "→ CHƯA KHỚP …".
+    pub fn matched_vi(&self) -> String {
+        let matched: Vec<String> = self
+            .matched
+            .iter()
+            .map(|m| match m {
+                Match::Group { code, .. } => format!("nhóm {code}"),
+                Match::Unit { code, name } => format!("đơn vị {code} ({name})"),
+            })
+            .collect();
+        if matched.is_empty() {
+            format!("{} → CHƯA KHỚP nhóm hay đơn vị nào", self.text)
+        } else {
+            format!("{} → {}", self.text, matched.join(", "))
+        }
+    }
+}
+
 /// A registry entry a recipient names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -200,24 +219,24 @@ pub struct Proposal {
 impl Proposal {
     /// The groups every matched recipient names, in order, once each.
     pub fn groups(&self) -> Vec<GroupCode> {
-        let mut out: Vec<GroupCode> = Vec::new();
-        for m in self.recipients.iter().flat_map(|r| &r.matched) {
-            if let Match::Group { code, .. } = m
-                && !out.contains(code)
-            {
-                out.push(code.clone());
-            }
-        }
-        out
+        self.matched(|m| match m {
+            Match::Group { code, .. } => Some(code),
+            Match::Unit { .. } => None,
+        })
     }
 
     /// The units matched one by one, in order, once each.
     pub fn units(&self) -> Vec<UnitCode> {
-        let mut out: Vec<UnitCode> = Vec::new();
-        for m in self.recipients.iter().flat_map(|r| &r.matched) {
-            if let Match::Unit { code, .. } = m
-                && !out.contains(code)
-            {
+        self.matched(|m| match m {
+            Match::Unit { code, .. } => Some(code),
+            Match::Group { .. } => None,
+        })
+    }
+
+    fn matched<T: Clone + PartialEq>(&self, pick: impl Fn(&Match) -> Option<&T>) -> Vec<T> {
+        let mut out: Vec<T> = Vec::new();
+        for code in self.recipients.iter().flat_map(|r| &r.matched).filter_map(pick) {
+            if !out.contains(code) {
                 out.push(code.clone());
             }
         }
@@ -333,19 +352,7 @@ impl Proposal {
             rows.push(row(Field::Recipients, None, None));
         }
         for recipient in &self.recipients {
-            let matched: Vec<String> = recipient
-                .matched
-                .iter()
-                .map(|m| match m {
-                    Match::Group { code, .. } => format!("nhóm {code}"),
-                    Match::Unit { code, name } => format!("đơn vị {code} ({name})"),
-                })
-                .collect();
-            let value = if matched.is_empty() {
-                format!("{} → CHƯA KHỚP nhóm hay đơn vị nào", recipient.text)
-            } else {
-                format!("{} → {}", recipient.text, matched.join(", "))
-            };
+            let value = recipient.matched_vi();
             rows.push(Row {
                 field: Field::Recipients,
                 label: Field::Recipients.label_vi(),

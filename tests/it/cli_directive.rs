@@ -210,13 +210,18 @@ fn an_edited_proposal_file_creates_the_request() {
     assert_eq!(run.code, 2, "{run:?}");
 }
 
-/// A .docx as Word writes it, reduced to what matters: paragraphs of runs of text.
+/// A .docx as Word writes it, reduced to what matters: a paragraph per line, runs of text
+/// with a tab between the heading's two columns.
 fn docx_of(text: &str) -> Vec<u8> {
     let body: String = text
         .lines()
         .map(|line| {
             let escaped = line.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-            format!("<w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p>")
+            let runs: Vec<String> = escaped
+                .split('\t')
+                .map(|part| format!("<w:r><w:t xml:space=\"preserve\">{part}</w:t></w:r>"))
+                .collect();
+            format!("<w:p>{}</w:p>", runs.join("<w:r><w:tab/></w:r>"))
         })
         .collect();
     let xml = format!(
@@ -237,7 +242,10 @@ fn docx_of(text: &str) -> Vec<u8> {
 #[test]
 fn a_docx_directive_is_read() {
     let env = with_seed_units();
-    let text = std::fs::read_to_string(directive("03-ke-hoach-so-lien.txt")).unwrap();
+    // Word keeps the heading's two columns apart with a tab.
+    let text = std::fs::read_to_string(directive("03-ke-hoach-so-lien.txt"))
+        .unwrap()
+        .replace("Số:4189/KH-BCĐ", "Số:4189/KH-BCĐ\tĐộc lập - Tự do - Hạnh phúc");
     let file = env.write("ke-hoach.docx", docx_of(&text));
     let run = env
         .baocao(&["request", "from", file.to_str().unwrap(), "--json"])

@@ -107,65 +107,52 @@ impl ProposalFile {
                 }
                 None => out.push_str(&format!("# {key} = \"\"  # THIẾU: {}\n", why(field))),
             };
-        let from = |f: Option<&super::Source>| f.map(|s| format!("{}: {}", s.lines_vi(), s.text));
-        line(
-            &mut out,
-            "code",
-            self.code.as_deref().map(quote),
-            from(proposal.number.as_ref().map(|n| &n.source)),
-            Field::Number,
-        );
-        line(
-            &mut out,
-            "title",
-            self.title.as_deref().map(quote),
-            from(proposal.title.as_ref().map(|n| &n.source)),
-            Field::Title,
-        );
-        line(
-            &mut out,
-            "issued",
-            self.issued.as_deref().map(quote),
-            from(proposal.issued.as_ref().map(|n| &n.source)),
-            Field::Issued,
-        );
+        let source = |f: Option<&super::Source>| f.map(|s| format!("{}: {}", s.lines_vi(), s.text));
+        for (key, value, from, field) in [
+            (
+                "code",
+                &self.code,
+                source(proposal.number.as_ref().map(|n| &n.source)),
+                Field::Number,
+            ),
+            (
+                "title",
+                &self.title,
+                source(proposal.title.as_ref().map(|n| &n.source)),
+                Field::Title,
+            ),
+            (
+                "issued",
+                &self.issued,
+                source(proposal.issued.as_ref().map(|n| &n.source)),
+                Field::Issued,
+            ),
+            (
+                "issuer",
+                &self.issuer,
+                source(proposal.issuer.as_ref().map(|n| &n.source)),
+                Field::Issuer,
+            ),
+            (
+                "kind",
+                &self.kind,
+                source(proposal.kind.as_ref().map(|n| &n.source)),
+                Field::Kind,
+            ),
+        ] {
+            line(&mut out, key, value.as_deref().map(quote), from, field);
+        }
         match self.year {
             Some(year) => out.push_str(&format!("year = {year}  # năm của số hiệu\n")),
             None => out.push_str("# year = 2024  # THIẾU: không rõ năm; mặc định là năm nay\n"),
         }
-        line(
-            &mut out,
-            "issuer",
-            self.issuer.as_deref().map(quote),
-            from(proposal.issuer.as_ref().map(|n| &n.source)),
-            Field::Issuer,
-        );
-        line(
-            &mut out,
-            "kind",
-            self.kind.as_deref().map(quote),
-            from(proposal.kind.as_ref().map(|n| &n.source)),
-            Field::Kind,
-        );
         out.push_str(&format!("groups = {}\n", list(&self.groups)));
         out.push_str(&format!("units = {}\n", list(&self.units)));
         for recipient in &proposal.recipients {
-            let matched: Vec<String> = recipient
-                .matched
-                .iter()
-                .map(|m| match m {
-                    super::Match::Group { code, .. } => format!("nhóm {code}"),
-                    super::Match::Unit { code, .. } => format!("đơn vị {code}"),
-                })
-                .collect();
-            let shown = if matched.is_empty() {
-                "CHƯA KHỚP nhóm hay đơn vị nào".to_string()
-            } else {
-                matched.join(", ")
-            };
             out.push_str(&format!(
-                "#   Kính gửi (dòng {}): {} → {shown}\n",
-                recipient.line, recipient.text
+                "#   Kính gửi (dòng {}): {}\n",
+                recipient.line,
+                recipient.matched_vi()
             ));
         }
         if self.no_report {
@@ -175,7 +162,7 @@ impl ProposalFile {
                 &mut out,
                 "deadline",
                 self.deadline.as_deref().map(quote),
-                from(proposal.deadline.as_ref().map(|n| &n.source)),
+                source(proposal.deadline.as_ref().map(|n| &n.source)),
                 Field::Deadline,
             );
             out.push_str("no-report = false\n");
@@ -184,7 +171,7 @@ impl ProposalFile {
         let evidence = if proposal.file_expected.source.lines.is_empty() {
             "văn bản không yêu cầu gửi tệp".to_string()
         } else {
-            from(Some(&proposal.file_expected.source)).unwrap_or_default()
+            source(Some(&proposal.file_expected.source)).unwrap_or_default()
         };
         out.push_str(&format!("attachment-required = {attachment}  # {evidence}\n"));
         if let Some(mailbox) = &proposal.mailbox {

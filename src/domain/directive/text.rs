@@ -19,12 +19,13 @@ impl Doc {
             .split('\n')
             .map(|line| {
                 line.nfc()
-                    .filter_map(|c| match c {
-                        '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{3000}' => Some(' '),
-                        '\t' => Some(' '),
-                        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{c}' | '\r' => None,
-                        c if c.is_control() => None,
-                        c => Some(c),
+                    .map(|c| match c {
+                        '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{3000}' => " ".to_string(),
+                        // Word and some PDF extractions separate the heading's columns by a tab.
+                        '\t' => "    ".to_string(),
+                        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{c}' | '\r' => String::new(),
+                        c if c.is_control() => String::new(),
+                        c => c.to_string(),
                     })
                     .collect::<String>()
                     .trim_end()
