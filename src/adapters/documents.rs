@@ -194,8 +194,17 @@ fn docx(bytes: &[u8]) -> Result<String, DocumentError> {
     Ok(text.nfc().collect())
 }
 
-/// Runs `program args` with `input` on stdin; its stdout, or why not.
+/// How long one run of a tool may take (a page of OCR takes a few seconds; a hostile PDF
+/// must not hold the command).
+const TOOL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `program args` with `input` on stdin; its stdout, or why not. Killed past
+/// [`TOOL_TIME_LIMIT`].
 fn run(program: &'static str, package: &'static str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, DocumentError> {
+    let failed = |why: String| match program {
+        "tesseract" => DocumentError::OcrFailed(why),
+        _ => DocumentError::BrokenPdf(why),
+    };
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -204,30 +213,52 @@ fn run(program: &'static str, package: &'static str, args: &[&str], input: &[u8]
         .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => DocumentError::ToolMissing { tool: program, package },
-            _ => DocumentError::BrokenPdf(e.to_string()),
+            _ => failed(e.to_string()),
         })?;
+    // Written and read on their own threads, so a full pipe blocks neither side.
     let mut stdin = child.stdin.take();
     let input = input.to_vec();
-    // Written from another thread so a large output cannot block the write.
     let writer = std::thread::spawn(move || {
         if let Some(stdin) = stdin.as_mut() {
             let _ = stdin.write_all(&input);
         }
-        drop(stdin);
     });
-    let output = child
-        .wait_with_output()
-        .map_err(|e| DocumentError::BrokenPdf(e.to_string()))?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let started = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() > TOOL_TIME_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(failed(format!("{program} chạy quá {} giây", TOOL_TIME_LIMIT.as_secs())));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(failed(e.to_string())),
+        }
+    };
     let _ = writer.join();
-    if !output.status.success() {
-        let why = String::from_utf8_lossy(&output.stderr)
+    let out = stdout.join().unwrap_or_default();
+    let errors = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let why = String::from_utf8_lossy(&errors)
             .lines()
             .last()
             .unwrap_or_default()
             .to_string();
-        return Err(DocumentError::BrokenPdf(why));
+        return Err(failed(why));
     }
-    Ok(output.stdout)
+    Ok(out)
 }
 
 /// The text layer by `pdftotext -layout` (columns kept apart by spaces, as the directive
