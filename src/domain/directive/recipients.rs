@@ -189,7 +189,7 @@ pub fn read(doc: &Doc, at: usize, registry: &Registry) -> Vec<Recipient> {
     items
         .into_iter()
         .map(|(text, line)| Recipient {
-            matched: match_item(&text, registry, &starts),
+            matched: match_line(&text, registry, &starts),
             text,
             line: line + 1,
         })
@@ -210,6 +210,29 @@ fn push_item(items: &mut Vec<(String, usize)>, part: &str, line: usize) {
     }
 }
 
+/// A line may name two recipients joined by "và" ("Phòng GD&ĐT và Trung tâm GDNN-GDTX các
+/// huyện"): when each side names something, both count; "Phòng Giáo dục và Đào tạo" stays whole
+/// because "Đào tạo" alone names nothing.
+fn match_line(text: &str, registry: &Registry, starts: &[(GroupCode, Vec<String>)]) -> Vec<Match> {
+    let whole = match_item(text, registry, starts);
+    let parts: Vec<Vec<Match>> = text
+        .split(" và ")
+        .map(|part| match_item(part, registry, starts))
+        .collect();
+    if parts.len() > 1 && parts.iter().all(|p| !p.is_empty()) {
+        let mut joined: Vec<Match> = Vec::new();
+        for m in parts.into_iter().flatten() {
+            if !joined.contains(&m) {
+                joined.push(m);
+            }
+        }
+        if joined.len() > whole.len() {
+            return joined;
+        }
+    }
+    whole
+}
+
 fn match_item(text: &str, registry: &Registry, starts: &[(GroupCode, Vec<String>)]) -> Vec<Match> {
     let item = words(text);
     let item: Vec<String> = match item.first().map(String::as_str) {
@@ -226,10 +249,25 @@ fn match_item(text: &str, registry: &Registry, starts: &[(GroupCode, Vec<String>
         })
         .max_by_key(|(length, _)| *length);
     if let Some((_, unit)) = unit {
-        return vec![Match::Unit {
+        // "Phòng GD&ĐT huyện Điện Biên Đông, huyện Mường Nhé": the units whose names differ
+        // from the one found only after a shared start, and whose own ending is in the line.
+        let found = words(&unit.name);
+        let mut matched = vec![Match::Unit {
             code: unit.code.clone(),
             name: unit.name.clone(),
         }];
+        for other in registry.units.iter().filter(|u| u.code != unit.code) {
+            let name = words(&other.name);
+            let shared = found.iter().zip(&name).take_while(|(a, b)| a == b).count();
+            let ending = &name[shared..];
+            if shared >= 2 && ending.len() >= 2 && position(&item, ending).is_some() {
+                matched.push(Match::Unit {
+                    code: other.code.clone(),
+                    name: other.name.clone(),
+                });
+            }
+        }
+        return matched;
     }
     // Groups: by display name, then by their units' common start, then by code words;
     // the earliest in the line wins within a rank.

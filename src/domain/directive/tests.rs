@@ -185,6 +185,18 @@ fn trade_unions_are_not_taken_for_the_departments_own_units() {
     assert!(p.missing.iter().any(|m| m.field == Field::Recipients));
 }
 
+#[test]
+fn one_line_may_name_several_units_or_groups() {
+    let text = "Kính gửi:\n- Phòng Giáo dục và Đào tạo huyện Điện Biên Đông, huyện Mường Nhé;\n\
+                - Phòng GD&ĐT các huyện và Trung tâm GDNN-GDTX cấp huyện;\n\
+                - Phòng Giáo dục và Đào tạo thành phố Điện Biên Phủ.\nCăn cứ …";
+    let p = propose(text, &registry(), &setting());
+    let units: Vec<String> = p.units().iter().map(|u| u.to_string()).collect();
+    assert_eq!(units, ["pgd-dienbiendong", "pgd-muongnhe", "pgd-tp-dienbienphu"]);
+    let groups: Vec<String> = p.groups().iter().map(|g| g.to_string()).collect();
+    assert_eq!(groups, ["phong-gddt", "gdnn-gdtx"]);
+}
+
 /// What a fixture's TOML file expects; an absent key means "must be reported missing".
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
