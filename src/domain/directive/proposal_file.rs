@@ -3,11 +3,13 @@
 //! the reason. `request add --from-proposal` reads it back ([`ProposalFile::parse`]) and
 //! refuses it while a required field is empty ([`ProposalFile::missing_vi`]).
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{Field, Found, Proposal};
-use crate::domain::dates;
+use crate::domain::dates::{self, ParsedDeadline};
+use crate::domain::model::{GroupCode, LetterFields, Offsets, Recipients, RequestCode, RequestInput, UnitCode};
 
 /// The fields of `request add`, as the file holds them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +30,26 @@ pub struct ProposalFile {
     pub deadline: Option<String>,
     #[serde(default)]
     pub no_report: bool,
+    /// `None`: required (as `request add` without `--no-attachment-required`).
     pub attachment_required: Option<bool>,
+    /// What to report and in what form (nội dung yêu cầu).
+    pub content: Option<String>,
+    /// Reminders before and after the deadline ("7d,3d,1d"); `None`: the configuration's.
+    pub remind: Option<String>,
+    pub overdue: Option<String>,
+}
+
+/// The reminder policy a request gets when its fields name none.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults<'a> {
+    pub remind_before: &'a Offsets,
+    pub overdue_after: &'a Offsets,
+}
+
+/// A typed value with its spaces tidied; nothing when empty.
+pub fn tidy(text: Option<&str>) -> Option<String> {
+    text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
 }
 
 impl ProposalFile {
@@ -51,7 +72,77 @@ impl ProposalFile {
             deadline: proposal.deadline.as_ref().map(|d| d.value.wording.clone()),
             no_report: proposal.is_for_information(),
             attachment_required: Some(proposal.file_expected.value),
+            content: None,
+            remind: None,
+            overdue: None,
         }
+    }
+
+    /// The request these fields ask for, checked as `request add` checks its arguments (the
+    /// CLI's `request add`, `--from-proposal` and the web page all come here), with the
+    /// deadline as it was read; the files and the reuse of a closed number are the caller's.
+    pub fn to_input(
+        &self,
+        zone: Tz,
+        defaults: Defaults<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(RequestInput, Option<ParsedDeadline>), String> {
+        let code = RequestCode::parse(self.code.as_deref().unwrap_or_default()).map_err(|e| e.to_string())?;
+        let deadline = match &self.deadline {
+            Some(text) if !self.no_report => Some(dates::parse_deadline(text, zone).map_err(|e| e.to_string())?),
+            _ => None,
+        };
+        let issued_on = match &self.issued {
+            Some(text) => Some(
+                dates::parse_date(text).ok_or_else(|| format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy"))?,
+            ),
+            None => None,
+        };
+        let offsets = |text: &Option<String>, default: &Offsets| match (self.no_report, text) {
+            (true, _) => Ok(Offsets::default()),
+            (false, Some(text)) => Offsets::parse(text).map_err(|e| e.to_string()),
+            (false, None) => Ok(default.clone()),
+        };
+        let recipients = Recipients {
+            groups: self
+                .groups
+                .iter()
+                .map(|g| GroupCode::parse(g))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?,
+            units: self
+                .units
+                .iter()
+                .map(|u| UnitCode::parse(u))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.to_string())?,
+        };
+        let input = RequestInput {
+            year: self
+                .year
+                .unwrap_or_else(|| dates::request_year(issued_on, deadline.as_ref().map_or(now, |d| d.instant), zone)),
+            code,
+            title: self.title.as_deref().unwrap_or_default().trim().to_string(),
+            issued_on,
+            deadline: deadline.as_ref().map(|d| d.instant),
+            deadline_wording: self
+                .deadline
+                .as_deref()
+                .and_then(dates::deadline_wording)
+                .filter(|_| !self.no_report),
+            letter: LetterFields {
+                issuer: tidy(self.issuer.as_deref()),
+                kind: tidy(self.kind.as_deref()),
+                content: tidy(self.content.as_deref()),
+            },
+            recipients,
+            remind_before: offsets(&self.remind, defaults.remind_before)?,
+            overdue_after: offsets(&self.overdue, defaults.overdue_after)?,
+            attachment_required: self.attachment_required.unwrap_or(true) && !self.no_report,
+            files: Vec::new(),
+            reuse_closed_number: false,
+        };
+        Ok((input, deadline))
     }
 
     /// What a request needs and the file does not give, in the clerk's words.

@@ -458,6 +458,46 @@ fn a_proposal_file_round_trips_and_says_what_is_missing() {
 }
 
 #[test]
+fn a_proposal_becomes_the_input_request_add_would_make() {
+    let zone = setting().zone;
+    let none = crate::domain::model::Offsets::default();
+    let week = crate::domain::model::Offsets::parse("7d,3d,1d").unwrap();
+    let defaults = proposal_file::Defaults {
+        remind_before: &week,
+        overdue_after: &none,
+    };
+    let now = instant("2024-05-20T01:00:00Z");
+    let p = propose(&seed("003_beb9a2b09faed6c3.txt"), &registry(), &setting());
+    let file = proposal_file::ProposalFile::from_proposal(&p, zone);
+    let (input, deadline) = file.to_input(zone, defaults, now).unwrap();
+    assert_eq!(input.code.as_str(), "165/LĐLĐ");
+    assert_eq!(
+        (input.year, input.issued_on, input.deadline, deadline),
+        (2024, None, None, None)
+    );
+    assert!(!input.attachment_required && input.remind_before.is_empty());
+    assert_eq!(input.recipients.groups, [GroupCode::parse("cdcs").unwrap()]);
+    assert_eq!(
+        input.letter.issuer.as_deref(),
+        Some("LIÊN ĐOÀN LAO ĐỘNG HUYỆN DƯƠNG MINH CHÂU")
+    );
+
+    let p = propose(&seed("000_f994f167548f7438.txt"), &registry(), &setting());
+    let mut file = proposal_file::ProposalFile::from_proposal(&p, zone);
+    file.code = Some("1520/SGDĐT-VP".into());
+    file.title = Some("Triển khai Kế hoạch hiến máu".into());
+    let (input, deadline) = file.to_input(zone, defaults, now).unwrap();
+    assert_eq!(input.deadline, Some(instant("2023-12-30T16:59:59Z")));
+    assert_eq!(input.deadline_wording.as_deref(), Some("trước ngày 31/12/2023"));
+    assert_eq!(deadline.map(|d| d.reading), Some(DeadlineReading::BeforeDay));
+    assert_eq!((input.year, input.attachment_required), (2023, true));
+    assert_eq!(input.remind_before, week);
+    file.deadline = Some("hằng tháng".into());
+    let error = file.to_input(zone, defaults, now).unwrap_err();
+    assert!(error.contains("định kỳ"), "{error}");
+}
+
+#[test]
 fn odd_text_never_panics_and_invents_nothing() {
     for text in [
         "",

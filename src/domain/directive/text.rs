@@ -77,7 +77,9 @@ impl Doc {
             .copied()
             .find(|&i| {
                 let t = self.line(i).trim();
-                opens(&search_key(t)) || t.starts_with(|c: char| c.is_ascii_digit()) && t.contains(". ")
+                // A heading line in capitals ("ĐỀ ÁN") opens nothing.
+                let capitals = t.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
+                (opens(&search_key(t)) && !capitals) || t.starts_with(|c: char| c.is_ascii_digit()) && t.contains(". ")
             })
             .unwrap_or_else(|| filled.get(12).copied().unwrap_or(self.len()))
     }

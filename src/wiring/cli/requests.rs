@@ -8,10 +8,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::domain::dates::{self, format_instant, parse_deadline, weekday_vi, weekend_day};
-use crate::domain::model::{
-    GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
-};
+use crate::domain::dates::{self, format_instant, weekday_vi, weekend_day};
+use crate::domain::directive::proposal_file::{Defaults, ProposalFile, tidy};
+use crate::domain::model::{Recipients, Request, RequestState, UnitCode};
 
 mod edit;
 mod from;
@@ -284,10 +283,24 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     }
 }
 
-/// A typed value with its spaces tidied; nothing when empty.
-fn tidy(text: Option<&str>) -> Option<String> {
-    text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|t| !t.is_empty())
+/// `request add`'s arguments as the fields every way of creating a request checks alike.
+fn fields_of(args: &AddArgs) -> ProposalFile {
+    ProposalFile {
+        code: args.code.clone(),
+        title: args.title.clone(),
+        issued: args.issued.clone(),
+        year: args.year,
+        issuer: args.issuer.clone(),
+        kind: args.kind.clone(),
+        groups: args.groups.clone(),
+        units: args.units.clone(),
+        deadline: args.deadline.clone(),
+        no_report: args.no_report,
+        attachment_required: Some(!args.no_attachment_required),
+        content: args.content.clone(),
+        remind: args.remind.clone(),
+        overdue: args.overdue.clone(),
+    }
 }
 
 fn refused(message: impl ToString) -> CliError {
@@ -321,63 +334,13 @@ fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::domain::mode
 
 async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    let code = RequestCode::parse(args.code.as_deref().unwrap_or_default()).map_err(refused)?;
-    let deadline = match &args.deadline {
-        Some(text) if !args.no_report => Some(parse_deadline(text, zone).map_err(refused)?),
-        _ => None,
+    let defaults = Defaults {
+        remind_before: &context.settings.reminders.remind_before,
+        overdue_after: &context.settings.reminders.overdue_after,
     };
-    let issued_on = match &args.issued {
-        Some(text) => Some(
-            dates::parse_date(text)
-                .ok_or_else(|| refused(format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy")))?,
-        ),
-        None => None,
-    };
-    let defaults = &context.settings.reminders;
-    let offsets = |text: &Option<String>, default: &Offsets| match (args.no_report, text) {
-        (true, _) => Ok(Offsets::default()),
-        (false, Some(text)) => Offsets::parse(text).map_err(refused),
-        (false, None) => Ok(default.clone()),
-    };
-    let recipients = Recipients {
-        groups: args
-            .groups
-            .iter()
-            .map(|g| GroupCode::parse(g))
-            .collect::<Result<_, _>>()
-            .map_err(refused)?,
-        units: args
-            .units
-            .iter()
-            .map(|u| UnitCode::parse(u))
-            .collect::<Result<_, _>>()
-            .map_err(refused)?,
-    };
-    let input = RequestInput {
-        year: args
-            .year
-            .unwrap_or_else(|| dates::request_year(issued_on, deadline.as_ref().map_or(now, |d| d.instant), zone)),
-        code,
-        title: args.title.as_deref().unwrap_or_default().trim().to_string(),
-        issued_on,
-        deadline: deadline.as_ref().map(|d| d.instant),
-        deadline_wording: args
-            .deadline
-            .as_deref()
-            .and_then(dates::deadline_wording)
-            .filter(|_| !args.no_report),
-        letter: crate::domain::model::LetterFields {
-            issuer: tidy(args.issuer.as_deref()),
-            kind: tidy(args.kind.as_deref()),
-            content: tidy(args.content.as_deref()),
-        },
-        recipients,
-        remind_before: offsets(&args.remind, &defaults.remind_before)?,
-        overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
-        attachment_required: !args.no_attachment_required && !args.no_report,
-        files: read_files(&args.attach)?,
-        reuse_closed_number: args.reuse_number,
-    };
+    let (mut input, deadline) = fields_of(&args).to_input(zone, defaults, now).map_err(refused)?;
+    input.files = read_files(&args.attach)?;
+    input.reuse_closed_number = args.reuse_number;
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;
     let files = context.store.request_files(request.id).await?;

@@ -127,6 +127,9 @@ fn args_of(file: ProposalFile, base: AddArgs) -> Result<AddArgs, String> {
         kind: file.kind,
         year: file.year,
         no_attachment_required: !file.attachment_required.unwrap_or(true),
+        content: base.content.or(file.content),
+        remind: base.remind.or(file.remind),
+        overdue: base.overdue.or(file.overdue),
         ..base
     })
 }
