@@ -87,6 +87,7 @@ fn yes_creates_a_complete_proposal_through_request_add() {
         ])
         .ok();
     run.assert_stdout_contains("đã tạo yêu cầu BC-1 (bản nháp): số 1234/SGDĐT-VP năm 2024");
+    run.assert_stdout_contains("Hộp thư nhận báo cáo: vanphong.sodienbien@moet.edu.vn");
     let shown = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(
         shown["title"],
@@ -105,6 +106,17 @@ fn yes_creates_a_complete_proposal_through_request_add() {
     assert_eq!(shown["attachment_required"], true);
     assert_eq!(shown["state"], "draft");
 
+    // `--json --yes`: the created request alone, as `request add --json` prints it.
+    let other = env.write("17.txt", std::fs::read(directive("17-trong-ngay-don-vi.txt")).unwrap());
+    let created = env
+        .baocao(&["request", "from", other.to_str().unwrap(), "--yes", "--json"])
+        .ok()
+        .json();
+    assert_eq!(created["code"], "301/SYT-NVY");
+    assert_eq!(
+        created["units"],
+        serde_json::json!(["pgd-muongcha", "pgd-tuangiao", "thpt-muongcha"])
+    );
     // A letter "để biết" is created without a deadline; its unmatched recipient is named.
     let seed = directive(SEED_003);
     let run = env.baocao(&["request", "from", seed.to_str().unwrap(), "--yes"]);
@@ -126,9 +138,9 @@ fn yes_creates_a_complete_proposal_through_request_add() {
         ],
     ]);
     let run = env.baocao(&["request", "from", seed.to_str().unwrap(), "--yes"]).ok();
-    run.assert_stdout_contains("đã tạo yêu cầu BC-2 (bản nháp): số 165/LĐLĐ năm 2024");
+    run.assert_stdout_contains("đã tạo yêu cầu BC-3 (bản nháp): số 165/LĐLĐ năm 2024");
     run.assert_stdout_contains("2 đơn vị nhận văn bản (chỉ gửi thông báo, không nhắc)");
-    let shown = env.baocao(&["request", "show", "BC-2", "--json"]).ok().json();
+    let shown = env.baocao(&["request", "show", "BC-3", "--json"]).ok().json();
     assert_eq!(shown["deadline"], serde_json::Value::Null);
     assert_eq!(shown["issued_on"], serde_json::Value::Null);
     assert_eq!(shown["letter"]["issuer"], "LIÊN ĐOÀN LAO ĐỘNG HUYỆN DƯƠNG MINH CHÂU");

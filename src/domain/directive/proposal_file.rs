@@ -265,6 +265,11 @@ impl ProposalFile {
             source(Some(&proposal.file_expected.source)).unwrap_or_default()
         };
         out.push_str(&format!("attachment-required = {attachment}  # {evidence}\n"));
+        out.push_str(
+            "# content = \"\"  # nội dung yêu cầu: báo cáo gì, theo mẫu nào (không bắt buộc)\n\
+             # remind = \"7d,3d,1d\"  # nhắc trước hạn; không ghi: theo cấu hình\n\
+             # overdue = \"1d,3d,7d\"  # nhắc sau hạn; không ghi: theo cấu hình\n",
+        );
         if let Some(mailbox) = &proposal.mailbox {
             out.push_str(&format!(
                 "# Hộp thư nhận báo cáo trong văn bản: {} ({})\n",

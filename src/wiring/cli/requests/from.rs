@@ -30,7 +30,9 @@ pub async fn from_directive(context: &Context, args: FromArgs) -> CliResult {
     if let Some(note) = extracted.how.note_vi() {
         eprintln!("cảnh báo: {note}");
     }
-    if args.json {
+    if args.json && args.yes {
+        // `--json --yes` prints the created request as `request add --json` does.
+    } else if args.json {
         print_json(&serde_json::json!({
             "proposal": &proposal,
             "rows": proposal.rows(zone),
