@@ -57,7 +57,7 @@ const FILE_WORDS: &[&str] = &[
 ];
 
 /// What says a letter is for information only.
-const FOR_INFORMATION: &[&str] = &["de biet", "de bie t"];
+const FOR_INFORMATION: &[&str] = &["de biet"];
 
 /// Whether a sentence asks for a report: a report word, not only as the name of a cited
 /// document ("Căn cứ Báo cáo số 12/BC-UBND").

@@ -79,6 +79,7 @@ pub enum RequestCommand {
 #[derive(Debug, Args)]
 pub struct FromArgs {
     /// Tệp văn bản: .txt, .docx, hoặc .pdf (bản scan cần phần mềm nhận dạng chữ tesseract)
+    #[arg(value_name = "TỆP")]
     pub file: std::path::PathBuf,
     /// Ghi đề xuất ra tệp TOML để xem, sửa rồi tạo bằng `request add --from-proposal TỆP`
     #[arg(long, value_name = "TỆP")]
