@@ -606,12 +606,7 @@ fn read_number(doc: &Doc, header_end: usize) -> Option<Found<RequestCode>> {
                 .map(|(i, _)| &trimmed[i..])
                 .unwrap_or_default()
         });
-        let first_column = text::first_column(after.trim_start(), 2);
-        let code: String = first_column
-            .split_whitespace()
-            .collect::<String>()
-            .trim_end_matches(['.', ',', ';'])
-            .to_string();
+        let (code, _) = number_words(text::first_column(after.trim_start(), 2));
         if !code.starts_with(|c: char| c.is_ascii_digit()) || !code.contains('/') {
             continue;
         }
@@ -623,6 +618,23 @@ fn read_number(doc: &Doc, header_end: usize) -> Option<Found<RequestCode>> {
         }
     }
     None
+}
+
+/// The number at the start of `text`: its first word, joined with the next while a slash or
+/// hyphen is left hanging ("165 /LĐLĐ", "12/ UBND"); OCR and some extractions keep no column
+/// gap, so "1234/SGDĐT-VP Điện Biên, ngày …" stops at "Điện".
+fn number_words(text: &str) -> (String, usize) {
+    let mut code = String::new();
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let hanging = code.is_empty() || code.ends_with(['/', '-']) || word.starts_with(['/', '-']);
+        if !hanging {
+            break;
+        }
+        code.push_str(word);
+        used += 1;
+    }
+    (code.trim_end_matches(['.', ',', ';']).to_string(), used)
 }
 
 /// A number the text cites ("Kế hoạch số 4189/KH-BCĐ"), to say why it is not this text's.
@@ -678,6 +690,14 @@ fn read_issue_date(doc: &Doc, header_end: usize) -> Option<Found<IssueDate>> {
             .collect::<Vec<_>>()
             .join(" ");
         let place = remove_motto(&place);
+        // Without a column gap the number may stand before the place ("Số: 12/UBND Điện Biên").
+        let place = match place.split_once(char::is_whitespace) {
+            Some((first, rest)) if search_key(first).starts_with("so") && rest.contains('/') => {
+                let (_, used) = number_words(rest);
+                rest.split_whitespace().skip(used).collect::<Vec<_>>().join(" ")
+            }
+            _ => place,
+        };
         let date = match (day, month, year) {
             (Some(d), Some(m), Some(y)) => NaiveDate::from_ymd_opt(y, m, d),
             _ => None,

@@ -498,6 +498,20 @@ fn a_proposal_becomes_the_input_request_add_would_make() {
 }
 
 #[test]
+fn columns_without_a_gap_as_ocr_leaves_them() {
+    let text = "UBND TỈNH ĐIỆN BIÊN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\
+                SỞ GIÁO DỤC VÀ ĐÀO TẠO Độc lập - Tự do - Hạnh phúc\n\
+                Số: 1234 /SGDĐT-VP Điện Biên, ngày 05 tháng 01 năm 2024\n\
+                V/v báo cáo số liệu\nKính gửi: Các đơn vị trực thuộc Sở.\n";
+    let p = propose(text, &registry(), &setting());
+    assert_eq!(p.number.map(|n| n.value.to_string()).as_deref(), Some("1234/SGDĐT-VP"));
+    let issued = p.issued.expect("date").value;
+    assert_eq!(issued.place.as_deref(), Some("Điện Biên"));
+    assert_eq!(issued.date, NaiveDate::from_ymd_opt(2024, 1, 5));
+    assert_eq!(p.issuer.expect("issuer").value.name, "SỞ GIÁO DỤC VÀ ĐÀO TẠO");
+}
+
+#[test]
 fn odd_text_never_panics_and_invents_nothing() {
     for text in [
         "",
