@@ -404,6 +404,113 @@ fn a_pdf_directive_is_read_through_pdftotext() {
     }
 }
 
+/// A scan: the directive printed by LibreOffice, rendered to a grey image by `pdftoppm`, and
+/// that image alone in a PDF (no text layer), as a scanner's PDF holds it.
+fn scanned_pdf_of(env: &Env, text: &str) -> Vec<u8> {
+    let csv: String = text
+        .lines()
+        .map(|line| format!("\"{}\"\n", line.replace('"', "\"\"")))
+        .collect();
+    let source = env.write("scan.csv", csv);
+    let out = env.path("printed");
+    let output = std::process::Command::new("libreoffice")
+        .args([
+            "--headless",
+            "--norestore",
+            "--infilter=CSV:44,34,76",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(&out)
+        .arg(&source)
+        .env("HOME", env.dir.path())
+        .output()
+        .expect("libreoffice");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let prefix = env.path("page");
+    let output = std::process::Command::new("pdftoppm")
+        .args(["-r", "200", "-gray", "-singlefile"])
+        .arg(out.join("scan.pdf"))
+        .arg(&prefix)
+        .output()
+        .expect("pdftoppm");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let pgm = std::fs::read(prefix.with_extension("pgm")).unwrap();
+    // P5 header: magic, width height, maximum, then the pixels.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        let end = at + pgm[at..].iter().position(|b| b.is_ascii_whitespace()).unwrap();
+        fields.push(String::from_utf8_lossy(&pgm[at..end]).into_owned());
+        at = end + 1;
+    }
+    let (width, height): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let pixels = &pgm[at..at + width * height];
+    let (w, h) = (width * 72 / 200, height * 72 / 200);
+    let content = format!("q {w} 0 0 {h} 0 0 cm /Im1 Do Q");
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>")
+            .into_bytes(),
+    ];
+    let mut image = format!(
+        "<< /Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace /DeviceGray \
+         /BitsPerComponent 8 /Length {} >>\nstream\n",
+        pixels.len()
+    )
+    .into_bytes();
+    image.extend_from_slice(pixels);
+    image.extend_from_slice(b"\nendstream");
+    objects.push(image);
+    objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes());
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_scanned_directive_is_read_through_ocr_when_tesseract_reads_vietnamese() {
+    if !(tesseract_with_vietnamese() && installed("pdftoppm") && installed("libreoffice")) {
+        eprintln!(
+            "SKIPPED: needs tesseract-ocr-vie, poppler-utils and LibreOffice (scripts/setup-test-env.sh installs them)"
+        );
+        return;
+    }
+    let env = with_seed_units();
+    let text = std::fs::read_to_string(directive("01-sgddt-hai-cot.txt")).unwrap();
+    let file = env.write("ban-scan.pdf", scanned_pdf_of(&env, &text));
+    let run = env.baocao(&["request", "from", file.to_str().unwrap(), "--json"]).ok();
+    run.assert_stderr_contains("đã nhận dạng chữ (OCR): đối chiếu kỹ");
+    let json = run.json();
+    assert_eq!(json["request"]["code"], "1234/SGDĐT-VP");
+    assert_eq!(json["request"]["issued"], "05/01/2024");
+    assert_eq!(json["request"]["deadline"], "trước 17h00 ngày 15/01/2024");
+    assert_eq!(
+        json["request"]["groups"],
+        serde_json::json!(["phong-gddt", "truc-thuoc"])
+    );
+}
+
 #[test]
 fn files_that_cannot_be_read_are_refused_in_words() {
     let env = Env::new(Backend::Sqlite);
