@@ -328,11 +328,18 @@ fn pdf_of(lines: &[&str]) -> Vec<u8> {
         format!("<< /Length {} >>\nstream\n{cmap}endstream", cmap.len()),
         format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
     ];
+    pdf_file(&objects.map(String::into_bytes))
+}
+
+/// A PDF file of these objects (numbered from 1, the first the catalog), with its cross-reference table.
+fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, object) in objects.iter().enumerate() {
         offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(object);
+        pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
     pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
@@ -465,27 +472,7 @@ fn scanned_pdf_of(env: &Env, text: &str) -> Vec<u8> {
     image.extend_from_slice(b"\nendstream");
     objects.push(image);
     objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes());
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        pdf.extend_from_slice(object);
-        pdf.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for offset in offsets {
-        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    pdf_file(&objects)
 }
 
 #[test]
