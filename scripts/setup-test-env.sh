@@ -24,13 +24,14 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# procps: the mail lab stops Dovecot with kill(1).
+# procps: the mail lab stops Dovecot with kill(1). poppler-utils, tesseract-ocr-vie: `request
+# from FILE.pdf` (pdftotext; OCR of a scan), which tests/it/cli_directive.rs runs on PDFs it builds.
 demo_packages=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl procps)
 test_packages=("${demo_packages[@]}" ca-certificates swaks
     libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl
     postgresql postgresql-client systemd
     libreoffice-calc-nogui chromium chromium-driver fonts-dejavu-core
-    debootstrap dpkg-dev binutils)
+    debootstrap dpkg-dev binutils poppler-utils tesseract-ocr tesseract-ocr-vie)
 case "$purpose" in
     demo) packages=("${demo_packages[@]}") ;;
     tests) packages=("${test_packages[@]}") ;;

@@ -228,6 +228,7 @@ dpkg-deb --fsys-tarfile "$work/baocao_0.1.0_amd64.deb" | tar -xO ./etc/baocao/ba
 expect "postinst says what to do next" grep -q "systemctl enable --now baocao" "$work/dpkg.out"
 expect "postinst says to migrate as the service user" grep -q "runuser -u baocao -- baocao migrate" "$work/dpkg.out"
 expect "the package depends on adduser" grep -q "adduser" <(dpkg-deb -f "$work/baocao_0.1.0_amd64.deb" Depends)
+expect "the package recommends poppler-utils (request from FILE.pdf)" grep -q "poppler-utils" <(dpkg-deb -f "$work/baocao_0.1.0_amd64.deb" Recommends)
 # Not readable by others even between dpkg's unpack and the postinst's chgrp.
 listing=$(dpkg-deb -c "$work/baocao_0.1.0_amd64.deb")
 expect "baocao.toml is -rw-r----- in the package" grep -Eq '^-rw-r----- .* \./etc/baocao/baocao\.toml$' <<<"$listing"

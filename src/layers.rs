@@ -3,8 +3,8 @@
 //! directly or around a loop.
 //!
 //! 0. `domain/` — the pure core (imports nothing outside itself);
-//! 1. `adapters/config`, `adapters/import` — reading input (configuration, calendar file,
-//!    unit lists);
+//! 1. `adapters/config`, `adapters/import`, `adapters/documents` — reading input (configuration,
+//!    calendar file, unit lists, directives' files);
 //! 2. `adapters/store`, `files`, `smtp`, `imap`, `tls`, `clock` — the database, the kept
 //!    message copies, mail, TLS, the wall clock;
 //! 3. `services/` — `letters`, `reminders`, `intake`, `decisions`, `jobs`, `checks`: what
@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("domain", 0),
     ("adapters::config", 1),
     ("adapters::import", 1),
+    ("adapters::documents", 1),
     ("adapters::store", 2),
     ("adapters::files", 2),
     ("adapters::smtp", 2),

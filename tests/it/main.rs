@@ -7,6 +7,7 @@ mod harness;
 
 mod cli_calendar;
 mod cli_config;
+mod cli_directive;
 mod cli_requests;
 mod cli_units;
 mod daemon;

@@ -1,5 +1,6 @@
 //! Property tests of the parsers that take outside input: a message (`intake::message::read`
-//! then `classify`), a deadline as a clerk types it, and the configuration file. Inputs are
+//! then `classify`), a deadline as a clerk types it, a directive's text (`directive::propose`)
+//! and the configuration file. Inputs are
 //! random bytes, mutated fixture messages and messages assembled from tricky parts. Each run
 //! tries `PROPTEST_CASES` cases (256 by default, as in CI); for a longer hunt:
 //!
@@ -189,6 +190,33 @@ fn registry() -> Snapshot {
     snapshot
 }
 
+/// Pieces of directives and of broken extraction, inserted anywhere.
+fn directive_fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("Số:".to_string()),
+        Just("\nSố: 12 /UBND-VP   ".to_string()),
+        Just("\nKính gửi:".to_string()),
+        Just("\n- ".to_string()),
+        Just("V/v ".to_string()),
+        Just(", ngày ".to_string()),
+        Just(" tháng ".to_string()),
+        Just(" năm 2024".to_string()),
+        Just(" trước ngày 31/12/2023".to_string()),
+        Just(" báo cáo ".to_string()),
+        Just("chậm nhất 17h00 ngày".to_string()),
+        Just("\u{c}".to_string()),
+        Just("\t".to_string()),
+        Just("\r\n".to_string()),
+        Just("a\u{301}\u{323}".to_string()),
+        Just("@".to_string()),
+        Just("x@y.vn).".to_string()),
+        Just(";".to_string()),
+        Just("./.".to_string()),
+        Just("ĐĐ".to_string()),
+        "\\PC{0,12}",
+    ]
+}
+
 fn config() -> ProptestConfig {
     // PROPTEST_CASES overrides the count; no failure files are written into the tree.
     ProptestConfig {
@@ -287,6 +315,37 @@ proptest! {
         prop_assert_eq!(local.date_naive(), expect_date, "{}", text);
         prop_assert_eq!((local.hour(), local.minute()), expect_time, "{}", text);
         prop_assert_eq!(local.year(), expect_date.year());
+    }
+
+    #[test]
+    fn any_directive_text_gives_a_proposal_whose_sources_are_lines_of_the_text(
+        seed in 0usize..2,
+        inserts in proptest::collection::vec((0.0f64..1.0, directive_fragment()), 0..12),
+        noise in "\\PC{0,80}",
+    ) {
+        let seeds = [
+            include_str!("../fixtures/directives/seeds/000_f994f167548f7438.txt"),
+            include_str!("../fixtures/directives/seeds/003_beb9a2b09faed6c3.txt"),
+        ];
+        let mut text = seeds[seed].to_string();
+        for (at, fragment) in &inserts {
+            let chars: Vec<(usize, char)> = text.char_indices().collect();
+            let index = chars.get((at * chars.len() as f64) as usize).map_or(text.len(), |c| c.0);
+            text.insert_str(index, fragment);
+        }
+        text.push_str(&noise);
+        let setting = baocao::domain::directive::Setting { zone: chrono_tz::Asia::Ho_Chi_Minh, report_mailbox: None };
+        let proposal = baocao::domain::directive::propose(&text, &Default::default(), &setting);
+        let lines = text.split('\n').count();
+        for row in proposal.rows(setting.zone) {
+            if let Some(source) = &row.source {
+                prop_assert!(source.lines.iter().all(|&l| (1..=lines).contains(&l)), "{:?}", row);
+            }
+            prop_assert!(row.value.is_some() || row.missing.is_some() || row.field == baocao::domain::directive::Field::Mailbox, "{:?}", row);
+        }
+        if let Some(issued) = &proposal.issued && issued.value.date.is_some() {
+            prop_assert!(issued.value.day.is_some() && issued.value.month.is_some() && issued.value.year.is_some());
+        }
     }
 
     #[test]

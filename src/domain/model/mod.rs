@@ -168,6 +168,29 @@ pub struct LetterFields {
     pub content: Option<String>,
 }
 
+/// The kinds of document and the abbreviations their numbers carry (Nghị định 30/2020/NĐ-CP,
+/// Phụ lục III).
+pub const DOCUMENT_KINDS: &[(&str, &str)] = &[
+    ("NQ", "Nghị quyết"),
+    ("QĐ", "Quyết định"),
+    ("CT", "Chỉ thị"),
+    ("QC", "Quy chế"),
+    ("QyĐ", "Quy định"),
+    ("TC", "Thông cáo"),
+    ("TB", "Thông báo"),
+    ("HD", "Hướng dẫn"),
+    ("CTr", "Chương trình"),
+    ("KH", "Kế hoạch"),
+    ("PA", "Phương án"),
+    ("ĐA", "Đề án"),
+    ("DA", "Dự án"),
+    ("BC", "Báo cáo"),
+    ("BB", "Biên bản"),
+    ("TTr", "Tờ trình"),
+    ("CĐ", "Công điện"),
+    ("GM", "Giấy mời"),
+];
+
 /// The kind of a document from the abbreviation in its number, as Nghị định 30/2020/NĐ-CP
 /// (Phụ lục III) writes them: `4189/KH-BCĐ` is a Kế hoạch; a number without a kind
 /// abbreviation (`165/LĐLĐ`, `123/SGDĐT-VP`) is a Công văn.
@@ -175,28 +198,8 @@ pub fn document_kind(code: &str) -> &'static str {
     // `12/2024/QĐ-UBND`: the symbol follows the last slash; `kh-bcđ` reads as `KH-BCĐ`.
     let symbol = code.rsplit_once('/').map_or("", |(_, s)| s).to_lowercase();
     let first = symbol.split('-').next().unwrap_or_default().trim().to_string();
-    const KINDS: &[(&str, &str)] = &[
-        ("NQ", "Nghị quyết"),
-        ("QĐ", "Quyết định"),
-        ("CT", "Chỉ thị"),
-        ("QC", "Quy chế"),
-        ("QyĐ", "Quy định"),
-        ("TC", "Thông cáo"),
-        ("TB", "Thông báo"),
-        ("HD", "Hướng dẫn"),
-        ("CTr", "Chương trình"),
-        ("KH", "Kế hoạch"),
-        ("PA", "Phương án"),
-        ("ĐA", "Đề án"),
-        ("DA", "Dự án"),
-        ("BC", "Báo cáo"),
-        ("BB", "Biên bản"),
-        ("TTr", "Tờ trình"),
-        ("CĐ", "Công điện"),
-        ("GM", "Giấy mời"),
-    ];
     let has_second_part = symbol.contains('-');
-    KINDS
+    DOCUMENT_KINDS
         .iter()
         .find(|(abbreviation, _)| has_second_part && first == abbreviation.to_lowercase())
         .map_or("Công văn", |(_, kind)| kind)

@@ -8,18 +8,21 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::domain::dates::{self, format_instant, parse_deadline, weekday_vi, weekend_day};
-use crate::domain::model::{
-    GroupCode, Offsets, Recipients, Request, RequestCode, RequestInput, RequestState, UnitCode,
-};
+use crate::domain::dates::{self, format_instant, weekday_vi, weekend_day};
+use crate::domain::directive::proposal_file::{Defaults, ProposalFile, tidy};
+use crate::domain::model::{Recipients, Request, RequestState, UnitCode};
 
 mod edit;
+mod from;
 use edit::*;
+use from::{from_directive, with_proposal_file};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestCommand {
     /// Tạo một yêu cầu báo cáo (bản nháp; chưa gửi gì)
     Add(Box<AddArgs>),
+    /// Đọc văn bản (công văn .txt, .docx, .pdf) và đề xuất yêu cầu báo cáo; không tạo gì nếu chưa xác nhận
+    From(Box<FromArgs>),
     /// Bắt đầu theo dõi và nhắc một yêu cầu
     Activate {
         /// BC-17, số hiệu (4189/KH-BCĐ) hoặc SỐ@NĂM
@@ -74,14 +77,41 @@ pub enum RequestCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct FromArgs {
+    /// Tệp văn bản: .txt, .docx, hoặc .pdf (bản scan cần phần mềm nhận dạng chữ tesseract)
+    #[arg(value_name = "TỆP")]
+    pub file: std::path::PathBuf,
+    /// Ghi đề xuất ra tệp TOML để xem, sửa rồi tạo bằng `request add --from-proposal TỆP`
+    #[arg(long, value_name = "TỆP")]
+    pub write_proposal: Option<std::path::PathBuf>,
+    /// Tạo ngay yêu cầu (bản nháp) theo đề xuất, khi đề xuất đủ số, trích yếu, nơi nhận và hạn
+    #[arg(long)]
+    pub yes: bool,
+    /// Coi như bây giờ là thời điểm này (kiểm tra hạn đã qua hay chưa)
+    #[arg(long, value_name = "WHEN")]
+    pub at: Option<String>,
+    /// In đề xuất dạng JSON (cho chương trình khác đọc)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct AddArgs {
     /// Số hiệu văn bản, ví dụ 4189/KH-BCĐ
-    pub code: String,
+    #[arg(required_unless_present = "from_proposal")]
+    pub code: Option<String>,
     /// Trích yếu
-    #[arg(long)]
-    pub title: String,
+    #[arg(long, required_unless_present = "from_proposal")]
+    pub title: Option<String>,
+    /// Tạo theo tệp đề xuất (đã xem, sửa) do `request from … --write-proposal` ghi ra
+    #[arg(
+        long,
+        value_name = "TỆP",
+        conflicts_with_all = ["code", "title", "deadline", "no_report", "groups", "units", "issued", "issuer", "kind", "year", "no_attachment_required"]
+    )]
+    pub from_proposal: Option<std::path::PathBuf>,
     /// Hạn báo cáo: 31/12/2023, 31/12/2023 17:00, "17h00 ngày 31/12/2023", "trước ngày 31/12/2023"
-    #[arg(long, required_unless_present = "no_report")]
+    #[arg(long, required_unless_present_any = ["no_report", "from_proposal"])]
     pub deadline: Option<String>,
     /// Văn bản để biết, không yêu cầu báo cáo: chỉ gửi văn bản, không hạn, không nhắc
     #[arg(long, conflicts_with_all = ["deadline", "remind", "overdue"])]
@@ -222,7 +252,14 @@ fn view(
 
 pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     match command {
-        RequestCommand::Add(args) => add(context, *args).await,
+        RequestCommand::Add(args) => {
+            let args = match args.from_proposal.clone() {
+                Some(path) => with_proposal_file(*args, &path)?,
+                None => *args,
+            };
+            add(context, args, context.now()).await
+        }
+        RequestCommand::From(args) => from_directive(context, *args).await,
         RequestCommand::Activate { request, at } => {
             change_state(context, &request, RequestState::Active, at.as_deref()).await
         }
@@ -247,10 +284,24 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
     }
 }
 
-/// A typed value with its spaces tidied; nothing when empty.
-fn tidy(text: Option<&str>) -> Option<String> {
-    text.map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|t| !t.is_empty())
+/// `request add`'s arguments as the fields every way of creating a request checks alike.
+fn fields_of(args: &AddArgs) -> ProposalFile {
+    ProposalFile {
+        code: args.code.clone(),
+        title: args.title.clone(),
+        issued: args.issued.clone(),
+        year: args.year,
+        issuer: args.issuer.clone(),
+        kind: args.kind.clone(),
+        groups: args.groups.clone(),
+        units: args.units.clone(),
+        deadline: args.deadline.clone(),
+        no_report: args.no_report,
+        attachment_required: Some(!args.no_attachment_required),
+        content: args.content.clone(),
+        remind: args.remind.clone(),
+        overdue: args.overdue.clone(),
+    }
 }
 
 fn refused(message: impl ToString) -> CliError {
@@ -282,66 +333,15 @@ pub(super) fn read_files(paths: &[std::path::PathBuf]) -> CliResult<Vec<crate::d
         .collect()
 }
 
-async fn add(context: &Context, args: AddArgs) -> CliResult {
+async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    let code = RequestCode::parse(&args.code).map_err(refused)?;
-    let deadline = match &args.deadline {
-        Some(text) if !args.no_report => Some(parse_deadline(text, zone).map_err(refused)?),
-        _ => None,
+    let defaults = Defaults {
+        remind_before: &context.settings.reminders.remind_before,
+        overdue_after: &context.settings.reminders.overdue_after,
     };
-    let issued_on = match &args.issued {
-        Some(text) => Some(
-            dates::parse_date(text)
-                .ok_or_else(|| refused(format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy")))?,
-        ),
-        None => None,
-    };
-    let defaults = &context.settings.reminders;
-    let offsets = |text: &Option<String>, default: &Offsets| match (args.no_report, text) {
-        (true, _) => Ok(Offsets::default()),
-        (false, Some(text)) => Offsets::parse(text).map_err(refused),
-        (false, None) => Ok(default.clone()),
-    };
-    let recipients = Recipients {
-        groups: args
-            .groups
-            .iter()
-            .map(|g| GroupCode::parse(g))
-            .collect::<Result<_, _>>()
-            .map_err(refused)?,
-        units: args
-            .units
-            .iter()
-            .map(|u| UnitCode::parse(u))
-            .collect::<Result<_, _>>()
-            .map_err(refused)?,
-    };
-    let now = context.now();
-    let input = RequestInput {
-        year: args
-            .year
-            .unwrap_or_else(|| dates::request_year(issued_on, deadline.as_ref().map_or(now, |d| d.instant), zone)),
-        code,
-        title: args.title.trim().to_string(),
-        issued_on,
-        deadline: deadline.as_ref().map(|d| d.instant),
-        deadline_wording: args
-            .deadline
-            .as_deref()
-            .and_then(dates::deadline_wording)
-            .filter(|_| !args.no_report),
-        letter: crate::domain::model::LetterFields {
-            issuer: tidy(args.issuer.as_deref()),
-            kind: tidy(args.kind.as_deref()),
-            content: tidy(args.content.as_deref()),
-        },
-        recipients,
-        remind_before: offsets(&args.remind, &defaults.remind_before)?,
-        overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
-        attachment_required: !args.no_attachment_required && !args.no_report,
-        files: read_files(&args.attach)?,
-        reuse_closed_number: args.reuse_number,
-    };
+    let (mut input, deadline) = fields_of(&args).to_input(zone, defaults, now).map_err(refused)?;
+    input.files = read_files(&args.attach)?;
+    input.reuse_closed_number = args.reuse_number;
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;
     let files = context.store.request_files(request.id).await?;
