@@ -200,8 +200,27 @@ impl Mailer {
             .message_id(Some(format!("<{}>", m.message_id)))
             .date_now()
             .raw_header(header("Auto-Submitted", auto_submitted))
-            .raw_header(header("X-Auto-Response-Suppress", "OOF, AutoReply"))
-            .envelope(Envelope::new(Some(self.envelope_from.clone()), vec![to_address])?);
+            .raw_header(header("X-Auto-Response-Suppress", "OOF, AutoReply"));
+        // Escalation: the parent unit in copy, on the envelope too.
+        let copies = copies_of(m)?;
+        let mut recipients = vec![to_address];
+        if !copies.is_empty() {
+            let display: Vec<String> = copies.iter().map(ToString::to_string).collect();
+            let encoded: Vec<String> = copies
+                .iter()
+                .map(|c| match &c.name {
+                    Some(name) => words::mailbox(name, "Cc", c.email.as_ref()),
+                    None => c.email.to_string(),
+                })
+                .collect();
+            builder = builder.raw_header(HeaderValue::dangerous_new_pre_encoded(
+                HeaderName::new_from_ascii_str("Cc"),
+                display.join(", "),
+                encoded.join(",\r\n "),
+            ));
+            recipients.extend(copies.iter().map(|c| c.email.clone()));
+        }
+        let mut builder = builder.envelope(Envelope::new(Some(self.envelope_from.clone()), recipients)?);
         if let Some(parent) = &m.in_reply_to {
             builder = builder.in_reply_to(format!("<{parent}>"));
         }
@@ -283,6 +302,24 @@ impl Mailer {
             }
         }
     }
+}
+
+/// The mailboxes an outgoing message is copied to (`cc_addresses`, a JSON array of
+/// `{"name", "address"}`).
+fn copies_of(m: &OutgoingMessage) -> anyhow::Result<Vec<Mailbox>> {
+    #[derive(serde::Deserialize)]
+    struct Copy {
+        name: Option<String>,
+        address: String,
+    }
+    let Some(json) = m.cc_addresses.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let copies: Vec<Copy> = serde_json::from_str(json)?;
+    copies
+        .into_iter()
+        .map(|c| Ok(Mailbox::new(c.name, c.address.parse()?)))
+        .collect()
 }
 
 /// A `From`/`To` header whose display name is split into encoded-words only between words

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod calendar_edit;
 pub mod dates;
 pub mod directive;
+pub mod escalation;
 pub mod incoming;
 pub mod lunar;
 pub mod matching;

@@ -275,6 +275,16 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                         }
                         _ => Vec::new(),
                     };
+                    let copies = match kind {
+                        SlotKind::Overdue => {
+                            let escalation = request
+                                .escalation
+                                .as_ref()
+                                .unwrap_or(&setup.settings.reminders.escalation);
+                            escalation_copies(escalation, request, unit, slot.offset_minutes, &registry.units)
+                        }
+                        _ => Vec::new(),
+                    };
                     let letter = UnitLetter {
                         slot_id: slot.id,
                         kind,
@@ -285,6 +295,7 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                         missing_attachment,
                         files,
                         answers: earlier_notice,
+                        copies,
                     };
                     let message = to_unit::compose(setup, letter, now)?;
                     settlements.push(Settlement::Queue(id, Box::new(message)));
@@ -302,6 +313,45 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
     }
     summary.queued = store.settle_slots(&settlements, now).await?;
     Ok(summary)
+}
+
+/// Who an overdue notice of `offset_minutes` is copied to: the unit's parent (its first
+/// working address) when the escalation's step falls on this notice. Never when every
+/// address of the unit itself is failing (the unit would not get the notice: the digest
+/// says so instead), nor to a parent that is removed or has no working address.
+pub fn escalation_copies(
+    escalation: &crate::domain::escalation::Escalation,
+    request: &Request,
+    unit: &Unit,
+    offset_minutes: i64,
+    units: &HashMap<UnitId, Unit>,
+) -> Vec<to_unit::Copy> {
+    if escalation.step(&request.overdue_after, offset_minutes).is_none() {
+        return Vec::new();
+    }
+    if unit.addresses.iter().all(|a| a.failing_since.is_some()) {
+        return Vec::new();
+    }
+    let mut copies = Vec::new();
+    for target in &escalation.to {
+        match target {
+            crate::domain::escalation::EscalateTo::Parent => {
+                let parent = unit
+                    .parent
+                    .as_ref()
+                    .and_then(|code| units.values().find(|u| u.code == *code && u.active));
+                if let Some(parent) = parent
+                    && let Some(address) = parent.addresses.iter().find(|a| a.failing_since.is_none())
+                {
+                    copies.push(to_unit::Copy {
+                        name: parent.name.clone(),
+                        address: address.address.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    copies
 }
 
 /// The names of a request's files, loaded once per pass.
@@ -417,17 +467,38 @@ pub async fn plan_view_each<E: From<StoreError>>(
             if !unit.active {
                 return Ok(());
             }
-            let (action, note) = match verdicts.get(slot.id) {
+            let (action, mut note) = match verdicts.get(slot.id) {
                 None => ("send", None),
                 Some(Verdict::Send) => ("send_now", Some("đã đến giờ: gửi ở lượt gửi kế tiếp".to_string())),
                 Some(Verdict::Skip(reason)) | Some(Verdict::Cancel(reason)) => ("skip", Some(reason.clone())),
             };
+            let kind = slot.slot_kind()?;
+            if kind == SlotKind::Overdue && action != "skip" {
+                let escalation = request
+                    .escalation
+                    .as_ref()
+                    .unwrap_or(&setup.settings.reminders.escalation);
+                if let Some(step) = escalation.step(&request.overdue_after, slot.offset_minutes) {
+                    let days = escalation.after_days[usize::from(step) - 1];
+                    let to = match &unit.parent {
+                        Some(parent) => format!("đồng gửi đơn vị cấp trên `{parent}`"),
+                        None => {
+                            "nhưng đơn vị chưa có cấp trên (cap_tren) trong danh sách: không đồng gửi ai".to_string()
+                        }
+                    };
+                    let line = format!("chuyển cấp trên lần {step} (quá hạn từ {days} ngày làm việc): {to}");
+                    note = Some(match note {
+                        Some(earlier) => format!("{earlier}; {line}"),
+                        None => line,
+                    });
+                }
+            }
             each(PlanLine {
                 request: request.token.clone(),
                 request_code: request.code.to_string(),
                 unit: unit.code.to_string(),
                 unit_name: unit.name.clone(),
-                kind: slot.slot_kind()?,
+                kind,
                 offset_minutes: slot.offset_minutes,
                 due_at: slot.due_at,
                 due_local: format_instant(slot.due_at, zone),

@@ -127,6 +127,7 @@ fn message(to: &str) -> OutgoingMessage {
         retry_since: None,
         in_reply_to: None,
         references_ids: None,
+        cc_addresses: None,
         files: Vec::new(),
     }
 }

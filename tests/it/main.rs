@@ -12,6 +12,7 @@ mod cli_requests;
 mod cli_units;
 mod daemon;
 mod daemon_faults;
+mod escalation;
 mod export;
 mod hostile;
 mod instances;

@@ -650,12 +650,29 @@ impl Checker<'_> {
         let give_up_after_minutes = one_duration(&raw.give_up_after, "reminders.give-up-after", 3 * 24 * 60);
         let stop_overdue_after_minutes =
             one_duration(&raw.stop_overdue_after, "reminders.stop-overdue-after", 30 * 24 * 60);
+        let after = raw.escalate_after.as_ref();
+        let to = raw.escalate_to.as_ref();
+        let escalation = crate::domain::escalation::Escalation::parse(
+            after.map_or("", |a| a.get_ref()),
+            to.map_or("", |t| t.get_ref()),
+        )
+        .unwrap_or_else(|e| {
+            let (span, key) = match (after, to) {
+                (_, Some(to)) if e.contains("người nhận") => (to.span(), "reminders.escalate-to"),
+                (Some(after), _) => (after.span(), "reminders.escalate-after"),
+                (None, Some(to)) => (to.span(), "reminders.escalate-to"),
+                (None, None) => (0..0, "reminders.escalate-after"),
+            };
+            self.problem(Some(span), key, e);
+            crate::domain::escalation::Escalation::default()
+        });
         ReminderDefaults {
             remind_before,
             overdue_after,
             notice_on_activation: raw.notice_on_activation.unwrap_or(true),
             give_up_after_minutes,
             stop_overdue_after_minutes,
+            escalation,
         }
     }
 }

@@ -201,6 +201,9 @@ pub struct ReminderDefaults {
     /// No overdue notice goes out this long after the deadline (a long-past request
     /// activated late, or a service started after a long stop).
     pub stop_overdue_after_minutes: i64,
+    /// When overdue notices are copied to the unit's parent, for requests and series that do
+    /// not say otherwise (`escalate-after = "3,7"`; none by default).
+    pub escalation: crate::domain::escalation::Escalation,
 }
 
 mod checks;

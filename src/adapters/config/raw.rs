@@ -159,4 +159,6 @@ pub(super) struct RawReminders {
     pub(super) notice_on_activation: Option<bool>,
     pub(super) give_up_after: Option<Spanned<String>>,
     pub(super) stop_overdue_after: Option<Spanned<String>>,
+    pub(super) escalate_after: Option<Spanned<String>>,
+    pub(super) escalate_to: Option<Spanned<String>>,
 }

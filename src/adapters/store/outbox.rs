@@ -28,6 +28,8 @@ pub struct NewMessage {
     pub in_reply_to: Option<String>,
     /// Space-separated Message-IDs, without angle brackets.
     pub references_ids: Option<String>,
+    /// Who it is copied to (escalation): a JSON array of `{"name", "address"}`.
+    pub cc_addresses: Option<String>,
 }
 
 /// One stored outgoing message.
@@ -56,6 +58,8 @@ pub struct OutgoingMessage {
     pub retry_since: Option<DateTime<Utc>>,
     pub in_reply_to: Option<String>,
     pub references_ids: Option<String>,
+    /// Who it is copied to (escalation): a JSON array of `{"name", "address"}`.
+    pub cc_addresses: Option<String>,
     /// The files it carries (a notice: the request's files when it was queued); loaded when
     /// it is claimed for sending.
     #[sqlx(skip)]
@@ -92,7 +96,7 @@ pub enum Outcome {
 
 const MESSAGE_COLUMNS: &str = "id, slot_id, kind, request_id, unit_id, to_address, to_name, message_id, subject, body, \
      body_html, state, attempts, next_attempt_at, claimed_by, claim_expires_at, smtp_response, last_error, \
-     created_at, sent_at, retry_since, in_reply_to, references_ids";
+     created_at, sent_at, retry_since, in_reply_to, references_ids, cc_addresses";
 
 /// Inserts a [`NewMessage`]; returns the number of rows written
 /// (0 when a message with the same key exists).
@@ -100,8 +104,8 @@ pub(crate) async fn insert_message(db: &mut Db<'_>, m: &NewMessage, now: DateTim
     let written = sql(
         "INSERT INTO outgoing_messages (slot_id, dedupe_key, kind, request_id, unit_id, to_address, to_name, \
          message_id, subject, body, body_html, state, attempts, next_attempt_at, created_at, updated_at, \
-         retry_since, in_reply_to, references_ids) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12, $13, $14) \
+         retry_since, in_reply_to, references_ids, cc_addresses) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', 0, $12, $12, $12, $12, $13, $14, $15) \
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(m.slot_id)
@@ -118,6 +122,7 @@ pub(crate) async fn insert_message(db: &mut Db<'_>, m: &NewMessage, now: DateTim
     .bind(now)
     .bind(&m.in_reply_to)
     .bind(&m.references_ids)
+    .bind(&m.cc_addresses)
     .execute(db)
     .await?;
     if written == 1 && m.message_kind()? == MessageKind::Notice {

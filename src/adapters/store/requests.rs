@@ -67,6 +67,8 @@ struct RequestRow {
     series_id: Option<i64>,
     period_key: Option<String>,
     period_label: Option<String>,
+    escalate_after: Option<String>,
+    escalate_to: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -77,7 +79,7 @@ struct RecipientRow {
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
-     overdue_after, attachment_required, state, created_at, expects_report, series_id, period_key, period_label FROM requests";
+     overdue_after, attachment_required, state, created_at, expects_report, series_id, period_key, period_label, escalate_after, escalate_to FROM requests";
 
 async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
     let rows: Vec<RequestRow> = sql(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
@@ -218,6 +220,13 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 attachment_required: row.attachment_required,
                 state: parse_column("requests.state", &row.state, RequestState::parse)?,
                 created_at: row.created_at,
+                escalation: match &row.escalate_after {
+                    Some(after) => Some(
+                        crate::domain::escalation::Escalation::parse(after, row.escalate_to.as_deref().unwrap_or(""))
+                            .map_err(|_| corrupt("requests.escalate_after", after))?,
+                    ),
+                    None => None,
+                },
                 period: match (row.series_id, row.period_key, row.period_label) {
                     (Some(series_id), Some(key), Some(label)) => Some(RequestPeriod { series_id, key, label }),
                     _ => None,
@@ -345,7 +354,8 @@ impl Store {
             let (id,): (RequestId,) = sql(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
                  overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
-                 content, expects_report) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15) \
+                 content, expects_report, escalate_after, escalate_to) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15, $16, $17) \
                  RETURNING id",
             )
             .bind(input.code.as_str())
@@ -363,6 +373,8 @@ impl Store {
             .bind(&input.letter.kind)
             .bind(&input.letter.content)
             .bind(input.deadline.is_some())
+            .bind(input.escalation.as_ref().map(|e| e.after_text()))
+            .bind(input.escalation.as_ref().map(|e| e.to_text()))
             .fetch_one(db)
             .await?;
             sql("UPDATE requests SET token = $1 WHERE id = $2")

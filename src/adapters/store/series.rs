@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::requests::{insert_recipients, resolve_units, unknown_recipients};
 use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, parse_column, sql};
+use crate::domain::escalation::Escalation;
 use crate::domain::matching::code_key;
 use crate::domain::model::{
     FileInput, GroupCode, LetterFields, Offsets, Recipients, RequestCode, RequestId, Series, SeriesInput, SeriesState,
@@ -37,11 +38,13 @@ struct SeriesRow {
     attachment_required: bool,
     state: String,
     created_at: DateTime<Utc>,
+    escalate_after: Option<String>,
+    escalate_to: Option<String>,
 }
 
 const SERIES_COLUMNS: &str = "SELECT id, code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
      deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
-     attachment_required, state, created_at FROM series";
+     attachment_required, state, created_at, escalate_after, escalate_to FROM series";
 
 /// One instance made from a series, as `series show` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
@@ -101,6 +104,13 @@ fn assemble(row: SeriesRow, recipients: Recipients) -> StoreResult<Series> {
             overdue_after: Offsets::parse(&row.overdue_after)
                 .map_err(|_| corrupt("series.overdue_after", &row.overdue_after))?,
             attachment_required: row.attachment_required,
+            escalation: match &row.escalate_after {
+                Some(after) => Some(
+                    Escalation::parse(after, row.escalate_to.as_deref().unwrap_or(""))
+                        .map_err(|_| corrupt("series.escalate_after", after))?,
+                ),
+                None => None,
+            },
         },
         state: parse_column("series.state", &row.state, SeriesState::parse)?,
         created_at: row.created_at,
@@ -209,9 +219,9 @@ impl Store {
         let (id,): (i64,) = sql(
             "INSERT INTO series (code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
              deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
-             attachment_required, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'active', $18, $18) \
-             RETURNING id",
+             attachment_required, state, created_at, updated_at, escalate_after, escalate_to) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'active', $18, $18, \
+             $19, $20) RETURNING id",
         )
         .bind(&input.code)
         .bind(input.doc_code.as_str())
@@ -231,6 +241,8 @@ impl Store {
         .bind(input.overdue_after.to_text())
         .bind(input.attachment_required)
         .bind(now)
+        .bind(input.escalation.as_ref().map(|e| e.after_text()))
+        .bind(input.escalation.as_ref().map(|e| e.to_text()))
         .fetch_one(&mut *db)
         .await?;
         insert_recipients_of(db, id, &input.recipients).await?;
@@ -284,7 +296,8 @@ impl Store {
         sql(
             "UPDATE series SET doc_code = $1, title = $2, issued_on = $3, issuer = $4, doc_kind = $5, content = $6, \
              cut_off = $7, deadline_rule = $8, on_day_off = $9, school_dates = $10, lead_days = $11, \
-             remind_before = $12, overdue_after = $13, attachment_required = $14, updated_at = $15 WHERE id = $16",
+             remind_before = $12, overdue_after = $13, attachment_required = $14, updated_at = $15, \
+             escalate_after = $17, escalate_to = $18 WHERE id = $16",
         )
         .bind(input.doc_code.as_str())
         .bind(input.title.trim())
@@ -302,6 +315,8 @@ impl Store {
         .bind(input.attachment_required)
         .bind(now)
         .bind(series.id)
+        .bind(input.escalation.as_ref().map(|e| e.after_text()))
+        .bind(input.escalation.as_ref().map(|e| e.to_text()))
         .execute(&mut *db)
         .await?;
         sql("DELETE FROM series_recipients WHERE series_id = $1")
@@ -398,9 +413,9 @@ impl Store {
         let inserted: Option<(RequestId,)> = sql(
             "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, overdue_after, \
              attachment_required, state, created_at, activated_at, updated_at, deadline_wording, issuer, doc_kind, \
-             content, expects_report, series_id, period_key, period_label) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17) \
-             ON CONFLICT DO NOTHING RETURNING id",
+             content, expects_report, series_id, period_key, period_label, escalate_after, escalate_to) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17, \
+             $18, $19) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(input.doc_code.as_str())
         .bind(&key)
@@ -419,6 +434,8 @@ impl Store {
         .bind(series.id)
         .bind(&instance.key)
         .bind(&instance.label)
+        .bind(input.escalation.as_ref().map(|e| e.after_text()))
+        .bind(input.escalation.as_ref().map(|e| e.to_text()))
         .fetch_optional(&mut *db)
         .await?;
         let Some((id,)) = inserted else {

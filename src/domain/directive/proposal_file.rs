@@ -141,6 +141,7 @@ impl ProposalFile {
             attachment_required: self.attachment_required.unwrap_or(true) && !self.no_report,
             files: Vec::new(),
             reuse_closed_number: false,
+            escalation: None,
         };
         Ok((input, deadline))
     }

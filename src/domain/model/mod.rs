@@ -147,6 +147,8 @@ pub struct Request {
     pub created_at: DateTime<Utc>,
     /// Set on a periodic report's instance: its series and period.
     pub period: Option<RequestPeriod>,
+    /// Its own escalation; `None`: the configuration's.
+    pub escalation: Option<crate::domain::escalation::Escalation>,
 }
 
 impl Request {
@@ -226,6 +228,8 @@ pub struct RequestInput {
     /// Confirmed: a closed request of the same number and year may keep its number (it is
     /// renumbered internally, its records kept).
     pub reuse_closed_number: bool,
+    /// Its own escalation; `None`: the configuration's.
+    pub escalation: Option<crate::domain::escalation::Escalation>,
 }
 
 /// A file sent with a request's notice (the directive, a form to fill in), as read from disk.

@@ -71,6 +71,8 @@ pub struct SeriesInput {
     pub remind_before: Offsets,
     pub overdue_after: Offsets,
     pub attachment_required: bool,
+    /// Its own escalation, given to each instance; `None`: the configuration's.
+    pub escalation: Option<crate::domain::escalation::Escalation>,
 }
 
 /// The period a request is the instance of.

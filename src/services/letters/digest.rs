@@ -166,6 +166,7 @@ pub async fn queue_digest(
             body_html: rendered.html.clone(),
             in_reply_to: None,
             references_ids: None,
+            cc_addresses: None,
         };
         if store.queue_message(&message, now).await? {
             queued += 1;

@@ -42,6 +42,7 @@ fn seed_000() -> Request {
         state: RequestState::Active,
         created_at: at("08:00 ngày 18/12/2023"),
         period: None,
+        escalation: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn seed_003() -> Request {
         state: RequestState::Active,
         created_at: at("08:00 ngày 15/5/2024"),
         period: None,
+        escalation: None,
     }
 }
 

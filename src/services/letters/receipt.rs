@@ -92,6 +92,7 @@ impl Receipts {
             body_html: rendered.html,
             in_reply_to,
             references_ids,
+            cc_addresses: None,
         };
         Ok(Some(QueuedReceipt {
             message,

@@ -498,6 +498,7 @@ mod tests {
             retry_since: Some(at),
             in_reply_to: None,
             references_ids: None,
+            cc_addresses: None,
             files: Vec::new(),
         }
     }

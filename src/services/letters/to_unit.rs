@@ -28,6 +28,15 @@ pub struct UnitLetter<'a> {
     /// The notice this letter answers (reminders, overdue notices and an extension thread
     /// under it, so the unit's mail client shows one conversation).
     pub answers: Option<String>,
+    /// Who an overdue notice is copied to (escalation).
+    pub copies: Vec<Copy>,
+}
+
+/// A copy of a letter to someone above the unit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Copy {
+    pub name: String,
+    pub address: String,
 }
 
 /// The message of one slot, rendered now.
@@ -42,6 +51,7 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
         missing_attachment,
         files,
         answers,
+        copies,
     } = letter;
     let office = &setup.settings.office;
     // The first address that is not failing, else the first.
@@ -66,6 +76,7 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
     );
     vars.missing_attachment = missing_attachment;
     vars.files = files;
+    vars.escalated_to = copies.iter().map(|c| c.name.clone()).collect();
     if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
         // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
         vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
@@ -85,6 +96,7 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
         body_html: rendered.html,
         in_reply_to: answers.clone(),
         references_ids: answers,
+        cc_addresses: (!copies.is_empty()).then(|| serde_json::to_string(&copies).unwrap_or_default()),
     })
 }
 

@@ -104,6 +104,8 @@ pub struct UnitMessage {
     pub missing_attachment: bool,
     /// The names of the request's files this message carries (the notice only).
     pub files: Vec<String>,
+    /// The units an overdue notice is copied to (escalation), by name; empty otherwise.
+    pub escalated_to: Vec<String>,
 }
 
 impl UnitMessage {
@@ -154,6 +156,7 @@ impl UnitMessage {
             time_late,
             missing_attachment: false,
             files: Vec::new(),
+            escalated_to: Vec::new(),
         }
     }
 
@@ -190,6 +193,7 @@ impl UnitMessage {
             time_late: "1 ngày".into(),
             missing_attachment: true,
             files: vec!["1062-KH-UBND.pdf".into(), "Phu luc bieu mau.xlsx".into()],
+            escalated_to: Vec::new(),
         }
     }
 }
@@ -451,6 +455,7 @@ mod tests {
             state: crate::domain::model::RequestState::Active,
             created_at: deadline,
             period: None,
+            escalation: None,
         }
     }
 

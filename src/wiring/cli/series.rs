@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
 use crate::domain::dates::{self, format_instant};
+use crate::domain::escalation::Escalation;
 use crate::domain::model::{
     GroupCode, LetterFields, Offsets, Recipients, RequestCode, Series, SeriesInput, SeriesState, UnitCode,
 };
@@ -130,6 +131,13 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
+    /// Chuyển cấp trên: sau bao nhiêu ngày làm việc quá hạn thì thư quá hạn kế tiếp đồng gửi
+    /// đơn vị cấp trên, ví dụ 3,7 ("" để không chuyển; mặc định theo cấu hình)
+    #[arg(long, value_name = "NGÀY")]
+    pub escalate_after: Option<String>,
+    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren (mặc định)
+    #[arg(long, value_name = "AI", requires = "escalate_after")]
+    pub escalate_to: Option<String>,
     /// Tệp gửi kèm thông báo của mỗi kỳ: văn bản giao báo cáo, biểu mẫu (tổng ≤ 7 MB)
     #[arg(long = "attach", value_name = "TỆP")]
     pub attach: Vec<std::path::PathBuf>,
@@ -291,6 +299,10 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         remind_before: offsets(&args.remind, &defaults.remind_before)?,
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
         attachment_required: !args.no_attachment_required,
+        escalation: match &args.escalate_after {
+            Some(after) => Some(Escalation::parse(after, args.escalate_to.as_deref().unwrap_or("")).map_err(refused)?),
+            None => None,
+        },
     };
     let files = super::requests::read_files(&args.attach)?;
     let series = context.store.create_series(&input, &files, now).await?;
@@ -370,6 +382,11 @@ fn print_schedule(series: &Series) {
         or_none(input.remind_before.to_text()),
         or_none(input.overdue_after.to_text())
     );
+    let escalation = match &input.escalation {
+        Some(own) => own.describe_vi(),
+        None => "theo cấu hình ([reminders] escalate-after)".to_string(),
+    };
+    println!("  Cấp trên:     {escalation}");
     println!("  Trạng thái:   {}", series.state.label_vi());
 }
 

@@ -1,0 +1,132 @@
+//! Escalation (chuyển cấp trên) through the mail lab, on both databases: after the configured
+//! working days overdue, the next overdue notice to a unit also goes, in copy, to its parent
+//! unit; the plan says which notice before it goes; a series gives its own setting to each
+//! period it makes.
+
+use crate::harness::Backend;
+use crate::harness::mail_env::{MailEnv, mail_env, send_at};
+use crate::harness::service::ALWAYS_OPEN;
+use crate::on_both_backends;
+
+on_both_backends!(
+    the_overdue_notice_past_the_threshold_is_copied_to_the_parent_unit,
+    bad_escalation_settings_are_refused,
+);
+
+/// Mường Chà's district office under its People's Committee, both at lab addresses, and
+/// BC-1 for the office alone, due Friday 15/03/2030 17:00, overdue notices 1 and 3 working
+/// days late.
+fn office(backend: Backend, extra: &str) -> (MailEnv, String, String) {
+    let m = mail_env(backend, None, &format!("{ALWAYS_OPEN}\n{extra}"));
+    let (unit, parent) = (m.lab.address("pgd-muongcha"), m.lab.address("ubnd-muongcha"));
+    m.env.import_units([
+        ["ubnd-muongcha", "UBND huyện Mường Chà", "ubnd", parent.as_str()],
+        [
+            "pgd-muongcha",
+            "Phòng GD&ĐT huyện Mường Chà",
+            "phong-gddt",
+            unit.as_str(),
+        ],
+    ]);
+    m.env
+        .baocao(&["unit", "edit", "pgd-muongcha", "--parent", "ubnd-muongcha"])
+        .ok();
+    m.env
+        .add_request(
+            "12/KH-SGDĐT",
+            "Báo cáo công tác tháng",
+            "17h00 ngày 15/3/2030",
+            &[
+                "--unit",
+                "pgd-muongcha",
+                "--no-attachment-required",
+                "--remind",
+                "",
+                "--overdue",
+                "1d,3d",
+            ],
+        )
+        .ok();
+    m.env
+        .baocao(&["request", "activate", "BC-1", "--at", "08:00 ngày 11/03/2030"])
+        .ok();
+    (m, unit, parent)
+}
+
+fn the_overdue_notice_past_the_threshold_is_copied_to_the_parent_unit(backend: Backend) {
+    let (m, unit, parent) = office(backend, "[reminders]\nescalate-after = \"3\"\n");
+    // The plan says which overdue notice is copied, and to whom.
+    let plan = m
+        .env
+        .baocao(&[
+            "reminders",
+            "plan",
+            "--request",
+            "BC-1",
+            "--json",
+            "--at",
+            "08:00 ngày 11/03/2030",
+        ])
+        .ok()
+        .json();
+    let notes: Vec<String> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{} {}", l["offset_minutes"], l["note"].as_str().unwrap_or("")))
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("4320 ") && n.contains("chuyển cấp trên lần 1") && n.contains("ubnd-muongcha")),
+        "{notes:?}"
+    );
+    assert!(
+        !notes.iter().any(|n| n.starts_with("1440 ") && n.contains("cấp trên")),
+        "{notes:?}"
+    );
+
+    send_at(&m, "08:00 ngày 11/03/2030");
+    // One working day late (Monday 18/03): the unit alone.
+    send_at(&m, "09:00 ngày 18/03/2030");
+    assert!(m.lab.wait_for_inbox(&unit, 2, std::time::Duration::from_secs(20)));
+    assert_eq!(m.lab.inbox_count(&parent), 0);
+    // Three working days late (Wednesday 20/03): the unit, and its parent in copy.
+    send_at(&m, "09:00 ngày 20/03/2030");
+    assert!(m.lab.wait_for_inbox(&unit, 3, std::time::Duration::from_secs(20)));
+    assert!(m.lab.wait_for_inbox(&parent, 1, std::time::Duration::from_secs(20)));
+    let copy = &m.lab.messages(&parent)[0];
+    let parsed = mail_parser::MessageParser::default().parse(copy).unwrap();
+    let cc: Vec<String> = parsed
+        .cc()
+        .map(|a| a.iter().filter_map(|m| m.address().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(cc, vec![parent.clone()]);
+    assert_eq!(
+        parsed.cc().and_then(|a| a.first()).and_then(|a| a.name()),
+        Some("UBND huyện Mường Chà")
+    );
+    let to: Vec<String> = parsed
+        .to()
+        .map(|a| a.iter().filter_map(|m| m.address().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(to, vec![unit.clone()]);
+    let body = parsed.body_text(0).unwrap_or_default().to_string();
+    assert!(
+        body.contains("Thư này đồng gửi UBND huyện Mường Chà để chỉ đạo, đôn đốc"),
+        "{body}"
+    );
+    assert_eq!(m.lab.inbox_count(&unit), 3, "the unit's copy went once");
+}
+
+fn bad_escalation_settings_are_refused(backend: Backend) {
+    let m = mail_env(
+        backend,
+        None,
+        &format!("{ALWAYS_OPEN}\n[reminders]\nescalate-after = \"ba ngày\"\n"),
+    );
+    let run = m.env.baocao(&["check-config"]);
+    assert_eq!(run.code, 78, "{}", run.stdout);
+    assert!(run.stderr.contains("reminders.escalate-after"), "{}", run.stderr);
+    assert!(run.stderr.contains("ví dụ \"3,7\""), "{}", run.stderr);
+}
