@@ -499,6 +499,9 @@ pub struct DeadlineSpec {
     pub rule: DeadlineRule,
     pub at: Option<NaiveTime>,
     pub on_day_off: OnDayOff,
+    /// "trước ngày N …" without an hour: the end of the day before, as for a single request
+    /// ([`crate::domain::dates::DeadlineReading::BeforeDay`]).
+    pub before_day: bool,
 }
 
 /// Why a deadline rule could not be read, with the forms that are.
@@ -568,8 +571,15 @@ impl DeadlineSpec {
                 }
             }
         }
-        rule.map(|rule| DeadlineSpec { rule, at, on_day_off })
-            .ok_or_else(refuse)
+        // "trước ngày 20 …": by the end of the 19th; "trước 17h00 ngày 20 …" is the 20th at 17:00.
+        let before_day = at.is_none() && words.windows(2).any(|w| w == ["truoc", "ngay"]);
+        rule.map(|rule| DeadlineSpec {
+            rule,
+            at,
+            on_day_off,
+            before_day,
+        })
+        .ok_or_else(refuse)
     }
 
     /// "ngày 15 của tháng cuối kỳ", "trước 17:00 ngày 5 của tháng sau kỳ", …
@@ -581,6 +591,7 @@ impl DeadlineSpec {
         };
         match self.at {
             Some(at) => format!("trước {} {rule}", at.format("%H:%M")),
+            None if self.before_day => format!("trước {rule} (hết ngày hôm trước)"),
             None => format!("hết {rule}"),
         }
     }
@@ -620,6 +631,30 @@ pub struct Instance {
     pub create_at: DateTime<Utc>,
     /// Set when no working day is left between creation and the deadline.
     pub warning: Option<String>,
+}
+
+/// Said when no working day is left between `from` (when a period is made) and its
+/// deadline: the period is made anyway, and the clerk is told why the units may get nothing
+/// before it.
+pub fn no_working_day_left(
+    from: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+) -> Option<String> {
+    let first = from.with_timezone(&zone).date_naive();
+    let last = deadline.with_timezone(&zone).date_naive();
+    let any = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .any(|d| calendar.is_working_day(d));
+    (!any).then(|| {
+        format!(
+            "không còn ngày làm việc nào từ khi tạo ({}) đến hạn ({}): vẫn tạo kỳ báo cáo; thư thông báo chờ giờ gửi kế tiếp, có thể sau hạn",
+            first.format("%d/%m/%Y"),
+            last.format("%d/%m/%Y")
+        )
+    })
 }
 
 /// What a series needs to compute its instances.
@@ -666,6 +701,12 @@ impl Schedule {
                 date
             }
         };
+        // "trước ngày N": the last day is the day before.
+        let rule_date = if self.deadline.before_day {
+            rule_date.pred_opt().unwrap_or(rule_date)
+        } else {
+            rule_date
+        };
         let mut date = rule_date;
         if !calendar.is_working_day(rule_date) {
             let why = match calendar.day(rule_date) {
@@ -704,22 +745,15 @@ impl Schedule {
         let deadline = local_to_utc(date.and_time(time), zone).unwrap_or_else(|| date.and_time(time).and_utc());
         let wording = match self.deadline.at {
             Some(at) => format!("trước {} ngày {}", at.format("%Hh%M"), date.format("%d/%m/%Y")),
+            // As the directive writes it: "trước ngày 20/12/2026" when nothing moved it.
+            None if self.deadline.before_day && date == rule_date => date.succ_opt().map_or_else(
+                || format!("chậm nhất ngày {}", date.format("%d/%m/%Y")),
+                |d| format!("trước ngày {}", d.format("%d/%m/%Y")),
+            ),
             None => format!("chậm nhất ngày {}", date.format("%d/%m/%Y")),
         };
         let create_at = deadline - Duration::days(i64::from(self.lead_days));
-        let first_working = create_at
-            .with_timezone(&zone)
-            .date_naive()
-            .iter_days()
-            .take_while(|d| *d <= date)
-            .find(|d| calendar.is_working_day(*d));
-        let warning = first_working.is_none().then(|| {
-            format!(
-                "không còn ngày làm việc nào từ khi tạo ({}) đến hạn ({}): vẫn tạo kỳ báo cáo, đơn vị chỉ nhận thông báo",
-                create_at.with_timezone(&zone).format("%d/%m/%Y"),
-                date.format("%d/%m/%Y")
-            )
-        });
+        let warning = no_working_day_left(create_at, deadline, calendar, zone);
         Instance {
             period,
             key: period.key(),
@@ -735,26 +769,15 @@ impl Schedule {
         }
     }
 
-    /// The instances whose deadline falls in `year`, in order, starting no earlier than
-    /// `first` (the series' first period).
+    /// The instances of the periods of `year` (for the school year, the school year that
+    /// starts in it), in order, from `first` (the series' first period) on.
     pub fn year_plan(&self, year: i32, first: Period, calendar: &WorkingCalendar, zone: Tz) -> Vec<Instance> {
-        let mut period = Period::new(self.kind, year - 2, *self.kind.indexes().start()).unwrap_or(first);
-        if period < first {
-            period = first;
-        }
-        let mut out = Vec::new();
-        for _ in 0..64 {
-            let instance = self.instance(period, calendar, zone);
-            let deadline_year = instance.deadline.with_timezone(&zone).year();
-            if deadline_year > year {
-                break;
-            }
-            if deadline_year == year {
-                out.push(instance);
-            }
-            period = period.next();
-        }
-        out
+        self.kind
+            .indexes()
+            .filter_map(|index| Period::new(self.kind, year, index))
+            .filter(|p| *p >= first)
+            .map(|p| self.instance(p, calendar, zone))
+            .collect()
     }
 
     /// The periods to create at `now`, from `first` (or the one after `last_created`):

@@ -41,41 +41,72 @@ pub async fn make_due(
         if series.state != SeriesState::Active {
             continue;
         }
-        let existing = store.series_periods(&series).await?;
-        let last = existing.iter().max().copied();
-        let schedule = &series.input.schedule;
-        let due: Vec<_> = schedule
-            .due_periods(series.input.first_period, last, now, calendar, zone)
-            .into_iter()
-            .filter(|i| !existing.contains(&i.period))
-            .collect();
-        let newest = due.last().map(|i| i.period);
-        for instance in &due {
-            // After a stop, only the newest missed period is chased; older ones whose
-            // deadline has passed are made so the status shows them, without mail.
-            let quiet = instance.deadline <= now && Some(instance.period) != newest;
-            let Some(request_id) = store.create_instance(&series, instance, quiet, now).await? else {
-                continue;
-            };
-            tracing::info!(
-                series = %series.code,
-                period = %instance.key,
-                request = %request_id,
-                quiet,
-                "made the instance of a periodic report"
-            );
-            made.push(Made {
-                series: series.code.clone(),
-                request_id,
-                token: format!("BC-{request_id}"),
-                label: instance.label.clone(),
-                deadline: instance.deadline,
-                wording: instance.wording.clone(),
-                quiet,
-                moved: instance.moved.clone(),
-                warning: instance.warning.clone(),
-            });
+        // One series that cannot be made (a constraint, a row that no longer reads) must not
+        // stop the others, nor the reminders that follow in the same pass.
+        match make_for(store, &series, calendar, zone, now).await {
+            Ok(more) => made.extend(more),
+            Err(error) => {
+                tracing::error!(series = %series.code, error = %error, "could not make the periods of a series")
+            }
         }
+    }
+    Ok(made)
+}
+
+async fn make_for(
+    store: &Store,
+    series: &crate::domain::model::Series,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Result<Vec<Made>, StoreError> {
+    let mut made = Vec::new();
+    let existing = store.series_periods(series).await?;
+    let last = existing.iter().max().copied();
+    let schedule = &series.input.schedule;
+    let due: Vec<_> = schedule
+        .due_periods(series.input.first_period, last, now, calendar, zone)
+        .into_iter()
+        .filter(|i| !existing.contains(&i.period))
+        .collect();
+    let newest = due.last().map(|i| i.period);
+    for instance in due {
+        // After a stop, only the newest missed period is chased; older ones whose
+        // deadline has passed are made so the status shows them, without mail.
+        let quiet = instance.deadline <= now && Some(instance.period) != newest;
+        let mut instance = instance;
+        // Made later than planned (after a stop): whether a working day is left is judged
+        // from now.
+        if now > instance.create_at {
+            instance.warning = crate::domain::period::no_working_day_left(now, instance.deadline, calendar, zone);
+        }
+        let Some(request_id) = store.create_instance(series, &instance, quiet, now).await? else {
+            continue;
+        };
+        tracing::info!(
+            series = %series.code,
+            period = %instance.key,
+            request = %request_id,
+            quiet,
+            "made the instance of a periodic report"
+        );
+        if let Some(moved) = &instance.moved {
+            tracing::warn!(series = %series.code, period = %instance.key, moved = %moved, "the deadline of a period moved");
+        }
+        if let Some(warning) = &instance.warning {
+            tracing::warn!(series = %series.code, period = %instance.key, warning = %warning, "a period was made with no working day left");
+        }
+        made.push(Made {
+            series: series.code.clone(),
+            request_id,
+            token: format!("BC-{request_id}"),
+            label: instance.label.clone(),
+            deadline: instance.deadline,
+            wording: instance.wording.clone(),
+            quiet,
+            moved: instance.moved.clone(),
+            warning: instance.warning.clone(),
+        });
     }
     Ok(made)
 }

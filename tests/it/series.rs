@@ -64,10 +64,11 @@ fn a_monthly_series_makes_each_period_once_when_its_time_comes(backend: Backend)
         .baocao(&["series", "plan", "bc-thang", "--year", "2027"])
         .ok()
         .stdout;
-    // Due in 2027: December 2026 (05/01/2027) to November 2027 (06/12/2027, a Monday after Sunday 05/12).
+    // The periods of 2027: January (due 05/02/2027) to December (05/01/2028); November's
+    // falls on Sunday 05/12/2027 and moves to Monday.
     assert_eq!(plan.matches("  Tháng ").count(), 12, "{plan}");
-    assert!(plan.contains("Tháng 12/2026"), "{plan}");
-    assert!(plan.contains("hạn 05/01/2027 lúc 23:59"), "{plan}");
+    assert!(!plan.contains("Tháng 12/2026"), "{plan}");
+    assert!(plan.contains("hạn 05/01/2028 lúc 23:59"), "{plan}");
     assert!(plan.contains("hạn 06/12/2027 lúc 23:59"), "{plan}");
     assert!(plan.contains("số liệu 15/10/2027–14/11/2027"), "{plan}");
     let json = env
@@ -75,7 +76,7 @@ fn a_monthly_series_makes_each_period_once_when_its_time_comes(backend: Backend)
         .ok()
         .json();
     assert_eq!(json.as_array().unwrap().len(), 12);
-    assert_eq!(json[0]["key"], "2026-12");
+    assert_eq!(json[0]["key"], "2027-01");
 
     // Created 15 days before 07/12/2026 23:59: not yet on 22/11 morning, then once.
     assert!(make_due(&env, "08:00 ngày 22/11/2026").contains("chưa có kỳ báo cáo nào"));

@@ -409,13 +409,14 @@ impl Store {
         let input = &series.input;
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
-        let key = code_key(&format!("{}#{}", input.doc_code.as_str(), instance.key));
+        // Unique per (series, period): two series under one directive number keep apart.
+        let key = code_key(&format!("{}#{}#{}", input.doc_code.as_str(), series.code, instance.key));
         let inserted: Option<(RequestId,)> = sql(
             "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, overdue_after, \
              attachment_required, state, created_at, activated_at, updated_at, deadline_wording, issuer, doc_kind, \
              content, expects_report, series_id, period_key, period_label, escalate_after, escalate_to) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17, \
-             $18, $19) ON CONFLICT DO NOTHING RETURNING id",
+             $18, $19) ON CONFLICT (series_id, period_key) DO NOTHING RETURNING id",
         )
         .bind(input.doc_code.as_str())
         .bind(&key)
@@ -458,6 +459,23 @@ impl Store {
         .bind(series.id)
         .execute(&mut *db)
         .await?;
+        // Why the deadline is not the rule's day, and a period made with no working day left:
+        // in the request's history, which `request show` prints.
+        let by = format!("baocao (chuỗi {})", series.code);
+        let mut notes: Vec<super::ChangeOf> = Vec::new();
+        if let Some(moved) = &instance.moved {
+            notes.push((
+                "hạn".to_string(),
+                Some(format!("theo quy tắc: {}", instance.rule_date.format("%d/%m/%Y"))),
+                Some(moved.clone()),
+            ));
+        }
+        if let Some(warning) = &instance.warning {
+            notes.push(("cảnh báo".to_string(), None, Some(warning.clone())));
+        }
+        if !notes.is_empty() {
+            super::files::record_changes(db, id, &by, notes, now).await?;
+        }
         if quiet {
             sql("UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2")
                 .bind(now)

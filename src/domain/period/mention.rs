@@ -20,6 +20,13 @@ pub struct Mention {
     pub year: Option<i32>,
     /// The words that named it, as found (without diacritics).
     pub text: String,
+    /// A bare abbreviation without its year ("T2", "Q1", "H1"): in running text it is as
+    /// likely "thứ Hai" or "Quận 1", so only a subject or a file name is read for one.
+    pub weak: bool,
+    /// A school period with a lone calendar year after it ("HK1/2027"): the school year is the
+    /// one whose point ends in that year.
+    #[serde(skip)]
+    pub calendar_year: Option<i32>,
 }
 
 impl Mention {
@@ -28,6 +35,15 @@ impl Mention {
     pub fn period(&self, received: NaiveDate, school: &SchoolDates) -> Option<Period> {
         if let Some(year) = self.year {
             return Period::new(self.kind, year, self.index);
+        }
+        if let Some(year) = self.calendar_year {
+            // "HK1/2027": the term that ends in 2027 (học kỳ I of 2026–2027).
+            let start = if school.end_of(Period::new(self.kind, year, self.index)?).year() == year {
+                year
+            } else {
+                year - 1
+            };
+            return Period::new(self.kind, start, self.index);
         }
         let this_year = received.year();
         [this_year, this_year - 1]
@@ -100,7 +116,8 @@ fn year_after(words: &[Word<'_>], at: usize) -> Option<(i32, usize)> {
     if let Some(year) = four_digit_year(word.text) {
         return Some((year, 1));
     }
-    if word.text.len() == 2 && is_number(word.text) && matches!(word.sep, '/' | '.' | '-' | '_') {
+    // "Q4/26", "T11.26"; not "quý 4 - 12 trường" nor "tháng 11-12".
+    if word.text.len() == 2 && is_number(word.text) && matches!(word.sep, '/' | '.') {
         return word.text.parse::<i32>().ok().map(|y| (2000 + y, 1));
     }
     None
@@ -114,8 +131,9 @@ fn four_digit_year(text: &str) -> Option<i32> {
 }
 
 /// A school year after a school period: `năm học 2026-2027`, `2026-2027`, `2026 2027`,
-/// `nh 2026-2027`, `năm học 2026`; the start year and how many words it used.
-fn school_year_after(words: &[Word<'_>], at: usize) -> Option<(i32, usize)> {
+/// `nh 2026-2027`, `năm học 2026`; the start year, how many words it used, and whether it was
+/// a lone year with no "năm học" (`HK1/2027`: a calendar year, see [`Mention::period`]).
+fn school_year_after(words: &[Word<'_>], at: usize) -> Option<(i32, usize, bool)> {
     let mut used = 0;
     if words.get(at).is_some_and(|w| w.text == "nam") && words.get(at + 1).is_some_and(|w| w.text == "hoc") {
         used = 2;
@@ -125,8 +143,8 @@ fn school_year_after(words: &[Word<'_>], at: usize) -> Option<(i32, usize)> {
     let first = four_digit_year(words.get(at + used)?.text)?;
     let second = words.get(at + used + 1).and_then(|w| four_digit_year(w.text));
     match second {
-        Some(second) if second == first + 1 => Some((first, used + 2)),
-        _ => Some((first, used + 1)),
+        Some(second) if second == first + 1 => Some((first, used + 2, false)),
+        _ => Some((first, used + 1, used == 0)),
     }
 }
 
@@ -170,34 +188,52 @@ fn read_at(words: &[Word<'_>], i: usize, after_mention: bool) -> Option<(Mention
         text_at(words, i - 1)
     };
     let make = |kind, index, used: usize, school: bool| {
-        let year = if school {
-            school_year_after(words, i + used)
+        let (year, more, calendar) = if school {
+            school_year_after(words, i + used).map_or((None, 0, false), |(y, n, c)| (Some(y), n, c))
         } else {
-            year_after(words, i + used)
+            year_after(words, i + used).map_or((None, 0, false), |(y, n)| (Some(y), n, false))
         };
-        let (year, more) = year.map_or((None, 0), |(y, n)| (Some(y), n));
+        let (year, calendar_year) = if calendar { (None, year) } else { (year, None) };
         (
             Mention {
                 kind,
                 index,
                 year,
                 text: String::new(),
+                weak: false,
+                calendar_year,
             },
             used + more,
         )
     };
-    // Quarters: "quý 4", "quý IV", "quy4", "QIV", "Q4".
-    if word == "quy"
+    // A bare abbreviation ("Q1", "T2", "H1") counts only at the start, after "BC"/"báo cáo",
+    // or with its year; and stays weak without a year.
+    let abbreviation = |kind, index| -> Option<(Mention, usize)> {
+        let (mut mention, used) = make(kind, index, 1, false);
+        let introduced = previous.is_empty() || matches!(previous, "bc" | "cao" | "baocao" | "ky" | "va");
+        if mention.year.is_none() && !introduced {
+            return None;
+        }
+        mention.weak = mention.year.is_none();
+        Some((mention, used))
+    };
+    // Quarters: "quý 4", "quý IV", "quí IV", "quy4", "QIV", "Q4".
+    if matches!(word, "quy" | "qui")
         && let Some(index) = roman_or_number(next, 4)
     {
         return Some(make(PeriodKind::Quarter, index, 2, false));
     }
-    for prefix in ["quy", "q"] {
+    for prefix in ["quy", "qui"] {
         if let Some(rest) = word.strip_prefix(prefix)
             && let Some(index) = roman_or_number(rest, 4)
         {
             return Some(make(PeriodKind::Quarter, index, 1, false));
         }
+    }
+    if let Some(rest) = word.strip_prefix('q')
+        && let Some(index) = roman_or_number(rest, 4)
+    {
+        return abbreviation(PeriodKind::Quarter, index);
     }
     // School terms: "học kỳ I", "học kì 1", "HK1", "HK I", "HKII".
     if (word == "hoc" && matches!(next, "ky" | "ki")) || word == "hk" {
@@ -227,11 +263,18 @@ fn read_at(words: &[Word<'_>], i: usize, after_mention: bool) -> Option<(Mention
     {
         return Some(make(PeriodKind::Month, month, 2, false));
     }
+    if let Some(rest) = word.strip_prefix("thang")
+        && is_number(rest)
+        && let Some(month) = roman_or_number(rest, 12)
+    {
+        // "BC_thang11_2026.xlsx".
+        return Some(make(PeriodKind::Month, month, 1, false));
+    }
     if let Some(rest) = word.strip_prefix('t')
         && is_number(rest)
         && let Some(month) = roman_or_number(rest, 12)
     {
-        return Some(make(PeriodKind::Month, month, 1, false));
+        return abbreviation(PeriodKind::Month, month);
     }
     if word == "t"
         && words.get(i + 1).is_some_and(|w| w.sep == '.')
@@ -283,7 +326,15 @@ fn read_at(words: &[Word<'_>], i: usize, after_mention: bool) -> Option<(Mention
         "h2" => Some(2),
         _ => None,
     } {
-        return Some(make(PeriodKind::HalfYear, index, 1, false));
+        return abbreviation(PeriodKind::HalfYear, index);
+    }
+    // "BC 6T 2026", "9T/2026".
+    if let Some(index) = match word {
+        "6t" => Some((PeriodKind::HalfYear, 1)),
+        "9t" => Some((PeriodKind::NineMonths, 1)),
+        _ => None,
+    } {
+        return abbreviation(index.0, index.1);
     }
     // The year report: "báo cáo năm 2026", "BC năm 2026", "cả năm", "tổng kết năm 2026".
     if word == "nam" && matches!(previous, "cao" | "bc" | "ca" | "ket") && next != "hoc" {
@@ -294,6 +345,8 @@ fn read_at(words: &[Word<'_>], i: usize, after_mention: bool) -> Option<(Mention
                     index: 1,
                     year: Some(year),
                     text: String::new(),
+                    weak: false,
+                    calendar_year: None,
                 },
                 2,
             ));

@@ -218,10 +218,18 @@ fn a_year_plan_lists_the_instances_due_that_year() {
     let monthly = schedule(PeriodKind::Month, "ngày 5 tháng sau kỳ");
     let first = period(PeriodKind::Month, 2020, 1);
     let plan = monthly.year_plan(2027, first, &calendar(), Ho_Chi_Minh);
-    // Due in 2027: December 2026 (05/01/2027) to November 2027.
+    // The periods of 2027, whenever they are due: January (05/02/2027) to December (05/01/2028).
     assert_eq!(plan.len(), 12);
-    assert_eq!(plan[0].period, period(PeriodKind::Month, 2026, 12));
-    assert_eq!(plan[11].period, period(PeriodKind::Month, 2027, 11));
+    assert_eq!(plan[0].period, period(PeriodKind::Month, 2027, 1));
+    assert_eq!(plan[11].period, period(PeriodKind::Month, 2027, 12));
+    assert_eq!(
+        plan[11]
+            .deadline
+            .with_timezone(&Ho_Chi_Minh)
+            .format("%d/%m/%Y")
+            .to_string(),
+        "05/01/2028"
+    );
     let quarterly = schedule(PeriodKind::Quarter, "ngày 15 tháng cuối kỳ");
     let plan = quarterly.year_plan(2027, period(PeriodKind::Quarter, 2027, 2), &calendar(), Ho_Chi_Minh);
     let keys: Vec<&str> = plan.iter().map(|i| i.key.as_str()).collect();
@@ -395,4 +403,56 @@ fn kinds_are_read_from_what_a_clerk_types() {
     for kind in PeriodKind::ALL {
         assert_eq!(PeriodKind::parse(kind.as_str()), Some(kind));
     }
+}
+
+#[test]
+fn bare_abbreviations_need_a_year_or_a_report_word_and_school_terms_take_calendar_years() {
+    use PeriodKind::*;
+    assert_eq!(named("Trường THCS Quận 3 (Q3)"), []);
+    assert_eq!(named("sáng T2 em gửi"), []);
+    assert_eq!(named("Bieu mau T1.xlsx"), []);
+    assert_eq!(named("T11.xlsx"), [(Month, 11, None)]);
+    assert_eq!(named("BC T11"), [(Month, 11, None)]);
+    assert_eq!(named("Q1_2027.xlsx"), [(Quarter, 1, Some(2027))]);
+    assert!(mentions("BC Q4")[0].weak);
+    assert!(!mentions("quý 4")[0].weak);
+    assert_eq!(named("Báo cáo quí IV"), [(Quarter, 4, None)]);
+    assert_eq!(named("BC_thang11_2026.xlsx"), [(Month, 11, Some(2026))]);
+    assert_eq!(named("BC 6T 2026"), [(HalfYear, 1, Some(2026))]);
+    assert_eq!(named("Báo cáo quý 4 - 12 trường"), [(Quarter, 4, None)]);
+    let school = SchoolDates::default();
+    let hk1 = &mentions("Báo cáo HK1/2027")[0];
+    assert_eq!(hk1.period(date(3, 2, 2027), &school), Some(period(SchoolYear, 2026, 2)));
+    let end = &mentions("Báo cáo tổng kết năm học 2026-2027")[0];
+    assert_eq!(
+        end.period(date(10, 6, 2027), &school),
+        Some(period(SchoolYear, 2026, 3))
+    );
+    let start = &mentions("Báo cáo đầu năm học 2026")[0];
+    assert_eq!(
+        start.period(date(10, 10, 2026), &school),
+        Some(period(SchoolYear, 2026, 1))
+    );
+}
+
+#[test]
+fn before_the_day_means_by_the_end_of_the_day_before() {
+    // "trước ngày 20 tháng cuối quý": by the end of 19/12/2026 (a Saturday: moved on to Monday 21/12).
+    let s = schedule(PeriodKind::Quarter, "trước ngày 20 tháng cuối quý");
+    assert!(s.deadline.before_day);
+    assert!(
+        s.deadline.describe_vi().contains("hết ngày hôm trước"),
+        "{}",
+        s.deadline.describe_vi()
+    );
+    let q4 = s.instance(period(PeriodKind::Quarter, 2026, 4), &calendar(), Ho_Chi_Minh);
+    assert_eq!(q4.rule_date, date(19, 12, 2026));
+    assert_eq!(local(q4.deadline), "21/12/2026 23:59");
+    // 20/03/2027 is a Saturday too; 19/03 a Friday: "trước ngày 20/03/2027" as written.
+    let q1 = s.instance(period(PeriodKind::Quarter, 2027, 1), &calendar(), Ho_Chi_Minh);
+    assert_eq!(local(q1.deadline), "19/03/2027 23:59");
+    assert_eq!(q1.wording, "trước ngày 20/03/2027");
+    // With an hour it is that day at that hour.
+    let timed = schedule(PeriodKind::Quarter, "trước 17h00 ngày 20 tháng cuối quý");
+    assert!(!timed.deadline.before_day);
 }

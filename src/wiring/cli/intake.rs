@@ -283,7 +283,16 @@ fn print_explained(context: &Context, report: &Report, letter: &Letter) {
             Some(false) => " — đúng hạn",
             None => "",
         };
-        println!("  Yêu cầu:       {request}{late}");
+        let token = report.token.as_deref().map(|t| format!("{t} ")).unwrap_or_default();
+        let period = report
+            .period
+            .as_deref()
+            .map(|p| format!(", kỳ {p}"))
+            .unwrap_or_default();
+        println!("  Yêu cầu:       {token}({request}{period}){late}");
+        if !report.also.is_empty() {
+            println!("  Cùng thư:      {} (mỗi kỳ một tệp)", report.also.join(", "));
+        }
     }
     if let Some(unit) = &report.suggested_unit {
         println!("  Gợi ý đơn vị:  {unit}");

@@ -34,7 +34,7 @@ pub enum SeriesCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Các kỳ báo cáo có hạn trong một năm và hạn của từng kỳ theo lịch làm việc (chưa tạo gì)
+    /// Các kỳ báo cáo của một năm và hạn của từng kỳ theo lịch làm việc (chưa tạo gì)
     Plan {
         /// Mã chuỗi
         series: String,
@@ -535,7 +535,7 @@ async fn plan(context: &Context, code: &str, year: i32, json: bool) -> CliResult
         return print_json(&instances);
     }
     println!(
-        "{} — các kỳ có hạn trong năm {year} ({}):",
+        "{} — các kỳ của năm {year} ({}):",
         series.code,
         series.input.schedule.deadline.describe_vi()
     );

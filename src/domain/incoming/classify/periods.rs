@@ -23,13 +23,47 @@ fn series_of(snapshot: &Snapshot, ids: &[RequestId]) -> Option<i64> {
     series.all(|s| s == Some(first)).then_some(first)
 }
 
-/// The periods of `kind` a text names, each with its year (the latest begun by `received`).
-fn named_in(text: &str, series: (i64, Period), school: &SchoolDates, received: NaiveDate) -> BTreeSet<Period> {
-    mentions(text)
-        .into_iter()
-        .filter(|m| m.kind == series.1.kind)
-        .filter_map(|m| m.period(received, school))
-        .collect()
+/// How the periods a text names are read for one series.
+struct Reader<'a> {
+    series: i64,
+    kind: crate::domain::period::PeriodKind,
+    school: SchoolDates,
+    received: NaiveDate,
+    /// The series' instances open for the unit: a period named without its year is the one
+    /// of these (the latest begun) before the latest period begun on the calendar.
+    open_periods: Vec<Period>,
+    snapshot: &'a Snapshot,
+}
+
+impl Reader<'_> {
+    /// The periods `text` names; `strong_only`: running text, where "T2" is thứ Hai.
+    fn named(&self, text: &str, strong_only: bool) -> BTreeSet<Period> {
+        mentions(text)
+            .into_iter()
+            .filter(|m| m.kind == self.kind && !(strong_only && m.weak))
+            .filter_map(|m| {
+                if m.year.is_none() && m.calendar_year.is_none() {
+                    let open = self
+                        .open_periods
+                        .iter()
+                        .filter(|p| p.index == m.index && p.starts_on(&self.school) <= self.received)
+                        .max();
+                    if let Some(open) = open {
+                        return Some(*open);
+                    }
+                }
+                m.period(self.received, &self.school)
+            })
+            .collect()
+    }
+
+    fn instance_of(&self, period: &Period) -> Option<RequestId> {
+        self.snapshot
+            .requests
+            .values()
+            .find(|r| r.period == Some((self.series, *period)))
+            .map(|r| r.id)
+    }
 }
 
 /// Where the period logic sends a letter of a unit whose request was `found` by rule 4.
@@ -52,8 +86,10 @@ pub(super) fn refine(
         let Found::Several(ids, Rule::NoCode) = &found else {
             return None;
         };
+        let strong_in_text = mentions(&letter.own_text).into_iter().filter(|m| !m.weak);
         let kinds: BTreeSet<_> = mentions(&format!("{}\n{}", letter.subject, attachment_names(letter)))
             .into_iter()
+            .chain(strong_in_text)
             .map(|m| m.kind)
             .collect();
         let fitting: BTreeSet<i64> = ids
@@ -75,30 +111,44 @@ pub(super) fn refine(
         return found;
     };
     let school = snapshot.series_school.get(&series).copied().unwrap_or_default();
-    let instance_of = |period: &Period| {
-        snapshot
-            .requests
-            .values()
-            .find(|r| r.period == Some((series, *period)))
-            .map(|r| r.id)
-    };
-    let thread_periods: BTreeSet<Period> = thread
+    let open_periods: Vec<Period> = open
         .iter()
         .filter_map(|id| snapshot.requests.get(id).and_then(|r| r.period))
         .filter(|(s, _)| *s == series)
         .map(|(_, p)| p)
         .collect();
-    let mut from_subject = named_in(&letter.subject, kind_period, &school, received);
-    // "Re: … tháng 10/2026" repeats the letter it answers; the unit did not write it.
-    if !thread_periods.is_empty() && from_subject.is_subset(&thread_periods) {
-        from_subject.clear();
-    }
-    let from_files: BTreeSet<Period> = letter
+    let reader = Reader {
+        series,
+        kind: kind_period.1.kind,
+        school,
+        received,
+        open_periods,
+        snapshot,
+    };
+    // The letters answered: the thread, and a token of ours in the subject (a relay may have
+    // dropped In-Reply-To). "Re: … tháng 10/2026" repeats their periods; the unit did not
+    // write those.
+    let subject_key = crate::domain::matching::search_key(&letter.subject);
+    let answered: BTreeSet<Period> = snapshot
+        .requests
+        .values()
+        .filter(|r| thread.contains(&r.id) || crate::domain::matching::contains_key(&subject_key, &r.token_needle))
+        .filter_map(|r| r.period)
+        .filter(|(s, _)| *s == series)
+        .map(|(_, p)| p)
+        .collect();
+    let mut from_subject = reader.named(&letter.subject, false);
+    from_subject.retain(|p| !answered.contains(p));
+    // Each file's own periods: one file per period may report several.
+    let per_file: Vec<BTreeSet<Period>> = letter
         .attachments
         .iter()
-        .flat_map(|a| named_in(&a.name, kind_period, &school, received))
+        .map(|a| reader.named(&a.name, false))
+        .filter(|named| !named.is_empty())
         .collect();
-    let from_text = named_in(&letter.own_text, kind_period, &school, received);
+    let from_files: BTreeSet<Period> = per_file.iter().flatten().copied().collect();
+    let files_one_each = per_file.iter().all(|named| named.len() == 1);
+    let from_text = reader.named(&letter.own_text, true);
     let series_open: Vec<RequestId> = open
         .iter()
         .copied()
@@ -119,6 +169,16 @@ pub(super) fn refine(
         Found::Decided(Outcome::Review(outcome))
     };
     let labels = |periods: &BTreeSet<Period>| periods.iter().map(Period::label_vi).collect::<Vec<_>>().join(", ");
+    let several = |where_: &str, periods: &BTreeSet<Period>| {
+        review(
+            Rule::PeriodConflict,
+            format!(
+                "{where_} ghi nhiều kỳ ({}) mà không có mỗi kỳ một tệp: cần chọn kỳ được ghi nhận",
+                labels(periods)
+            ),
+            &[],
+        )
+    };
     let named = match (from_subject.is_empty(), from_files.is_empty()) {
         (false, false) if from_subject != from_files => {
             return review(
@@ -131,6 +191,9 @@ pub(super) fn refine(
                 &[],
             );
         }
+        // Several periods count only with one file for each.
+        (_, false) if from_files.len() > 1 && !files_one_each => return several("tên tệp", &from_files),
+        (false, true) if from_subject.len() > 1 => return several("tiêu đề", &from_subject),
         (false, _) => from_subject,
         (true, false) => from_files,
         (true, true) if from_text.len() > 1 => {
@@ -152,7 +215,7 @@ pub(super) fn refine(
     let mut problems = Vec::new();
     let mut elsewhere = Vec::new();
     for period in &named {
-        match instance_of(period) {
+        match reader.instance_of(period) {
             Some(id) if open.contains(&id) => targets.push(id),
             Some(id) => {
                 elsewhere.push(id);

@@ -278,3 +278,78 @@ fn a_period_named_only_in_the_text_counts() {
     );
     assert_eq!((counted(&o), o.rule()), (vec![NOV], Rule::NamedPeriod));
 }
+
+#[test]
+fn a_subject_naming_two_periods_with_one_file_goes_to_review() {
+    let s = snapshot();
+    for (subject, files) in [
+        ("Báo cáo tháng 10 và tháng 11", vec!["bc.xlsx"]),
+        (
+            "Trường THCS Quận 3 (Q3) gửi báo cáo tháng 11, tháng 10",
+            vec!["bc.xlsx"],
+        ),
+    ] {
+        let o = judge(&s, &letter(subject, "", &files), local(20, 11), None);
+        assert_eq!(
+            (o.state(), o.rule()),
+            (State::Review, Rule::PeriodConflict),
+            "{subject}: {o:?}"
+        );
+    }
+    // One file naming two periods is not one file per period.
+    let o = judge(
+        &s,
+        &letter("Báo cáo", "", &["BC T10 va T11.xlsx", "phu luc.pdf"]),
+        local(20, 11),
+        None,
+    );
+    assert_eq!(o.state(), State::Review, "{o:?}");
+}
+
+#[test]
+fn a_reply_subject_keeps_only_the_periods_the_unit_added() {
+    let s = snapshot();
+    // In-Reply-To October's letter, the subject adds November: November alone.
+    let l = letter(
+        "Re: [BC-31] Đề nghị báo cáo tháng 10/2026 - gửi BC tháng 11",
+        "",
+        &["bc.xlsx"],
+    );
+    let o = judge(&s, &l, local(20, 11), Some(OCT));
+    assert_eq!(counted(&o), [NOV], "{o:?}");
+    // Without In-Reply-To, the token in the subject names the letter answered.
+    let l = letter("Re: [BC-31] Đề nghị báo cáo tháng 10/2026", "", &["BC T11.xlsx"]);
+    let o = judge(&s, &l, local(20, 11), None);
+    assert_eq!((counted(&o), o.rule()), (vec![NOV], Rule::NamedPeriod), "{o:?}");
+}
+
+#[test]
+fn abbreviations_in_running_text_are_not_periods() {
+    let s = snapshot();
+    // "sáng T2" is Monday morning; the thread decides.
+    let l = letter(
+        "Re: [BC-31] Đề nghị báo cáo tháng 10/2026",
+        "Bản có dấu em gửi sáng T2.",
+        &["bc.xlsx"],
+    );
+    let o = judge(&s, &l, local(20, 11), Some(OCT));
+    assert_eq!((counted(&o), o.rule()), (vec![OCT], Rule::Thread), "{o:?}");
+    // A form's name is not a period either.
+    let l = letter("Re: [BC-31] Đề nghị báo cáo tháng 10/2026", "", &["Bieu mau T1.xlsx"]);
+    let o = judge(&s, &l, local(20, 11), Some(OCT));
+    assert_eq!(counted(&o), [OCT], "{o:?}");
+}
+
+#[test]
+fn a_period_without_its_year_is_first_the_open_one() {
+    // In January, "tháng 12" is December of the year before, which is open.
+    let mut s = snapshot();
+    let dec = RequestId::new(33);
+    let mut facts = instance(dec, "BC-33", 12, local(5, 12), true);
+    facts.deadline = Ho_Chi_Minh.with_ymd_and_hms(2027, 1, 5, 23, 59, 0).unwrap().to_utc();
+    s.requests.insert(dec, facts);
+    s.open_for_unit.insert(UNIT_A, vec![OCT, NOV, dec]);
+    let received = Ho_Chi_Minh.with_ymd_and_hms(2027, 1, 3, 9, 0, 0).unwrap().to_utc();
+    let o = judge(&s, &letter("Báo cáo tháng 12", "", &["bc.xlsx"]), received, None);
+    assert_eq!(counted(&o), [dec], "{o:?}");
+}
