@@ -407,9 +407,12 @@ impl CutOff {
 
     pub fn describe_vi(&self) -> String {
         match self {
-            CutOff::DayOfLastMonth(day) => format!(
+            CutOff::DayOfLastMonth(day) if *day < 28 => format!(
                 "số liệu từ ngày {} tháng trước kỳ đến ngày {day} tháng cuối kỳ",
-                (day % 31) + 1
+                day + 1
+            ),
+            CutOff::DayOfLastMonth(day) => format!(
+                "số liệu từ sau ngày chốt của kỳ trước đến ngày {day} tháng cuối kỳ (tháng ngắn hơn: ngày cuối tháng)"
             ),
             CutOff::EndOfPeriod => "số liệu đến hết ngày cuối kỳ".to_string(),
         }
@@ -426,10 +429,15 @@ pub fn data_span(period: Period, cut_off: CutOff, school: &SchoolDates) -> (Naiv
     let last = period.last_month(school);
     match cut_off {
         CutOff::DayOfLastMonth(day) => {
+            // The day after the period before closed its data (15/12 of the year before for
+            // the year-long spans of Điều 12); with a cut-off of 28–31 in a short month, the
+            // periods still meet without a gap or an overlap.
             let (year, month) = add_months(first, -1);
-            let start = clamped_date(year, month, day + 1);
-            // Year-long spans of Điều 12 begin on 15/12 of the year before.
-            (start, clamped_date(last.0, last.1, day))
+            let previous_end = clamped_date(year, month, day);
+            (
+                previous_end.succ_opt().unwrap_or(previous_end),
+                clamped_date(last.0, last.1, day),
+            )
         }
         CutOff::EndOfPeriod => (
             NaiveDate::from_ymd_opt(first.0, first.1, 1).unwrap_or_default(),
@@ -710,7 +718,13 @@ impl Schedule {
         let mut date = rule_date;
         if !calendar.is_working_day(rule_date) {
             let why = match calendar.day(rule_date) {
-                super::calendar::DayKind::Holiday(name) => name,
+                // Inside a sentence: "là nghỉ bù Tết Nguyên đán", "là ngày Chiến thắng (30/4)".
+                super::calendar::DayKind::Holiday(name) => {
+                    let mut chars = name.chars();
+                    chars
+                        .next()
+                        .map_or(String::new(), |c| c.to_lowercase().chain(chars).collect())
+                }
                 _ => "ngày nghỉ cuối tuần".to_string(),
             };
             let moved_to = match self.deadline.on_day_off {

@@ -94,5 +94,10 @@ pub fn instance_title(title: &str, period: &Period) -> String {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => label,
     };
+    // A title that already names the period ("Báo cáo quý IV/2026") keeps its words.
+    let key = crate::domain::matching::search_key;
+    if key(title).contains(&key(&lowered)) {
+        return title.trim().to_string();
+    }
     format!("{} {lowered}", title.trim())
 }

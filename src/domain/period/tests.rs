@@ -456,3 +456,16 @@ fn before_the_day_means_by_the_end_of_the_day_before() {
     let timed = schedule(PeriodKind::Quarter, "trước 17h00 ngày 20 tháng cuối quý");
     assert!(!timed.deadline.before_day);
 }
+
+#[test]
+fn a_cut_off_late_in_the_month_leaves_no_gap_nor_overlap() {
+    let school = SchoolDates::default();
+    let cut = CutOff::DayOfLastMonth(31);
+    let november = data_span(period(PeriodKind::Month, 2026, 11), cut, &school);
+    let december = data_span(period(PeriodKind::Month, 2026, 12), cut, &school);
+    assert_eq!(november, (date(1, 11, 2026), date(30, 11, 2026)));
+    assert_eq!(december.0, date(1, 12, 2026));
+    let march = data_span(period(PeriodKind::Month, 2027, 3), CutOff::DayOfLastMonth(30), &school);
+    assert_eq!(march.0, date(1, 3, 2027), "the day after 28/02");
+    assert!(cut.describe_vi().contains("sau ngày chốt của kỳ trước"));
+}

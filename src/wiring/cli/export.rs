@@ -27,6 +27,9 @@ pub struct ExportArgs {
     /// Với --series: chỉ các kỳ của năm này
     #[arg(long, requires = "series")]
     pub year: Option<i32>,
+    /// Với --series: tình hình tại thời điểm này (mặc định: bây giờ)
+    #[arg(long, value_name = "WHEN", requires = "series")]
+    pub at: Option<String>,
     /// csv hoặc xlsx
     #[arg(long, value_enum)]
     pub format: Format,
@@ -41,7 +44,7 @@ pub struct ExportArgs {
 /// `export --series S`: "Tổng hợp tình hình báo cáo định kỳ".
 async fn series(context: &Context, args: &ExportArgs, code: &str) -> CliResult {
     let zone = context.settings.office.zone;
-    let now = context.now();
+    let now = context.at(args.at.as_deref())?;
     let series = context.store.series_by_code(code).await?;
     let matrix =
         crate::services::series::matrix(&context.store, &series, args.year, now, &context.calendar, zone).await?;

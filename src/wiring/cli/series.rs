@@ -320,6 +320,17 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
     let upcoming = upcoming(context, &series, now, 3);
     println!("Các kỳ sắp tới:");
     print_instances(&upcoming, zone);
+    if let Some(early) = upcoming
+        .iter()
+        .find(|i| i.deadline.with_timezone(&zone).date_naive() <= i.data_to)
+    {
+        println!(
+            "cảnh báo: hạn kỳ {} ({}) không sau ngày chốt số liệu ({}): đơn vị phải báo cáo trước khi có đủ số liệu; kiểm tra lại --deadline hoặc --cut-off",
+            early.label,
+            format_instant(early.deadline, zone),
+            early.data_to.format("%d/%m/%Y")
+        );
+    }
     let longest = series.input.remind_before.minutes().iter().copied().max().unwrap_or(0);
     if longest > i64::from(series.input.schedule.lead_days) * 24 * 60 {
         println!(
