@@ -117,6 +117,13 @@ fn the_overdue_notice_past_the_threshold_is_copied_to_the_parent_unit(backend: B
         "{body}"
     );
     assert_eq!(m.lab.inbox_count(&unit), 3, "the unit's copy went once");
+    // The office's digest lists the escalation.
+    let digest = m.env.baocao(&["digest", "--at", "10:00 ngày 20/03/2030"]).ok().stdout;
+    assert!(digest.contains("Đã chuyển cấp trên"), "{digest}");
+    assert!(
+        digest.contains("[BC-1] Phòng GD&ĐT huyện Mường Chà — đồng gửi UBND huyện Mường Chà"),
+        "{digest}"
+    );
 }
 
 fn bad_escalation_settings_are_refused(backend: Backend) {

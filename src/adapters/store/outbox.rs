@@ -198,6 +198,19 @@ pub enum MessageFilter {
 }
 
 impl Store {
+    /// The messages sent with a copy (escalation) since `since`, oldest first.
+    pub async fn copied_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<OutgoingMessage>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {MESSAGE_COLUMNS} FROM outgoing_messages WHERE cc_addresses IS NOT NULL AND state = 'sent' \
+                 AND sent_at > $1 ORDER BY sent_at, id"
+            )))
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Which of these dedupe keys already have a message.
     pub async fn existing_dedupe_keys(&self, keys: &[String]) -> StoreResult<Vec<String>> {
         let mut found = Vec::new();

@@ -213,6 +213,16 @@ pub fn lateness_vi(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone):
     if seconds < 24 * 3600 {
         return hours;
     }
+    let working = working_days_late(deadline, at, (calendar, zone));
+    if working == 0 {
+        hours
+    } else {
+        format!("{working} ngày làm việc")
+    }
+}
+
+/// The working days after the deadline's day up to `at`'s day: how late, as an office counts.
+pub fn working_days_late(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone): (&WorkingCalendar, Tz)) -> u32 {
     let (from, to) = (
         deadline.with_timezone(&zone).date_naive(),
         at.with_timezone(&zone).date_naive(),
@@ -223,11 +233,7 @@ pub fn lateness_vi(deadline: DateTime<Utc>, at: DateTime<Utc>, (calendar, zone):
         working += u32::from(calendar.is_working_day(d));
         day = d.succ_opt();
     }
-    if working == 0 {
-        hours
-    } else {
-        format!("{working} ngày làm việc")
-    }
+    working
 }
 
 /// The table a clerk reads in a terminal.

@@ -56,7 +56,9 @@ pub async fn digest_vars(
         });
     }
     let mut failing = Vec::new();
-    for unit in store.all_units().await? {
+    let units = store.all_units().await?;
+    let (escalated, not_escalated) = escalations(store, settings, calendar, &units, now).await?;
+    for unit in units {
         if !unit.active {
             continue;
         }
@@ -94,9 +96,80 @@ pub async fn digest_vars(
         failing,
         calendar_warning: None,
         service_warning,
+        escalated,
+        not_escalated,
     };
     vars.calendar_warning = calendar_warning(&unconfirmed, today.year(), vars.has_news());
     Ok(vars)
+}
+
+/// The overdue notices copied to a parent since a day before `now`, and the overdue units past
+/// their first escalation threshold whose every address fails (nobody above them was told).
+async fn escalations(
+    store: &Store,
+    settings: &Settings,
+    calendar: &WorkingCalendar,
+    units: &[crate::domain::model::Unit],
+    now: DateTime<Utc>,
+) -> Result<(Vec<super::vars::EscalatedVars>, Vec<super::vars::NotEscalatedVars>), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Copy {
+        name: String,
+    }
+    let name_of = |id: Option<crate::domain::model::UnitId>| {
+        units
+            .iter()
+            .find(|u| Some(u.id) == id)
+            .map_or_else(String::new, |u| u.name.clone())
+    };
+    let requests = store.all_requests().await?;
+    let token_of = |id: Option<crate::domain::model::RequestId>| {
+        requests
+            .iter()
+            .find(|r| Some(r.id) == id)
+            .map_or_else(String::new, |r| r.token.clone())
+    };
+    let escalated = store
+        .copied_since(now - chrono::Duration::days(1))
+        .await?
+        .into_iter()
+        .map(|m| {
+            let to: Vec<Copy> = m
+                .cc_addresses
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or_default();
+            super::vars::EscalatedVars {
+                token: token_of(m.request_id),
+                unit: name_of(m.unit_id),
+                to: to.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+            }
+        })
+        .collect();
+    let zone = settings.office.zone;
+    let mut not_escalated = Vec::new();
+    for request in requests.iter().filter(|r| r.state == RequestState::Active) {
+        let escalation = request.escalation.as_ref().unwrap_or(&settings.reminders.escalation);
+        let (Some(first), Some(deadline)) = (escalation.after_days.first(), request.deadline) else {
+            continue;
+        };
+        let facts = store.status_facts(request.id).await?;
+        let status = request_status(request, &facts, now, (calendar, zone));
+        for row in status.units.iter().filter(|u| u.state == UnitState::Overdue) {
+            let Some(unit) = units.iter().find(|u| u.code.as_str() == row.unit) else {
+                continue;
+            };
+            let deadline = row.deadline.unwrap_or(deadline);
+            let late_days = crate::domain::report::status::working_days_late(deadline, now, (calendar, zone));
+            if late_days >= *first && unit.addresses.iter().all(|a| a.failing_since.is_some()) {
+                not_escalated.push(super::vars::NotEscalatedVars {
+                    token: request.token.clone(),
+                    unit: unit.name.clone(),
+                });
+            }
+        }
+    }
+    Ok((escalated, not_escalated))
 }
 
 /// The digest's calendar line: the years not confirmed and how to fix it, when next year's

@@ -276,6 +276,8 @@ pub fn render() -> String {
         failing: vec![],
         calendar_warning: None,
         service_warning: None,
+        escalated: Vec::new(),
+        not_escalated: Vec::new(),
     };
     out.push_str(
         "## Thư tổng hợp hằng ngày gửi lãnh đạo\n\n\

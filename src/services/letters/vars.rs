@@ -334,6 +334,22 @@ pub struct FailingVars {
     pub reason: String,
 }
 
+/// An overdue notice copied to a unit's parent (escalation), for the office's leader.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalatedVars {
+    pub token: String,
+    pub unit: String,
+    /// Who got the copy, by name.
+    pub to: String,
+}
+
+/// A unit escalation would have copied, but every address of it fails: someone should call.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotEscalatedVars {
+    pub token: String,
+    pub unit: String,
+}
+
 /// The variables of the daily digest.
 #[derive(Debug, Clone, Serialize)]
 pub struct DigestVars {
@@ -349,6 +365,10 @@ pub struct DigestVars {
     pub calendar_warning: Option<String>,
     /// Set when the running service cannot do its job (a mail server refuses its login).
     pub service_warning: Option<String>,
+    /// Overdue notices copied to parents since the day before.
+    pub escalated: Vec<EscalatedVars>,
+    /// Overdue units past the escalation threshold whose every address fails.
+    pub not_escalated: Vec<NotEscalatedVars>,
 }
 
 impl DigestVars {
@@ -359,6 +379,7 @@ impl DigestVars {
             || !self.failing.is_empty()
             || self.calendar_warning.is_some()
             || self.service_warning.is_some()
+            || !self.escalated.is_empty()
     }
 
     pub fn date_parts(at: DateTime<Utc>, zone: Tz) -> (String, String) {
@@ -407,6 +428,15 @@ impl DigestVars {
             }],
             calendar_warning: Some("chưa có lịch năm sau".into()),
             service_warning: Some("máy chủ thư từ chối đăng nhập".into()),
+            escalated: vec![EscalatedVars {
+                token: "BC-1".into(),
+                unit: "Đơn vị B".into(),
+                to: "UBND huyện B".into(),
+            }],
+            not_escalated: vec![NotEscalatedVars {
+                token: "BC-1".into(),
+                unit: "Đơn vị E".into(),
+            }],
         }
     }
 }
