@@ -10,6 +10,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     the_overdue_notice_past_the_threshold_is_copied_to_the_parent_unit,
+    a_request_of_its_own_overrides_the_configuration,
     bad_escalation_settings_are_refused,
 );
 
@@ -17,6 +18,10 @@ on_both_backends!(
 /// BC-1 for the office alone, due Friday 15/03/2030 17:00, overdue notices 1 and 3 working
 /// days late.
 fn office(backend: Backend, extra: &str) -> (MailEnv, String, String) {
+    office_with(backend, extra, &[])
+}
+
+fn office_with(backend: Backend, extra: &str, more: &[&str]) -> (MailEnv, String, String) {
     let m = mail_env(backend, None, &format!("{ALWAYS_OPEN}\n{extra}"));
     let (unit, parent) = (m.lab.address("pgd-muongcha"), m.lab.address("ubnd-muongcha"));
     m.env.import_units([
@@ -37,14 +42,18 @@ fn office(backend: Backend, extra: &str) -> (MailEnv, String, String) {
             "Báo cáo công tác tháng",
             "17h00 ngày 15/3/2030",
             &[
-                "--unit",
-                "pgd-muongcha",
-                "--no-attachment-required",
-                "--remind",
-                "",
-                "--overdue",
-                "1d,3d",
-            ],
+                &[
+                    "--unit",
+                    "pgd-muongcha",
+                    "--no-attachment-required",
+                    "--remind",
+                    "",
+                    "--overdue",
+                    "1d,3d",
+                ][..],
+                more,
+            ]
+            .concat(),
         )
         .ok();
     m.env
@@ -136,4 +145,24 @@ fn bad_escalation_settings_are_refused(backend: Backend) {
     assert_eq!(run.code, 78, "{}", run.stdout);
     assert!(run.stderr.contains("reminders.escalate-after"), "{}", run.stderr);
     assert!(run.stderr.contains("ví dụ \"3,7\""), "{}", run.stderr);
+}
+
+fn a_request_of_its_own_overrides_the_configuration(backend: Backend) {
+    // The configuration escalates after 3 working days; this request after 1.
+    let (m, unit, parent) = office_with(
+        backend,
+        "[reminders]\nescalate-after = \"3\"\n",
+        &["--escalate-after", "1"],
+    );
+    let shown = m.env.baocao(&["request", "show", "BC-1"]).ok().stdout;
+    assert!(shown.contains("sau 1 ngày làm việc quá hạn"), "{shown}");
+    send_at(&m, "08:00 ngày 11/03/2030");
+    send_at(&m, "09:00 ngày 18/03/2030");
+    assert!(m.lab.wait_for_inbox(&unit, 2, std::time::Duration::from_secs(20)));
+    assert!(m.lab.wait_for_inbox(&parent, 1, std::time::Duration::from_secs(20)));
+    // The next overdue notice is not copied again.
+    send_at(&m, "09:00 ngày 20/03/2030");
+    assert!(m.lab.wait_for_inbox(&unit, 3, std::time::Duration::from_secs(20)));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(m.lab.inbox_count(&parent), 1);
 }

@@ -152,6 +152,13 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
+    /// Chuyển cấp trên: sau bao nhiêu ngày làm việc quá hạn thì thư quá hạn kế tiếp đồng gửi
+    /// đơn vị cấp trên, ví dụ 3,7 ("" để không chuyển; mặc định theo cấu hình)
+    #[arg(long, value_name = "NGÀY", conflicts_with = "no_report")]
+    pub escalate_after: Option<String>,
+    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren (mặc định)
+    #[arg(long, value_name = "AI", requires = "escalate_after")]
+    pub escalate_to: Option<String>,
     /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
@@ -342,6 +349,12 @@ async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult 
     let (mut input, deadline) = fields_of(&args).to_input(zone, defaults, now).map_err(refused)?;
     input.files = read_files(&args.attach)?;
     input.reuse_closed_number = args.reuse_number;
+    if let Some(after) = &args.escalate_after {
+        input.escalation = Some(
+            crate::domain::escalation::Escalation::parse(after, args.escalate_to.as_deref().unwrap_or(""))
+                .map_err(refused)?,
+        );
+    }
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;
     let files = context.store.request_files(request.id).await?;
@@ -448,6 +461,9 @@ fn print_policy(request: &Request) {
         "không bắt buộc"
     };
     println!("  Tệp kèm:    {attachment}");
+    if let Some(own) = &request.escalation {
+        println!("  Cấp trên:   {}", own.describe_vi());
+    }
 }
 
 fn or_none(text: String) -> String {
