@@ -550,13 +550,32 @@ fn a_reader_that_stops_reading_ends_the_listing_quietly() {
     let env = Env::new(Backend::Sqlite);
     let units = repo_root().join("config/seed-000-units.csv");
     env.baocao(&["unit", "import", units.to_str().unwrap()]).ok();
-    for _ in 0..3 {
+    // The streamed plan and its JSON too (`reminders plan | head`): they write as they read.
+    env.baocao(&[
+        "request",
+        "add",
+        "4189/KH-BCĐ",
+        "--title",
+        "Báo cáo",
+        "--deadline",
+        "31/12/2030",
+        "--group",
+        "phong-gddt",
+    ])
+    .ok();
+    env.baocao(&["request", "activate", "BC-1"]).ok();
+    let listings: [&[&str]; 3] = [
+        &["unit", "list"],
+        &["reminders", "plan"],
+        &["reminders", "plan", "--json"],
+    ];
+    for args in listings.iter().cycle().take(6) {
         let mut child = std::process::Command::new(crate::harness::binary())
             .arg("--config")
             .arg(&env.config)
             .arg("--database")
             .arg(&env.db.url)
-            .args(["unit", "list"])
+            .args(*args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -564,7 +583,10 @@ fn a_reader_that_stops_reading_ends_the_listing_quietly() {
         drop(child.stdout.take());
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(0), "{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("lỗi"),
+            "{args:?}: {stderr}"
+        );
     }
 }

@@ -204,6 +204,22 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(EXIT_LOGIN_REFUSED)
         }
+        // `baocao reminders plan | head`: the reader went away; the output it wanted was given.
+        Err(CliError::Internal(error))
+            if error.chain().any(|cause| {
+                let kind = cause
+                    .downcast_ref::<std::io::Error>()
+                    .map(std::io::Error::kind)
+                    .or_else(|| {
+                        cause
+                            .downcast_ref::<serde_json::Error>()
+                            .and_then(serde_json::Error::io_error_kind)
+                    });
+                kind == Some(std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(CliError::Internal(error)) => {
             eprintln!("lỗi bất ngờ, xin báo cho cán bộ CNTT: {error:#}");
             ExitCode::from(EXIT_SOFTWARE)
