@@ -13,18 +13,22 @@ use super::model::Offsets;
 pub enum EscalateTo {
     /// The unit's parent unit (`cap_tren`): its first working address.
     Parent,
+    /// The unit's head: its addresses with the role "thủ trưởng" (`unit role`).
+    Head,
 }
 
 impl EscalateTo {
     pub fn as_str(self) -> &'static str {
         match self {
             EscalateTo::Parent => "cap-tren",
+            EscalateTo::Head => "thu-truong",
         }
     }
 
     pub fn label_vi(self) -> &'static str {
         match self {
             EscalateTo::Parent => "đơn vị cấp trên",
+            EscalateTo::Head => "thủ trưởng đơn vị",
         }
     }
 }
@@ -65,15 +69,24 @@ impl Escalation {
         for part in to.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match crate::domain::matching::search_key(part).replace(' ', "-").as_str() {
                 "cap-tren" | "parent" => targets.push(EscalateTo::Parent),
+                "thu-truong" | "head" => targets.push(EscalateTo::Head),
                 other => {
-                    return Err(format!("không hiểu người nhận chuyển cấp trên `{other}`: ghi cap-tren"));
+                    return Err(format!(
+                        "không hiểu người nhận chuyển cấp trên `{other}`: ghi cap-tren, thu-truong hoặc cả hai (cap-tren,thu-truong)"
+                    ));
                 }
             }
         }
         if targets.is_empty() {
             targets.push(EscalateTo::Parent);
         }
-        targets.dedup();
+        let mut unique = Vec::new();
+        for target in targets {
+            if !unique.contains(&target) {
+                unique.push(target);
+            }
+        }
+        let targets = unique;
         Ok(Escalation {
             after_days,
             to: targets,
@@ -163,6 +176,9 @@ mod tests {
         assert!(Escalation::parse("0", "").unwrap_err().contains("từ 1 đến 60"));
         assert!(Escalation::parse("1,2,3", "").unwrap_err().contains("tối đa hai lần"));
         assert!(Escalation::parse("3", "giam-doc").unwrap_err().contains("cap-tren"));
+        let both = Escalation::parse("3", "cap-tren, thủ trưởng").unwrap();
+        assert_eq!(both.to, [EscalateTo::Parent, EscalateTo::Head]);
+        assert!(both.describe_vi().ends_with("đơn vị cấp trên, thủ trưởng đơn vị"));
         let e = Escalation::parse("7d, 3d", "cap tren").unwrap();
         assert_eq!(
             (e.after_text(), e.to_text()),

@@ -329,7 +329,11 @@ pub fn escalation_copies(
     if escalation.step(&request.overdue_after, offset_minutes).is_none() {
         return Vec::new();
     }
-    if unit.addresses.iter().all(|a| a.failing_since.is_some()) {
+    let receiving = unit
+        .addresses
+        .iter()
+        .filter(|a| a.role != crate::domain::model::AddressRole::Head);
+    if receiving.clone().all(|a| a.failing_since.is_some()) {
         return Vec::new();
     }
     let mut copies = Vec::new();
@@ -346,6 +350,18 @@ pub fn escalation_copies(
                     copies.push(to_unit::Copy {
                         name: parent.name.clone(),
                         address: address.address.to_string(),
+                    });
+                }
+            }
+            crate::domain::escalation::EscalateTo::Head => {
+                for head in unit
+                    .addresses
+                    .iter()
+                    .filter(|a| a.role == crate::domain::model::AddressRole::Head && a.failing_since.is_none())
+                {
+                    copies.push(to_unit::Copy {
+                        name: format!("Thủ trưởng {}", unit.name),
+                        address: head.address.to_string(),
                     });
                 }
             }
@@ -480,12 +496,29 @@ pub async fn plan_view_each<E: From<StoreError>>(
                     .unwrap_or(&setup.settings.reminders.escalation);
                 if let Some(step) = escalation.step(&request.overdue_after, slot.offset_minutes) {
                     let days = escalation.after_days[usize::from(step) - 1];
-                    let to = match &unit.parent {
-                        Some(parent) => format!("đồng gửi đơn vị cấp trên `{parent}`"),
-                        None => {
-                            "nhưng đơn vị chưa có cấp trên (cap_tren) trong danh sách: không đồng gửi ai".to_string()
+                    let mut to: Vec<String> = Vec::new();
+                    for target in &escalation.to {
+                        match target {
+                            crate::domain::escalation::EscalateTo::Parent => match &unit.parent {
+                                Some(parent) => to.push(format!("đơn vị cấp trên `{parent}`")),
+                                None => to.push("(đơn vị chưa có cấp trên trong danh sách)".to_string()),
+                            },
+                            crate::domain::escalation::EscalateTo::Head => {
+                                let heads: Vec<String> = unit
+                                    .addresses
+                                    .iter()
+                                    .filter(|a| a.role == crate::domain::model::AddressRole::Head)
+                                    .map(|a| a.address.to_string())
+                                    .collect();
+                                to.push(if heads.is_empty() {
+                                    "(đơn vị chưa có địa chỉ thủ trưởng: baocao unit role)".to_string()
+                                } else {
+                                    format!("thủ trưởng {}", heads.join(", "))
+                                });
+                            }
                         }
-                    };
+                    }
+                    let to = format!("đồng gửi {}", to.join(", "));
                     let line = format!("chuyển cấp trên lần {step} (quá hạn từ {days} ngày làm việc): {to}");
                     note = Some(match note {
                         Some(earlier) => format!("{earlier}; {line}"),

@@ -11,6 +11,7 @@ use crate::on_both_backends;
 on_both_backends!(
     the_overdue_notice_past_the_threshold_is_copied_to_the_parent_unit,
     a_request_of_its_own_overrides_the_configuration,
+    the_head_is_copied_and_gets_no_ordinary_letters,
     bad_escalation_settings_are_refused,
 );
 
@@ -165,4 +166,52 @@ fn a_request_of_its_own_overrides_the_configuration(backend: Backend) {
     assert!(m.lab.wait_for_inbox(&unit, 3, std::time::Duration::from_secs(20)));
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(m.lab.inbox_count(&parent), 1);
+}
+
+fn the_head_is_copied_and_gets_no_ordinary_letters(backend: Backend) {
+    let (m, unit, parent) = office(
+        backend,
+        "[reminders]\nescalate-after = \"3\"\nescalate-to = \"cap-tren,thu-truong\"\n",
+    );
+    let head = m.lab.address("truongphong-muongcha");
+    m.env
+        .baocao(&["unit", "edit", "pgd-muongcha", "--email", &unit, "--email", &head])
+        .ok();
+    m.env
+        .baocao(&["unit", "role", "pgd-muongcha", &head, "thủ trưởng"])
+        .ok();
+    let shown = m.env.baocao(&["unit", "show", "pgd-muongcha"]).ok().stdout;
+    assert!(shown.contains(&format!("{head} (thủ trưởng)")), "{shown}");
+    let refused = m.env.baocao(&["unit", "role", "pgd-muongcha", &head, "giam-doc"]);
+    assert_eq!(refused.code, 1);
+    refused.assert_stderr_contains("nhan-thu, thu-truong hoặc van-thu");
+    let plan = m
+        .env
+        .baocao(&[
+            "reminders",
+            "plan",
+            "--request",
+            "BC-1",
+            "--at",
+            "08:00 ngày 11/03/2030",
+        ])
+        .ok()
+        .stdout;
+    assert!(plan.contains(&format!("thủ trưởng {head}")), "{plan}");
+    send_at(&m, "08:00 ngày 11/03/2030");
+    send_at(&m, "09:00 ngày 18/03/2030");
+    assert!(m.lab.wait_for_inbox(&unit, 2, std::time::Duration::from_secs(20)));
+    assert_eq!(m.lab.inbox_count(&head), 0, "the head gets no ordinary letter");
+    send_at(&m, "09:00 ngày 20/03/2030");
+    assert!(m.lab.wait_for_inbox(&head, 1, std::time::Duration::from_secs(20)));
+    assert!(m.lab.wait_for_inbox(&parent, 1, std::time::Duration::from_secs(20)));
+    let copy = mail_parser::MessageParser::default()
+        .parse(&m.lab.messages(&head)[0])
+        .unwrap()
+        .into_owned();
+    let cc: Vec<String> = copy
+        .cc()
+        .map(|a| a.iter().filter_map(|m| m.address().map(str::to_string)).collect())
+        .unwrap_or_default();
+    assert_eq!(cc, vec![parent.clone(), head.clone()]);
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, sql};
 use crate::domain::model::{
-    EmailAddress, GroupCode, MergedInto, RequestId, Unit, UnitAddress, UnitCode, UnitId, UnitInput,
+    AddressRole, EmailAddress, GroupCode, MergedInto, RequestId, Unit, UnitAddress, UnitCode, UnitId, UnitInput,
 };
 
 /// What applying one unit description did.
@@ -56,6 +56,7 @@ pub(super) struct AddressRow {
     address: String,
     failing_since: Option<DateTime<Utc>>,
     failing_reason: Option<String>,
+    role: String,
 }
 
 /// Loads every unit (active or not) with its groups and addresses, ordered by code.
@@ -67,10 +68,11 @@ pub(super) async fn load_all_units(db: &mut Db<'_>) -> StoreResult<Vec<Unit>> {
     let groups: Vec<GroupRow> = sql("SELECT unit_id, group_code FROM unit_groups ORDER BY group_code")
         .fetch_all(db)
         .await?;
-    let addresses: Vec<AddressRow> =
-        sql("SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses ORDER BY unit_id, position")
-            .fetch_all(db)
-            .await?;
+    let addresses: Vec<AddressRow> = sql(
+        "SELECT unit_id, address, failing_since, failing_reason, role FROM unit_addresses ORDER BY unit_id, position",
+    )
+    .fetch_all(db)
+    .await?;
     assemble(units, groups, addresses)
 }
 
@@ -90,10 +92,12 @@ fn assemble(units: Vec<UnitRow>, groups: Vec<GroupRow>, addresses: Vec<AddressRo
             column: "unit_addresses.address",
             value: row.address.clone(),
         })?;
+        let role = super::parse_column("unit_addresses.role", &row.role, AddressRole::parse)?;
         addresses_by_unit.entry(row.unit_id).or_default().push(UnitAddress {
             address,
             failing_since: row.failing_since,
             failing_reason: row.failing_reason,
+            role,
         });
     }
     units
@@ -175,13 +179,40 @@ impl Store {
         .fetch_all(db)
         .await?;
         let addresses: Vec<AddressRow> = sql(
-            "SELECT unit_id, address, failing_since, failing_reason FROM unit_addresses \
+            "SELECT unit_id, address, failing_since, failing_reason, role FROM unit_addresses \
              WHERE unit_id IN (SELECT unit_id FROM request_units WHERE request_id = $1) ORDER BY unit_id, position",
         )
         .bind(request_id)
         .fetch_all(db)
         .await?;
         assemble(units, groups, addresses)
+    }
+
+    /// Sets what one address of a unit is for (`unit role`).
+    pub async fn set_address_role(
+        &self,
+        unit: &UnitCode,
+        address: &EmailAddress,
+        role: AddressRole,
+    ) -> StoreResult<()> {
+        let changed = on_writer!(self, |pool| {
+            sqlx::query(
+                "UPDATE unit_addresses SET role = $1 WHERE lower(address) = lower($2) \
+                 AND unit_id = (SELECT id FROM units WHERE code = $3)",
+            )
+            .bind(role.as_str())
+            .bind(address.as_str())
+            .bind(unit.as_str())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "đơn vị `{unit}` không có địa chỉ {address} (xem: baocao unit show {unit})"
+            )));
+        }
+        Ok(())
     }
 
     /// Active units, optionally only those of one group.

@@ -59,6 +59,48 @@ pub struct UnitAddress {
     pub address: EmailAddress,
     pub failing_since: Option<DateTime<Utc>>,
     pub failing_reason: Option<String>,
+    pub role: AddressRole,
+}
+
+/// What a unit's address is for. Every address identifies the unit when mail comes from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddressRole {
+    /// Nhận thư: the unit's letters go to the first of these that works.
+    #[default]
+    Receives,
+    /// Thủ trưởng: the head, copied when the unit is escalated; no ordinary letters.
+    Head,
+    /// Văn thư: the unit's clerk.
+    Clerk,
+}
+
+impl AddressRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressRole::Receives => "nhan-thu",
+            AddressRole::Head => "thu-truong",
+            AddressRole::Clerk => "van-thu",
+        }
+    }
+
+    /// `nhan-thu`, `thủ trưởng`, `van thu` (no diacritics or case needed).
+    pub fn parse(text: &str) -> Option<AddressRole> {
+        match crate::domain::matching::search_key(text).replace(' ', "-").as_str() {
+            "nhan-thu" => Some(AddressRole::Receives),
+            "thu-truong" => Some(AddressRole::Head),
+            "van-thu" => Some(AddressRole::Clerk),
+            _ => None,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            AddressRole::Receives => "nhận thư",
+            AddressRole::Head => "thủ trưởng",
+            AddressRole::Clerk => "văn thư",
+        }
+    }
 }
 
 /// What a clerk gives to create or replace a unit: everything but history.

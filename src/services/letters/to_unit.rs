@@ -54,11 +54,15 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
         copies,
     } = letter;
     let office = &setup.settings.office;
-    // The first address that is not failing, else the first.
+    // The first address that is not failing and not the head's (who is only copied on
+    // escalation), else the first that is not the head's, else the first.
+    let receives = |a: &&crate::domain::model::UnitAddress| a.role != crate::domain::model::AddressRole::Head;
     let address = unit
         .addresses
         .iter()
+        .filter(receives)
         .find(|a| a.failing_since.is_none())
+        .or_else(|| unit.addresses.iter().find(receives))
         .or(unit.addresses.first())
         .map(|a| a.address.to_string())
         .unwrap_or_default();

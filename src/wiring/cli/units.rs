@@ -25,6 +25,16 @@ pub enum UnitCommand {
         /// Mã đơn vị
         code: String,
     },
+    /// Vai trò của một địa chỉ: nhan-thu (nhận thư, mặc định), thu-truong (thủ trưởng: chỉ nhận
+    /// bản đồng gửi khi chuyển cấp trên), van-thu (văn thư)
+    Role {
+        /// Mã đơn vị
+        code: String,
+        /// Địa chỉ email đã có của đơn vị
+        address: String,
+        /// nhan-thu, thu-truong hoặc van-thu
+        role: String,
+    },
     /// Xem một đơn vị
     Show {
         /// Mã đơn vị
@@ -193,6 +203,7 @@ pub async fn run(context: &Context, command: UnitCommand) -> CliResult {
         UnitCommand::Edit(args) => edit(context, args).await,
         UnitCommand::Remove { code } => remove(context, &code).await,
         UnitCommand::Show { code, json } => show(context, &code, json).await,
+        UnitCommand::Role { code, address, role } => set_role(context, &code, &address, &role).await,
         UnitCommand::List { group, all, json } => list(context, group, all, json).await,
         UnitCommand::Import { file, json } => import(context, file, json).await,
         UnitCommand::Rename { old, new, name } => rename(context, &old, &new, name.as_deref()).await,
@@ -323,8 +334,15 @@ async fn show(context: &Context, code: &str, json: bool) -> CliResult {
     for (i, address) in unit.addresses.iter().enumerate() {
         let label = if i == 0 { "Email:" } else { "" };
         let mut notes = Vec::new();
-        if i == 0 {
+        let first_receiving = unit
+            .addresses
+            .iter()
+            .position(|a| a.role != crate::domain::model::AddressRole::Head);
+        if Some(i) == first_receiving {
             notes.push("nơi nhận thư nhắc".to_string());
+        }
+        if address.role != crate::domain::model::AddressRole::Receives {
+            notes.push(address.role.label_vi().to_string());
         }
         if let Some(reason) = &address.failing_reason {
             notes.push(format!("LỖI GỬI: {reason}"));
@@ -339,6 +357,19 @@ async fn show(context: &Context, code: &str, json: bool) -> CliResult {
         println!("{label:<11} {}{notes}", address.address);
     }
     println!("Trạng thái: {}", state_vi(&unit, context.settings.office.zone));
+    Ok(())
+}
+
+async fn set_role(context: &Context, code: &str, address: &str, role: &str) -> CliResult {
+    let unit = UnitCode::parse(code).map_err(|e| CliError::Refused(e.to_string()))?;
+    let address = crate::domain::model::EmailAddress::parse(address).map_err(|e| CliError::Refused(e.to_string()))?;
+    let role = crate::domain::model::AddressRole::parse(role).ok_or_else(|| {
+        CliError::Refused(format!(
+            "không hiểu vai trò `{role}`: ghi nhan-thu, thu-truong hoặc van-thu"
+        ))
+    })?;
+    context.store.set_address_role(&unit, &address, role).await?;
+    println!("đã đặt {address} của {unit} là {}", role.label_vi());
     Ok(())
 }
 

@@ -14,6 +14,7 @@ fn unit(id: i64, code: &str, addresses: &[&str], groups: &[&str]) -> Unit {
                 address: EmailAddress::parse(a).unwrap(),
                 failing_since: None,
                 failing_reason: None,
+                role: Default::default(),
             })
             .collect(),
         active: true,
