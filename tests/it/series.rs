@@ -18,6 +18,7 @@ on_both_backends!(
     replies_count_for_the_period_they_name,
     a_monthly_and_a_quarterly_series_run_for_a_year,
     an_edited_series_makes_its_next_periods_the_new_way_with_its_files,
+    a_year_through_the_mail_lab_escalates_the_silent_unit_once_a_period,
 );
 
 fn monthly(env: &Env, more: &[&str]) -> crate::harness::Run {
@@ -764,4 +765,157 @@ fn an_edited_series_makes_its_next_periods_the_new_way_with_its_files(backend: B
     let refused = env.baocao(&["series", "edit", "bc-thang", "--remove-unit", "pgd-dienbien"]);
     assert_eq!(refused.code, 1);
     refused.assert_stderr_contains("ít nhất một nhóm hoặc đơn vị");
+}
+
+/// A monthly and a quarterly series for two district offices through the mail lab for a
+/// simulated year: one reports before every deadline, the other never; its parent gets one
+/// copy of an overdue notice per period (escalation after 3 working days), the digest lists
+/// it, and the matrix shows both.
+fn a_year_through_the_mail_lab_escalates_the_silent_unit_once_a_period(backend: Backend) {
+    use crate::harness::mail_env::send_at;
+    use chrono::{Duration as Days, NaiveDate};
+    let m = mail_env(backend, None, ALWAYS_OPEN);
+    let (prompt, silent, parent) = (m.lab.address("pgd-a"), m.lab.address("pgd-b"), m.lab.address("ubnd-b"));
+    m.env.import_units([
+        ["ubnd-b", "UBND huyện B", "ubnd", parent.as_str()],
+        ["pgd-a", "Phòng GD&ĐT huyện A", "phong-gddt", prompt.as_str()],
+        ["pgd-b", "Phòng GD&ĐT huyện B", "phong-gddt", silent.as_str()],
+    ]);
+    m.env.baocao(&["unit", "edit", "pgd-b", "--parent", "ubnd-b"]).ok();
+    for (code, period, deadline, first) in [
+        ("bc-thang", "thang", "ngày 5 tháng sau kỳ", "T1/2027"),
+        ("bc-quy", "quy", "ngày 15 tháng cuối kỳ", "Quý I/2027"),
+    ] {
+        m.env
+            .baocao(&[
+                "series",
+                "add",
+                code,
+                "--doc",
+                "12/KH-SGDĐT",
+                "--title",
+                "Báo cáo",
+                "--period",
+                period,
+                "--deadline",
+                deadline,
+                "--unit",
+                "pgd-a",
+                "--unit",
+                "pgd-b",
+                "--from",
+                first,
+                "--remind",
+                "1d",
+                "--overdue",
+                "1d,3d",
+                "--escalate-after",
+                "3",
+                "--no-attachment-required",
+                "--at",
+                "08:00 ngày 01/12/2026",
+            ])
+            .ok();
+    }
+    let mut replied: std::collections::HashSet<String> = Default::default();
+    let mut digest_checked = false;
+    let mut day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    while day <= NaiveDate::from_ymd_opt(2028, 1, 31).unwrap() {
+        let at = format!("08:00 ngày {}", day.format("%d/%m/%Y"));
+        make_due(&m.env, &at);
+        // The prompt office answers each new period at once, naming it in the file.
+        for code in ["bc-thang", "bc-quy"] {
+            let shown = m.env.baocao(&["series", "show", code, "--json"]).ok().json();
+            for instance in shown["instances"].as_array().unwrap() {
+                let token = instance["token"].as_str().unwrap().to_string();
+                if !replied.insert(token.clone()) {
+                    continue;
+                }
+                // "BC_T1_2027.xlsx", "BaoCao_2027_Q1.xlsx": as offices name their files.
+                let key = instance["period_key"].as_str().unwrap();
+                let file = match key.split_once('-') {
+                    Some((year, quarter)) if quarter.starts_with('Q') => format!("BaoCao_{year}_{quarter}.xlsx"),
+                    Some((year, month)) => format!("BC_T{}_{year}.xlsx", month.trim_start_matches('0')),
+                    None => unreachable!("{key}"),
+                };
+                let mail =
+                    report_mail(&token, "Báo cáo", &[&file]).replace("pgddt.tpdienbienphu@dienbien.edu.vn", &prompt);
+                let outcome = import(
+                    &m.env,
+                    &format!("{token}.eml"),
+                    &mail,
+                    &format!("09:00 ngày {}", day.format("%d/%m/%Y")),
+                );
+                assert_eq!(
+                    (outcome["state"].as_str(), outcome["token"].as_str()),
+                    (Some("counted"), Some(token.as_str())),
+                    "{outcome:#}"
+                );
+            }
+        }
+        let before = m.lab.inbox_count(&parent);
+        send_at(&m, &format!("09:30 ngày {}", day.format("%d/%m/%Y")));
+        if !digest_checked && m.lab.wait_for_inbox(&parent, before + 1, Duration::from_millis(300)) {
+            let digest = m
+                .env
+                .baocao(&["digest", "--at", &format!("10:00 ngày {}", day.format("%d/%m/%Y"))])
+                .ok()
+                .stdout;
+            assert!(digest.contains("Đã chuyển cấp trên"), "{digest}");
+            assert!(
+                digest.contains("Phòng GD&ĐT huyện B — đồng gửi UBND huyện B"),
+                "{digest}"
+            );
+            digest_checked = true;
+        }
+        day += Days::days(7);
+    }
+    assert!(digest_checked, "an escalation went out");
+    // One copy per period: 12 months and 4 quarters of 2027, none for the prompt office.
+    assert!(
+        m.lab.wait_for_inbox(&parent, 16, Duration::from_secs(30)),
+        "{}",
+        m.lab.inbox_count(&parent)
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(m.lab.inbox_count(&parent), 16);
+    for raw in m.lab.messages(&parent) {
+        let copy = mail_parser::MessageParser::default().parse(&raw).unwrap().into_owned();
+        let to: Vec<String> = copy
+            .to()
+            .map(|a| a.iter().filter_map(|m| m.address().map(str::to_string)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            to,
+            vec![silent.clone()],
+            "copies of the silent office's overdue notices only"
+        );
+    }
+    for (code, periods) in [("bc-thang", 12u64), ("bc-quy", 4)] {
+        let json = m
+            .env
+            .baocao(&[
+                "status",
+                "--series",
+                code,
+                "--year",
+                "2027",
+                "--json",
+                "--at",
+                "08:00 ngày 31/01/2028",
+            ])
+            .ok()
+            .json();
+        let row = |unit: &str| {
+            json["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["unit"] == unit)
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(row("pgd-a")["on_time"].as_u64(), Some(periods), "{json:#}");
+        assert_eq!(row("pgd-b")["overdue"].as_u64(), Some(periods), "{json:#}");
+    }
 }

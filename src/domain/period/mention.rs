@@ -210,6 +210,12 @@ fn read_at(words: &[Word<'_>], i: usize, after_mention: bool) -> Option<(Mention
     // or with its year; and stays weak without a year.
     let abbreviation = |kind, index| -> Option<(Mention, usize)> {
         let (mut mention, used) = make(kind, index, 1, false);
+        // "BC_2027_Q1": the year written before it.
+        if mention.year.is_none()
+            && let Some(year) = four_digit_year(previous)
+        {
+            mention.year = Some(year);
+        }
         let introduced = previous.is_empty() || matches!(previous, "bc" | "cao" | "baocao" | "ky" | "va");
         if mention.year.is_none() && !introduced {
             return None;

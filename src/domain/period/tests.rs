@@ -414,6 +414,8 @@ fn bare_abbreviations_need_a_year_or_a_report_word_and_school_terms_take_calenda
     assert_eq!(named("T11.xlsx"), [(Month, 11, None)]);
     assert_eq!(named("BC T11"), [(Month, 11, None)]);
     assert_eq!(named("Q1_2027.xlsx"), [(Quarter, 1, Some(2027))]);
+    assert_eq!(named("BaoCao_2027_Q1.xlsx"), [(Quarter, 1, Some(2027))]);
+    assert_eq!(named("BC 2027 T11"), [(Month, 11, Some(2027))]);
     assert!(mentions("BC Q4")[0].weak);
     assert!(!mentions("quý 4")[0].weak);
     assert_eq!(named("Báo cáo quí IV"), [(Quarter, 4, None)]);
