@@ -739,6 +739,23 @@ fn an_edited_series_makes_its_next_periods_the_new_way_with_its_files(backend: B
         ])
         .ok();
     edited.assert_stdout_contains("đã sửa chuỗi bc-thang");
+    let escalated = env
+        .baocao(&[
+            "series",
+            "edit",
+            "bc-thang",
+            "--escalate-after",
+            "2",
+            "--escalate-to",
+            "thu-truong",
+        ])
+        .ok();
+    escalated.assert_stdout_contains("chuyển cấp trên: sau 2 ngày làm việc quá hạn");
+    let shown = env.baocao(&["series", "show", "bc-thang"]).ok().stdout;
+    assert!(
+        shown.contains("Cấp trên:     sau 2 ngày làm việc quá hạn, thư quá hạn kế tiếp đồng gửi thủ trưởng đơn vị"),
+        "{shown}"
+    );
     edited.assert_stdout_contains("BC-1");
     let shown = env.baocao(&["series", "show", "bc-thang"]).ok().stdout;
     assert!(shown.contains("Mau bao cao thang.xlsx"), "{shown}");
@@ -755,6 +772,14 @@ fn an_edited_series_makes_its_next_periods_the_new_way_with_its_files(backend: B
         december["files"][0]["file_name"], "Mau bao cao thang.xlsx",
         "{december:#}"
     );
+    let december_text = env.baocao(&["request", "show", "BC-2"]).ok().stdout;
+    assert!(
+        december_text.contains("Cấp trên:   sau 2 ngày làm việc quá hạn"),
+        "the period carries the series' escalation: {december_text}"
+    );
+    env.baocao(&["series", "edit", "bc-thang", "--escalate-default"]).ok();
+    let shown = env.baocao(&["series", "show", "bc-thang"]).ok().stdout;
+    assert!(shown.contains("theo cấu hình"), "{shown}");
     // November, made before, is unchanged.
     let november = env.baocao(&["request", "show", "BC-1", "--json"]).ok().json();
     assert_eq!(november["units"].as_array().unwrap().len(), 10);

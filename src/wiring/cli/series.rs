@@ -192,6 +192,15 @@ pub struct EditArgs {
     /// Bỏ đơn vị
     #[arg(long = "remove-unit", value_name = "U")]
     pub remove_units: Vec<String>,
+    /// Chuyển cấp trên mới: số ngày làm việc quá hạn, ví dụ 3,7 ("" để không chuyển)
+    #[arg(long, value_name = "NGÀY")]
+    pub escalate_after: Option<String>,
+    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren, thu-truong hoặc cả hai
+    #[arg(long, value_name = "AI", requires = "escalate_after")]
+    pub escalate_to: Option<String>,
+    /// Bỏ cài đặt chuyển cấp trên riêng: dùng cấu hình chung
+    #[arg(long, conflicts_with = "escalate_after")]
+    pub escalate_default: bool,
 }
 
 fn refused(message: impl ToString) -> CliError {
@@ -631,6 +640,15 @@ async fn edit(context: &Context, args: EditArgs) -> CliResult {
     for unit in parse_list(&args.remove_units, UnitCode::parse)? {
         input.recipients.units.retain(|u| *u != unit);
         changed.push(format!("bỏ đơn vị {unit}"));
+    }
+    if let Some(after) = &args.escalate_after {
+        let own = Escalation::parse(after, args.escalate_to.as_deref().unwrap_or("")).map_err(refused)?;
+        changed.push(format!("chuyển cấp trên: {}", own.describe_vi()));
+        input.escalation = Some(own);
+    }
+    if args.escalate_default {
+        input.escalation = None;
+        changed.push("chuyển cấp trên: theo cấu hình".to_string());
     }
     if changed.is_empty() {
         return Err(refused(
