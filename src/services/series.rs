@@ -80,8 +80,15 @@ async fn make_for(
         if now > instance.create_at {
             instance.warning = crate::domain::period::no_working_day_left(now, instance.deadline, calendar, zone);
         }
-        let Some(request_id) = store.create_instance(series, &instance, quiet, now).await? else {
-            continue;
+        let request_id = match store.create_instance(series, &instance, quiet, now).await {
+            Ok(Some(id)) => id,
+            Ok(None) => continue,
+            // Periods are made in order: stop at this one (it is tried again next pass) and
+            // keep what was made before it.
+            Err(error) => {
+                tracing::error!(series = %series.code, period = %instance.key, error = %error, "could not make a period");
+                break;
+            }
         };
         tracing::info!(
             series = %series.code,

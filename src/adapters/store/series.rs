@@ -416,7 +416,7 @@ impl Store {
              attachment_required, state, created_at, activated_at, updated_at, deadline_wording, issuer, doc_kind, \
              content, expects_report, series_id, period_key, period_label, escalate_after, escalate_to) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17, \
-             $18, $19) ON CONFLICT (series_id, period_key) DO NOTHING RETURNING id",
+             $18, $19) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(input.doc_code.as_str())
         .bind(&key)
@@ -440,7 +440,22 @@ impl Store {
         .fetch_optional(&mut *db)
         .await?;
         let Some((id,)) = inserted else {
-            return Ok(None);
+            // Another run made this period (the same row conflicts on every unique key at
+            // once; PostgreSQL reports a row still being inserted by another transaction on
+            // whichever key it checks first, so the conflict is not narrowed to one key).
+            // Anything else that stood in the way is an error, not a period made.
+            let ours: Option<(i64,)> = sql("SELECT id FROM requests WHERE series_id = $1 AND period_key = $2")
+                .bind(series.id)
+                .bind(&instance.key)
+                .fetch_optional(&mut *db)
+                .await?;
+            return match ours {
+                Some(_) => Ok(None),
+                None => Err(StoreError::Rejected(vec![format!(
+                    "không tạo được kỳ {} của chuỗi {}: số hiệu {} đã dùng cho một yêu cầu khác",
+                    instance.label, series.code, input.doc_code
+                )])),
+            };
         };
         sql("UPDATE requests SET token = $1 WHERE id = $2")
             .bind(format!("BC-{id}"))
