@@ -76,20 +76,31 @@ pub(crate) async fn insert_files(
     files: &[crate::domain::model::FileInput],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    const REQUEST_FILE: &str = "INSERT INTO request_attachments (request_id, file_name, content_type, size, sha256, \
+         data, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    insert_file_rows(db, REQUEST_FILE, request_id.get(), files, now).await
+}
+
+/// Writes each file with `statement`, whose `$1` is the owner (a request or a series) and
+/// `$2`–`$7` the name, content type, size, SHA-256, bytes and time.
+pub(crate) async fn insert_file_rows(
+    db: &mut Db<'_>,
+    statement: &'static str,
+    owner: i64,
+    files: &[crate::domain::model::FileInput],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     for file in files {
-        sql(
-            "INSERT INTO request_attachments (request_id, file_name, content_type, size, sha256, data, added_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(request_id)
-        .bind(&file.name)
-        .bind(&file.content_type)
-        .bind(file.data.len() as i64)
-        .bind(crate::domain::incoming::message::content_hash(&file.data))
-        .bind(&file.data)
-        .bind(now)
-        .execute(db)
-        .await?;
+        sql(statement)
+            .bind(owner)
+            .bind(&file.name)
+            .bind(&file.content_type)
+            .bind(file.data.len() as i64)
+            .bind(crate::domain::incoming::message::content_hash(&file.data))
+            .bind(&file.data)
+            .bind(now)
+            .execute(&mut *db)
+            .await?;
     }
     Ok(())
 }

@@ -180,7 +180,24 @@ fn check_code(code: &str) -> Option<String> {
     (!ok).then(|| format!("mã chuỗi báo cáo `{code}` chỉ gồm chữ thường không dấu, số và dấu -, ví dụ bc-thang-cchc"))
 }
 
+/// One file each instance's notice carries (see [`super::files::insert_file_rows`]).
+const SERIES_FILE: &str = "INSERT INTO series_attachments (series_id, file_name, content_type, size, sha256, data, added_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
 impl Store {
+    /// What stands in the way of a series: recipients that name nothing, no recipient, no title.
+    async fn series_problems(&self, input: &SeriesInput, no_recipient: &str) -> StoreResult<Vec<String>> {
+        let units = self.list_units(None).await?;
+        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
+        if input.recipients.is_empty() {
+            problems.push(no_recipient.to_string());
+        }
+        if input.title.trim().is_empty() {
+            problems.push("trích yếu (--title) không được để trống".to_string());
+        }
+        Ok(problems)
+    }
+
     /// Makes a series, with the files each instance's notice carries. Its recipients must
     /// exist, as a request's must.
     pub async fn create_series(
@@ -189,16 +206,11 @@ impl Store {
         files: &[FileInput],
         now: DateTime<Utc>,
     ) -> StoreResult<Series> {
-        let units = self.list_units(None).await?;
-        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
+        let mut problems = self
+            .series_problems(input, "cần ít nhất một --group hoặc --unit")
+            .await?;
         problems.extend(super::check_files(&[], files));
         problems.extend(check_code(&input.code));
-        if input.recipients.is_empty() {
-            problems.push("cần ít nhất một --group hoặc --unit".to_string());
-        }
-        if input.title.trim().is_empty() {
-            problems.push("trích yếu (--title) không được để trống".to_string());
-        }
         if !problems.is_empty() {
             return Err(StoreError::Rejected(problems));
         }
@@ -246,21 +258,7 @@ impl Store {
         .fetch_one(&mut *db)
         .await?;
         insert_recipients_of(db, id, &input.recipients).await?;
-        for file in files {
-            sql(
-                "INSERT INTO series_attachments (series_id, file_name, content_type, size, sha256, data, added_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(&file.name)
-            .bind(&file.content_type)
-            .bind(file.data.len() as i64)
-            .bind(crate::domain::incoming::message::content_hash(&file.data))
-            .bind(&file.data)
-            .bind(now)
-            .execute(&mut *db)
-            .await?;
-        }
+        super::files::insert_file_rows(db, SERIES_FILE, id, files, now).await?;
         tx.commit().await?;
         self.series_by_code(&input.code).await
     }
@@ -278,14 +276,9 @@ impl Store {
     /// Replaces what a series makes its next instances from (the instances made are ordinary
     /// requests: `request edit` changes them). The code and the first period stay.
     pub async fn update_series(&self, series: &Series, input: &SeriesInput, now: DateTime<Utc>) -> StoreResult<Series> {
-        let units = self.list_units(None).await?;
-        let mut problems = unknown_recipients(&units, &input.recipients.groups, &input.recipients.units);
-        if input.recipients.is_empty() {
-            problems.push("chuỗi báo cáo cần ít nhất một nhóm hoặc đơn vị".to_string());
-        }
-        if input.title.trim().is_empty() {
-            problems.push("trích yếu (--title) không được để trống".to_string());
-        }
+        let problems = self
+            .series_problems(input, "chuỗi báo cáo cần ít nhất một nhóm hoặc đơn vị")
+            .await?;
         if !problems.is_empty() {
             return Err(StoreError::Rejected(problems));
         }
