@@ -21,7 +21,7 @@ use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use baocao::adapters::store::Store;
+use baocao::adapters::store::{Pools, Store};
 use harness::service::{try_memory_kib, wait_sampling};
 use harness::{Backend, Env};
 
@@ -202,9 +202,9 @@ fn measure(env: &Env, args: &[&str]) -> Measured {
 }
 
 async fn count(store: &Store, statement: &'static str) -> usize {
-    let (n,): (i64,) = match store {
-        Store::Sqlite(pools) => sqlx::query_as(statement).fetch_one(pools.reader()).await.unwrap(),
-        Store::Postgres(pool) => sqlx::query_as(statement).fetch_one(pool).await.unwrap(),
+    let (n,): (i64,) = match store.pools() {
+        Pools::Sqlite(pools) => sqlx::query_as(statement).fetch_one(pools.reader()).await.unwrap(),
+        Pools::Postgres(pool) => sqlx::query_as(statement).fetch_one(pool).await.unwrap(),
     };
     n as usize
 }

@@ -16,7 +16,7 @@ mod harness;
 
 use std::time::{Duration, Instant};
 
-use baocao::adapters::store::Store;
+use baocao::adapters::store::{Pools, Store};
 use chrono::TimeZone;
 use harness::{Backend, Env};
 
@@ -112,9 +112,9 @@ async fn run(backend: Backend, units: usize) {
         day = day.succ_opt().unwrap();
     }
     let count = "SELECT COUNT(*) FROM reminder_slots";
-    let slots: i64 = match &store {
-        Store::Sqlite(pools) => sqlx::query_scalar(count).fetch_one(pools.reader()).await.unwrap(),
-        Store::Postgres(pool) => sqlx::query_scalar(count).fetch_one(pool).await.unwrap(),
+    let slots: i64 = match store.pools() {
+        Pools::Sqlite(pools) => sqlx::query_scalar(count).fetch_one(pools.reader()).await.unwrap(),
+        Pools::Postgres(pool) => sqlx::query_scalar(count).fetch_one(pool).await.unwrap(),
     };
     println!(
         "  {:<62} {:>9}   goal < 1 s  {}",

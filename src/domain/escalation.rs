@@ -33,12 +33,48 @@ impl EscalateTo {
     }
 }
 
+/// How those above the unit are told: in copy of the unit's overdue notice, or by a letter
+/// of their own asking them to see to it ("đề nghị chỉ đạo, đôn đốc").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EscalateVia {
+    /// Cc of the overdue notice (the unit sees who was told).
+    #[default]
+    Cc,
+    /// A separate letter to each of them, sent with the overdue notice.
+    Letter,
+}
+
+impl EscalateVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalateVia::Cc => "cc",
+            EscalateVia::Letter => "thu-rieng",
+        }
+    }
+
+    /// Reads `cc` (also `dong-gui`) or `thu-rieng` (also `rieng`, `letter`); empty: `cc`.
+    pub fn parse(text: &str) -> Result<EscalateVia, String> {
+        match crate::domain::matching::search_key(text.trim())
+            .replace(' ', "-")
+            .as_str()
+        {
+            "" | "cc" | "dong-gui" => Ok(EscalateVia::Cc),
+            "thu-rieng" | "rieng" | "letter" | "separate" => Ok(EscalateVia::Letter),
+            other => Err(format!(
+                "không hiểu cách chuyển cấp trên `{other}`: ghi cc (đồng gửi thư quá hạn) hoặc thu-rieng (gửi thư riêng)"
+            )),
+        }
+    }
+}
+
 /// When and to whom a unit's overdue notices are escalated; `after_days` empty: never.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Escalation {
     /// Working days overdue, ascending: `[3, 7]`.
     pub after_days: Vec<u32>,
     pub to: Vec<EscalateTo>,
+    pub via: EscalateVia,
 }
 
 impl Escalation {
@@ -90,7 +126,27 @@ impl Escalation {
         Ok(Escalation {
             after_days,
             to: targets,
+            via: EscalateVia::Cc,
         })
+    }
+
+    /// [`Escalation::parse`] plus how they are told (`cc` or `thu-rieng`).
+    pub fn parse_via(after: &str, to: &str, via: &str) -> Result<Escalation, String> {
+        let mut escalation = Escalation::parse(after, to)?;
+        escalation.via = EscalateVia::parse(via)?;
+        Ok(escalation)
+    }
+
+    /// Read back from the stored columns (after, to, via); no `after`: the configuration's.
+    pub fn from_columns(
+        after: Option<&str>,
+        to: Option<&str>,
+        via: Option<&str>,
+    ) -> Result<Option<Escalation>, String> {
+        match after {
+            Some(after) => Escalation::parse_via(after, to.unwrap_or(""), via.unwrap_or("")).map(Some),
+            None => Ok(None),
+        }
     }
 
     pub fn is_off(&self) -> bool {
@@ -138,11 +194,18 @@ impl Escalation {
         }
         let days: Vec<String> = self.after_days.iter().map(u32::to_string).collect();
         let to: Vec<&str> = self.to.iter().map(|t| t.label_vi()).collect();
-        format!(
-            "sau {} ngày làm việc quá hạn, thư quá hạn kế tiếp đồng gửi {}",
-            days.join(" và "),
-            to.join(", ")
-        )
+        match self.via {
+            EscalateVia::Cc => format!(
+                "sau {} ngày làm việc quá hạn, thư quá hạn kế tiếp đồng gửi {}",
+                days.join(" và "),
+                to.join(", ")
+            ),
+            EscalateVia::Letter => format!(
+                "sau {} ngày làm việc quá hạn, cùng thư quá hạn kế tiếp gửi thư riêng đề nghị {} đôn đốc",
+                days.join(" và "),
+                to.join(", ")
+            ),
+        }
     }
 }
 
@@ -188,5 +251,13 @@ mod tests {
             e.describe_vi(),
             "sau 3 và 7 ngày làm việc quá hạn, thư quá hạn kế tiếp đồng gửi đơn vị cấp trên"
         );
+        let letter = Escalation::parse_via("3", "thu-truong", "thư riêng").unwrap();
+        assert_eq!(letter.via, EscalateVia::Letter);
+        assert_eq!(
+            letter.describe_vi(),
+            "sau 3 ngày làm việc quá hạn, cùng thư quá hạn kế tiếp gửi thư riêng đề nghị thủ trưởng đơn vị đôn đốc"
+        );
+        assert_eq!(Escalation::parse_via("3", "", "").unwrap().via, EscalateVia::Cc);
+        assert!(Escalation::parse_via("3", "", "fax").unwrap_err().contains("thu-rieng"));
     }
 }

@@ -456,6 +456,9 @@ pub enum DeadlineRule {
     DayOfNextMonth(u32),
     /// "N ngày làm việc sau ngày chốt số liệu".
     WorkingDaysAfterCutOff(u32),
+    /// "ngày N hằng tháng": the first day N after the data cut-off (a monthly report cut off
+    /// on the 14th is due on the 20th of the same month, or on the 5th of the next).
+    DayAfterCutOff(u32),
 }
 
 /// What happens when a rule lands on a day off.
@@ -513,8 +516,8 @@ pub struct DeadlineSpec {
 }
 
 /// Why a deadline rule could not be read, with the forms that are.
-pub const RULE_FORMS_VI: &str = "\"ngày 15 tháng cuối kỳ\", \"ngày 5 tháng sau kỳ\", \
-     \"3 ngày làm việc sau ngày chốt số liệu\", mỗi dạng có thể thêm giờ: \"trước 17h00 ngày 5 tháng sau kỳ\"";
+pub const RULE_FORMS_VI: &str = "\"ngày 15 tháng cuối kỳ\", \"ngày 5 tháng sau kỳ\" (hoặc \"ngày 5 tháng đầu quý sau\"), \
+     \"ngày 5 hằng tháng\", \"3 ngày làm việc sau ngày chốt số liệu\", mỗi dạng có thể thêm giờ: \"trước 17h00 ngày 5 tháng sau kỳ\"";
 
 impl DeadlineSpec {
     /// Reads the rule as a directive writes it: "ngày 15 của tháng cuối kỳ", "chậm nhất ngày
@@ -544,9 +547,19 @@ impl DeadlineSpec {
                     .copied()
                     .filter(|w| !matches!(*w, "cua" | "thuoc"))
                     .collect();
+                let next_word = |w: &&str| matches!(*w, "sau" | "tiep" | "ke");
+                // "ngày 5 hằng tháng" (hàng tháng, hằng quý, …): the first 5th after the cut-off.
+                if matches!(rest.first(), Some(&"hang") | Some(&"moi"))
+                    && matches!(rest.get(1), Some(&"thang") | Some(&"quy") | Some(&"nam") | Some(&"ky"))
+                    && (1..=31).contains(&day)
+                {
+                    rule = Some(DeadlineRule::DayAfterCutOff(day));
+                    break;
+                }
                 if rest.first() == Some(&"thang") {
                     let which = rest.get(1).copied().unwrap_or_default();
-                    let after = matches!(which, "sau" | "tiep" | "ke");
+                    // "tháng đầu quý sau", "tháng đầu của kỳ tiếp theo": the month after the period.
+                    let after = next_word(&which) || (which == "dau" && rest[2..].iter().any(next_word));
                     let last = matches!(which, "cuoi");
                     if (after || last) && (1..=31).contains(&day) {
                         rule = Some(if after {
@@ -596,6 +609,9 @@ impl DeadlineSpec {
             DeadlineRule::DayOfLastMonth(day) => format!("ngày {day} của tháng cuối kỳ"),
             DeadlineRule::DayOfNextMonth(day) => format!("ngày {day} của tháng sau kỳ"),
             DeadlineRule::WorkingDaysAfterCutOff(n) => format!("{n} ngày làm việc sau ngày chốt số liệu"),
+            DeadlineRule::DayAfterCutOff(day) => {
+                format!("ngày {day} hằng tháng (ngày {day} đầu tiên sau ngày chốt số liệu)")
+            }
         };
         match self.at {
             Some(at) => format!("trước {} {rule}", at.format("%H:%M")),
@@ -707,6 +723,22 @@ impl Schedule {
                     }
                 }
                 date
+            }
+            DeadlineRule::DayAfterCutOff(day) => {
+                let mut month = (data_to.year(), data_to.month());
+                loop {
+                    let date = clamped_date(month.0, month.1, day);
+                    if date > data_to {
+                        if date.day() != day {
+                            notes.push(format!(
+                                "tháng {}/{} không có ngày {day}: lấy ngày cuối tháng",
+                                month.1, month.0
+                            ));
+                        }
+                        break date;
+                    }
+                    month = add_months(month, 1);
+                }
             }
         };
         // "trước ngày N": the last day is the day before.

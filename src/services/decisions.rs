@@ -179,13 +179,12 @@ pub async fn reject(store: &Store, item_id: IncomingId, reason: &str, now: DateT
 /// Grants the unit of a review item a later deadline for its request (written as clerks
 /// write deadlines); the unit's waiting reminders are dropped so the next planning pass lays
 /// them out again against the new deadline. Returns the note recorded.
-/// A later deadline for the unit of review item `item_id`, granted by `by` (a web user or
-/// the OS user) and recorded in the request's changes.
+/// A later deadline for the unit of review item `item_id`, recorded in the request's changes
+/// as the store's actor (a web user or the OS user).
 pub async fn extend(
     store: &Store,
     item_id: IncomingId,
     until: &str,
-    by: &str,
     zone: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Decided<String> {
@@ -213,7 +212,7 @@ pub async fn extend(
         Some(format_instant(parsed.instant, zone)),
     );
     store
-        .extend_review(item_id, (request_id, unit_id), parsed.instant, (&note, by, change), now)
+        .extend_review(item_id, (request_id, unit_id), parsed.instant, (&note, change), now)
         .await?;
     Ok(note)
 }

@@ -4,8 +4,10 @@
 //! mailbox watcher and the one path every message takes), `decisions` (review and manual
 //! marks, shared by the CLI and the web page), `jobs` (the work that needs a mail password,
 //! done by the CLI or handed to the running service), `checks` (`doctor`'s mail checks) and
-//! `series` (making each period's instance of a periodic report when its time comes).
+//! `series` (making each period's instance of a periodic report when its time comes) and
+//! `audit` (the audit trail as people read it, and its CSV).
 
+pub mod audit;
 pub mod checks;
 pub mod decisions;
 pub mod intake;

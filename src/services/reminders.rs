@@ -275,15 +275,18 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                         }
                         _ => Vec::new(),
                     };
-                    let copies = match kind {
+                    let (copies, via) = match kind {
                         SlotKind::Overdue => {
                             let escalation = request
                                 .escalation
                                 .as_ref()
                                 .unwrap_or(&setup.settings.reminders.escalation);
-                            escalation_copies(escalation, request, unit, slot.offset_minutes, &registry.units)
+                            (
+                                escalation_copies(escalation, request, unit, slot.offset_minutes, &registry.units),
+                                escalation.via,
+                            )
                         }
-                        _ => Vec::new(),
+                        _ => (Vec::new(), Default::default()),
                     };
                     let letter = UnitLetter {
                         slot_id: slot.id,
@@ -296,9 +299,11 @@ pub async fn queue_due(store: &Store, setup: &Setup<'_>, now: DateTime<Utc>) -> 
                         files,
                         answers: earlier_notice,
                         copies,
+                        via,
                     };
+                    let letters = to_unit::escalation_letters(setup, &letter, now)?;
                     let message = to_unit::compose(setup, letter, now)?;
-                    settlements.push(Settlement::Queue(id, Box::new(message)));
+                    settlements.push(Settlement::Queue(id, Box::new(message), letters));
                 }
                 Verdict::Skip(reason) => {
                     settlements.push(Settlement::Skip(id, reason));
@@ -518,7 +523,12 @@ pub async fn plan_view_each<E: From<StoreError>>(
                             }
                         }
                     }
-                    let to = format!("đồng gửi {}", to.join(", "));
+                    let to = match escalation.via {
+                        crate::domain::escalation::EscalateVia::Cc => format!("đồng gửi {}", to.join(", ")),
+                        crate::domain::escalation::EscalateVia::Letter => {
+                            format!("gửi thư riêng đề nghị đôn đốc tới {}", to.join(", "))
+                        }
+                    };
                     let line = format!("chuyển cấp trên lần {step} (quá hạn từ {days} ngày làm việc): {to}");
                     note = Some(match note {
                         Some(earlier) => format!("{earlier}; {line}"),

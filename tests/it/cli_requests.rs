@@ -352,11 +352,11 @@ fn activation_plans_every_unit_once_even_when_planning_runs_again(backend: Backe
     let kinds = |store: &baocao::adapters::store::Store| -> Vec<(String, i64)> {
         let statement = "SELECT kind, COUNT(*) FROM reminder_slots WHERE state = 'planned' GROUP BY kind ORDER BY kind";
         runtime.block_on(async {
-            match store {
-                baocao::adapters::store::Store::Sqlite(pools) => {
+            match store.pools() {
+                baocao::adapters::store::Pools::Sqlite(pools) => {
                     sqlx::query_as(statement).fetch_all(pools.writer()).await
                 }
-                baocao::adapters::store::Store::Postgres(pool) => sqlx::query_as(statement).fetch_all(pool).await,
+                baocao::adapters::store::Pools::Postgres(pool) => sqlx::query_as(statement).fetch_all(pool).await,
             }
             .unwrap()
         })
@@ -409,11 +409,11 @@ fn activation_plans_every_unit_once_even_when_planning_runs_again(backend: Backe
     let loaded = baocao::adapters::config::load(&env.config).unwrap();
     let replanned = runtime.block_on(async {
         let statement = "UPDATE request_units SET slots_planned_at = NULL";
-        match &store {
-            baocao::adapters::store::Store::Sqlite(pools) => {
+        match store.pools() {
+            baocao::adapters::store::Pools::Sqlite(pools) => {
                 sqlx::query(statement).execute(pools.writer()).await.map(|_| ())
             }
-            baocao::adapters::store::Store::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
+            baocao::adapters::store::Pools::Postgres(pool) => sqlx::query(statement).execute(pool).await.map(|_| ()),
         }
         .unwrap();
         let at: chrono::DateTime<chrono::Utc> = "2026-03-03T03:00:00Z".parse().unwrap();

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod audit;
 mod cli_calendar;
 mod cli_config;
 mod cli_directive;
@@ -34,3 +35,4 @@ mod service_unit;
 mod unit_merge;
 mod web;
 mod web_limits;
+mod web_roles;

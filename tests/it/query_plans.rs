@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::harness::{Backend, Env};
 use crate::on_both_backends;
-use baocao::adapters::store::Store;
+use baocao::adapters::store::{Pools, Store};
 
 on_both_backends!(no_hot_query_reads_a_whole_table_of_slots_or_messages);
 
@@ -53,9 +53,9 @@ fn no_hot_query_reads_a_whole_table_of_slots_or_messages(backend: Backend) {
     let failures = runtime.block_on(async {
         let store = Store::connect(&env.db.url).await.unwrap();
         mail_went_out(&store, now).await;
-        let (request_id, unit_id): (i64, i64) = match &store {
-            Store::Sqlite(pools) => sqlx::query_as(PLANNED_PAIR).fetch_one(pools.writer()).await.unwrap(),
-            Store::Postgres(pool) => sqlx::query_as(PLANNED_PAIR).fetch_one(pool).await.unwrap(),
+        let (request_id, unit_id): (i64, i64) = match store.pools() {
+            Pools::Sqlite(pools) => sqlx::query_as(PLANNED_PAIR).fetch_one(pools.writer()).await.unwrap(),
+            Pools::Postgres(pool) => sqlx::query_as(PLANNED_PAIR).fetch_one(pool).await.unwrap(),
         };
         let plans = store
             .hot_query_plans(
@@ -104,14 +104,14 @@ async fn mail_went_out(store: &Store, now: DateTime<Utc>) {
          s.due_at, 2048, '[]', 'counted', 'counted', s.due_at FROM reminder_slots s WHERE s.due_at <= $1",
     ];
     for statement in statements {
-        match store {
-            Store::Sqlite(pools) => sqlx::query(statement)
+        match store.pools() {
+            Pools::Sqlite(pools) => sqlx::query(statement)
                 .bind(now)
                 .execute(pools.writer())
                 .await
                 .unwrap()
                 .rows_affected(),
-            Store::Postgres(pool) => sqlx::query(statement)
+            Pools::Postgres(pool) => sqlx::query(statement)
                 .bind(now)
                 .execute(pool)
                 .await
@@ -119,7 +119,7 @@ async fn mail_went_out(store: &Store, now: DateTime<Utc>) {
                 .rows_affected(),
         };
     }
-    if let Store::Postgres(pool) = store {
+    if let Pools::Postgres(pool) = store.pools() {
         sqlx::query("ANALYZE").execute(pool).await.unwrap();
     }
 }

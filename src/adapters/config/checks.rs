@@ -145,6 +145,13 @@ impl Checker<'_> {
         let digest = self.digest(&raw.digest, office.as_ref().map(|o| &o.report_mailbox));
         let intake = self.intake(&raw.intake);
         let web = self.web(&raw.web);
+        if web.login == WebLogin::Imap && imap.is_none() {
+            self.problem(
+                raw.web.login.as_ref().map(|l| l.span()),
+                "web.login",
+                "login = \"imap\" kiểm tra mật khẩu trên máy chủ [imap] của cơ quan, nhưng chưa cấu hình [imap]",
+            );
+        }
         let daemon = DaemonSettings {
             tick: std::time::Duration::from_secs(self.bounded(
                 &raw.daemon.tick_seconds,
@@ -195,6 +202,18 @@ impl Checker<'_> {
                 "trang theo dõi mở ra ngoài máy này: nên đặt sau máy chủ HTTPS của cơ quan và bật secure-cookie",
             );
         }
+        let login = match raw.login.as_ref().map(|l| l.get_ref().trim()) {
+            None | Some("password" | "mat-khau") => WebLogin::Password,
+            Some("imap") => WebLogin::Imap,
+            Some(other) => {
+                self.problem(
+                    raw.login.as_ref().map(|l| l.span()),
+                    "web.login",
+                    format!("không có cách đăng nhập `{other}`: ghi \"password\" (mật khẩu riêng) hoặc \"imap\" (mật khẩu hộp thư)"),
+                );
+                WebLogin::Password
+            }
+        };
         let mut users = Vec::new();
         for user in &raw.users {
             let span = user.span();
@@ -212,27 +231,49 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let Some(password_hash) = &user.password_hash else {
-                self.missing(Some(span), "web.users.password-hash");
-                continue;
+            let role = match user.role.as_deref() {
+                None => WebRole::VanThu,
+                Some(text) => match WebRole::parse(text) {
+                    Some(role) => role,
+                    None => {
+                        self.problem(
+                            Some(span.clone()),
+                            "web.users.role",
+                            format!("vai trò `{text}` của {name} không có: ghi van-thu, lanh-dao hoặc quan-tri"),
+                        );
+                        continue;
+                    }
+                },
             };
-            if argon2::PasswordHash::new(password_hash.trim()).is_err() {
-                self.problem(
-                    Some(span),
-                    "web.users.password-hash",
-                    format!("mật khẩu của {name} không phải mã băm argon2: tạo bằng `baocao user add {name}`"),
-                );
-                continue;
-            }
+            let password_hash = match (&user.password_hash, login) {
+                (None, WebLogin::Imap) => None,
+                (None, WebLogin::Password) => {
+                    self.missing(Some(span), "web.users.password-hash");
+                    continue;
+                }
+                (Some(hash), _) => {
+                    if argon2::PasswordHash::new(hash.trim()).is_err() {
+                        self.problem(
+                            Some(span),
+                            "web.users.password-hash",
+                            format!("mật khẩu của {name} không phải mã băm argon2: tạo bằng `baocao user add {name}`"),
+                        );
+                        continue;
+                    }
+                    Some(hash.trim().to_string())
+                }
+            };
             users.push(WebUser {
                 name,
-                password_hash: password_hash.trim().to_string(),
+                password_hash,
+                role,
             });
         }
         WebSettings {
             listen: enabled.then_some(listen),
             public_read: raw.public_read.unwrap_or(false),
             secure_cookie: raw.secure_cookie.unwrap_or(false),
+            login,
             users,
         }
     }
@@ -666,6 +707,16 @@ impl Checker<'_> {
             self.problem(Some(span), key, e);
             crate::domain::escalation::Escalation::default()
         });
+        let escalation = match &raw.escalate_via {
+            Some(via) => match crate::domain::escalation::EscalateVia::parse(via.get_ref()) {
+                Ok(via) => crate::domain::escalation::Escalation { via, ..escalation },
+                Err(e) => {
+                    self.problem(Some(via.span()), "reminders.escalate-via", e);
+                    escalation
+                }
+            },
+            None => escalation,
+        };
         ReminderDefaults {
             remind_before,
             overdue_after,

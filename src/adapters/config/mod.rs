@@ -69,14 +69,73 @@ pub struct WebSettings {
     pub public_read: bool,
     /// Mark the session cookie `Secure` (behind an HTTPS proxy).
     pub secure_cookie: bool,
+    /// How users prove who they are.
+    pub login: WebLogin,
     pub users: Vec<WebUser>,
 }
 
-/// Someone who may log in; the password is kept only as an argon2 hash.
+/// How a web user's password is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebLogin {
+    /// Against the argon2 hash in `[[web.users]]` (`baocao user add`).
+    #[default]
+    Password,
+    /// By logging in to the office's mail server (`[imap]` host) with the user's own mailbox
+    /// name and password: the office manages no second password.
+    Imap,
+}
+
+/// Someone who may log in, and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebUser {
     pub name: String,
-    pub password_hash: String,
+    /// The argon2 hash of the password; `None` with `login = "imap"`.
+    pub password_hash: Option<String>,
+    pub role: WebRole,
+}
+
+/// What a web user may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebRole {
+    /// Văn thư: everything a clerk does — requests, series, units, letters, review.
+    #[default]
+    VanThu,
+    /// Lãnh đạo: reads and exports, changes nothing.
+    LanhDao,
+    /// Quản trị: a clerk's rights, and users and settings.
+    QuanTri,
+}
+
+impl WebRole {
+    pub const ALL: [WebRole; 3] = [WebRole::VanThu, WebRole::LanhDao, WebRole::QuanTri];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebRole::VanThu => "van-thu",
+            WebRole::LanhDao => "lanh-dao",
+            WebRole::QuanTri => "quan-tri",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            WebRole::VanThu => "văn thư",
+            WebRole::LanhDao => "lãnh đạo",
+            WebRole::QuanTri => "quản trị",
+        }
+    }
+
+    /// Reads `van-thu`, `lãnh đạo`, `quan_tri`, …
+    pub fn parse(text: &str) -> Option<WebRole> {
+        let key = crate::domain::matching::search_key(text).replace([' ', '_'], "-");
+        WebRole::ALL.into_iter().find(|r| r.as_str() == key)
+    }
+
+    /// Whether the role may change data (a POST other than logging out).
+    pub fn may_change(self) -> bool {
+        matches!(self, WebRole::VanThu | WebRole::QuanTri)
+    }
 }
 
 /// The clockwork of `baocao run`.
@@ -462,7 +521,7 @@ name = "vanthu"
 password-hash = 42
 [[web.users]]
 password-hash = "x"
-role = "admin"
+group = "admin"
 "#;
         let found = problems(text);
         let keys: Vec<(&str, Option<usize>)> = found.iter().map(|p| (p.key.as_str(), p.line)).collect();
@@ -478,13 +537,37 @@ role = "admin"
                 ("reminders.remind-before", Some(15)),
                 ("web.users.password-hash", Some(19)),
                 ("web.users.name", Some(20)),
-                ("web.users.role", Some(22)),
+                ("web.users.group", Some(22)),
             ],
             "{found:#?}"
         );
         assert!(found[2].message.contains("số nguyên"), "{}", found[2].message);
         assert!(found[3].message.contains("`starttls`"), "{}", found[3].message);
         assert!(!format!("{found:?}").contains("\"secret\""));
+    }
+
+    #[test]
+    fn a_web_users_role_and_login_are_checked() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+        let found = problems(&format!(
+            "{MINIMAL}\n[web]\nlogin = \"imap\"\n[[web.users]]\nname = \"a\"\npassword-hash = \"{hash}\"\nrole = \"admin\"\n"
+        ));
+        let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+        // No [imap] in MINIMAL: an IMAP login has no server to ask.
+        assert!(
+            keys.contains(&"web.users.role") && keys.contains(&"web.login"),
+            "{found:#?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|p| p.message.contains("van-thu, lanh-dao hoặc quan-tri")),
+            "{found:#?}"
+        );
+        let found = problems(&format!("{MINIMAL}\n[web]\nlogin = \"ldap\"\n"));
+        assert!(found[0].message.contains("\"password\""), "{found:#?}");
+        assert_eq!(WebRole::parse("Lãnh đạo"), Some(WebRole::LanhDao));
+        assert!(!WebRole::LanhDao.may_change() && WebRole::QuanTri.may_change());
     }
 
     #[test]

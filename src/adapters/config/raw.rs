@@ -41,6 +41,7 @@ pub(super) struct RawWeb {
     pub(super) listen: Option<Spanned<String>>,
     pub(super) public_read: Option<bool>,
     pub(super) secure_cookie: Option<bool>,
+    pub(super) login: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) users: Vec<Spanned<RawWebUser>>,
 }
@@ -50,6 +51,7 @@ pub(super) struct RawWeb {
 pub(super) struct RawWebUser {
     pub(super) name: Option<String>,
     pub(super) password_hash: Option<String>,
+    pub(super) role: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,4 +163,5 @@ pub(super) struct RawReminders {
     pub(super) stop_overdue_after: Option<Spanned<String>>,
     pub(super) escalate_after: Option<Spanned<String>>,
     pub(super) escalate_to: Option<Spanned<String>>,
+    pub(super) escalate_via: Option<Spanned<String>>,
 }

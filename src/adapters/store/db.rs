@@ -20,7 +20,7 @@ use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
 use sqlx::{Arguments, Database, Decode, Encode, FromRow, Postgres, SqlSafeStr, SqlStr, Sqlite, Transaction, Type};
 
-use super::{Store, StoreResult};
+use super::{Pools, Store, StoreResult};
 use crate::domain::model::{IncomingId, RequestId, UnitId};
 
 /// A connection to one of the two databases, borrowed for the length of some work: a
@@ -93,17 +93,17 @@ impl Store {
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the writer lock is
     /// taken up front instead of failing half-way.
     pub(crate) async fn begin(&self) -> StoreResult<Tx> {
-        Ok(match self {
-            Store::Sqlite(pools) => Tx::Sqlite(pools.writer().begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite(pools) => Tx::Sqlite(pools.writer().begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     /// A pooled connection, for reads that need no transaction.
     pub(crate) async fn connection(&self) -> StoreResult<Connection> {
-        Ok(match self {
-            Store::Sqlite(pools) => Connection::Sqlite(pools.reader().acquire().await?),
-            Store::Postgres(pool) => Connection::Postgres(pool.acquire().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite(pools) => Connection::Sqlite(pools.reader().acquire().await?),
+            Pools::Postgres(pool) => Connection::Postgres(pool.acquire().await?),
         })
     }
 }
@@ -415,7 +415,9 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite opens");
-        let store = Store::Sqlite(crate::adapters::store::SqlitePools::single(pool));
+        let store = Store::new(crate::adapters::store::Pools::Sqlite(
+            crate::adapters::store::SqlitePools::single(pool),
+        ));
         let mut connection = store.connection().await.unwrap();
         sql("CREATE TABLE kinds (i INTEGER, n INTEGER, b BOOLEAN, s TEXT, t TEXT, d TEXT, x BLOB)")
             .execute(&mut connection.db())

@@ -23,8 +23,8 @@ pub struct RequestEdit {
     pub add_files: Vec<FileInput>,
     /// File names, as `request show` lists them.
     pub remove_files: Vec<String>,
-    /// Who edits, for the record.
-    pub by: String,
+    /// A new escalation; `Some(None)`: back to the configuration's.
+    pub escalation: Option<Option<crate::domain::escalation::Escalation>>,
     /// Why cancelled messages were cancelled when the deadline changes ("sửa hạn …").
     pub note: String,
 }
@@ -167,6 +167,19 @@ impl Store {
             done.changes
                 .push(("tệp gửi kèm".to_string(), None, Some(file.name.clone())));
         }
+        let escalation_text = |e: &Option<crate::domain::escalation::Escalation>| match e {
+            Some(e) => e.describe_vi(),
+            None => "theo cấu hình chung".to_string(),
+        };
+        if let Some(escalation) = &edit.escalation
+            && *escalation != request.escalation
+        {
+            done.changes.push((
+                "chuyển cấp trên".to_string(),
+                Some(escalation_text(&request.escalation)),
+                Some(escalation_text(escalation)),
+            ));
+        }
         let new_deadline = edit.deadline.as_ref().filter(|d| Some(d.at) != request.deadline);
         if let Some(deadline) = new_deadline {
             done.changes.push((
@@ -202,6 +215,15 @@ impl Store {
             .bind(id)
             .execute(db)
             .await?;
+            if let Some(escalation) = &edit.escalation {
+                sql("UPDATE requests SET escalate_after = $1, escalate_to = $2, escalate_via = $3 WHERE id = $4")
+                    .bind(escalation.as_ref().map(|e| e.after_text()))
+                    .bind(escalation.as_ref().map(|e| e.to_text()))
+                    .bind(escalation.as_ref().map(|e| e.via.as_str()))
+                    .bind(id)
+                    .execute(db)
+                    .await?;
+            }
 
             // Recipients: written again, then the units they name resolved.
             let before: Vec<(UnitId, String)> = sql(
@@ -268,7 +290,7 @@ impl Store {
                 super::outbox::cancel_slots_of_cancelled_messages(db, now).await?;
                 replanned = affected.len();
             }
-            super::files::record_changes(db, id, &edit.by, done.changes.clone(), now).await?;
+            super::files::record_changes(db, &self.actor, (id, "edit"), done.changes.clone(), now).await?;
             (
                 added,
                 gone.into_iter().map(|(_, code)| code).collect::<Vec<_>>(),

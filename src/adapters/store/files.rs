@@ -105,29 +105,25 @@ pub(crate) async fn insert_file_rows(
     Ok(())
 }
 
-/// Records changes of a request.
+/// Records changes of a request in the audit trail, as `actor`.
 pub(crate) async fn record_changes(
     db: &mut Db<'_>,
-    request_id: RequestId,
-    by: &str,
+    actor: &super::Actor,
+    (request_id, action): (RequestId, &'static str),
     changes: impl IntoIterator<Item = ChangeOf>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for (field, before, after) in changes {
-        sql(
-            "INSERT INTO request_changes (request_id, changed_at, changed_by, field, before, after) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+    let (token,): (Option<String>,) = sql("SELECT token FROM requests WHERE id = $1")
         .bind(request_id)
-        .bind(now)
-        .bind(by)
-        .bind(field)
-        .bind(before)
-        .bind(after)
-        .execute(db)
+        .fetch_one(&mut *db)
         .await?;
-    }
-    Ok(())
+    let key = token.unwrap_or_else(|| request_id.to_string());
+    let entries = changes.into_iter().map(|(field, before, after)| {
+        super::AuditEntry::new(super::AuditSubject::Request, key.clone(), action)
+            .of_request(request_id)
+            .change(field, before, after)
+    });
+    super::audit::write(db, actor, entries, now).await
 }
 
 /// Who made a change from the command line: the operating-system user (the one `sudo` was
@@ -157,8 +153,8 @@ impl Store {
     pub async fn request_changes(&self, request_id: RequestId) -> StoreResult<Vec<RequestChange>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT changed_at, changed_by, field, before, after FROM request_changes \
-                 WHERE request_id = $1 ORDER BY id",
+                "SELECT at AS changed_at, actor AS changed_by, COALESCE(field, action) AS field, before, after \
+                 FROM audit_log WHERE request_id = $1 ORDER BY id",
             )
             .bind(request_id)
             .fetch_all(pool)

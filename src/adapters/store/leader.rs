@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Connection as _;
 use sqlx::postgres::PgConnection;
 
-use super::{Store, StoreResult};
+use super::{Pools, Store, StoreResult};
 
 /// The mailbox's lock, held while this value lives.
 pub enum Leadership {
@@ -27,8 +27,8 @@ impl Store {
     /// Takes the lock on `mailbox` (any text naming it: server, user and folder) if no one
     /// holds it; `None` when another instance does.
     pub async fn try_lead(&self, mailbox: &str) -> StoreResult<Option<Leadership>> {
-        match self {
-            Store::Postgres(pool) => {
+        match &self.pools {
+            Pools::Postgres(pool) => {
                 let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
                 let (held,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
                     .bind(lock_key(mailbox))
@@ -41,7 +41,7 @@ impl Store {
                     Ok(None)
                 }
             }
-            Store::Sqlite(pools) => {
+            Pools::Sqlite(pools) => {
                 let path = lock_file(pools.reader().connect_options().get_filename().to_path_buf(), mailbox);
                 let file = std::fs::OpenOptions::new()
                     .create(true)

@@ -132,6 +132,22 @@ impl Store {
         }
         for target in &report.targets {
             merge_into(db, target, &existing, &memberships, now).await?;
+            let olds: Vec<String> = target.olds.iter().map(|o| o.code.to_string()).collect();
+            let mut entries = vec![
+                super::AuditEntry::new(super::AuditSubject::Unit, target.code.to_string(), "merge").change(
+                    "sáp nhập",
+                    Some(olds.join(", ")),
+                    Some(format!("{} ({})", target.code, target.name)),
+                ),
+            ];
+            entries.extend(target.olds.iter().map(|old| {
+                super::AuditEntry::new(super::AuditSubject::Unit, old.code.to_string(), "merge").change(
+                    "sáp nhập vào",
+                    None,
+                    Some(target.code.to_string()),
+                )
+            }));
+            super::audit::write(db, &self.actor, entries, now).await?;
         }
         tx.commit().await?;
         Ok(report)

@@ -10,6 +10,7 @@
 //! Times are `DateTime<Utc>` bound from Rust; no SQL here reads the database's clock.
 //! Business decisions (what a state means, what is due) are not made here.
 
+mod audit;
 mod db;
 mod edits;
 mod files;
@@ -28,6 +29,7 @@ mod status;
 mod submissions;
 mod units;
 
+pub use audit::{Actor, AuditFilter, AuditRow, Entry as AuditEntry, Subject as AuditSubject, Via, action_vi};
 pub(crate) use db::{Db, sql};
 pub use edits::{EditDone, NewDeadline, RequestEdit};
 pub use files::{ChangeOf, OutgoingFile, RequestChange, StoredFile, check_files, os_user};
@@ -55,9 +57,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 /// A connection pool to one of the two supported databases.
 #[derive(Debug, Clone)]
-pub enum Store {
+pub enum Pools {
     Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// The database, and who the changes written through it are recorded as (see [`audit`]).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pools: Pools,
+    pub(crate) actor: Actor,
 }
 
 /// SQLite's connections: readers share a pool, and every write goes through one connection.
@@ -101,12 +110,12 @@ pub(crate) fn parse_column<T>(column: &'static str, value: &str, parse: fn(&str)
 /// Runs the same expression on whichever pool the store holds (SQLite: its readers).
 macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            $crate::adapters::store::Store::Sqlite(pools) => {
+        match &$store.pools {
+            $crate::adapters::store::Pools::Sqlite(pools) => {
                 let $pool = pools.reader();
                 $body
             }
-            $crate::adapters::store::Store::Postgres($pool) => $body,
+            $crate::adapters::store::Pools::Postgres($pool) => $body,
         }
     };
 }
@@ -114,12 +123,12 @@ macro_rules! on_pool {
 /// [`on_pool!`] for one statement that writes (SQLite: on the writer connection).
 macro_rules! on_writer {
     ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            $crate::adapters::store::Store::Sqlite(pools) => {
+        match &$store.pools {
+            $crate::adapters::store::Pools::Sqlite(pools) => {
                 let $pool = pools.writer();
                 $body
             }
-            $crate::adapters::store::Store::Postgres($pool) => $body,
+            $crate::adapters::store::Pools::Postgres($pool) => $body,
         }
     };
 }
@@ -146,6 +155,18 @@ impl SqlitePools {
 }
 
 impl Store {
+    /// A store on `pools` whose changes are the service's until [`Store::acting_as`] says otherwise.
+    pub fn new(pools: Pools) -> Store {
+        Store {
+            pools,
+            actor: Actor::service(),
+        }
+    }
+
+    pub fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
     /// Connects to `sqlite:PATH` (the file is created if missing, WAL, foreign keys on) or
     /// `postgres://…`.
     pub async fn connect(url: &str) -> StoreResult<Store> {
@@ -164,7 +185,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                return Ok(Store::Postgres(pool));
+                return Ok(Store::new(Pools::Postgres(pool)));
             }
             DatabaseUrl::Sqlite(path) => path,
         };
@@ -185,7 +206,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        Ok(Store::Sqlite(SqlitePools { read, write }))
+        Ok(Store::new(Pools::Sqlite(SqlitePools { read, write })))
     }
 
     /// Like [`connect`](Self::connect), but a SQLite file that does not exist yet is an error
@@ -205,9 +226,9 @@ impl Store {
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self {
-            Store::Sqlite(pools) => sqlx::migrate!("./migrations/sqlite").run(pools.writer()).await?,
-            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        match &self.pools {
+            Pools::Sqlite(pools) => sqlx::migrate!("./migrations/sqlite").run(pools.writer()).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -215,8 +236,8 @@ impl Store {
     /// Whether every embedded migration has been applied (the daemon and CLI refuse to work
     /// on an older schema instead of failing on a missing column).
     pub async fn is_migrated(&self) -> StoreResult<bool> {
-        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match self {
-            Store::Sqlite(pools) => {
+        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match &self.pools {
+            Pools::Sqlite(pools) => {
                 let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
                     .fetch_all(pools.reader())
                     .await;
@@ -225,7 +246,7 @@ impl Store {
                     rows.unwrap_or_default().into_iter().map(|r| r.0).collect(),
                 )
             }
-            Store::Postgres(pool) => {
+            Pools::Postgres(pool) => {
                 let rows: Result<Vec<(i64,)>, _> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success")
                     .fetch_all(pool)
                     .await;
@@ -240,19 +261,19 @@ impl Store {
 
     /// `sqlite` or `postgres`, for messages.
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match &self.pools {
+            Pools::Sqlite(_) => "sqlite",
+            Pools::Postgres(_) => "postgres",
         }
     }
 
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(pools) => {
+        match &self.pools {
+            Pools::Sqlite(pools) => {
                 pools.write.close().await;
                 pools.read.close().await;
             }
-            Store::Postgres(pool) => pool.close().await,
+            Pools::Postgres(pool) => pool.close().await,
         }
     }
 }

@@ -198,11 +198,12 @@ pub enum MessageFilter {
 }
 
 impl Store {
-    /// The messages sent with a copy (escalation) since `since`, oldest first.
-    pub async fn copied_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<OutgoingMessage>> {
+    /// The messages that escalated a late unit since `since` (overdue notices sent with a copy,
+    /// letters of their own to those above it), oldest first.
+    pub async fn escalated_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<OutgoingMessage>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {MESSAGE_COLUMNS} FROM outgoing_messages WHERE cc_addresses IS NOT NULL AND state = 'sent' \
+                "SELECT {MESSAGE_COLUMNS} FROM outgoing_messages WHERE (cc_addresses IS NOT NULL OR kind = 'escalation') AND state = 'sent' \
                  AND sent_at > $1 ORDER BY sent_at, id"
             )))
             .bind(since)
@@ -291,7 +292,7 @@ impl Store {
         window_open: bool,
         limit: i64,
     ) -> StoreResult<Vec<OutgoingMessage>> {
-        let statement = claim_statement(matches!(self, Store::Postgres(_)));
+        let statement = claim_statement(matches!(self.pools, super::Pools::Postgres(_)));
         let mut tx = self.begin().await?;
         let mut claimed: Vec<OutgoingMessage> = sql(sqlx::AssertSqlSafe(statement))
             .bind(worker)
@@ -463,16 +464,24 @@ impl Store {
                 message.state
             )]));
         }
-        on_writer!(self, |pool| {
-            sqlx::query(
-                "UPDATE outgoing_messages SET state = 'retry', next_attempt_at = $1, retry_since = $1, \
-                 updated_at = $1 WHERE id = $2 AND state IN ('failed', 'retry')",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(pool)
-            .await?;
-        });
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        sql(
+            "UPDATE outgoing_messages SET state = 'retry', next_attempt_at = $1, retry_since = $1, \
+             updated_at = $1 WHERE id = $2 AND state IN ('failed', 'retry')",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+        let mut entry = super::AuditEntry::new(super::AuditSubject::Message, id.to_string(), "retry").change(
+            format!("thư gửi {}", message.to_address),
+            Some(message.state.clone()),
+            Some("gửi lại".to_string()),
+        );
+        entry.request_id = message.request_id;
+        super::audit::write(db, &self.actor, [entry], now).await?;
+        tx.commit().await?;
         self.outgoing_message(id).await
     }
 

@@ -474,7 +474,7 @@ pub(crate) fn pair_statements(postgres: bool) -> [String; 4] {
         format!("SELECT DISTINCT request_id, unit_id FROM reminder_slots WHERE state = 'planned' AND {within}"),
         format!(
             "SELECT DISTINCT request_id, unit_id FROM outgoing_messages WHERE state IN ('queued', 'retry') \
-             AND kind IN ('notice', 'reminder', 'overdue') AND {within}"
+             AND kind IN ('notice', 'reminder', 'overdue', 'escalation') AND {within}"
         ),
         format!("SELECT DISTINCT request_id, unit_id FROM review_items WHERE state = 'open' AND {within}"),
     ]

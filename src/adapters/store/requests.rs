@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
+use super::{AuditEntry, AuditSubject, Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
 use crate::domain::matching::code_key;
 use crate::domain::model::{
     GroupCode, Offsets, Recipients, Request, RequestCode, RequestId, RequestInput, RequestPeriod, RequestState,
@@ -69,6 +69,7 @@ struct RequestRow {
     period_label: Option<String>,
     escalate_after: Option<String>,
     escalate_to: Option<String>,
+    escalate_via: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -79,7 +80,7 @@ struct RecipientRow {
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, year, token, title, issued_on, deadline, deadline_wording, issuer, doc_kind, content, remind_before, \
-     overdue_after, attachment_required, state, created_at, expects_report, series_id, period_key, period_label, escalate_after, escalate_to FROM requests";
+     overdue_after, attachment_required, state, created_at, expects_report, series_id, period_key, period_label, escalate_after, escalate_to, escalate_via FROM requests";
 
 async fn load_all_requests(db: &mut Db<'_>) -> StoreResult<Vec<Request>> {
     let rows: Vec<RequestRow> = sql(sqlx::AssertSqlSafe(format!("{REQUEST_COLUMNS} ORDER BY year, id")))
@@ -220,13 +221,17 @@ fn assemble(rows: Vec<RequestRow>, recipients: Vec<RecipientRow>) -> StoreResult
                 attachment_required: row.attachment_required,
                 state: parse_column("requests.state", &row.state, RequestState::parse)?,
                 created_at: row.created_at,
-                escalation: match &row.escalate_after {
-                    Some(after) => Some(
-                        crate::domain::escalation::Escalation::parse(after, row.escalate_to.as_deref().unwrap_or(""))
-                            .map_err(|_| corrupt("requests.escalate_after", after))?,
-                    ),
-                    None => None,
-                },
+                escalation: crate::domain::escalation::Escalation::from_columns(
+                    row.escalate_after.as_deref(),
+                    row.escalate_to.as_deref(),
+                    row.escalate_via.as_deref(),
+                )
+                .map_err(|_| {
+                    corrupt(
+                        "requests.escalate_after",
+                        row.escalate_after.as_deref().unwrap_or_default(),
+                    )
+                })?,
                 period: match (row.series_id, row.period_key, row.period_label) {
                     (Some(series_id), Some(key), Some(label)) => Some(RequestPeriod { series_id, key, label }),
                     _ => None,
@@ -333,7 +338,7 @@ impl Store {
                             "dùng lại cho yêu cầu mới; yêu cầu này vẫn tìm được bằng {token}"
                         )),
                     )];
-                    super::files::record_changes(db, old, &super::os_user(), change, now).await?;
+                    super::files::record_changes(db, &self.actor, (old, "edit"), change, now).await?;
                 }
                 Some((_, token, RequestState::Closed)) => {
                     return Err(StoreError::Rejected(vec![format!(
@@ -354,8 +359,8 @@ impl Store {
             let (id,): (RequestId,) = sql(
                 "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, \
                  overdue_after, attachment_required, state, created_at, updated_at, deadline_wording, issuer, doc_kind, \
-                 content, expects_report, escalate_after, escalate_to) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15, $16, $17) \
+                 content, expects_report, escalate_after, escalate_to, escalate_via) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                  RETURNING id",
             )
             .bind(input.code.as_str())
@@ -375,6 +380,7 @@ impl Store {
             .bind(input.deadline.is_some())
             .bind(input.escalation.as_ref().map(|e| e.after_text()))
             .bind(input.escalation.as_ref().map(|e| e.to_text()))
+            .bind(input.escalation.as_ref().map(|e| e.via.as_str()))
             .fetch_one(db)
             .await?;
             sql("UPDATE requests SET token = $1 WHERE id = $2")
@@ -385,6 +391,14 @@ impl Store {
             insert_recipients(db, id, &input.recipients.groups, &input.recipients.units).await?;
             resolve_units(db, id, now).await?;
             super::files::insert_files(db, id, &input.files, now).await?;
+            let entry = AuditEntry::new(AuditSubject::Request, format!("BC-{id}"), "create")
+                .of_request(id)
+                .change(
+                    "yêu cầu",
+                    None,
+                    Some(format!("số {} năm {}: {}", input.code, input.year, input.title.trim())),
+                );
+            super::audit::write(db, &self.actor, [entry], now).await?;
             id
         };
         tx.commit().await?;
@@ -436,6 +450,15 @@ impl Store {
                 ),
             };
             sql(column_sql).bind(now).bind(id).execute(db).await?;
+            let action = if resolve { "activate" } else { "close" };
+            let entry = AuditEntry::new(AuditSubject::Request, request.token.clone(), action)
+                .of_request(id)
+                .change(
+                    "trạng thái",
+                    Some(request.state.label_vi().to_string()),
+                    Some(to.label_vi().to_string()),
+                );
+            super::audit::write(db, &self.actor, [entry], now).await?;
             if resolve {
                 resolve_units(db, id, now).await?;
             }
@@ -505,8 +528,6 @@ pub struct Extension<'a> {
     pub units: Option<&'a [UnitId]>,
     /// Why waiting messages were cancelled ("gia hạn đến …").
     pub note: &'a str,
-    /// Who extended it, for the record of changes.
-    pub by: &'a str,
     /// The change as the record shows it: `(field, before, after)`.
     pub change: super::ChangeOf,
 }
@@ -541,7 +562,7 @@ impl Store {
                 super::slots::replan_unit(db, id, *unit, extension.note, now).await?;
             }
             super::outbox::cancel_slots_of_cancelled_messages(db, now).await?;
-            super::files::record_changes(db, id, extension.by, [extension.change.clone()], now).await?;
+            super::files::record_changes(db, &self.actor, (id, "extend"), [extension.change.clone()], now).await?;
             affected
         };
         tx.commit().await?;
@@ -549,7 +570,7 @@ impl Store {
     }
 
     /// Deletes a draft request (nothing was sent for it); any other state is refused.
-    pub async fn delete_draft(&self, request: &Request) -> StoreResult<()> {
+    pub async fn delete_draft(&self, request: &Request, now: DateTime<Utc>) -> StoreResult<()> {
         if request.state != RequestState::Draft {
             return Err(StoreError::Rejected(vec![format!(
                 "chỉ xóa được yêu cầu ở trạng thái nháp; {} đang \"{}\" (đóng bằng: baocao request close {})",
@@ -568,6 +589,14 @@ impl Store {
             ] {
                 sql(statement).bind(request.id).execute(db).await?;
             }
+            let entry = AuditEntry::new(AuditSubject::Request, request.token.clone(), "delete")
+                .of_request(request.id)
+                .change(
+                    "yêu cầu",
+                    Some(format!("số {} năm {}: {}", request.code, request.year, request.title)),
+                    None,
+                );
+            super::audit::write(db, &self.actor, [entry], now).await?;
         }
         tx.commit().await?;
         Ok(())

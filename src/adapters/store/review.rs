@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::outbox::{REPORTED, cancel_slots_of_cancelled_messages};
 use super::slots::cancel_waiting_in;
-use super::{Db, Store, StoreError, StoreResult, on_pool, sql};
+use super::{AuditEntry, AuditSubject, Db, Store, StoreError, StoreResult, on_pool, sql};
 use crate::domain::model::{IncomingId, RequestId, ReviewState, UnitId};
 
 /// One review item with the message it is about.
@@ -191,6 +191,18 @@ impl Store {
             }
             let _ = cancel_waiting_in(db, Some(a.request_id), Some(a.unit_id), REPORTED, now).await?;
             let _ = supersede_reviews(db, a.request_id, a.unit_id, Some(id), now).await?;
+            let (unit_code,): (String,) = sql("SELECT code FROM units WHERE id = $1")
+                .bind(a.unit_id)
+                .fetch_one(db)
+                .await?;
+            let mut after = format!("báo cáo của {unit_code}");
+            if let Some(address) = a.remember_address {
+                after.push_str(&format!("; ghi nhớ địa chỉ {}", address.to_lowercase()));
+            }
+            let entry = AuditEntry::new(AuditSubject::Review, id.to_string(), "assign")
+                .of_request(a.request_id)
+                .change(format!("thư số {id}"), Some("chờ kiểm tra".to_string()), Some(after));
+            super::audit::write(db, &self.actor, [entry], now).await?;
             resubmission
         };
         tx.commit().await?;
@@ -203,6 +215,17 @@ impl Store {
         let db = &mut tx.db();
         {
             resolve_item(db, id, ReviewState::Rejected, note, now).await?;
+            let (request_id,): (Option<RequestId>,) = sql("SELECT request_id FROM review_items WHERE incoming_id = $1")
+                .bind(id)
+                .fetch_one(db)
+                .await?;
+            let mut entry = AuditEntry::new(AuditSubject::Review, id.to_string(), "reject").change(
+                format!("thư số {id}"),
+                Some("chờ kiểm tra".to_string()),
+                Some(format!("không tính: {note}")),
+            );
+            entry.request_id = request_id;
+            super::audit::write(db, &self.actor, [entry], now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -210,20 +233,20 @@ impl Store {
 
     /// Grants the unit a later deadline for the request; message `id` is not counted. The
     /// unit's waiting reminders are removed and its slots marked for planning again.
-    /// `record`: the note on the item, who granted it, and the change as the request's record
+    /// `record`: the note on the item and the change as the request's record
     /// of changes shows it.
     pub async fn extend_review(
         &self,
         id: IncomingId,
         (request_id, unit_id): (RequestId, UnitId),
         until: DateTime<Utc>,
-        (note, by, change): (&str, &str, super::ChangeOf),
+        (note, change): (&str, super::ChangeOf),
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         {
-            super::files::record_changes(db, request_id, by, [change.clone()], now).await?;
+            super::files::record_changes(db, &self.actor, (request_id, "extend"), [change.clone()], now).await?;
             resolve_item(db, id, ReviewState::Extended, note, now).await?;
             super::requests::extend_unit(db, request_id, unit_id, until).await?;
             // Marks the unit to be planned again, too.

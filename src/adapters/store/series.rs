@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::requests::{insert_recipients, resolve_units, unknown_recipients};
-use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, parse_column, sql};
+use super::{Db, Store, StoreError, StoreResult, on_pool, parse_column, sql};
 use crate::domain::escalation::Escalation;
 use crate::domain::matching::code_key;
 use crate::domain::model::{
@@ -40,11 +40,12 @@ struct SeriesRow {
     created_at: DateTime<Utc>,
     escalate_after: Option<String>,
     escalate_to: Option<String>,
+    escalate_via: Option<String>,
 }
 
 const SERIES_COLUMNS: &str = "SELECT id, code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
      deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
-     attachment_required, state, created_at, escalate_after, escalate_to FROM series";
+     attachment_required, state, created_at, escalate_after, escalate_to, escalate_via FROM series";
 
 /// One instance made from a series, as `series show` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
@@ -104,13 +105,17 @@ fn assemble(row: SeriesRow, recipients: Recipients) -> StoreResult<Series> {
             overdue_after: Offsets::parse(&row.overdue_after)
                 .map_err(|_| corrupt("series.overdue_after", &row.overdue_after))?,
             attachment_required: row.attachment_required,
-            escalation: match &row.escalate_after {
-                Some(after) => Some(
-                    Escalation::parse(after, row.escalate_to.as_deref().unwrap_or(""))
-                        .map_err(|_| corrupt("series.escalate_after", after))?,
-                ),
-                None => None,
-            },
+            escalation: Escalation::from_columns(
+                row.escalate_after.as_deref(),
+                row.escalate_to.as_deref(),
+                row.escalate_via.as_deref(),
+            )
+            .map_err(|_| {
+                corrupt(
+                    "series.escalate_after",
+                    row.escalate_after.as_deref().unwrap_or_default(),
+                )
+            })?,
         },
         state: parse_column("series.state", &row.state, SeriesState::parse)?,
         created_at: row.created_at,
@@ -231,9 +236,9 @@ impl Store {
         let (id,): (i64,) = sql(
             "INSERT INTO series (code, doc_code, title, issued_on, issuer, doc_kind, content, period_kind, cut_off, \
              deadline_rule, on_day_off, school_dates, lead_days, first_period, remind_before, overdue_after, \
-             attachment_required, state, created_at, updated_at, escalate_after, escalate_to) \
+             attachment_required, state, created_at, updated_at, escalate_after, escalate_to, escalate_via) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'active', $18, $18, \
-             $19, $20) RETURNING id",
+             $19, $20, $21) RETURNING id",
         )
         .bind(&input.code)
         .bind(input.doc_code.as_str())
@@ -255,10 +260,22 @@ impl Store {
         .bind(now)
         .bind(input.escalation.as_ref().map(|e| e.after_text()))
         .bind(input.escalation.as_ref().map(|e| e.to_text()))
+        .bind(input.escalation.as_ref().map(|e| e.via.as_str()))
         .fetch_one(&mut *db)
         .await?;
         insert_recipients_of(db, id, &input.recipients).await?;
         super::files::insert_file_rows(db, SERIES_FILE, id, files, now).await?;
+        let entry = super::AuditEntry::new(super::AuditSubject::Series, input.code.clone(), "create").change(
+            "báo cáo định kỳ",
+            None,
+            Some(format!(
+                "số {}: {}; {}",
+                input.doc_code,
+                input.title.trim(),
+                input.schedule.deadline.describe_vi()
+            )),
+        );
+        super::audit::write(db, &self.actor, [entry], now).await?;
         tx.commit().await?;
         self.series_by_code(&input.code).await
     }
@@ -290,7 +307,7 @@ impl Store {
             "UPDATE series SET doc_code = $1, title = $2, issued_on = $3, issuer = $4, doc_kind = $5, content = $6, \
              cut_off = $7, deadline_rule = $8, on_day_off = $9, school_dates = $10, lead_days = $11, \
              remind_before = $12, overdue_after = $13, attachment_required = $14, updated_at = $15, \
-             escalate_after = $17, escalate_to = $18 WHERE id = $16",
+             escalate_after = $17, escalate_to = $18, escalate_via = $19 WHERE id = $16",
         )
         .bind(input.doc_code.as_str())
         .bind(input.title.trim())
@@ -310,6 +327,7 @@ impl Store {
         .bind(series.id)
         .bind(input.escalation.as_ref().map(|e| e.after_text()))
         .bind(input.escalation.as_ref().map(|e| e.to_text()))
+        .bind(input.escalation.as_ref().map(|e| e.via.as_str()))
         .execute(&mut *db)
         .await?;
         sql("DELETE FROM series_recipients WHERE series_id = $1")
@@ -317,6 +335,13 @@ impl Store {
             .execute(&mut *db)
             .await?;
         insert_recipients_of(db, series.id, &input.recipients).await?;
+        let entries = series_changes(&series.input, input)
+            .into_iter()
+            .map(|(field, before, after)| {
+                super::AuditEntry::new(super::AuditSubject::Series, series.code.clone(), "edit")
+                    .change(field, before, after)
+            });
+        super::audit::write(db, &self.actor, entries, now).await?;
         tx.commit().await?;
         self.series_by_code(&series.code).await
     }
@@ -362,16 +387,27 @@ impl Store {
             )]));
         }
         let first = first_period.unwrap_or(series.input.first_period).key();
-        on_writer!(self, |pool| {
-            sqlx::query("UPDATE series SET state = $1, first_period = $2, updated_at = $3 WHERE id = $4")
-                .bind(to.as_str())
-                .bind(&first)
-                .bind(now)
-                .bind(series.id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        sql("UPDATE series SET state = $1, first_period = $2, updated_at = $3 WHERE id = $4")
+            .bind(to.as_str())
+            .bind(&first)
+            .bind(now)
+            .bind(series.id)
+            .execute(&mut *db)
+            .await?;
+        let action = match to {
+            SeriesState::Paused => "pause",
+            SeriesState::Active => "resume",
+            SeriesState::Closed => "close",
+        };
+        let entry = super::AuditEntry::new(super::AuditSubject::Series, series.code.clone(), action).change(
+            "trạng thái",
+            Some(series.state.label_vi().to_string()),
+            Some(to.label_vi().to_string()),
+        );
+        super::audit::write(db, &self.actor, [entry], now).await?;
+        tx.commit().await
     }
 
     /// The instances made from a series, in period order.
@@ -407,9 +443,9 @@ impl Store {
         let inserted: Option<(RequestId,)> = sql(
             "INSERT INTO requests (code, code_key, year, title, issued_on, deadline, remind_before, overdue_after, \
              attachment_required, state, created_at, activated_at, updated_at, deadline_wording, issuer, doc_kind, \
-             content, expects_report, series_id, period_key, period_label, escalate_after, escalate_to) \
+             content, expects_report, series_id, period_key, period_label, escalate_after, escalate_to, escalate_via) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10, $10, $11, $12, $13, $14, TRUE, $15, $16, $17, \
-             $18, $19) ON CONFLICT DO NOTHING RETURNING id",
+             $18, $19, $20) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(input.doc_code.as_str())
         .bind(&key)
@@ -430,6 +466,7 @@ impl Store {
         .bind(&instance.label)
         .bind(input.escalation.as_ref().map(|e| e.after_text()))
         .bind(input.escalation.as_ref().map(|e| e.to_text()))
+        .bind(input.escalation.as_ref().map(|e| e.via.as_str()))
         .fetch_optional(&mut *db)
         .await?;
         let Some((id,)) = inserted else {
@@ -469,7 +506,10 @@ impl Store {
         .await?;
         // Why the deadline is not the rule's day, and a period made with no working day left:
         // in the request's history, which `request show` prints.
-        let by = format!("baocao (chuỗi {})", series.code);
+        let by = super::Actor {
+            name: format!("baocao (chuỗi {})", series.code),
+            via: super::Via::Service,
+        };
         let mut notes: Vec<super::ChangeOf> = Vec::new();
         if let Some(moved) = &instance.moved {
             notes.push((
@@ -482,7 +522,7 @@ impl Store {
             notes.push(("cảnh báo".to_string(), None, Some(warning.clone())));
         }
         if !notes.is_empty() {
-            super::files::record_changes(db, id, &by, notes, now).await?;
+            super::files::record_changes(db, &by, (id, "create"), notes, now).await?;
         }
         if quiet {
             sql("UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2")
@@ -509,4 +549,68 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// What an edit changes in a series, field by field, as the audit trail shows it.
+fn series_changes(old: &SeriesInput, new: &SeriesInput) -> Vec<super::ChangeOf> {
+    let recipients = |r: &crate::domain::model::Recipients| {
+        let mut named: Vec<String> = r.groups.iter().map(|g| format!("nhóm {g}")).collect();
+        named.extend(r.units.iter().map(|u| u.to_string()));
+        named.join(", ")
+    };
+    let escalation = |e: &Option<Escalation>| {
+        e.as_ref()
+            .map_or("theo cấu hình chung".to_string(), Escalation::describe_vi)
+    };
+    let fields = [
+        ("số văn bản", old.doc_code.to_string(), new.doc_code.to_string()),
+        ("trích yếu", old.title.clone(), new.title.clone()),
+        (
+            "quy tắc hạn",
+            old.schedule.deadline.describe_vi(),
+            new.schedule.deadline.describe_vi(),
+        ),
+        (
+            "chốt số liệu",
+            old.schedule.cut_off.to_text(),
+            new.schedule.cut_off.to_text(),
+        ),
+        (
+            "tạo trước hạn (ngày)",
+            old.schedule.lead_days.to_string(),
+            new.schedule.lead_days.to_string(),
+        ),
+        (
+            "nhắc trước hạn",
+            old.remind_before.to_text(),
+            new.remind_before.to_text(),
+        ),
+        (
+            "nhắc sau hạn",
+            old.overdue_after.to_text_ascending(),
+            new.overdue_after.to_text_ascending(),
+        ),
+        ("gửi tới", recipients(&old.recipients), recipients(&new.recipients)),
+        (
+            "nội dung yêu cầu",
+            old.letter.content.clone().unwrap_or_default(),
+            new.letter.content.clone().unwrap_or_default(),
+        ),
+        (
+            "cơ quan ban hành",
+            old.letter.issuer.clone().unwrap_or_default(),
+            new.letter.issuer.clone().unwrap_or_default(),
+        ),
+        (
+            "chuyển cấp trên",
+            escalation(&old.escalation),
+            escalation(&new.escalation),
+        ),
+    ];
+    let shown = |text: String| (!text.is_empty()).then_some(text);
+    fields
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(field, before, after)| (field.to_string(), shown(before), shown(after)))
+        .collect()
 }

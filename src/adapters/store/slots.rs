@@ -54,8 +54,8 @@ impl SlotRow {
 /// What becomes of a due slot.
 #[derive(Debug, Clone)]
 pub enum Settlement {
-    /// Sent as this message.
-    Queue(i64, Box<NewMessage>),
+    /// Sent as this message, with these others (escalation letters to those above the unit).
+    Queue(i64, Box<NewMessage>, Vec<NewMessage>),
     /// Not sent, with the reason a clerk reads.
     Skip(i64, String),
     Cancel(i64, String),
@@ -97,7 +97,7 @@ pub(crate) fn cancel_waiting_statements(filter: &str) -> [String; 2] {
         ),
         format!(
             "UPDATE outgoing_messages SET state = 'cancelled', last_error = $1, updated_at = $2 \
-             WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') {filter}"
+             WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue', 'escalation') {filter}"
         ),
     ]
 }
@@ -133,7 +133,7 @@ pub(crate) async fn replan_unit(
         .await?;
     sql(
         "UPDATE outgoing_messages SET state = 'cancelled', last_error = $3, updated_at = $4 \
-         WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue') \
+         WHERE state IN ('queued', 'retry') AND kind IN ('notice', 'reminder', 'overdue', 'escalation') \
          AND request_id = $1 AND unit_id = $2",
     )
     .bind(request_id)
@@ -407,7 +407,7 @@ impl Store {
             let mut queued = 0;
             for settlement in settlements {
                 let (id, state, reason) = match settlement {
-                    Settlement::Queue(id, _) => (*id, SlotState::Queued, None),
+                    Settlement::Queue(id, _, _) => (*id, SlotState::Queued, None),
                     Settlement::Skip(id, reason) => (*id, SlotState::Skipped, Some(reason.as_str())),
                     Settlement::Cancel(id, reason) => (*id, SlotState::Cancelled, Some(reason.as_str())),
                 };
@@ -422,9 +422,12 @@ impl Store {
                 .execute(db)
                 .await?;
                 if changed == 1
-                    && let Settlement::Queue(_, message) = settlement
+                    && let Settlement::Queue(_, message, others) = settlement
                 {
                     queued += insert_message(db, message, now).await?;
+                    for other in others {
+                        queued += insert_message(db, other, now).await?;
+                    }
                 }
             }
             queued

@@ -55,6 +55,26 @@ impl Store {
             .await?;
             let _cancelled = cancel_waiting_in(db, Some(s.request_id), Some(s.unit_id), REPORTED, now).await?;
             let _ = supersede_reviews(db, s.request_id, s.unit_id, None, now).await?;
+            let (unit_code,): (String,) = sql("SELECT code FROM units WHERE id = $1")
+                .bind(s.unit_id)
+                .fetch_one(db)
+                .await?;
+            let (token,): (String,) = sql("SELECT token FROM requests WHERE id = $1")
+                .bind(s.request_id)
+                .fetch_one(db)
+                .await?;
+            let entry = super::AuditEntry::new(super::AuditSubject::Request, token, "mark")
+                .of_request(s.request_id)
+                .change(
+                    format!("báo cáo của {unit_code}"),
+                    None,
+                    Some(if s.note.is_empty() {
+                        "đã báo cáo (đánh dấu thủ công)".to_string()
+                    } else {
+                        format!("đã báo cáo (đánh dấu thủ công): {}", s.note)
+                    }),
+                );
+            super::audit::write(db, &self.actor, [entry], now).await?;
             earlier > 0
         };
         tx.commit().await?;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Db, Store, StoreError, StoreResult, on_pool, on_writer, sql};
+use super::{AuditEntry, AuditSubject, Db, Store, StoreError, StoreResult, on_pool, sql};
 use crate::domain::model::{
     AddressRole, EmailAddress, GroupCode, MergedInto, RequestId, Unit, UnitAddress, UnitCode, UnitId, UnitInput,
 };
@@ -194,25 +194,38 @@ impl Store {
         unit: &UnitCode,
         address: &EmailAddress,
         role: AddressRole,
+        now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let changed = on_writer!(self, |pool| {
-            sqlx::query(
-                "UPDATE unit_addresses SET role = $1 WHERE lower(address) = lower($2) \
-                 AND unit_id = (SELECT id FROM units WHERE code = $3)",
-            )
-            .bind(role.as_str())
-            .bind(address.as_str())
-            .bind(unit.as_str())
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        if changed == 0 {
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let before: Option<(String,)> = sql("SELECT role FROM unit_addresses WHERE lower(address) = lower($1) \
+             AND unit_id = (SELECT id FROM units WHERE code = $2)")
+        .bind(address.as_str())
+        .bind(unit.as_str())
+        .fetch_optional(&mut *db)
+        .await?;
+        let Some((before,)) = before else {
             return Err(StoreError::NotFound(format!(
                 "đơn vị `{unit}` không có địa chỉ {address} (xem: baocao unit show {unit})"
             )));
+        };
+        sql("UPDATE unit_addresses SET role = $1 WHERE lower(address) = lower($2) \
+             AND unit_id = (SELECT id FROM units WHERE code = $3)")
+        .bind(role.as_str())
+        .bind(address.as_str())
+        .bind(unit.as_str())
+        .execute(&mut *db)
+        .await?;
+        if before != role.as_str() {
+            let label = |text: &str| AddressRole::parse(text).map_or(text.to_string(), |r| r.label_vi().to_string());
+            let entry = AuditEntry::new(AuditSubject::Unit, unit.to_string(), "role").change(
+                format!("vai trò của {address}"),
+                Some(label(&before)),
+                Some(role.label_vi().to_string()),
+            );
+            super::audit::write(db, &self.actor, [entry], now).await?;
         }
-        Ok(())
+        tx.commit().await
     }
 
     /// Active units, optionally only those of one group.
@@ -307,6 +320,17 @@ impl Store {
                     summary.changes.push((input.code.clone(), change));
                     continue;
                 }
+                let (action, before) = match by_code.get(&input.code) {
+                    None => ("create", None),
+                    Some(unit) if !unit.active => ("edit", Some(format!("(ngừng theo dõi) {}", unit_text(unit)))),
+                    Some(unit) => ("edit", Some(unit_text(unit))),
+                };
+                let entry = AuditEntry::new(AuditSubject::Unit, input.code.to_string(), action).change(
+                    "đơn vị",
+                    before,
+                    Some(input_text(input)),
+                );
+                super::audit::write(db, &self.actor, [entry], now).await?;
                 let id = ids.get(&input.code).copied().unwrap_or(UnitId::new(0));
                 sql("DELETE FROM unit_groups WHERE unit_id = $1")
                     .bind(id)
@@ -361,7 +385,7 @@ impl Store {
                     .await?;
             }
             for (group, name) in group_names {
-                set_group_name_in(db, group, Some(name.as_str()), now).await?;
+                self.set_group_name_in(db, group, Some(name.as_str()), now).await?;
             }
             summary
         };
@@ -388,7 +412,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         {
-            set_group_name_in(db, group, name, now).await?;
+            self.set_group_name_in(db, group, name, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -428,6 +452,22 @@ impl Store {
                 .bind(old.as_str())
                 .execute(db)
                 .await?;
+            let mut entries = Vec::new();
+            if old != new {
+                entries.push(AuditEntry::new(AuditSubject::Unit, new.to_string(), "rename").change(
+                    "mã đơn vị",
+                    Some(old.to_string()),
+                    Some(new.to_string()),
+                ));
+            }
+            if let Some(name) = name.map(str::trim).filter(|n| *n != unit.name) {
+                entries.push(AuditEntry::new(AuditSubject::Unit, new.to_string(), "rename").change(
+                    "tên đơn vị",
+                    Some(unit.name.clone()),
+                    Some(name.to_string()),
+                ));
+            }
+            super::audit::write(db, &self.actor, entries, now).await?;
         }
         tx.commit().await?;
         self.find_unit(new)
@@ -437,16 +477,68 @@ impl Store {
 
     /// Deactivates a unit: it is no longer chased, its history stays.
     pub async fn deactivate_unit(&self, code: &UnitCode, now: DateTime<Utc>) -> StoreResult<bool> {
-        let result = on_writer!(self, |pool| {
-            sqlx::query("UPDATE units SET active = FALSE, updated_at = $1 WHERE code = $2 AND active")
-                .bind(now)
-                .bind(code.as_str())
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
+        let mut tx = self.begin().await?;
+        let db = &mut tx.db();
+        let result = sql("UPDATE units SET active = FALSE, updated_at = $1 WHERE code = $2 AND active")
+            .bind(now)
+            .bind(code.as_str())
+            .execute(&mut *db)
+            .await?;
+        if result > 0 {
+            let entry = AuditEntry::new(AuditSubject::Unit, code.to_string(), "deactivate").change(
+                "trạng thái",
+                Some("đang theo dõi".to_string()),
+                Some("ngừng theo dõi".to_string()),
+            );
+            super::audit::write(db, &self.actor, [entry], now).await?;
+        }
+        tx.commit().await?;
         Ok(result > 0)
     }
+
+    /// Upserts or deletes one group's display name, recording the change.
+    async fn set_group_name_in(
+        &self,
+        db: &mut Db<'_>,
+        group: &GroupCode,
+        name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let before: Option<(String,)> = sql("SELECT name FROM unit_group_names WHERE group_code = $1")
+            .bind(group.as_str())
+            .fetch_optional(&mut *db)
+            .await?;
+        let before = before.map(|(n,)| n);
+        let after = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        set_group_name_in(db, group, name, now).await?;
+        if before != after {
+            let entry =
+                AuditEntry::new(AuditSubject::Group, group.to_string(), "edit").change("tên nhóm", before, after);
+            super::audit::write(db, &self.actor, [entry], now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A unit as the audit trail shows it: name, groups, addresses, parent.
+fn unit_text(unit: &Unit) -> String {
+    let addresses: Vec<&str> = unit.addresses.iter().map(|a| a.address.as_str()).collect();
+    let groups: Vec<&str> = unit.groups.iter().map(GroupCode::as_str).collect();
+    described(&unit.name, &groups, &addresses, unit.parent.as_ref())
+}
+
+fn input_text(input: &UnitInput) -> String {
+    let addresses: Vec<&str> = input.addresses.iter().map(EmailAddress::as_str).collect();
+    let groups: Vec<&str> = input.groups.iter().map(GroupCode::as_str).collect();
+    described(&input.name, &groups, &addresses, input.parent.as_ref())
+}
+
+fn described(name: &str, groups: &[&str], addresses: &[&str], parent: Option<&UnitCode>) -> String {
+    let mut text = format!("{name}; nhóm {}; địa chỉ {}", groups.join(", "), addresses.join(", "));
+    if let Some(parent) = parent {
+        text.push_str(&format!("; cấp trên {parent}"));
+    }
+    text
 }
 
 /// Upserts or deletes one group's display name.

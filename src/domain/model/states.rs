@@ -96,14 +96,16 @@ impl MessageState {
     ];
 }
 
-/// What an outgoing message is: one of a slot's three kinds, a receipt for a counted
-/// report, or the office's daily digest.
+/// What an outgoing message is: one of a slot's three kinds, a letter asking those above a
+/// late unit to see to it (escalation), a receipt for a counted report, or the office's
+/// daily digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Notice,
     Reminder,
     Overdue,
+    Escalation,
     Receipt,
     Digest,
 }
@@ -114,6 +116,7 @@ impl MessageKind {
             MessageKind::Notice => "notice",
             MessageKind::Reminder => "reminder",
             MessageKind::Overdue => "overdue",
+            MessageKind::Escalation => "escalation",
             MessageKind::Receipt => "receipt",
             MessageKind::Digest => "digest",
         }
@@ -124,10 +127,11 @@ impl MessageKind {
     }
 
     /// Every value, in the order of its life.
-    pub const ALL: [MessageKind; 5] = [
+    pub const ALL: [MessageKind; 6] = [
         MessageKind::Notice,
         MessageKind::Reminder,
         MessageKind::Overdue,
+        MessageKind::Escalation,
         MessageKind::Receipt,
         MessageKind::Digest,
     ];

@@ -156,7 +156,29 @@ fn deadline_rules_are_read_as_directives_write_them() {
         read("03 ngày làm việc sau ngày chốt số liệu").unwrap().rule,
         DeadlineRule::WorkingDaysAfterCutOff(3)
     );
-    for bad in ["ngày 32 tháng cuối kỳ", "hằng tháng", "ngày 5", "", "ngày 5 tháng 12"] {
+    // "tháng đầu quý sau", "tháng đầu của kỳ tiếp theo": the month after the period.
+    assert_eq!(
+        read("chậm nhất ngày 05 của tháng đầu quý sau").unwrap().rule,
+        DeadlineRule::DayOfNextMonth(5)
+    );
+    assert_eq!(
+        read("ngày 10 tháng đầu của kỳ tiếp theo").unwrap().rule,
+        DeadlineRule::DayOfNextMonth(10)
+    );
+    assert_eq!(read("ngày 5 hằng tháng").unwrap().rule, DeadlineRule::DayAfterCutOff(5));
+    assert_eq!(
+        read("trước 17 giờ ngày 20 hàng tháng").unwrap().rule,
+        DeadlineRule::DayAfterCutOff(20)
+    );
+    for bad in [
+        "ngày 32 tháng cuối kỳ",
+        "hằng tháng",
+        "ngày 5",
+        "",
+        "ngày 5 tháng 12",
+        "ngày 5 tháng đầu quý",
+        "ngày 40 hằng tháng",
+    ] {
         let error = read(bad).unwrap_err();
         assert!(error.contains("ngày 15 tháng cuối kỳ"), "{bad}: {error}");
     }
@@ -470,4 +492,40 @@ fn a_cut_off_late_in_the_month_leaves_no_gap_nor_overlap() {
     let march = data_span(period(PeriodKind::Month, 2027, 3), CutOff::DayOfLastMonth(30), &school);
     assert_eq!(march.0, date(1, 3, 2027), "the day after 28/02");
     assert!(cut.describe_vi().contains("sau ngày chốt của kỳ trước"));
+}
+
+#[test]
+fn day_n_every_month_is_the_first_day_n_after_the_cut_off() {
+    // Cut off on the 14th (Nghị định 09/2019): the 20th is in the same month, the 5th in the next.
+    let on_20 = schedule(PeriodKind::Month, "ngày 20 hằng tháng");
+    let november = period(PeriodKind::Month, 2026, 11);
+    assert_eq!(
+        on_20.instance(november, &calendar(), Ho_Chi_Minh).rule_date,
+        date(20, 11, 2026)
+    );
+    let on_5 = schedule(PeriodKind::Month, "chậm nhất ngày 5 hằng tháng");
+    assert_eq!(
+        on_5.instance(november, &calendar(), Ho_Chi_Minh).rule_date,
+        date(5, 12, 2026)
+    );
+    // Cut off at the end of the month: the 20th is in the next month too.
+    let mut end = schedule(PeriodKind::Month, "ngày 20 hằng tháng");
+    end.cut_off = CutOff::EndOfPeriod;
+    assert_eq!(
+        end.instance(november, &calendar(), Ho_Chi_Minh).rule_date,
+        date(20, 12, 2026)
+    );
+    // A quarter cut off on 14/12: day 5 "hằng quý" is 05/01 of the next year.
+    let quarter = schedule(PeriodKind::Quarter, "ngày 5 hằng quý");
+    let q4 = quarter.instance(period(PeriodKind::Quarter, 2026, 4), &calendar(), Ho_Chi_Minh);
+    assert_eq!(q4.rule_date, date(5, 1, 2027));
+    assert!(
+        on_5.deadline
+            .describe_vi()
+            .contains("ngày 5 đầu tiên sau ngày chốt số liệu")
+    );
+    // The quarter's "tháng đầu quý sau" is January for Q4.
+    let next_quarter = schedule(PeriodKind::Quarter, "ngày 05 của tháng đầu quý sau");
+    let q4 = next_quarter.instance(period(PeriodKind::Quarter, 2026, 4), &calendar(), Ho_Chi_Minh);
+    assert_eq!(q4.rule_date, date(5, 1, 2027));
 }

@@ -130,19 +130,27 @@ async fn escalations(
             .map_or_else(String::new, |r| r.token.clone())
     };
     let escalated = store
-        .copied_since(now - chrono::Duration::days(1))
+        .escalated_since(now - chrono::Duration::days(1))
         .await?
         .into_iter()
         .map(|m| {
-            let to: Vec<Copy> = m
-                .cc_addresses
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok())
-                .unwrap_or_default();
+            let to: Vec<Copy> = match m.cc_addresses.as_deref() {
+                Some(json) => serde_json::from_str(json).unwrap_or_default(),
+                // A letter of its own (`thu-rieng`): its addressee.
+                None => vec![Copy {
+                    name: m.to_name.clone().unwrap_or_else(|| m.to_address.clone()),
+                }],
+            };
             super::vars::EscalatedVars {
                 token: token_of(m.request_id),
                 unit: name_of(m.unit_id),
                 to: to.into_iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
+                how: if m.cc_addresses.is_some() {
+                    "đồng gửi"
+                } else {
+                    "gửi thư riêng đề nghị đôn đốc tới"
+                }
+                .to_string(),
             }
         })
         .collect();

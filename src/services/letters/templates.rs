@@ -28,17 +28,20 @@ pub enum TemplateKind {
     Extension,
     Reminder,
     Overdue,
+    /// A letter to a late unit's parent or head asking them to see to the report.
+    Escalation,
     Receipt,
     Digest,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 7] = [
+    pub const ALL: [TemplateKind; 8] = [
         TemplateKind::Notice,
         TemplateKind::Information,
         TemplateKind::Extension,
         TemplateKind::Reminder,
         TemplateKind::Overdue,
+        TemplateKind::Escalation,
         TemplateKind::Receipt,
         TemplateKind::Digest,
     ];
@@ -50,6 +53,7 @@ impl TemplateKind {
             TemplateKind::Extension => "extension",
             TemplateKind::Reminder => "reminder",
             TemplateKind::Overdue => "overdue",
+            TemplateKind::Escalation => "escalation",
             TemplateKind::Receipt => "receipt",
             TemplateKind::Digest => "digest",
         }
@@ -69,7 +73,7 @@ impl From<SlotKind> for TemplateKind {
 const PARTS: [&str; 3] = ["subject.txt", "body.txt", "body.html"];
 
 /// The built-in templates: `(file name, text)`.
-const BUILT_IN: [(&str, &str); 14] = [
+const BUILT_IN: [(&str, &str); 16] = [
     (
         "notice.subject.txt",
         include_str!("../../../config/templates/notice.subject.txt"),
@@ -109,6 +113,14 @@ const BUILT_IN: [(&str, &str); 14] = [
     (
         "overdue.body.txt",
         include_str!("../../../config/templates/overdue.body.txt"),
+    ),
+    (
+        "escalation.subject.txt",
+        include_str!("../../../config/templates/escalation.subject.txt"),
+    ),
+    (
+        "escalation.body.txt",
+        include_str!("../../../config/templates/escalation.body.txt"),
     ),
     (
         "receipt.subject.txt",

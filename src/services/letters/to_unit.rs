@@ -9,6 +9,7 @@ use super::templates::{TemplateError, TemplateKind};
 use super::vars::{OfficeVars, UnitMessage, UnitVars};
 use crate::adapters::config::Settings;
 use crate::adapters::store::NewMessage;
+use crate::domain::escalation::EscalateVia;
 use crate::domain::model::{Request, Unit};
 use crate::domain::plan::SlotKind;
 
@@ -28,8 +29,10 @@ pub struct UnitLetter<'a> {
     /// The notice this letter answers (reminders, overdue notices and an extension thread
     /// under it, so the unit's mail client shows one conversation).
     pub answers: Option<String>,
-    /// Who an overdue notice is copied to (escalation).
+    /// Those above the unit an overdue notice escalates to.
     pub copies: Vec<Copy>,
+    /// Whether they get copies of the notice or letters of their own.
+    pub via: EscalateVia,
 }
 
 /// A copy of a letter to someone above the unit.
@@ -41,17 +44,19 @@ pub struct Copy {
 
 /// The message of one slot, rendered now.
 pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) -> Result<NewMessage, TemplateError> {
+    let mut vars = unit_vars(setup, &letter, now);
     let UnitLetter {
         slot_id,
         kind,
         request,
         unit,
         template,
-        deadline,
+        deadline: _,
         missing_attachment,
         files,
         answers,
         copies,
+        via,
     } = letter;
     let office = &setup.settings.office;
     // The first address that is not failing and not the head's (who is only copied on
@@ -66,25 +71,8 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
         .or(unit.addresses.first())
         .map(|a| a.address.to_string())
         .unwrap_or_default();
-    let mut vars = UnitMessage::new(
-        office_vars(setup.settings),
-        UnitVars {
-            code: unit.code.to_string(),
-            name: unit.name.clone(),
-        },
-        request,
-        deadline,
-        kind,
-        now,
-        office.zone,
-    );
     vars.missing_attachment = missing_attachment;
     vars.files = files;
-    vars.escalated_to = copies.iter().map(|c| c.name.clone()).collect();
-    if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
-        // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
-        vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
-    }
     let rendered = setup.templates.render_unit_message(template, &vars)?;
     Ok(NewMessage {
         slot_id: Some(slot_id),
@@ -100,8 +88,82 @@ pub fn compose(setup: &Setup<'_>, letter: UnitLetter<'_>, now: DateTime<Utc>) ->
         body_html: rendered.html,
         in_reply_to: answers.clone(),
         references_ids: answers,
-        cc_addresses: (!copies.is_empty()).then(|| serde_json::to_string(&copies).unwrap_or_default()),
+        cc_addresses: (via == EscalateVia::Cc && !copies.is_empty())
+            .then(|| serde_json::to_string(&copies).unwrap_or_default()),
     })
+}
+
+/// The letters of their own to those above the unit, when its escalation says `thu-rieng`
+/// (none otherwise): one per addressee, queued with the overdue notice and cancelled with it
+/// if the unit reports first.
+pub fn escalation_letters(
+    setup: &Setup<'_>,
+    letter: &UnitLetter<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewMessage>, TemplateError> {
+    if letter.via != EscalateVia::Letter || letter.copies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let office = &setup.settings.office;
+    let mut messages = Vec::new();
+    for (n, copy) in letter.copies.iter().enumerate() {
+        let mut vars = unit_vars(setup, letter, now);
+        vars.addressee = copy.name.clone();
+        let rendered = setup.templates.render_unit_message(TemplateKind::Escalation, &vars)?;
+        messages.push(NewMessage {
+            slot_id: None,
+            dedupe_key: format!("slot:{}:escalation:{n}", letter.slot_id),
+            kind: crate::domain::model::MessageKind::Escalation.as_str().to_string(),
+            request_id: Some(letter.request.id),
+            unit_id: Some(letter.unit.id),
+            to_address: copy.address.clone(),
+            to_name: Some(copy.name.clone()),
+            message_id: slot_message_id(&letter.request.token, letter.slot_id, office.report_mailbox.domain()),
+            subject: rendered.subject,
+            body: rendered.text,
+            body_html: rendered.html,
+            in_reply_to: None,
+            references_ids: None,
+            cc_addresses: None,
+        });
+    }
+    Ok(messages)
+}
+
+/// The variables of a unit's letter (or of a letter about it to those above it).
+fn unit_vars(setup: &Setup<'_>, letter: &UnitLetter<'_>, now: DateTime<Utc>) -> UnitMessage {
+    let office = &setup.settings.office;
+    let UnitLetter {
+        kind,
+        request,
+        unit,
+        deadline,
+        copies,
+        via,
+        ..
+    } = letter;
+    let (kind, deadline, via) = (*kind, *deadline, *via);
+    let mut vars = UnitMessage::new(
+        office_vars(setup.settings),
+        UnitVars {
+            code: unit.code.to_string(),
+            name: unit.name.clone(),
+        },
+        request,
+        deadline,
+        kind,
+        now,
+        office.zone,
+    );
+    vars.escalated_to = copies.iter().map(|c| c.name.clone()).collect();
+    if !copies.is_empty() {
+        vars.escalation_via = via.as_str().to_string();
+    }
+    if let (SlotKind::Overdue, Some(deadline)) = (kind, deadline) {
+        // "đã quá hạn 1 ngày làm việc": late is counted in working days, as the office does.
+        vars.time_late = crate::domain::report::status::lateness_vi(deadline, now, (setup.calendar, office.zone));
+    }
+    vars
 }
 
 /// The office as every letter names it.

@@ -104,8 +104,13 @@ pub struct UnitMessage {
     pub missing_attachment: bool,
     /// The names of the request's files this message carries (the notice only).
     pub files: Vec<String>,
-    /// The units an overdue notice is copied to (escalation), by name; empty otherwise.
+    /// Those above the unit an overdue notice escalates to, by name; empty otherwise.
     pub escalated_to: Vec<String>,
+    /// How they are told: `cc` (copies of this notice) or `thu-rieng` (letters of their own);
+    /// empty when not escalated.
+    pub escalation_via: String,
+    /// Whom an escalation letter is addressed to ("Kính gửi"); empty in the unit's own letters.
+    pub addressee: String,
 }
 
 impl UnitMessage {
@@ -157,6 +162,8 @@ impl UnitMessage {
             missing_attachment: false,
             files: Vec::new(),
             escalated_to: Vec::new(),
+            escalation_via: String::new(),
+            addressee: String::new(),
         }
     }
 
@@ -194,6 +201,8 @@ impl UnitMessage {
             missing_attachment: true,
             files: vec!["1062-KH-UBND.pdf".into(), "Phu luc bieu mau.xlsx".into()],
             escalated_to: Vec::new(),
+            escalation_via: String::new(),
+            addressee: "Ủy ban nhân dân huyện Mẫu".into(),
         }
     }
 }
@@ -339,8 +348,10 @@ pub struct FailingVars {
 pub struct EscalatedVars {
     pub token: String,
     pub unit: String,
-    /// Who got the copy, by name.
+    /// Who was told, by name.
     pub to: String,
+    /// How: "đồng gửi" (a copy of the overdue notice) or "gửi thư riêng đề nghị đôn đốc tới".
+    pub how: String,
 }
 
 /// A unit escalation would have copied, but every address of it fails: someone should call.
@@ -432,6 +443,7 @@ impl DigestVars {
                 token: "BC-1".into(),
                 unit: "Đơn vị B".into(),
                 to: "UBND huyện B".into(),
+                how: "đồng gửi".into(),
             }],
             not_escalated: vec![NotEscalatedVars {
                 token: "BC-1".into(),

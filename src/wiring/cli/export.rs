@@ -66,7 +66,7 @@ async fn series(context: &Context, args: &ExportArgs, code: &str) -> CliResult {
     )
 }
 
-fn write_out(path: PathBuf, bytes: &[u8], what: &str) -> CliResult {
+pub(super) fn write_out(path: PathBuf, bytes: &[u8], what: &str) -> CliResult {
     if path.as_os_str() == "-" {
         std::io::stdout()
             .write_all(bytes)

@@ -6,8 +6,10 @@
 //! 69 database unreachable; 70 unexpected internal error; 78 configuration unusable.
 
 mod ask;
+mod audit;
 mod calendar;
 mod doctor;
+mod escalate;
 mod export;
 mod intake;
 mod outbox;
@@ -109,6 +111,8 @@ pub enum Command {
     /// Thư chờ xem xét: ghi nhận, không tính, gia hạn
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Nhật ký thay đổi: ai thay đổi gì, lúc nào (trang web và dòng lệnh)
+    Audit(audit::AuditArgs),
 }
 
 /// Why a command did not complete, and so which exit code it ends with.
@@ -283,7 +287,8 @@ async fn run(cli: Cli) -> CliResult {
     let context = Context {
         settings,
         calendar,
-        store,
+        // What a command changes is recorded as the OS user who ran it (audit trail).
+        store: store.acting_as(crate::adapters::store::Actor::cli()),
         config: cli.config.clone(),
     };
     let outcome = match cli.command {
@@ -297,6 +302,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Mark(args) => reminders::mark(&context, args).await,
         Command::Digest(args) => reminders::digest(&context, args).await,
         Command::Intake(command) => intake::run(&context, command).await,
+        Command::Audit(args) => audit::run(&context, args).await,
         Command::Review(command) => review::run(&context, command).await,
         Command::Run
         | Command::Doctor(_)

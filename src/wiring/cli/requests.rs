@@ -152,13 +152,8 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
-    /// Chuyển cấp trên: sau bao nhiêu ngày làm việc quá hạn thì thư quá hạn kế tiếp đồng gửi
-    /// đơn vị cấp trên, ví dụ 3,7 ("" để không chuyển; mặc định theo cấu hình)
-    #[arg(long, value_name = "NGÀY", conflicts_with = "no_report")]
-    pub escalate_after: Option<String>,
-    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren (mặc định)
-    #[arg(long, value_name = "AI", requires = "escalate_after")]
-    pub escalate_to: Option<String>,
+    #[command(flatten)]
+    pub escalate: super::escalate::EscalateArgs,
     /// In kết quả dạng JSON (cho chương trình khác đọc)
     #[arg(long)]
     pub json: bool,
@@ -201,6 +196,11 @@ pub struct EditArgs {
     /// Bỏ tệp gửi kèm, theo tên tệp
     #[arg(long = "remove-attachment", value_name = "TÊN")]
     pub remove_attachments: Vec<String>,
+    #[command(flatten)]
+    pub escalate: super::escalate::EscalateArgs,
+    /// Bỏ cài đặt chuyển cấp trên riêng: dùng cấu hình chung
+    #[arg(long, conflicts_with = "escalate_after")]
+    pub escalate_default: bool,
     /// Coi như bây giờ là thời điểm này (lập lại lịch nhắc từ đó)
     #[arg(long, value_name = "WHEN")]
     pub at: Option<String>,
@@ -282,7 +282,7 @@ pub async fn run(context: &Context, command: RequestCommand) -> CliResult {
         RequestCommand::Edit(args) => edit(context, *args).await,
         RequestCommand::Delete { request } => {
             let request = context.store.resolve_request(&request).await?;
-            context.store.delete_draft(&request).await?;
+            context.store.delete_draft(&request, context.now()).await?;
             println!("đã xóa bản nháp {} ({})", request.token, request.code);
             Ok(())
         }
@@ -349,11 +349,11 @@ async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult 
     let (mut input, deadline) = fields_of(&args).to_input(zone, defaults, now).map_err(refused)?;
     input.files = read_files(&args.attach)?;
     input.reuse_closed_number = args.reuse_number;
-    if let Some(after) = &args.escalate_after {
-        input.escalation = Some(
-            crate::domain::escalation::Escalation::parse(after, args.escalate_to.as_deref().unwrap_or(""))
-                .map_err(refused)?,
-        );
+    input.escalation = args.escalate.escalation()?;
+    if input.escalation.is_some() && args.no_report {
+        return Err(refused(
+            "văn bản để biết (--no-report) không có hạn báo cáo: bỏ --escalate-after",
+        ));
     }
     let request = context.store.create_request(&input, now).await?;
     let units = context.store.request_unit_codes(request.id).await?;

@@ -239,9 +239,7 @@ async fn reject(context: &Context, id: IncomingId, reason: &str) -> CliResult {
 async fn extend(context: &Context, id: IncomingId, until: &str, at: Option<&str>) -> CliResult {
     let item = context.store.review_item(id).await?;
     let now = context.at(at)?;
-    let by = crate::adapters::store::os_user();
-    let note =
-        crate::services::decisions::extend(&context.store, id, until, &by, context.settings.office.zone, now).await?;
+    let note = crate::services::decisions::extend(&context.store, id, until, context.settings.office.zone, now).await?;
     let calendar = &context.calendar;
     crate::services::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
     println!(

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
 use crate::domain::dates::{self, format_instant};
-use crate::domain::escalation::Escalation;
 use crate::domain::model::{
     GroupCode, LetterFields, Offsets, Recipients, RequestCode, Series, SeriesInput, SeriesState, UnitCode,
 };
@@ -131,13 +130,8 @@ pub struct AddArgs {
     /// Không bắt buộc gửi kèm tệp
     #[arg(long)]
     pub no_attachment_required: bool,
-    /// Chuyển cấp trên: sau bao nhiêu ngày làm việc quá hạn thì thư quá hạn kế tiếp đồng gửi
-    /// đơn vị cấp trên, ví dụ 3,7 ("" để không chuyển; mặc định theo cấu hình)
-    #[arg(long, value_name = "NGÀY")]
-    pub escalate_after: Option<String>,
-    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren (mặc định)
-    #[arg(long, value_name = "AI", requires = "escalate_after")]
-    pub escalate_to: Option<String>,
+    #[command(flatten)]
+    pub escalate: super::escalate::EscalateArgs,
     /// Tệp gửi kèm thông báo của mỗi kỳ: văn bản giao báo cáo, biểu mẫu (tổng ≤ 7 MB)
     #[arg(long = "attach", value_name = "TỆP")]
     pub attach: Vec<std::path::PathBuf>,
@@ -192,12 +186,8 @@ pub struct EditArgs {
     /// Bỏ đơn vị
     #[arg(long = "remove-unit", value_name = "U")]
     pub remove_units: Vec<String>,
-    /// Chuyển cấp trên mới: số ngày làm việc quá hạn, ví dụ 3,7 ("" để không chuyển)
-    #[arg(long, value_name = "NGÀY")]
-    pub escalate_after: Option<String>,
-    /// Đồng gửi cho ai khi chuyển cấp trên: cap-tren, thu-truong hoặc cả hai
-    #[arg(long, value_name = "AI", requires = "escalate_after")]
-    pub escalate_to: Option<String>,
+    #[command(flatten)]
+    pub escalate: super::escalate::EscalateArgs,
     /// Bỏ cài đặt chuyển cấp trên riêng: dùng cấu hình chung
     #[arg(long, conflicts_with = "escalate_after")]
     pub escalate_default: bool,
@@ -308,10 +298,7 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         remind_before: offsets(&args.remind, &defaults.remind_before)?,
         overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
         attachment_required: !args.no_attachment_required,
-        escalation: match &args.escalate_after {
-            Some(after) => Some(Escalation::parse(after, args.escalate_to.as_deref().unwrap_or("")).map_err(refused)?),
-            None => None,
-        },
+        escalation: args.escalate.escalation()?,
     };
     let files = super::requests::read_files(&args.attach)?;
     let series = context.store.create_series(&input, &files, now).await?;
@@ -400,7 +387,7 @@ fn print_schedule(series: &Series) {
     println!(
         "  Nhắc:         trước hạn {}; sau hạn {}",
         or_none(input.remind_before.to_text()),
-        or_none(input.overdue_after.to_text())
+        or_none(input.overdue_after.to_text_ascending())
     );
     let escalation = match &input.escalation {
         Some(own) => own.describe_vi(),
@@ -619,7 +606,10 @@ async fn edit(context: &Context, args: EditArgs) -> CliResult {
     }
     if let Some(text) = &args.overdue {
         input.overdue_after = Offsets::parse(text).map_err(refused)?;
-        changed.push(format!("nhắc sau hạn {}", or_none(input.overdue_after.to_text())));
+        changed.push(format!(
+            "nhắc sau hạn {}",
+            or_none(input.overdue_after.to_text_ascending())
+        ));
     }
     for group in parse_list(&args.add_groups, GroupCode::parse)? {
         if !input.recipients.groups.contains(&group) {
@@ -641,8 +631,7 @@ async fn edit(context: &Context, args: EditArgs) -> CliResult {
         input.recipients.units.retain(|u| *u != unit);
         changed.push(format!("bỏ đơn vị {unit}"));
     }
-    if let Some(after) = &args.escalate_after {
-        let own = Escalation::parse(after, args.escalate_to.as_deref().unwrap_or("")).map_err(refused)?;
+    if let Some(own) = args.escalate.escalation()? {
         changed.push(format!("chuyển cấp trên: {}", own.describe_vi()));
         input.escalation = Some(own);
     }

@@ -356,7 +356,26 @@ async fn show(context: &Context, code: &str, json: bool) -> CliResult {
         };
         println!("{label:<11} {}{notes}", address.address);
     }
-    println!("Trạng thái: {}", state_vi(&unit, context.settings.office.zone));
+    let zone = context.settings.office.zone;
+    println!("Trạng thái: {}", state_vi(&unit, zone));
+    let filter = crate::adapters::store::AuditFilter {
+        subject: Some(crate::adapters::store::AuditSubject::Unit),
+        key: Some(unit.code.to_string()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    let history = context.store.audit(&filter).await?;
+    if !history.is_empty() {
+        println!("Lịch sử thay đổi:");
+        for row in &history {
+            println!(
+                "  {} ({}) {}",
+                crate::domain::dates::format_instant(row.at, zone),
+                row.actor,
+                crate::services::audit::change_vi(row)
+            );
+        }
+    }
     Ok(())
 }
 
@@ -368,7 +387,10 @@ async fn set_role(context: &Context, code: &str, address: &str, role: &str) -> C
             "không hiểu vai trò `{role}`: ghi nhan-thu, thu-truong hoặc van-thu"
         ))
     })?;
-    context.store.set_address_role(&unit, &address, role).await?;
+    context
+        .store
+        .set_address_role(&unit, &address, role, context.now())
+        .await?;
     println!("đã đặt {address} của {unit} là {}", role.label_vi());
     Ok(())
 }

@@ -88,7 +88,9 @@ pub fn vietnamese(error: &clap::Error) -> String {
     if let Some(suggested) =
         context(error, ContextKind::SuggestedArg).or_else(|| context(error, ContextKind::SuggestedSubcommand))
     {
-        out.push_str(&format!("  gợi ý: có phải ý bạn là '{suggested}'?\n"));
+        // Several suggestions come joined by ", ": each quoted, "'audit' hoặc 'status'".
+        let quoted: Vec<String> = suggested.split(", ").map(|s| format!("'{s}'")).collect();
+        out.push_str(&format!("  gợi ý: có phải ý bạn là {}?\n", quoted.join(" hoặc ")));
     }
     if let Some(usage) = rendered.lines().find(|line| line.starts_with("Usage: ")) {
         out.push('\n');
@@ -136,6 +138,7 @@ mod tests {
         let (text, _) = outcome(&["baocao", "stauts"]);
         assert!(text.starts_with("lỗi: không có lệnh 'stauts'"), "{text}");
         assert!(text.contains("'status'"), "{text}");
+        assert!(!text.contains(", status'"), "each suggestion quoted on its own: {text}");
 
         let (text, _) = outcome(&["baocao", "mark", "BC-1"]);
         assert!(

@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::WebState;
 use super::password::PasswordChecks;
 use super::throttle::{Refusal, Throttle};
+use crate::adapters::config::{WebLogin, WebRole};
 
 pub const SESSION_COOKIE: &str = "baocao_session";
 const LOGIN_COOKIE: &str = "baocao_login";
@@ -32,11 +33,24 @@ struct Session {
 }
 
 /// Sessions in memory: a restart logs everyone out, which is acceptable for an office page.
-#[derive(Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
     throttle: Mutex<Throttle>,
     checks: PasswordChecks,
+    /// IMAP logins (`login = "imap"`) under way at once: a flood of logins opens at most this
+    /// many connections to the office's mail server.
+    imap_checks: tokio::sync::Semaphore,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            inner: Mutex::default(),
+            throttle: Mutex::default(),
+            checks: PasswordChecks::default(),
+            imap_checks: tokio::sync::Semaphore::new(4),
+        }
+    }
 }
 
 impl Sessions {
@@ -76,12 +90,37 @@ impl Sessions {
 #[derive(Debug, Clone, Default)]
 pub struct Viewer {
     pub user: Option<String>,
+    /// The user's role as the configuration says now (a role changed or a user removed by
+    /// `systemctl reload` counts at once, not at the next login).
+    pub role: Option<WebRole>,
     pub csrf: String,
 }
 
+impl Viewer {
+    /// Whether the forms that change data are shown (and their POSTs accepted).
+    pub fn may_change(&self) -> bool {
+        self.role.is_some_and(WebRole::may_change)
+    }
+}
+
 pub fn viewer(state: &WebState, headers: &HeaderMap) -> Viewer {
-    match cookie(headers, SESSION_COOKIE).and_then(|token| state.sessions.get(&token)) {
-        Some((user, csrf)) => Viewer { user: Some(user), csrf },
+    let Some((user, csrf)) = cookie(headers, SESSION_COOKIE).and_then(|token| state.sessions.get(&token)) else {
+        return Viewer::default();
+    };
+    let role = super::pages::current(state)
+        .settings
+        .web
+        .users
+        .iter()
+        .find(|u| u.name == user)
+        .map(|u| u.role);
+    match role {
+        Some(role) => Viewer {
+            user: Some(user),
+            role: Some(role),
+            csrf,
+        },
+        // No longer a user: as if logged out.
         None => Viewer::default(),
     }
 }
@@ -111,15 +150,39 @@ pub fn may_read_private(state: &WebState, headers: &HeaderMap, path: &str) -> Re
     Err(Redirect::to(&format!("/login?next={next}")).into_response())
 }
 
-/// State changes: the logged-in user, if the form carries the session's CSRF token.
+/// State changes: the logged-in user, if the form carries the session's CSRF token and the
+/// user's role may change data (a "lãnh đạo" reads and exports only).
 #[allow(clippy::result_large_err)]
 pub fn may_change(state: &WebState, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<String, Response> {
+    let viewer = signed_post(state, headers, form_csrf)?;
+    let user = viewer.user.clone().unwrap_or_default();
+    if !viewer.may_change() {
+        let role = viewer.role.unwrap_or_default();
+        tracing::warn!(user = %user, role = role.as_str(), "a change was refused: the role only reads");
+        return Err((
+            StatusCode::FORBIDDEN,
+            Html(format!(
+                "<!doctype html><meta charset=utf-8><title>Không được phép</title>\
+                 <p>Tài khoản {} có vai trò {}: chỉ được xem và xuất danh sách, không thay đổi dữ liệu.</p>\
+                 <p><a href=\"/\">Về trang chính</a></p>",
+                super::pages::escape(&user),
+                role.label_vi()
+            )),
+        )
+            .into_response());
+    }
+    Ok(user)
+}
+
+/// A POST of a logged-in user with the session's CSRF token, whatever the role (logging out).
+#[allow(clippy::result_large_err)]
+fn signed_post(state: &WebState, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<Viewer, Response> {
     let viewer = viewer(state, headers);
-    let Some(user) = viewer.user else {
+    let Some(user) = viewer.user.clone() else {
         return Err((StatusCode::UNAUTHORIZED, "Cần đăng nhập để thay đổi dữ liệu.").into_response());
     };
     match form_csrf {
-        Some(token) if constant_time_eq(token.as_bytes(), viewer.csrf.as_bytes()) => Ok(user),
+        Some(token) if constant_time_eq(token.as_bytes(), viewer.csrf.as_bytes()) => Ok(viewer),
         _ => {
             tracing::warn!(user = %user, "a POST without the session's CSRF token was refused");
             Err((
@@ -204,8 +267,33 @@ pub async fn login(
             .insert(header::RETRY_AFTER, HeaderValue::from(Throttle::WINDOW.as_secs()));
         return refused;
     }
-    let hash = users.iter().find(|u| u.name == name).map(|u| u.password_hash.clone());
-    let checked = state.sessions.checks.verify(hash, form.password).await;
+    let login = super::pages::current(&state).settings.web.login;
+    let checked = match login {
+        WebLogin::Password => {
+            let hash = users
+                .iter()
+                .find(|u| u.name == name)
+                .and_then(|u| u.password_hash.clone());
+            state.sessions.checks.verify(hash, form.password).await
+        }
+        WebLogin::Imap => {
+            let listed = users.iter().any(|u| u.name == name);
+            match imap_login(&state, listed.then_some(name.as_str()), &form.password).await {
+                Ok(accepted) => Ok(accepted),
+                Err(unavailable) => {
+                    lock_throttle(&state).finish(&name, client, false, Instant::now());
+                    tracing::warn!(user = %name, %client, error = %unavailable, "a login could not reach the mail server");
+                    return login_form(
+                        &state,
+                        &headers,
+                        &next,
+                        Some("Không kết nối được máy chủ thư để kiểm tra mật khẩu: thử lại sau ít phút."),
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    );
+                }
+            }
+        }
+    };
     let accepted = checked == Ok(true);
     lock_throttle(&state).finish(&name, client, accepted, Instant::now());
     match checked {
@@ -245,13 +333,39 @@ pub async fn login(
     response
 }
 
+/// Whether the office's IMAP server accepts `user`'s own password (`login = "imap"`); `None`
+/// (not a listed user) is refused without asking the server. Err: the server could not be
+/// reached or answered something other than yes or no.
+async fn imap_login(state: &WebState, user: Option<&str>, password: &str) -> Result<bool, anyhow::Error> {
+    let Some(user) = user else { return Ok(false) };
+    if password.is_empty() {
+        return Ok(false);
+    }
+    let _slot = tokio::time::timeout(PasswordChecks::WAIT, state.sessions.imap_checks.acquire())
+        .await
+        .map_err(|_| anyhow::anyhow!("too many IMAP logins under way"))??;
+    let Some(imap) = super::pages::current(state).settings.imap.clone() else {
+        anyhow::bail!("login = \"imap\" but the configuration has no [imap] server");
+    };
+    let mut server = imap.server;
+    server.user = Some(user.to_string());
+    match crate::adapters::imap::connect(&server, password).await {
+        Ok(session) => {
+            crate::adapters::imap::logout(session).await;
+            Ok(true)
+        }
+        Err(error) if crate::adapters::imap::LoginRefused::in_chain(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CsrfForm {
     csrf: Option<String>,
 }
 
 pub async fn logout(State(state): State<Arc<WebState>>, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(refused) = may_change(&state, &headers, form.csrf.as_deref()) {
+    if let Err(refused) = signed_post(&state, &headers, form.csrf.as_deref()) {
         return refused;
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
@@ -319,7 +433,7 @@ fn safe_next(next: Option<&str>) -> &str {
     if known { path } else { OVERVIEW }
 }
 
-fn url_escape(path: &str) -> String {
+pub(super) fn url_escape(path: &str) -> String {
     path.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),

@@ -1,7 +1,8 @@
 //! The status page `baocao run` serves (axum, server-rendered HTML from minijinja templates
 //! compiled in from `config/web/`, no JavaScript): the overview of active requests, one
 //! request unit by unit, the review queue with its decisions, the units, the exports, the
-//! kept original messages and their attachments, `/metrics` for Prometheus and `/healthz`.
+//! kept original messages and their attachments, the audit trail (`/audit`, `/audit.csv`),
+//! `/metrics` for Prometheus and `/healthz`.
 //!
 //! Bound to 127.0.0.1:8080 unless `[web] listen` says otherwise. Everything that changes
 //! state is a POST that needs a logged-in user and the session's CSRF token; reading needs
@@ -54,7 +55,8 @@ pub struct WebState {
     templates: Environment<'static>,
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
+    ("audit.html", include_str!("../../../config/web/audit.html")),
     ("base.html", include_str!("../../../config/web/base.html")),
     ("login.html", include_str!("../../../config/web/login.html")),
     ("overview.html", include_str!("../../../config/web/overview.html")),
@@ -94,6 +96,8 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/review/{id}/reject", post(pages::reject))
         .route("/review/{id}/extend", post(pages::extend))
         .route("/units", get(pages::units))
+        .route("/audit", get(pages::audit))
+        .route("/audit.csv", get(pages::audit_csv))
         .route("/messages/{id}/original", get(pages::original))
         .route("/messages/{id}/attachment", get(pages::attachment))
         .route("/login", get(auth::login_page).post(auth::login))

@@ -29,6 +29,9 @@ pub use actions::*;
 mod downloads;
 pub use downloads::*;
 
+mod audit;
+pub use audit::*;
+
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
 }
@@ -44,6 +47,8 @@ fn render_for(state: &WebState, viewer: &Viewer, name: &str, context: Value, rev
     let full = minijinja::context! {
         office => office,
         user => viewer.user.clone(),
+        role => viewer.role.map(|r| r.label_vi()),
+        may_change => viewer.may_change(),
         csrf => viewer.csrf.clone(),
         review_count => review_count,
         ..context
@@ -92,7 +97,7 @@ fn refused(error: DecisionError, back: &str) -> Response {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -312,10 +317,17 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
             }
         })
         .collect();
+    let history = if viewer.user.is_some() {
+        history_of(&state, request.id, zone).await
+    } else {
+        // Who changed what is not for the public status (`public-read`).
+        Vec::new()
+    };
     let context = minijinja::context! {
         page => "request",
         r => Value::from(minijinja::value::Serde(card(&status, zone))),
         units => Value::from(minijinja::value::Serde(&units)),
+        history => history,
     };
     page(&state, &viewer, "request.html", context).await
 }

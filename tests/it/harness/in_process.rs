@@ -54,6 +54,11 @@ impl InProcess {
         self.web_addr().port()
     }
 
+    /// Reads the configuration again, as `systemctl reload` does; whether it was taken.
+    pub fn reload(&self) -> bool {
+        self.runtime.block_on(self.running().reload())
+    }
+
     /// Stops the service; how long it took.
     pub fn stop(mut self) -> Duration {
         self.stop_now()

@@ -43,7 +43,7 @@ impl Store {
         unit_id: UnitId,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<QueryPlan>> {
-        let postgres = matches!(self, Store::Postgres(_));
+        let postgres = matches!(self.pools, crate::adapters::store::Pools::Postgres(_));
         let request = Arg::from(request_id);
         let unit = Arg::from(unit_id);
         let time = Arg::from(now);

@@ -40,7 +40,6 @@ pub(super) async fn extend(
     let wording = dates::deadline_wording(until);
     let shown = dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone);
     let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
-    let by = crate::adapters::store::os_user();
     let count = if units.is_empty() {
         if parsed.instant <= current {
             return Err(refused(format!(
@@ -53,7 +52,6 @@ pub(super) async fn extend(
             wording: wording.as_deref(),
             units: None,
             note: &note,
-            by: &by,
             change: (
                 "hạn báo cáo (gia hạn)".to_string(),
                 Some(dates::deadline_shown(
@@ -91,7 +89,6 @@ pub(super) async fn extend(
             wording: None,
             units: Some(&ids),
             note: &note,
-            by: &by,
             change: (
                 format!("hạn báo cáo của {} (gia hạn)", units.join(", ")),
                 Some(before.join("; ")),
@@ -171,7 +168,10 @@ pub(super) async fn edit(context: &Context, args: EditArgs) -> CliResult {
         remove_units: units(&args.remove_units)?,
         add_files: read_files(&args.attach)?,
         remove_files: args.remove_attachments.clone(),
-        by: crate::adapters::store::os_user(),
+        escalation: match args.escalate.escalation()? {
+            Some(own) => Some(Some(own)),
+            None => args.escalate_default.then_some(None),
+        },
         note: "hạn báo cáo đã sửa; lập lại lịch nhắc".to_string(),
     };
     let done = context.store.edit_request(&request, &edit, now).await?;

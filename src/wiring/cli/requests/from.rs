@@ -155,8 +155,7 @@ fn empty_add_args(json: bool) -> AddArgs {
         remind: None,
         overdue: None,
         no_attachment_required: false,
-        escalate_after: None,
-        escalate_to: None,
+        escalate: Default::default(),
         json,
     }
 }

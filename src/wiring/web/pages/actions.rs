@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::super::auth::may_change;
 use super::super::{WebState, now};
 use super::*;
+use crate::adapters::store::{Actor, Store};
 use crate::domain::model::{IncomingId, RequestState};
 use crate::services::decisions::{self, DecisionError};
 use crate::services::letters::receipt::Receipts;
@@ -21,6 +22,8 @@ use crate::services::letters::receipt::Receipts;
 pub struct Posted {
     pub user: String,
     pub form: HashMap<String, String>,
+    /// The database, its changes written in the audit trail as this user.
+    pub store: Store,
 }
 
 impl FromRequest<Arc<WebState>> for Posted {
@@ -32,7 +35,8 @@ impl FromRequest<Arc<WebState>> for Posted {
             .await
             .map_err(IntoResponse::into_response)?;
         let user = may_change(state, &headers, form.get("csrf").map(String::as_str))?;
-        Ok(Posted { user, form })
+        let store = state.store.acting_as(Actor::web(&user));
+        Ok(Posted { user, form, store })
     }
 }
 
@@ -54,7 +58,7 @@ pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a st
 pub async fn assign(
     State(state): State<Arc<WebState>>,
     Path(id): Path<i64>,
-    Posted { user, form }: Posted,
+    Posted { user, form, store }: Posted,
 ) -> Response {
     let note = format!("ghi nhận trên trang theo dõi bởi {user}");
     let current = current(&state);
@@ -65,7 +69,7 @@ pub async fn assign(
         receipts: receipts.as_ref(),
     };
     let result = decisions::assign(
-        &state.store,
+        &store,
         IncomingId::new(id),
         field(&form, "request"),
         field(&form, "unit"),
@@ -79,11 +83,11 @@ pub async fn assign(
 }
 
 pub async fn reject(
-    State(state): State<Arc<WebState>>,
+    State(_): State<Arc<WebState>>,
     Path(id): Path<i64>,
-    Posted { user, form }: Posted,
+    Posted { user, form, store }: Posted,
 ) -> Response {
-    let result = decisions::reject(&state.store, IncomingId::new(id), field(&form, "reason"), now()).await;
+    let result = decisions::reject(&store, IncomingId::new(id), field(&form, "reason"), now()).await;
     answer(result, "/review", |()| {
         tracing::info!(user = %user, item = id, "review item rejected");
     })
@@ -92,18 +96,10 @@ pub async fn reject(
 pub async fn extend(
     State(state): State<Arc<WebState>>,
     Path(id): Path<i64>,
-    Posted { user, form }: Posted,
+    Posted { user, form, store }: Posted,
 ) -> Response {
     let zone = current(&state).settings.office.zone;
-    let result = decisions::extend(
-        &state.store,
-        IncomingId::new(id),
-        field(&form, "until"),
-        &user,
-        zone,
-        now(),
-    )
-    .await;
+    let result = decisions::extend(&store, IncomingId::new(id), field(&form, "until"), zone, now()).await;
     // The sender's next tick plans the unit's reminders against the new deadline.
     answer(result, "/review", |note| {
         tracing::info!(user = %user, item = id, %note, "later deadline granted");
@@ -111,9 +107,9 @@ pub async fn extend(
 }
 
 pub async fn mark(
-    State(state): State<Arc<WebState>>,
+    State(_): State<Arc<WebState>>,
     Path(token): Path<String>,
-    Posted { user, form }: Posted,
+    Posted { user, form, store }: Posted,
 ) -> Response {
     let back = format!("/requests/{token}");
     let at = now();
@@ -124,14 +120,14 @@ pub async fn mark(
     } else {
         format!("{written} (ghi nhận bởi {user})")
     };
-    let result = decisions::mark(&state.store, &token, field(&form, "unit"), &note, at, at).await;
+    let result = decisions::mark(&store, &token, field(&form, "unit"), &note, at, at).await;
     answer(result, &back, |done| {
         tracing::info!(user = %user, unit = %done.unit.code, request = %done.request.token, "marked as reported");
     })
 }
 
-pub(super) async fn change_state(state: &WebState, token: &str, posted: Posted, to: RequestState) -> Response {
-    let Posted { user, form } = posted;
+pub(super) async fn change_state(token: &str, posted: Posted, to: RequestState) -> Response {
+    let Posted { user, form, store } = posted;
     let back = format!("/requests/{token}");
     if to == RequestState::Closed && form.get("confirm").map(String::as_str) != Some("yes") {
         // Closing stops every reminder still to go: the form asks for a tick first, and a
@@ -142,16 +138,15 @@ pub(super) async fn change_state(state: &WebState, token: &str, posted: Posted, 
         );
     }
     let at = now();
-    let request = match state.store.resolve_request(token).await {
+    let request = match store.resolve_request(token).await {
         Ok(r) => r,
         Err(e) => return store_failed(e),
     };
-    if let Err(e) = state.store.set_request_state(&request, to, at).await {
+    if let Err(e) = store.set_request_state(&request, to, at).await {
         return refused(e.into(), &back);
     }
     if to == RequestState::Closed
-        && let Err(e) = state
-            .store
+        && let Err(e) = store
             .cancel_waiting(Some(request.id), None, crate::adapters::store::CLOSED, at)
             .await
     {
@@ -162,10 +157,10 @@ pub(super) async fn change_state(state: &WebState, token: &str, posted: Posted, 
     Redirect::to(&back).into_response()
 }
 
-pub async fn activate(State(state): State<Arc<WebState>>, Path(token): Path<String>, posted: Posted) -> Response {
-    change_state(&state, &token, posted, RequestState::Active).await
+pub async fn activate(Path(token): Path<String>, posted: Posted) -> Response {
+    change_state(&token, posted, RequestState::Active).await
 }
 
-pub async fn close(State(state): State<Arc<WebState>>, Path(token): Path<String>, posted: Posted) -> Response {
-    change_state(&state, &token, posted, RequestState::Closed).await
+pub async fn close(Path(token): Path<String>, posted: Posted) -> Response {
+    change_state(&token, posted, RequestState::Closed).await
 }

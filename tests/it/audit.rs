@@ -1,0 +1,189 @@
+//! The audit trail on both databases: every change made with the CLI is one row — who (the OS
+//! user), how, when, what, before → after —; `baocao audit` filters it and writes CSV; a
+//! request and a unit show their history; the table refuses UPDATE and DELETE.
+
+use std::path::Path;
+
+use crate::harness::{Backend, Env};
+use crate::on_both_backends;
+
+on_both_backends!(
+    every_change_from_the_command_line_is_one_row_of_the_audit_trail,
+    the_audit_trail_is_append_only,
+);
+
+fn every_change_from_the_command_line_is_one_row_of_the_audit_trail(backend: Backend) {
+    let env = Env::new(backend);
+    env.seed_000_units();
+    let as_hoa = |args: &[&str]| env.baocao_env(args, &[("USER", Path::new("hoa"))]).ok();
+    as_hoa(&[
+        "request",
+        "add",
+        "12/KH-SGDĐT",
+        "--title",
+        "Báo cáo công tác tháng",
+        "--deadline",
+        "17h00 ngày 15/3/2030",
+        "--unit",
+        "pgd-dienbien",
+    ]);
+    as_hoa(&["request", "edit", "BC-1", "--title", "Báo cáo công tác tháng 3"]);
+    as_hoa(&["request", "activate", "BC-1", "--at", "08:00 ngày 11/03/2030"]);
+    as_hoa(&["mark", "BC-1", "pgd-dienbien", "--note", "nhận bản giấy"]);
+    as_hoa(&[
+        "unit",
+        "rename",
+        "pgd-dienbien",
+        "pgd-dienbien",
+        "--name",
+        "Phòng GD&ĐT huyện Điện Biên",
+    ]);
+    as_hoa(&["unit", "remove", "pgd-tx-muonglay"]);
+
+    let rows = env.baocao(&["audit", "--json"]).ok().json();
+    let rows = rows.as_array().unwrap();
+    let seen: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {}",
+                r["actor"].as_str().unwrap(),
+                r["via"].as_str().unwrap(),
+                r["subject"].as_str().unwrap(),
+                r["subject_key"].as_str().unwrap(),
+                r["action"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // The import that made the units ran as whoever runs the tests: only hoa's rows here.
+    let hoa: Vec<&String> = seen.iter().filter(|s| s.starts_with("hoa ")).collect();
+    assert_eq!(
+        hoa,
+        [
+            "hoa cli request BC-1 create",
+            "hoa cli request BC-1 edit",
+            "hoa cli request BC-1 activate",
+            "hoa cli request BC-1 mark",
+            "hoa cli unit pgd-dienbien rename",
+            "hoa cli unit pgd-tx-muonglay deactivate",
+        ],
+        "{seen:?}"
+    );
+    let edit = rows
+        .iter()
+        .find(|r| r["action"] == "edit" && r["subject"] == "request")
+        .unwrap();
+    assert_eq!(edit["field"], "trích yếu");
+    assert_eq!(edit["before"], "Báo cáo công tác tháng");
+    assert_eq!(edit["after"], "Báo cáo công tác tháng 3");
+    assert!(
+        rows.iter().any(|r| r["subject"] == "unit" && r["action"] == "create"),
+        "{seen:?}"
+    );
+
+    // Filters: one subject, one person, a day.
+    let unit_rows = env
+        .baocao(&[
+            "audit",
+            "--subject",
+            "unit",
+            "--key",
+            "pgd-dienbien",
+            "--by",
+            "hoa",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(unit_rows.as_array().unwrap().len(), 1, "{unit_rows}");
+    assert_eq!(unit_rows[0]["before"], "Phòng Giáo dục và Đào tạo huyện Điện Biên");
+    let text = env.baocao(&["audit", "--subject", "request"]).ok().stdout;
+    assert!(
+        text.contains("hoa (dòng lệnh) · yêu cầu BC-1 · trạng thái: nháp → đang theo dõi"),
+        "{text}"
+    );
+    let none = env.baocao(&["audit", "--until", "01/01/2000"]).ok().stdout;
+    assert!(none.contains("không có thay đổi nào khớp"), "{none}");
+    let refused = env.baocao(&["audit", "--subject", "người"]);
+    assert_eq!(refused.code, 1);
+    refused.assert_stderr_contains("request, unit, group, series, review hoặc message");
+    let refused = env.baocao(&["audit", "--since", "hôm qua"]);
+    refused.assert_stderr_contains("dd/mm/yyyy");
+
+    // CSV for Excel: a BOM, a header, one line per row.
+    let csv = env.baocao(&["audit", "--by", "hoa", "--csv", "-"]).ok().stdout;
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(
+        lines[0].starts_with("Số,Thời điểm,Người thực hiện,Qua,Đối tượng,Mã,Thao tác"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + hoa.len(), "{csv}");
+
+    // The request and the unit show their history.
+    let shown = env.baocao(&["request", "show", "BC-1"]).ok().stdout;
+    assert!(
+        shown.contains("(hoa) trích yếu: Báo cáo công tác tháng → Báo cáo công tác tháng 3"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("(hoa) báo cáo của pgd-dienbien: thêm đã báo cáo (đánh dấu thủ công): nhận bản giấy"),
+        "{shown}"
+    );
+    let unit = env.baocao(&["unit", "show", "pgd-dienbien"]).ok().stdout;
+    assert!(
+        unit.contains("(hoa) tên đơn vị: Phòng Giáo dục và Đào tạo huyện Điện Biên → Phòng GD&ĐT huyện Điện Biên"),
+        "{unit}"
+    );
+}
+
+fn the_audit_trail_is_append_only(backend: Backend) {
+    let env = Env::new(backend);
+    env.seed_000_units();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime
+        .block_on(baocao::adapters::store::Store::connect(&env.db.url))
+        .unwrap();
+    let outcome = |statement: &'static str| {
+        runtime.block_on(async {
+            match store.pools() {
+                baocao::adapters::store::Pools::Sqlite(pools) => {
+                    sqlx::query(statement).execute(pools.writer()).await.map(|_| ())
+                }
+                baocao::adapters::store::Pools::Postgres(pool) => {
+                    sqlx::query(statement).execute(pool).await.map(|_| ())
+                }
+            }
+        })
+    };
+    let count = || -> i64 {
+        runtime.block_on(async {
+            match store.pools() {
+                baocao::adapters::store::Pools::Sqlite(pools) => {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+                        .fetch_one(pools.reader())
+                        .await
+                }
+                baocao::adapters::store::Pools::Postgres(pool) => {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+                        .fetch_one(pool)
+                        .await
+                }
+            }
+            .unwrap()
+        })
+    };
+    let before = count();
+    assert!(before > 0, "the import was recorded");
+    for statement in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
+        let error = outcome(statement).unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{statement}: {error}");
+    }
+    if backend == Backend::Postgres {
+        let error = outcome("TRUNCATE audit_log").unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{error}");
+    }
+    assert_eq!(count(), before);
+}

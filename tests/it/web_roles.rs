@@ -1,0 +1,222 @@
+//! Roles on the web page, enforced on the server for every route: a "lãnh đạo" reads every
+//! page and export and changes nothing (each POST route answers 403 and the data stays); a
+//! "văn thư" changes data and each change is in the audit trail as that user, from the web;
+//! a user removed from the configuration is logged out at once. And `login = "imap"`: the
+//! office's own mail server checks the password of a listed user.
+
+use crate::harness::in_process::InProcess;
+use crate::harness::mail_env::mail_env;
+use crate::harness::service::{ALWAYS_OPEN, http};
+use crate::harness::web::{LOGIN_TOKEN, form, hidden_field, login_body, set_cookie};
+use crate::harness::{Backend, Env};
+
+const LEADER: &str = "giamdoc";
+const LEADER_PASSWORD: &str = "mật-khẩu-giám-đốc-2026";
+
+/// Logs `user` in; the session cookie and the overview page's CSRF token.
+fn session_of(port: u16, user: &str, password: &str) -> (String, String) {
+    let cookie = format!("baocao_login={LOGIN_TOKEN}");
+    let body = login_body(user, password, "/");
+    let (status, head, page) = http(port, "POST", "/login", &[("Cookie", &cookie)], &body);
+    assert_eq!(status, 303, "{head}{page}");
+    let session = format!("baocao_session={}", set_cookie(&head, "baocao_session").unwrap());
+    let (_, _, page) = http(port, "GET", "/", &[("Cookie", &session)], "");
+    let csrf = hidden_field(&page, "csrf").unwrap_or_else(|| panic!("no csrf on the overview: {page}"));
+    (session, csrf)
+}
+
+/// Seed 000's request BC-1, active, and a message waiting in review; the clerk and a leader.
+fn office() -> Env {
+    let env = Env::new(Backend::Sqlite);
+    env.append_config(ALWAYS_OPEN);
+    env.seed_000_request("17h00 ngày 30/12/2030");
+    let message = "From: someone@gmail.com\nTo: vanphong.sodienbien@moet.edu.vn\nSubject: Báo cáo [BC-1]\n\
+        Message-ID: <roles-1@gmail.com>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nBáo cáo.\n";
+    let imported = env.import_at("roles.eml", message, "09:00 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
+    env.add_clerk();
+    env.add_web_user(LEADER, LEADER_PASSWORD);
+    env.baocao(&["user", "role", LEADER, "lãnh đạo"]).ok();
+    env
+}
+
+#[test]
+fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
+    let env = office();
+    let listed = env.baocao(&["user", "list"]).ok().stdout;
+    assert!(listed.contains("giamdoc") && listed.contains("lãnh đạo"), "{listed}");
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (leader, leader_csrf) = session_of(port, LEADER, LEADER_PASSWORD);
+    let review_id = env.baocao(&["review", "list", "--json"]).ok().json()[0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+
+    // Every read page and export answers the leader, without a form that changes data.
+    for path in [
+        "/",
+        "/requests/BC-1",
+        "/review",
+        "/units",
+        "/audit",
+        "/requests/BC-1/export.csv",
+        "/requests/BC-1/export.xlsx",
+    ] {
+        let (status, _, page) = http(port, "GET", path, &[("Cookie", &leader)], "");
+        assert_eq!(status, 200, "{path}: {page}");
+        if !path.contains("export") {
+            assert!(
+                !page.contains("/activate\"") && !page.contains("/close\"") && !page.contains("/assign\""),
+                "{path}: {page}"
+            );
+            assert!(page.contains("giamdoc (lãnh đạo)"), "{path}: {page}");
+        }
+    }
+    // Every route that changes data refuses the leader, with the reason, and changes nothing.
+    let before = env.baocao(&["status", "BC-1", "--json"]).ok().stdout;
+    let posts = [
+        (
+            "/requests/BC-1/mark".to_string(),
+            vec![("unit", "pgd-muongcha"), ("note", "giấy")],
+        ),
+        ("/requests/BC-1/activate".to_string(), vec![]),
+        ("/requests/BC-1/close".to_string(), vec![("confirm", "yes")]),
+        (
+            format!("/review/{review_id}/assign"),
+            vec![("request", "BC-1"), ("unit", "pgd-muongcha")],
+        ),
+        (
+            format!("/review/{review_id}/reject"),
+            vec![("reason", "không phải báo cáo")],
+        ),
+        (format!("/review/{review_id}/extend"), vec![("until", "31/01/2031")]),
+    ];
+    for (path, fields) in &posts {
+        let mut fields = fields.clone();
+        fields.push(("csrf", &leader_csrf));
+        let (status, _, page) = http(port, "POST", path, &[("Cookie", &leader)], &form(&fields));
+        assert_eq!(status, 403, "{path}: {page}");
+        assert!(page.contains("vai trò lãnh đạo: chỉ được xem"), "{path}: {page}");
+    }
+    assert_eq!(env.baocao(&["status", "BC-1", "--json"]).ok().stdout, before);
+    assert_eq!(
+        env.baocao(&["review", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Logging out is not a change of data.
+    let (status, _, _) = http(
+        port,
+        "POST",
+        "/logout",
+        &[("Cookie", &leader)],
+        &form(&[("csrf", &leader_csrf)]),
+    );
+    assert_eq!(status, 303);
+
+    // The clerk may, and the change is the clerk's, from the web, in the audit trail.
+    let (clerk, clerk_csrf) = session_of(port, crate::harness::web::CLERK, crate::harness::web::CLERK_PASSWORD);
+    let (status, _, page) = http(
+        port,
+        "POST",
+        &format!("/review/{review_id}/reject"),
+        &[("Cookie", &clerk)],
+        &form(&[("reason", "không phải báo cáo"), ("csrf", &clerk_csrf)]),
+    );
+    assert_eq!(status, 303, "{page}");
+    let rows = env.baocao(&["audit", "--subject", "review", "--json"]).ok().json();
+    assert_eq!(rows[0]["actor"], "vanthu", "{rows:#}");
+    assert_eq!(rows[0]["via"], "web", "{rows:#}");
+    assert_eq!(rows[0]["action"], "reject", "{rows:#}");
+    // The page shows it, filtered, and downloads it as CSV; a bad date is said, not guessed.
+    let (_, _, page) = http(port, "GET", "/audit?subject=review", &[("Cookie", &clerk)], "");
+    assert!(
+        page.contains("vanthu <span class=\"muted\">(trang web)</span>"),
+        "{page}"
+    );
+    assert!(page.contains("không tính: không phải báo cáo"), "{page}");
+    let (status, head, csv) = http(port, "GET", "/audit.csv?by=vanthu", &[("Cookie", &clerk)], "");
+    assert_eq!(status, 200, "{head}");
+    assert!(csv.contains(",vanthu,trang web,thư cần kiểm tra,"), "{csv}");
+    let (_, _, page) = http(port, "GET", "/audit?since=h%C3%B4m+qua", &[("Cookie", &clerk)], "");
+    assert!(page.contains("Từ ngày: không hiểu ngày"), "{page}");
+    // The request's page shows its history to a logged-in user.
+    let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &clerk)], "");
+    assert!(page.contains("Lịch sử thay đổi"), "{page}");
+}
+
+#[test]
+fn a_role_changed_or_a_user_removed_counts_at_once() {
+    let env = office();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (leader, csrf) = session_of(port, LEADER, LEADER_PASSWORD);
+    // Made a clerk (the configuration is read again, as `systemctl reload` does).
+    env.baocao(&["user", "role", LEADER, "van-thu"]).ok();
+    assert!(service.reload(), "the new configuration is taken");
+    let (status, _, page) = http(
+        port,
+        "POST",
+        "/requests/BC-1/mark",
+        &[("Cookie", &leader)],
+        &form(&[("unit", "pgd-muongcha"), ("note", "nhận bản giấy"), ("csrf", &csrf)]),
+    );
+    assert_eq!(status, 303, "{page}");
+    // Removed from the configuration: the session no longer opens the private pages.
+    let config = std::fs::read_to_string(&env.config).unwrap();
+    let start = config.find(&format!("name = \"{LEADER}\"")).unwrap();
+    let block_start = config[..start].rfind("[[web.users]]").unwrap();
+    let block_end = config[start..]
+        .find("[[web.users]]")
+        .map_or(config.len(), |i| start + i);
+    std::fs::write(
+        &env.config,
+        format!("{}{}", &config[..block_start], &config[block_end..]),
+    )
+    .unwrap();
+    assert!(service.reload(), "the new configuration is taken");
+    let (status, head, _) = http(port, "GET", "/review", &[("Cookie", &leader)], "");
+    assert_eq!(status, 303, "{head}");
+    let refused = env.baocao(&["user", "role", LEADER, "quản trị"]);
+    assert_eq!(refused.code, 1);
+    refused.assert_stderr_contains("không có người dùng giamdoc");
+    let refused = env.baocao(&["user", "role", "vanthu", "thủ quỹ"]);
+    refused.assert_stderr_contains("van-thu (văn thư), lanh-dao (lãnh đạo) hoặc quan-tri (quản trị)");
+}
+
+#[test]
+fn the_office_mail_server_checks_the_password_with_login_imap() {
+    let m = mail_env(Backend::Sqlite, None, &format!("{ALWAYS_OPEN}login = \"imap\"\n"));
+    let hoa = m.lab.address("hoa");
+    let added = m.env.baocao(&["user", "add", &hoa, "--role", "van-thu"]).ok().stdout;
+    assert!(added.contains("mật khẩu hộp thư"), "{added}");
+    let config = std::fs::read_to_string(&m.env.config).unwrap();
+    assert!(
+        !config.contains("password-hash"),
+        "no second password is kept: {config}"
+    );
+    let service = InProcess::start(&m.env);
+    let port = service.web_port();
+    let cookie = format!("baocao_login={LOGIN_TOKEN}");
+    let attempt = |user: &str, password: &str| {
+        http(
+            port,
+            "POST",
+            "/login",
+            &[("Cookie", &cookie)],
+            &login_body(user, password, "/"),
+        )
+        .0
+    };
+    // The lab's mail server takes its one password for every mailbox.
+    assert_eq!(attempt(&hoa, crate::harness::mail_lab::MailLab::PASSWORD), 303);
+    assert_eq!(attempt(&hoa, "sai-mat-khau"), 401);
+    // A mailbox the server knows but the configuration does not list is refused too.
+    let stranger = m.lab.address("nguoi-la");
+    assert_eq!(attempt(&stranger, crate::harness::mail_lab::MailLab::PASSWORD), 401);
+}
