@@ -264,3 +264,117 @@ pub async fn mark(
         earlier,
     })
 }
+
+/// What extending a request did.
+#[derive(Debug, Clone)]
+pub struct Extended {
+    /// The new deadline as the record and the letters show it.
+    pub shown: String,
+    /// Units whose reminders are laid out again.
+    pub replanned: usize,
+}
+
+/// A later deadline (`until`, as a directive writes it) for the whole request, or for the
+/// units named by code; refused for a closed request, a request "để biết", an unknown unit or
+/// a deadline not later than the current one. The change is recorded; the next planning pass
+/// lays the reminders out again (with a "gia hạn" letter for units that had the notice).
+pub async fn extend_request(
+    store: &Store,
+    request: &Request,
+    until: &str,
+    units: &[String],
+    zone: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Decided<Extended> {
+    use crate::adapters::store::Extension;
+    use crate::domain::dates;
+    let refused = |text: String| DecisionError::Refused(text);
+    if request.state == crate::domain::model::RequestState::Closed {
+        return Err(refused(format!(
+            "yêu cầu {} đã đóng: không gia hạn được",
+            request.token
+        )));
+    }
+    let current = request.deadline.ok_or_else(|| {
+        refused(format!(
+            "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn để gia hạn",
+            request.token
+        ))
+    })?;
+    let parsed = dates::parse_deadline(until, zone).map_err(|e| refused(format!("hạn mới: {e}")))?;
+    let wording = dates::deadline_wording(until);
+    let shown = dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone);
+    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
+    let units: Vec<&String> = units.iter().filter(|u| !u.trim().is_empty()).collect();
+    let replanned = if units.is_empty() {
+        if parsed.instant <= current {
+            return Err(refused(format!(
+                "hạn mới phải sau hạn hiện tại ({})",
+                format_instant(current, zone)
+            )));
+        }
+        let extension = Extension {
+            until: parsed.instant,
+            wording: wording.as_deref(),
+            units: None,
+            note: &note,
+            change: (
+                "hạn báo cáo (gia hạn)".to_string(),
+                Some(dates::deadline_shown(
+                    request.deadline,
+                    request.deadline_wording.as_deref(),
+                    zone,
+                )),
+                Some(shown.clone()),
+            ),
+        };
+        store.extend_request(request, &extension, now).await?
+    } else {
+        let named = store.request_unit_codes(request.id).await?;
+        let mut ids = Vec::new();
+        let mut before = Vec::new();
+        let mut codes = Vec::new();
+        for code in &units {
+            let code = UnitCode::parse(code.trim()).map_err(|e| refused(e.0))?;
+            let unit = store
+                .find_unit(&code)
+                .await?
+                .ok_or_else(|| refused(format!("không có đơn vị `{code}`")))?;
+            if !named.contains(&unit.code) {
+                return Err(refused(format!(
+                    "đơn vị {} không thuộc danh sách phải báo cáo của {}",
+                    unit.code, request.token
+                )));
+            }
+            let current = store.unit_deadline(request, unit.id).await?;
+            if parsed.instant <= current {
+                return Err(refused(format!(
+                    "hạn mới của {} phải sau hạn hiện tại ({})",
+                    unit.code,
+                    format_instant(current, zone)
+                )));
+            }
+            ids.push(unit.id);
+            before.push(format!("{}: {}", unit.code, format_instant(current, zone)));
+            codes.push(unit.code.to_string());
+        }
+        let extension = Extension {
+            until: parsed.instant,
+            wording: None,
+            units: Some(&ids),
+            note: &note,
+            change: (
+                format!("hạn báo cáo của {} (gia hạn)", codes.join(", ")),
+                Some(before.join("; ")),
+                Some(format_instant(parsed.instant, zone)),
+            ),
+        };
+        store.extend_request(request, &extension, now).await?
+    };
+    let shown = if units.is_empty() {
+        shown
+    } else {
+        format_instant(parsed.instant, zone)
+    };
+    Ok(Extended { shown, replanned })
+}

@@ -35,4 +35,5 @@ mod service_unit;
 mod unit_merge;
 mod web;
 mod web_limits;
+mod web_requests;
 mod web_roles;

@@ -1,14 +1,13 @@
 //! `baocao request …`: create a draft request, activate it, close it, show and list them.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::domain::calendar::DayKind;
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::domain::dates::{self, format_instant, weekday_vi, weekend_day};
+use crate::domain::dates::{self, format_instant};
 use crate::domain::directive::proposal_file::{Defaults, ProposalFile, tidy};
 use crate::domain::model::{Recipients, Request, RequestState, UnitCode};
 
@@ -398,30 +397,8 @@ async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult 
 /// Warns when a deadline falls on a day off or has passed.
 fn warn_about_deadline(context: &Context, deadline: DateTime<Utc>, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    let calendar = &context.calendar;
-    let deadline_day = deadline.with_timezone(&zone).date_naive();
-    let kind = calendar.day(deadline_day);
-    if !kind.is_working() {
-        let date = dates::format_date(deadline_day);
-        let why = match (&kind, weekend_day(deadline, zone)) {
-            (DayKind::Holiday(name), _) => format!("{date}, ngày nghỉ {name}"),
-            (_, Some(day)) => format!("{} ({date}), ngày nghỉ", weekday_vi(day)),
-            _ => format!("{date}, ngày nghỉ"),
-        };
-        let next = calendar
-            .next_working_day(deadline_day)
-            .map(|d| {
-                format!(
-                    "; ngày làm việc kế tiếp là {} {}",
-                    weekday_vi(d.weekday()),
-                    dates::format_date(d)
-                )
-            })
-            .unwrap_or_default();
-        eprintln!("cảnh báo: hạn báo cáo rơi vào {why}{next}; baocao giữ nguyên hạn này, không tự dời");
-    }
-    if deadline <= now {
-        eprintln!("cảnh báo: hạn báo cáo đã qua");
+    for warning in dates::deadline_warnings_vi(deadline, now, &context.calendar, zone) {
+        eprintln!("cảnh báo: {warning}");
     }
     Ok(())
 }

@@ -155,23 +155,39 @@ pub fn may_read_private(state: &WebState, headers: &HeaderMap, path: &str) -> Re
 #[allow(clippy::result_large_err)]
 pub fn may_change(state: &WebState, headers: &HeaderMap, form_csrf: Option<&str>) -> Result<String, Response> {
     let viewer = signed_post(state, headers, form_csrf)?;
-    let user = viewer.user.clone().unwrap_or_default();
     if !viewer.may_change() {
-        let role = viewer.role.unwrap_or_default();
-        tracing::warn!(user = %user, role = role.as_str(), "a change was refused: the role only reads");
-        return Err((
-            StatusCode::FORBIDDEN,
-            Html(format!(
-                "<!doctype html><meta charset=utf-8><title>Không được phép</title>\
-                 <p>Tài khoản {} có vai trò {}: chỉ được xem và xuất danh sách, không thay đổi dữ liệu.</p>\
-                 <p><a href=\"/\">Về trang chính</a></p>",
-                super::pages::escape(&user),
-                role.label_vi()
-            )),
-        )
-            .into_response());
+        return Err(read_only(&viewer));
     }
-    Ok(user)
+    Ok(viewer.user.unwrap_or_default())
+}
+
+/// The pages whose only use is to change data (a form for a new request): a logged-in user
+/// whose role may change data; to the login page otherwise.
+#[allow(clippy::result_large_err)]
+pub fn may_change_page(state: &WebState, headers: &HeaderMap, path: &str) -> Result<Viewer, Response> {
+    let viewer = may_read_private(state, headers, path)?;
+    if !viewer.may_change() {
+        return Err(read_only(&viewer));
+    }
+    Ok(viewer)
+}
+
+/// 403 for a role that only reads, saying so.
+fn read_only(viewer: &Viewer) -> Response {
+    let user = viewer.user.clone().unwrap_or_default();
+    let role = viewer.role.unwrap_or_default();
+    tracing::warn!(user = %user, role = role.as_str(), "a change was refused: the role only reads");
+    (
+        StatusCode::FORBIDDEN,
+        Html(format!(
+            "<!doctype html><meta charset=utf-8><title>Không được phép</title>\
+             <p>Tài khoản {} có vai trò {}: chỉ được xem và xuất danh sách, không thay đổi dữ liệu.</p>\
+             <p><a href=\"/\">Về trang chính</a></p>",
+            super::pages::escape(&user),
+            role.label_vi()
+        )),
+    )
+        .into_response()
 }
 
 /// A POST of a logged-in user with the session's CSRF token, whatever the role (logging out).

@@ -55,7 +55,8 @@ pub struct WebState {
     templates: Environment<'static>,
 }
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
+    ("request_new.html", include_str!("../../../config/web/request_new.html")),
     ("audit.html", include_str!("../../../config/web/audit.html")),
     ("base.html", include_str!("../../../config/web/base.html")),
     ("login.html", include_str!("../../../config/web/login.html")),
@@ -85,7 +86,10 @@ impl WebState {
 pub fn router(state: Arc<WebState>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
+        .route("/requests/new", get(pages::new_request_page).post(pages::new_request))
         .route("/requests/{token}", get(pages::request))
+        .route("/requests/{token}/extend", post(pages::extend_request))
+        .route("/requests/{token}/delete", post(pages::delete_request))
         .route("/requests/{token}/export.xlsx", get(pages::export_xlsx))
         .route("/requests/{token}/export.csv", get(pages::export_csv))
         .route("/requests/{token}/mark", post(pages::mark))

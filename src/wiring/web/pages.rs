@@ -32,6 +32,9 @@ pub use downloads::*;
 mod audit;
 pub use audit::*;
 
+mod requests;
+pub use requests::*;
+
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
 }

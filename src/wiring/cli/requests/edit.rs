@@ -34,70 +34,9 @@ pub(super) async fn extend(
             request.token
         )));
     }
-    let current = deadline_of(&request)?;
     let now = context.at(at)?;
-    let parsed = parse_deadline(until, zone).map_err(refused)?;
-    let wording = dates::deadline_wording(until);
-    let shown = dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone);
-    let note = format!("gia hạn đến {}", format_instant(parsed.instant, zone));
-    let count = if units.is_empty() {
-        if parsed.instant <= current {
-            return Err(refused(format!(
-                "hạn mới phải sau hạn hiện tại ({})",
-                format_instant(current, zone)
-            )));
-        }
-        let extension = crate::adapters::store::Extension {
-            until: parsed.instant,
-            wording: wording.as_deref(),
-            units: None,
-            note: &note,
-            change: (
-                "hạn báo cáo (gia hạn)".to_string(),
-                Some(dates::deadline_shown(
-                    request.deadline,
-                    request.deadline_wording.as_deref(),
-                    zone,
-                )),
-                Some(shown.clone()),
-            ),
-        };
-        context.store.extend_request(&request, &extension, now).await?
-    } else {
-        let mut ids = Vec::new();
-        let mut before = Vec::new();
-        for code in units {
-            let parsed_code = UnitCode::parse(code).map_err(refused)?;
-            let unit = context
-                .store
-                .find_unit(&parsed_code)
-                .await?
-                .ok_or_else(|| refused(format!("không có đơn vị `{code}`")))?;
-            let current = context.store.unit_deadline(&request, unit.id).await?;
-            if parsed.instant <= current {
-                return Err(refused(format!(
-                    "hạn mới của {} phải sau hạn hiện tại ({})",
-                    unit.code,
-                    format_instant(current, zone)
-                )));
-            }
-            ids.push(unit.id);
-            before.push(format!("{}: {}", unit.code, format_instant(current, zone)));
-        }
-        let extension = crate::adapters::store::Extension {
-            until: parsed.instant,
-            wording: None,
-            units: Some(&ids),
-            note: &note,
-            change: (
-                format!("hạn báo cáo của {} (gia hạn)", units.join(", ")),
-                Some(before.join("; ")),
-                Some(format_instant(parsed.instant, zone)),
-            ),
-        };
-        context.store.extend_request(&request, &extension, now).await?
-    };
-    tracing::info!(request = %request.token, until = %parsed.instant, units = count, "deadline extended");
+    let done = crate::services::decisions::extend_request(&context.store, &request, until, units, zone, now).await?;
+    tracing::info!(request = %request.token, units = done.replanned, "deadline extended");
     if request.state == RequestState::Active {
         let calendar = &context.calendar;
         crate::services::reminders::plan_new_units(&context.store, &context.settings, calendar, now).await?;
@@ -108,8 +47,8 @@ pub(super) async fn extend(
         units.join(", ")
     };
     println!(
-        "đã gia hạn {} ({whom}) đến {shown}; lập lại lịch nhắc cho {count} đơn vị, đơn vị chưa báo cáo nhận thư gia hạn",
-        request.token
+        "đã gia hạn {} ({whom}) đến {}; lập lại lịch nhắc cho {} đơn vị, đơn vị chưa báo cáo nhận thư gia hạn",
+        request.token, done.shown, done.replanned
     );
     Ok(())
 }

@@ -2,7 +2,6 @@
 //! decides through `crate::decisions` (the same code as the CLI) and sends the browser back to the
 //! page.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Form;
@@ -21,7 +20,7 @@ use crate::services::letters::receipt::Receipts;
 /// other POST is refused before the handler runs (401 without a login, 403 without the token).
 pub struct Posted {
     pub user: String,
-    pub form: HashMap<String, String>,
+    pub form: Fields,
     /// The database, its changes written in the audit trail as this user.
     pub store: Store,
 }
@@ -31,10 +30,11 @@ impl FromRequest<Arc<WebState>> for Posted {
 
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Posted, Response> {
         let headers = request.headers().clone();
-        let Form(form) = Form::<HashMap<String, String>>::from_request(request, state)
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let user = may_change(state, &headers, form.get("csrf").map(String::as_str))?;
+        let form = Fields(pairs);
+        let user = may_change(state, &headers, form.get("csrf"))?;
         let store = state.store.acting_as(Actor::web(&user));
         Ok(Posted { user, form, store })
     }
@@ -51,8 +51,28 @@ pub(super) fn answer<T>(result: Result<T, DecisionError>, back: &str, done: impl
     }
 }
 
-pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map(String::as_str).unwrap_or_default()
+/// A posted form's fields in order; a name may come several times (checkboxes).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+pub(super) fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
+    form.get(name).unwrap_or_default()
 }
 
 pub async fn assign(
@@ -129,7 +149,7 @@ pub async fn mark(
 pub(super) async fn change_state(token: &str, posted: Posted, to: RequestState) -> Response {
     let Posted { user, form, store } = posted;
     let back = format!("/requests/{token}");
-    if to == RequestState::Closed && form.get("confirm").map(String::as_str) != Some("yes") {
+    if to == RequestState::Closed && form.get("confirm") != Some("yes") {
         // Closing stops every reminder still to go: the form asks for a tick first, and a
         // POST without it (no browser check) is refused here too.
         return refused(
