@@ -6,7 +6,8 @@ CREATE TABLE audit_log (
     id          INTEGER PRIMARY KEY,
     at          TEXT NOT NULL,
     actor       TEXT NOT NULL,
-    via         TEXT NOT NULL CHECK (via IN ('web', 'cli', 'service')),
+    -- 'imported': a change recorded before this table, when how it was made was not kept.
+    via         TEXT NOT NULL CHECK (via IN ('web', 'cli', 'service', 'imported')),
     subject     TEXT NOT NULL,
     subject_key TEXT NOT NULL,
     request_id  INTEGER,
@@ -20,8 +21,12 @@ CREATE INDEX audit_log_by_request ON audit_log(request_id, id);
 CREATE INDEX audit_log_by_at ON audit_log(at);
 
 INSERT INTO audit_log (at, actor, via, subject, subject_key, request_id, action, field, before, after)
-SELECT c.changed_at, c.changed_by, 'cli', 'request', COALESCE(r.token, CAST(c.request_id AS TEXT)), c.request_id,
-       'edit', c.field, c.before, c.after
+SELECT c.changed_at, c.changed_by,
+       CASE WHEN c.changed_by LIKE 'baocao (chuỗi%' THEN 'service' ELSE 'imported' END,
+       'request', COALESCE(r.token, CAST(c.request_id AS TEXT)), c.request_id,
+       CASE WHEN c.changed_by LIKE 'baocao (chuỗi%' THEN 'note'
+            WHEN c.field LIKE '%gia hạn%' THEN 'extend' ELSE 'edit' END,
+       c.field, c.before, c.after
 FROM request_changes c LEFT JOIN requests r ON r.id = c.request_id ORDER BY c.id;
 DROP TABLE request_changes;
 

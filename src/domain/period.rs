@@ -559,7 +559,7 @@ impl DeadlineSpec {
                 if rest.first() == Some(&"thang") {
                     let which = rest.get(1).copied().unwrap_or_default();
                     // "tháng đầu quý sau", "tháng đầu của kỳ tiếp theo": the month after the period.
-                    let after = next_word(&which) || (which == "dau" && rest[2..].iter().any(next_word));
+                    let after = next_word(&which) || (which == "dau" && rest.iter().skip(2).take(3).any(next_word));
                     let last = matches!(which, "cuoi");
                     if (after || last) && (1..=31).contains(&day) {
                         rule = Some(if after {

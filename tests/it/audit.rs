@@ -81,6 +81,35 @@ fn every_change_from_the_command_line_is_one_row_of_the_audit_trail(backend: Bac
         "{seen:?}"
     );
 
+    // A series' day-off rule changes every later deadline: recorded.
+    as_hoa(&[
+        "series",
+        "add",
+        "bc-thang",
+        "--doc",
+        "45/KH-UBND",
+        "--title",
+        "Báo cáo tháng",
+        "--period",
+        "thang",
+        "--deadline",
+        "ngày 5 hằng tháng",
+        "--group",
+        "phong-gddt",
+    ]);
+    as_hoa(&["series", "edit", "bc-thang", "--on-day-off", "truoc"]);
+    let series = env
+        .baocao(&["audit", "--subject", "series", "--key", "BC-THANG", "--json"])
+        .ok()
+        .json();
+    let fields: Vec<&str> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["báo cáo định kỳ", "hạn rơi vào ngày nghỉ"], "{series:#}");
+
     // Filters: one subject, one person, a day.
     let unit_rows = env
         .baocao(&[
@@ -117,7 +146,13 @@ fn every_change_from_the_command_line_is_one_row_of_the_audit_trail(backend: Bac
         lines[0].starts_with("Số,Thời điểm,Người thực hiện,Qua,Đối tượng,Mã,Thao tác"),
         "{csv}"
     );
-    assert_eq!(lines.len(), 1 + hoa.len(), "{csv}");
+    // hoa's six request and unit rows, and the series' two; `--by` ignores case.
+    assert_eq!(lines.len(), 1 + hoa.len() + 2, "{csv}");
+    let upper = env
+        .baocao(&["audit", "--by", "HOA", "--key", "bc-1", "--json"])
+        .ok()
+        .json();
+    assert_eq!(upper.as_array().unwrap().len(), 4, "{upper:#}");
 
     // The request and the unit show their history.
     let shown = env.baocao(&["request", "show", "BC-1"]).ok().stdout;

@@ -83,7 +83,10 @@ fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Hạn báo cáo: <b>30/12/2030 lúc 23:59</b>"), "{page}");
     assert!(page.contains("(văn bản ghi: \"trước ngày 31/12/2030\")"), "{page}");
-    assert!(page.contains("Gửi tới 11 đơn vị"), "10 in the group and one more: {page}");
+    assert!(
+        page.contains("Gửi tới 11 đơn vị"),
+        "10 in the group and one more: {page}"
+    );
     let listed = env.baocao(&["request", "list", "--json"]).ok().json();
     assert_eq!(listed.as_array().unwrap().len(), 0, "a preview saves nothing");
 

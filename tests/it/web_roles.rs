@@ -43,6 +43,8 @@ fn office() -> Env {
 #[test]
 fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
     let env = office();
+    // A new password keeps the role: a leader is not made a clerk by it.
+    env.add_web_user(LEADER, LEADER_PASSWORD);
     let listed = env.baocao(&["user", "list"]).ok().stdout;
     assert!(listed.contains("giamdoc") && listed.contains("lãnh đạo"), "{listed}");
     let service = InProcess::start(&env);

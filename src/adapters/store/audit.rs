@@ -36,6 +36,7 @@ impl Via {
         match text {
             "web" => "trang web",
             "cli" => "dòng lệnh",
+            "imported" => "ghi trước khi có nhật ký",
             _ => "dịch vụ",
         }
     }
@@ -185,6 +186,7 @@ pub fn action_vi(action: &str) -> &'static str {
         "pause" => "tạm dừng",
         "resume" => "tiếp tục",
         "retry" => "gửi lại",
+        "note" => "ghi chú",
         _ => "thay đổi",
     }
 }
@@ -278,8 +280,8 @@ impl Store {
         // statement shapes for both databases, and no text pasted into SQL.
         let statement = format!(
             "SELECT {AUDIT_COLUMNS} FROM (SELECT {AUDIT_COLUMNS} FROM audit_log \
-             WHERE ($1 IS NULL OR subject = $1) AND ($2 IS NULL OR subject_key = $2) \
-             AND ($3 IS NULL OR actor = $3) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
+             WHERE ($1 IS NULL OR subject = $1) AND ($2 IS NULL OR lower(subject_key) = lower($2)) \
+             AND ($3 IS NULL OR lower(actor) = lower($3)) AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5) \
              AND ($6 IS NULL OR request_id = $6) ORDER BY id DESC LIMIT $7) newest ORDER BY id"
         );
         Ok(on_pool!(self, |pool| {

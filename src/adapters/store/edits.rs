@@ -106,6 +106,12 @@ impl Store {
             .cloned()
             .collect();
         problems.extend(super::check_files(&still_kept, &edit.add_files));
+        if matches!(edit.escalation, Some(Some(_))) && !request.expects_report() {
+            problems.push(format!(
+                "{} là văn bản để biết, không có hạn báo cáo: không chuyển cấp trên",
+                request.token
+            ));
+        }
         if let Some(title) = &edit.title
             && title.trim().is_empty()
         {

@@ -153,8 +153,11 @@ impl Store {
     pub async fn request_changes(&self, request_id: RequestId) -> StoreResult<Vec<RequestChange>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as(
+                // From the row that made it: on SQLite a deleted draft's id may be given again,
+                // and the old draft's rows are not this request's history.
                 "SELECT at AS changed_at, actor AS changed_by, COALESCE(field, action) AS field, before, after \
-                 FROM audit_log WHERE request_id = $1 ORDER BY id",
+                 FROM audit_log WHERE request_id = $1 AND id >= COALESCE((SELECT MAX(id) FROM audit_log \
+                 WHERE request_id = $1 AND subject = 'request' AND action = 'create'), 0) ORDER BY id",
             )
             .bind(request_id)
             .fetch_all(pool)

@@ -234,7 +234,10 @@ pub(super) async fn sent_refs_in(db: &mut Db<'_>, ids: &[String]) -> StoreResult
 /// `sent_refs`' query: our sent messages among the Message-IDs of `$1` (a JSON array).
 pub(crate) fn sent_refs_statement(postgres: bool) -> String {
     format!(
-        "SELECT message_id, request_id, unit_id, to_address FROM outgoing_messages WHERE message_id {}",
+        // An escalation letter is about a unit, not to it: a reply or a bounce names its
+        // addressee (the parent, the head), never the late unit.
+        "SELECT message_id, request_id, CASE WHEN kind = 'escalation' THEN NULL ELSE unit_id END, to_address \
+         FROM outgoing_messages WHERE message_id {}",
         super::recording::in_json(postgres, 1, "")
     )
 }

@@ -476,7 +476,9 @@ impl Store {
         .await?;
         let mut entry = super::AuditEntry::new(super::AuditSubject::Message, id.to_string(), "retry").change(
             format!("thư gửi {}", message.to_address),
-            Some(message.state.clone()),
+            Some(
+                MessageState::parse(&message.state).map_or_else(|| message.state.clone(), |s| s.label_vi().to_string()),
+            ),
             Some("gửi lại".to_string()),
         );
         entry.request_id = message.request_id;

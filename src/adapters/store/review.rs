@@ -168,13 +168,14 @@ impl Store {
             .bind(a.request_id)
             .execute(db)
             .await?;
+            let mut remembered = false;
             if let Some(address) = a.remember_address {
                 let (position,): (i64,) =
                     sql("SELECT COALESCE(MAX(position), -1) + 1 FROM unit_addresses WHERE unit_id = $1")
                         .bind(a.unit_id)
                         .fetch_one(db)
                         .await?;
-                sql(
+                remembered = sql(
                     "INSERT INTO unit_addresses (unit_id, address, position) VALUES ($1, $2, $3) \
                      ON CONFLICT (unit_id, address) DO NOTHING",
                 )
@@ -182,7 +183,8 @@ impl Store {
                 .bind(address.to_lowercase())
                 .bind(position)
                 .execute(db)
-                .await?;
+                .await?
+                    == 1;
                 sql("UPDATE units SET updated_at = $2 WHERE id = $1")
                     .bind(a.unit_id)
                     .bind(now)
@@ -196,13 +198,22 @@ impl Store {
                 .fetch_one(db)
                 .await?;
             let mut after = format!("báo cáo của {unit_code}");
-            if let Some(address) = a.remember_address {
+            let mut entries = Vec::new();
+            if let Some(address) = a.remember_address.filter(|_| remembered) {
                 after.push_str(&format!("; ghi nhớ địa chỉ {}", address.to_lowercase()));
+                entries.push(AuditEntry::new(AuditSubject::Unit, unit_code.clone(), "edit").change(
+                    "địa chỉ thư",
+                    None,
+                    Some(format!("{} (ghi nhớ từ thư số {id})", address.to_lowercase())),
+                ));
             }
-            let entry = AuditEntry::new(AuditSubject::Review, id.to_string(), "assign")
-                .of_request(a.request_id)
-                .change(format!("thư số {id}"), Some("chờ kiểm tra".to_string()), Some(after));
-            super::audit::write(db, &self.actor, [entry], now).await?;
+            entries.insert(
+                0,
+                AuditEntry::new(AuditSubject::Review, id.to_string(), "assign")
+                    .of_request(a.request_id)
+                    .change(format!("thư số {id}"), Some("chờ kiểm tra".to_string()), Some(after)),
+            );
+            super::audit::write(db, &self.actor, entries, now).await?;
             resubmission
         };
         tx.commit().await?;

@@ -401,12 +401,23 @@ impl Store {
             SeriesState::Active => "resume",
             SeriesState::Closed => "close",
         };
-        let entry = super::AuditEntry::new(super::AuditSubject::Series, series.code.clone(), action).change(
-            "trạng thái",
-            Some(series.state.label_vi().to_string()),
-            Some(to.label_vi().to_string()),
-        );
-        super::audit::write(db, &self.actor, [entry], now).await?;
+        let mut entries = vec![
+            super::AuditEntry::new(super::AuditSubject::Series, series.code.clone(), action).change(
+                "trạng thái",
+                Some(series.state.label_vi().to_string()),
+                Some(to.label_vi().to_string()),
+            ),
+        ];
+        if first != series.input.first_period.key() {
+            entries.push(
+                super::AuditEntry::new(super::AuditSubject::Series, series.code.clone(), action).change(
+                    "kỳ đầu tiên được tạo",
+                    Some(series.input.first_period.label_vi()),
+                    first_period.map(|p| p.label_vi()),
+                ),
+            );
+        }
+        super::audit::write(db, &self.actor, entries, now).await?;
         tx.commit().await
     }
 
@@ -522,7 +533,7 @@ impl Store {
             notes.push(("cảnh báo".to_string(), None, Some(warning.clone())));
         }
         if !notes.is_empty() {
-            super::files::record_changes(db, &by, (id, "create"), notes, now).await?;
+            super::files::record_changes(db, &by, (id, "note"), notes, now).await?;
         }
         if quiet {
             sql("UPDATE request_units SET slots_planned_at = $1 WHERE request_id = $2")
@@ -551,6 +562,14 @@ impl Store {
     }
 }
 
+fn yes_no(value: bool) -> String {
+    if value { "có" } else { "không" }.to_string()
+}
+
+fn date_text(date: Option<NaiveDate>) -> String {
+    date.map(crate::domain::dates::format_date).unwrap_or_default()
+}
+
 /// What an edit changes in a series, field by field, as the audit trail shows it.
 fn series_changes(old: &SeriesInput, new: &SeriesInput) -> Vec<super::ChangeOf> {
     let recipients = |r: &crate::domain::model::Recipients| {
@@ -567,8 +586,29 @@ fn series_changes(old: &SeriesInput, new: &SeriesInput) -> Vec<super::ChangeOf> 
         ("trích yếu", old.title.clone(), new.title.clone()),
         (
             "quy tắc hạn",
-            old.schedule.deadline.describe_vi(),
-            new.schedule.deadline.describe_vi(),
+            old.deadline_text.trim().to_string(),
+            new.deadline_text.trim().to_string(),
+        ),
+        (
+            "hạn rơi vào ngày nghỉ",
+            old.schedule.deadline.on_day_off.describe_vi().to_string(),
+            new.schedule.deadline.on_day_off.describe_vi().to_string(),
+        ),
+        (
+            "ngày mốc năm học",
+            old.schedule.school.to_text(),
+            new.schedule.school.to_text(),
+        ),
+        ("ngày ban hành", date_text(old.issued_on), date_text(new.issued_on)),
+        (
+            "loại văn bản",
+            old.letter.kind.clone().unwrap_or_default(),
+            new.letter.kind.clone().unwrap_or_default(),
+        ),
+        (
+            "bắt buộc gửi kèm tệp",
+            yes_no(old.attachment_required),
+            yes_no(new.attachment_required),
         ),
         (
             "chốt số liệu",

@@ -18,10 +18,10 @@ pub enum UserCommand {
     Add {
         /// Tên đăng nhập, ví dụ vanthu (với login = "imap": tên hộp thư, ví dụ hoa@sogd.gov.vn)
         name: String,
-        /// Vai trò: van-thu (mặc định: làm mọi việc văn thư), lanh-dao (chỉ xem, xuất danh
-        /// sách), quan-tri (như văn thư, và quản trị)
-        #[arg(long, default_value = "van-thu")]
-        role: String,
+        /// Vai trò: van-thu (làm mọi việc văn thư; mặc định cho người mới), lanh-dao (chỉ xem,
+        /// xuất danh sách), quan-tri (như văn thư, và quản trị); người đã có giữ vai trò cũ
+        #[arg(long)]
+        role: Option<String>,
         /// Đọc mật khẩu từ một dòng ở đầu vào chuẩn (cho script), thay vì hỏi
         #[arg(long)]
         password_stdin: bool,
@@ -45,7 +45,7 @@ pub fn run(config_path: &Path, command: UserCommand) -> CliResult {
             name,
             role,
             password_stdin,
-        } => add(config_path, &name, &role, password_stdin),
+        } => add(config_path, &name, role.as_deref(), password_stdin),
         UserCommand::Role { name, role } => set_role(config_path, &name, &role),
         UserCommand::List => list(config_path),
     }
@@ -64,16 +64,22 @@ fn read_config(config_path: &Path) -> CliResult<String> {
         .map_err(|e| CliError::Refused(format!("không đọc được {}: {e}", config_path.display())))
 }
 
-fn add(config_path: &Path, name: &str, role: &str, password_stdin: bool) -> CliResult {
+fn add(config_path: &Path, name: &str, role: Option<&str>, password_stdin: bool) -> CliResult {
     let name = name.trim();
     if name.is_empty() || name.contains(char::is_whitespace) || name.contains('"') {
         return Err(CliError::Refused(
             "tên đăng nhập không được trống hay có dấu cách".into(),
         ));
     }
-    let role = role_of(role)?;
     let text = read_config(config_path)?;
     let settings = crate::adapters::config::parse(&text, config_path)?.settings;
+    // A new user is a clerk unless told; an existing one keeps their role (a new password
+    // for a "lãnh đạo" must not give them the right to change data).
+    let existing = settings.web.users.iter().find(|u| u.name == name).map(|u| u.role);
+    let role = match role {
+        Some(text) => role_of(text)?,
+        None => existing.unwrap_or_default(),
+    };
     if settings.web.login == WebLogin::Imap {
         let new_text = with_user(&text, name, None, Some(role))
             .map_err(|e| CliError::Refused(format!("{}: không sửa được tệp cấu hình: {e}", config_path.display())))?

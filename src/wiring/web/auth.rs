@@ -294,8 +294,10 @@ pub async fn login(
         }
         WebLogin::Imap => {
             let listed = users.iter().any(|u| u.name == name);
-            match imap_login(&state, listed.then_some(name.as_str()), &form.password).await {
-                Ok(accepted) => Ok(accepted),
+            // The server is asked for every name, listed or not: the answer's time and status
+            // do not tell which names are users here.
+            match imap_login(&state, &name, &form.password).await {
+                Ok(accepted) => Ok(accepted && listed),
                 Err(unavailable) => {
                     lock_throttle(&state).finish(&name, client, false, Instant::now());
                     tracing::warn!(user = %name, %client, error = %unavailable, "a login could not reach the mail server");
@@ -349,12 +351,10 @@ pub async fn login(
     response
 }
 
-/// Whether the office's IMAP server accepts `user`'s own password (`login = "imap"`); `None`
-/// (not a listed user) is refused without asking the server. Err: the server could not be
-/// reached or answered something other than yes or no.
-async fn imap_login(state: &WebState, user: Option<&str>, password: &str) -> Result<bool, anyhow::Error> {
-    let Some(user) = user else { return Ok(false) };
-    if password.is_empty() {
+/// Whether the office's IMAP server accepts `user`'s own password (`login = "imap"`). Err:
+/// the server could not be reached or answered something other than yes or no.
+async fn imap_login(state: &WebState, user: &str, password: &str) -> Result<bool, anyhow::Error> {
+    if password.is_empty() || user.is_empty() {
         return Ok(false);
     }
     let _slot = tokio::time::timeout(PasswordChecks::WAIT, state.sessions.imap_checks.acquire())
@@ -441,7 +441,7 @@ fn safe_next(next: Option<&str>) -> &str {
     let number = |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
     let segments: Vec<&str> = rest.split('/').collect();
     let known = match segments.as_slice() {
-        [""] | ["review"] | ["units"] => true,
+        [""] | ["review"] | ["units"] | ["audit"] => true,
         ["requests", token] => word(token),
         ["messages", id, "original"] => number(id),
         _ => false,

@@ -321,7 +321,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
         })
         .collect();
     let history = if viewer.user.is_some() {
-        history_of(&state, request.id, zone).await
+        history_of(&state, &request, zone).await
     } else {
         // Who changed what is not for the public status (`public-read`).
         Vec::new()

@@ -287,6 +287,8 @@ fn bounce_outcome(letter: &Letter, context: &Context) -> Option<Outcome> {
     )
     .unit(unit_id)
     .request(request_id);
+    // A copy's recipient (an escalation's Cc) is not the unit's address: marked by address.
+    let unit_id = unit_id.filter(|_| address.eq_ignore_ascii_case(&sent.to_address));
     outcome.failing = Some(FailingMark {
         unit_id,
         address,

@@ -14,7 +14,7 @@ use super::super::auth::may_read_private;
 use super::{current, page, store_failed};
 use crate::adapters::store::{AuditFilter, AuditRow, AuditSubject, Via};
 use crate::domain::dates::format_instant;
-use crate::domain::model::RequestId;
+use crate::domain::model::Request;
 
 /// At most this many rows on the page and in one CSV.
 const LIMIT: i64 = 500;
@@ -136,14 +136,21 @@ pub async fn audit_csv(
 }
 
 /// A request's history (its own changes, and decisions on its review items), for its page.
-pub(super) async fn history_of(state: &WebState, request_id: RequestId, zone: chrono_tz::Tz) -> Vec<Value> {
+pub(super) async fn history_of(state: &WebState, request: &Request, zone: chrono_tz::Tz) -> Vec<Value> {
     let filter = AuditFilter {
-        request_id: Some(request_id),
+        request_id: Some(request.id),
         limit: Some(100),
         ..Default::default()
     };
     match state.store.audit(&filter).await {
-        Ok(rows) => rows.iter().map(|r| row_view(r, zone)).collect(),
+        Ok(rows) => {
+            // From the row that made it: on SQLite a deleted draft's id may be given again.
+            let made = rows
+                .iter()
+                .rposition(|r| r.subject == "request" && r.action == "create")
+                .unwrap_or(0);
+            rows[made..].iter().map(|r| row_view(r, zone)).collect()
+        }
         Err(error) => {
             tracing::warn!(%error, "a request's history could not be read");
             Vec::new()
