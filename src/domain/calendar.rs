@@ -433,5 +433,44 @@ fn day_and_month(text: &str) -> Option<(u32, u32)> {
     NaiveDate::from_ymd_opt(2023, month, day).map(|_| (day, month))
 }
 
+/// What a clerk should know about a deadline before saving it: it falls on a day off (and
+/// which working day follows), or it has passed. baocao keeps the deadline as written.
+pub fn deadline_warnings_vi(
+    deadline: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    calendar: &WorkingCalendar,
+    zone: chrono_tz::Tz,
+) -> Vec<String> {
+    use crate::domain::dates::{format_date, weekday_vi, weekend_day};
+    let mut warnings = Vec::new();
+    let deadline_day = deadline.with_timezone(&zone).date_naive();
+    let kind = calendar.day(deadline_day);
+    if !kind.is_working() {
+        let date = format_date(deadline_day);
+        let why = match (&kind, weekend_day(deadline, zone)) {
+            (DayKind::Holiday(name), _) => format!("{date}, ngày nghỉ {name}"),
+            (_, Some(day)) => format!("{} ({date}), ngày nghỉ", weekday_vi(day)),
+            _ => format!("{date}, ngày nghỉ"),
+        };
+        let next = calendar
+            .next_working_day(deadline_day)
+            .map(|d| {
+                format!(
+                    "; ngày làm việc kế tiếp là {} {}",
+                    weekday_vi(d.weekday()),
+                    format_date(d)
+                )
+            })
+            .unwrap_or_default();
+        warnings.push(format!(
+            "hạn báo cáo rơi vào {why}{next}; baocao giữ nguyên hạn này, không tự dời"
+        ));
+    }
+    if deadline <= now {
+        warnings.push("hạn báo cáo đã qua".to_string());
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests;

@@ -455,45 +455,6 @@ pub fn weekend_day(instant: DateTime<Utc>, zone: Tz) -> Option<Weekday> {
     matches!(day, Weekday::Sat | Weekday::Sun).then_some(day)
 }
 
-/// What a clerk should know about a deadline before saving it: it falls on a day off (and
-/// which working day follows), or it has passed. baocao keeps the deadline as written.
-pub fn deadline_warnings_vi(
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-    calendar: &crate::domain::calendar::WorkingCalendar,
-    zone: Tz,
-) -> Vec<String> {
-    use crate::domain::calendar::DayKind;
-    let mut warnings = Vec::new();
-    let deadline_day = deadline.with_timezone(&zone).date_naive();
-    let kind = calendar.day(deadline_day);
-    if !kind.is_working() {
-        let date = format_date(deadline_day);
-        let why = match (&kind, weekend_day(deadline, zone)) {
-            (DayKind::Holiday(name), _) => format!("{date}, ngày nghỉ {name}"),
-            (_, Some(day)) => format!("{} ({date}), ngày nghỉ", weekday_vi(day)),
-            _ => format!("{date}, ngày nghỉ"),
-        };
-        let next = calendar
-            .next_working_day(deadline_day)
-            .map(|d| {
-                format!(
-                    "; ngày làm việc kế tiếp là {} {}",
-                    weekday_vi(d.weekday()),
-                    format_date(d)
-                )
-            })
-            .unwrap_or_default();
-        warnings.push(format!(
-            "hạn báo cáo rơi vào {why}{next}; baocao giữ nguyên hạn này, không tự dời"
-        ));
-    }
-    if deadline <= now {
-        warnings.push("hạn báo cáo đã qua".to_string());
-    }
-    warnings
-}
-
 /// The year a request belongs to when none is given: the year of its issue date, else of
 /// its deadline, in the office's zone.
 pub fn request_year(issued_on: Option<NaiveDate>, deadline: DateTime<Utc>, zone: Tz) -> i32 {

@@ -397,7 +397,7 @@ async fn add(context: &Context, args: AddArgs, now: DateTime<Utc>) -> CliResult 
 /// Warns when a deadline falls on a day off or has passed.
 fn warn_about_deadline(context: &Context, deadline: DateTime<Utc>, now: DateTime<Utc>) -> CliResult {
     let zone = context.settings.office.zone;
-    for warning in dates::deadline_warnings_vi(deadline, now, &context.calendar, zone) {
+    for warning in crate::domain::calendar::deadline_warnings_vi(deadline, now, &context.calendar, zone) {
         eprintln!("cảnh báo: {warning}");
     }
     Ok(())

@@ -276,7 +276,7 @@ pub async fn new_request(State(state): State<Arc<WebState>>, headers: HeaderMap,
         units => recipients_count(&typed, &units),
         warnings => parsed
             .as_ref()
-            .map(|p| dates::deadline_warnings_vi(p.instant, at, &current.calendar, zone))
+            .map(|p| crate::domain::calendar::deadline_warnings_vi(p.instant, at, &current.calendar, zone))
             .unwrap_or_default(),
     };
     if form.get("action") != Some("save") {
