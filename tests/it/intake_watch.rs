@@ -372,7 +372,14 @@ fn replies_are_counted_live_once_across_restarts_and_a_new_uidvalidity(backend: 
     holds_for(
         Duration::from_secs(1),
         "nothing counted again during the rescan",
-        || w.reconcile()["counted"] == 3,
+        || {
+            let seen = w.reconcile();
+            if seen["counted"] != 3 {
+                // What the rescan looked like when it stopped holding, for whoever reads the log.
+                eprintln!("reconcile during the rescan: {seen:#}");
+            }
+            seen["counted"] == 3
+        },
     );
     watcher.stop();
     assert!(watcher.log().contains("UIDVALIDITY changed"), "{}", watcher.log());

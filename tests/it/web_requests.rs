@@ -106,6 +106,54 @@ fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
     let (_, _, page) = http(port, "GET", "/requests/BC-1", &[("Cookie", &session)], "");
     assert!(page.contains("Báo cáo công tác tháng 12 &lt;b&gt;khẩn&lt;"), "{page}");
     assert!(!page.contains("<b>khẩn</b>"), "{page}");
+    // A form attached to the draft goes with the notice; the letters can be read first.
+    let (body, content_type) = multipart(
+        &[("csrf", &csrf)],
+        Some(("files", "Bieu mau/bao cao.xlsx", b"PK\x03\x04 bieu mau")),
+    );
+    let (status, head, _) = crate::harness::service::http_bytes(
+        port,
+        "POST",
+        "/requests/BC-1/files",
+        &[("Cookie", &session), ("Content-Type", &content_type)],
+        &body,
+    );
+    assert_eq!(status, 303, "{head}");
+    let (_, _, page) = http(
+        port,
+        "GET",
+        "/requests/BC-1/letters?unit=pgd-dienbien",
+        &[("Cookie", &session)],
+        "",
+    );
+    let page = page.replace("&#x2f;", "/");
+    for seen in [
+        "Thông báo",
+        "Nhắc trước hạn",
+        "Quá hạn",
+        "Kính gửi: Phòng Giáo dục và Đào tạo huyện Điện Biên",
+        "Bieu mau_bao cao.xlsx",
+        "[BC-1]",
+    ] {
+        assert!(page.contains(seen), "{seen}: {page}");
+    }
+    let (status, _, _) = post("/requests/BC-1/files/remove", &[("name", "Bieu mau_bao cao.xlsx")]);
+    assert_eq!(status, 303);
+    let (status, _, page) = post("/requests/BC-1/files/remove", &[("name", "khong-co.pdf")]);
+    assert_eq!(status, 400);
+    assert!(page.contains("không có tệp gửi kèm"), "{page}");
+    let files = env.baocao(&["audit", "--key", "BC-1", "--json"]).ok().json();
+    let changed: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["field"].as_str())
+        .collect();
+    assert!(
+        changed.iter().filter(|f| **f == "tệp gửi kèm").count() == 2,
+        "{files:#}"
+    );
+
     // The same number again: the store's refusal is shown on the form.
     let (status, _, page) = post("/requests/new", &[&fields[..], &[("action", "save")]].concat());
     assert_eq!(status, 400);
@@ -168,4 +216,83 @@ fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
         .map(|r| r["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["create", "delete"]);
+}
+
+/// A `multipart/form-data` body: text fields, then one file; and its Content-Type.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Vec<u8>, String) {
+    let boundary = "baocao-test-boundary-7e3f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    if let Some((field, name, data)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+#[test]
+fn the_seed_directive_uploaded_fills_the_form_with_each_fields_line() {
+    let env = Env::new(Backend::Sqlite);
+    env.append_config(ALWAYS_OPEN);
+    env.seed_000_units();
+    env.add_clerk();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let (status, _, page) = http(port, "GET", "/requests/from", &[("Cookie", &session)], "");
+    assert_eq!(status, 200);
+    let upload = |fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>| {
+        let (body, content_type) = multipart(fields, file);
+        let headers = [("Cookie", session.as_str()), ("Content-Type", content_type.as_str())];
+        crate::harness::service::http_bytes(port, "POST", "/requests/from", &headers, &body)
+    };
+    assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
+    let seed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/directives/seeds/000_f994f167548f7438.txt"),
+    )
+    .unwrap();
+    let (status, _, page) = upload(
+        &[("csrf", &csrf), ("text", "")],
+        Some(("file", "4189-KH-BCD.txt", &seed)),
+    );
+    let page = page.replace("&#x2f;", "/");
+    assert_eq!(status, 200, "{page}");
+    // Each field with the line it came from, highlighted; what is missing says so.
+    assert!(page.contains("Đọc từ văn bản 4189-KH-BCD.txt"), "{page}");
+    assert!(page.contains("dòng 60–62:</span> <mark>"), "{page}");
+    assert!(page.contains("<b>THIẾU</b>"), "{page}");
+    // The form is filled: the deadline as written, the groups the "Kính gửi" names.
+    assert!(
+        page.contains(r#"name="deadline" value="trước ngày 31/12/2023""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="group" value="phong-gddt" checked"#), "{page}");
+    assert!(page.contains(r#"name="group" value="truc-thuoc" checked"#), "{page}");
+    let listed = env.baocao(&["request", "list", "--json"]).ok().json();
+    assert!(listed.as_array().unwrap().is_empty(), "reading saves nothing");
+
+    // A Word 97-2003 file is refused with what to do; nothing pasted and no file, too.
+    let ole = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
+    let (status, _, page) = upload(&[("csrf", &csrf)], Some(("file", "cong-van.doc", &ole)));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Lưu thành → .docx"), "{page}");
+    let (status, _, page) = upload(&[("csrf", &csrf), ("text", "  ")], None);
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Chọn tệp văn bản hoặc dán nội dung văn bản."), "{page}");
+    // Without the session's token: refused before anything is read.
+    let (status, _, _) = upload(&[("csrf", "sai")], Some(("file", "x.txt", &seed)));
+    assert_eq!(status, 403);
 }

@@ -166,6 +166,89 @@ fn unit_vars(setup: &Setup<'_>, letter: &UnitLetter<'_>, now: DateTime<Utc>) -> 
     vars
 }
 
+/// One letter as a unit would read it, before anything is sent.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Preview {
+    /// "Thông báo", "Nhắc trước hạn", "Quá hạn".
+    pub label: &'static str,
+    /// When it would go, as the plan computes it from the request's reminder settings.
+    pub at: DateTime<Utc>,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The letters `unit` would get for `request`, rendered with the templates in use: the notice
+/// (or its "để biết" form), the first reminder and the first overdue notice, each as of the
+/// time it would go (`now` for the notice).
+pub fn preview(
+    setup: &Setup<'_>,
+    request: &Request,
+    unit: &Unit,
+    files: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Preview>, TemplateError> {
+    let mut letters = vec![(
+        SlotKind::Notice,
+        if request.expects_report() {
+            TemplateKind::Notice
+        } else {
+            TemplateKind::Information
+        },
+        now,
+    )];
+    if let Some(deadline) = request.deadline {
+        if let Some(before) = request.remind_before.minutes().iter().min() {
+            letters.push((
+                SlotKind::Reminder,
+                TemplateKind::Reminder,
+                deadline - chrono::Duration::minutes(*before),
+            ));
+        }
+        if let Some(after) = request.overdue_after.minutes().iter().min() {
+            letters.push((
+                SlotKind::Overdue,
+                TemplateKind::Overdue,
+                deadline + chrono::Duration::minutes(*after),
+            ));
+        }
+    }
+    let mut previews = Vec::new();
+    for (kind, template, at) in letters {
+        let letter = UnitLetter {
+            slot_id: 0,
+            kind,
+            request,
+            unit,
+            template,
+            deadline: request.deadline,
+            missing_attachment: false,
+            files: if kind == SlotKind::Notice {
+                files.clone()
+            } else {
+                Vec::new()
+            },
+            answers: None,
+            copies: Vec::new(),
+            via: EscalateVia::Cc,
+        };
+        let message = compose(setup, letter, at)?;
+        previews.push(Preview {
+            label: match template {
+                TemplateKind::Information => "Văn bản để biết",
+                TemplateKind::Reminder => "Nhắc trước hạn",
+                TemplateKind::Overdue => "Quá hạn",
+                _ => "Thông báo",
+            },
+            at,
+            to: format!("{} <{}>", unit.name, message.to_address),
+            subject: message.subject,
+            body: message.body,
+        });
+    }
+    Ok(previews)
+}
+
 /// The office as every letter names it.
 pub fn office_vars(settings: &Settings) -> OfficeVars {
     OfficeVars {

@@ -35,6 +35,10 @@ pub use password::hash_password;
 use crate::adapters::store::Store;
 use crate::wiring::current::Shared;
 
+/// The largest form with files the page takes: a directive of up to
+/// [`crate::adapters::documents::MAX_BYTES`], and the form around it.
+const UPLOAD_LIMIT: usize = crate::adapters::documents::MAX_BYTES + 64 * 1024;
+
 /// What the daemon's status loop publishes for `/metrics` and `/healthz`.
 #[derive(Debug, Clone, Default)]
 pub struct Live {
@@ -55,7 +59,12 @@ pub struct WebState {
     templates: Environment<'static>,
 }
 
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 10] = [
+    ("letters.html", include_str!("../../../config/web/letters.html")),
+    (
+        "request_from.html",
+        include_str!("../../../config/web/request_from.html"),
+    ),
     ("request_new.html", include_str!("../../../config/web/request_new.html")),
     ("audit.html", include_str!("../../../config/web/audit.html")),
     ("base.html", include_str!("../../../config/web/base.html")),
@@ -87,8 +96,20 @@ pub fn router(state: Arc<WebState>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
         .route("/requests/new", get(pages::new_request_page).post(pages::new_request))
+        .route(
+            "/requests/from",
+            get(pages::from_directive_page)
+                .post(pages::from_directive)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/requests/{token}", get(pages::request))
         .route("/requests/{token}/extend", post(pages::extend_request))
+        .route("/requests/{token}/letters", get(pages::letters))
+        .route(
+            "/requests/{token}/files",
+            post(pages::attach_files).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/requests/{token}/files/remove", post(pages::remove_file))
         .route("/requests/{token}/delete", post(pages::delete_request))
         .route("/requests/{token}/export.xlsx", get(pages::export_xlsx))
         .route("/requests/{token}/export.csv", get(pages::export_csv))

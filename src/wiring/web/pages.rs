@@ -326,11 +326,20 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
         // Who changed what is not for the public status (`public-read`).
         Vec::new()
     };
+    let files: Vec<Value> = state
+        .store
+        .request_files(request.id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|f| minijinja::context! { name => f.file_name.clone(), kb => (f.size + 1023) / 1024 })
+        .collect();
     let context = minijinja::context! {
         page => "request",
         r => Value::from(minijinja::value::Serde(card(&status, zone))),
         units => Value::from(minijinja::value::Serde(&units)),
         history => history,
+        files => files,
     };
     page(&state, &viewer, "request.html", context).await
 }

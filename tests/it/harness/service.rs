@@ -300,6 +300,24 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     answer(&raw)
 }
 
+/// A request with a body of bytes and its own Content-Type among `headers` (a form with
+/// files), answered in full: (status, headers, body).
+pub fn http_bytes(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the web page");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    answer(&raw)
+}
+
 /// The same request as [`http`], from the local address `from` (any 127.0.0.x works on
 /// Linux), so tests can play several client machines.
 pub async fn http_from(

@@ -40,6 +40,76 @@ impl FromRequest<Arc<WebState>> for Posted {
     }
 }
 
+/// A file a form sent.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The field it came in.
+    pub field: String,
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A `multipart/form-data` form posted by a logged-in user who may change data, with the
+/// session's CSRF token: its text fields and its files (empty file inputs left out). The
+/// route's body limit bounds the whole.
+pub struct PostedFiles {
+    pub user: String,
+    pub form: Fields,
+    pub files: Vec<Upload>,
+    pub store: Store,
+}
+
+impl FromRequest<Arc<WebState>> for PostedFiles {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<WebState>) -> Result<PostedFiles, Response> {
+        let headers = request.headers().clone();
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut form = Fields::default();
+        let mut files = Vec::new();
+        let too_big = |e: axum::extract::multipart::MultipartError| {
+            (
+                e.status(),
+                format!("Không nhận được biểu mẫu: {} (tệp quá lớn hoặc gửi dở).", e.body_text()),
+            )
+                .into_response()
+        };
+        while let Some(part) = multipart.next_field().await.map_err(too_big)? {
+            let field = part.name().unwrap_or_default().to_string();
+            match part.file_name().map(str::to_string) {
+                Some(name) => {
+                    let content_type = part.content_type().unwrap_or("application/octet-stream").to_string();
+                    let data = part.bytes().await.map_err(too_big)?.to_vec();
+                    // An empty file input sends a part with no name and no bytes.
+                    if !name.is_empty() || !data.is_empty() {
+                        files.push(Upload {
+                            field,
+                            name: crate::domain::incoming::message::safe_file_name(&name),
+                            content_type,
+                            data,
+                        });
+                    }
+                }
+                None => {
+                    let text = part.text().await.map_err(too_big)?;
+                    form.0.push((field, text));
+                }
+            }
+        }
+        let user = may_change(state, &headers, form.get("csrf"))?;
+        let store = state.store.acting_as(Actor::web(&user));
+        Ok(PostedFiles {
+            user,
+            form,
+            files,
+            store,
+        })
+    }
+}
+
 /// Back to `back` once a decision is recorded (after `done` logs it), or the refusal.
 pub(super) fn answer<T>(result: Result<T, DecisionError>, back: &str, done: impl FnOnce(T)) -> Response {
     match result {

@@ -13,11 +13,12 @@ use minijinja::Value;
 
 use super::super::auth::{Viewer, may_change_page, viewer};
 use super::super::{WebState, now};
-use super::actions::{Fields, Posted, answer, field};
+use super::actions::{Fields, Posted, PostedFiles, answer, field};
 use super::{current, refused, render_for, store_failed};
 use crate::adapters::store::StoreError;
 use crate::domain::dates::{self, format_instant};
 use crate::domain::directive::proposal_file::{Defaults, ProposalFile};
+use crate::domain::directive::{Registry, Setting, propose};
 use crate::domain::model::{GroupCode, Offsets, RequestCode, RequestState, UnitCode};
 use crate::services::decisions::{self, DecisionError};
 
@@ -56,6 +57,26 @@ impl Typed {
             no_report: form.get("no_report") == Some("yes"),
             no_attachment_required: form.get("no_attachment_required") == Some("yes"),
             groups: form.all("group").into_iter().map(str::to_string).collect(),
+        }
+    }
+
+    /// The form filled from a directive's proposal.
+    fn of_proposal(file: &ProposalFile) -> Typed {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Typed {
+            code: text(&file.code),
+            title: text(&file.title),
+            issued: text(&file.issued),
+            issuer: text(&file.issuer),
+            kind: text(&file.kind),
+            content: text(&file.content),
+            deadline: text(&file.deadline),
+            units: file.units.join(", "),
+            remind: text(&file.remind),
+            overdue: text(&file.overdue),
+            no_report: file.no_report,
+            no_attachment_required: file.attachment_required == Some(false),
+            groups: file.groups.clone(),
         }
     }
 
@@ -196,6 +217,19 @@ async fn form_page(
     understood: Option<Value>,
     status: StatusCode,
 ) -> Response {
+    form_page_read(state, viewer, typed, (errors, problems), understood, None, status).await
+}
+
+/// [`form_page`] with what was read from a directive: each field's source line.
+async fn form_page_read(
+    state: &WebState,
+    viewer: &Viewer,
+    typed: &Typed,
+    (errors, problems): (&BTreeMap<&'static str, String>, &[String]),
+    understood: Option<Value>,
+    read: Option<Value>,
+    status: StatusCode,
+) -> Response {
     let units = match state.store.list_units(None).await {
         Ok(units) => units,
         Err(e) => return store_failed(e),
@@ -213,6 +247,7 @@ async fn form_page(
             remind => defaults.remind_before.to_text(),
             overdue => defaults.overdue_after.to_text_ascending(),
         },
+        ..read.unwrap_or_default()
     };
     let review_count = state.store.open_review_count().await.unwrap_or(0);
     let mut response = render_for(state, viewer, "request_new.html", context, review_count);
@@ -310,6 +345,115 @@ pub async fn new_request(State(state): State<Arc<WebState>>, headers: HeaderMap,
     }
 }
 
+pub async fn from_directive_page(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let viewer = match may_change_page(&state, &headers, "/requests/from") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    from_page(&state, &viewer, "", None, StatusCode::OK).await
+}
+
+async fn from_page(
+    state: &WebState,
+    viewer: &Viewer,
+    text: &str,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let context = minijinja::context! { page => "request_from", text => text, problem => problem };
+    let review_count = state.store.open_review_count().await.unwrap_or(0);
+    let mut response = render_for(state, viewer, "request_from.html", context, review_count);
+    *response.status_mut() = status;
+    response
+}
+
+/// Reads an uploaded or pasted directive and shows the new-request form filled from it, each
+/// field with the line it came from; nothing is saved.
+pub async fn from_directive(State(state): State<Arc<WebState>>, headers: HeaderMap, posted: PostedFiles) -> Response {
+    let PostedFiles { form, files, store, .. } = posted;
+    let viewer = viewer(&state, &headers);
+    let zone = current(&state).settings.office.zone;
+    let pasted = field(&form, "text").to_string();
+    let upload = files.into_iter().find(|f| f.field == "file");
+    let (text, note, name) = match upload {
+        Some(file) => {
+            let name = file.name.clone();
+            // pdftotext and OCR run as programs: off the async workers.
+            let extracted = tokio::task::spawn_blocking(move || crate::adapters::documents::extract(&file.data)).await;
+            match extracted {
+                Ok(Ok(extracted)) => (extracted.text, extracted.how.note_vi(), Some(name)),
+                Ok(Err(error)) => {
+                    let problem = format!("Không đọc được tệp {name}: {error}");
+                    return from_page(&state, &viewer, &pasted, Some(problem), StatusCode::BAD_REQUEST).await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "reading an uploaded directive failed");
+                    let problem = "Không đọc được tệp (lỗi bất ngờ): hãy dán nội dung văn bản.".to_string();
+                    return from_page(
+                        &state,
+                        &viewer,
+                        &pasted,
+                        Some(problem),
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                    )
+                    .await;
+                }
+            }
+        }
+        None if pasted.trim().is_empty() => {
+            let problem = "Chọn tệp văn bản hoặc dán nội dung văn bản.".to_string();
+            return from_page(&state, &viewer, &pasted, Some(problem), StatusCode::BAD_REQUEST).await;
+        }
+        None => (pasted.clone(), None, None),
+    };
+    let units = match store.all_units().await {
+        Ok(units) => units,
+        Err(e) => return store_failed(e),
+    };
+    let names = store.group_names().await.unwrap_or_default();
+    let registry = Registry::new(&units, &names);
+    let setting = Setting {
+        zone,
+        report_mailbox: Some(current(&state).settings.office.report_mailbox.to_string()),
+    };
+    let proposal = propose(&text, &registry, &setting);
+    let file = ProposalFile::from_proposal(&proposal, zone);
+    let typed = Typed::of_proposal(&file);
+    let sources: Vec<Value> = proposal
+        .rows(zone)
+        .iter()
+        .map(|row| {
+            minijinja::context! {
+                label => row.label,
+                value => row.value.clone(),
+                missing => row.missing.clone(),
+                lines => row.source.as_ref().map(|s| s.lines_vi()),
+                text => row.source.as_ref().map(|s| s.text.clone()),
+            }
+        })
+        .collect();
+    let unmatched: Vec<Value> = proposal
+        .unmatched()
+        .map(|r| minijinja::context! { text => r.text.clone(), line => r.line })
+        .collect();
+    let read = minijinja::context! {
+        sources => sources,
+        unmatched => unmatched,
+        note => note,
+        source_name => name,
+    };
+    form_page_read(
+        &state,
+        &viewer,
+        &typed,
+        (&BTreeMap::new(), &[]),
+        None,
+        Some(read),
+        StatusCode::OK,
+    )
+    .await
+}
+
 /// A later deadline for the whole request, or for the units ticked.
 pub async fn extend_request(
     State(state): State<Arc<WebState>>,
@@ -360,4 +504,123 @@ pub async fn delete_request(Path(token): Path<String>, Posted { user, form, stor
         }
         Err(e) => refused(e.into(), &back),
     }
+}
+
+/// The letters one unit of a request would get, rendered with the templates in use.
+pub async fn letters(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let viewer = match super::super::auth::may_read_private(&state, &headers, &format!("/requests/{token}")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let current = current(&state);
+    let zone = current.settings.office.zone;
+    let request = match state.store.resolve_request(&token).await {
+        Ok(r) => r,
+        Err(e) => return store_failed(e),
+    };
+    let units = match state.store.units_of_request(request.id).await {
+        Ok(units) => units,
+        Err(e) => return store_failed(e),
+    };
+    let chosen = query
+        .get("unit")
+        .and_then(|code| units.iter().find(|u| u.code.as_str() == code.trim()))
+        .or(units.first());
+    let files: Vec<String> = state
+        .store
+        .request_files(request.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| f.file_name)
+        .collect();
+    let setup = crate::services::letters::Setup {
+        settings: &current.settings,
+        calendar: &current.calendar,
+        templates: &current.templates,
+    };
+    let (letters, problem) = match chosen {
+        Some(unit) => match crate::services::letters::to_unit::preview(&setup, &request, unit, files, now()) {
+            Ok(letters) => (letters, None),
+            Err(error) => (Vec::new(), Some(format!("Mẫu thư không dựng được: {error}"))),
+        },
+        None => (Vec::new(), Some("Yêu cầu chưa có đơn vị nào.".to_string())),
+    };
+    let context = minijinja::context! {
+        page => "letters",
+        token => request.token.clone(),
+        unit => chosen.map(|u| u.code.to_string()),
+        units => units.iter().map(|u| minijinja::context! { code => u.code.to_string(), name => u.name.clone() }).collect::<Vec<_>>(),
+        letters => letters.iter().map(|l| minijinja::context! {
+            label => l.label, at => format_instant(l.at, zone), to => l.to.clone(),
+            subject => l.subject.clone(), body => l.body.clone(),
+        }).collect::<Vec<_>>(),
+        problem => problem,
+    };
+    super::page(&state, &viewer, "letters.html", context).await
+}
+
+/// Adds files (the directive, forms) to a draft or active request; units that have not had
+/// the notice get them with it.
+pub async fn attach_files(Path(token): Path<String>, posted: PostedFiles) -> Response {
+    let PostedFiles { user, files, store, .. } = posted;
+    let back = format!("/requests/{token}");
+    let files: Vec<crate::domain::model::FileInput> = files
+        .into_iter()
+        .filter(|f| f.field == "files")
+        .map(|f| crate::domain::model::FileInput {
+            name: f.name,
+            content_type: f.content_type,
+            data: f.data,
+        })
+        .collect();
+    if files.is_empty() {
+        return refused(DecisionError::Refused("chọn ít nhất một tệp để đính kèm".into()), &back);
+    }
+    edit_files(
+        &store,
+        &token,
+        &back,
+        &user,
+        crate::adapters::store::RequestEdit {
+            add_files: files,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Removes one of a request's files, by name.
+pub async fn remove_file(Path(token): Path<String>, Posted { user, form, store }: Posted) -> Response {
+    let back = format!("/requests/{token}");
+    let edit = crate::adapters::store::RequestEdit {
+        remove_files: vec![field(&form, "name").to_string()],
+        ..Default::default()
+    };
+    edit_files(&store, &token, &back, &user, edit).await
+}
+
+async fn edit_files(
+    store: &crate::adapters::store::Store,
+    token: &str,
+    back: &str,
+    user: &str,
+    edit: crate::adapters::store::RequestEdit,
+) -> Response {
+    let request = match store.resolve_request(token).await {
+        Ok(r) => r,
+        Err(e) => return store_failed(e),
+    };
+    let result = store
+        .edit_request(&request, &edit, now())
+        .await
+        .map_err(DecisionError::from);
+    answer(result, back, |done| {
+        tracing::info!(user = %user, request = %request.token, changes = done.changes.len(), "files changed on the web page");
+    })
 }
