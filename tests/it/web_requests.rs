@@ -296,3 +296,108 @@ fn the_seed_directive_uploaded_fills_the_form_with_each_fields_line() {
     let (status, _, _) = upload(&[("csrf", "sai")], Some(("file", "x.txt", &seed)));
     assert_eq!(status, 403);
 }
+
+#[test]
+fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
+    let env = Env::new(Backend::Sqlite);
+    env.append_config(ALWAYS_OPEN);
+    env.seed_000_units();
+    env.add_clerk();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let upload = |name: &str, data: &[u8]| {
+        let (body, content_type) = multipart(&[("csrf", &csrf)], Some(("file", name, data)));
+        let headers = [("Cookie", session.as_str()), ("Content-Type", content_type.as_str())];
+        let (status, head, page) = crate::harness::service::http_bytes(port, "POST", "/units/upload", &headers, &body);
+        (status, head, page.replace("&#x2f;", "/"))
+    };
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        http(port, "POST", path, &[("Cookie", &session)], &form(&fields))
+    };
+    let active = || -> Vec<String> {
+        let list = env.baocao(&["unit", "list", "--json"]).ok().json();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = active();
+
+    // The seed list with one unit renamed, one new (whose name holds markup), one left out.
+    let seed =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/seed-000-units.csv"))
+            .unwrap();
+    let mut lines: Vec<String> = seed.lines().map(str::to_string).collect();
+    lines.retain(|l| !l.starts_with("gdnn-tuangiao,"));
+    for line in lines.iter_mut() {
+        if line.starts_with("pgd-nampo,") {
+            *line = line.replace("Phòng Giáo dục và Đào tạo huyện Nậm Pồ", "Phòng GD&ĐT huyện Nậm Pồ");
+        }
+    }
+    lines.push("pgd-moi,<script>alert(1)</script> Phòng mới,phong-gddt,pgd.moi@dienbien.edu.vn,".into());
+    let list = lines.join("\n");
+    let (status, _, page) = upload("don-vi.csv", list.as_bytes());
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Thêm mới: <b>1</b> · Thay đổi: <b>1</b>"), "{page}");
+    assert!(page.contains("Không có trong tệp: <b>1</b>"), "{page}");
+    assert!(page.contains("gdnn-tuangiao</td><td>không có trong tệp"), "{page}");
+    assert!(!page.contains("<script>alert(1)</script>"), "{page}");
+    assert_eq!(active(), before, "a preview changes nothing");
+    let token = hidden_field(&page, "token").unwrap();
+
+    // A list with a bad row: every problem, by row, and nothing applied.
+    let (status, _, page) = upload(
+        "sai.csv",
+        b"ma,ten,nhom,email\npgd-x,Phong X,phong-gddt,khong-phai-dia-chi\n",
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("dòng 2"), "{page}");
+    let (status, _, page) = upload("danh-sach.pdf", b"%PDF-1.4");
+    assert_eq!(status, 400);
+    assert!(page.contains(".xlsx, .xls, .ods hoặc tệp .csv"), "{page}");
+
+    // Applied, with the units left out retired: one transaction, recorded as the clerk's.
+    let (status, head, _) = post("/units/apply", &[("token", &token), ("retire", "yes")]);
+    assert_eq!(status, 303, "{head}");
+    assert_eq!(
+        header(&head, "location").as_deref(),
+        Some("/units?created=1&updated=1&reactivated=0&retired=1")
+    );
+    let now_active = active();
+    assert!(now_active.contains(&"pgd-moi".to_string()) && !now_active.contains(&"gdnn-tuangiao".to_string()));
+    let audit = env
+        .baocao(&["audit", "--subject", "unit", "--by", CLERK, "--json"])
+        .ok()
+        .json();
+    assert_eq!(audit.as_array().unwrap().len(), 3, "{audit:#}");
+    // The same preview cannot be applied twice.
+    let (status, _, page) = post("/units/apply", &[("token", &token)]);
+    assert_eq!(status, 400);
+    assert!(page.contains("hãy tải lại tệp"), "{page}");
+
+    // One unit added by hand; a bad address refused; one retired after the tick.
+    let (status, _, _) = post(
+        "/units/save",
+        &[
+            ("code", "pgd-them"),
+            ("name", "Phòng thêm"),
+            ("groups", "phong-gddt"),
+            ("emails", "them@dienbien.edu.vn"),
+        ],
+    );
+    assert_eq!(status, 303);
+    let (status, _, page) = post(
+        "/units/save",
+        &[("code", "pgd-sai"), ("name", "Sai"), ("emails", "khong dia chi")],
+    );
+    assert_eq!(status, 400, "{page}");
+    let (status, _, _) = post("/units/pgd-them/remove", &[]);
+    assert_eq!(status, 400);
+    let (status, _, _) = post("/units/pgd-them/remove", &[("confirm", "yes")]);
+    assert_eq!(status, 303);
+    assert!(!active().contains(&"pgd-them".to_string()));
+}

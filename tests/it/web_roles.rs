@@ -59,6 +59,7 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
     for path in [
         "/",
         "/requests/BC-1",
+        "/requests/BC-1/letters",
         "/review",
         "/units",
         "/audit",
@@ -74,6 +75,10 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
             );
             assert!(page.contains("giamdoc (lãnh đạo)"), "{path}: {page}");
         }
+    }
+    for path in ["/requests/new", "/requests/from"] {
+        let (status, _, page) = http(port, "GET", path, &[("Cookie", &leader)], "");
+        assert_eq!(status, 403, "{path}: {page}");
     }
     // Every route that changes data refuses the leader, with the reason, and changes nothing.
     let before = env.baocao(&["status", "BC-1", "--json"]).ok().stdout;
@@ -93,6 +98,29 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
             vec![("reason", "không phải báo cáo")],
         ),
         (format!("/review/{review_id}/extend"), vec![("until", "31/01/2031")]),
+        (
+            "/requests/new".to_string(),
+            vec![
+                ("code", "1/KH"),
+                ("title", "t"),
+                ("deadline", "31/12/2030"),
+                ("units", "pgd-muongcha"),
+                ("action", "save"),
+            ],
+        ),
+        ("/requests/BC-1/extend".to_string(), vec![("until", "31/01/2031")]),
+        ("/requests/BC-1/delete".to_string(), vec![("confirm", "yes")]),
+        ("/requests/BC-1/files/remove".to_string(), vec![("name", "x.pdf")]),
+        (
+            "/units/save".to_string(),
+            vec![("code", "x"), ("name", "X"), ("emails", "x@x.vn")],
+        ),
+        ("/units/apply".to_string(), vec![("token", "x")]),
+        ("/units/pgd-muongcha/remove".to_string(), vec![("confirm", "yes")]),
+        // Forms with files are refused before their body is read.
+        ("/units/upload".to_string(), vec![]),
+        ("/requests/from".to_string(), vec![]),
+        ("/requests/BC-1/files".to_string(), vec![]),
     ];
     for (path, fields) in &posts {
         let mut fields = fields.clone();

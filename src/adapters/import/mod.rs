@@ -125,6 +125,37 @@ pub fn read_units(path: &Path) -> Result<UnitSheet, ImportError> {
     Ok(sheet)
 }
 
+/// Reads an uploaded list (its file name gives the kind) into unit rows, through a private
+/// temporary file that is removed afterwards.
+pub fn read_units_upload(name: &str, bytes: &[u8]) -> Result<UnitSheet, ImportError> {
+    let extension = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| matches!(e.as_str(), "csv" | "txt" | "xlsx" | "xlsm" | "xls" | "ods"))
+        .ok_or_else(|| {
+            ImportError::Unreadable(format!("tệp {name} phải là bảng tính .xlsx, .xls, .ods hoặc tệp .csv"))
+        })?;
+    let path = std::env::temp_dir().join(format!("baocao-upload-{:016x}.{extension}", rand::random::<u64>()));
+    let written = {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut file| file.write_all(bytes))
+    };
+    let read = written
+        .map_err(|e| ImportError::Unreadable(format!("không lưu tạm được tệp {name}: {e}")))
+        .and_then(|()| read_units(&path));
+    let _ = std::fs::remove_file(&path);
+    read.map_err(|ImportError::Unreadable(text)| {
+        ImportError::Unreadable(text.replace(&path.display().to_string(), name))
+    })
+}
+
 /// Rows as (spreadsheet row number, cells).
 pub(crate) type Rows = Vec<(usize, Vec<String>)>;
 

@@ -45,7 +45,7 @@ pub use series::SeriesInstance;
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
 pub use submissions::ManualSubmission;
-pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange};
+pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange, planned_change};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -272,6 +272,19 @@ impl Store {
         mode: ApplyMode,
         now: DateTime<Utc>,
     ) -> StoreResult<ApplySummary> {
+        self.apply_units_retiring(inputs, group_names, mode, &[], now).await
+    }
+
+    /// [`Store::apply_units`], and in the same transaction the active units `retire` names
+    /// stop being chased (a list uploaded as the whole registry: the units it no longer has).
+    pub async fn apply_units_retiring(
+        &self,
+        inputs: &[(String, UnitInput)],
+        group_names: &[(GroupCode, String)],
+        mode: ApplyMode,
+        retire: &[UnitCode],
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApplySummary> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
         let summary = {
@@ -387,6 +400,9 @@ impl Store {
             for (group, name) in group_names {
                 self.set_group_name_in(db, group, Some(name.as_str()), now).await?;
             }
+            for code in retire.iter().filter(|c| !inputs.iter().any(|(_, i)| &i.code == *c)) {
+                self.deactivate_in(db, code, now).await?;
+            }
             summary
         };
         tx.commit().await?;
@@ -479,6 +495,12 @@ impl Store {
     pub async fn deactivate_unit(&self, code: &UnitCode, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
+        let deactivated = self.deactivate_in(db, code, now).await?;
+        tx.commit().await?;
+        Ok(deactivated)
+    }
+
+    async fn deactivate_in(&self, db: &mut Db<'_>, code: &UnitCode, now: DateTime<Utc>) -> StoreResult<bool> {
         let result = sql("UPDATE units SET active = FALSE, updated_at = $1 WHERE code = $2 AND active")
             .bind(now)
             .bind(code.as_str())
@@ -492,7 +514,6 @@ impl Store {
             );
             super::audit::write(db, &self.actor, [entry], now).await?;
         }
-        tx.commit().await?;
         Ok(result > 0)
     }
 
@@ -517,6 +538,19 @@ impl Store {
             super::audit::write(db, &self.actor, [entry], now).await?;
         }
         Ok(())
+    }
+}
+
+/// What applying `input` would do to the registry `existing`, with the unit as it is and as
+/// it would be (for a preview before an upload is applied).
+pub fn planned_change(existing: &[Unit], input: &UnitInput) -> (UnitChange, Option<String>, String) {
+    match existing.iter().find(|u| u.code == input.code) {
+        None => (UnitChange::Created, None, input_text(input)),
+        Some(unit) if same_description(unit, input) && unit.active => {
+            (UnitChange::Unchanged, Some(unit_text(unit)), input_text(input))
+        }
+        Some(unit) if !unit.active => (UnitChange::Reactivated, Some(unit_text(unit)), input_text(input)),
+        Some(unit) => (UnitChange::Updated, Some(unit_text(unit)), input_text(input)),
     }
 }
 

@@ -172,6 +172,20 @@ pub fn may_change_page(state: &WebState, headers: &HeaderMap, path: &str) -> Res
     Ok(viewer)
 }
 
+/// Before a form's body is read (an upload): a logged-in user whose role may change data.
+/// The CSRF token, inside the body, is checked after with [`may_change`].
+#[allow(clippy::result_large_err)]
+pub fn may_post(state: &WebState, headers: &HeaderMap) -> Result<(), Response> {
+    let viewer = viewer(state, headers);
+    if viewer.user.is_none() {
+        return Err((StatusCode::UNAUTHORIZED, "Cần đăng nhập để thay đổi dữ liệu.").into_response());
+    }
+    if !viewer.may_change() {
+        return Err(read_only(&viewer));
+    }
+    Ok(())
+}
+
 /// 403 for a role that only reads, saying so.
 fn read_only(viewer: &Viewer) -> Response {
     let user = viewer.user.clone().unwrap_or_default();

@@ -57,9 +57,15 @@ pub struct WebState {
     pub live: Arc<Mutex<Live>>,
     sessions: auth::Sessions,
     templates: Environment<'static>,
+    /// Unit lists uploaded and previewed, waiting for "Áp dụng" (`pages::units`).
+    uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 10] = [
+const TEMPLATES: [(&str, &str); 11] = [
+    (
+        "units_preview.html",
+        include_str!("../../../config/web/units_preview.html"),
+    ),
     ("letters.html", include_str!("../../../config/web/letters.html")),
     (
         "request_from.html",
@@ -88,6 +94,7 @@ impl WebState {
             live,
             sessions: auth::Sessions::default(),
             templates,
+            uploads: Mutex::default(),
         })
     }
 }
@@ -121,6 +128,13 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/review/{id}/reject", post(pages::reject))
         .route("/review/{id}/extend", post(pages::extend))
         .route("/units", get(pages::units))
+        .route(
+            "/units/upload",
+            post(pages::upload_units).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/units/apply", post(pages::apply_units))
+        .route("/units/save", post(pages::save_unit))
+        .route("/units/{code}/remove", post(pages::remove_unit))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/messages/{id}/original", get(pages::original))

@@ -35,6 +35,9 @@ pub use audit::*;
 mod requests;
 pub use requests::*;
 
+mod units;
+pub use units::*;
+
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
 }
@@ -402,7 +405,11 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
     page(&state, &viewer, "review.html", context).await
 }
 
-pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+pub async fn units(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let viewer = match may_read_private(&state, &headers, "/units") {
         Ok(v) => v,
         Err(r) => return r,
@@ -444,7 +451,18 @@ pub async fn units(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Re
         &state,
         &viewer,
         "units.html",
-        minijinja::context! { page => "units", units => rows },
+        minijinja::context! {
+            page => "units",
+            units => rows,
+            // After an upload was applied: its counts (numbers only).
+            applied => query.get("created").map(|_| {
+                let count = |name: &str| query.get(name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+                minijinja::context! {
+                    created => count("created"), updated => count("updated"),
+                    reactivated => count("reactivated"), retired => count("retired"),
+                }
+            }),
+        },
     )
     .await
 }

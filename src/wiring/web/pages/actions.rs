@@ -65,6 +65,8 @@ impl FromRequest<Arc<WebState>> for PostedFiles {
 
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<PostedFiles, Response> {
         let headers = request.headers().clone();
+        // Who may post is known from the session: a stranger's upload is not read at all.
+        super::super::auth::may_post(state, &headers)?;
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;

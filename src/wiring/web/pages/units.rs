@@ -1,0 +1,273 @@
+//! The unit registry on the page: upload a list (.xlsx, .xls, .ods, .csv) and see, before
+//! anything changes, the units it adds, changes, brings back and — when asked — stops chasing
+//! (those no longer in it), then apply it all or nothing; add or correct one unit; stop
+//! chasing one. The checks are `unit import`'s and `unit edit`'s.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::Value;
+
+use super::super::WebState;
+use super::super::auth::{Viewer, viewer};
+use super::actions::{Posted, PostedFiles, answer, field};
+use super::{now, refused, render_for, store_failed};
+use crate::adapters::import::{ImportError, UnitSheet, read_units_upload};
+use crate::adapters::store::{ApplyMode, Store, StoreError, UnitChange, planned_change};
+use crate::domain::model::{EmailAddress, GroupCode, UnitCode, UnitInput};
+use crate::services::decisions::DecisionError;
+
+/// How long an uploaded list waits for "Áp dụng", and how many wait at once.
+const UPLOAD_KEPT: Duration = Duration::from_secs(30 * 60);
+const UPLOADS_AT_ONCE: usize = 8;
+
+/// Uploaded lists waiting for confirmation, by a random token: who uploaded, the file.
+#[derive(Default)]
+pub struct Uploads(HashMap<String, Pending>);
+
+struct Pending {
+    user: String,
+    name: String,
+    bytes: Vec<u8>,
+    at: Instant,
+}
+
+impl Uploads {
+    fn keep(&mut self, pending: Pending) -> String {
+        self.0.retain(|_, p| p.at.elapsed() < UPLOAD_KEPT);
+        while self.0.len() >= UPLOADS_AT_ONCE {
+            let oldest = self.0.iter().min_by_key(|(_, p)| p.at).map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                self.0.remove(&oldest);
+            }
+        }
+        let token = format!("{:032x}", rand::random::<u128>());
+        self.0.insert(token.clone(), pending);
+        token
+    }
+
+    /// The list `user` uploaded under `token`, taken out.
+    fn take(&mut self, token: &str, user: &str) -> Option<Pending> {
+        self.0.retain(|_, p| p.at.elapsed() < UPLOAD_KEPT);
+        match self.0.get(token) {
+            Some(p) if p.user == user => self.0.remove(token),
+            _ => None,
+        }
+    }
+}
+
+fn lock(state: &WebState) -> std::sync::MutexGuard<'_, Uploads> {
+    state.uploads.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The sheet of an uploaded list, off the async workers (a workbook is parsed in memory).
+async fn read_sheet(name: String, bytes: Vec<u8>) -> Result<UnitSheet, String> {
+    match tokio::task::spawn_blocking(move || read_units_upload(&name, &bytes)).await {
+        Ok(Ok(sheet)) => Ok(sheet),
+        Ok(Err(ImportError::Unreadable(text))) => Err(text),
+        Err(error) => Err(format!("không đọc được tệp (lỗi bất ngờ: {error})")),
+    }
+}
+
+/// Every problem of the list's rows and of the registry with them, `dòng N: …`.
+async fn problems_of(store: &Store, sheet: &UnitSheet) -> Result<Vec<String>, StoreError> {
+    let found = store.check_units(&sheet.units(), ApplyMode::Upsert).await?;
+    Ok(sheet.problems(found.into_iter().map(|p| (p.input, p.text))))
+}
+
+/// The active units a list does not have.
+fn missing_from(units: &[crate::domain::model::Unit], sheet: &UnitSheet) -> Vec<crate::domain::model::Unit> {
+    let inputs = sheet.units();
+    units
+        .iter()
+        .filter(|u| u.active && !inputs.iter().any(|(_, i)| i.code == u.code))
+        .cloned()
+        .collect()
+}
+
+async fn preview_page(state: &WebState, viewer: &Viewer, context: Value, status: StatusCode) -> Response {
+    let review_count = state.store.open_review_count().await.unwrap_or(0);
+    let mut response = render_for(state, viewer, "units_preview.html", context, review_count);
+    *response.status_mut() = status;
+    response
+}
+
+/// Reads an uploaded list and shows what applying it would change; nothing changes yet.
+pub async fn upload_units(State(state): State<Arc<WebState>>, headers: HeaderMap, posted: PostedFiles) -> Response {
+    let PostedFiles { user, files, store, .. } = posted;
+    let viewer = viewer(&state, &headers);
+    let Some(file) = files.into_iter().find(|f| f.field == "file") else {
+        return refused(DecisionError::Refused("chọn tệp danh sách đơn vị".into()), "/units");
+    };
+    let sheet = match read_sheet(file.name.clone(), file.data.clone()).await {
+        Ok(sheet) => sheet,
+        Err(problem) => {
+            let context = minijinja::context! { page => "units", name => file.name, problems => vec![problem] };
+            return preview_page(&state, &viewer, context, StatusCode::BAD_REQUEST).await;
+        }
+    };
+    let problems = match problems_of(&store, &sheet).await {
+        Ok(problems) => problems,
+        Err(e) => return store_failed(e),
+    };
+    if !problems.is_empty() {
+        let context = minijinja::context! {
+            page => "units", name => file.name, problems => problems, warnings => sheet.warnings,
+        };
+        return preview_page(&state, &viewer, context, StatusCode::BAD_REQUEST).await;
+    }
+    let existing = match store.all_units().await {
+        Ok(units) => units,
+        Err(e) => return store_failed(e),
+    };
+    let mut rows = Vec::new();
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for (label, input) in sheet.units() {
+        let (change, before, after) = planned_change(&existing, &input);
+        let kind = match change {
+            UnitChange::Created => "created",
+            UnitChange::Updated => "updated",
+            UnitChange::Reactivated => "reactivated",
+            UnitChange::Unchanged => "unchanged",
+        };
+        *counts.entry(kind).or_default() += 1;
+        rows.push(minijinja::context! {
+            label => label, code => input.code.to_string(), kind => kind, before => before, after => after,
+        });
+    }
+    let missing: Vec<Value> = missing_from(&existing, &sheet)
+        .iter()
+        .map(|u| minijinja::context! { code => u.code.to_string(), name => u.name.clone() })
+        .collect();
+    let token = lock(&state).keep(Pending {
+        user,
+        name: file.name.clone(),
+        bytes: file.data,
+        at: Instant::now(),
+    });
+    let context = minijinja::context! {
+        page => "units",
+        name => file.name,
+        rows => rows,
+        counts => counts,
+        missing => missing,
+        warnings => sheet.warnings,
+        token => token,
+    };
+    preview_page(&state, &viewer, context, StatusCode::OK).await
+}
+
+/// Applies a previewed list, all or nothing; with `retire`, the active units it does not
+/// have stop being chased in the same transaction.
+pub async fn apply_units(State(state): State<Arc<WebState>>, Posted { user, form, store }: Posted) -> Response {
+    let Some(pending) = lock(&state).take(field(&form, "token"), &user) else {
+        return refused(
+            DecisionError::Refused(
+                "danh sách đã tải lên không còn (quá 30 phút, hoặc đã áp dụng): hãy tải lại tệp".into(),
+            ),
+            "/units",
+        );
+    };
+    let sheet = match read_sheet(pending.name.clone(), pending.bytes).await {
+        Ok(sheet) => sheet,
+        Err(problem) => return refused(DecisionError::Refused(problem), "/units"),
+    };
+    let retire: Vec<UnitCode> = if form.get("retire") == Some("yes") {
+        match store.all_units().await {
+            Ok(units) => missing_from(&units, &sheet).into_iter().map(|u| u.code).collect(),
+            Err(e) => return store_failed(e),
+        }
+    } else {
+        Vec::new()
+    };
+    let result = store
+        .apply_units_retiring(&sheet.units(), &sheet.group_names(), ApplyMode::Upsert, &retire, now())
+        .await;
+    match result {
+        Ok(summary) => {
+            tracing::info!(user = %user, file = %pending.name, retired = retire.len(), "unit list applied on the web page");
+            Redirect::to(&format!(
+                "/units?created={}&updated={}&reactivated={}&retired={}",
+                summary.count(UnitChange::Created),
+                summary.count(UnitChange::Updated),
+                summary.count(UnitChange::Reactivated),
+                retire.len()
+            ))
+            .into_response()
+        }
+        Err(e) => refused(e.into(), "/units"),
+    }
+}
+
+/// Adds a unit, or replaces one's description (as `unit add` / `unit edit`).
+pub async fn save_unit(Posted { user, form, store }: Posted) -> Response {
+    let list = |name: &str| -> Vec<String> {
+        field(&form, name)
+            .split([',', ';', '\n', '\r', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let parsed = (|| -> Result<UnitInput, String> {
+        let parent = field(&form, "parent").trim();
+        Ok(UnitInput {
+            code: UnitCode::parse(field(&form, "code").trim()).map_err(|e| format!("mã đơn vị: {}", e.0))?,
+            name: field(&form, "name").trim().to_string(),
+            groups: list("groups")
+                .iter()
+                .map(|g| GroupCode::parse(g).map_err(|e| format!("nhóm: {}", e.0)))
+                .collect::<Result<_, _>>()?,
+            parent: if parent.is_empty() {
+                None
+            } else {
+                Some(UnitCode::parse(parent).map_err(|e| format!("cấp trên: {}", e.0))?)
+            },
+            addresses: list("emails")
+                .iter()
+                .map(|a| EmailAddress::parse(a).map_err(|e| format!("địa chỉ thư: {}", e.0)))
+                .collect::<Result<_, _>>()?,
+        })
+    })();
+    let input = match parsed {
+        Ok(input) => input,
+        Err(problem) => return refused(DecisionError::Refused(problem), "/units"),
+    };
+    let code = input.code.to_string();
+    let result = store
+        .apply_units(&[(String::new(), input)], &[], ApplyMode::Upsert, now())
+        .await
+        .map_err(DecisionError::from);
+    answer(result, "/units", |_| {
+        tracing::info!(user = %user, unit = %code, "unit saved on the web page");
+    })
+}
+
+/// Stops chasing a unit (its history stays), after the confirmation tick.
+pub async fn remove_unit(Path(code): Path<String>, Posted { user, form, store }: Posted) -> Response {
+    if form.get("confirm") != Some("yes") {
+        return refused(
+            DecisionError::Refused("hãy đánh dấu ô xác nhận trước khi ngừng theo dõi đơn vị".into()),
+            "/units",
+        );
+    }
+    let code = match UnitCode::parse(&code) {
+        Ok(code) => code,
+        Err(e) => return refused(DecisionError::Refused(e.0), "/units"),
+    };
+    match store.deactivate_unit(&code, now()).await {
+        Ok(true) => {
+            tracing::info!(user = %user, unit = %code, "unit removed on the web page");
+            Redirect::to("/units").into_response()
+        }
+        Ok(false) => refused(
+            DecisionError::Refused(format!("không có đơn vị {code} đang theo dõi")),
+            "/units",
+        ),
+        Err(e) => store_failed(e),
+    }
+}
