@@ -166,3 +166,21 @@ pub async fn matrix(
     }
     Ok(matrix(&series.code, &series.input.title, periods))
 }
+
+/// Pauses, resumes or closes a series. Resuming starts again at the first period not yet
+/// due (the periods of the pause are not made); returns that period.
+pub async fn change_state(
+    store: &Store,
+    series: &crate::domain::model::Series,
+    to: crate::domain::model::SeriesState,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    zone: Tz,
+) -> Result<Option<crate::domain::period::Period>, StoreError> {
+    let first = (to == crate::domain::model::SeriesState::Active).then(|| {
+        let open = series.input.schedule.first_open_period(now, calendar, zone);
+        open.max(series.input.first_period)
+    });
+    store.set_series_state(series, to, first, now).await?;
+    Ok(first)
+}

@@ -8,6 +8,15 @@ use crate::harness::service::{ALWAYS_OPEN, http};
 use crate::harness::web::{CLERK, CLERK_PASSWORD, LOGIN_TOKEN, form, header, hidden_field, login_body, set_cookie};
 use crate::harness::{Backend, Env};
 
+/// POSTs a form with the session's CSRF token; the page read as the clerk reads it ("/" as
+/// minijinja writes it, "&#x2f;", turned back).
+fn post_form(port: u16, (session, csrf): (&str, &str), path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", csrf));
+    let (status, head, page) = http(port, "POST", path, &[("Cookie", session)], &form(&fields));
+    (status, head, page.replace("&#x2f;", "/"))
+}
+
 fn log_in(port: u16) -> (String, String) {
     let cookie = format!("baocao_login={LOGIN_TOKEN}");
     let (status, head, _) = http(
@@ -33,13 +42,7 @@ fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
     let service = InProcess::start(&env);
     let port = service.web_port();
     let (session, csrf) = log_in(port);
-    let post = |path: &str, fields: &[(&str, &str)]| {
-        let mut fields = fields.to_vec();
-        fields.push(("csrf", &csrf));
-        let (status, head, page) = http(port, "POST", path, &[("Cookie", &session)], &form(&fields));
-        // minijinja writes "/" as "&#x2f;" in HTML: read the page as the clerk does.
-        (status, head, page.replace("&#x2f;", "/"))
-    };
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
 
     // The form, with the groups to choose from.
     let (status, _, page) = http(port, "GET", "/requests/new", &[("Cookie", &session)], "");
@@ -312,11 +315,7 @@ fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
         let (status, head, page) = crate::harness::service::http_bytes(port, "POST", "/units/upload", &headers, &body);
         (status, head, page.replace("&#x2f;", "/"))
     };
-    let post = |path: &str, fields: &[(&str, &str)]| {
-        let mut fields = fields.to_vec();
-        fields.push(("csrf", &csrf));
-        http(port, "POST", path, &[("Cookie", &session)], &form(&fields))
-    };
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
     let active = || -> Vec<String> {
         let list = env.baocao(&["unit", "list", "--json"]).ok().json();
         list.as_array()
@@ -400,4 +399,72 @@ fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
     let (status, _, _) = post("/units/pgd-them/remove", &[("confirm", "yes")]);
     assert_eq!(status, 303);
     assert!(!active().contains(&"pgd-them".to_string()));
+}
+
+#[test]
+fn a_series_shows_its_matrix_and_plan_and_is_paused_on_the_page() {
+    let env = Env::new(Backend::Sqlite);
+    env.append_config(ALWAYS_OPEN);
+    env.seed_000_units();
+    env.add_clerk();
+    env.baocao(&[
+        "series",
+        "add",
+        "bc-thang",
+        "--doc",
+        "12/KH-SGDĐT",
+        "--title",
+        "Báo cáo công tác giáo dục",
+        "--period",
+        "thang",
+        "--deadline",
+        "ngày 5 tháng sau kỳ",
+        "--group",
+        "phong-gddt",
+        "--from",
+        "Tháng 11/2026",
+    ])
+    .ok();
+    env.baocao(&["series", "make-due", "--at", "08:00 ngày 25/11/2026"])
+        .ok();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let (status, _, page) = http(port, "GET", "/series", &[("Cookie", &session)], "");
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<a href="/series/bc-thang">bc-thang</a>"#), "{page}");
+    let (status, _, page) = http(port, "GET", "/series/bc-thang?year=2026", &[("Cookie", &session)], "");
+    let page = page.replace("&#x2f;", "/");
+    assert_eq!(status, 200, "{page}");
+    // The matrix: one column for November, ten units, coloured by state; the plan of 2026.
+    assert!(page.contains("Tháng 11/2026</a></th>"), "{page}");
+    assert_eq!(page.matches(r#"<td class="state state-"#).count(), 10, "{page}");
+    assert!(page.contains("<td>Tháng 12/2026</td>"), "{page}");
+    let (status, head, _) = http(
+        port,
+        "GET",
+        "/series/bc-thang/export.xlsx?year=2026",
+        &[("Cookie", &session)],
+        "",
+    );
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("bc-thang-2026-tong-hop-dinh-ky.xlsx"), "{head}");
+    // Paused, then closed only after the tick.
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
+    assert_eq!(post("/series/bc-thang/pause", &[]).0, 303);
+    let shown = env.baocao(&["series", "show", "bc-thang", "--json"]).ok().json();
+    assert_eq!(shown["state"], "paused", "{shown:#}");
+    assert_eq!(post("/series/bc-thang/close", &[]).0, 400);
+    assert_eq!(post("/series/bc-thang/close", &[("confirm", "yes")]).0, 303);
+    let audit = env
+        .baocao(&["audit", "--subject", "series", "--by", CLERK, "--json"])
+        .ok()
+        .json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["pause", "close"]);
 }

@@ -117,6 +117,7 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ),
         ("/units/apply".to_string(), vec![("token", "x")]),
         ("/units/pgd-muongcha/remove".to_string(), vec![("confirm", "yes")]),
+        ("/series/bc-thang/pause".to_string(), vec![]),
         // Forms with files are refused before their body is read.
         ("/units/upload".to_string(), vec![]),
         ("/requests/from".to_string(), vec![]),

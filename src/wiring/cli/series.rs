@@ -664,12 +664,8 @@ async fn change(context: &Context, code: &str, to: SeriesState, at: Option<&str>
     let zone = context.settings.office.zone;
     let now = context.at(at)?;
     let series = context.store.series_by_code(code).await?;
-    // Resuming starts again at the first period not yet due; the pause's periods are not made.
-    let first = (to == SeriesState::Active).then(|| {
-        let open = series.input.schedule.first_open_period(now, &context.calendar, zone);
-        open.max(series.input.first_period)
-    });
-    context.store.set_series_state(&series, to, first, now).await?;
+    let first =
+        crate::services::series::change_state(&context.store, &series, to, now, &context.calendar, zone).await?;
     match (to, first) {
         (SeriesState::Active, Some(first)) => println!(
             "chuỗi {} chạy lại; kỳ tiếp theo được tạo: {}",

@@ -61,7 +61,9 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 13] = [
+    ("series.html", include_str!("../../../config/web/series.html")),
+    ("series_one.html", include_str!("../../../config/web/series_one.html")),
     (
         "units_preview.html",
         include_str!("../../../config/web/units_preview.html"),
@@ -135,6 +137,12 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/units/apply", post(pages::apply_units))
         .route("/units/save", post(pages::save_unit))
         .route("/units/{code}/remove", post(pages::remove_unit))
+        .route("/series", get(pages::series_list))
+        .route("/series/{code}", get(pages::series_page))
+        .route(
+            "/series/{code}/{file}",
+            get(pages::series_export).post(pages::series_state),
+        )
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/messages/{id}/original", get(pages::original))

@@ -38,6 +38,9 @@ pub use requests::*;
 mod units;
 pub use units::*;
 
+mod series;
+pub use series::*;
+
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
 }
@@ -246,6 +249,19 @@ struct UnitRow {
     failing: String,
 }
 
+/// The CSS class of a unit's state (`state-overdue`…), as every page colours it.
+fn state_class(state: UnitState) -> &'static str {
+    match state {
+        UnitState::Pending => "pending",
+        UnitState::Reported => "reported",
+        UnitState::ReportedLate => "reported_late",
+        UnitState::Overdue => "overdue",
+        UnitState::Review => "review",
+        UnitState::Informed => "informed",
+        UnitState::NotInformed => "not_informed",
+    }
+}
+
 /// A request by its token and its status at `at`, or the page that says why not.
 pub(super) async fn status_of(
     state: &WebState,
@@ -289,15 +305,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
             UnitRow {
                 code: u.unit.clone(),
                 name: u.name.clone(),
-                state: match u.state {
-                    UnitState::Pending => "pending",
-                    UnitState::Reported => "reported",
-                    UnitState::ReportedLate => "reported_late",
-                    UnitState::Overdue => "overdue",
-                    UnitState::Review => "review",
-                    UnitState::Informed => "informed",
-                    UnitState::NotInformed => "not_informed",
-                },
+                state: state_class(u.state),
                 state_label: match &u.late_by {
                     Some(late_by) => format!("{} {late_by}", u.state.label_vi()),
                     None => u.state.label_vi().to_string(),
