@@ -294,14 +294,21 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
     let plan = plan_view(&state.store, &setup, at, Some(request.id))
         .await
         .unwrap_or_default();
+    // Each unit's next letter, in one pass over the plan (not one pass per unit: 2,000 units
+    // × 14,000 planned letters made this page take a quarter of a second).
+    let mut next_of: std::collections::HashMap<&str, &crate::services::reminders::PlanLine> =
+        std::collections::HashMap::new();
+    for line in plan.iter().filter(|l| l.action != "skip") {
+        let next = next_of.entry(line.unit.as_str()).or_insert(line);
+        if line.due_at < next.due_at {
+            *next = line;
+        }
+    }
     let units: Vec<UnitRow> = status
         .units
         .iter()
         .map(|u| {
-            let next = plan
-                .iter()
-                .filter(|l| l.unit == u.unit && l.action != "skip")
-                .min_by_key(|l| l.due_at);
+            let next = next_of.get(u.unit.as_str()).copied();
             UnitRow {
                 code: u.unit.clone(),
                 name: u.name.clone(),
