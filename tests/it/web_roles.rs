@@ -251,3 +251,32 @@ fn the_office_mail_server_checks_the_password_with_login_imap() {
     let stranger = m.lab.address("nguoi-la");
     assert_eq!(attempt(&stranger, crate::harness::mail_lab::MailLab::PASSWORD), 401);
 }
+
+#[test]
+fn one_box_finds_units_requests_and_messages() {
+    let env = office();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    // A leader may search: it only reads.
+    let (leader, _) = session_of(port, LEADER, LEADER_PASSWORD);
+    let find = |q: &str| {
+        let path = format!("/search?q={}", crate::harness::web::percent(q));
+        let (status, _, page) = http(port, "GET", &path, &[("Cookie", &leader)], "");
+        assert_eq!(status, 200, "{q}: {page}");
+        page.replace("&#x2f;", "/")
+    };
+    // Without marks and case: "muong cha" finds Mường Chà.
+    let page = find("muong cha");
+    assert!(page.contains("<td>pgd-muongcha</td>"), "{page}");
+    let page = find("4189/KH");
+    assert!(page.contains(r#"<a href="/requests/BC-1">BC-1</a>"#), "{page}");
+    let page = find("SOMEONE@gmail");
+    assert!(page.contains("<td>someone@gmail.com</td>"), "{page}");
+    assert!(page.contains("chờ xem xét"), "{page}");
+    // LIKE's own signs are searched as text.
+    let page = find("100%_");
+    assert!(page.contains("Thư nhận được (0)"), "{page}");
+    // Strangers see nothing.
+    let (status, head, _) = http(port, "GET", "/search?q=gmail", &[], "");
+    assert_eq!(status, 303, "{head}");
+}

@@ -44,6 +44,7 @@ pub use review::{Assignment, ReviewItem, SUPERSEDED};
 pub use series::SeriesInstance;
 pub use service::{MetricCounts, ServiceHealth};
 pub use slots::{Settlement, SlotRow, UnitToPlan};
+pub use status::FoundMessage;
 pub use submissions::ManualSubmission;
 pub use units::{ApplyMode, ApplySummary, BatchProblem, UnitChange, planned_change};
 

@@ -146,3 +146,43 @@ fn attachment_names(json: &str) -> Vec<String> {
         .map(|v| v.into_iter().map(|e| e.name).collect())
         .unwrap_or_default()
 }
+
+/// One received message a search found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct FoundMessage {
+    pub id: i64,
+    pub received_at: DateTime<Utc>,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    pub state: String,
+    pub reason: String,
+    pub unit_code: Option<String>,
+    pub request_token: Option<String>,
+}
+
+impl Store {
+    /// Received messages whose sender address or subject holds `text` (ASCII letters match
+    /// whatever their case), newest first, at most `limit`.
+    pub async fn search_messages(&self, text: &str, limit: i64) -> StoreResult<Vec<FoundMessage>> {
+        let escaped = text
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{}%", escaped.to_lowercase());
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.id, m.received_at, m.from_address, m.subject, m.state, m.reason, u.code AS unit_code, \
+                 r.token AS request_token FROM incoming_messages m \
+                 LEFT JOIN units u ON u.id = m.unit_id LEFT JOIN requests r ON r.id = m.request_id \
+                 WHERE lower(COALESCE(m.from_address, '')) LIKE $1 ESCAPE '\\' \
+                 OR lower(COALESCE(m.subject, '')) LIKE $1 ESCAPE '\\' \
+                 ORDER BY m.id DESC LIMIT $2",
+            )
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}

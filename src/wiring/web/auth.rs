@@ -455,7 +455,7 @@ fn safe_next(next: Option<&str>) -> &str {
     let number = |s: &str| !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit());
     let segments: Vec<&str> = rest.split('/').collect();
     let known = match segments.as_slice() {
-        [""] | ["review"] | ["units"] | ["audit"] => true,
+        [""] | ["review"] | ["units"] | ["audit"] | ["search"] | ["series"] => true,
         ["requests", token] => word(token),
         ["messages", id, "original"] => number(id),
         _ => false,

@@ -61,7 +61,8 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
+    ("search.html", include_str!("../../../config/web/search.html")),
     ("series.html", include_str!("../../../config/web/series.html")),
     ("series_one.html", include_str!("../../../config/web/series_one.html")),
     (
@@ -143,6 +144,7 @@ pub fn router(state: Arc<WebState>) -> Router {
             "/series/{code}/{file}",
             get(pages::series_export).post(pages::series_state),
         )
+        .route("/search", get(pages::search))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))
         .route("/messages/{id}/original", get(pages::original))

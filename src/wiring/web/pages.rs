@@ -41,6 +41,9 @@ pub use units::*;
 mod series;
 pub use series::*;
 
+mod search;
+pub use search::*;
+
 pub fn current(state: &WebState) -> Arc<Current> {
     crate::wiring::current::read(&state.shared)
 }
