@@ -176,6 +176,36 @@ pub async fn reject(store: &Store, item_id: IncomingId, reason: &str, now: DateT
     Ok(())
 }
 
+/// Decides that every message waiting in review from `address` (an auto-reply robot, a
+/// newsletter) is not a report, each with `reason` and each recorded. Returns how many.
+pub async fn reject_from_sender(store: &Store, address: &str, reason: &str, now: DateTime<Utc>) -> Decided<usize> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(DecisionError::Refused("cần ghi lý do không tính là báo cáo".into()));
+    }
+    let address = address.trim();
+    let items: Vec<IncomingId> = store
+        .review_items(true)
+        .await?
+        .into_iter()
+        .filter(|i| {
+            i.from_address
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(address))
+        })
+        .map(|i| i.id)
+        .collect();
+    if items.is_empty() {
+        return Err(DecisionError::Refused(format!(
+            "không có thư nào từ {address} đang chờ xem xét"
+        )));
+    }
+    for id in &items {
+        store.reject_review(*id, reason, now).await?;
+    }
+    Ok(items.len())
+}
+
 /// Grants the unit of a review item a later deadline for its request (written as clerks
 /// write deadlines); the unit's waiting reminders are dropped so the next planning pass lays
 /// them out again against the new deadline. Returns the note recorded.

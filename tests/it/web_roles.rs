@@ -118,6 +118,10 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ("/units/apply".to_string(), vec![("token", "x")]),
         ("/units/pgd-muongcha/remove".to_string(), vec![("confirm", "yes")]),
         ("/series/bc-thang/pause".to_string(), vec![]),
+        (
+            "/review/reject-sender".to_string(),
+            vec![("address", "someone@gmail.com"), ("reason", "x")],
+        ),
         // Forms with files are refused before their body is read.
         ("/units/upload".to_string(), vec![]),
         ("/requests/from".to_string(), vec![]),
@@ -279,4 +283,51 @@ fn one_box_finds_units_requests_and_messages() {
     // Strangers see nothing.
     let (status, head, _) = http(port, "GET", "/search?q=gmail", &[], "");
     assert_eq!(status, 303, "{head}");
+}
+
+#[test]
+fn every_message_of_one_sender_is_rejected_at_once() {
+    let env = office();
+    for n in 1..=2 {
+        let message = format!(
+            "From: Ban tin <bantin@news.example>\nTo: vanphong.sodienbien@moet.edu.vn\nSubject: [BC-1] Bản tin số {n}\n\
+             Message-ID: <bantin-{n}@news.example>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\nBản tin.\n"
+        );
+        let imported = env.import_at(&format!("bantin-{n}.eml"), message, "09:00 ngày 21/12/2030");
+        assert_eq!(imported["state"], "review", "{imported:#}");
+    }
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (clerk, csrf) = session_of(port, crate::harness::web::CLERK, crate::harness::web::CLERK_PASSWORD);
+    let (_, _, page) = http(port, "GET", "/review", &[("Cookie", &clerk)], "");
+    assert!(page.contains("bantin@news.example (2 thư)"), "{page}");
+    assert!(
+        !page.contains("someone@gmail.com (1 thư)"),
+        "one message needs no bulk form: {page}"
+    );
+    let post = |fields: &[(&str, &str)]| {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &csrf));
+        http(
+            port,
+            "POST",
+            "/review/reject-sender",
+            &[("Cookie", &clerk)],
+            &form(&fields),
+        )
+    };
+    let (status, _, page) = post(&[("address", "bantin@news.example"), ("reason", "")]);
+    assert_eq!(status, 400, "{page}");
+    let (status, _, _) = post(&[
+        ("address", "BANTIN@news.example"),
+        ("reason", "bản tin, không phải báo cáo"),
+    ]);
+    assert_eq!(status, 303);
+    let left = env.baocao(&["review", "list", "--json"]).ok().json();
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left:#}");
+    let rows = env.baocao(&["audit", "--subject", "review", "--json"]).ok().json();
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows:#}");
+    let (status, _, page) = post(&[("address", "bantin@news.example"), ("reason", "lần nữa")]);
+    assert_eq!(status, 400);
+    assert!(page.contains("không có thư nào từ bantin@news.example"), "{page}");
 }

@@ -127,6 +127,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/requests/{token}/activate", post(pages::activate))
         .route("/requests/{token}/close", post(pages::close))
         .route("/review", get(pages::review))
+        .route("/review/reject-sender", post(pages::reject_sender))
         .route("/review/{id}/assign", post(pages::assign))
         .route("/review/{id}/reject", post(pages::reject))
         .route("/review/{id}/extend", post(pages::extend))

@@ -371,11 +371,11 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
         Err(r) => return r,
     };
     let zone = current(&state).settings.office.zone;
-    let items = match state.store.review_items(true).await {
+    let raw_items = match state.store.review_items(true).await {
         Ok(items) => items,
         Err(e) => return store_failed(e),
     };
-    let items: Vec<Value> = items
+    let items: Vec<Value> = raw_items
         .iter()
         .map(|i| {
             #[derive(Deserialize)]
@@ -419,7 +419,21 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
         .filter(|r| r.state == RequestState::Active)
         .map(|r| minijinja::context! { token => r.token.clone(), code => r.code.to_string() })
         .collect();
-    let context = minijinja::context! { page => "review", items => items, units => units, requests => requests };
+    // Senders with several messages waiting (a robot, a newsletter): one decision for all.
+    let mut by_sender: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for item in &raw_items {
+        if let Some(address) = &item.from_address {
+            *by_sender.entry(address.to_lowercase()).or_default() += 1;
+        }
+    }
+    let senders: Vec<Value> = by_sender
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(address, count)| minijinja::context! { address => address, count => count })
+        .collect();
+    let context = minijinja::context! {
+        page => "review", items => items, units => units, requests => requests, senders => senders,
+    };
     page(&state, &viewer, "review.html", context).await
 }
 

@@ -185,6 +185,15 @@ pub async fn reject(
     })
 }
 
+/// "Không tính" for every message waiting from one sender.
+pub async fn reject_sender(Posted { user, form, store }: Posted) -> Response {
+    let address = field(&form, "address").to_string();
+    let result = decisions::reject_from_sender(&store, &address, field(&form, "reason"), now()).await;
+    answer(result, "/review", |count| {
+        tracing::info!(user = %user, sender = %address, count, "review items of one sender rejected");
+    })
+}
+
 pub async fn extend(
     State(state): State<Arc<WebState>>,
     Path(id): Path<i64>,
