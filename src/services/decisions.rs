@@ -176,9 +176,16 @@ pub async fn reject(store: &Store, item_id: IncomingId, reason: &str, now: DateT
     Ok(())
 }
 
-/// Decides that every message waiting in review from `address` (an auto-reply robot, a
-/// newsletter) is not a report, each with `reason` and each recorded. Returns how many.
-pub async fn reject_from_sender(store: &Store, address: &str, reason: &str, now: DateTime<Utc>) -> Decided<usize> {
+/// Decides that the messages `shown` (those the clerk saw listed for `address`: an auto-reply
+/// robot, a newsletter) are not reports, each with `reason` and each recorded; one that came
+/// since, or was decided meanwhile, is left alone. Returns how many.
+pub async fn reject_from_sender(
+    store: &Store,
+    address: &str,
+    shown: &[IncomingId],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Decided<usize> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DecisionError::Refused("cần ghi lý do không tính là báo cáo".into()));
@@ -191,8 +198,9 @@ pub async fn reject_from_sender(store: &Store, address: &str, reason: &str, now:
         .filter(|i| {
             i.from_address
                 .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(address))
+                .is_some_and(|a| a.to_lowercase() == address.to_lowercase())
         })
+        .filter(|i| shown.contains(&i.id))
         .map(|i| i.id)
         .collect();
     if items.is_empty() {

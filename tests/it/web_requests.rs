@@ -359,6 +359,18 @@ fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
     assert_eq!(status, 400);
     assert!(page.contains(".xlsx, .xls, .ods hoặc tệp .csv"), "{page}");
 
+    // The registry changed after the preview (a unit added with the CLI): applying what was
+    // previewed is refused; the list is read again.
+    env.add_unit("pgd-chen", "Phòng chen ngang", "chen@dienbien.edu.vn")
+        .ok();
+    let (status, _, page) = post("/units/apply", &[("token", &token), ("retire", "yes")]);
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("đã thay đổi từ lúc xem trước"), "{page}");
+    env.baocao(&["unit", "remove", "pgd-chen"]).ok();
+    let (status, _, page) = upload("don-vi.csv", list.as_bytes());
+    assert_eq!(status, 200, "{page}");
+    let token = hidden_field(&page, "token").unwrap();
+
     // Applied, with the units left out retired: one transaction, recorded as the clerk's.
     let (status, head, _) = post("/units/apply", &[("token", &token), ("retire", "yes")]);
     assert_eq!(status, 303, "{head}");

@@ -39,6 +39,9 @@ use crate::wiring::current::Shared;
 /// [`crate::adapters::documents::MAX_BYTES`], and the form around it.
 const UPLOAD_LIMIT: usize = crate::adapters::documents::MAX_BYTES + 64 * 1024;
 
+/// The largest unit list the page takes (a few thousand rows are well under 1 MB).
+const LIST_LIMIT: usize = 4 * 1024 * 1024;
+
 /// What the daemon's status loop publishes for `/metrics` and `/healthz`.
 #[derive(Debug, Clone, Default)]
 pub struct Live {
@@ -134,7 +137,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/units", get(pages::units))
         .route(
             "/units/upload",
-            post(pages::upload_units).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(pages::upload_units).layer(axum::extract::DefaultBodyLimit::max(LIST_LIMIT)),
         )
         .route("/units/apply", post(pages::apply_units))
         .route("/units/save", post(pages::save_unit))

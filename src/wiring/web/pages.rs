@@ -420,16 +420,16 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
         .map(|r| minijinja::context! { token => r.token.clone(), code => r.code.to_string() })
         .collect();
     // Senders with several messages waiting (a robot, a newsletter): one decision for all.
-    let mut by_sender: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut by_sender: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
     for item in &raw_items {
         if let Some(address) = &item.from_address {
-            *by_sender.entry(address.to_lowercase()).or_default() += 1;
+            by_sender.entry(address.to_lowercase()).or_default().push(item.id.get());
         }
     }
     let senders: Vec<Value> = by_sender
         .into_iter()
-        .filter(|(_, count)| *count > 1)
-        .map(|(address, count)| minijinja::context! { address => address, count => count })
+        .filter(|(_, ids)| ids.len() > 1)
+        .map(|(address, ids)| minijinja::context! { address => address, count => ids.len(), items => ids })
         .collect();
     let context = minijinja::context! {
         page => "review", items => items, units => units, requests => requests, senders => senders,

@@ -188,7 +188,12 @@ pub async fn reject(
 /// "Không tính" for every message waiting from one sender.
 pub async fn reject_sender(Posted { user, form, store }: Posted) -> Response {
     let address = field(&form, "address").to_string();
-    let result = decisions::reject_from_sender(&store, &address, field(&form, "reason"), now()).await;
+    let shown: Vec<IncomingId> = form
+        .all("item")
+        .into_iter()
+        .filter_map(|id| id.trim().parse().ok().map(IncomingId::new))
+        .collect();
+    let result = decisions::reject_from_sender(&store, &address, &shown, field(&form, "reason"), now()).await;
     answer(result, "/review", |count| {
         tracing::info!(user = %user, sender = %address, count, "review items of one sender rejected");
     })

@@ -38,6 +38,8 @@ struct Typed {
     no_report: bool,
     no_attachment_required: bool,
     groups: Vec<String>,
+    /// The year read from a directive, carried in a hidden field.
+    year: Option<i32>,
 }
 
 impl Typed {
@@ -57,6 +59,7 @@ impl Typed {
             no_report: form.get("no_report") == Some("yes"),
             no_attachment_required: form.get("no_attachment_required") == Some("yes"),
             groups: form.all("group").into_iter().map(str::to_string).collect(),
+            year: form.get("year").and_then(|y| y.trim().parse().ok()),
         }
     }
 
@@ -77,6 +80,7 @@ impl Typed {
             no_report: file.no_report,
             no_attachment_required: file.attachment_required == Some(false),
             groups: file.groups.clone(),
+            year: file.year,
         }
     }
 
@@ -95,7 +99,7 @@ impl Typed {
             code: some(&self.code),
             title: some(&self.title),
             issued: some(&self.issued),
-            year: None,
+            year: self.year,
             issuer: some(&self.issuer),
             kind: some(&self.kind),
             groups: self.groups.clone(),
@@ -181,17 +185,26 @@ fn group_choices(
             *counts.entry(group).or_default() += 1;
         }
     }
-    counts
-        .into_iter()
+    let mut choices: Vec<Value> = counts
+        .iter()
         .map(|(code, count)| {
             minijinja::context! {
                 code => code.to_string(),
-                name => names.get(code).cloned().unwrap_or_else(|| code.to_string()),
+                name => names.get(*code).cloned().unwrap_or_else(|| code.to_string()),
                 count => count,
                 checked => checked.iter().any(|c| c == code.as_str()),
             }
         })
-        .collect()
+        .collect();
+    // A group ticked (or read from a directive) that has no active unit stays on the form,
+    // ticked, so it is not dropped without a word.
+    for code in checked
+        .iter()
+        .filter(|c| !counts.keys().any(|g| g.as_str() == c.as_str()))
+    {
+        choices.push(minijinja::context! { code => code.clone(), name => code.clone(), count => 0, checked => true });
+    }
+    choices
 }
 
 /// How many active units the typed groups and codes name.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use minijinja::Value;
@@ -169,18 +169,11 @@ pub async fn series_export(
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let extension = file.trim_start_matches("export.");
-    let disposition = format!(
-        "attachment; filename=\"{}-{year}-tong-hop-dinh-ky.{extension}\"",
-        series.code
-    );
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
+    super::download(
         bytes,
+        content_type,
+        &format!("{}-{year}-tong-hop-dinh-ky.{extension}", series.code),
     )
-        .into_response()
 }
 
 /// Pauses, resumes or closes a series (closing needs the confirmation tick).
@@ -189,23 +182,24 @@ pub async fn series_state(
     Path((code, action)): Path<(String, String)>,
     Posted { user, form, store }: Posted,
 ) -> Response {
-    let back = format!("/series/{code}");
     let to = match action.as_str() {
         "pause" => SeriesState::Paused,
         "resume" => SeriesState::Active,
         "close" => SeriesState::Closed,
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
+    let series = match store.series_by_code(&code).await {
+        Ok(series) => series,
+        Err(e) => return store_failed(e),
+    };
+    // Back to the page of the series found, never to a path built from what was asked.
+    let back = format!("/series/{}", super::super::auth::url_escape(&series.code));
     if to == SeriesState::Closed && form.get("confirm") != Some("yes") {
         return refused(
             DecisionError::Refused("hãy đánh dấu ô xác nhận trước khi kết thúc chuỗi báo cáo".into()),
             &back,
         );
     }
-    let series = match store.series_by_code(&code).await {
-        Ok(series) => series,
-        Err(e) => return store_failed(e),
-    };
     let current = current(&state);
     let zone = current.settings.office.zone;
     match crate::services::series::change_state(&store, &series, to, now(), &current.calendar, zone).await {

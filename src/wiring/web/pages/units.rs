@@ -34,11 +34,17 @@ struct Pending {
     name: String,
     bytes: Vec<u8>,
     at: Instant,
+    /// The registry as the preview saw it, and the units it showed as left out: "Áp dụng"
+    /// applies exactly what was shown, or refuses when the registry changed meanwhile.
+    registry: u64,
+    retire: Vec<UnitCode>,
 }
 
 impl Uploads {
     fn keep(&mut self, pending: Pending) -> String {
-        self.0.retain(|_, p| p.at.elapsed() < UPLOAD_KEPT);
+        // One list waits per user: a new upload replaces that user's earlier one only.
+        self.0
+            .retain(|_, p| p.at.elapsed() < UPLOAD_KEPT && p.user != pending.user);
         while self.0.len() >= UPLOADS_AT_ONCE {
             let oldest = self.0.iter().min_by_key(|(_, p)| p.at).map(|(k, _)| k.clone());
             if let Some(oldest) = oldest {
@@ -62,6 +68,26 @@ impl Uploads {
 
 fn lock(state: &WebState) -> std::sync::MutexGuard<'_, Uploads> {
     state.uploads.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fingerprint of the registry as a list would change it: each unit's code, state, name,
+/// groups, parent and addresses.
+fn fingerprint(units: &[crate::domain::model::Unit]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for unit in units {
+        unit.code.as_str().hash(&mut hasher);
+        unit.active.hash(&mut hasher);
+        unit.name.hash(&mut hasher);
+        unit.parent.as_ref().map(UnitCode::as_str).hash(&mut hasher);
+        for group in &unit.groups {
+            group.as_str().hash(&mut hasher);
+        }
+        for address in &unit.addresses {
+            address.address.as_str().hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// The sheet of an uploaded list, off the async workers (a workbook is parsed in memory).
@@ -103,10 +129,11 @@ pub async fn upload_units(State(state): State<Arc<WebState>>, headers: HeaderMap
     let Some(file) = files.into_iter().find(|f| f.field == "file") else {
         return refused(DecisionError::Refused("chọn tệp danh sách đơn vị".into()), "/units");
     };
-    let sheet = match read_sheet(file.name.clone(), file.data.clone()).await {
+    let (name, bytes) = (file.name, file.data);
+    let sheet = match read_sheet(name.clone(), bytes.clone()).await {
         Ok(sheet) => sheet,
         Err(problem) => {
-            let context = minijinja::context! { page => "units", name => file.name, problems => vec![problem] };
+            let context = minijinja::context! { page => "units", name => name, problems => vec![problem] };
             return preview_page(&state, &viewer, context, StatusCode::BAD_REQUEST).await;
         }
     };
@@ -116,7 +143,7 @@ pub async fn upload_units(State(state): State<Arc<WebState>>, headers: HeaderMap
     };
     if !problems.is_empty() {
         let context = minijinja::context! {
-            page => "units", name => file.name, problems => problems, warnings => sheet.warnings,
+            page => "units", name => name, problems => problems, warnings => sheet.warnings,
         };
         return preview_page(&state, &viewer, context, StatusCode::BAD_REQUEST).await;
     }
@@ -139,19 +166,22 @@ pub async fn upload_units(State(state): State<Arc<WebState>>, headers: HeaderMap
             label => label, code => input.code.to_string(), kind => kind, before => before, after => after,
         });
     }
-    let missing: Vec<Value> = missing_from(&existing, &sheet)
+    let left_out = missing_from(&existing, &sheet);
+    let missing: Vec<Value> = left_out
         .iter()
         .map(|u| minijinja::context! { code => u.code.to_string(), name => u.name.clone() })
         .collect();
     let token = lock(&state).keep(Pending {
         user,
-        name: file.name.clone(),
-        bytes: file.data,
+        name: name.clone(),
+        bytes,
         at: Instant::now(),
+        registry: fingerprint(&existing),
+        retire: left_out.into_iter().map(|u| u.code).collect(),
     });
     let context = minijinja::context! {
         page => "units",
-        name => file.name,
+        name => name,
         rows => rows,
         counts => counts,
         missing => missing,
@@ -176,11 +206,22 @@ pub async fn apply_units(State(state): State<Arc<WebState>>, Posted { user, form
         Ok(sheet) => sheet,
         Err(problem) => return refused(DecisionError::Refused(problem), "/units"),
     };
-    let retire: Vec<UnitCode> = if form.get("retire") == Some("yes") {
-        match store.all_units().await {
-            Ok(units) => missing_from(&units, &sheet).into_iter().map(|u| u.code).collect(),
-            Err(e) => return store_failed(e),
+    match store.all_units().await {
+        Ok(units) if fingerprint(&units) == pending.registry => {}
+        Ok(_) => {
+            return refused(
+                DecisionError::Refused(
+                    "danh sách đơn vị đã thay đổi từ lúc xem trước (có người vừa sửa): hãy tải lại tệp để xem thay đổi mới"
+                        .into(),
+                ),
+                "/units",
+            );
         }
+        Err(e) => return store_failed(e),
+    }
+    // Exactly the units the preview showed as left out.
+    let retire: Vec<UnitCode> = if form.get("retire") == Some("yes") {
+        pending.retire.clone()
     } else {
         Vec::new()
     };
