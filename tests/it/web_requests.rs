@@ -33,12 +33,18 @@ fn log_in(port: u16) -> (String, String) {
     (session, csrf)
 }
 
-#[test]
-fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
+/// Seed 000's units, a web page, and its clerk.
+fn office() -> Env {
     let env = Env::new(Backend::Sqlite);
     env.append_config(ALWAYS_OPEN);
     env.seed_000_units();
     env.add_clerk();
+    env
+}
+
+#[test]
+fn a_clerk_makes_extends_and_deletes_requests_on_the_page() {
+    let env = office();
     let service = InProcess::start(&env);
     let port = service.web_port();
     let (session, csrf) = log_in(port);
@@ -247,10 +253,7 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (Vec
 
 #[test]
 fn the_seed_directive_uploaded_fills_the_form_with_each_fields_line() {
-    let env = Env::new(Backend::Sqlite);
-    env.append_config(ALWAYS_OPEN);
-    env.seed_000_units();
-    env.add_clerk();
+    let env = office();
     let service = InProcess::start(&env);
     let port = service.web_port();
     let (session, csrf) = log_in(port);
@@ -302,10 +305,7 @@ fn the_seed_directive_uploaded_fills_the_form_with_each_fields_line() {
 
 #[test]
 fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
-    let env = Env::new(Backend::Sqlite);
-    env.append_config(ALWAYS_OPEN);
-    env.seed_000_units();
-    env.add_clerk();
+    let env = office();
     let service = InProcess::start(&env);
     let port = service.web_port();
     let (session, csrf) = log_in(port);
@@ -415,10 +415,7 @@ fn a_unit_list_uploaded_shows_its_changes_and_applies_all_or_nothing() {
 
 #[test]
 fn a_series_shows_its_matrix_and_plan_and_is_paused_on_the_page() {
-    let env = Env::new(Backend::Sqlite);
-    env.append_config(ALWAYS_OPEN);
-    env.seed_000_units();
-    env.add_clerk();
+    let env = office();
     env.baocao(&[
         "series",
         "add",
