@@ -8,7 +8,8 @@
 # tests: the demo's, plus swaks and its Perl TLS modules, systemd's tools (systemd-analyze
 #        verifies the shipped unit; nothing is started), LibreOffice Calc (renders the XLSX
 #        export to PDF), Chromium and ChromeDriver (browser tests), debootstrap and dpkg-dev
-#        with cargo-deb (the package test, scripts/test-package.sh), and a PostgreSQL
+#        with cargo-deb (the package test, scripts/test-package.sh), axe-core from npm (the
+#        browser tests' accessibility check), and a PostgreSQL
 #        reachable on 127.0.0.1:5432 with user postgres and trust auth.
 # Nothing here starts a system-wide mail server: the test harness runs its own. When another
 # apt-get or dpkg holds the package locks (unattended-upgrades, another build), this waits up
@@ -106,6 +107,17 @@ if [ "$(cargo deb --version 2>/dev/null || true)" != "cargo-deb $cargo_deb_versi
     cargo install cargo-deb --locked --version "$cargo_deb_version" --quiet
 fi
 
+# axe-core, the accessibility checker the browser tests run in Chromium, from the npm registry
+# at a pinned version into target/test-tools (the tests read node_modules/axe-core/axe.min.js).
+axe_version=4.14.1
+tools=$(cd "$(dirname "$0")/.." && pwd)/target/test-tools
+if [ "$(node -p "require('$tools/node_modules/axe-core/package.json').version" 2>/dev/null || true)" != "$axe_version" ]; then
+    command -v npm >/dev/null || { need_root; apt_get install -y -qq --no-install-recommends npm >/dev/null; }
+    echo "setup-test-env: installing axe-core $axe_version (npm)"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error "axe-core@$axe_version" >/dev/null
+fi
+
 # PostgreSQL: use the one on 127.0.0.1:5432 if it answers; otherwise start the
 # Debian cluster and make local TCP connections trusted for the postgres user.
 pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -132,4 +144,4 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc 'select 1' >/dev/null 2>&1; 
     echo "setup-test-env: PostgreSQL on 127.0.0.1:5432 does not accept user postgres without a password" >&2
     exit 1
 fi
-echo "setup-test-env: ok (postfix, dovecot, postgresql, cargo-deb $cargo_deb_version ready)"
+echo "setup-test-env: ok (postfix, dovecot, postgresql, cargo-deb $cargo_deb_version, axe-core $axe_version ready)"

@@ -416,3 +416,40 @@ pub async fn extend_request(
     };
     Ok(Extended { shown, replanned })
 }
+
+/// A request's new deadline as typed, as `request edit` and the edit form take it: refused
+/// for a request "để biết" (it has none), for words that are not a deadline, and — once the
+/// units have been given one — for an earlier one (shortening takes a new directive).
+pub fn new_deadline(
+    request: &Request,
+    text: &str,
+    zone: chrono_tz::Tz,
+) -> Result<crate::adapters::store::NewDeadline, String> {
+    use crate::domain::dates::{self, parse_deadline};
+    let Some(current) = request.deadline else {
+        return Err(format!(
+            "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn để gia hạn",
+            request.token
+        ));
+    };
+    let parsed = parse_deadline(text, zone).map_err(|e| e.to_string())?;
+    if request.state == crate::domain::model::RequestState::Active && parsed.instant < current {
+        return Err(format!(
+            "yêu cầu {} đang theo dõi, đơn vị đã nhận hạn {}: chỉ được lùi hạn (gia hạn); \
+             rút ngắn hạn cần một văn bản mới",
+            request.token,
+            format_instant(current, zone)
+        ));
+    }
+    let wording = dates::deadline_wording(text);
+    Ok(crate::adapters::store::NewDeadline {
+        at: parsed.instant,
+        after_shown: dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone),
+        wording,
+        before_shown: Some(dates::deadline_shown(
+            request.deadline,
+            request.deadline_wording.as_deref(),
+            zone,
+        )),
+    })
+}

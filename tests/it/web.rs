@@ -4,17 +4,16 @@
 //! without the CSRF token are refused. Screenshots of the overview and the request page are
 //! kept in `target/test-artifacts/`. And `/metrics` follows messages as the watcher counts them.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 
+use crate::harness::browser::{Browser, inside, type_into};
 use crate::harness::in_process::InProcess;
 use crate::harness::mail_env::{MailEnv, mail_env, text_reply};
 use crate::harness::service::{ALWAYS_OPEN, Service, holds_for, http, wait_until};
-use crate::harness::web::{CLERK, CLERK_PASSWORD};
-use crate::harness::{Backend, Env, repo_root};
+use crate::harness::web::CLERK_PASSWORD;
+use crate::harness::{Backend, Env};
 
 /// Seed 000's units, request BC-1 (due 2030), one unit marked reported, and a report from
 /// an unknown personal address waiting in review.
@@ -40,136 +39,6 @@ fn prepared_office() -> Env {
     assert_eq!(imported["state"], "review", "{imported:#}");
     env.add_clerk();
     env
-}
-
-/// The element `css` selects inside `element`.
-async fn inside(element: &Element, css: &str) -> Element {
-    element.find(Locator::Css(css)).await.unwrap()
-}
-
-async fn type_into(element: &Element, text: &str) {
-    element.send_keys(text).await.unwrap();
-}
-
-struct Browser {
-    driver: Child,
-    client: Client,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (scripts/setup-test-env.sh installs chromium-driver)");
-        let profile = tempfile::tempdir().unwrap();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }),
-        );
-        let url = format!("http://127.0.0.1:{port}");
-        let mut last = None;
-        for _ in 0..50 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => {
-                    return Browser {
-                        driver,
-                        client,
-                        _profile: profile,
-                    };
-                }
-                Err(error) => last = Some(error),
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("could not start Chromium through ChromeDriver: {last:?}");
-    }
-
-    /// The page's text, once it contains `expected` (pages load after a click).
-    async fn text_with(&self, expected: &str) -> String {
-        let mut last = String::new();
-        for _ in 0..100 {
-            if let Ok(body) = self.client.find(Locator::Css("body")).await
-                && let Ok(text) = body.text().await
-            {
-                if text.contains(expected) {
-                    return text;
-                }
-                last = text;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the page never showed {expected:?}; it shows:\n{last}");
-    }
-
-    /// The page's text, once it no longer contains `gone`.
-    async fn text_without(&self, gone: &str) -> String {
-        for _ in 0..100 {
-            if let Ok(body) = self.client.find(Locator::Css("body")).await
-                && let Ok(text) = body.text().await
-                && !text.contains(gone)
-            {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the page still shows {gone:?}");
-    }
-
-    async fn screenshot(&self, name: &str) {
-        let png = self.client.screenshot().await.unwrap();
-        let dir = repo_root().join("target/test-artifacts");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(name), png).unwrap();
-    }
-
-    async fn log_in(&self, base: &str, password: &str) {
-        self.client.goto(&format!("{base}/")).await.unwrap();
-        type_into(&self.find(Locator::Css("input[name=user]")).await, CLERK).await;
-        type_into(&self.find(Locator::Css("input[name=password]")).await, password).await;
-        self.click(Locator::Id("login")).await;
-    }
-
-    async fn find(&self, locator: Locator<'_>) -> Element {
-        self.client.find(locator).await.unwrap()
-    }
-
-    /// Clicks the element `locator` finds.
-    async fn click(&self, locator: Locator<'_>) {
-        self.find(locator).await.click().await.unwrap();
-    }
-
-    /// The text of the element `locator` finds.
-    async fn text_of(&self, locator: Locator<'_>) -> String {
-        self.find(locator).await.text().await.unwrap()
-    }
-
-    async fn stop(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,15 +127,7 @@ async fn a_clerk_logs_in_sees_the_counts_and_assigns_a_review_item_in_the_browse
         .expect("a session cookie");
     assert_eq!(session.http_only(), Some(true));
     let cookie = format!("baocao_session={}", session.value());
-    let link = browser
-        .find(Locator::LinkText("bao-cao-tuan-giao.pdf"))
-        .await
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
-    let path = link.strip_prefix(&base).unwrap_or(&link).to_string();
-    let (status, head, body) = http(port, "GET", &path, &[("Cookie", &cookie)], "");
+    let (status, head, body) = browser.download("bao-cao-tuan-giao.pdf", port).await;
     assert_eq!(status, 200, "{head}");
     assert!(body.starts_with("%PDF-1.4"), "{body}");
     browser.stop().await;

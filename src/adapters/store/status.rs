@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Store, StoreResult, on_pool};
 use crate::domain::model::{EmailAddress, IncomingId, RequestId, SubmissionVia, UnitId};
-use crate::domain::report::status::{StatusFacts, SubmissionFact};
+use crate::domain::report::status::{StateFacts, StatusFacts, SubmissionFact};
 
 #[derive(sqlx::FromRow)]
 struct UnitFactRow {
@@ -63,7 +63,58 @@ pub(crate) const STATUS_GROUPS: &str = "SELECT g.unit_id, g.group_code, n.name F
 pub(crate) const STATUS_FAILING: &str = "SELECT a.unit_id, a.address FROM unit_addresses a JOIN request_units ru ON ru.unit_id = a.unit_id \
                  WHERE ru.request_id = $1 AND a.failing_since IS NOT NULL ORDER BY a.position";
 
+/// For every active request, its units grouped by what decides their state (see
+/// `StateFacts`), with how many units share each: the overview's counts in one query.
+pub(crate) const STATE_GROUPS: &str = "WITH sub AS (SELECT request_id, unit_id, \
+                 SUM(CASE WHEN late THEN 0 ELSE 1 END) AS on_time FROM submissions GROUP BY request_id, unit_id), \
+                 rev AS (SELECT DISTINCT request_id, COALESCE(unit_id, suggested_unit_id) AS unit_id FROM review_items \
+                 WHERE state = 'open' AND request_id IS NOT NULL), \
+                 went AS (SELECT DISTINCT request_id, unit_id FROM outgoing_messages \
+                 WHERE state = 'sent' AND unit_id IS NOT NULL AND kind IN ('notice', 'reminder', 'overdue')) \
+                 SELECT ru.request_id, ru.extended_deadline, \
+                 CASE WHEN sub.on_time > 0 THEN 1 ELSE 0 END AS on_time, \
+                 CASE WHEN sub.unit_id IS NULL THEN 0 ELSE 1 END AS reported, \
+                 CASE WHEN rev.unit_id IS NULL THEN 0 ELSE 1 END AS in_review, \
+                 CASE WHEN went.unit_id IS NULL THEN 0 ELSE 1 END AS informed, COUNT(*) AS units \
+                 FROM request_units ru JOIN requests r ON r.id = ru.request_id \
+                 LEFT JOIN sub ON sub.request_id = ru.request_id AND sub.unit_id = ru.unit_id \
+                 LEFT JOIN rev ON rev.request_id = ru.request_id AND rev.unit_id = ru.unit_id \
+                 LEFT JOIN went ON went.request_id = ru.request_id AND went.unit_id = ru.unit_id \
+                 WHERE r.state = 'active' GROUP BY ru.request_id, ru.extended_deadline, 3, 4, 5, 6";
+
+#[derive(sqlx::FromRow)]
+struct StateGroupRow {
+    request_id: RequestId,
+    extended_deadline: Option<DateTime<Utc>>,
+    on_time: i32,
+    reported: i32,
+    in_review: i32,
+    informed: i32,
+    units: i64,
+}
+
 impl Store {
+    /// Every active request's units, grouped by the facts that decide their state, with how
+    /// many units share them ([`STATE_GROUPS`]).
+    pub async fn active_state_groups(&self) -> StoreResult<HashMap<RequestId, Vec<(StateFacts, usize)>>> {
+        let rows: Vec<StateGroupRow> = on_pool!(self, |pool| sqlx::query_as(STATE_GROUPS).fetch_all(pool).await?);
+        let mut groups: HashMap<RequestId, Vec<(StateFacts, usize)>> = HashMap::new();
+        for row in rows {
+            let facts = StateFacts {
+                extended_deadline: row.extended_deadline,
+                on_time: row.on_time != 0,
+                reported: row.reported != 0,
+                in_review: row.in_review != 0,
+                informed: row.informed != 0,
+            };
+            groups
+                .entry(row.request_id)
+                .or_default()
+                .push((facts, usize::try_from(row.units).unwrap_or(0)));
+        }
+        Ok(groups)
+    }
+
     pub async fn status_facts(&self, request_id: RequestId) -> StoreResult<Vec<StatusFacts>> {
         let (units, submissions, reviews, reminders, groups, failing): FactRows = on_pool!(self, |pool| {
             let units = sqlx::query_as(STATUS_UNITS).bind(request_id).fetch_all(pool).await?;

@@ -1,6 +1,7 @@
 //! What the office reads about where things stand: the status of each request, unit by
 //! unit, and its CSV/XLSX exports.
 
+pub mod chart;
 pub mod export;
 pub mod matrix;
 pub mod status;

@@ -77,28 +77,102 @@ impl UnitState {
     }
 }
 
+/// What decides a unit's state, and nothing else: the overview counts these for every unit
+/// of every request from one query, and [`state_of`] is the one place the rules live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateFacts {
+    pub extended_deadline: Option<DateTime<Utc>>,
+    /// A submission that was not late.
+    pub on_time: bool,
+    /// Any submission.
+    pub reported: bool,
+    /// A message waiting in review for this unit.
+    pub in_review: bool,
+    /// A notice, reminder or overdue notice went out to it.
+    pub informed: bool,
+}
+
+impl StatusFacts {
+    pub fn state_facts(&self) -> StateFacts {
+        StateFacts {
+            extended_deadline: self.extended_deadline,
+            on_time: self.submissions.iter().any(|s| !s.late),
+            reported: !self.submissions.is_empty(),
+            in_review: self.open_review_items > 0,
+            informed: self.reminders_sent > 0,
+        }
+    }
+}
+
+/// [`state_of`] for a unit's whole facts.
+pub fn unit_state(facts: &StatusFacts, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> UnitState {
+    state_of(&facts.state_facts(), deadline, now)
+}
+
 /// The rules, in order: a request "để biết" (no deadline) only says whether its notice went;
 /// the first on-time submission decides; a late one counts as late; a message waiting in
 /// review shows as review; past the (possibly extended) deadline with nothing is overdue;
 /// otherwise pending.
-pub fn unit_state(facts: &StatusFacts, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> UnitState {
+pub fn state_of(facts: &StateFacts, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> UnitState {
     let Some(deadline) = deadline else {
-        return if facts.reminders_sent > 0 {
+        return if facts.informed {
             UnitState::Informed
         } else {
             UnitState::NotInformed
         };
     };
-    if facts.submissions.iter().any(|s| !s.late) {
+    if facts.on_time {
         UnitState::Reported
-    } else if !facts.submissions.is_empty() {
+    } else if facts.reported {
         UnitState::ReportedLate
-    } else if facts.open_review_items > 0 {
+    } else if facts.in_review {
         UnitState::Review
     } else if now > facts.extended_deadline.unwrap_or(deadline) {
         UnitState::Overdue
     } else {
         UnitState::Pending
+    }
+}
+
+/// How many of a request's units stand where: what the overview's card shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    pub total: usize,
+    /// Reported on time or late, or (a request "để biết") informed.
+    pub reported: usize,
+    pub late: usize,
+    pub pending: usize,
+    pub overdue: usize,
+    pub review: usize,
+}
+
+impl StateCounts {
+    /// Counts `n` more units in `state`.
+    pub fn add(&mut self, state: UnitState, n: usize) {
+        self.total += n;
+        if state.has_reported() || state == UnitState::Informed {
+            self.reported += n;
+        }
+        match state {
+            UnitState::ReportedLate => self.late += n,
+            UnitState::Pending => self.pending += n,
+            UnitState::Overdue => self.overdue += n,
+            UnitState::Review => self.review += n,
+            _ => {}
+        }
+    }
+
+    /// The counts of units whose facts come in groups of the same facts (`(facts, units)`).
+    pub fn of_groups(
+        groups: &[(StateFacts, usize)],
+        deadline: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StateCounts {
+        let mut counts = StateCounts::default();
+        for (facts, n) in groups {
+            counts.add(state_of(facts, deadline, now), *n);
+        }
+        counts
     }
 }
 
@@ -194,6 +268,16 @@ pub fn request_status(
             .count(),
         total: units.len(),
         units,
+    }
+}
+
+impl RequestStatus {
+    pub fn counts(&self) -> StateCounts {
+        let mut counts = StateCounts::default();
+        for unit in &self.units {
+            counts.add(unit.state, 1);
+        }
+        counts
     }
 }
 

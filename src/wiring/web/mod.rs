@@ -64,7 +64,13 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 14] = [
+const TEMPLATES: [(&str, &str); 17] = [
+    ("outbox.html", include_str!("../../../config/web/outbox.html")),
+    ("plan.html", include_str!("../../../config/web/plan.html")),
+    (
+        "request_edit.html",
+        include_str!("../../../config/web/request_edit.html"),
+    ),
     ("search.html", include_str!("../../../config/web/search.html")),
     ("series.html", include_str!("../../../config/web/series.html")),
     ("series_one.html", include_str!("../../../config/web/series_one.html")),
@@ -117,6 +123,11 @@ pub fn router(state: Arc<WebState>) -> Router {
         )
         .route("/requests/{token}", get(pages::request))
         .route("/requests/{token}/extend", post(pages::extend_request))
+        .route(
+            "/requests/{token}/edit",
+            get(pages::edit_request_page).post(pages::edit_request),
+        )
+        .route("/requests/{token}/plan", get(pages::plan))
         .route("/requests/{token}/letters", get(pages::letters))
         .route(
             "/requests/{token}/files",
@@ -148,6 +159,8 @@ pub fn router(state: Arc<WebState>) -> Router {
             "/series/{code}/{file}",
             get(pages::series_export).post(pages::series_state),
         )
+        .route("/outbox", get(pages::outbox))
+        .route("/outbox/{id}/retry", post(pages::retry))
         .route("/search", get(pages::search))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))

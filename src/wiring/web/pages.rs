@@ -17,10 +17,10 @@ use crate::adapters::store::StoreError;
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::Reason;
 use crate::domain::model::{IncomingId, Request, RequestState, SubmissionVia};
-use crate::domain::report::status::{RequestStatus, UnitState, request_status};
+use crate::domain::report::status::{RequestStatus, StateCounts, UnitState, request_status};
 use crate::services::decisions::DecisionError;
 use crate::services::letters::Setup;
-use crate::services::reminders::plan_view;
+use crate::services::reminders::{PlanLine, plan_view_each};
 use crate::wiring::current::Current;
 
 mod actions;
@@ -31,6 +31,12 @@ pub use downloads::*;
 
 mod audit;
 pub use audit::*;
+
+mod outbox;
+pub use outbox::*;
+
+mod request_edit;
+pub use request_edit::*;
 
 mod requests;
 pub use requests::*;
@@ -99,7 +105,8 @@ fn refused(error: DecisionError, back: &str) -> Response {
         DecisionError::Refused(text) => (
             StatusCode::BAD_REQUEST,
             Html(format!(
-                "<!doctype html><meta charset=utf-8><p>Không thực hiện được: {}</p><p><a href=\"{}\">Quay lại</a></p>",
+                "<!doctype html><html lang=\"vi\"><meta charset=utf-8><title>Không thực hiện được</title>\
+                 <main><p role=\"alert\">Không thực hiện được: {}</p><p><a href=\"{}\">Quay lại</a></p></main></html>",
                 escape(&text),
                 escape(back)
             )),
@@ -138,26 +145,42 @@ struct RequestCard {
 }
 
 fn card(status: &RequestStatus, zone: chrono_tz::Tz) -> RequestCard {
-    let count = |state: UnitState| status.units.iter().filter(|u| u.state == state).count();
+    card_of(
+        (&status.request, &status.code, &status.title),
+        (status.deadline, status.deadline_wording.as_deref()),
+        status.state,
+        status.counts(),
+        zone,
+    )
+}
+
+/// A request's card from its counts (the overview computes them for all requests at once).
+fn card_of(
+    (token, code, title): (&str, &str, &str),
+    (deadline, wording): (Option<chrono::DateTime<chrono::Utc>>, Option<&str>),
+    state: RequestState,
+    counts: StateCounts,
+    zone: chrono_tz::Tz,
+) -> RequestCard {
     RequestCard {
-        token: status.request.clone(),
-        code: status.code.clone(),
-        title: status.title.clone(),
-        deadline: crate::domain::dates::deadline_shown(status.deadline, status.deadline_wording.as_deref(), zone),
-        state: match status.state {
+        token: token.to_string(),
+        code: code.to_string(),
+        title: title.to_string(),
+        deadline: crate::domain::dates::deadline_shown(deadline, wording, zone),
+        state: match state {
             RequestState::Draft => "draft",
             RequestState::Active => "active",
             RequestState::Closed => "closed",
         },
-        state_label: status.state.label_vi(),
-        reported: status.reported,
-        total: status.total,
-        percent: (100 * status.reported).checked_div(status.total).unwrap_or(0),
-        late: count(UnitState::ReportedLate),
-        pending: count(UnitState::Pending),
-        overdue: count(UnitState::Overdue),
-        review: count(UnitState::Review),
-        for_information: status.deadline.is_none(),
+        state_label: state.label_vi(),
+        reported: counts.reported,
+        total: counts.total,
+        percent: (100 * counts.reported).checked_div(counts.total).unwrap_or(0),
+        late: counts.late,
+        pending: counts.pending,
+        overdue: counts.overdue,
+        review: counts.review,
+        for_information: deadline.is_none(),
     }
 }
 
@@ -176,16 +199,24 @@ pub async fn overview(State(state): State<Arc<WebState>>, headers: HeaderMap) ->
             .collect::<Vec<_>>(),
         Err(e) => return store_failed(e),
     };
-    let mut cards = Vec::new();
-    for request in &requests {
-        match state.store.status_facts(request.id).await {
-            Ok(facts) => cards.push(card(
-                &request_status(request, &facts, at, (&current.calendar, zone)),
+    // Every request's counts from one query, by the same rules as its own page.
+    let groups = match state.store.active_state_groups().await {
+        Ok(groups) => groups,
+        Err(e) => return store_failed(e),
+    };
+    let cards: Vec<RequestCard> = requests
+        .iter()
+        .map(|r| {
+            let counts = StateCounts::of_groups(groups.get(&r.id).map_or(&[][..], Vec::as_slice), r.deadline, at);
+            card_of(
+                (&r.token, &r.code.to_string(), &r.title),
+                (r.deadline, r.deadline_wording.as_deref()),
+                r.state,
+                counts,
                 zone,
-            )),
-            Err(e) => return store_failed(e),
-        }
-    }
+            )
+        })
+        .collect();
     let mut failing = Vec::new();
     if let Ok(units) = state.store.list_units(None).await {
         for unit in units {
@@ -278,6 +309,45 @@ pub(super) async fn status_of(
     Ok((request, status))
 }
 
+/// The reports a request received day by day against its deadline (a drawing made of numbers
+/// and dates only): from the day it was made to its deadline when that is within a month, or
+/// to today. None for a draft, or a request "để biết".
+fn reports_chart(request: &Request, status: &RequestStatus, at: DateTime<Utc>, zone: chrono_tz::Tz) -> Option<String> {
+    let deadline = request.deadline?;
+    if request.state == RequestState::Draft || status.total == 0 {
+        return None;
+    }
+    let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+    let received: Vec<chrono::NaiveDate> = status.units.iter().filter_map(|u| u.reported_at.map(day)).collect();
+    let today = day(at);
+    let due = day(deadline);
+    let last = if due >= today && (due - today).num_days() <= 31 {
+        due
+    } else {
+        today
+    };
+    let first = day(request.created_at).min(received.iter().min().copied().unwrap_or(last));
+    Some(crate::domain::report::chart::reports_by_day_svg(
+        &received,
+        (first, last),
+        Some(due),
+        status.total,
+    ))
+}
+
+/// How a walk over a request's plan ended early: each unit's next letter found, or the store
+/// failed.
+enum PlanWalk {
+    Enough,
+    Store(StoreError),
+}
+
+impl From<StoreError> for PlanWalk {
+    fn from(error: StoreError) -> Self {
+        PlanWalk::Store(error)
+    }
+}
+
 pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Path(token): Path<String>) -> Response {
     let viewer = match may_read(&state, &headers, &format!("/requests/{token}")) {
         Ok(v) => v,
@@ -294,24 +364,29 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
         calendar: &current.calendar,
         templates: &current.templates,
     };
-    let plan = plan_view(&state.store, &setup, at, Some(request.id))
-        .await
-        .unwrap_or_default();
-    // Each unit's next letter, in one pass over the plan (not one pass per unit: 2,000 units
-    // × 14,000 planned letters made this page take a quarter of a second).
-    let mut next_of: std::collections::HashMap<&str, &crate::services::reminders::PlanLine> =
-        std::collections::HashMap::new();
-    for line in plan.iter().filter(|l| l.action != "skip") {
-        let next = next_of.entry(line.unit.as_str()).or_insert(line);
-        if line.due_at < next.due_at {
-            *next = line;
+    // Each unit's next letter: the plan goes in order of time, so the first line that is not
+    // skipped is the next, and the walk stops once every unit waiting for one has it (2,000
+    // units × 7 letters made the whole plan a quarter of a second of this page).
+    let waiting = status.units.iter().filter(|u| !u.state.has_reported()).count();
+    let mut next_of: std::collections::HashMap<String, PlanLine> = std::collections::HashMap::new();
+    let walked = plan_view_each(&state.store, &setup, at, Some(request.id), |line| {
+        if line.action != "skip" && !next_of.contains_key(&line.unit) {
+            next_of.insert(line.unit.clone(), line);
+            if next_of.len() >= waiting {
+                return Err(PlanWalk::Enough);
+            }
         }
+        Ok(())
+    })
+    .await;
+    if let Err(PlanWalk::Store(e)) = walked {
+        tracing::warn!(error = %e, request = %request.token, "the request page shows no next reminders");
     }
     let units: Vec<UnitRow> = status
         .units
         .iter()
         .map(|u| {
-            let next = next_of.get(u.unit.as_str()).copied();
+            let next = next_of.get(&u.unit);
             UnitRow {
                 code: u.unit.clone(),
                 name: u.name.clone(),
@@ -357,6 +432,7 @@ pub async fn request(State(state): State<Arc<WebState>>, headers: HeaderMap, Pat
         .collect();
     let context = minijinja::context! {
         page => "request",
+        chart => reports_chart(&request, &status, at, zone),
         r => Value::from(minijinja::value::Serde(card(&status, zone))),
         units => Value::from(minijinja::value::Serde(&units)),
         history => history,
@@ -446,6 +522,26 @@ pub async fn units(
         Ok(v) => v,
         Err(r) => return r,
     };
+    // After an upload was applied: its counts (numbers only).
+    let applied = query.get("created").map(|_| {
+        let count = |name: &str| query.get(name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        minijinja::context! {
+            created => count("created"), updated => count("updated"),
+            reactivated => count("reactivated"), retired => count("retired"),
+        }
+    });
+    units_page(
+        &state,
+        &viewer,
+        minijinja::context! { applied => applied },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The unit registry's page, with `extra` in its context (an applied upload's counts, or the
+/// unit form as typed with its refusals).
+pub(super) async fn units_page(state: &WebState, viewer: &Viewer, extra: Value, status: StatusCode) -> Response {
     let units = match state.store.list_units(None).await {
         Ok(units) => units,
         Err(e) => return store_failed(e),
@@ -479,22 +575,10 @@ pub async fn units(
             }
         })
         .collect();
-    page(
-        &state,
-        &viewer,
-        "units.html",
-        minijinja::context! {
-            page => "units",
-            units => rows,
-            // After an upload was applied: its counts (numbers only).
-            applied => query.get("created").map(|_| {
-                let count = |name: &str| query.get(name).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
-                minijinja::context! {
-                    created => count("created"), updated => count("updated"),
-                    reactivated => count("reactivated"), retired => count("retired"),
-                }
-            }),
-        },
-    )
-    .await
+    let context = minijinja::context! { page => "units", units => rows, ..extra };
+    let mut response = page(state, viewer, "units.html", context).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
 }

@@ -3,6 +3,7 @@
 //! it (`service`) or inside the test process (`in_process`), and the mail lab (Dovecot and
 //! Postfix on loopback, started once per test process).
 
+pub mod browser;
 pub mod db;
 pub mod hostile;
 pub mod in_process;

@@ -1,22 +1,9 @@
 //! `request extend` and `request edit`: a later deadline for all or some units, and changes to a
 //! request's fields, each recorded.
 
-use chrono::{DateTime, Utc};
-
 use super::super::{CliResult, Context};
 use super::*;
-use crate::domain::dates::{self, format_instant, parse_deadline};
-use crate::domain::model::{GroupCode, Request, RequestState, UnitCode};
-
-/// The deadline of a request that asks a report; a request "để biết" has none to change.
-pub(super) fn deadline_of(request: &Request) -> CliResult<DateTime<Utc>> {
-    request.deadline.ok_or_else(|| {
-        refused(format!(
-            "{} là văn bản để biết, không yêu cầu báo cáo: không có hạn để gia hạn",
-            request.token
-        ))
-    })
-}
+use crate::domain::model::{GroupCode, RequestState, UnitCode};
 
 /// `request extend`: a later deadline for the whole request or some units, re-planned at once.
 pub(super) async fn extend(
@@ -65,29 +52,7 @@ pub(super) async fn edit(context: &Context, args: EditArgs) -> CliResult {
     let now = context.at(args.at.as_deref())?;
     let deadline = match &args.deadline {
         None => None,
-        Some(text) => {
-            let current = deadline_of(&request)?;
-            let parsed = parse_deadline(text, zone).map_err(refused)?;
-            if request.state == RequestState::Active && parsed.instant < current {
-                return Err(refused(format!(
-                    "yêu cầu {} đang theo dõi, đơn vị đã nhận hạn {}: chỉ được lùi hạn (gia hạn); \
-                     rút ngắn hạn cần một văn bản mới",
-                    request.token,
-                    format_instant(current, zone)
-                )));
-            }
-            let wording = dates::deadline_wording(text);
-            Some(crate::adapters::store::NewDeadline {
-                at: parsed.instant,
-                after_shown: dates::deadline_shown(Some(parsed.instant), wording.as_deref(), zone),
-                wording,
-                before_shown: Some(dates::deadline_shown(
-                    request.deadline,
-                    request.deadline_wording.as_deref(),
-                    zone,
-                )),
-            })
-        }
+        Some(text) => Some(crate::services::decisions::new_deadline(&request, text, zone).map_err(refused)?),
     };
     let groups = |codes: &[String]| -> CliResult<Vec<GroupCode>> {
         codes.iter().map(|g| GroupCode::parse(g).map_err(refused)).collect()

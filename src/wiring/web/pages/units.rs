@@ -14,7 +14,7 @@ use minijinja::Value;
 
 use super::super::WebState;
 use super::super::auth::{Viewer, viewer};
-use super::actions::{Posted, PostedFiles, answer, field};
+use super::actions::{Posted, PostedFiles, field};
 use super::{now, refused, render_for, store_failed};
 use crate::adapters::import::{ImportError, UnitSheet, read_units_upload};
 use crate::adapters::store::{ApplyMode, Store, StoreError, UnitChange, planned_change};
@@ -244,8 +244,10 @@ pub async fn apply_units(State(state): State<Arc<WebState>>, Posted { user, form
     }
 }
 
-/// Adds a unit, or replaces one's description (as `unit add` / `unit edit`).
-pub async fn save_unit(Posted { user, form, store }: Posted) -> Response {
+/// Adds a unit, or replaces one's description (as `unit add` / `unit edit`). A refusal comes
+/// back on the same form, with what was typed kept and each problem next to its field.
+pub async fn save_unit(State(state): State<Arc<WebState>>, headers: HeaderMap, posted: Posted) -> Response {
+    let Posted { user, form, store } = posted;
     let list = |name: &str| -> Vec<String> {
         field(&form, name)
             .split([',', ';', '\n', '\r', ' '])
@@ -254,41 +256,89 @@ pub async fn save_unit(Posted { user, form, store }: Posted) -> Response {
             .map(str::to_string)
             .collect()
     };
-    let parsed = (|| -> Result<UnitInput, String> {
-        let parent = field(&form, "parent").trim();
-        Ok(UnitInput {
-            code: UnitCode::parse(field(&form, "code").trim()).map_err(|e| format!("mã đơn vị: {}", e.0))?,
-            name: field(&form, "name").trim().to_string(),
-            groups: list("groups")
-                .iter()
-                .map(|g| GroupCode::parse(g).map_err(|e| format!("nhóm: {}", e.0)))
-                .collect::<Result<_, _>>()?,
-            parent: if parent.is_empty() {
-                None
-            } else {
-                Some(UnitCode::parse(parent).map_err(|e| format!("cấp trên: {}", e.0))?)
-            },
-            addresses: list("emails")
-                .iter()
-                .map(|a| EmailAddress::parse(a).map_err(|e| format!("địa chỉ thư: {}", e.0)))
-                .collect::<Result<_, _>>()?,
-        })
-    })();
-    let input = match parsed {
-        Ok(input) => input,
-        Err(problem) => return refused(DecisionError::Refused(problem), "/units"),
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let code = UnitCode::parse(field(&form, "code").trim()).map_err(|e| errors.push(("code", e.0)));
+    let name = field(&form, "name").trim().to_string();
+    if name.is_empty() {
+        errors.push(("name", "hãy ghi tên đơn vị".into()));
+    }
+    let mut groups = Vec::new();
+    for g in list("groups") {
+        match GroupCode::parse(&g) {
+            Ok(g) => groups.push(g),
+            Err(e) => errors.push(("groups", format!("{g}: {}", e.0))),
+        }
+    }
+    let parent = match field(&form, "parent").trim() {
+        "" => None,
+        parent => UnitCode::parse(parent).map_err(|e| errors.push(("parent", e.0))).ok(),
     };
-    let code = input.code.to_string();
-    let result = store
-        .apply_units(&[(String::new(), input)], &[], ApplyMode::Upsert, now())
-        .await
-        .map_err(DecisionError::from);
-    answer(result, "/units", |_| {
-        tracing::info!(user = %user, unit = %code, "unit saved on the web page");
-    })
+    let mut addresses = Vec::new();
+    for a in list("emails") {
+        match EmailAddress::parse(&a) {
+            Ok(a) => addresses.push(a),
+            Err(e) => errors.push(("emails", format!("{a}: {}", e.0))),
+        }
+    }
+    if list("emails").is_empty() {
+        errors.push(("emails", "hãy ghi ít nhất một địa chỉ thư".into()));
+    }
+    if let (Ok(code), true) = (&code, errors.is_empty()) {
+        let input = UnitInput {
+            code: code.clone(),
+            name,
+            groups,
+            parent,
+            addresses,
+        };
+        match store
+            .apply_units(&[(String::new(), input)], &[], ApplyMode::Upsert, now())
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(user = %user, unit = %code, "unit saved on the web page");
+                return Redirect::to("/units").into_response();
+            }
+            Err(StoreError::Rejected(problems)) => {
+                for problem in problems {
+                    // The store's checks name what they refuse; each goes by its field.
+                    let text = problem
+                        .split_once(": ")
+                        .map_or(problem.as_str(), |(_, t)| t)
+                        .to_string();
+                    let name = if text.starts_with("địa chỉ") {
+                        "emails"
+                    } else if text.contains("cấp trên") {
+                        "parent"
+                    } else if text.contains("nhóm") {
+                        "groups"
+                    } else {
+                        "code"
+                    };
+                    errors.push((name, text));
+                }
+            }
+            Err(e) => return store_failed(e),
+        }
+    }
+    let viewer = viewer(&state, &headers);
+    let typed: HashMap<&str, String> = ["code", "name", "groups", "parent", "emails"]
+        .into_iter()
+        .map(|name| (name, field(&form, name).to_string()))
+        .collect();
+    let mut by_field: HashMap<&str, String> = HashMap::new();
+    for (name, text) in errors {
+        let said = by_field.entry(name).or_default();
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&text);
+    }
+    let errors = by_field;
+    let context = minijinja::context! { unit_form => typed, unit_errors => errors };
+    super::units_page(&state, &viewer, context, StatusCode::BAD_REQUEST).await
 }
 
-/// Stops chasing a unit (its history stays), after the confirmation tick.
 pub async fn remove_unit(Path(code): Path<String>, Posted { user, form, store }: Posted) -> Response {
     if form.get("confirm") != Some("yes") {
         return refused(
