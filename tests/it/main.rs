@@ -40,3 +40,4 @@ mod web_outbox;
 mod web_requests;
 mod web_roles;
 mod web_scenario;
+mod web_templates;

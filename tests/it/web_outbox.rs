@@ -4,25 +4,11 @@
 //! or one; changing a request on its edit form, each refusal beside its field.
 
 use crate::harness::in_process::InProcess;
-use crate::harness::service::{ALWAYS_OPEN, http};
-use crate::harness::web::{CLERK, form, hidden_field, session_cookie};
+use crate::harness::service::ALWAYS_OPEN;
+use crate::harness::web::{CLERK, get_page, post_page, session_cookie};
 use crate::harness::{Backend, Env, free_port, local_smtp_config};
 
 /// GET `path` as the clerk; the page with "/" written plainly.
-fn get(port: u16, session: &str, path: &str) -> (u16, String) {
-    let (status, _, page) = http(port, "GET", path, &[("Cookie", session)], "");
-    (status, page.replace("&#x2f;", "/"))
-}
-
-fn post(port: u16, session: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-    let (_, page) = get(port, session, "/");
-    let csrf = hidden_field(&page, "csrf").expect("the page's CSRF token");
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &csrf));
-    let (status, head, page) = http(port, "POST", path, &[("Cookie", session)], &form(&fields));
-    (status, head, page.replace("&#x2f;", "/"))
-}
-
 #[test]
 fn the_outbox_shows_what_failed_and_sends_it_again_and_the_plan_says_why_each_time() {
     let env = Env::new(Backend::Sqlite);
@@ -40,7 +26,7 @@ fn the_outbox_shows_what_failed_and_sends_it_again_and_the_plan_says_why_each_ti
     let port = service.web_port();
     let session = session_cookie(port);
 
-    let (status, page) = get(port, &session, "/outbox");
+    let (status, page) = get_page(port, &session, "/outbox");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Thư lỗi và thư đang chờ gửi lại (23)"), "{page}");
     assert!(page.contains("chờ gửi lại"), "{page}");
@@ -52,7 +38,7 @@ fn the_outbox_shows_what_failed_and_sends_it_again_and_the_plan_says_why_each_ti
         "the server's answer: {page}"
     );
 
-    let (status, head, _) = post(port, &session, &format!("/outbox/{id}/retry"), &[]);
+    let (status, head, _) = post_page(port, &session, &format!("/outbox/{id}/retry"), &[]);
     assert_eq!(status, 303, "{head}");
     let audit = env.baocao(&["audit", "--by", CLERK, "--json"]).ok().json();
     assert!(
@@ -63,12 +49,12 @@ fn the_outbox_shows_what_failed_and_sends_it_again_and_the_plan_says_why_each_ti
             .any(|r| r["via"] == "web" && r["subject_key"].as_str().is_some_and(|k| k.contains(&id.to_string()))),
         "{audit:#}"
     );
-    let (status, _, page) = post(port, &session, "/outbox/999999/retry", &[]);
+    let (status, _, page) = post_page(port, &session, "/outbox/999999/retry", &[]);
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("Không thực hiện được"), "{page}");
 
     // The plan: every letter still to go, with why that time; then one unit's.
-    let (status, page) = get(port, &session, "/requests/BC-1/plan");
+    let (status, page) = get_page(port, &session, "/requests/BC-1/plan");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Lịch gửi thư · BC-1"), "{page}");
     assert!(
@@ -77,12 +63,12 @@ fn the_outbox_shows_what_failed_and_sends_it_again_and_the_plan_says_why_each_ti
     );
     assert!(page.contains("ngày trước hạn"), "the reason for each time: {page}");
     assert!(page.contains("pgd-tuangiao"), "{page}");
-    let (_, page) = get(port, &session, "/requests/BC-1/plan?unit=pgd-muongcha");
+    let (_, page) = get_page(port, &session, "/requests/BC-1/plan?unit=pgd-muongcha");
     assert!(
         page.contains("pgd-muongcha") && !page.contains("pgd-tuangiao"),
         "{page}"
     );
-    let (status, _) = get(port, &session, "/requests/BC-9/plan");
+    let (status, _) = get_page(port, &session, "/requests/BC-9/plan");
     assert_eq!(status, 400);
 }
 
@@ -96,7 +82,7 @@ fn a_request_is_changed_on_its_edit_form_and_refusals_come_back_beside_their_fie
     let port = service.web_port();
     let session = session_cookie(port);
 
-    let (status, page) = get(port, &session, "/requests/BC-1/edit");
+    let (status, page) = get_page(port, &session, "/requests/BC-1/edit");
     assert_eq!(status, 200, "{page}");
     assert!(page.contains(r#"<label for="title">Trích yếu</label>"#), "{page}");
     assert!(
@@ -105,7 +91,7 @@ fn a_request_is_changed_on_its_edit_form_and_refusals_come_back_beside_their_fie
     );
 
     // Everything wrong at once: each problem beside its field, what was typed kept.
-    let (status, _, page) = post(
+    let (status, _, page) = post_page(
         port,
         &session,
         "/requests/BC-1/edit",
@@ -133,7 +119,7 @@ fn a_request_is_changed_on_its_edit_form_and_refusals_come_back_beside_their_fie
     assert_eq!(shown["deadline"], "2030-12-30T10:00:00Z", "nothing saved: {shown:#}");
 
     // A later deadline, a new title, one group taken off: saved, re-planned, recorded.
-    let (status, head, page) = post(
+    let (status, head, page) = post_page(
         port,
         &session,
         "/requests/BC-1/edit",

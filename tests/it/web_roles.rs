@@ -124,6 +124,10 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ),
         ("/requests/BC-1/edit".to_string(), vec![("title", "x")]),
         ("/outbox/1/retry".to_string(), vec![]),
+        (
+            "/templates/reminder.body.txt".to_string(),
+            vec![("text", "x {{ request.token }}"), ("action", "save")],
+        ),
         // Forms with files are refused before their body is read.
         ("/units/upload".to_string(), vec![]),
         ("/requests/from".to_string(), vec![]),

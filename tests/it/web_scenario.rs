@@ -49,8 +49,13 @@ fn address_of<'a>(addresses: &'a [(String, String)], unit: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_it() {
-    let m = mail_env(Backend::Sqlite, None, ALWAYS_OPEN);
+    let m = mail_env(
+        Backend::Sqlite,
+        None,
+        &format!("{ALWAYS_OPEN}\n[templates]\ndir = \"mau-thu\"\n"),
+    );
     let env = &m.env;
+    std::fs::create_dir_all(env.dir.path().join("mau-thu")).unwrap();
     env.add_clerk();
     env.add_web_user(LEADER, LEADER_PASSWORD);
     env.baocao(&["user", "role", LEADER, "lanh-dao"]).ok();
@@ -154,6 +159,40 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     browser.assert_accessible("/requests/BC-1/letters").await;
     browser.screenshot("letters.png").await;
 
+    // The notice's text, edited: a variable that does not exist is refused with its line, then
+    // the office's own sentence is added and the letters show it.
+    browser.open(&format!("{base}/templates"), "Mẫu thư").await;
+    browser.assert_accessible("/templates").await;
+    browser
+        .open(
+            &format!("{base}/templates/notice.body.txt"),
+            "Thông báo yêu cầu báo cáo",
+        )
+        .await;
+    let text = browser
+        .find(Locator::Id("text"))
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    browser
+        .fill(Locator::Id("text"), &format!("{text}\n{{{{ unit.so_dien_thoai }}}}\n"))
+        .await;
+    browser.click(Locator::Css("button[value=save]")).await;
+    let said = browser.text_with("Mẫu chưa dùng được").await;
+    assert!(said.contains("không có biến `unit.so_dien_thoai` (dòng"), "{said}");
+    browser.assert_accessible("/templates/notice.body.txt (refused)").await;
+    browser.screenshot("template-refused.png").await;
+    let sentence = "Mọi vướng mắc xin liên hệ Văn phòng Sở, điện thoại 0215 3825 123.";
+    browser
+        .fill(Locator::Id("text"), &format!("{}\n{sentence}\n", text.trim_end()))
+        .await;
+    browser.click(Locator::Css("button[value=save]")).await;
+    browser.text_with("Đã lưu").await;
+    let page = browser.open(&format!("{base}/requests/BC-1/letters"), "Kính gửi").await;
+    assert!(page.contains(sentence), "{page}");
+
     // 4. Started: the daemon mails every unit its notice.
     browser.open(&format!("{base}/requests/BC-1"), "Bắt đầu theo dõi").await;
     browser.click(Locator::Css("form[action$='/activate'] button")).await;
@@ -161,6 +200,17 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     let muongcha = address_of(&addresses, "pgd-muongcha");
     wait_for(m.lab, muongcha, 1);
     let notice = String::from_utf8_lossy(&m.lab.messages(muongcha)[0]).into_owned();
+    let sent = env.baocao(&["outbox", "list", "--json"]).ok().json();
+    let first = sent
+        .as_array()
+        .and_then(|all| all.first())
+        .expect("the notices in the outbox")["id"]
+        .to_string();
+    let letter = env.baocao(&["outbox", "show", &first, "--json"]).ok().json();
+    assert!(
+        letter["body"].as_str().is_some_and(|b| b.contains(sentence)),
+        "the edited notice went: {letter:#}"
+    );
     let notice_id = notice
         .lines()
         .find_map(|l| {
@@ -307,6 +357,7 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
         "/outbox",
         "/series",
         "/audit",
+        "/templates/notice.body.txt",
     ] {
         browser.client.goto(&format!("{base}{page}")).await.unwrap();
         let source = browser.source().await;

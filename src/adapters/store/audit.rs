@@ -84,6 +84,8 @@ pub enum Subject {
     Series,
     Review,
     Message,
+    /// A letter template edited on the page (key: its file name).
+    Template,
 }
 
 impl Subject {
@@ -95,16 +97,18 @@ impl Subject {
             Subject::Series => "series",
             Subject::Review => "review",
             Subject::Message => "message",
+            Subject::Template => "template",
         }
     }
 
-    pub const ALL: [Subject; 6] = [
+    pub const ALL: [Subject; 7] = [
         Subject::Request,
         Subject::Unit,
         Subject::Group,
         Subject::Series,
         Subject::Review,
         Subject::Message,
+        Subject::Template,
     ];
 
     pub fn parse(text: &str) -> Option<Subject> {
@@ -119,6 +123,7 @@ impl Subject {
             "series" => "báo cáo định kỳ",
             "review" => "thư cần kiểm tra",
             "message" => "thư gửi đi",
+            "template" => "mẫu thư",
             _ => "khác",
         }
     }
@@ -187,6 +192,7 @@ pub fn action_vi(action: &str) -> &'static str {
         "resume" => "tiếp tục",
         "retry" => "gửi lại",
         "note" => "ghi chú",
+        "reset" => "trả về mẫu có sẵn",
         _ => "thay đổi",
     }
 }

@@ -46,6 +46,20 @@ impl TemplateKind {
         TemplateKind::Digest,
     ];
 
+    /// What the clerk calls it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TemplateKind::Notice => "Thông báo yêu cầu báo cáo",
+            TemplateKind::Information => "Văn bản để biết",
+            TemplateKind::Extension => "Thông báo gia hạn",
+            TemplateKind::Reminder => "Nhắc trước hạn",
+            TemplateKind::Overdue => "Nhắc quá hạn",
+            TemplateKind::Escalation => "Đề nghị cấp trên đôn đốc",
+            TemplateKind::Receipt => "Xác nhận đã nhận báo cáo",
+            TemplateKind::Digest => "Tổng hợp hằng ngày gửi văn phòng",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TemplateKind::Notice => "notice",
@@ -71,6 +85,58 @@ impl From<SlotKind> for TemplateKind {
 }
 
 const PARTS: [&str; 3] = ["subject.txt", "body.txt", "body.html"];
+
+/// A template file's name split into its kind and part (`reminder.body.txt`), when it is one.
+pub fn template_file(name: &str) -> Option<(TemplateKind, &'static str)> {
+    TemplateKind::ALL.into_iter().find_map(|kind| {
+        PARTS
+            .into_iter()
+            .find(|part| name == format!("{}.{part}", kind.as_str()))
+            .map(|part| (kind, part))
+    })
+}
+
+/// What a part is, for the clerk.
+pub fn part_vi(part: &str) -> &'static str {
+    match part {
+        "subject.txt" => "tiêu đề",
+        "body.txt" => "nội dung",
+        _ => "nội dung HTML (tùy chọn)",
+    }
+}
+
+/// A template's text as it is used: the file in `dir` when there is one (`true`), else the
+/// built-in one (`false`); `None` for an HTML body nobody wrote.
+pub fn template_source(dir: Option<&Path>, name: &str) -> Option<(String, bool)> {
+    if let Some(text) = dir.map(|d| d.join(name)).and_then(|p| std::fs::read_to_string(p).ok()) {
+        return Some((text, true));
+    }
+    BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| ((*text).to_string(), false))
+}
+
+/// The variables a kind's templates may use (`request.token`, `unit.name`, …).
+pub fn template_variables(kind: TemplateKind) -> Vec<String> {
+    variable_paths(&sample_of(kind)).into_iter().collect()
+}
+
+/// The sample values every template is checked and previewed with.
+fn sample_of(kind: TemplateKind) -> serde_json::Value {
+    match kind {
+        TemplateKind::Digest => serde_json::to_value(DigestVars::sample()).unwrap_or_default(),
+        TemplateKind::Receipt => serde_json::to_value(ReceiptVars::sample()).unwrap_or_default(),
+        _ => serde_json::to_value(UnitMessage::sample()).unwrap_or_default(),
+    }
+}
+
+/// The first line of `source` that names `variable` (its full path, else its last part).
+fn line_naming(source: &str, variable: &str) -> Option<usize> {
+    let last = variable.rsplit('.').next().unwrap_or(variable);
+    let find = |needle: &str| source.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+    find(variable).or_else(|| find(last))
+}
 
 /// The built-in templates: `(file name, text)`.
 const BUILT_IN: [(&str, &str); 16] = [
@@ -182,12 +248,34 @@ impl Templates {
     /// Loads the templates of `dir` (a missing file falls back to the built-in one) and checks
     /// every one of them.
     pub fn load(dir: Option<&Path>) -> Result<LoadedTemplates, TemplateError> {
+        Templates::load_with(dir, None)
+    }
+
+    /// [`Templates::load`] with one file's text `replaced`: `(name, Some(text))` as typed on
+    /// the page, `(name, None)` back to the built-in one. The same checks decide.
+    pub fn load_with(
+        dir: Option<&Path>,
+        replaced: Option<(&str, Option<&str>)>,
+    ) -> Result<LoadedTemplates, TemplateError> {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
         let mut sources: Vec<(String, String, String)> = Vec::new();
         for kind in TemplateKind::ALL {
             for part in PARTS {
                 let name = format!("{}.{part}", kind.as_str());
+                match replaced {
+                    Some((replaced, Some(text))) if replaced == name => {
+                        sources.push((name, clean_source(text), "bản đang sửa".to_string()));
+                        continue;
+                    }
+                    Some((replaced, None)) if replaced == name => {
+                        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+                            sources.push((name, clean_source(text), "mẫu có sẵn".to_string()));
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
                 let from_dir = dir.map(|d| d.join(&name)).filter(|p| p.exists());
                 match from_dir {
                     Some(path) => match std::fs::read(&path) {
@@ -249,15 +337,8 @@ impl Templates {
     /// Renders every template with sample values; lists every problem.
     fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        let unit_sample = serde_json::to_value(UnitMessage::sample()).unwrap_or_default();
-        let receipt_sample = serde_json::to_value(ReceiptVars::sample()).unwrap_or_default();
-        let digest_sample = serde_json::to_value(DigestVars::sample()).unwrap_or_default();
         for kind in TemplateKind::ALL {
-            let sample = match kind {
-                TemplateKind::Digest => &digest_sample,
-                TemplateKind::Receipt => &receipt_sample,
-                _ => &unit_sample,
-            };
+            let sample = &sample_of(kind);
             let known = variable_paths(sample);
             for part in PARTS {
                 let name = format!("{}.{part}", kind.as_str());
@@ -272,10 +353,14 @@ impl Templates {
                     .collect();
                 unknown.sort();
                 if !unknown.is_empty() {
-                    problems.push(format!(
-                        "{from} ({name}): không có biến {}",
-                        unknown.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-                    ));
+                    let named: Vec<String> = unknown
+                        .iter()
+                        .map(|v| match line_naming(template.source(), v) {
+                            Some(line) => format!("`{v}` (dòng {line})"),
+                            None => format!("`{v}`"),
+                        })
+                        .collect();
+                    problems.push(format!("{from} ({name}): không có biến {}", named.join(", ")));
                     continue;
                 }
                 match template.render(minijinja::Value::from(minijinja::value::Serde(sample))) {
@@ -297,6 +382,12 @@ impl Templates {
             }
         }
         problems
+    }
+
+    /// A kind's letter rendered with the sample values it is checked with (the page's
+    /// preview of a template being edited).
+    pub fn render_sample(&self, kind: TemplateKind) -> Result<Rendered, TemplateError> {
+        self.render(kind, &sample_of(kind))
     }
 
     /// The notice (or its "để biết" or "gia hạn" form), reminder or overdue notice for one

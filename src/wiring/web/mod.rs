@@ -64,7 +64,12 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 17] = [
+const TEMPLATES: [(&str, &str); 19] = [
+    ("templates.html", include_str!("../../../config/web/templates.html")),
+    (
+        "template_edit.html",
+        include_str!("../../../config/web/template_edit.html"),
+    ),
     ("outbox.html", include_str!("../../../config/web/outbox.html")),
     ("plan.html", include_str!("../../../config/web/plan.html")),
     (
@@ -158,6 +163,11 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route(
             "/series/{code}/{file}",
             get(pages::series_export).post(pages::series_state),
+        )
+        .route("/templates", get(pages::templates))
+        .route(
+            "/templates/{name}",
+            get(pages::template_page).post(pages::save_template),
         )
         .route("/outbox", get(pages::outbox))
         .route("/outbox/{id}/retry", post(pages::retry))

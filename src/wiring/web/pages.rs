@@ -35,6 +35,9 @@ pub use audit::*;
 mod outbox;
 pub use outbox::*;
 
+mod letter_templates;
+pub use letter_templates::*;
+
 mod request_edit;
 pub use request_edit::*;
 

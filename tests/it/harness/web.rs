@@ -116,3 +116,20 @@ pub async fn login_flood(port: u16, from: impl Fn(u8) -> Ipv4Addr, user: impl Fn
     }
     answers
 }
+
+/// GETs `path` with `session`: status and page, "/" as minijinja writes it ("&#x2f;") turned
+/// back.
+pub fn get_page(port: u16, session: &str, path: &str) -> (u16, String) {
+    let (status, _, page) = http(port, "GET", path, &[("Cookie", session)], "");
+    (status, page.replace("&#x2f;", "/"))
+}
+
+/// POSTs a form with `session` and its CSRF token (read from the overview): status, head, page.
+pub fn post_page(port: u16, session: &str, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let (_, page) = get_page(port, session, "/");
+    let csrf = hidden_field(&page, "csrf").expect("the page's CSRF token");
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &csrf));
+    let (status, head, page) = http(port, "POST", path, &[("Cookie", session)], &form(&fields));
+    (status, head, page.replace("&#x2f;", "/"))
+}

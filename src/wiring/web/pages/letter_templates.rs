@@ -1,0 +1,207 @@
+//! The letters' templates on the page (`/templates`): each one as it is used (edited or
+//! built-in), its variables, the letter it makes with sample values; edited in a textarea with
+//! the checks of a start or reload (an unknown variable named with its line, a missing
+//! tracking token, a syntax error with its line), saved into `[templates] dir` and used at
+//! once, or reset to the built-in one. Each save and reset is in the audit trail.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::super::auth::{Viewer, may_read_private, viewer};
+use super::super::{WebState, now};
+use super::actions::{Posted, field};
+use super::{current, page, refused, store_failed};
+use crate::adapters::store::{AuditEntry, AuditSubject};
+use crate::services::decisions::DecisionError;
+use crate::services::letters::templates::{
+    TemplateKind, Templates, part_vi, template_file, template_source, template_variables,
+};
+use crate::wiring::current::Current;
+
+pub async fn templates(State(state): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let viewer = match may_read_private(&state, &headers, "/templates") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let current = current(&state);
+    let dir = current.settings.templates_dir.clone();
+    let kinds: Vec<minijinja::Value> = TemplateKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let files: Vec<minijinja::Value> = ["subject.txt", "body.txt", "body.html"]
+                .into_iter()
+                .map(|part| {
+                    let name = format!("{}.{part}", kind.as_str());
+                    let found = template_source(dir.as_deref(), &name);
+                    minijinja::context! {
+                        name => name,
+                        part => part_vi(part),
+                        exists => found.is_some(),
+                        edited => found.is_some_and(|(_, edited)| edited),
+                    }
+                })
+                .collect();
+            minijinja::context! { label => kind.label_vi(), files => files }
+        })
+        .collect();
+    let context = minijinja::context! {
+        page => "templates",
+        kinds => kinds,
+        dir => dir.map(|d| d.display().to_string()),
+    };
+    page(&state, &viewer, "templates.html", context).await
+}
+
+/// The edit page of one template: `text` as typed (or as used), the problems, the preview.
+async fn edit_page(
+    state: &WebState,
+    viewer: &Viewer,
+    name: &str,
+    (text, problems, saved): (&str, &[String], bool),
+    status: StatusCode,
+) -> Response {
+    let Some((kind, part)) = template_file(name) else {
+        return refused(DecisionError::Refused(format!("không có mẫu thư {name}")), "/templates");
+    };
+    let current = current(state);
+    let dir = current.settings.templates_dir.clone();
+    // The letter the text makes, with the sample values (only when it passed the checks).
+    let preview = if problems.is_empty() {
+        Templates::load_with(dir.as_deref(), Some((name, Some(text))))
+            .ok()
+            .and_then(|loaded| loaded.templates.render_sample(kind).ok())
+    } else {
+        None
+    };
+    let edited = template_source(dir.as_deref(), name).is_some_and(|(_, edited)| edited);
+    let context = minijinja::context! {
+        page => "templates",
+        name => name,
+        label => kind.label_vi(),
+        part => part_vi(part),
+        text => text,
+        problems => problems.to_vec(),
+        saved => saved,
+        edited => edited,
+        dir => dir.map(|d| d.display().to_string()),
+        variables => template_variables(kind),
+        preview => preview.map(|p| minijinja::context! { subject => p.subject, text => p.text }),
+    };
+    let mut response = page(state, viewer, "template_edit.html", context).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
+}
+
+pub async fn template_page(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let viewer = match may_read_private(&state, &headers, &format!("/templates/{name}")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let dir = current(&state).settings.templates_dir.clone();
+    let text = template_source(dir.as_deref(), &name)
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    edit_page(
+        &state,
+        &viewer,
+        &name,
+        (&text, &[], query.contains_key("saved")),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// "Kiểm tra" (the checks and the preview, nothing saved), "Lưu" (checked, written into
+/// `[templates] dir`, used at once) or "Trả về mẫu có sẵn" (the file removed).
+pub async fn save_template(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Posted { user, form, store }: Posted,
+) -> Response {
+    let viewer = viewer(&state, &headers);
+    if template_file(&name).is_none() {
+        return refused(DecisionError::Refused(format!("không có mẫu thư {name}")), "/templates");
+    }
+    let current = current(&state);
+    let dir = current.settings.templates_dir.clone();
+    let action = field(&form, "action");
+    let text = field(&form, "text").replace("\r\n", "\n");
+    let replaced = if action == "reset" { None } else { Some(text.as_str()) };
+    let loaded = match Templates::load_with(dir.as_deref(), Some((&name, replaced))) {
+        Ok(loaded) => loaded,
+        Err(e) => return edit_page(&state, &viewer, &name, (&text, &e.0, false), StatusCode::BAD_REQUEST).await,
+    };
+    if action != "save" && action != "reset" {
+        return edit_page(&state, &viewer, &name, (&text, &[], false), StatusCode::OK).await;
+    }
+    let Some(dir) = dir else {
+        let problem = "chưa lưu được: cấu hình chưa có [templates] dir (thư mục mẫu thư mà baocao ghi được); \
+                       nhờ người quản trị đặt, ví dụ dir = \"/var/lib/baocao/templates\""
+            .to_string();
+        return edit_page(
+            &state,
+            &viewer,
+            &name,
+            (&text, &[problem], false),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let before = template_source(Some(&dir), &name).map(|(text, _)| text);
+    let path = dir.join(&name);
+    let written = if action == "reset" {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    } else {
+        let partial = dir.join(format!(".{name}.dang-luu"));
+        std::fs::write(&partial, &text).and_then(|()| std::fs::rename(&partial, &path))
+    };
+    if let Err(e) = written {
+        let problem = format!("không ghi được {}: {e}", path.display());
+        return edit_page(
+            &state,
+            &viewer,
+            &name,
+            (&text, &[problem], false),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )
+        .await;
+    }
+    // Used from now on by this service; a reload reads the same files.
+    let swapped = Arc::new(Current {
+        settings: current.settings.clone(),
+        calendar: current.calendar.clone(),
+        templates: Arc::new(loaded.templates),
+    });
+    *state.shared.write().unwrap_or_else(|e| e.into_inner()) = swapped;
+    let mut entry = AuditEntry::new(
+        AuditSubject::Template,
+        name.clone(),
+        if action == "reset" { "reset" } else { "edit" },
+    );
+    entry.field = Some(name.clone());
+    entry.before = before;
+    entry.after = Some(if action == "reset" {
+        "(mẫu có sẵn)".to_string()
+    } else {
+        text.clone()
+    });
+    if let Err(e) = store.record_audit(vec![entry], now()).await {
+        return store_failed(e);
+    }
+    tracing::info!(user = %user, template = %name, action = %action, "letter template changed on the web page");
+    Redirect::to(&format!("/templates/{name}?saved=1")).into_response()
+}
