@@ -436,6 +436,16 @@ fn a_series_shows_its_matrix_and_plan_and_is_paused_on_the_page() {
     .ok();
     env.baocao(&["series", "make-due", "--at", "08:00 ngày 25/11/2026"])
         .ok();
+    env.baocao(&[
+        "mark",
+        "BC-1",
+        "pgd-muongcha",
+        "--note",
+        "nhận bản giấy",
+        "--received-at",
+        "08:00 ngày 01/12/2026",
+    ])
+    .ok();
     let service = InProcess::start(&env);
     let port = service.web_port();
     let (session, csrf) = log_in(port);
@@ -449,6 +459,10 @@ fn a_series_shows_its_matrix_and_plan_and_is_paused_on_the_page() {
     assert!(page.contains("Tháng 11/2026</a></th>"), "{page}");
     assert_eq!(page.matches(r#"<td class="state state-"#).count(), 10, "{page}");
     assert!(page.contains("<td>Tháng 12/2026</td>"), "{page}");
+    // The on-time share per group: Mường Chà's paper report counts; the others, pending or
+    // overdue by the clock, are all in the same group.
+    assert!(page.contains("Tỉ lệ đúng hạn theo nhóm đơn vị"), "{page}");
+    assert!(page.contains("% đúng hạn (1/"), "{page}");
     let (status, head, _) = http(
         port,
         "GET",
@@ -476,4 +490,32 @@ fn a_series_shows_its_matrix_and_plan_and_is_paused_on_the_page() {
         .map(|r| r["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["pause", "close"]);
+}
+
+#[test]
+fn the_words_that_sent_a_reply_to_review_are_marked() {
+    let env = office();
+    env.add_request(
+        "12/KH-SGDĐT",
+        "Báo cáo công tác tháng 12",
+        "17h00 ngày 30/12/2030",
+        &["--group", "phong-gddt", "--no-attachment-required"],
+    )
+    .ok();
+    env.baocao(&["request", "activate", "BC-1"]).ok();
+    let asks = "From: pgddt.tuachua@dienbien.edu.vn\nTo: vanphong.sodienbien@moet.edu.vn\n\
+        Subject: [BC-1] Xin gia hạn\nMessage-ID: <tuachua-2@dienbien.edu.vn>\nMIME-Version: 1.0\n\
+        Content-Type: text/plain; charset=utf-8\n\nKính gửi Văn phòng Sở. Phòng xin gia hạn nộp báo cáo đến ngày 10/01.\n";
+    let imported = env.import_at("asks.eml", asks, "09:30 ngày 20/12/2030");
+    assert_eq!(imported["state"], "review", "{imported:#}");
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, _) = log_in(port);
+    let (_, _, page) = http(port, "GET", "/review", &[("Cookie", &session)], "");
+    let page = page.replace("&#x2f;", "/");
+    let start = page
+        .find(r#"<mark title="câu quyết định">"#)
+        .unwrap_or_else(|| panic!("{page}"));
+    let marked = &page[start..start + page[start..].find("</mark>").unwrap()];
+    assert!(marked.contains("xin gia hạn nộp báo cáo"), "{marked}");
 }

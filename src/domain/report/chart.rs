@@ -1,8 +1,11 @@
 //! Small charts for the web page, drawn on the server as SVG (no script, no font file, no
-//! outside address): the reports a request received day by day against its deadline. Only
-//! numbers and dates are written into the drawing; the page escapes everything else.
+//! outside address): the reports a request received day by day against its deadline, and a
+//! series' on-time rate per unit group. Numbers and dates go in as they are; a group's name
+//! is escaped here, since the page inserts the drawing as markup.
 
 use chrono::NaiveDate;
+
+use super::matrix::GroupRecord;
 
 /// At most this many days are drawn (the last ones), and at least this many.
 const MAX_DAYS: i64 = 62;
@@ -105,6 +108,61 @@ pub fn reports_by_day_svg(
     out
 }
 
+/// `text` safe inside SVG markup.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One bar per unit group: the share of its reports that came on time (of those due: on time,
+/// late or missing past the deadline), with the counts; a group with nothing due yet says so.
+pub fn on_time_by_group_svg(groups: &[GroupRecord]) -> String {
+    const ROW: f64 = 26.0;
+    const LABEL: f64 = 250.0;
+    const BAR: f64 = 280.0;
+    let height = ROW * groups.len() as f64 + 8.0;
+    let mut out = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" style="max-width:{WIDTH}px" role="img" aria-labelledby="groups-title"><title id="groups-title">Tỉ lệ báo cáo đúng hạn theo nhóm đơn vị</title>"##
+    );
+    for (i, g) in groups.iter().enumerate() {
+        let y = 4.0 + ROW * i as f64;
+        let name = escape(&g.group);
+        out.push_str(&format!(
+            r##"<text x="{0:.1}" y="{1:.1}" font-size="12" fill="#1f2933" text-anchor="end">{name}</text><rect x="{2:.1}" y="{3:.1}" width="{BAR}" height="16" fill="#e4e7eb"/>"##,
+            LABEL - 6.0,
+            y + 13.0,
+            LABEL,
+            y + 2.0
+        ));
+        let said = match g.on_time_percent() {
+            Some(percent) => {
+                out.push_str(&format!(
+                    r##"<rect x="{LABEL}" y="{0:.1}" width="{1:.1}" height="16" fill="#2f7d32"/>"##,
+                    y + 2.0,
+                    BAR * percent as f64 / 100.0
+                ));
+                format!(
+                    "{percent}% đúng hạn ({}/{}; muộn {}, quá hạn {})",
+                    g.on_time,
+                    g.due(),
+                    g.late,
+                    g.overdue
+                )
+            }
+            None => "chưa đến hạn kỳ nào".to_string(),
+        };
+        out.push_str(&format!(
+            r##"<text x="{0:.1}" y="{1:.1}" font-size="12" fill="#1f2933">{said}</text>"##,
+            LABEL + BAR + 6.0,
+            y + 13.0
+        ));
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +195,21 @@ mod tests {
         assert!(svg.contains("từ 31/10/2030 đến 31/12/2030"), "{svg}");
         assert!(!svg.contains("Hạn "), "{svg}");
         assert!(svg.contains("tổng cộng 1/5"), "the early report still counts: {svg}");
+    }
+
+    #[test]
+    fn each_group_gets_its_on_time_share_and_a_name_cannot_inject_markup() {
+        let record = |group: &str, on_time, late, overdue| GroupRecord {
+            group: group.to_string(),
+            on_time,
+            late,
+            overdue,
+        };
+        let svg = on_time_by_group_svg(&[record("Phòng GD&ĐT <huyện>", 6, 1, 1), record("Trường THPT", 0, 0, 0)]);
+        assert!(svg.contains("Phòng GD&amp;ĐT &lt;huyện&gt;"), "{svg}");
+        assert!(!svg.contains("<huyện>"), "{svg}");
+        assert!(svg.contains("75% đúng hạn (6/8; muộn 1, quá hạn 1)"), "{svg}");
+        assert!(svg.contains("chưa đến hạn kỳ nào"), "{svg}");
+        assert_eq!(svg.matches("fill=\"#2f7d32\"").count(), 1, "one filled bar: {svg}");
     }
 }

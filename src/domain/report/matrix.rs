@@ -75,6 +75,8 @@ pub const LEGEND_VI: &str = "Đ: đúng hạn · M: muộn · Q: quá hạn, ch�
 pub struct Row {
     pub unit: String,
     pub name: String,
+    /// Its groups as the office reads them (display names).
+    pub groups: Vec<String>,
     /// One per column; `None` where the unit was not asked for that period.
     pub cells: Vec<Option<Cell>>,
     pub on_time: usize,
@@ -102,6 +104,7 @@ pub fn matrix(series: &str, title: &str, periods: Vec<(Column, RequestStatus)>) 
             let row = rows.entry(unit.unit.clone()).or_insert_with(|| Row {
                 unit: unit.unit.clone(),
                 name: unit.name.clone(),
+                groups: unit.group_names.clone(),
                 cells: vec![None; count],
                 on_time: 0,
                 late: 0,
@@ -128,7 +131,53 @@ pub fn matrix(series: &str, title: &str, periods: Vec<(Column, RequestStatus)>) 
     }
 }
 
+/// One unit group's record over a matrix's periods: reports on time, late, and overdue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupRecord {
+    pub group: String,
+    pub on_time: usize,
+    pub late: usize,
+    pub overdue: usize,
+}
+
+impl GroupRecord {
+    /// Reports due so far (on time, late or still missing past the deadline).
+    pub fn due(&self) -> usize {
+        self.on_time + self.late + self.overdue
+    }
+
+    /// The share on time, in whole percent (rounded down); `None` before anything was due.
+    pub fn on_time_percent(&self) -> Option<usize> {
+        (100 * self.on_time).checked_div(self.due())
+    }
+}
+
 impl Matrix {
+    /// Each group's record (a unit in several groups counts in each; a unit in none under
+    /// "(không thuộc nhóm)"), groups by name.
+    pub fn by_group(&self) -> Vec<GroupRecord> {
+        let mut groups: BTreeMap<String, GroupRecord> = BTreeMap::new();
+        for row in &self.rows {
+            let names: Vec<String> = if row.groups.is_empty() {
+                vec!["(không thuộc nhóm)".to_string()]
+            } else {
+                row.groups.clone()
+            };
+            for name in names {
+                let record = groups.entry(name.clone()).or_insert(GroupRecord {
+                    group: name,
+                    on_time: 0,
+                    late: 0,
+                    overdue: 0,
+                });
+                record.on_time += row.on_time;
+                record.late += row.late;
+                record.overdue += row.overdue;
+            }
+        }
+        groups.into_values().collect()
+    }
+
     /// Only the row of `unit` (a unit's record over the periods shown).
     pub fn only_unit(mut self, unit: &str) -> Matrix {
         self.rows.retain(|r| r.unit == unit);

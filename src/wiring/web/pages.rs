@@ -473,7 +473,10 @@ pub async fn review(State(state): State<Arc<WebState>>, headers: HeaderMap) -> R
                 },
                 subject => i.subject.clone().unwrap_or_default(),
                 reason => Reason::parse(&i.reason).map_or(i.reason.clone(), |r| r.label_vi().to_string()),
-                detail => i.detail.clone(),
+                detail => i.detail.as_deref().filter(|d| !d.is_empty()).map(|d| {
+                    let (before, words, after) = deciding_words(d);
+                    minijinja::context! { before => before, words => words, after => after }
+                }),
                 attachments => files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "),
                 suggested_unit => i.unit_code.clone().or_else(|| i.suggested_unit_code.clone()),
                 request => i.request_token.clone(),
@@ -584,4 +587,44 @@ pub(super) async fn units_page(state: &WebState, viewer: &Viewer, extra: Value, 
         *response.status_mut() = status;
     }
     response
+}
+
+/// A review item's explanation split around the words that decided it — the sender's own
+/// sentence the classifier quotes (`thư xin thêm thời gian ("…"), không kèm báo cáo`) — so
+/// the page can mark them; the whole text before them when nothing is quoted.
+fn deciding_words(detail: &str) -> (&str, &str, &str) {
+    let Some(open) = detail.find("(\"") else {
+        return (detail, "", "");
+    };
+    let start = open + 2;
+    match detail[start..].find("\")") {
+        Some(length) => (
+            &detail[..start],
+            &detail[start..start + length],
+            &detail[start + length..],
+        ),
+        None => (detail, "", ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deciding_words;
+
+    #[test]
+    fn the_quoted_sentence_is_what_decided() {
+        assert_eq!(
+            deciding_words("thư xin thêm thời gian (\"Phòng xin gia hạn đến tháng 1\"), không kèm báo cáo"),
+            (
+                "thư xin thêm thời gian (\"",
+                "Phòng xin gia hạn đến tháng 1",
+                "\"), không kèm báo cáo"
+            )
+        );
+        assert_eq!(
+            deciding_words("thư không có nội dung"),
+            ("thư không có nội dung", "", "")
+        );
+        assert_eq!(deciding_words("lạ (\"không đóng"), ("lạ (\"không đóng", "", ""));
+    }
 }

@@ -134,6 +134,8 @@ pub async fn series_page(
         columns => matrix.columns.iter().map(|c| minijinja::context! { token => c.token.clone(), label => c.label.clone() }).collect::<Vec<_>>(),
         rows => rows,
         plan => plan,
+        // The on-time share per unit group, once a period of the year has been due.
+        chart => (!matrix.columns.is_empty()).then(|| crate::domain::report::chart::on_time_by_group_svg(&matrix.by_group())),
     };
     page(&state, &viewer, "series_one.html", context).await
 }
