@@ -15,3 +15,4 @@ pub mod jobs;
 pub mod letters;
 pub mod reminders;
 pub mod series;
+pub mod units;

@@ -519,3 +519,124 @@ fn the_words_that_sent_a_reply_to_review_are_marked() {
     let marked = &page[start..start + page[start..].find("</mark>").unwrap()];
     assert!(marked.contains("xin gia hạn nộp báo cáo"), "{marked}");
 }
+
+#[test]
+fn a_unit_gets_roles_a_new_name_and_is_merged_on_its_page() {
+    let env = office();
+    env.add_request(
+        "12/KH-SGDĐT",
+        "Báo cáo công tác tháng 12",
+        "17h00 ngày 30/12/2030",
+        &[
+            "--unit",
+            "pgd-muongnhe",
+            "--unit",
+            "pgd-nampo",
+            "--no-attachment-required",
+        ],
+    )
+    .ok();
+    env.baocao(&["request", "activate", "BC-1"]).ok();
+    env.baocao(&[
+        "unit",
+        "edit",
+        "pgd-muongcha",
+        "--email",
+        "pgddt.muongcha@dienbien.edu.vn",
+        "--email",
+        "truongphong.muongcha@dienbien.edu.vn",
+    ])
+    .ok();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
+    let get = |path: &str| {
+        let (status, _, page) = http(port, "GET", path, &[("Cookie", &session)], "");
+        (status, page.replace("&#x2f;", "/"))
+    };
+
+    let (status, page) = get("/units/pgd-muongcha");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("truongphong.muongcha@dienbien.edu.vn"), "{page}");
+    // The head's address gets only the letters asking to see to a late report.
+    let (status, head, _) = post(
+        "/units/pgd-muongcha/role",
+        &[
+            ("address", "truongphong.muongcha@dienbien.edu.vn"),
+            ("role", "thu-truong"),
+        ],
+    );
+    assert_eq!(status, 303, "{head}");
+    let shown = env.baocao(&["unit", "show", "pgd-muongcha"]).ok().stdout;
+    assert!(shown.contains("thủ trưởng"), "{shown}");
+    let (status, _, page) = post("/units/pgd-muongcha/role", &[("address", "khac@x.vn"), ("role", "sep")]);
+    assert_eq!(status, 400, "{page}");
+
+    // A new name, the same unit.
+    let (status, head, _) = post(
+        "/units/pgd-muongnhe/rename",
+        &[
+            ("new_code", ""),
+            ("name", "Phòng Giáo dục và Đào tạo huyện Mường Nhé (mới)"),
+        ],
+    );
+    assert_eq!(status, 303, "{head}");
+    let (_, page) = get("/units/pgd-muongnhe");
+    assert!(page.contains("Mường Nhé (mới)"), "{page}");
+    assert!(page.contains("đổi tên"), "the history: {page}");
+
+    // Merged: previewed first (nothing changes), refused without the tick, then done; the
+    // open request names the new unit.
+    let fields = [("into", "pgd-muongnhe"), ("new_name", "")];
+    let (status, _, page) = post(
+        "/units/pgd-nampo/merge",
+        &[&fields[..], &[("action", "preview")]].concat(),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("XEM TRƯỚC (chưa thay đổi gì)") && page.contains("sẽ sáp nhập pgd-nampo"),
+        "{page}"
+    );
+    assert!(page.contains("yêu cầu BC-1 (đang theo dõi)"), "{page}");
+    let active = |code: &str| {
+        env.baocao(&["unit", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["code"] == code && u["active"] == true)
+    };
+    assert!(active("pgd-nampo"), "a preview changes nothing");
+    let (status, _, page) = post(
+        "/units/pgd-nampo/merge",
+        &[&fields[..], &[("action", "apply")]].concat(),
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(
+        page.contains(r#"id="merge-error""#) && page.contains("xác nhận"),
+        "{page}"
+    );
+    let (status, head, _) = post(
+        "/units/pgd-nampo/merge",
+        &[&fields[..], &[("action", "apply"), ("confirm", "yes")]].concat(),
+    );
+    assert_eq!(status, 303, "{head}");
+    assert!(!active("pgd-nampo"));
+    let audit = env.baocao(&["audit", "--key", "pgd-nampo", "--json"]).ok().json();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["action"] == "merge" && r["actor"] == CLERK),
+        "{audit:#}"
+    );
+    let (status, _, page) = post(
+        "/units/pgd-muongnhe/merge",
+        &[("into", "khong hop le!"), ("action", "preview")],
+    );
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("đơn vị nhận"), "{page}");
+}

@@ -125,6 +125,15 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ("/requests/BC-1/edit".to_string(), vec![("title", "x")]),
         ("/outbox/1/retry".to_string(), vec![]),
         (
+            "/units/pgd-muongcha/role".to_string(),
+            vec![("address", "pgddt.muongcha@dienbien.edu.vn"), ("role", "thu-truong")],
+        ),
+        ("/units/pgd-muongcha/rename".to_string(), vec![("name", "X")]),
+        (
+            "/units/pgd-muongcha/merge".to_string(),
+            vec![("into", "pgd-tuachua"), ("action", "apply"), ("confirm", "yes")],
+        ),
+        (
             "/templates/reminder.body.txt".to_string(),
             vec![("text", "x {{ request.token }}"), ("action", "save")],
         ),

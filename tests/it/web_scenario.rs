@@ -111,6 +111,8 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     assert_eq!(kept.as_deref(), Some("Phòng Giáo dục <mới>"), "what was typed is kept");
     browser.assert_accessible("/units/save (refused)").await;
     browser.screenshot("unit-refused.png").await;
+    browser.open(&format!("{base}/units/pgd-muongcha"), "Sáp nhập vào đơn vị khác").await;
+    browser.assert_accessible("/units/pgd-muongcha").await;
 
     // 2. The request from the seed directive: the proposal, corrected, previewed, saved.
     browser

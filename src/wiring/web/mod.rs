@@ -64,7 +64,8 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 20] = [
+    ("unit.html", include_str!("../../../config/web/unit.html")),
     ("templates.html", include_str!("../../../config/web/templates.html")),
     (
         "template_edit.html",
@@ -157,6 +158,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         )
         .route("/units/apply", post(pages::apply_units))
         .route("/units/save", post(pages::save_unit))
+        .route("/units/{code}", get(pages::unit))
+        .route("/units/{code}/role", post(pages::address_role))
+        .route("/units/{code}/rename", post(pages::rename_unit))
+        .route("/units/{code}/merge", post(pages::merge_unit))
         .route("/units/{code}/remove", post(pages::remove_unit))
         .route("/series", get(pages::series_list))
         .route("/series/{code}", get(pages::series_page))

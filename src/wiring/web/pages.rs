@@ -35,6 +35,9 @@ pub use audit::*;
 mod outbox;
 pub use outbox::*;
 
+mod unit_page;
+pub use unit_page::*;
+
 mod letter_templates;
 pub use letter_templates::*;
 
