@@ -184,3 +184,192 @@ pub async fn change_state(
     store.set_series_state(series, to, first, now).await?;
     Ok(first)
 }
+
+/// A series as a clerk types it — `series add`'s arguments or the page's form — before it is
+/// read: every field as text, lists as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SeriesForm {
+    pub code: String,
+    pub doc: String,
+    pub title: String,
+    pub period: String,
+    pub deadline: String,
+    pub cut_off: String,
+    pub on_day_off: String,
+    pub school_dates: String,
+    pub lead_days: String,
+    pub from: String,
+    pub groups: Vec<String>,
+    pub units: Vec<String>,
+    pub issued: String,
+    pub issuer: String,
+    pub kind: String,
+    pub content: String,
+    pub remind: String,
+    pub overdue: String,
+    pub no_attachment_required: bool,
+}
+
+/// What the form's fields say, or every refusal by field (`code`, `period`, `deadline`, …),
+/// each a sentence that says what to write. An empty optional field takes the default.
+pub fn read_series_form(
+    form: &SeriesForm,
+    defaults: (&crate::domain::model::Offsets, &crate::domain::model::Offsets),
+    (calendar, zone): (&WorkingCalendar, Tz),
+    now: DateTime<Utc>,
+) -> Result<crate::domain::model::SeriesInput, Vec<(&'static str, String)>> {
+    use crate::domain::dates;
+    use crate::domain::model::{GroupCode, LetterFields, Offsets, Recipients, RequestCode, SeriesInput, UnitCode};
+    use crate::domain::period::{CutOff, DeadlineSpec, OnDayOff, Period, PeriodKind, Schedule, SchoolDates};
+
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let text = |value: &str| Some(value.trim()).filter(|v| !v.is_empty()).map(str::to_string);
+    if text(&form.code).is_none() {
+        problems.push((
+            "code",
+            "hãy ghi mã chuỗi (chữ thường không dấu, số, dấu -; ví dụ bc-thang-cchc)".into(),
+        ));
+    }
+    if text(&form.title).is_none() {
+        problems.push(("title", "hãy ghi trích yếu (không ghi kỳ)".into()));
+    }
+    let doc = RequestCode::parse(form.doc.trim())
+        .map_err(|e| problems.push(("doc", e.to_string())))
+        .ok();
+    let kind = PeriodKind::parse(form.period.trim());
+    if kind.is_none() {
+        problems.push((
+            "period",
+            format!(
+                "không hiểu kỳ báo cáo `{}`: ghi thang, quy, 6-thang, 9-thang, nam hoặc nam-hoc",
+                form.period.trim()
+            ),
+        ));
+    }
+    let on_day_off = match text(&form.on_day_off) {
+        Some(t) => OnDayOff::parse(&t).unwrap_or_else(|| {
+            problems.push(("on_day_off", format!("`{t}`: ghi sau, truoc hoặc giu")));
+            OnDayOff::default()
+        }),
+        None => OnDayOff::default(),
+    };
+    let cut_off = match text(&form.cut_off) {
+        Some(t) => CutOff::parse(&t).unwrap_or_else(|| {
+            problems.push((
+                "cut_off",
+                format!("`{t}`: ghi ngày trong tháng cuối kỳ (1–31) hoặc cuoi-ky"),
+            ));
+            CutOff::default()
+        }),
+        None => CutOff::default(),
+    };
+    let school = match text(&form.school_dates) {
+        Some(t) => SchoolDates::parse(&t).unwrap_or_else(|e| {
+            problems.push(("school_dates", e.to_string()));
+            SchoolDates::default()
+        }),
+        None => SchoolDates::default(),
+    };
+    let deadline = DeadlineSpec::parse(form.deadline.trim(), on_day_off)
+        .map_err(|e| problems.push(("deadline", e.to_string())))
+        .ok();
+    let lead_days = match text(&form.lead_days) {
+        Some(t) => t.parse::<u32>().unwrap_or_else(|_| {
+            problems.push(("lead_days", format!("`{t}`: ghi số ngày, ví dụ 15")));
+            15
+        }),
+        None => 15,
+    };
+    let issued_on = text(&form.issued).and_then(|t| {
+        let day = dates::parse_date(&t);
+        if day.is_none() {
+            problems.push(("issued", format!("ngày ban hành `{t}` không đúng dạng dd/mm/yyyy")));
+        }
+        day
+    });
+    let offsets =
+        |value: &str, default: &Offsets, name: &'static str, problems: &mut Vec<(&'static str, String)>| match text(
+            value,
+        ) {
+            Some(t) => Offsets::parse(&t).unwrap_or_else(|e| {
+                problems.push((name, e.to_string()));
+                default.clone()
+            }),
+            None => default.clone(),
+        };
+    let remind_before = offsets(&form.remind, defaults.0, "remind", &mut problems);
+    let overdue_after = offsets(&form.overdue, defaults.1, "overdue", &mut problems);
+    let mut groups = Vec::new();
+    for g in form.groups.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        match GroupCode::parse(g) {
+            Ok(g) => groups.push(g),
+            Err(e) => problems.push(("groups", format!("{g}: {e}"))),
+        }
+    }
+    let mut units = Vec::new();
+    for u in form.units.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        match UnitCode::parse(u) {
+            Ok(u) => units.push(u),
+            Err(e) => problems.push(("units", format!("{u}: {e}"))),
+        }
+    }
+    let (Some(kind), Some(deadline), Some(doc_code)) = (kind, deadline, doc) else {
+        return Err(problems);
+    };
+    let schedule = Schedule {
+        kind,
+        cut_off,
+        deadline,
+        school,
+        lead_days,
+    };
+    let first_period = match text(&form.from) {
+        Some(t) => Period::parse(kind, &t).unwrap_or_else(|| {
+            problems.push((
+                "from",
+                format!(
+                    "`{t}`: không phải một kỳ {}; ví dụ {}",
+                    kind.label_vi(),
+                    example_period(kind)
+                ),
+            ));
+            schedule.first_open_period(now, calendar, zone)
+        }),
+        None => schedule.first_open_period(now, calendar, zone),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(SeriesInput {
+        code: form.code.trim().to_string(),
+        doc_code,
+        title: form.title.trim().to_string(),
+        issued_on,
+        letter: LetterFields {
+            issuer: text(&form.issuer),
+            kind: text(&form.kind),
+            content: text(&form.content),
+        },
+        schedule,
+        deadline_text: form.deadline.trim().to_string(),
+        first_period,
+        recipients: Recipients { groups, units },
+        remind_before,
+        overdue_after,
+        attachment_required: !form.no_attachment_required,
+        escalation: None,
+    })
+}
+
+/// A period of `kind` as a clerk may write it.
+pub fn example_period(kind: crate::domain::period::PeriodKind) -> &'static str {
+    use crate::domain::period::PeriodKind;
+    match kind {
+        PeriodKind::Month => "\"T1/2027\" hoặc 2027-01",
+        PeriodKind::Quarter => "\"Quý I/2027\" hoặc 2027-Q1",
+        PeriodKind::HalfYear => "\"6 tháng đầu năm 2027\" hoặc 2027-H1",
+        PeriodKind::NineMonths => "\"9 tháng đầu năm 2027\" hoặc 2027-9T",
+        PeriodKind::Year => "2027",
+        PeriodKind::SchoolYear => "\"HK1 2026-2027\" hoặc 2026-2027-HK1",
+    }
+}

@@ -640,3 +640,75 @@ fn a_unit_gets_roles_a_new_name_and_is_merged_on_its_page() {
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("đơn vị nhận"), "{page}");
 }
+
+#[test]
+fn a_series_is_made_on_the_page_after_its_year_is_previewed() {
+    let env = office();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
+    let (status, _, page) = http(port, "GET", "/series/new", &[("Cookie", &session)], "");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"<label for="deadline">Hạn mỗi kỳ, như văn bản ghi</label>"#),
+        "{page}"
+    );
+
+    // Everything wrong at once, each beside its field.
+    let (status, _, page) = post(
+        "/series/new",
+        &[
+            ("code", "bc-quy"),
+            ("doc", "12/KH-SGDĐT"),
+            ("title", ""),
+            ("period", "tuan"),
+            ("deadline", "hằng tuần"),
+            ("lead_days", "mười"),
+            ("group", "phong-gddt"),
+            ("action", "preview"),
+        ],
+    );
+    assert_eq!(status, 400, "{page}");
+    for id in ["title-error", "period-error", "deadline-error", "lead_days-error"] {
+        assert!(page.contains(&format!(r#"id="{id}""#)), "{id}: {page}");
+    }
+    assert!(page.contains("không hiểu kỳ báo cáo `tuan`"), "{page}");
+
+    // The year previewed, then made.
+    let fields = [
+        ("code", "bc-quy"),
+        ("doc", "12/KH-SGDĐT"),
+        ("title", "Báo cáo công tác giáo dục"),
+        ("period", "quy"),
+        ("deadline", "ngày 15 tháng cuối kỳ"),
+        ("from", "Quý I/2031"),
+        ("group", "phong-gddt"),
+        ("no_attachment_required", "yes"),
+    ];
+    let (status, _, page) = post("/series/new", &[&fields[..], &[("action", "preview")]].concat());
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Các kỳ của năm đầu") && page.contains("Quý IV/2031"),
+        "{page}"
+    );
+    assert!(
+        env.baocao(&["series", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let (status, head, _) = post("/series/new", &[&fields[..], &[("action", "save")]].concat());
+    assert_eq!(status, 303, "{head}");
+    assert_eq!(header(&head, "location").as_deref(), Some("/series/bc-quy"));
+    let shown = env.baocao(&["series", "show", "bc-quy", "--json"]).ok().json();
+    assert_eq!(shown["input"]["deadline_text"], "ngày 15 tháng cuối kỳ", "{shown:#}");
+    let audit = env.baocao(&["audit", "--key", "bc-quy", "--json"]).ok().json();
+    assert_eq!(audit[0]["actor"], CLERK, "{audit:#}");
+    // The same code again is refused beside it.
+    let (status, _, page) = post("/series/new", &[&fields[..], &[("action", "save")]].concat());
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains(r#"id="code-error""#), "{page}");
+}

@@ -125,6 +125,18 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ("/requests/BC-1/edit".to_string(), vec![("title", "x")]),
         ("/outbox/1/retry".to_string(), vec![]),
         (
+            "/series/new".to_string(),
+            vec![
+                ("code", "bc-quy"),
+                ("doc", "1/KH"),
+                ("title", "t"),
+                ("period", "quy"),
+                ("deadline", "ngày 15 tháng cuối kỳ"),
+                ("group", "phong-gddt"),
+                ("action", "save"),
+            ],
+        ),
+        (
             "/units/pgd-muongcha/role".to_string(),
             vec![("address", "pgddt.muongcha@dienbien.edu.vn"), ("role", "thu-truong")],
         ),

@@ -111,7 +111,9 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     assert_eq!(kept.as_deref(), Some("Phòng Giáo dục <mới>"), "what was typed is kept");
     browser.assert_accessible("/units/save (refused)").await;
     browser.screenshot("unit-refused.png").await;
-    browser.open(&format!("{base}/units/pgd-muongcha"), "Sáp nhập vào đơn vị khác").await;
+    browser
+        .open(&format!("{base}/units/pgd-muongcha"), "Sáp nhập vào đơn vị khác")
+        .await;
     browser.assert_accessible("/units/pgd-muongcha").await;
 
     // 2. The request from the seed directive: the proposal, corrected, previewed, saved.
@@ -194,6 +196,27 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     browser.text_with("Đã lưu").await;
     let page = browser.open(&format!("{base}/requests/BC-1/letters"), "Kính gửi").await;
     assert!(page.contains(sentence), "{page}");
+
+    // A quarterly report, its year previewed (the form checked with axe as well).
+    browser.open(&format!("{base}/series/new"), "Tạo báo cáo định kỳ").await;
+    browser.fill(Locator::Id("code"), "bc-quy-hien-mau").await;
+    browser.fill(Locator::Id("doc"), "2151/SGDĐT-VP").await;
+    browser
+        .fill(Locator::Id("title"), "Báo cáo kết quả vận động hiến máu")
+        .await;
+    browser
+        .find(Locator::Id("period"))
+        .await
+        .select_by_value("quy")
+        .await
+        .unwrap();
+    browser.fill(Locator::Id("deadline"), "ngày 20 tháng cuối kỳ").await;
+    browser.fill(Locator::Id("from"), "Quý I/2031").await;
+    browser.click(Locator::Css("button[value=preview]")).await;
+    let plan = browser.text_with("Các kỳ của năm đầu").await;
+    assert!(plan.contains("Quý IV/2031"), "{plan}");
+    browser.assert_accessible("/series/new (preview)").await;
+    browser.screenshot("series-new.png").await;
 
     // 4. Started: the daemon mails every unit its notice.
     browser.open(&format!("{base}/requests/BC-1"), "Bắt đầu theo dõi").await;

@@ -6,11 +6,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{CliError, CliResult, Context, print_json};
-use crate::domain::dates::{self, format_instant};
-use crate::domain::model::{
-    GroupCode, LetterFields, Offsets, Recipients, RequestCode, Series, SeriesInput, SeriesState, UnitCode,
-};
-use crate::domain::period::{CutOff, DeadlineSpec, Instance, OnDayOff, Period, PeriodKind, Schedule, SchoolDates};
+use crate::domain::dates::format_instant;
+use crate::domain::model::{GroupCode, Offsets, Series, SeriesState, UnitCode};
+use crate::domain::period::{CutOff, DeadlineSpec, Instance, OnDayOff, PeriodKind};
 
 #[derive(Debug, Subcommand)]
 pub enum SeriesCommand {
@@ -218,88 +216,54 @@ fn parse_list<T, E: ToString>(values: &[String], parse: fn(&str) -> Result<T, E>
 async fn add(context: &Context, args: AddArgs) -> CliResult {
     let zone = context.settings.office.zone;
     let now = context.at(args.at.as_deref())?;
-    let kind = PeriodKind::parse(&args.period).ok_or_else(|| {
-        refused(format!(
-            "không hiểu kỳ báo cáo `{}`: ghi thang, quy, 6-thang, 9-thang, nam hoặc nam-hoc",
-            args.period
-        ))
-    })?;
-    let on_day_off = match &args.on_day_off {
-        Some(text) => {
-            OnDayOff::parse(text).ok_or_else(|| refused(format!("--on-day-off `{text}`: ghi sau, truoc hoặc giu")))?
-        }
-        None => OnDayOff::default(),
-    };
-    let cut_off = match &args.cut_off {
-        Some(text) => CutOff::parse(text).ok_or_else(|| {
-            refused(format!(
-                "--cut-off `{text}`: ghi ngày trong tháng cuối kỳ (1–31) hoặc cuoi-ky"
-            ))
-        })?,
-        None => CutOff::default(),
-    };
-    let school = match &args.school_dates {
-        Some(text) => SchoolDates::parse(text).map_err(refused)?,
-        None => SchoolDates::default(),
-    };
-    let schedule = Schedule {
-        kind,
-        cut_off,
-        deadline: DeadlineSpec::parse(&args.deadline, on_day_off).map_err(refused)?,
-        school,
-        lead_days: args.lead_days,
-    };
-    let calendar = &context.calendar;
-    let first_period = match &args.from {
-        Some(text) => Period::parse(kind, text).ok_or_else(|| {
-            refused(format!(
-                "--from `{text}`: không phải một kỳ {}; ví dụ {}",
-                kind.label_vi(),
-                example_period(kind)
-            ))
-        })?,
-        None => schedule.first_open_period(now, calendar, zone),
-    };
-    let issued_on = match &args.issued {
-        Some(text) => Some(
-            dates::parse_date(text)
-                .ok_or_else(|| refused(format!("ngày ban hành `{text}` không đúng dạng dd/mm/yyyy")))?,
-        ),
-        None => None,
+    let or_empty = |value: &Option<String>| value.clone().unwrap_or_default();
+    let form = crate::services::series::SeriesForm {
+        code: args.code.clone(),
+        doc: args.doc.clone(),
+        title: args.title.clone(),
+        period: args.period.clone(),
+        deadline: args.deadline.clone(),
+        cut_off: or_empty(&args.cut_off),
+        on_day_off: or_empty(&args.on_day_off),
+        school_dates: or_empty(&args.school_dates),
+        lead_days: args.lead_days.to_string(),
+        from: or_empty(&args.from),
+        groups: args.groups.clone(),
+        units: args.units.clone(),
+        issued: or_empty(&args.issued),
+        issuer: or_empty(&args.issuer),
+        kind: or_empty(&args.kind),
+        content: or_empty(&args.content),
+        remind: or_empty(&args.remind),
+        overdue: or_empty(&args.overdue),
+        no_attachment_required: args.no_attachment_required,
     };
     let defaults = &context.settings.reminders;
-    let offsets = |text: &Option<String>, default: &Offsets| match text {
-        Some(text) => Offsets::parse(text).map_err(refused),
-        None => Ok(default.clone()),
-    };
-    let tidy = |text: &Option<String>| {
-        text.as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-    };
-    let input = SeriesInput {
-        code: args.code.trim().to_string(),
-        doc_code: RequestCode::parse(&args.doc).map_err(refused)?,
-        title: args.title.trim().to_string(),
-        issued_on,
-        letter: LetterFields {
-            issuer: tidy(&args.issuer),
-            kind: tidy(&args.kind),
-            content: tidy(&args.content),
-        },
-        schedule,
-        deadline_text: args.deadline.trim().to_string(),
-        first_period,
-        recipients: Recipients {
-            groups: parse_list(&args.groups, GroupCode::parse)?,
-            units: parse_list(&args.units, UnitCode::parse)?,
-        },
-        remind_before: offsets(&args.remind, &defaults.remind_before)?,
-        overdue_after: offsets(&args.overdue, &defaults.overdue_after)?,
-        attachment_required: !args.no_attachment_required,
-        escalation: args.escalate.escalation()?,
-    };
+    let mut input = crate::services::series::read_series_form(
+        &form,
+        (&defaults.remind_before, &defaults.overdue_after),
+        (&context.calendar, zone),
+        now,
+    )
+    .map_err(|problems| {
+        // As the flags are named.
+        let said: Vec<String> = problems
+            .into_iter()
+            .map(|(field, text)| match field {
+                "period" | "deadline" | "title" | "code" | "doc" => text,
+                other => {
+                    let flag = match other {
+                        "groups" => "group",
+                        "units" => "unit",
+                        flag => flag,
+                    };
+                    format!("--{} {text}", flag.replace('_', "-"))
+                }
+            })
+            .collect();
+        refused(said.join("\n"))
+    })?;
+    input.escalation = args.escalate.escalation()?;
     let files = super::requests::read_files(&args.attach)?;
     let series = context.store.create_series(&input, &files, now).await?;
     if args.json {
@@ -341,17 +305,6 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         now.with_timezone(&zone).year() + 1
     );
     Ok(())
-}
-
-fn example_period(kind: PeriodKind) -> &'static str {
-    match kind {
-        PeriodKind::Month => "\"T1/2027\" hoặc 2027-01",
-        PeriodKind::Quarter => "\"Quý I/2027\" hoặc 2027-Q1",
-        PeriodKind::HalfYear => "\"6 tháng đầu năm 2027\" hoặc 2027-H1",
-        PeriodKind::NineMonths => "\"9 tháng đầu năm 2027\" hoặc 2027-9T",
-        PeriodKind::Year => "2027",
-        PeriodKind::SchoolYear => "\"HK1 2026-2027\" hoặc 2026-2027-HK1",
-    }
 }
 
 fn print_schedule(series: &Series) {

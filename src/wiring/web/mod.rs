@@ -64,7 +64,8 @@ pub struct WebState {
     uploads: Mutex<pages::Uploads>,
 }
 
-const TEMPLATES: [(&str, &str); 20] = [
+const TEMPLATES: [(&str, &str); 21] = [
+    ("series_new.html", include_str!("../../../config/web/series_new.html")),
     ("unit.html", include_str!("../../../config/web/unit.html")),
     ("templates.html", include_str!("../../../config/web/templates.html")),
     (
@@ -164,6 +165,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/units/{code}/merge", post(pages::merge_unit))
         .route("/units/{code}/remove", post(pages::remove_unit))
         .route("/series", get(pages::series_list))
+        .route("/series/new", get(pages::new_series_page).post(pages::new_series))
         .route("/series/{code}", get(pages::series_page))
         .route(
             "/series/{code}/{file}",

@@ -35,6 +35,9 @@ pub use audit::*;
 mod outbox;
 pub use outbox::*;
 
+mod series_new;
+pub use series_new::*;
+
 mod unit_page;
 pub use unit_page::*;
 
@@ -89,6 +92,22 @@ fn render_for(state: &WebState, viewer: &Viewer, name: &str, context: Value, rev
 async fn page(state: &WebState, viewer: &Viewer, name: &str, context: Value) -> Response {
     let review_count = state.store.open_review_count().await.unwrap_or(0);
     render_for(state, viewer, name, context, review_count)
+}
+
+/// [`page`] answered with `status` (a form sent back with its refusals: 400), unless the page
+/// itself failed.
+async fn page_with_status(
+    state: &WebState,
+    viewer: &Viewer,
+    name: &str,
+    context: Value,
+    status: StatusCode,
+) -> Response {
+    let mut response = page(state, viewer, name, context).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = status;
+    }
+    response
 }
 
 fn store_failed(error: StoreError) -> Response {
@@ -585,11 +604,7 @@ pub(super) async fn units_page(state: &WebState, viewer: &Viewer, extra: Value, 
         })
         .collect();
     let context = minijinja::context! { page => "units", units => rows, ..extra };
-    let mut response = page(state, viewer, "units.html", context).await;
-    if response.status() == StatusCode::OK {
-        *response.status_mut() = status;
-    }
-    response
+    page_with_status(state, viewer, "units.html", context, status).await
 }
 
 /// A review item's explanation split around the words that decided it — the sender's own

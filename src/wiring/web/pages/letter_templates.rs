@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::super::auth::{Viewer, may_read_private, viewer};
 use super::super::{WebState, now};
 use super::actions::{Posted, field};
-use super::{current, page, refused, store_failed};
+use super::{current, page, page_with_status, refused, store_failed};
 use crate::adapters::store::{AuditEntry, AuditSubject};
 use crate::services::decisions::DecisionError;
 use crate::services::letters::templates::{
@@ -90,11 +90,7 @@ async fn edit_page(
         variables => template_variables(kind),
         preview => preview.map(|p| minijinja::context! { subject => p.subject, text => p.text }),
     };
-    let mut response = page(state, viewer, "template_edit.html", context).await;
-    if response.status() == StatusCode::OK {
-        *response.status_mut() = status;
-    }
-    response
+    page_with_status(state, viewer, "template_edit.html", context, status).await
 }
 
 pub async fn template_page(

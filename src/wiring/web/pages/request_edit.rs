@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::super::auth::{Viewer, may_change_page, viewer};
 use super::super::{WebState, now};
 use super::actions::{Fields, Posted, field};
-use super::{current, page, refused, store_failed};
+use super::{current, page_with_status, refused, store_failed};
 use crate::adapters::store::{RequestEdit, StoreError};
 use crate::domain::directive::proposal_file::tidy;
 use crate::domain::model::{GroupCode, Request, RequestState, UnitCode};
@@ -63,11 +63,7 @@ async fn form_page(
         deadline_now => crate::domain::dates::deadline_shown(request.deadline, request.deadline_wording.as_deref(), current(state).settings.office.zone),
         errors => errors,
     };
-    let mut response = page(state, viewer, "request_edit.html", context).await;
-    if response.status() == StatusCode::OK {
-        *response.status_mut() = status;
-    }
-    response
+    page_with_status(state, viewer, "request_edit.html", context, status).await
 }
 
 async fn editable(state: &WebState, token: &str) -> Result<Request, Response> {

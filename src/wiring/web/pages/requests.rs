@@ -174,7 +174,7 @@ fn field_errors(
 }
 
 /// The groups of the active units, with display names and sizes, those in `checked` ticked.
-fn group_choices(
+pub(super) fn group_choices(
     units: &[crate::domain::model::Unit],
     names: &BTreeMap<GroupCode, String>,
     checked: &[String],

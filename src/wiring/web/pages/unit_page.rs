@@ -15,7 +15,7 @@ use super::super::auth::{Viewer, may_read_private, viewer};
 use super::super::{WebState, now};
 use super::actions::{Posted, answer, field};
 use super::audit::row_view;
-use super::{current, page, refused, store_failed};
+use super::{current, page_with_status, refused, store_failed};
 use crate::adapters::store::{AuditFilter, AuditSubject, MergeRow, StoreError};
 use crate::domain::model::{AddressRole, EmailAddress, UnitCode};
 use crate::services::decisions::DecisionError;
@@ -77,11 +77,7 @@ async fn unit_page(state: &WebState, viewer: &Viewer, code: &str, extra: Value, 
         history => history,
         ..extra
     };
-    let mut response = page(state, viewer, "unit.html", context).await;
-    if response.status() == StatusCode::OK {
-        *response.status_mut() = status;
-    }
-    response
+    page_with_status(state, viewer, "unit.html", context, status).await
 }
 
 pub async fn unit(State(state): State<Arc<WebState>>, headers: HeaderMap, Path(code): Path<String>) -> Response {
