@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --test it web_scenario -- --nocapture
 mkdir -p docs/screenshots
-for page in overview request request-from-directive letters units-preview unit-refused review request-leader template-refused series-new; do
+for page in overview request request-from-directive letters units-preview unit-refused review request-leader template-refused series-new request-phone; do
     cp "target/test-artifacts/$page.png" "docs/screenshots/$page.png"
 done
 echo "screenshots: docs/screenshots/ refreshed"

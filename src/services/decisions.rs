@@ -177,8 +177,8 @@ pub async fn reject(store: &Store, item_id: IncomingId, reason: &str, now: DateT
 }
 
 /// Decides that the messages `shown` (those the clerk saw listed for `address`: an auto-reply
-/// robot, a newsletter) are not reports, each with `reason` and each recorded; one that came
-/// since, or was decided meanwhile, is left alone. Returns how many.
+/// robot, a newsletter) are not reports, each with `reason` and each recorded, in one
+/// transaction; one that came since is left alone. Returns how many.
 pub async fn reject_from_sender(
     store: &Store,
     address: &str,
@@ -208,9 +208,8 @@ pub async fn reject_from_sender(
             "không có thư nào từ {address} đang chờ xem xét"
         )));
     }
-    for id in &items {
-        store.reject_review(*id, reason, now).await?;
-    }
+    // All at once: a message decided meanwhile refuses the whole batch, nothing half done.
+    store.reject_reviews(&items, reason, now).await?;
     Ok(items.len())
 }
 

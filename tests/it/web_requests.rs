@@ -633,6 +633,16 @@ fn a_unit_gets_roles_a_new_name_and_is_merged_on_its_page() {
             .any(|r| r["action"] == "merge" && r["actor"] == CLERK),
         "{audit:#}"
     );
+    // The request's own history says its recipients changed, and by whom.
+    let history = env.baocao(&["audit", "--key", "BC-1", "--json"]).ok().json();
+    assert!(
+        history.as_array().unwrap().iter().any(|r| r["action"] == "merge"
+            && r["field"] == "nơi nhận (sáp nhập đơn vị)"
+            && r["before"] == "pgd-nampo"
+            && r["after"] == "pgd-muongnhe"
+            && r["actor"] == CLERK),
+        "{history:#}"
+    );
     let (status, _, page) = post(
         "/units/pgd-muongnhe/merge",
         &[("into", "khong hop le!"), ("action", "preview")],

@@ -409,6 +409,23 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("lãnh đạo"), "{page}");
     assert_eq!(env.unit_status("BC-1", "pgd-dienbien")["state"], "pending");
+    // On a phone's screen the page fits its width: wide tables scroll inside themselves.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    for page in ["/", "/requests/BC-1", "/units"] {
+        browser.client.goto(&format!("{base}{page}")).await.unwrap();
+        let fits = browser
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fits, serde_json::json!(true), "{page} is wider than a phone's screen");
+    }
+    browser.client.goto(&format!("{base}/requests/BC-1")).await.unwrap();
+    browser.assert_accessible("/requests/BC-1 (phone)").await;
+    browser.screenshot("request-phone.png").await;
     browser.assert_all_accessible();
     browser.stop().await;
 }

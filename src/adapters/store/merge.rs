@@ -66,6 +66,9 @@ pub struct MergedOld {
 /// An open request in which the new unit takes the old units' place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequestTakeover {
+    /// For the request's own history.
+    #[serde(skip)]
+    pub request_id: RequestId,
     pub token: String,
     pub active: bool,
     /// The old units the request named.
@@ -146,6 +149,18 @@ impl Store {
                     None,
                     Some(target.code.to_string()),
                 )
+            }));
+            // Each open request whose recipients changed says so in its own history.
+            entries.extend(target.requests.iter().map(|taken| {
+                let replaced: Vec<String> = taken.replaced.iter().map(ToString::to_string).collect();
+                let mut entry = super::AuditEntry::new(super::AuditSubject::Request, taken.token.clone(), "merge")
+                    .change(
+                        "nơi nhận (sáp nhập đơn vị)",
+                        Some(replaced.join(", ")),
+                        Some(target.code.to_string()),
+                    );
+                entry.request_id = Some(taken.request_id);
+                entry
             }));
             super::audit::write(db, &self.actor, entries, now).await?;
         }
@@ -356,6 +371,7 @@ fn takeovers(
         let entry = by_request
             .entry(membership.request_id)
             .or_insert_with(|| RequestTakeover {
+                request_id: membership.request_id,
                 token: membership.token.clone().unwrap_or_default(),
                 active: state == RequestState::Active,
                 replaced: Vec::new(),

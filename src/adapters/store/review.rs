@@ -222,9 +222,15 @@ impl Store {
 
     /// Decides message `id` is not a report.
     pub async fn reject_review(&self, id: IncomingId, note: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        self.reject_reviews(&[id], note, now).await
+    }
+
+    /// Rejects several review items at once, each recorded, in one transaction: all of them,
+    /// or — when one was decided meanwhile — none.
+    pub async fn reject_reviews(&self, ids: &[IncomingId], note: &str, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let db = &mut tx.db();
-        {
+        for &id in ids {
             resolve_item(db, id, ReviewState::Rejected, note, now).await?;
             let (request_id,): (Option<RequestId>,) = sql("SELECT request_id FROM review_items WHERE incoming_id = $1")
                 .bind(id)
