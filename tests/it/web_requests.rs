@@ -722,3 +722,73 @@ fn a_series_is_made_on_the_page_after_its_year_is_previewed() {
     assert_eq!(status, 400, "{page}");
     assert!(page.contains(r#"id="code-error""#), "{page}");
 }
+
+#[test]
+fn a_series_is_edited_on_the_page_for_the_periods_to_come() {
+    let env = office();
+    env.baocao(&[
+        "series",
+        "add",
+        "bc-quy",
+        "--doc",
+        "12/KH-SGDĐT",
+        "--title",
+        "Báo cáo công tác giáo dục",
+        "--period",
+        "quy",
+        "--deadline",
+        "ngày 15 tháng cuối kỳ",
+        "--cut-off",
+        "10",
+        "--group",
+        "phong-gddt",
+        "--from",
+        "Quý I/2031",
+    ])
+    .ok();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+    let (session, csrf) = log_in(port);
+    let post = |path: &str, fields: &[(&str, &str)]| post_form(port, (&session, &csrf), path, fields);
+    let (status, _, page) = http(port, "GET", "/series/bc-quy/edit", &[("Cookie", &session)], "");
+    let page = page.replace("&#x2f;", "/");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"value="ngày 15 tháng cuối kỳ""#),
+        "the stored rule: {page}"
+    );
+    assert!(page.contains(r#"id="cut_off" name="cut_off" value="10""#), "{page}");
+
+    let fields = |deadline: &'static str| {
+        vec![
+            ("title", "Báo cáo công tác giáo dục và đào tạo"),
+            ("deadline", deadline),
+            ("cut_off", "10"),
+            ("lead_days", "20"),
+            ("group", "phong-gddt"),
+            ("group", "truc-thuoc"),
+            ("action", "save"),
+        ]
+    };
+    let (status, _, page) = post("/series/bc-quy/edit", &fields("hằng tuần"));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains(r#"id="deadline-error""#), "{page}");
+    let (status, head, _) = post("/series/bc-quy/edit", &fields("ngày 20 tháng cuối kỳ"));
+    assert_eq!(status, 303, "{head}");
+    let shown = env.baocao(&["series", "show", "bc-quy", "--json"]).ok().json();
+    assert_eq!(shown["input"]["deadline_text"], "ngày 20 tháng cuối kỳ", "{shown:#}");
+    assert_eq!(shown["input"]["schedule"]["lead_days"], 20, "{shown:#}");
+    assert_eq!(
+        shown["input"]["first_period"]["year"], 2031,
+        "the first period stays: {shown:#}"
+    );
+    let audit = env.baocao(&["audit", "--key", "bc-quy", "--json"]).ok().json();
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["actor"] == CLERK && r["via"] == "web"),
+        "{audit:#}"
+    );
+}

@@ -125,6 +125,10 @@ fn a_leader_reads_everything_and_changes_nothing_on_any_route() {
         ("/requests/BC-1/edit".to_string(), vec![("title", "x")]),
         ("/outbox/1/retry".to_string(), vec![]),
         (
+            "/series/bc-thang/edit".to_string(),
+            vec![("title", "x"), ("deadline", "ngày 5 tháng sau kỳ"), ("action", "save")],
+        ),
+        (
             "/series/new".to_string(),
             vec![
                 ("code", "bc-quy"),

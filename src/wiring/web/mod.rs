@@ -166,6 +166,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/units/{code}/remove", post(pages::remove_unit))
         .route("/series", get(pages::series_list))
         .route("/series/new", get(pages::new_series_page).post(pages::new_series))
+        .route(
+            "/series/{code}/edit",
+            get(pages::edit_series_page).post(pages::edit_series),
+        )
         .route("/series/{code}", get(pages::series_page))
         .route(
             "/series/{code}/{file}",

@@ -2,7 +2,9 @@
 //! escalation and files, which keep the configuration's and `series edit --attach`), "Xem
 //! trước" showing the first year's periods — data span, deadline and why it moved, when each
 //! is made — before "Lưu" makes it; each refusal beside its field. The reading is
-//! `services::series::read_series_form`, the same as the CLI's.
+//! `services::series::read_series_form`, the same as the CLI's. The same form edits one
+//! (`/series/{code}/edit`, as `series edit`): its code, directive, kind of period and first
+//! period stay; the rest applies to the periods made from then on.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,6 +74,17 @@ async fn form_page(
     (errors, plan): (&BTreeMap<&'static str, String>, Option<Vec<Value>>),
     status: StatusCode,
 ) -> Response {
+    form_page_for(state, viewer, (form, None), (errors, plan), status).await
+}
+
+/// The form, for a new series or (with its code) for editing one.
+async fn form_page_for(
+    state: &WebState,
+    viewer: &Viewer,
+    (form, editing): (&SeriesForm, Option<&str>),
+    (errors, plan): (&BTreeMap<&'static str, String>, Option<Vec<Value>>),
+    status: StatusCode,
+) -> Response {
     let units = match state.store.list_units(None).await {
         Ok(units) => units,
         Err(e) => return store_failed(e),
@@ -94,6 +107,7 @@ async fn form_page(
         defaults => minijinja::context! { remind => defaults.remind_before.to_text(), overdue => defaults.overdue_after.to_text() },
         errors => errors,
         plan => plan,
+        editing => editing,
     };
     page_with_status(state, viewer, "series_new.html", context, status).await
 }
@@ -122,17 +136,6 @@ pub async fn new_series(
     let at = now();
     let typed = typed(&form);
     let defaults = &current.settings.reminders;
-    let refused = |problems: Vec<(&'static str, String)>| {
-        let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
-        for (name, text) in problems {
-            let said = errors.entry(name).or_default();
-            if !said.is_empty() {
-                said.push_str("; ");
-            }
-            said.push_str(&text);
-        }
-        errors
-    };
     let input = match read_series_form(
         &typed,
         (&defaults.remind_before, &defaults.overdue_after),
@@ -145,7 +148,7 @@ pub async fn new_series(
                 &state,
                 &viewer,
                 &typed,
-                (&refused(problems), None),
+                (&by_field(problems), None),
                 StatusCode::BAD_REQUEST,
             )
             .await;
@@ -175,28 +178,173 @@ pub async fn new_series(
             Redirect::to(&format!("/series/{}", series.input.code)).into_response()
         }
         Err(StoreError::Rejected(problems)) => {
-            let problems = problems
-                .into_iter()
-                .map(|p| {
-                    let name = if p.contains("nhóm") {
-                        "groups"
-                    } else if p.contains("đơn vị") {
-                        "units"
-                    } else {
-                        "code"
-                    };
-                    (name, p)
-                })
-                .collect();
+            let problems = problems.into_iter().map(|p| (field_of_store_problem(&p), p)).collect();
             form_page(
                 &state,
                 &viewer,
                 &typed,
-                (&refused(problems), None),
+                (&by_field(problems), None),
                 StatusCode::BAD_REQUEST,
             )
             .await
         }
         Err(e) => store_failed(e),
     }
+}
+
+/// A stored series as the form shows it.
+fn form_of(series: &crate::domain::model::Series) -> SeriesForm {
+    let input = &series.input;
+    SeriesForm {
+        code: series.code.clone(),
+        doc: input.doc_code.to_string(),
+        title: input.title.clone(),
+        period: input.schedule.kind.as_str().to_string(),
+        deadline: input.deadline_text.clone(),
+        cut_off: input.schedule.cut_off.to_text(),
+        on_day_off: input.schedule.deadline.on_day_off.as_str().to_string(),
+        school_dates: String::new(),
+        lead_days: input.schedule.lead_days.to_string(),
+        from: input.first_period.label_vi(),
+        groups: input.recipients.groups.iter().map(ToString::to_string).collect(),
+        units: input.recipients.units.iter().map(ToString::to_string).collect(),
+        issued: input.issued_on.map(format_date).unwrap_or_default(),
+        issuer: input.letter.issuer.clone().unwrap_or_default(),
+        kind: input.letter.kind.clone().unwrap_or_default(),
+        content: input.letter.content.clone().unwrap_or_default(),
+        remind: input.remind_before.to_text(),
+        overdue: input.overdue_after.to_text(),
+        no_attachment_required: !input.attachment_required,
+    }
+}
+
+pub async fn edit_series_page(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    let viewer = match may_change_page(&state, &headers, &format!("/series/{code}/edit")) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let series = match state.store.series_by_code(&code).await {
+        Ok(series) => series,
+        Err(e) => return super::refused(crate::services::decisions::DecisionError::from(e), "/series"),
+    };
+    let form = form_of(&series);
+    form_page_for(
+        &state,
+        &viewer,
+        (&form, Some(&series.code)),
+        (&BTreeMap::new(), None),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Saves a series' changes (as `series edit`): code, directive, kind of period and first
+/// period stay as they are; the periods already made keep theirs.
+pub async fn edit_series(
+    State(state): State<Arc<WebState>>,
+    headers: HeaderMap,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Posted { user, form, store }: Posted,
+) -> Response {
+    let viewer = viewer(&state, &headers);
+    let series = match store.series_by_code(&code).await {
+        Ok(series) => series,
+        Err(e) => return super::refused(crate::services::decisions::DecisionError::from(e), "/series"),
+    };
+    let current = current(&state);
+    let zone = current.settings.office.zone;
+    let stored = form_of(&series);
+    let typed = SeriesForm {
+        code: stored.code.clone(),
+        doc: stored.doc.clone(),
+        period: stored.period.clone(),
+        // Read back by its key ("2026-11"); the page shows its label.
+        from: series.input.first_period.key(),
+        ..typed(&form)
+    };
+    let defaults = &current.settings.reminders;
+    let read = read_series_form(
+        &typed,
+        (&defaults.remind_before, &defaults.overdue_after),
+        (&current.calendar, zone),
+        now(),
+    );
+    let read = match read {
+        Ok(read) => read,
+        Err(problems) => {
+            let errors = by_field(problems);
+            return form_page_for(
+                &state,
+                &viewer,
+                (&typed, Some(&series.code)),
+                (&errors, None),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    let mut input = series.input.clone();
+    input.title = read.title;
+    input.issued_on = read.issued_on;
+    input.letter = read.letter;
+    input.schedule.deadline = read.schedule.deadline;
+    input.schedule.cut_off = read.schedule.cut_off;
+    input.schedule.lead_days = read.schedule.lead_days;
+    if !typed.school_dates.is_empty() {
+        input.schedule.school = read.schedule.school;
+    }
+    input.deadline_text = read.deadline_text;
+    input.recipients = read.recipients;
+    input.remind_before = read.remind_before;
+    input.overdue_after = read.overdue_after;
+    input.attachment_required = read.attachment_required;
+    if input == series.input {
+        return Redirect::to(&format!("/series/{}", series.code)).into_response();
+    }
+    match store.update_series(&series, &input, now()).await {
+        Ok(updated) => {
+            tracing::info!(user = %user, series = %updated.code, "series edited on the web page");
+            Redirect::to(&format!("/series/{}", updated.code)).into_response()
+        }
+        Err(StoreError::Rejected(problems)) => {
+            let errors = by_field(problems.into_iter().map(|p| (field_of_store_problem(&p), p)).collect());
+            form_page_for(
+                &state,
+                &viewer,
+                (&typed, Some(&series.code)),
+                (&errors, None),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => store_failed(e),
+    }
+}
+
+/// Which field a store's refusal is about.
+fn field_of_store_problem(problem: &str) -> &'static str {
+    if problem.contains("nhóm") {
+        "groups"
+    } else if problem.contains("đơn vị") {
+        "units"
+    } else {
+        "code"
+    }
+}
+
+/// Refusals joined by field.
+fn by_field(problems: Vec<(&'static str, String)>) -> BTreeMap<&'static str, String> {
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    for (name, text) in problems {
+        let said = errors.entry(name).or_default();
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&text);
+    }
+    errors
 }
