@@ -13,7 +13,56 @@ on_both_backends!(
     every_change_from_the_command_line_is_one_row_of_the_audit_trail,
     the_audit_trail_is_append_only,
     request_changes_become_audit_rows_on_upgrade,
+    a_message_imported_by_hand_is_the_importers,
 );
+
+/// `intake import`: the message a person brought in is theirs in the audit trail, with what
+/// became of it; the same file again is recorded as the duplicate it is.
+fn a_message_imported_by_hand_is_the_importers(backend: Backend) {
+    let env = Env::new(backend);
+    env.seed_000_request("17h00 ngày 30/12/2030");
+    let message = "From: pgddt.muongcha@dienbien.edu.vn\nTo: vanphong.sodienbien@moet.edu.vn\n\
+        Subject: Báo cáo [BC-1]\nMessage-ID: <muongcha-tay@x>\nMIME-Version: 1.0\n\
+        Content-Type: text/plain; charset=utf-8\n\nPhòng xin gửi lại báo cáo đã nộp bản giấy.\n";
+    let file = env.write("muongcha.eml", message);
+    let as_hoa = |args: &[&str]| env.baocao_env(args, &[("USER", Path::new("hoa"))]).ok();
+    as_hoa(&[
+        "intake",
+        "import",
+        file.to_str().unwrap(),
+        "--received-at",
+        "09:00 ngày 20/12/2030",
+    ]);
+    as_hoa(&[
+        "intake",
+        "import",
+        file.to_str().unwrap(),
+        "--received-at",
+        "09:00 ngày 20/12/2030",
+    ]);
+    let rows = env.baocao(&["audit", "--subject", "incoming", "--json"]).ok().json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r["actor"] == "hoa" && r["action"] == "intake"),
+        "{rows:#?}"
+    );
+    let said: Vec<&str> = rows.iter().map(|r| r["after"].as_str().unwrap()).collect();
+    assert!(
+        said.iter()
+            .any(|a| a.ends_with("muongcha.eml: chờ xem xét — thiếu tệp đính kèm")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|a| a.ends_with("muongcha.eml: bỏ qua — thư trùng")),
+        "{said:?}"
+    );
+    let shown = env.baocao(&["request", "show", "BC-1"]).ok().stdout;
+    assert!(
+        shown.contains("nhập thư từ tệp"),
+        "in the request's history too: {shown}"
+    );
+}
 
 fn every_change_from_the_command_line_is_one_row_of_the_audit_trail(backend: Backend) {
     let env = Env::new(backend);

@@ -86,6 +86,8 @@ pub enum Subject {
     Message,
     /// A letter template edited on the page (key: its file name).
     Template,
+    /// A received message brought in by a person (`intake import`; key: its number).
+    Incoming,
 }
 
 impl Subject {
@@ -98,10 +100,11 @@ impl Subject {
             Subject::Review => "review",
             Subject::Message => "message",
             Subject::Template => "template",
+            Subject::Incoming => "incoming",
         }
     }
 
-    pub const ALL: [Subject; 7] = [
+    pub const ALL: [Subject; 8] = [
         Subject::Request,
         Subject::Unit,
         Subject::Group,
@@ -109,6 +112,7 @@ impl Subject {
         Subject::Review,
         Subject::Message,
         Subject::Template,
+        Subject::Incoming,
     ];
 
     pub fn parse(text: &str) -> Option<Subject> {
@@ -124,6 +128,7 @@ impl Subject {
             "review" => "thư cần kiểm tra",
             "message" => "thư gửi đi",
             "template" => "mẫu thư",
+            "incoming" => "thư nhận",
             _ => "khác",
         }
     }
@@ -193,6 +198,7 @@ pub fn action_vi(action: &str) -> &'static str {
         "retry" => "gửi lại",
         "note" => "ghi chú",
         "reset" => "trả về mẫu có sẵn",
+        "intake" => "nhập thư từ tệp",
         _ => "thay đổi",
     }
 }

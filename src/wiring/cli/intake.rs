@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::ask::Asked;
 use super::{CliError, CliResult, Context, print_json};
-use crate::adapters::store::{Origin, Recorded};
+use crate::adapters::store::{AuditEntry, AuditSubject, Origin, Recorded};
 use crate::domain::dates::format_instant;
 use crate::domain::incoming::classify::Snapshot;
 use crate::domain::incoming::{Letter, Outcome, State};
@@ -361,6 +361,7 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
             &snapshot,
             at,
         );
+        let request_id = processed.outcome.request_id();
         match processed.recorded {
             Recorded::New { id, receipt, .. } => {
                 r.incoming_id = Some(id);
@@ -372,6 +373,20 @@ async fn import(context: &Context, args: ImportArgs) -> CliResult {
                 r.recorded = Some("moved");
             }
             Recorded::AlreadyDone => r.recorded = Some("already"),
+        }
+        if r.recorded == Some("new")
+            && let Some(id) = r.incoming_id
+        {
+            // A message a person brought in by hand is theirs in the audit trail.
+            let state = State::parse(r.state).map_or(r.state, State::label_vi);
+            let reason = crate::domain::incoming::Reason::parse(r.reason).map_or(r.reason, |x| x.label_vi());
+            let mut entry = AuditEntry::new(AuditSubject::Incoming, id.to_string(), "intake").change(
+                "nhập thư từ tệp",
+                None,
+                Some(format!("{}: {state} — {reason}", r.file)),
+            );
+            entry.request_id = request_id;
+            context.store.record_audit(vec![entry], context.now()).await?;
         }
         if !args.json {
             print_import_line(&r);
