@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
+use fantoccini::key::Key;
 
 use crate::harness::browser::{Browser, inside};
 use crate::harness::mail_env::{MailEnv, mail_env, reply, wait_for};
@@ -65,7 +66,19 @@ async fn a_clerk_runs_the_seed_scenario_in_the_browser_and_a_leader_only_reads_i
     let port = service.web_port();
     let base = format!("http://127.0.0.1:{port}");
     let browser = Browser::start().await;
-    browser.log_in(&base, CLERK_PASSWORD).await;
+    // Signed in with the keyboard only: the name, Tab to the password, Enter.
+    browser.client.goto(&format!("{base}/")).await.unwrap();
+    browser.assert_accessible("/login").await;
+    let name = browser.find(Locator::Css("input[name=user]")).await;
+    name.click().await.unwrap();
+    let keys = format!(
+        "{}{}{CLERK_PASSWORD}{}",
+        crate::harness::web::CLERK,
+        Key::Tab,
+        Key::Enter
+    );
+    let focused = browser.client.active_element().await.unwrap();
+    focused.send_keys(&keys).await.unwrap();
     browser.text_with("Các yêu cầu báo cáo").await;
 
     // 1. The unit list: a list with a bad row is refused whole, row by row; the corrected list
