@@ -205,8 +205,9 @@ pub struct SeriesForm {
     pub issuer: String,
     pub kind: String,
     pub content: String,
-    pub remind: String,
-    pub overdue: String,
+    /// `None`: the configuration's; `Some("")`: none at all (as `--remind ""`).
+    pub remind: Option<String>,
+    pub overdue: Option<String>,
     pub no_attachment_required: bool,
 }
 
@@ -288,14 +289,14 @@ pub fn read_series_form(
         day
     });
     let offsets =
-        |value: &str, default: &Offsets, name: &'static str, problems: &mut Vec<(&'static str, String)>| match text(
-            value,
-        ) {
-            Some(t) => Offsets::parse(&t).unwrap_or_else(|e| {
-                problems.push((name, e.to_string()));
-                default.clone()
-            }),
-            None => default.clone(),
+        |value: &Option<String>, default: &Offsets, name: &'static str, problems: &mut Vec<(&'static str, String)>| {
+            match value {
+                Some(t) => Offsets::parse(t.trim()).unwrap_or_else(|e| {
+                    problems.push((name, e.to_string()));
+                    default.clone()
+                }),
+                None => default.clone(),
+            }
         };
     let remind_before = offsets(&form.remind, defaults.0, "remind", &mut problems);
     let overdue_after = offsets(&form.overdue, defaults.1, "overdue", &mut problems);

@@ -126,7 +126,7 @@ fn a_request_is_changed_on_its_edit_form_and_refusals_come_back_beside_their_fie
         &[
             ("title", "Báo cáo kết quả vận động hiến máu năm 2030"),
             ("deadline", "17h00 ngày 15/01/2031"),
-            ("remove_groups", "gdnn-gdtx"),
+            ("remove_groups", "GDNN-GDTX"),
             ("content", ""),
         ],
     );

@@ -116,6 +116,15 @@ fn a_template_edited_on_the_page_is_checked_used_at_once_recorded_and_reset() {
     assert!(!dir.join("reminder.body.txt").exists());
     let (_, letters) = get_page(port, &session, "/requests/BC-1/letters?unit=pgd-dienbien");
     assert!(!letters.contains("biểu mẫu số 01 đã ký số"), "{letters}");
+    // An HTML body saved empty is no HTML body: nothing written, letters stay plain text.
+    let (status, _, _) = post_page(
+        port,
+        &session,
+        "/templates/reminder.body.html",
+        &[("text", "  \n"), ("action", "save")],
+    );
+    assert_eq!(status, 303);
+    assert!(!dir.join("reminder.body.html").exists());
     let (status, _) = get_page(port, &session, "/templates/khong-co.txt");
     assert_eq!(status, 400);
 }

@@ -234,8 +234,8 @@ async fn add(context: &Context, args: AddArgs) -> CliResult {
         issuer: or_empty(&args.issuer),
         kind: or_empty(&args.kind),
         content: or_empty(&args.content),
-        remind: or_empty(&args.remind),
-        overdue: or_empty(&args.overdue),
+        remind: args.remind.clone(),
+        overdue: args.overdue.clone(),
         no_attachment_required: args.no_attachment_required,
     };
     let defaults = &context.settings.reminders;

@@ -62,6 +62,8 @@ pub struct WebState {
     templates: Environment<'static>,
     /// Unit lists uploaded and previewed, waiting for "Áp dụng" (`pages::units`).
     uploads: Mutex<pages::Uploads>,
+    /// One letter template saved at a time (`pages::save_template`).
+    template_saves: tokio::sync::Mutex<()>,
 }
 
 const TEMPLATES: [(&str, &str); 21] = [
@@ -114,6 +116,7 @@ impl WebState {
             sessions: auth::Sessions::default(),
             templates,
             uploads: Mutex::default(),
+            template_saves: tokio::sync::Mutex::new(()),
         })
     }
 }

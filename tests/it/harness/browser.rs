@@ -3,6 +3,7 @@
 //! shows something, upload a file, keep a screenshot in `target/test-artifacts/`, and check
 //! the page with axe-core (installed by `scripts/setup-test-env.sh` into `target/test-tools`).
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -37,6 +38,8 @@ impl Browser {
             .unwrap()
             .port();
         let driver = Command::new("chromedriver")
+            // Its own process group: Chromium and its helpers go with it (see `Drop`).
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -246,5 +249,17 @@ impl Browser {
     pub fn assert_all_accessible(&self) {
         let found = self.inaccessible.lock().unwrap();
         assert!(found.is_empty(), "{}", found.join("\n"));
+    }
+}
+
+/// A test that fails before [`Browser::stop`] still leaves no ChromeDriver or Chromium
+/// behind: the whole process group goes.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
     }
 }

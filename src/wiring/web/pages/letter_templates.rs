@@ -129,10 +129,17 @@ pub async fn save_template(
     if template_file(&name).is_none() {
         return refused(DecisionError::Refused(format!("không có mẫu thư {name}")), "/templates");
     }
+    // One save at a time: each checks, writes and swaps in against what the one before left.
+    let _one_at_a_time = state.template_saves.lock().await;
     let current = current(&state);
     let dir = current.settings.templates_dir.clone();
-    let action = field(&form, "action");
     let text = field(&form, "text").replace("\r\n", "\n");
+    // An HTML body left empty is no HTML body (letters would go out blank in mail readers that
+    // show HTML): the same as going back to none.
+    let action = match field(&form, "action") {
+        "save" if name.ends_with(".body.html") && text.trim().is_empty() => "reset",
+        other => other,
+    };
     let replaced = if action == "reset" { None } else { Some(text.as_str()) };
     let loaded = match Templates::load_with(dir.as_deref(), Some((&name, replaced))) {
         Ok(loaded) => loaded,
@@ -156,17 +163,14 @@ pub async fn save_template(
     };
     let before = template_source(Some(&dir), &name).map(|(text, _)| text);
     let path = dir.join(&name);
-    let written = if action == "reset" {
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
-    } else {
-        let partial = dir.join(format!(".{name}.dang-luu"));
-        std::fs::write(&partial, &text).and_then(|()| std::fs::rename(&partial, &path))
-    };
-    if let Err(e) = written {
-        let problem = format!("không ghi được {}: {e}", path.display());
+    let cannot_write = |e: std::io::Error| format!("không ghi được {}: {e}", path.display());
+    // The new text waits beside the file; the change is recorded; then it takes the file's
+    // place. A refused record leaves the file as it was.
+    let partial = dir.join(format!(".{name}.dang-luu"));
+    if action == "save"
+        && let Err(e) = std::fs::write(&partial, &text)
+    {
+        let problem = cannot_write(e);
         return edit_page(
             &state,
             &viewer,
@@ -176,13 +180,6 @@ pub async fn save_template(
         )
         .await;
     }
-    // Used from now on by this service; a reload reads the same files.
-    let swapped = Arc::new(Current {
-        settings: current.settings.clone(),
-        calendar: current.calendar.clone(),
-        templates: Arc::new(loaded.templates),
-    });
-    *state.shared.write().unwrap_or_else(|e| e.into_inner()) = swapped;
     let mut entry = AuditEntry::new(
         AuditSubject::Template,
         name.clone(),
@@ -196,8 +193,37 @@ pub async fn save_template(
         text.clone()
     });
     if let Err(e) = store.record_audit(vec![entry], now()).await {
+        let _ = std::fs::remove_file(&partial);
         return store_failed(e);
     }
+    let written = if action == "reset" {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    } else {
+        std::fs::rename(&partial, &path)
+    };
+    if let Err(e) = written {
+        let problem = cannot_write(e);
+        return edit_page(
+            &state,
+            &viewer,
+            &name,
+            (&text, &[problem], false),
+            StatusCode::INTERNAL_SERVER_ERROR,
+        )
+        .await;
+    }
+    // Used from now on by this service (a reload reads the same files): only the templates
+    // change in the configuration as it is now.
+    let mut shared = state.shared.write().unwrap_or_else(|e| e.into_inner());
+    *shared = Arc::new(Current {
+        settings: shared.settings.clone(),
+        calendar: shared.calendar.clone(),
+        templates: Arc::new(loaded.templates),
+    });
+    drop(shared);
     tracing::info!(user = %user, template = %name, action = %action, "letter template changed on the web page");
     Redirect::to(&format!("/templates/{name}?saved=1")).into_response()
 }

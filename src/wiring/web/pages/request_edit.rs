@@ -116,7 +116,7 @@ pub async fn edit_request(
     // An optional text: cleared when emptied, unchanged when as stored.
     let optional = |name: &str, stored: &Option<String>| {
         let typed = tidy(Some(field(&form, name)));
-        (typed != *stored).then_some(typed)
+        (typed != tidy(stored.as_deref())).then_some(typed)
     };
     let content = {
         let typed = Some(field(&form, "content").trim().replace("\r\n", "\n")).filter(|t| !t.is_empty());
@@ -150,8 +150,12 @@ pub async fn edit_request(
     let add_units = parse_all("add_units", &unit);
     let remove_units = parse_all("remove_units", &unit);
     // What is taken off must be named in the recipients as it is.
+    // Codes are compared as parsed (lower case), as the CLI reads them.
     let named = |list: &[String], stored: Vec<String>| -> Vec<String> {
-        list.iter().filter(|c| !stored.contains(c)).cloned().collect()
+        list.iter()
+            .filter(|c| !stored.contains(&c.trim().to_lowercase()))
+            .cloned()
+            .collect()
     };
     let stray = named(
         &remove_groups,
@@ -181,7 +185,8 @@ pub async fn edit_request(
         return form_page(&state, &viewer, &request, Some(&form), &errors, StatusCode::BAD_REQUEST).await;
     }
     let edit = RequestEdit {
-        title: title.filter(|t| *t != request.title),
+        // Spaces tidied on both sides: a title nobody touched is not a change.
+        title: title.filter(|t| Some(t) != tidy(Some(&request.title)).as_ref()),
         content,
         issuer: optional("issuer", &request.letter.issuer),
         kind: optional("kind", &request.letter.kind),
@@ -209,13 +214,17 @@ pub async fn edit_request(
         }
         Err(StoreError::Rejected(problems)) => {
             for problem in problems {
-                // The store's checks that remain are about what is added.
-                let name = if problem.contains("nhóm") {
+                // The store's checks that remain: what is added, or the edit as a whole.
+                let name = if problem.contains("ít nhất một nhóm hoặc đơn vị") {
+                    "remove_groups"
+                } else if problem.contains("không có gì thay đổi") {
+                    "form"
+                } else if problem.contains("nhóm") {
                     "add_groups"
                 } else if problem.contains("đơn vị") {
                     "add_units"
                 } else {
-                    "title"
+                    "form"
                 };
                 let said = errors.entry(name).or_default();
                 if !said.is_empty() {

@@ -61,8 +61,9 @@ fn typed(form: &Fields) -> SeriesForm {
         issuer: text("issuer"),
         kind: text("kind"),
         content: field(form, "content").trim().to_string(),
-        remind: text("remind"),
-        overdue: text("overdue"),
+        // An empty field: the configuration's (a new series) or as it is (an edit).
+        remind: Some(text("remind")).filter(|t| !t.is_empty()),
+        overdue: Some(text("overdue")).filter(|t| !t.is_empty()),
         no_attachment_required: form.get("no_attachment_required") == Some("yes"),
     }
 }
@@ -212,8 +213,8 @@ fn form_of(series: &crate::domain::model::Series) -> SeriesForm {
         issuer: input.letter.issuer.clone().unwrap_or_default(),
         kind: input.letter.kind.clone().unwrap_or_default(),
         content: input.letter.content.clone().unwrap_or_default(),
-        remind: input.remind_before.to_text(),
-        overdue: input.overdue_after.to_text(),
+        remind: Some(input.remind_before.to_text()),
+        overdue: Some(input.overdue_after.to_text()),
         no_attachment_required: !input.attachment_required,
     }
 }
@@ -299,8 +300,12 @@ pub async fn edit_series(
     }
     input.deadline_text = read.deadline_text;
     input.recipients = read.recipients;
-    input.remind_before = read.remind_before;
-    input.overdue_after = read.overdue_after;
+    if typed.remind.is_some() {
+        input.remind_before = read.remind_before;
+    }
+    if typed.overdue.is_some() {
+        input.overdue_after = read.overdue_after;
+    }
     input.attachment_required = read.attachment_required;
     if input == series.input {
         return Redirect::to(&format!("/series/{}", series.code)).into_response();
