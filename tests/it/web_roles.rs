@@ -424,3 +424,51 @@ fn every_message_of_one_sender_is_rejected_at_once() {
     assert_eq!(status, 400);
     assert!(page.contains("không có thư nào từ bantin@news.example"), "{page}");
 }
+
+#[test]
+fn only_the_administrator_sees_the_settings_and_never_a_password() {
+    let env = office();
+    // A mail server with a password from a file, and an administrator.
+    let secret = env.write("smtp-password", "mat-khau-may-chu-thu-bi-mat\n");
+    env.append_config(&format!(
+        "[smtp]\nhost = \"mail.sogd.test\"\nport = 465\nuser = \"vanphong@sogd.test\"\npassword-file = \"{}\"\n",
+        secret.display()
+    ));
+    env.add_web_user("quantri", "mật-khẩu-quản-trị-2026");
+    env.baocao(&["user", "role", "quantri", "quan-tri"]).ok();
+    let service = InProcess::start(&env);
+    let port = service.web_port();
+
+    let (admin, _) = session_of(port, "quantri", "mật-khẩu-quản-trị-2026");
+    let (status, _, page) = http(port, "GET", "/settings", &[("Cookie", &admin)], "");
+    assert_eq!(status, 200, "{page}");
+    for seen in [
+        "giamdoc",
+        "lãnh đạo",
+        "quantri",
+        "quản trị",
+        "mail.sogd.test:465",
+        "vanphong@sogd.test",
+    ] {
+        assert!(page.contains(seen), "{seen}: {page}");
+    }
+    assert!(!page.contains("mat-khau-may-chu-thu-bi-mat"), "no password on the page");
+    assert!(page.contains(r#"href="/settings""#), "in the administrator's menu");
+
+    for (user, password) in [
+        (crate::harness::web::CLERK, crate::harness::web::CLERK_PASSWORD),
+        (LEADER, LEADER_PASSWORD),
+    ] {
+        let (session, _) = session_of(port, user, password);
+        let (status, _, page) = http(port, "GET", "/settings", &[("Cookie", &session)], "");
+        assert_eq!(status, 403, "{user}: {page}");
+        assert!(page.contains("vai trò quản trị"), "{page}");
+        let (_, _, overview) = http(port, "GET", "/", &[("Cookie", &session)], "");
+        assert!(
+            !overview.contains(r#"href="/settings""#),
+            "{user} has no settings in the menu"
+        );
+    }
+    let (status, head, _) = http(port, "GET", "/settings", &[], "");
+    assert_eq!(status, 303, "a login first: {head}");
+}

@@ -66,7 +66,8 @@ pub struct WebState {
     template_saves: tokio::sync::Mutex<()>,
 }
 
-const TEMPLATES: [(&str, &str); 21] = [
+const TEMPLATES: [(&str, &str); 22] = [
+    ("settings.html", include_str!("../../../config/web/settings.html")),
     ("series_new.html", include_str!("../../../config/web/series_new.html")),
     ("unit.html", include_str!("../../../config/web/unit.html")),
     ("templates.html", include_str!("../../../config/web/templates.html")),
@@ -183,6 +184,7 @@ pub fn router(state: Arc<WebState>) -> Router {
             "/templates/{name}",
             get(pages::template_page).post(pages::save_template),
         )
+        .route("/settings", get(pages::settings))
         .route("/outbox", get(pages::outbox))
         .route("/outbox/{id}/retry", post(pages::retry))
         .route("/search", get(pages::search))

@@ -35,6 +35,9 @@ pub use audit::*;
 mod outbox;
 pub use outbox::*;
 
+mod settings;
+pub use settings::*;
+
 mod series_new;
 pub use series_new::*;
 
@@ -75,6 +78,7 @@ fn render_for(state: &WebState, viewer: &Viewer, name: &str, context: Value, rev
         office => office,
         user => viewer.user.clone(),
         role => viewer.role.map(|r| r.label_vi()),
+        role_code => viewer.role.map(|r| r.as_str()),
         may_change => viewer.may_change(),
         csrf => viewer.csrf.clone(),
         review_count => review_count,
