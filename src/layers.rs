@@ -37,6 +37,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("services::checks", 3),
     ("services::series", 3),
     ("services::audit", 3),
+    ("services::units", 3),
     ("wiring::current", 4),
     ("wiring::daemon", 4),
     ("wiring::web", 4),
