@@ -117,6 +117,12 @@ pub async fn template_page(
     .await
 }
 
+/// Why a save stopped before it was live: a sentence for the page, or the store.
+enum Stopped {
+    Said(String, StatusCode),
+    Store(crate::adapters::store::StoreError),
+}
+
 /// "Kiểm tra" (the checks and the preview, nothing saved), "Lưu" (checked, written into
 /// `[templates] dir`, used at once) or "Trả về mẫu có sẵn" (the file removed).
 pub async fn save_template(
@@ -148,72 +154,62 @@ pub async fn save_template(
     if action != "save" && action != "reset" {
         return edit_page(&state, &viewer, &name, (&text, &[], false), StatusCode::OK).await;
     }
-    let Some(dir) = dir else {
-        let problem = "chưa lưu được: cấu hình chưa có [templates] dir (thư mục mẫu thư mà baocao ghi được); \
-                       nhờ người quản trị đặt, ví dụ dir = \"/var/lib/baocao/templates\""
-            .to_string();
-        return edit_page(
-            &state,
-            &viewer,
-            &name,
-            (&text, &[problem], false),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    };
-    let before = template_source(Some(&dir), &name).map(|(text, _)| text);
-    let path = dir.join(&name);
-    let cannot_write = |e: std::io::Error| format!("không ghi được {}: {e}", path.display());
-    // The new text waits beside the file; the change is recorded; then it takes the file's
-    // place. A refused record leaves the file as it was.
-    let partial = dir.join(format!(".{name}.dang-luu"));
-    if action == "save"
-        && let Err(e) = std::fs::write(&partial, &text)
-    {
-        let problem = cannot_write(e);
-        return edit_page(
-            &state,
-            &viewer,
-            &name,
-            (&text, &[problem], false),
-            StatusCode::INTERNAL_SERVER_ERROR,
-        )
-        .await;
-    }
-    let mut entry = AuditEntry::new(
-        AuditSubject::Template,
-        name.clone(),
-        if action == "reset" { "reset" } else { "edit" },
-    );
-    entry.field = Some(name.clone());
-    entry.before = before;
-    entry.after = Some(if action == "reset" {
-        "(mẫu có sẵn)".to_string()
-    } else {
-        text.clone()
-    });
-    if let Err(e) = store.record_audit(vec![entry], now()).await {
-        let _ = std::fs::remove_file(&partial);
-        return store_failed(e);
-    }
-    let written = if action == "reset" {
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    // What stops the save before it is live: said on the page, with what was typed.
+    let saved: Result<(), Stopped> = async {
+        let dir = dir.ok_or_else(|| {
+            Stopped::Said(
+                "chưa lưu được: cấu hình chưa có [templates] dir (thư mục mẫu thư mà baocao ghi được); \
+                 nhờ người quản trị đặt, ví dụ dir = \"/var/lib/baocao/templates\""
+                    .to_string(),
+                StatusCode::BAD_REQUEST,
+            )
+        })?;
+        let before = template_source(Some(&dir), &name).map(|(text, _)| text);
+        let path = dir.join(&name);
+        let cannot_write = |e: std::io::Error| {
+            Stopped::Said(
+                format!("không ghi được {}: {e}", path.display()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        };
+        // The new text waits beside the file; the change is recorded; then it takes the
+        // file's place. A refused record leaves the file as it was.
+        let partial = dir.join(format!(".{name}.dang-luu"));
+        if action == "save" {
+            std::fs::write(&partial, &text).map_err(cannot_write)?;
         }
-    } else {
-        std::fs::rename(&partial, &path)
-    };
-    if let Err(e) = written {
-        let problem = cannot_write(e);
-        return edit_page(
-            &state,
-            &viewer,
-            &name,
-            (&text, &[problem], false),
-            StatusCode::INTERNAL_SERVER_ERROR,
-        )
-        .await;
+        let mut entry = AuditEntry::new(
+            AuditSubject::Template,
+            name.clone(),
+            if action == "reset" { "reset" } else { "edit" },
+        );
+        entry.field = Some(name.clone());
+        entry.before = before;
+        entry.after = Some(if action == "reset" {
+            "(mẫu có sẵn)".to_string()
+        } else {
+            text.clone()
+        });
+        if let Err(e) = store.record_audit(vec![entry], now()).await {
+            let _ = std::fs::remove_file(&partial);
+            return Err(Stopped::Store(e));
+        }
+        if action == "reset" {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(cannot_write(e)),
+                _ => Ok(()),
+            }
+        } else {
+            std::fs::rename(&partial, &path).map_err(cannot_write)
+        }
+    }
+    .await;
+    match saved {
+        Ok(()) => {}
+        Err(Stopped::Said(problem, status)) => {
+            return edit_page(&state, &viewer, &name, (&text, &[problem], false), status).await;
+        }
+        Err(Stopped::Store(e)) => return store_failed(e),
     }
     // Used from now on by this service (a reload reads the same files): only the templates
     // change in the configuration as it is now.
